@@ -1,0 +1,285 @@
+//! Writing each letter: the facts the layout prints (as JSON data) and the
+//! wording of its body (Typst markup from the stage's template).
+//!
+//! Wording templates are minijinja, strict about undefined values, and every
+//! value they print is escaped for Typst here, in the one formatter, so a
+//! patient named `#panic()` or `*]_$` prints literally whatever the template
+//! does.
+
+use std::collections::BTreeSet;
+
+use chrono::NaiveDate;
+use minijinja::value::{Serde, Value};
+use minijinja::{Environment, Error as TemplateError, ErrorKind, UndefinedBehavior};
+use serde::Serialize;
+
+use crate::config::{Config, Practice, Rect};
+use crate::layouts::Layouts;
+use crate::model::Account;
+use crate::money::Cents;
+use crate::policy::Stage;
+
+/// The language whose wording is used when an account's preferred language
+/// has none.
+pub const FALLBACK_LANGUAGE: &str = "en";
+
+/// Everything the layout needs to print one letter. Serialized as the
+/// letter's `/data.json`, and the context of its wording template.
+#[derive(Debug, Clone, Serialize)]
+pub struct Letter {
+    pub piece: String,
+    pub stage: Stage,
+    pub stage_number: u8,
+    /// The language of the wording used.
+    pub language: String,
+    pub date: String,
+    pub account: String,
+    pub name: String,
+    /// Recipient block: name, street lines, city/state/ZIP line.
+    pub recipient: Vec<String>,
+    pub zip: String,
+    pub practice: Practice,
+    pub items: Vec<Item>,
+    pub balance: String,
+    pub due_date: String,
+    /// Only on a final notice.
+    pub reply_by: Option<String>,
+    pub plans: Vec<Plan>,
+    pub windows: Windows,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Item {
+    pub date: String,
+    pub description: String,
+    pub charge: String,
+    pub credits: String,
+    pub balance: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Plan {
+    pub months: u32,
+    pub monthly: String,
+}
+
+/// Envelope window geometry for the layout, in inches.
+#[derive(Debug, Clone, Serialize)]
+pub struct Windows {
+    #[serde(rename = "return")]
+    pub return_: Rect,
+    pub recipient: Rect,
+    pub clearance: f64,
+}
+
+/// A composed letter: its data and the Typst markup of its body.
+#[derive(Debug, Clone)]
+pub struct Composed {
+    pub letter: Letter,
+    pub body: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ComposeError {
+    #[error("the wording template {template} has a problem: {message}")]
+    Template { template: String, message: String },
+    #[error("there is no wording for the {stage} letter: add {expected} to the layouts folder")]
+    NoWording { stage: Stage, expected: String },
+}
+
+/// The wording templates of a layouts folder, parsed once per process.
+pub struct Wording {
+    env: Environment<'static>,
+    languages: BTreeSet<String>,
+}
+
+impl Wording {
+    pub fn new(layouts: &Layouts) -> Result<Wording, ComposeError> {
+        let mut env = Environment::new();
+        env.set_undefined_behavior(UndefinedBehavior::Strict);
+        env.set_formatter(typst_formatter);
+        let mut languages = BTreeSet::new();
+        for (name, source) in &layouts.wording {
+            env.add_template_owned(name.clone(), source.clone()).map_err(|e| template_error(name, &e))?;
+            if let Some((language, _)) = name.split_once('/') {
+                languages.insert(language.to_string());
+            }
+        }
+        let wording = Wording { env, languages };
+        for stage in Stage::ALL {
+            wording.template_name(FALLBACK_LANGUAGE, stage)?;
+        }
+        Ok(wording)
+    }
+
+    /// Languages that have wording, e.g. `en`.
+    pub fn languages(&self) -> impl Iterator<Item = &str> {
+        self.languages.iter().map(String::as_str)
+    }
+
+    /// The language the letter is written in: the patient's preferred one
+    /// when the layouts have wording for it.
+    pub fn language_for<'a>(&'a self, preferred: &'a str) -> &'a str {
+        if self.languages.contains(preferred) { preferred } else { FALLBACK_LANGUAGE }
+    }
+
+    fn template_name(&self, language: &str, stage: Stage) -> Result<String, ComposeError> {
+        let name = format!("{language}/{}.typ.j2", stage.id());
+        match self.env.get_template(&name) {
+            Ok(_) => Ok(name),
+            Err(_) => Err(ComposeError::NoWording {
+                stage,
+                expected: format!("{}/{name}", crate::layouts::WORDING_DIR),
+            }),
+        }
+    }
+
+    /// Renders the body markup of a letter.
+    pub fn body(&self, letter: &Letter) -> Result<String, ComposeError> {
+        let name = self.template_name(&letter.language, letter.stage)?;
+        let template = self.env.get_template(&name).map_err(|e| template_error(&name, &e))?;
+        template.render(Value::from(Serde(letter))).map_err(|e| template_error(&name, &e))
+    }
+}
+
+fn template_error(name: &str, e: &TemplateError) -> ComposeError {
+    let mut message = e.to_string();
+    if let Some(line) = e.line() {
+        message = format!("line {line}: {message}");
+    }
+    ComposeError::Template { template: format!("{}/{name}", crate::layouts::WORDING_DIR), message }
+}
+
+/// Prints every value as literal Typst text. An empty value is an error: a
+/// letter that says "Dear ," is worse than no letter.
+fn typst_formatter(
+    out: &mut minijinja::Output,
+    _state: &mut minijinja::State,
+    value: &Value,
+) -> Result<(), TemplateError> {
+    if value.is_undefined() || value.is_none() {
+        return Err(TemplateError::new(ErrorKind::UndefinedError, "this value is empty for this letter"));
+    }
+    out.write_str(&escape(&value.to_string())).map_err(|_| TemplateError::new(ErrorKind::WriteFailure, "write"))
+}
+
+/// Escapes text for Typst markup: every ASCII symbol gets a backslash (Typst
+/// reads `\x` as a literal `x` for any symbol), and line breaks become spaces
+/// so a value can never start a heading, list or comment on a new line.
+pub fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 8);
+    for ch in text.chars() {
+        if ch.is_ascii_punctuation() {
+            out.push('\\');
+            out.push(ch);
+        } else if ch.is_whitespace() {
+            out.push(' ');
+        } else if !ch.is_control() {
+            out.push(ch);
+        }
+    }
+    out
+}
+
+/// "November 30, 2026".
+pub fn long_date(date: NaiveDate) -> String {
+    date.format("%B %-d, %Y").to_string()
+}
+
+/// The plans offered for a balance: each configured length whose monthly
+/// payment stays at or above the configured minimum.
+pub fn plans(balance: Cents, config: &Config) -> Vec<Plan> {
+    let plans = &config.payment_plans;
+    plans
+        .months
+        .iter()
+        .map(|&months| (months, balance.div_ceil(i64::from(months))))
+        .filter(|(_, monthly)| *monthly >= plans.minimum_monthly)
+        .map(|(months, monthly)| Plan { months, monthly: monthly.to_string() })
+        .collect()
+}
+
+/// Builds the letter data for an account that is due a letter.
+pub fn letter(
+    account: &Account,
+    stage: Stage,
+    piece: &str,
+    language: &str,
+    as_of: NaiveDate,
+    config: &Config,
+) -> Letter {
+    let policy = &config.policy;
+    let guarantor = &account.guarantor;
+    let address = &guarantor.address;
+    let mut recipient = vec![guarantor.name.clone()];
+    recipient.extend(address.street.iter().cloned());
+    recipient.push(address.last_line());
+    let reply_by = (stage == Stage::FinalNotice).then(|| as_of + chrono::Duration::days(policy.final_notice_reply_days));
+    let due = reply_by.unwrap_or(as_of + chrono::Duration::days(policy.payment_due_days));
+    let balance = account.balance();
+    let mut charges: Vec<_> = account.charges.iter().collect();
+    charges.sort_by_key(|c| (c.service_date, c.line));
+    Letter {
+        piece: piece.to_string(),
+        stage,
+        stage_number: stage.number(),
+        language: language.to_string(),
+        date: long_date(as_of),
+        account: account.id.clone(),
+        name: guarantor.name.clone(),
+        recipient,
+        zip: address.zip.clone(),
+        practice: config.practice.clone(),
+        items: charges
+            .into_iter()
+            .map(|c| Item {
+                date: c.service_date.format("%m/%d/%Y").to_string(),
+                description: c.description.clone(),
+                charge: c.charge.to_string(),
+                credits: (-c.credits).to_string(),
+                balance: c.balance.to_string(),
+            })
+            .collect(),
+        balance: balance.to_string(),
+        due_date: long_date(due),
+        reply_by: reply_by.map(long_date),
+        plans: plans(balance, config),
+        windows: Windows {
+            return_: config.vendor.return_window,
+            recipient: config.vendor.recipient_window,
+            clearance: config.vendor.clearance,
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn escape_neutralises_markup() {
+        assert_eq!(escape("#panic(\"x\")"), "\\#panic\\(\\\"x\\\"\\)");
+        assert_eq!(escape("*]_$ //"), "\\*\\]\\_\\$ \\/\\/");
+        assert_eq!(escape("Zoë O'Brien-Núñez"), "Zoë O\\'Brien\\-Núñez");
+        assert_eq!(escape("line\n= Heading"), "line \\= Heading");
+    }
+
+    proptest! {
+        /// Whatever the text, the escaped form parses as plain markup: no
+        /// code, math, emphasis, heading, list, raw, label or reference.
+        #[test]
+        fn escaped_text_is_only_text(text in "\\PC{0,40}") {
+            let escaped = escape(&text);
+            let root = typst::syntax::parse(&escaped);
+            prop_assert!(root.errors().is_empty(), "{:?}", root.errors());
+            for node in root.children() {
+                use typst::syntax::SyntaxKind::*;
+                prop_assert!(
+                    matches!(node.kind(), Text | Space | Escape),
+                    "{text:?} -> {escaped:?} has {:?}", node.kind()
+                );
+            }
+        }
+    }
+}

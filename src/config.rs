@@ -1,0 +1,258 @@
+//! The practice's configuration file (`kindly.toml`): who the practice is, when
+//! a letter is due, how the export's columns are named, and the envelope
+//! geometry of the print vendor. Billing managers edit this file, so every
+//! error names the file and the setting.
+
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::money::Cents;
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    pub practice: Practice,
+    #[serde(default)]
+    pub policy: Policy,
+    #[serde(default)]
+    pub payment_plans: PaymentPlans,
+    #[serde(default)]
+    pub input: Input,
+    #[serde(default)]
+    pub vendor: Vendor,
+    /// Folder holding `letter.typ`, `wording/` and `fonts/`, relative to the
+    /// config file.
+    #[serde(default = "default_layouts")]
+    pub layouts: PathBuf,
+}
+
+fn default_layouts() -> PathBuf {
+    PathBuf::from("layouts")
+}
+
+/// The practice as its patients know it: this name heads every letter.
+#[derive(Debug, Clone, Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Practice {
+    pub name: String,
+    /// Street and city lines of the practice's mailing address, as printed in
+    /// the return-address window and on the remittance stub.
+    pub address: Vec<String>,
+    pub phone: String,
+    pub hours: String,
+    pub portal: String,
+    /// How a patient asks for financial assistance, in one sentence.
+    pub assistance: String,
+    pub signer: String,
+    pub signer_title: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Policy {
+    /// No letter for balances below this.
+    pub minimum_balance: Cents,
+    pub reminder_after_days: i64,
+    pub plan_offer_after_days: i64,
+    pub assistance_after_days: i64,
+    pub final_notice_after_days: i64,
+    /// Days from the letter date to the payment due date (stages 1 to 3).
+    pub payment_due_days: i64,
+    /// Days from the letter date to the reply-by date on a final notice.
+    pub final_notice_reply_days: i64,
+}
+
+impl Default for Policy {
+    fn default() -> Self {
+        Policy {
+            minimum_balance: Cents::from_dollars(10),
+            reminder_after_days: 30,
+            plan_offer_after_days: 60,
+            assistance_after_days: 90,
+            final_notice_after_days: 120,
+            payment_due_days: 30,
+            final_notice_reply_days: 14,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PaymentPlans {
+    /// Plan lengths offered, in months.
+    pub months: Vec<u32>,
+    /// A plan whose monthly payment would fall below this is not offered.
+    pub minimum_monthly: Cents,
+}
+
+impl Default for PaymentPlans {
+    fn default() -> Self {
+        PaymentPlans { months: vec![3, 6, 12], minimum_monthly: Cents::from_dollars(25) }
+    }
+}
+
+/// How the billing system's export is laid out.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Input {
+    /// Accepted date formats, tried in order (chrono `strftime` syntax).
+    pub date_formats: Vec<String>,
+    pub delimiter: char,
+    pub columns: Columns,
+}
+
+impl Default for Input {
+    fn default() -> Self {
+        Input {
+            date_formats: vec!["%Y-%m-%d".into(), "%m/%d/%Y".into()],
+            delimiter: ',',
+            columns: Columns::default(),
+        }
+    }
+}
+
+/// The header of the export column that holds each field. Optional fields may
+/// be left out when the export has no such column.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Columns {
+    pub account: String,
+    pub guarantor: String,
+    pub address1: String,
+    pub address2: Option<String>,
+    pub city: String,
+    pub state: String,
+    pub zip: String,
+    pub service_date: String,
+    pub description: String,
+    pub charge: Option<String>,
+    pub payments: Option<String>,
+    pub adjustments: Option<String>,
+    /// Open balance of the charge; used instead of charge minus payments and
+    /// adjustments when the export has it.
+    pub balance: Option<String>,
+    pub language: Option<String>,
+    pub insurance_pending: Option<String>,
+    pub dispute: Option<String>,
+    pub do_not_mail: Option<String>,
+}
+
+impl Default for Columns {
+    fn default() -> Self {
+        Columns {
+            account: "Account".into(),
+            guarantor: "Guarantor".into(),
+            address1: "Address 1".into(),
+            address2: Some("Address 2".into()),
+            city: "City".into(),
+            state: "State".into(),
+            zip: "ZIP".into(),
+            service_date: "Service Date".into(),
+            description: "Description".into(),
+            charge: Some("Charge".into()),
+            payments: Some("Payments".into()),
+            adjustments: Some("Adjustments".into()),
+            balance: None,
+            language: Some("Language".into()),
+            insurance_pending: Some("Insurance Pending".into()),
+            dispute: Some("Dispute".into()),
+            do_not_mail: Some("Do Not Mail".into()),
+        }
+    }
+}
+
+/// A rectangle on the flat (unfolded) first page, in inches from its top-left.
+#[derive(Debug, Clone, Copy, PartialEq, Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Rect {
+    pub left: f64,
+    pub top: f64,
+    pub width: f64,
+    pub height: f64,
+}
+
+/// The print vendor's envelope and production settings. Window positions
+/// differ by a few tenths of an inch between vendors, so they live here.
+#[derive(Debug, Clone, Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Vendor {
+    pub name: String,
+    pub envelope: String,
+    pub mail_class: String,
+    pub duplex: bool,
+    pub max_sheets: u32,
+    /// Clear space kept between an address block and its window's edges.
+    pub clearance: f64,
+    pub return_window: Rect,
+    pub recipient_window: Rect,
+}
+
+impl Default for Vendor {
+    fn default() -> Self {
+        Vendor {
+            name: "Generic #10 double-window".into(),
+            envelope: "#10 double window".into(),
+            mail_class: "First-Class".into(),
+            duplex: true,
+            max_sheets: 6,
+            clearance: 0.125,
+            return_window: Rect { left: 0.625, top: 0.5, width: 3.25, height: 0.875 },
+            recipient_window: Rect { left: 0.625, top: 2.125, width: 4.0, height: 1.0 },
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read the config file {path}: {source}")]
+    Read { path: PathBuf, source: std::io::Error },
+    #[error("the config file {path} has a problem: {message}")]
+    Invalid { path: PathBuf, message: String },
+}
+
+impl Config {
+    /// Reads a config file; relative paths inside it are taken from the
+    /// file's own folder so the run does not depend on the current directory.
+    pub fn load(path: &Path) -> Result<(Config, Vec<u8>), ConfigError> {
+        let bytes = std::fs::read(path)
+            .map_err(|source| ConfigError::Read { path: path.to_path_buf(), source })?;
+        let invalid = |message: String| ConfigError::Invalid { path: path.to_path_buf(), message };
+        let text = std::str::from_utf8(&bytes).map_err(|e| invalid(format!("not UTF-8 text ({e})")))?;
+        let mut config: Config = toml::from_str(text).map_err(|e| invalid(e.to_string()))?;
+        let base = path.parent().unwrap_or(Path::new("."));
+        config.layouts = base.join(&config.layouts);
+        config.check().map_err(invalid)?;
+        Ok((config, bytes))
+    }
+
+    fn check(&self) -> Result<(), String> {
+        let p = &self.policy;
+        let ascending = [
+            p.reminder_after_days,
+            p.plan_offer_after_days,
+            p.assistance_after_days,
+            p.final_notice_after_days,
+        ];
+        if ascending.windows(2).any(|w| w[0] > w[1]) || ascending[0] < 0 {
+            return Err("[policy] stage days must rise: reminder_after_days <= plan_offer_after_days <= assistance_after_days <= final_notice_after_days".into());
+        }
+        if self.payment_plans.months.contains(&0) {
+            return Err("[payment_plans] months must be 1 or more".into());
+        }
+        if self.input.date_formats.is_empty() {
+            return Err("[input] date_formats needs at least one format".into());
+        }
+        if !self.input.delimiter.is_ascii() {
+            return Err("[input] delimiter must be a single plain character such as ',' or ';'".into());
+        }
+        let c = &self.input.columns;
+        if c.balance.is_none() && c.charge.is_none() {
+            return Err("[input.columns] needs either `charge` or `balance`".into());
+        }
+        if self.practice.address.is_empty() {
+            return Err("[practice] address needs at least one line".into());
+        }
+        Ok(())
+    }
+}

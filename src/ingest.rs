@@ -1,0 +1,496 @@
+//! Reading the billing export: one row per charge, grouped into accounts.
+//!
+//! The export is streamed row by row. A row that cannot be used becomes a
+//! [`Reject`] naming the file, line, column and value; the rest of the file is
+//! still read. Only a file that cannot be read at all (missing, or without the
+//! columns the config names) stops ingest.
+
+use std::collections::BTreeMap;
+use std::io::Read;
+use std::path::Path;
+
+use chrono::{Datelike, NaiveDate};
+use sha2::{Digest, Sha256};
+
+use crate::config::{Columns, Input};
+use crate::model::{Account, Address, Charge, Flags, Guarantor, Line, Reject};
+use crate::money::Cents;
+
+/// What was read from one export.
+#[derive(Debug, Clone)]
+pub struct Export {
+    /// The file name as given, for messages and rejects.
+    pub file: String,
+    /// Accounts in account-number order.
+    pub accounts: Vec<Account>,
+    /// One entry per unusable row, in file order.
+    pub rejects: Vec<Reject>,
+    /// Data rows read (the header and blank lines are not rows).
+    pub rows: u64,
+    /// SHA-256 of the file's bytes, for the run record.
+    pub sha256: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum IngestError {
+    #[error("cannot read the export {file}: {source}")]
+    Io { file: String, source: std::io::Error },
+    #[error("the export {file} has no header row")]
+    Empty { file: String },
+    #[error(
+        "the export {file} has no column {missing} (the config's [input.columns] names them); its header has: {found}"
+    )]
+    MissingColumns { file: String, missing: String, found: String },
+}
+
+pub fn read_export(path: &Path, input: &Input) -> Result<Export, IngestError> {
+    let file = path.display().to_string();
+    let reader = std::fs::File::open(path).map_err(|source| IngestError::Io { file: file.clone(), source })?;
+    read_export_from(&file, reader, input)
+}
+
+/// Reads an export from any reader; `file` names it in messages.
+pub fn read_export_from(file: &str, reader: impl Read, input: &Input) -> Result<Export, IngestError> {
+    let mut hashing = HashingReader { inner: reader, hasher: Sha256::new() };
+    let mut csv = csv::ReaderBuilder::new()
+        .delimiter(input.delimiter as u8)
+        .flexible(true)
+        .has_headers(true)
+        .from_reader(&mut hashing);
+    let io_err = |e: csv::Error| IngestError::Io { file: file.to_string(), source: e.into() };
+
+    let header = csv.byte_headers().map_err(io_err)?.clone();
+    if header.is_empty() || header.iter().all(|h| h.iter().all(u8::is_ascii_whitespace)) {
+        return Err(IngestError::Empty { file: file.to_string() });
+    }
+    let names: Vec<String> = header.iter().map(|h| String::from_utf8_lossy(h).trim().to_string()).collect();
+    let layout = ColumnLayout::find(&input.columns, &names).map_err(|missing| IngestError::MissingColumns {
+        file: file.to_string(),
+        missing,
+        found: names.iter().map(|n| format!("{n:?}")).collect::<Vec<_>>().join(", "),
+    })?;
+
+    let mut accounts: BTreeMap<String, Account> = BTreeMap::new();
+    let mut rejected_by_account: BTreeMap<String, Vec<Line>> = BTreeMap::new();
+    let mut rejects = Vec::new();
+    let mut rows = 0;
+    let mut record = csv::ByteRecord::new();
+    loop {
+        match csv.read_byte_record(&mut record) {
+            Ok(false) => break,
+            Ok(true) => {}
+            Err(e) => {
+                // A malformed record (for example an unterminated quote) is
+                // still one row of the file: reject it and carry on.
+                let line = e.position().map_or(0, |p| p.line());
+                if e.is_io_error() {
+                    return Err(io_err(e));
+                }
+                rows += 1;
+                rejects.push(Reject {
+                    file: file.to_string(),
+                    line,
+                    column: String::new(),
+                    value: String::new(),
+                    reason: format!("the row cannot be read as CSV: {e}"),
+                });
+                continue;
+            }
+        }
+        rows += 1;
+        let line = record.position().map_or(0, |p| p.line());
+        let row = Row { line, names: &names, record: &record };
+        match layout.parse(&row, input) {
+            Ok(parsed) => {
+                let account = accounts.entry(parsed.account.clone()).or_insert_with(|| Account {
+                    id: parsed.account.clone(),
+                    guarantor: parsed.guarantor.clone(),
+                    language: parsed.language.clone(),
+                    flags: Flags::default(),
+                    charges: Vec::new(),
+                    rejected_lines: Vec::new(),
+                });
+                // A flag set on any of the account's rows applies to the account.
+                account.flags.insurance_pending |= parsed.flags.insurance_pending;
+                account.flags.dispute |= parsed.flags.dispute;
+                account.flags.do_not_mail |= parsed.flags.do_not_mail;
+                account.charges.push(parsed.charge);
+            }
+            Err(problems) => {
+                if let Some(id) = layout.account_id(&row) {
+                    rejected_by_account.entry(id).or_default().push(line);
+                }
+                rejects.push(problems.into_reject(file, line));
+            }
+        }
+    }
+    drop(csv);
+    for (id, lines) in rejected_by_account {
+        if let Some(account) = accounts.get_mut(&id) {
+            account.rejected_lines = lines;
+        }
+    }
+    Ok(Export {
+        file: file.to_string(),
+        accounts: accounts.into_values().collect(),
+        rejects,
+        rows,
+        sha256: hex(&hashing.hasher.finalize()),
+    })
+}
+
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Hashes the export as the CSV reader streams it, so the file is read once.
+struct HashingReader<R> {
+    inner: R,
+    hasher: Sha256,
+}
+
+impl<R: Read> Read for HashingReader<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.hasher.update(&buf[..n]);
+        Ok(n)
+    }
+}
+
+/// One data row with what is needed to describe its problems.
+struct Row<'a> {
+    line: Line,
+    names: &'a [String],
+    record: &'a csv::ByteRecord,
+}
+
+/// Problems found in one row; the row becomes one reject that lists them all.
+#[derive(Default)]
+struct Problems(Vec<(String, String, String)>);
+
+impl Problems {
+    fn add(&mut self, column: &str, value: &str, reason: impl Into<String>) {
+        self.0.push((column.to_string(), value.to_string(), reason.into()));
+    }
+
+    fn into_reject(self, file: &str, line: Line) -> Reject {
+        let (column, value, _) = self.0.first().cloned().unwrap_or_default();
+        let reason = self
+            .0
+            .iter()
+            .map(|(c, _, r)| if c.is_empty() { r.clone() } else { format!("{c}: {r}") })
+            .collect::<Vec<_>>()
+            .join("; ");
+        Reject { file: file.to_string(), line, column, value, reason }
+    }
+}
+
+struct Parsed {
+    account: String,
+    guarantor: Guarantor,
+    language: String,
+    flags: Flags,
+    charge: Charge,
+}
+
+/// Where each configured column sits in this export's header.
+struct ColumnLayout {
+    account: usize,
+    guarantor: usize,
+    address1: usize,
+    address2: Option<usize>,
+    city: usize,
+    state: usize,
+    zip: usize,
+    service_date: usize,
+    description: usize,
+    charge: Option<usize>,
+    payments: Option<usize>,
+    adjustments: Option<usize>,
+    balance: Option<usize>,
+    language: Option<usize>,
+    insurance_pending: Option<usize>,
+    dispute: Option<usize>,
+    do_not_mail: Option<usize>,
+}
+
+impl ColumnLayout {
+    /// Header names match ignoring case and surrounding spaces. Every column
+    /// the config names must exist; a missing one is reported by name.
+    fn find(columns: &Columns, names: &[String]) -> Result<ColumnLayout, String> {
+        let mut missing = Vec::new();
+        let mut find = |wanted: &str| {
+            let at = names.iter().position(|n| n.eq_ignore_ascii_case(wanted.trim()));
+            if at.is_none() {
+                missing.push(format!("{wanted:?}"));
+            }
+            at
+        };
+        let mut optional = |wanted: &Option<String>| wanted.as_deref().and_then(&mut find);
+        let account = optional(&Some(columns.account.clone()));
+        let guarantor = optional(&Some(columns.guarantor.clone()));
+        let address1 = optional(&Some(columns.address1.clone()));
+        let city = optional(&Some(columns.city.clone()));
+        let state = optional(&Some(columns.state.clone()));
+        let zip = optional(&Some(columns.zip.clone()));
+        let service_date = optional(&Some(columns.service_date.clone()));
+        let description = optional(&Some(columns.description.clone()));
+        let layout = ColumnLayout {
+            account: account.unwrap_or_default(),
+            guarantor: guarantor.unwrap_or_default(),
+            address1: address1.unwrap_or_default(),
+            address2: optional(&columns.address2),
+            city: city.unwrap_or_default(),
+            state: state.unwrap_or_default(),
+            zip: zip.unwrap_or_default(),
+            service_date: service_date.unwrap_or_default(),
+            description: description.unwrap_or_default(),
+            charge: optional(&columns.charge),
+            payments: optional(&columns.payments),
+            adjustments: optional(&columns.adjustments),
+            balance: optional(&columns.balance),
+            language: optional(&columns.language),
+            insurance_pending: optional(&columns.insurance_pending),
+            dispute: optional(&columns.dispute),
+            do_not_mail: optional(&columns.do_not_mail),
+        };
+        if missing.is_empty() { Ok(layout) } else { Err(missing.join(", ")) }
+    }
+
+    fn account_id(&self, row: &Row) -> Option<String> {
+        let raw = row.record.get(self.account)?;
+        let id = std::str::from_utf8(raw).ok()?.trim();
+        (!id.is_empty()).then(|| id.to_string())
+    }
+
+    fn parse(&self, row: &Row, input: &Input) -> Result<Parsed, Problems> {
+        let mut problems = Problems::default();
+        let width = row.names.len();
+        let len = row.record.len();
+        if len < width {
+            problems.add(
+                "",
+                "",
+                format!("the row has {len} fields but the header has {width}; a delimiter or quote may be missing"),
+            );
+            return Err(problems);
+        }
+        if row.record.iter().skip(width).any(|f| !f.iter().all(u8::is_ascii_whitespace)) {
+            problems.add("", "", format!("the row has {len} fields but the header has {width}"));
+            return Err(problems);
+        }
+
+        let mut text = |i: usize| -> String {
+            let raw = row.record.get(i).unwrap_or_default();
+            match std::str::from_utf8(raw) {
+                Ok(s) => s.trim().to_string(),
+                Err(e) => {
+                    problems.add(
+                        &row.names[i],
+                        &String::from_utf8_lossy(raw),
+                        format!(
+                            "byte {} is not UTF-8 text; save the export as UTF-8",
+                            e.valid_up_to() + 1
+                        ),
+                    );
+                    String::new()
+                }
+            }
+        };
+        let account = text(self.account);
+        let guarantor = text(self.guarantor);
+        let address1 = text(self.address1);
+        let address2 = self.address2.map(&mut text).unwrap_or_default();
+        let city = text(self.city);
+        let state = text(self.state);
+        let zip = text(self.zip);
+        let service_date = text(self.service_date);
+        let description = text(self.description);
+        let charge = self.charge.map(&mut text);
+        let payments = self.payments.map(&mut text);
+        let adjustments = self.adjustments.map(&mut text);
+        let balance = self.balance.map(&mut text);
+        let language = self.language.map(&mut text).unwrap_or_default();
+        let insurance_pending = self.insurance_pending.map(&mut text);
+        let dispute = self.dispute.map(&mut text);
+        let do_not_mail = self.do_not_mail.map(&mut text);
+
+        let col = |i: usize| row.names[i].as_str();
+        if account.is_empty() {
+            problems.add(col(self.account), "", "no account number");
+        }
+        if guarantor.is_empty() {
+            problems.add(col(self.guarantor), "", "no guarantor name");
+        }
+        let date = match parse_date(&service_date, &input.date_formats) {
+            Ok(d) => Some(d),
+            Err(reason) => {
+                problems.add(col(self.service_date), &service_date, reason);
+                None
+            }
+        };
+        let mut money = |at: Option<usize>, value: Option<&String>| -> Option<Cents> {
+            let (Some(i), Some(v)) = (at, value) else { return Some(Cents::ZERO) };
+            if v.is_empty() {
+                return Some(Cents::ZERO);
+            }
+            Cents::parse(v).map_err(|e| problems.add(col(i), v, e.to_string())).ok()
+        };
+        let charge_amount = money(self.charge, charge.as_ref());
+        let payments = money(self.payments, payments.as_ref());
+        let adjustments = money(self.adjustments, adjustments.as_ref());
+        let open_balance = money(self.balance, balance.as_ref());
+        let mut flag = |at: Option<usize>, value: Option<&String>| -> bool {
+            let (Some(i), Some(v)) = (at, value) else { return false };
+            parse_flag(v).map_err(|reason| problems.add(col(i), v, reason)).unwrap_or(false)
+        };
+        let flags = Flags {
+            insurance_pending: flag(self.insurance_pending, insurance_pending.as_ref()),
+            dispute: flag(self.dispute, dispute.as_ref()),
+            do_not_mail: flag(self.do_not_mail, do_not_mail.as_ref()),
+        };
+        let (Some(service_date), Some(charge_amount), Some(payments), Some(adjustments), Some(open_balance)) =
+            (date, charge_amount, payments, adjustments, open_balance)
+        else {
+            return Err(problems);
+        };
+        if !problems.0.is_empty() {
+            return Err(problems);
+        }
+        // Exports disagree on the sign of payments and adjustments; both
+        // always reduce what is owed.
+        let (charge, credits, balance) = match self.balance {
+            Some(_) => {
+                let charge = if self.charge.is_some() { charge_amount } else { open_balance };
+                (charge, charge - open_balance, open_balance)
+            }
+            None => {
+                let credits = Cents(payments.0.abs() + adjustments.0.abs());
+                (charge_amount, credits, charge_amount - credits)
+            }
+        };
+        let street = [address1, address2].into_iter().filter(|s| !s.is_empty()).collect();
+        Ok(Parsed {
+            account,
+            guarantor: Guarantor { name: guarantor, address: Address { street, city, state, zip } },
+            language: normalise_language(&language),
+            flags,
+            charge: Charge { line: row.line, service_date, description, charge, credits, balance },
+        })
+    }
+}
+
+/// Tries each configured format in turn.
+pub fn parse_date(text: &str, formats: &[String]) -> Result<NaiveDate, String> {
+    formats
+        .iter()
+        .find_map(|f| NaiveDate::parse_from_str(text, f).ok())
+        .filter(|d| d.year() >= 1900)
+        .ok_or_else(|| {
+            let shown: Vec<String> =
+                formats.iter().map(|f| f.replace("%Y", "YYYY").replace("%m", "MM").replace("%d", "DD")).collect();
+            format!("{text:?} is not a date in the accepted formats ({})", shown.join(", "))
+        })
+}
+
+fn parse_flag(text: &str) -> Result<bool, String> {
+    match text.to_ascii_uppercase().as_str() {
+        "Y" | "YES" | "TRUE" | "T" | "1" | "X" => Ok(true),
+        "" | "N" | "NO" | "FALSE" | "F" | "0" => Ok(false),
+        _ => Err(format!("{text:?} is not a yes/no value (use Y or N)")),
+    }
+}
+
+fn normalise_language(text: &str) -> String {
+    match text.trim().to_lowercase().as_str() {
+        "" | "en" | "eng" | "english" => "en".into(),
+        "es" | "spa" | "spanish" | "español" | "espanol" => "es".into(),
+        other => other.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    const HEADER: &str = "Account,Guarantor,Address 1,Address 2,City,State,ZIP,Service Date,Description,Charge,Payments,Adjustments,Language,Insurance Pending,Dispute,Do Not Mail\n";
+
+    fn read(body: &str) -> Export {
+        read_export_from("test.csv", format!("{HEADER}{body}").as_bytes(), &Input::default()).unwrap()
+    }
+
+    #[test]
+    fn groups_rows_into_accounts() {
+        let export = read(
+            "A2,Ann Lee,1 Main St,,Eugene,OR,97401,2026-01-05,Office visit,\"$1,200.00\",200.00,,en,N,N,N\n\
+             A1,Bo Diaz,2 Oak Ave,Apt 3,Eugene,OR,97402,01/06/2026,Lab work,80.00,(30.00),,es,,,\n\
+             A2,Ann Lee,1 Main St,,Eugene,OR,97401,2026-02-05,Follow-up,50.00,,,en,Y,N,N\n",
+        );
+        assert_eq!(export.rows, 3);
+        assert!(export.rejects.is_empty(), "{:?}", export.rejects);
+        let ids: Vec<_> = export.accounts.iter().map(|a| a.id.as_str()).collect();
+        assert_eq!(ids, ["A1", "A2"]);
+        assert_eq!(export.accounts[0].balance(), Cents(5000));
+        assert_eq!(export.accounts[0].language, "es");
+        assert_eq!(export.accounts[0].guarantor.address.street, ["2 Oak Ave", "Apt 3"]);
+        assert_eq!(export.accounts[1].balance(), Cents(105000));
+        assert!(export.accounts[1].flags.insurance_pending);
+        assert_eq!(export.accounts[1].lines().collect::<Vec<_>>(), [2, 4]);
+    }
+
+    #[test]
+    fn bad_rows_are_rejected_with_line_column_and_value() {
+        let export = read(
+            "A1,Ann Lee,1 Main St,,Eugene,OR,97401,2026-13-05,Visit,12.00,,,en,N,N,N\n\
+             A1,Ann Lee,1 Main St,,Eugene,OR,97401,2026-01-05,Visit,12.0.0,,,en,maybe,N,N\n\
+             A1,Ann Lee,1 Main St,,Eugene,OR,97401,2026-01-05,Visit,12.00,,,en,N,N,N\n\
+             A3,too,few\n",
+        );
+        assert_eq!(export.rows, 4);
+        assert_eq!(export.rejects.len(), 3);
+        let first = &export.rejects[0];
+        assert_eq!((first.file.as_str(), first.line, first.column.as_str()), ("test.csv", 2, "Service Date"));
+        assert_eq!(first.value, "2026-13-05");
+        let second = &export.rejects[1];
+        assert_eq!(second.column, "Charge");
+        assert!(second.reason.contains("Insurance Pending"), "{}", second.reason);
+        assert_eq!(export.rejects[2].line, 5);
+        assert_eq!(export.accounts.len(), 1);
+        assert_eq!(export.accounts[0].rejected_lines, [2, 3]);
+    }
+
+    #[test]
+    fn header_matching_ignores_case_and_spaces() {
+        let header = HEADER.to_uppercase().replace(",", " , ");
+        let body = "A1,Ann Lee,1 Main St,,Eugene,OR,97401,2026-01-05,Visit,12.00,,,en,N,N,N\n";
+        let export = read_export_from("t.csv", format!("{header}{body}").as_bytes(), &Input::default()).unwrap();
+        assert_eq!(export.accounts.len(), 1);
+    }
+
+    #[test]
+    fn a_missing_column_names_it() {
+        let err = read_export_from("t.csv", "Account,Guarantor\nA1,Ann\n".as_bytes(), &Input::default())
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("t.csv") && err.contains("\"Address 1\"") && err.contains("\"Guarantor\""), "{err}");
+    }
+
+    #[test]
+    fn invalid_utf8_names_the_column() {
+        let mut bytes = HEADER.as_bytes().to_vec();
+        bytes.extend_from_slice(b"A1,Ann L\xe9e,1 Main St,,Eugene,OR,97401,2026-01-05,Visit,12.00,,,en,N,N,N\n");
+        let export = read_export_from("t.csv", &bytes[..], &Input::default()).unwrap();
+        assert_eq!(export.rejects[0].column, "Guarantor");
+        assert!(export.rejects[0].reason.contains("UTF-8"));
+    }
+
+    proptest! {
+        #[test]
+        fn no_input_panics_and_every_row_is_accounted_for(body in "[A-Za-z0-9,\"$().\\- \n/]{0,400}") {
+            let export = read_export_from("p.csv", format!("{HEADER}{body}").as_bytes(), &Input::default()).unwrap();
+            let kept: usize = export.accounts.iter().map(|a| a.charges.len()).sum();
+            prop_assert_eq!(kept as u64 + export.rejects.len() as u64, export.rows);
+        }
+    }
+}

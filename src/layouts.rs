@@ -1,0 +1,101 @@
+//! The `layouts/` folder that billing staff edit: the Typst page layout, the
+//! wording of each letter, and the fonts. It is read once per process, and its
+//! fingerprint goes into the run record so a past letter can be traced to the
+//! exact wording it used.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use sha2::{Digest, Sha256};
+
+use crate::ingest::hex;
+
+/// The page layout's file name inside the layouts folder.
+pub const LETTER: &str = "letter.typ";
+/// Wording templates live in `wording/<language>/<stage>.typ.j2`.
+pub const WORDING_DIR: &str = "wording";
+pub const FONTS_DIR: &str = "fonts";
+
+#[derive(Debug, Clone)]
+pub struct Layouts {
+    pub dir: PathBuf,
+    /// The Typst source of the page layout.
+    pub letter: String,
+    /// Wording templates by name, e.g. `en/reminder.typ.j2`.
+    pub wording: BTreeMap<String, String>,
+    /// Font files' bytes, in file-name order.
+    pub fonts: Vec<(String, Vec<u8>)>,
+    /// SHA-256 over every file's relative path and contents.
+    pub sha256: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum LayoutsError {
+    #[error("cannot read the layouts folder {path}: {source}")]
+    Io { path: PathBuf, source: std::io::Error },
+    #[error("the layouts folder {dir} has no {what}")]
+    Missing { dir: PathBuf, what: String },
+    #[error("{path} is not UTF-8 text")]
+    NotText { path: PathBuf },
+}
+
+impl Layouts {
+    pub fn load(dir: &Path) -> Result<Layouts, LayoutsError> {
+        let mut files = Vec::new();
+        collect(dir, dir, &mut files)?;
+        files.sort();
+        let mut hasher = Sha256::new();
+        let mut letter = None;
+        let mut wording = BTreeMap::new();
+        let mut fonts = Vec::new();
+        for rel in files {
+            let path = dir.join(&rel);
+            let bytes = std::fs::read(&path).map_err(|source| LayoutsError::Io { path: path.clone(), source })?;
+            let name = rel.to_string_lossy().replace('\\', "/");
+            hasher.update(name.as_bytes());
+            hasher.update([0]);
+            hasher.update((bytes.len() as u64).to_le_bytes());
+            hasher.update(&bytes);
+            let text = || String::from_utf8(bytes.clone()).map_err(|_| LayoutsError::NotText { path: path.clone() });
+            if name == LETTER {
+                letter = Some(text()?);
+            } else if let Some(template) = name.strip_prefix(&format!("{WORDING_DIR}/")) {
+                if template.ends_with(".j2") {
+                    wording.insert(template.to_string(), text()?);
+                }
+            } else if name.starts_with(&format!("{FONTS_DIR}/"))
+                && [".otf", ".ttf", ".ttc", ".otc"].iter().any(|ext| name.to_lowercase().ends_with(ext))
+            {
+                fonts.push((name, bytes));
+            }
+        }
+        let missing = |what: &str| LayoutsError::Missing { dir: dir.to_path_buf(), what: what.to_string() };
+        let letter = letter.ok_or_else(|| missing(LETTER))?;
+        if wording.is_empty() {
+            return Err(missing("wording templates (wording/<language>/<stage>.typ.j2)"));
+        }
+        if fonts.is_empty() {
+            return Err(missing("fonts (fonts/*.otf or *.ttf)"));
+        }
+        Ok(Layouts { dir: dir.to_path_buf(), letter, wording, fonts, sha256: hex(&hasher.finalize()) })
+    }
+}
+
+fn collect(root: &Path, dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), LayoutsError> {
+    let io = |source| LayoutsError::Io { path: dir.to_path_buf(), source };
+    for entry in std::fs::read_dir(dir).map_err(io)? {
+        let entry = entry.map_err(io)?;
+        let path = entry.path();
+        let name = entry.file_name();
+        // Editor backups and hidden files are not part of the layouts.
+        if name.to_string_lossy().starts_with('.') || name.to_string_lossy().ends_with('~') {
+            continue;
+        }
+        if entry.file_type().map_err(io)?.is_dir() {
+            collect(root, &path, out)?;
+        } else if let Ok(rel) = path.strip_prefix(root) {
+            out.push(rel.to_path_buf());
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,214 @@
+//! The `kindly` command: parses arguments, calls the library, reports.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use chrono::NaiveDate;
+use clap::{Parser, Subcommand};
+
+use kindly::pipeline::{self, Plan, RunOptions, Setup};
+use kindly::policy::{Decision, Stage};
+
+/// Exit codes, as documented in the README.
+const EXIT_PROBLEMS: u8 = 1;
+const EXIT_CANNOT_RUN: u8 = 2;
+
+#[derive(Parser)]
+#[command(
+    name = "kindly",
+    version,
+    about = "Turn this month's billing export into kind, clear patient-balance letters ready for the print vendor.",
+    after_help = "Start with `kindly validate EXPORT.csv` to see what a run would do, then `kindly run EXPORT.csv`."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Make the letters: read the export, decide each account, write a run folder for the vendor.
+    Run {
+        /// The billing export (CSV, one row per charge).
+        export: PathBuf,
+        #[command(flatten)]
+        common: Common,
+        /// Folder to create for this run [default: runs/<as-of date>].
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+        /// Letters to lay out at once [default: one per CPU core].
+        #[arg(short = 'j', long = "jobs", value_name = "N")]
+        jobs: Option<usize>,
+        /// Print only the closing summary, no progress bar.
+        #[arg(short, long)]
+        quiet: bool,
+        /// Replace the run folder if it exists (for trial runs; real runs are kept for audit).
+        #[arg(long)]
+        overwrite: bool,
+    },
+    /// Check the export, config and wording, and say what a run would do, without making letters.
+    Validate {
+        export: PathBuf,
+        #[command(flatten)]
+        common: Common,
+    },
+    /// Make the letter for one account, to look at before a run.
+    Preview {
+        export: PathBuf,
+        /// The account number to preview.
+        #[arg(long)]
+        account: String,
+        /// Where to write the PDF [default: preview-<account>.pdf].
+        #[arg(short, long, value_name = "FILE")]
+        output: Option<PathBuf>,
+        /// Show this letter even if the account would get another or none:
+        /// reminder, plan_offer, assistance or final_notice.
+        #[arg(long, value_parser = parse_stage)]
+        stage: Option<Stage>,
+        #[command(flatten)]
+        common: Common,
+    },
+    /// Re-check a run folder: every file against its checksum, and the counts.
+    Verify {
+        /// The run folder, e.g. runs/2026-11-30.
+        folder: PathBuf,
+    },
+    /// Write a synthetic export (made-up patients) for trying kindly out and for benchmarks.
+    SampleExport {
+        /// How many accounts.
+        #[arg(long, default_value_t = 500)]
+        accounts: usize,
+        /// Different seeds give different made-up patients.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Date the service dates are counted back from.
+        #[arg(long, value_parser = parse_date)]
+        as_of: NaiveDate,
+        /// Mix in malformed rows, as real exports sometimes have.
+        #[arg(long)]
+        broken: bool,
+        /// Where to write the CSV [default: standard output].
+        #[arg(short, long, value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
+}
+
+#[derive(clap::Args)]
+struct Common {
+    /// The practice's config file.
+    #[arg(long, value_name = "FILE", default_value = "kindly.toml")]
+    config: PathBuf,
+    /// The date letters are dated and balances aged to, as YYYY-MM-DD [default: today].
+    #[arg(long, value_parser = parse_date, value_name = "DATE")]
+    as_of: Option<NaiveDate>,
+}
+
+impl Common {
+    fn as_of(&self) -> NaiveDate {
+        self.as_of.unwrap_or_else(|| chrono::Local::now().date_naive())
+    }
+}
+
+fn parse_date(text: &str) -> Result<NaiveDate, String> {
+    NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|_| format!("{text:?} is not a date like 2026-11-30"))
+}
+
+fn parse_stage(text: &str) -> Result<Stage, String> {
+    Stage::ALL
+        .into_iter()
+        .find(|s| s.id() == text)
+        .ok_or_else(|| format!("{text:?} is not a stage: use reminder, plan_offer, assistance or final_notice"))
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match execute(cli.command) {
+        Ok(code) => code,
+        Err(message) => {
+            eprintln!("kindly: {message}");
+            ExitCode::from(EXIT_CANNOT_RUN)
+        }
+    }
+}
+
+fn execute(command: Command) -> Result<ExitCode, String> {
+    match command {
+        Command::Run { export, common, out, jobs, quiet, overwrite } => {
+            let as_of = common.as_of();
+            let setup = Setup::load(&common.config).map_err(|e| e.to_string())?;
+            let out = out.unwrap_or_else(|| Path::new("runs").join(as_of.to_string()));
+            let options = RunOptions { export, out, as_of, jobs, progress: !quiet, overwrite };
+            let summary = pipeline::run(&setup, &options).map_err(|e| e.to_string())?;
+            let c = &summary.record.counts;
+            let rate = c.letters as f64 / summary.elapsed_secs.max(1e-9);
+            let rss = kindly::peak_rss_bytes().map_or(String::new(), |b| format!(", peak memory {} MiB", b >> 20));
+            eprintln!(
+                "kindly: {} letters ({} pages, {} sheets), {} holds, {} rejected rows in {:.1} s ({rate:.0} letters/s{rss})",
+                c.letters, c.pages, c.sheets, c.holds, c.rows.rejected, summary.elapsed_secs
+            );
+            eprintln!("kindly: run folder {}", summary.folder.display());
+            if c.rows.rejected > 0 {
+                eprintln!("kindly: {} rows could not be read; see rejects.csv", c.rows.rejected);
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Validate { export, common } => {
+            let setup = Setup::load(&common.config).map_err(|e| e.to_string())?;
+            let plan = Plan::make(&export, &setup.config, common.as_of()).map_err(|e| e.to_string())?;
+            print!("{}", kindly::report::validation(&plan, &setup.config.policy));
+            Ok(if plan.export.rejects.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(EXIT_PROBLEMS) })
+        }
+        Command::Preview { export, account, output, stage, common } => {
+            let as_of = common.as_of();
+            let setup = Setup::load(&common.config).map_err(|e| e.to_string())?;
+            let plan = Plan::make(&export, &setup.config, as_of).map_err(|e| e.to_string())?;
+            let (found, assessment) = plan
+                .accounts()
+                .find(|(a, _)| a.id == account)
+                .ok_or_else(|| format!("account {account} is not in {} (or all its rows were rejected)", export.display()))?;
+            let stage = match (stage, &assessment.decision) {
+                (Some(stage), _) => stage,
+                (None, Decision::Letter { stage }) => *stage,
+                (None, Decision::Hold { .. }) => {
+                    return Err(format!(
+                        "account {account} gets no letter: {}. Pass --stage to preview a letter anyway.",
+                        assessment.explain(&setup.config.policy)
+                    ));
+                }
+            };
+            let (_, rendered) = setup
+                .render_letter(found, stage, &format!("PREVIEW-{account}"), as_of)
+                .map_err(|e| format!("the letter for account {account} cannot be made: {e}"))?;
+            let path = output.unwrap_or_else(|| PathBuf::from(format!("preview-{account}.pdf")));
+            std::fs::write(&path, &rendered.pdf).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+            eprintln!("kindly: {stage} letter for account {account}, {} page(s): {}", rendered.pages, path.display());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Verify { folder } => {
+            let problems = kindly::verify::verify(&folder)?;
+            if problems.is_empty() {
+                eprintln!("kindly: {} is intact: every file matches its checksum and the counts add up", folder.display());
+                Ok(ExitCode::SUCCESS)
+            } else {
+                for p in &problems {
+                    eprintln!("kindly: {p}");
+                }
+                eprintln!("kindly: {} problem(s) in {}", problems.len(), folder.display());
+                Ok(ExitCode::from(EXIT_PROBLEMS))
+            }
+        }
+        Command::SampleExport { accounts, seed, as_of, broken, output } => {
+            let result = match &output {
+                Some(path) => std::fs::File::create(path)
+                    .map_err(|e| format!("cannot write {}: {e}", path.display()))
+                    .and_then(|f| {
+                        kindly::synth::write_export(std::io::BufWriter::new(f), accounts, seed, as_of, broken)
+                            .map_err(|e| e.to_string())
+                    }),
+                None => kindly::synth::write_export(std::io::stdout().lock(), accounts, seed, as_of, broken)
+                    .map_err(|e| e.to_string()),
+            };
+            result.map(|()| ExitCode::SUCCESS)
+        }
+    }
+}

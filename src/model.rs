@@ -1,0 +1,106 @@
+//! The plain data that flows between the pipeline's stages.
+//!
+//! Account, guarantor and mail piece are kept apart on purpose: an account is
+//! what the billing system tracks, the guarantor is the person who owes and
+//! receives mail, and a piece is one envelope (which may later carry several of
+//! one guarantor's accounts).
+
+use chrono::NaiveDate;
+use serde::Serialize;
+
+use crate::money::Cents;
+
+/// A line number in the input file (1-based, the header is line 1).
+pub type Line = u64;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Address {
+    /// Street lines, blank ones already removed.
+    pub street: Vec<String>,
+    pub city: String,
+    pub state: String,
+    pub zip: String,
+}
+
+impl Address {
+    /// `SPRINGFIELD, OR 97477`: the last line, as USPS wants it.
+    pub fn last_line(&self) -> String {
+        format!("{}, {} {}", self.city, self.state, self.zip)
+    }
+
+    /// What is missing for USPS to deliver this, if anything.
+    pub fn missing(&self) -> Option<&'static str> {
+        if self.street.is_empty() {
+            Some("street address")
+        } else if self.city.is_empty() {
+            Some("city")
+        } else if self.state.is_empty() {
+            Some("state")
+        } else if self.zip.is_empty() {
+            Some("ZIP code")
+        } else {
+            None
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Guarantor {
+    pub name: String,
+    pub address: Address,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Flags {
+    pub insurance_pending: bool,
+    pub dispute: bool,
+    pub do_not_mail: bool,
+}
+
+/// One service on the account, as one row of the export.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Charge {
+    pub line: Line,
+    pub service_date: NaiveDate,
+    pub description: String,
+    pub charge: Cents,
+    /// Payments and adjustments together, as a positive amount.
+    pub credits: Cents,
+    /// What is still owed on this service.
+    pub balance: Cents,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Account {
+    pub id: String,
+    pub guarantor: Guarantor,
+    /// ISO 639-1 code such as `en` or `es`, lower case.
+    pub language: String,
+    pub flags: Flags,
+    pub charges: Vec<Charge>,
+    /// Rows of this account that could not be read: the account is held so
+    /// that no letter states a balance built from part of its charges.
+    pub rejected_lines: Vec<Line>,
+}
+
+impl Account {
+    pub fn balance(&self) -> Cents {
+        self.charges.iter().map(|c| c.balance).sum()
+    }
+
+    /// Every input line that belongs to this account and was read.
+    pub fn lines(&self) -> impl Iterator<Item = Line> + '_ {
+        self.charges.iter().map(|c| c.line)
+    }
+}
+
+/// A row that could not be used, with enough to find and fix it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Reject {
+    pub file: String,
+    pub line: Line,
+    /// The column at fault, when one is.
+    pub column: String,
+    pub value: String,
+    pub reason: String,
+}

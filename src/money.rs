@@ -1,0 +1,226 @@
+//! Money as integer cents. Billing exports write amounts in many ways; all of
+//! them parse exactly here, and nothing in kindly ever holds money as a float.
+
+use std::fmt;
+use std::iter::Sum;
+use std::ops::{Add, AddAssign, Neg, Sub};
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+/// An amount of money in US cents. Negative amounts are credits.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Cents(pub i64);
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0:?} is not an amount of money (expected e.g. 1234.56, $1,234.56 or (25.00))")]
+pub struct MoneyError(pub String);
+
+impl Cents {
+    pub const ZERO: Cents = Cents(0);
+
+    pub fn from_dollars(dollars: i64) -> Cents {
+        Cents(dollars * 100)
+    }
+
+    /// Parses `1234.56`, `1,234.56`, `$1,234.56`, `-25.00`, `(25.00)` and
+    /// `25`. At most two decimal places: a third would have to be rounded, and
+    /// rounding someone's balance silently is not ours to do.
+    pub fn parse(text: &str) -> Result<Cents, MoneyError> {
+        let err = || MoneyError(text.to_string());
+        let mut s = text.trim();
+        let mut negative = false;
+        if let Some(inner) = s.strip_prefix('(').and_then(|r| r.strip_suffix(')')) {
+            negative = true;
+            s = inner.trim();
+        }
+        if let Some(rest) = s.strip_prefix('-') {
+            if negative {
+                return Err(err());
+            }
+            negative = true;
+            s = rest.trim_start();
+        }
+        s = s.strip_prefix('$').unwrap_or(s);
+        if s.is_empty() {
+            return Err(err());
+        }
+        let (whole, frac) = match s.split_once('.') {
+            Some((w, f)) => (w, f),
+            None => (s, ""),
+        };
+        if frac.len() > 2 || !frac.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(err());
+        }
+        if whole.is_empty() && frac.is_empty() {
+            return Err(err());
+        }
+        let digits = strip_thousands(whole).ok_or_else(err)?;
+        let mut cents: i64 = 0;
+        for b in digits.bytes().chain(frac.bytes()).chain("00"[frac.len()..].bytes()) {
+            cents = cents
+                .checked_mul(10)
+                .and_then(|c| c.checked_add(i64::from(b - b'0')))
+                .ok_or_else(err)?;
+        }
+        Ok(Cents(if negative { -cents } else { cents }))
+    }
+
+    pub fn is_positive(self) -> bool {
+        self.0 > 0
+    }
+
+    /// `amount / parts`, rounded up to the cent so that `parts` payments never
+    /// fall short of the amount.
+    pub fn div_ceil(self, parts: i64) -> Cents {
+        Cents((self.0 + parts - 1).div_euclid(parts))
+    }
+}
+
+/// Accepts `1,234` but not `1,23,4` or `,123`: a misplaced separator usually
+/// means a column was split wrongly, and guessing would invent money.
+fn strip_thousands(whole: &str) -> Option<String> {
+    if whole.is_empty() {
+        return Some(String::new());
+    }
+    let groups: Vec<&str> = whole.split(',').collect();
+    let ok = groups.iter().enumerate().all(|(i, g)| {
+        g.bytes().all(|b| b.is_ascii_digit())
+            && if i == 0 {
+                !g.is_empty() && (groups.len() == 1 || g.len() <= 3)
+            } else {
+                g.len() == 3
+            }
+    });
+    ok.then(|| groups.concat())
+}
+
+impl fmt::Display for Cents {
+    /// `$1,234.56`, and `-$25.00` for credits.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let sign = if self.0 < 0 { "-" } else { "" };
+        let abs = self.0.unsigned_abs();
+        let dollars = (abs / 100).to_string();
+        let mut grouped = String::with_capacity(dollars.len() + dollars.len() / 3);
+        for (i, ch) in dollars.chars().enumerate() {
+            if i > 0 && (dollars.len() - i) % 3 == 0 {
+                grouped.push(',');
+            }
+            grouped.push(ch);
+        }
+        write!(f, "{sign}${grouped}.{:02}", abs % 100)
+    }
+}
+
+impl Add for Cents {
+    type Output = Cents;
+    fn add(self, rhs: Cents) -> Cents {
+        Cents(self.0 + rhs.0)
+    }
+}
+
+impl AddAssign for Cents {
+    fn add_assign(&mut self, rhs: Cents) {
+        self.0 += rhs.0;
+    }
+}
+
+impl Sub for Cents {
+    type Output = Cents;
+    fn sub(self, rhs: Cents) -> Cents {
+        Cents(self.0 - rhs.0)
+    }
+}
+
+impl Neg for Cents {
+    type Output = Cents;
+    fn neg(self) -> Cents {
+        Cents(-self.0)
+    }
+}
+
+impl Sum for Cents {
+    fn sum<I: Iterator<Item = Cents>>(iter: I) -> Cents {
+        iter.fold(Cents::ZERO, Add::add)
+    }
+}
+
+/// In config files and JSON, money is written as a string like `"10.00"` so a
+/// billing manager never meets a float.
+impl Serialize for Cents {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let sign = if self.0 < 0 { "-" } else { "" };
+        let abs = self.0.unsigned_abs();
+        s.serialize_str(&format!("{sign}{}.{:02}", abs / 100, abs % 100))
+    }
+}
+
+impl<'de> Deserialize<'de> for Cents {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Cents, D::Error> {
+        let text = String::deserialize(d)?;
+        Cents::parse(&text).map_err(serde::de::Error::custom)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn parses_the_ways_exports_write_money() {
+        for (text, cents) in [
+            ("1234.56", 123456),
+            ("1,234.56", 123456),
+            ("$1,234.56", 123456),
+            ("(25.00)", -2500),
+            ("-25.00", -2500),
+            ("-$25.00", -2500),
+            ("25", 2500),
+            ("25.5", 2550),
+            (".5", 50),
+            (" 0.00 ", 0),
+            ("1,000,000.01", 100000001),
+        ] {
+            assert_eq!(Cents::parse(text), Ok(Cents(cents)), "{text}");
+        }
+    }
+
+    #[test]
+    fn rejects_what_would_need_a_guess() {
+        for text in ["", "abc", "1.234", "1,23.00", ",123", "12,34", "--5", "(-5)", "$", "1e3", "."] {
+            assert!(Cents::parse(text).is_err(), "{text}");
+        }
+    }
+
+    #[test]
+    fn displays_as_a_patient_reads_it() {
+        assert_eq!(Cents(123456).to_string(), "$1,234.56");
+        assert_eq!(Cents(5).to_string(), "$0.05");
+        assert_eq!(Cents(-2500).to_string(), "-$25.00");
+        assert_eq!(Cents(100000000).to_string(), "$1,000,000.00");
+    }
+
+    #[test]
+    fn div_ceil_never_falls_short() {
+        assert_eq!(Cents(10000).div_ceil(3), Cents(3334));
+        assert_eq!(Cents(9000).div_ceil(3), Cents(3000));
+    }
+
+    proptest! {
+        #[test]
+        fn display_round_trips(c in -10_000_000_000i64..10_000_000_000) {
+            prop_assert_eq!(Cents::parse(&Cents(c).to_string()), Ok(Cents(c)));
+        }
+
+        #[test]
+        fn serde_form_round_trips(c in -10_000_000_000i64..10_000_000_000) {
+            let json = serde_json::to_string(&Cents(c)).unwrap();
+            prop_assert_eq!(serde_json::from_str::<Cents>(&json).unwrap(), Cents(c));
+        }
+
+        #[test]
+        fn never_panics(s in "\\PC{0,24}") {
+            let _ = Cents::parse(&s);
+        }
+    }
+}

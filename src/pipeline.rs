@@ -1,0 +1,336 @@
+//! The statement run, stage by stage: ingest, policy, compose, render, output.
+//! Each stage is a plain function of plain data; this module only wires them
+//! together, spreads rendering over the cores and keeps the books.
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Instant;
+
+use chrono::NaiveDate;
+use indicatif::{ProgressBar, ProgressStyle};
+use rayon::prelude::*;
+
+use crate::compose::{self, ComposeError, Wording};
+use crate::config::{Config, ConfigError};
+use crate::ingest::{self, Export, IngestError};
+use crate::layouts::{Layouts, LayoutsError};
+use crate::model::Account;
+use crate::output::{self, *};
+use crate::policy::{self, Assessment, Decision, HoldReason, Stage};
+use crate::render::{RenderError, Renderer, TYPST_VERSION};
+
+/// Typst's workers recurse deeply on real letters; rayon's default 2 MiB
+/// stack overflows.
+const WORKER_STACK: usize = 32 * 1024 * 1024;
+/// How many letters between trims of Typst's memo cache. Entries unused for
+/// `CACHE_MAX_AGE` trims are dropped, so the layout's unchanging parts stay
+/// cached while per-letter results do not pile up.
+const EVICT_EVERY: usize = 64;
+const CACHE_MAX_AGE: usize = 4;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error(transparent)]
+    Layouts(#[from] LayoutsError),
+    #[error(transparent)]
+    Compose(#[from] ComposeError),
+    #[error("the layout cannot be used: {0}")]
+    Render(#[from] RenderError),
+    #[error(transparent)]
+    Ingest(#[from] IngestError),
+    #[error(transparent)]
+    Output(#[from] OutputError),
+    #[error("{0}")]
+    Other(String),
+}
+
+/// Everything loaded once per process: config, layouts, wording, fonts.
+pub struct Setup {
+    pub config: Config,
+    pub config_file: Fingerprint,
+    pub layouts: Layouts,
+    pub wording: Wording,
+    pub renderer: Renderer,
+}
+
+impl Setup {
+    /// Loads the config and its layouts, and lays out one sample letter of
+    /// every stage so that a broken template or layout stops the run before
+    /// any letter is written.
+    pub fn load(config_path: &Path) -> Result<Setup, Error> {
+        let (config, bytes) = Config::load(config_path)?;
+        let layouts = Layouts::load(&config.layouts)?;
+        let wording = Wording::new(&layouts)?;
+        let renderer = Renderer::new(&layouts)?;
+        let setup = Setup {
+            config_file: Fingerprint { file: config_path.display().to_string(), sha256: output::sha256(&bytes) },
+            config,
+            layouts,
+            wording,
+            renderer,
+        };
+        setup.check_layouts()?;
+        Ok(setup)
+    }
+
+    fn check_layouts(&self) -> Result<(), Error> {
+        let sample = crate::synth::sample_account();
+        let as_of = NaiveDate::from_ymd_opt(2026, 1, 31).unwrap_or_default();
+        for language in self.wording.languages() {
+            for stage in Stage::ALL {
+                let letter = compose::letter(&sample, stage, "CHECK", language, as_of, &self.config);
+                let body = self.wording.body(&letter)?;
+                self.renderer
+                    .render("CHECK", &output::to_json(&letter), &body, as_of)
+                    .map_err(|e| Error::Other(format!("the {language} {stage} letter cannot be laid out: {e}")))?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Composes and renders one letter.
+    pub fn render_letter(
+        &self,
+        account: &Account,
+        stage: Stage,
+        piece: &str,
+        as_of: NaiveDate,
+    ) -> Result<(compose::Letter, crate::render::Rendered), String> {
+        let language = self.wording.language_for(&account.language);
+        let letter = compose::letter(account, stage, piece, language, as_of, &self.config);
+        let body = self.wording.body(&letter).map_err(|e| e.to_string())?;
+        let rendered =
+            self.renderer.render(piece, &output::to_json(&letter), &body, as_of).map_err(|e| e.to_string())?;
+        Ok((letter, rendered))
+    }
+}
+
+/// The export read and every account decided: what `validate` reports and
+/// what `run` renders.
+pub struct Plan {
+    pub export: Export,
+    pub assessments: Vec<Assessment>,
+    pub as_of: NaiveDate,
+}
+
+impl Plan {
+    pub fn make(export_path: &Path, config: &Config, as_of: NaiveDate) -> Result<Plan, Error> {
+        let export = ingest::read_export(export_path, &config.input)?;
+        let assessments = export.accounts.iter().map(|a| policy::assess(a, as_of, &config.policy)).collect();
+        Ok(Plan { export, assessments, as_of })
+    }
+
+    pub fn accounts(&self) -> impl Iterator<Item = (&Account, &Assessment)> {
+        self.export.accounts.iter().zip(&self.assessments)
+    }
+}
+
+pub struct RunOptions {
+    pub export: PathBuf,
+    pub out: PathBuf,
+    pub as_of: NaiveDate,
+    pub jobs: Option<usize>,
+    pub progress: bool,
+    pub overwrite: bool,
+}
+
+/// What the CLI reports at the end of a run.
+pub struct RunSummary {
+    pub folder: PathBuf,
+    pub record: RunRecord,
+    pub elapsed_secs: f64,
+}
+
+/// The outcome of one letter: its manifest row, or why it was held.
+type Outcome = Result<ManifestRow, HoldReason>;
+
+pub fn run(setup: &Setup, options: &RunOptions) -> Result<RunSummary, Error> {
+    let started = Instant::now();
+    let plan = Plan::make(&options.export, &setup.config, options.as_of)?;
+    let mut staging = Staging::create(&options.out, options.overwrite)?;
+
+    let stamp = options.as_of.format("%Y%m%d");
+    let mut jobs = Vec::new();
+    for (index, (account, assessment)) in plan.accounts().enumerate() {
+        if let Decision::Letter { stage } = assessment.decision {
+            jobs.push((index, account, stage, format!("K{stamp}-{:05}", jobs.len() + 1)));
+        }
+    }
+
+    let bar = if options.progress { ProgressBar::new(jobs.len() as u64) } else { ProgressBar::hidden() };
+    bar.set_style(
+        ProgressStyle::with_template("{elapsed_precise} [{bar:40}] {pos}/{len} letters, {per_sec}, {eta} left")
+            .unwrap_or_else(|_| ProgressStyle::default_bar())
+            .progress_chars("=> "),
+    );
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(options.jobs.unwrap_or(0))
+        .stack_size(WORKER_STACK)
+        .thread_name(|i| format!("kindly-render-{i}"))
+        .build()
+        .map_err(|e| Error::Other(format!("cannot start the render threads: {e}")))?;
+    let letters_dir = staging.letters_dir();
+    let done = AtomicUsize::new(0);
+    let outcomes: Vec<Outcome> = pool.install(|| {
+        jobs.par_iter()
+            .map(|(_, account, stage, piece)| {
+                let outcome = render_piece(setup, account, *stage, piece, options.as_of, &letters_dir);
+                if done.fetch_add(1, Ordering::Relaxed) % EVICT_EVERY == EVICT_EVERY - 1 {
+                    comemo::evict(CACHE_MAX_AGE);
+                }
+                bar.inc(1);
+                outcome
+            })
+            .collect::<Result<Vec<_>, OutputError>>()
+    })?;
+    bar.finish_and_clear();
+    comemo::evict(0);
+
+    let mut outcome_of: Vec<Option<Outcome>> = vec![None; plan.export.accounts.len()];
+    for ((index, ..), outcome) in jobs.iter().zip(outcomes) {
+        outcome_of[*index] = Some(outcome);
+    }
+    let mut manifest = Vec::new();
+    let mut audit = Vec::new();
+    let mut holds = Vec::new();
+    let mut counts = Counts {
+        rows: RowCounts {
+            input: plan.export.rows,
+            rejected: plan.export.rejects.len() as u64,
+            ..RowCounts::default()
+        },
+        accounts: plan.export.accounts.len() as u64,
+        ..Counts::default()
+    };
+    for ((account, assessment), outcome) in plan.accounts().zip(outcome_of) {
+        let mut assessment = assessment.clone();
+        let mut row = None;
+        match outcome {
+            Some(Ok(manifest_row)) => row = Some(manifest_row),
+            Some(Err(reason)) => assessment.decision = Decision::Hold { reasons: vec![reason] },
+            None => {}
+        }
+        let lines = account.lines().map(|l| l.to_string()).collect::<Vec<_>>().join(" ");
+        let rows = account.charges.len() as u64;
+        let explain = assessment.explain(&setup.config.policy);
+        let base = AuditRow {
+            account: account.id.clone(),
+            guarantor: account.guarantor.name.clone(),
+            decision: "hold",
+            stage: String::new(),
+            piece_id: String::new(),
+            balance: assessment.balance.to_string(),
+            oldest_unpaid_service: assessment.oldest_unpaid.map(|d| d.to_string()).unwrap_or_default(),
+            days_past_due: assessment.days_past_due,
+            preferred_language: account.language.clone(),
+            letter_language: String::new(),
+            reason: explain.clone(),
+            input_lines: lines.clone(),
+        };
+        match (&assessment.decision, row) {
+            (Decision::Letter { stage }, Some(row)) => {
+                counts.rows.in_letters += rows;
+                counts.letters += 1;
+                counts.pages += row.pages as u64;
+                counts.sheets += row.sheets as u64;
+                *counts.letters_by_stage.entry(stage.to_string()).or_default() += 1;
+                audit.push(AuditRow {
+                    decision: "letter",
+                    stage: stage.to_string(),
+                    piece_id: row.piece_id.clone(),
+                    letter_language: row.language.clone(),
+                    ..base
+                });
+                manifest.push(row);
+            }
+            (Decision::Hold { reasons }, _) => {
+                counts.rows.in_holds += rows;
+                counts.holds += 1;
+                let first = reasons.first().map_or("", HoldReason::code);
+                *counts.holds_by_reason.entry(first.to_string()).or_default() += 1;
+                holds.push(HoldRow {
+                    account: account.id.clone(),
+                    guarantor: account.guarantor.name.clone(),
+                    balance: assessment.balance.to_string(),
+                    reason_code: first.to_string(),
+                    reason: explain,
+                    input_lines: lines,
+                });
+                audit.push(base);
+            }
+            (Decision::Letter { .. }, None) => {
+                return Err(Error::Other(format!("internal error: no outcome for account {}", account.id)));
+            }
+        }
+    }
+    if !counts.rows.add_up() {
+        return Err(Error::Other(format!("internal error: rows do not add up: {:?}", counts.rows)));
+    }
+
+    staging.write(MANIFEST_CSV, &manifest_csv(&manifest))?;
+    staging.write(MANIFEST_JSON, &to_json(&manifest))?;
+    staging.write(AUDIT_CSV, &audit_csv(&audit))?;
+    staging.write(HOLDS_CSV, &holds_csv(&holds))?;
+    staging.write(REJECTS_CSV, &rejects_csv(&plan.export.rejects))?;
+    let record = RunRecord {
+        kindly_version: env!("CARGO_PKG_VERSION").to_string(),
+        typst_version: TYPST_VERSION.to_string(),
+        as_of: options.as_of.to_string(),
+        input: Fingerprint { file: plan.export.file.clone(), sha256: plan.export.sha256.clone() },
+        config: setup.config_file.clone(),
+        layouts: Fingerprint { file: setup.layouts.dir.display().to_string(), sha256: setup.layouts.sha256.clone() },
+        vendor: setup.config.vendor.name.clone(),
+        counts,
+        files: staging.files().clone(),
+    };
+    let folder = staging.finish(&record)?;
+    Ok(RunSummary { folder, record, elapsed_secs: started.elapsed().as_secs_f64() })
+}
+
+/// Renders one piece and writes its PDF. A letter that cannot be composed or
+/// laid out is held with the reason; only a failure to write stops the run.
+fn render_piece(
+    setup: &Setup,
+    account: &Account,
+    stage: Stage,
+    piece: &str,
+    as_of: NaiveDate,
+    letters_dir: &Path,
+) -> Result<Outcome, OutputError> {
+    let (letter, rendered) = match setup.render_letter(account, stage, piece, as_of) {
+        Ok(done) => done,
+        Err(message) => return Ok(Err(HoldReason::RenderFailed { message })),
+    };
+    let vendor = &setup.config.vendor;
+    let pages = rendered.pages;
+    let sheets = if vendor.duplex { pages.div_ceil(2) } else { pages };
+    if sheets > vendor.max_sheets as usize {
+        return Ok(Err(HoldReason::RenderFailed {
+            message: format!("{sheets} sheets do not fit the envelope (at most {})", vendor.max_sheets),
+        }));
+    }
+    let file = format!("{piece}.pdf");
+    output::write_file(&letters_dir.join(&file), &rendered.pdf)?;
+    let address = &account.guarantor.address;
+    Ok(Ok(ManifestRow {
+        piece_id: piece.to_string(),
+        file: format!("{LETTERS_DIR}/{file}"),
+        first_page: 1,
+        last_page: pages,
+        pages,
+        sheets,
+        duplex: vendor.duplex,
+        envelope: vendor.envelope.clone(),
+        mail_class: vendor.mail_class.clone(),
+        recipient_name: account.guarantor.name.clone(),
+        address_lines: address.street.clone(),
+        city: address.city.clone(),
+        state: address.state.clone(),
+        zip: address.zip.clone(),
+        language: letter.language,
+        stage: stage.to_string(),
+        sha256: output::sha256(&rendered.pdf),
+    }))
+}

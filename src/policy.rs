@@ -1,0 +1,278 @@
+//! Deciding, for each account, whether a letter is due and which one.
+//!
+//! Every account gets a [`Decision`] with the facts behind it (balance, age,
+//! the rule that applied), so the audit file can answer "why did this patient
+//! get this letter?" months later.
+
+use std::fmt;
+
+use chrono::NaiveDate;
+use serde::Serialize;
+
+use crate::config::Policy;
+use crate::model::{Account, Line};
+use crate::money::Cents;
+
+/// The four letters of the collection cycle, gentlest first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Stage {
+    Reminder,
+    PlanOffer,
+    Assistance,
+    FinalNotice,
+}
+
+impl Stage {
+    pub const ALL: [Stage; 4] = [Stage::Reminder, Stage::PlanOffer, Stage::Assistance, Stage::FinalNotice];
+
+    /// The name used in file names, manifests and the wording folder.
+    pub fn id(self) -> &'static str {
+        match self {
+            Stage::Reminder => "reminder",
+            Stage::PlanOffer => "plan_offer",
+            Stage::Assistance => "assistance",
+            Stage::FinalNotice => "final_notice",
+        }
+    }
+
+    pub fn number(self) -> u8 {
+        self as u8 + 1
+    }
+
+    fn after_days(self, policy: &Policy) -> i64 {
+        match self {
+            Stage::Reminder => policy.reminder_after_days,
+            Stage::PlanOffer => policy.plan_offer_after_days,
+            Stage::Assistance => policy.assistance_after_days,
+            Stage::FinalNotice => policy.final_notice_after_days,
+        }
+    }
+}
+
+impl fmt::Display for Stage {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.id())
+    }
+}
+
+/// Why no letter goes out for an account.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum HoldReason {
+    RowsRejected { lines: Vec<Line> },
+    DoNotMail,
+    Dispute,
+    InsurancePending,
+    IncompleteAddress { missing: String },
+    CreditBalance { balance: Cents },
+    ZeroBalance,
+    UnderMinimum { balance: Cents, minimum: Cents },
+    NotYetDue { days: i64, first_letter_after: i64 },
+    /// The letter could not be laid out; staff must look at the layout.
+    RenderFailed { message: String },
+}
+
+impl HoldReason {
+    /// A short, stable name for spreadsheets and counts.
+    pub fn code(&self) -> &'static str {
+        match self {
+            HoldReason::RowsRejected { .. } => "rows_rejected",
+            HoldReason::DoNotMail => "do_not_mail",
+            HoldReason::Dispute => "dispute",
+            HoldReason::InsurancePending => "insurance_pending",
+            HoldReason::IncompleteAddress { .. } => "incomplete_address",
+            HoldReason::CreditBalance { .. } => "credit_balance",
+            HoldReason::ZeroBalance => "zero_balance",
+            HoldReason::UnderMinimum { .. } => "under_minimum",
+            HoldReason::NotYetDue { .. } => "not_yet_due",
+            HoldReason::RenderFailed { .. } => "render_failed",
+        }
+    }
+}
+
+impl fmt::Display for HoldReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            HoldReason::RowsRejected { lines } => {
+                let lines: Vec<String> = lines.iter().map(u64::to_string).collect();
+                write!(f, "some of its rows were rejected (lines {}); see rejects.csv", lines.join(", "))
+            }
+            HoldReason::DoNotMail => f.write_str("marked do-not-mail"),
+            HoldReason::Dispute => f.write_str("the patient disputes the bill"),
+            HoldReason::InsurancePending => f.write_str("insurance is still pending"),
+            HoldReason::IncompleteAddress { missing } => write!(f, "the mailing address has no {missing}"),
+            HoldReason::CreditBalance { balance } => write!(f, "credit balance of {}", -*balance),
+            HoldReason::ZeroBalance => f.write_str("nothing is owed"),
+            HoldReason::UnderMinimum { balance, minimum } => {
+                write!(f, "balance {balance} is under the minimum of {minimum}")
+            }
+            HoldReason::NotYetDue { days, first_letter_after } => write!(
+                f,
+                "oldest unpaid service is {days} days old; the first letter goes at {first_letter_after} days"
+            ),
+            HoldReason::RenderFailed { message } => write!(f, "the letter could not be laid out: {message}"),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "decision", rename_all = "snake_case")]
+pub enum Decision {
+    Letter { stage: Stage },
+    /// The first reason is the one that decided; the others also apply.
+    Hold { reasons: Vec<HoldReason> },
+}
+
+/// The decision for one account and the facts it rests on.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Assessment {
+    pub balance: Cents,
+    /// Service date of the oldest charge with money still owed.
+    pub oldest_unpaid: Option<NaiveDate>,
+    pub days_past_due: i64,
+    pub decision: Decision,
+}
+
+impl Assessment {
+    /// One sentence for the audit file.
+    pub fn explain(&self, policy: &Policy) -> String {
+        match &self.decision {
+            Decision::Letter { stage } => format!(
+                "balance {} (minimum {}); oldest unpaid service {} is {} days old; {} from {} days",
+                self.balance,
+                policy.minimum_balance,
+                self.oldest_unpaid.map_or_else(String::new, |d| d.to_string()),
+                self.days_past_due,
+                stage,
+                stage.after_days(policy),
+            ),
+            Decision::Hold { reasons } => reasons.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "),
+        }
+    }
+}
+
+/// Decides one account as of a given date.
+pub fn assess(account: &Account, as_of: NaiveDate, policy: &Policy) -> Assessment {
+    let balance = account.balance();
+    let oldest_unpaid = account.charges.iter().filter(|c| c.balance.is_positive()).map(|c| c.service_date).min();
+    let days_past_due = oldest_unpaid.map_or(0, |d| (as_of - d).num_days());
+
+    let mut reasons = Vec::new();
+    if !account.rejected_lines.is_empty() {
+        reasons.push(HoldReason::RowsRejected { lines: account.rejected_lines.clone() });
+    }
+    if account.flags.do_not_mail {
+        reasons.push(HoldReason::DoNotMail);
+    }
+    if account.flags.dispute {
+        reasons.push(HoldReason::Dispute);
+    }
+    if account.flags.insurance_pending {
+        reasons.push(HoldReason::InsurancePending);
+    }
+    if let Some(missing) = account.guarantor.address.missing() {
+        reasons.push(HoldReason::IncompleteAddress { missing: missing.to_string() });
+    }
+    if balance.0 < 0 {
+        reasons.push(HoldReason::CreditBalance { balance });
+    } else if balance.0 == 0 {
+        reasons.push(HoldReason::ZeroBalance);
+    } else if balance < policy.minimum_balance {
+        reasons.push(HoldReason::UnderMinimum { balance, minimum: policy.minimum_balance });
+    }
+    let stage = Stage::ALL.into_iter().rev().find(|s| days_past_due >= s.after_days(policy));
+    if stage.is_none() && balance.is_positive() {
+        reasons.push(HoldReason::NotYetDue { days: days_past_due, first_letter_after: policy.reminder_after_days });
+    }
+
+    let decision = match stage {
+        Some(stage) if reasons.is_empty() => Decision::Letter { stage },
+        _ => Decision::Hold { reasons },
+    };
+    Assessment { balance, oldest_unpaid, days_past_due, decision }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Address, Charge, Flags, Guarantor};
+
+    fn account(charges: &[(&str, i64)]) -> Account {
+        Account {
+            id: "A1".into(),
+            guarantor: Guarantor {
+                name: "Ann Lee".into(),
+                address: Address {
+                    street: vec!["1 Main St".into()],
+                    city: "Eugene".into(),
+                    state: "OR".into(),
+                    zip: "97401".into(),
+                },
+            },
+            language: "en".into(),
+            flags: Flags::default(),
+            charges: charges
+                .iter()
+                .enumerate()
+                .map(|(i, (date, cents))| Charge {
+                    line: i as u64 + 2,
+                    service_date: date.parse().unwrap(),
+                    description: "Visit".into(),
+                    charge: Cents(*cents),
+                    credits: Cents::ZERO,
+                    balance: Cents(*cents),
+                })
+                .collect(),
+            rejected_lines: vec![],
+        }
+    }
+
+    fn as_of() -> NaiveDate {
+        "2026-11-30".parse().unwrap()
+    }
+
+    fn stage_of(days_old: i64) -> Decision {
+        let date = (as_of() - chrono::Duration::days(days_old)).to_string();
+        assess(&account(&[(&date, 5000)]), as_of(), &Policy::default()).decision
+    }
+
+    #[test]
+    fn stages_follow_the_age_of_the_oldest_unpaid_service() {
+        assert!(matches!(stage_of(29), Decision::Hold { ref reasons } if reasons[0].code() == "not_yet_due"));
+        assert_eq!(stage_of(30), Decision::Letter { stage: Stage::Reminder });
+        assert_eq!(stage_of(59), Decision::Letter { stage: Stage::Reminder });
+        assert_eq!(stage_of(60), Decision::Letter { stage: Stage::PlanOffer });
+        assert_eq!(stage_of(90), Decision::Letter { stage: Stage::Assistance });
+        assert_eq!(stage_of(120), Decision::Letter { stage: Stage::FinalNotice });
+        assert_eq!(stage_of(400), Decision::Letter { stage: Stage::FinalNotice });
+    }
+
+    #[test]
+    fn paid_charges_do_not_age_the_account() {
+        let mut a = account(&[("2026-01-01", 5000), ("2026-10-15", 5000)]);
+        a.charges[0].balance = Cents::ZERO;
+        let assessment = assess(&a, as_of(), &Policy::default());
+        assert_eq!(assessment.oldest_unpaid, Some("2026-10-15".parse().unwrap()));
+        assert_eq!(assessment.decision, Decision::Letter { stage: Stage::Reminder });
+    }
+
+    #[test]
+    fn holds_name_every_reason_that_applies() {
+        let mut a = account(&[("2026-01-01", 500)]);
+        a.flags.dispute = true;
+        a.guarantor.address.zip.clear();
+        let Decision::Hold { reasons } = assess(&a, as_of(), &Policy::default()).decision else { panic!() };
+        let codes: Vec<_> = reasons.iter().map(HoldReason::code).collect();
+        assert_eq!(codes, ["dispute", "incomplete_address", "under_minimum"]);
+        assert_eq!(reasons[2].to_string(), "balance $5.00 is under the minimum of $10.00");
+    }
+
+    #[test]
+    fn credit_and_zero_balances_are_held() {
+        let credit = assess(&account(&[("2026-01-01", -2500)]), as_of(), &Policy::default());
+        assert_eq!(credit.decision, Decision::Hold { reasons: vec![HoldReason::CreditBalance { balance: Cents(-2500) }] });
+        let zero = assess(&account(&[("2026-01-01", 0)]), as_of(), &Policy::default());
+        assert_eq!(zero.decision, Decision::Hold { reasons: vec![HoldReason::ZeroBalance] });
+    }
+}

@@ -1,0 +1,196 @@
+//! Typst to PDF, embedded.
+//!
+//! One [`Renderer`] per process holds the standard library, the fonts and the
+//! parsed layout. Each letter is compiled in a small [`World`] that serves
+//! three fixed virtual files: the layout (`/letter.typ`), the letter's facts
+//! (`/data.json`, read by the layout as data) and its wording (`/body.typ`).
+//! The file ids are the same for every letter: Typst interns file ids
+//! globally and allows only 65,535 per process. Nothing is read from disk.
+
+use std::sync::LazyLock;
+
+use chrono::{Datelike, NaiveDate};
+use typst::diag::{FileError, FileResult, SourceDiagnostic};
+use typst::foundations::{Bytes, Datetime, Smart};
+use typst::syntax::{FileId, RootedPath, Source, VirtualPath, VirtualRoot};
+use typst::text::{Font, FontBook};
+use typst::utils::LazyHash;
+use typst::{Library, LibraryExt, World, WorldExt};
+use typst_layout::PagedDocument;
+
+use crate::layouts::Layouts;
+
+/// The version of Typst compiled in, for the run record (pinned in Cargo.toml).
+pub const TYPST_VERSION: &str = "0.15.1";
+
+/// US Letter in points; vendors reject any other page size.
+const LETTER_WIDTH_PT: f64 = 612.0;
+const LETTER_HEIGHT_PT: f64 = 792.0;
+
+fn file_id(path: &str) -> FileId {
+    let vpath = VirtualPath::new(path).unwrap_or_else(|_| unreachable!("fixed virtual path {path}"));
+    RootedPath::new(VirtualRoot::Project, vpath).intern()
+}
+
+static MAIN: LazyLock<FileId> = LazyLock::new(|| file_id("/letter.typ"));
+static DATA: LazyLock<FileId> = LazyLock::new(|| file_id("/data.json"));
+static BODY: LazyLock<FileId> = LazyLock::new(|| file_id("/body.typ"));
+
+/// A rendered letter.
+#[derive(Debug, Clone)]
+pub struct Rendered {
+    pub pdf: Vec<u8>,
+    pub pages: usize,
+}
+
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{0}")]
+pub struct RenderError(pub String);
+
+/// What every letter shares, built once per process.
+pub struct Renderer {
+    library: LazyHash<Library>,
+    book: LazyHash<FontBook>,
+    fonts: Vec<Font>,
+    main: Source,
+    tagged: bool,
+}
+
+impl Renderer {
+    pub fn new(layouts: &Layouts) -> Result<Renderer, RenderError> {
+        let fonts: Vec<Font> =
+            layouts.fonts.iter().flat_map(|(_, bytes)| Font::iter(Bytes::new(bytes.clone()))).collect();
+        if fonts.is_empty() {
+            return Err(RenderError(format!("no usable fonts in {}/fonts", layouts.dir.display())));
+        }
+        Ok(Renderer {
+            library: LazyHash::new(Library::default()),
+            book: LazyHash::new(FontBook::from_fonts(&fonts)),
+            fonts,
+            main: Source::new(*MAIN, layouts.letter.clone()),
+            tagged: true,
+        })
+    }
+
+    /// Compiles one letter and exports it as PDF. The PDF's timestamp is the
+    /// letter date and its identifier derives from the piece id, so the same
+    /// inputs give the same bytes.
+    pub fn render(&self, piece: &str, data: &[u8], body: &str, date: NaiveDate) -> Result<Rendered, RenderError> {
+        let world = LetterWorld {
+            shared: self,
+            data: Bytes::new(data.to_vec()),
+            body: Source::new(*BODY, body.to_string()),
+            date,
+        };
+        let document = typst::compile::<PagedDocument>(&world)
+            .output
+            .map_err(|errors| RenderError(describe(&world, &errors)))?;
+        for (i, page) in document.pages().iter().enumerate() {
+            let size = page.frame.size();
+            let (w, h) = (size.x.to_pt(), size.y.to_pt());
+            if (w - LETTER_WIDTH_PT).abs() > 0.5 || (h - LETTER_HEIGHT_PT).abs() > 0.5 {
+                return Err(RenderError(format!(
+                    "page {} is {:.2} x {:.2} in.; the vendor takes US Letter (8.5 x 11 in.) only",
+                    i + 1,
+                    w / 72.0,
+                    h / 72.0
+                )));
+            }
+        }
+        let options = typst_pdf::PdfOptions {
+            ident: Smart::Custom(piece.to_string()),
+            timestamp: Some(typst_pdf::Timestamp::new_utc(typst_datetime(date))),
+            tagged: self.tagged,
+            ..Default::default()
+        };
+        let pdf = typst_pdf::pdf(&document, &options).map_err(|errors| RenderError(describe(&world, &errors)))?;
+        Ok(Rendered { pdf, pages: document.pages().len() })
+    }
+}
+
+fn typst_datetime(date: NaiveDate) -> Datetime {
+    Datetime::from_ymd_hms(date.year(), date.month() as u8, date.day() as u8, 0, 0, 0)
+        .unwrap_or_else(|| unreachable!("a chrono date is a valid calendar date"))
+}
+
+/// Turns Typst's diagnostics into one message that names the layout file and
+/// line, so whoever edited the layout can find the mistake.
+fn describe(world: &LetterWorld, errors: &[SourceDiagnostic]) -> String {
+    errors
+        .iter()
+        .map(|d| {
+            let place = d.span.id().and_then(|id| {
+                let name = if id == *MAIN {
+                    "layouts/letter.typ"
+                } else if id == *BODY {
+                    "the wording template's output"
+                } else {
+                    "data.json"
+                };
+                let source = world.source(id).ok()?;
+                let line = source.lines().byte_to_line(world.range(d.span)?.start)? + 1;
+                Some(format!("{name}, line {line}: "))
+            });
+            format!("{}{}", place.unwrap_or_default(), d.message)
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+struct LetterWorld<'a> {
+    shared: &'a Renderer,
+    data: Bytes,
+    body: Source,
+    date: NaiveDate,
+}
+
+impl World for LetterWorld<'_> {
+    fn library(&self) -> &LazyHash<Library> {
+        &self.shared.library
+    }
+
+    fn book(&self) -> &LazyHash<FontBook> {
+        &self.shared.book
+    }
+
+    fn main(&self) -> FileId {
+        *MAIN
+    }
+
+    fn source(&self, id: FileId) -> FileResult<Source> {
+        if id == *MAIN {
+            Ok(self.shared.main.clone())
+        } else if id == *BODY {
+            Ok(self.body.clone())
+        } else {
+            Err(not_found(id))
+        }
+    }
+
+    fn file(&self, id: FileId) -> FileResult<Bytes> {
+        if id == *DATA {
+            Ok(self.data.clone())
+        } else if id == *MAIN {
+            Ok(Bytes::from_string(self.shared.main.clone()))
+        } else if id == *BODY {
+            Ok(Bytes::from_string(self.body.clone()))
+        } else {
+            Err(not_found(id))
+        }
+    }
+
+    fn font(&self, index: usize) -> Option<Font> {
+        self.shared.fonts.get(index).cloned()
+    }
+
+    /// `datetime.today()` in a layout is the letter date, never the clock.
+    fn today(&self, _offset: Option<typst::foundations::Duration>) -> Option<Datetime> {
+        Some(typst_datetime(self.date))
+    }
+}
+
+/// The layout may read only the letter's own files; anything else (a stray
+/// `image("/etc/passwd")`) is refused.
+fn not_found(id: FileId) -> FileError {
+    FileError::NotFound(id.get().vpath().get_with_slash().into())
+}

@@ -1,0 +1,226 @@
+//! Synthetic billing exports: realistic, deterministic for a given seed, of any
+//! size, for the shipped sample data, the tests and the benchmarks. No real
+//! patient is in them.
+
+use std::io::Write;
+
+use chrono::{Duration, NaiveDate};
+
+use crate::model::{Account, Address, Charge, Flags, Guarantor};
+use crate::money::Cents;
+
+const FIRST: &[&str] = &[
+    "Zoë", "María José", "Siobhán", "Nguyễn", "Olivia", "James", "Aaliyah", "Chloé", "Darnell", "Renée", "José",
+    "Mary-Kate", "Bartholomew", "Ana Lucía", "Kwame", "Ingrid", "Dmitri", "Lupe", "Precious", "Wei", "Fatima",
+    "Björn", "Jean-Luc", "D'Andre", "Marisol", "Theodore", "Beatriz", "Li", "Hannah", "Raúl",
+];
+const LAST: &[&str] = &[
+    "O'Brien-Núñez", "García", "Smith", "Johnson", "D'Angelo", "Van der Berg", "Müller", "Washington", "Okafor",
+    "Castañeda", "Lee", "Nakamura", "MacDonald", "Rodríguez-Peña", "St. James", "Nguyen", "Kowalczyk", "O'Neill",
+    "Hernández", "Thompson", "Ibáñez", "Brown", "Abernathy-Whitfield", "Díaz", "Patel", "López", "Fitzgerald",
+    "Østergaard", "Martínez", "Wójcik",
+];
+const STREETS: &[&str] = &[
+    "Willow Creek Rd", "Main St", "Oak Ave", "Martin Luther King Jr Blvd", "Calle de la Reina", "Riverbend Dr",
+    "Old Mill Pond Ln", "Pine St", "Cesar Chavez Pkwy", "Lakeview Ter", "Elm St", "Saint Catherine's Ct",
+];
+const UNITS: &[&str] = &["Apt 4B", "Unit 12", "Suite 300", "Apt 1207, Building C", "Trlr 18", "PO Box 4471"];
+const PLACES: &[(&str, &str, &str)] = &[
+    ("Springfield", "OR", "97477"),
+    ("Eugene", "OR", "97401"),
+    ("Cottage Grove", "OR", "97424"),
+    ("Vancouver", "WA", "98661"),
+    ("Boise", "ID", "83702"),
+    ("Sacramento", "CA", "95814"),
+    ("Denver", "CO", "80202"),
+    ("Albany", "NY", "12207"),
+    ("Coeur d'Alene", "ID", "83814"),
+    ("Walla Walla", "WA", "99362"),
+];
+const SERVICES: &[(&str, i64)] = &[
+    ("Office visit", 14500),
+    ("New patient visit", 22000),
+    ("Annual physical", 26000),
+    ("Lab work", 8750),
+    ("X-ray", 19500),
+    ("Flu shot", 4500),
+    ("Telehealth visit", 9500),
+    ("Physical therapy session", 13000),
+    ("Urgent care visit", 31000),
+    ("Allergy testing", 42000),
+];
+
+/// The export header kindly's default config reads.
+pub const HEADER: [&str; 16] = [
+    "Account",
+    "Guarantor",
+    "Address 1",
+    "Address 2",
+    "City",
+    "State",
+    "ZIP",
+    "Service Date",
+    "Description",
+    "Charge",
+    "Payments",
+    "Adjustments",
+    "Language",
+    "Insurance Pending",
+    "Dispute",
+    "Do Not Mail",
+];
+
+/// SplitMix64: tiny, fast and the same on every machine.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+
+    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
+        &items[self.below(items.len())]
+    }
+
+    fn percent(&mut self, p: usize) -> bool {
+        self.below(100) < p
+    }
+}
+
+/// Writes an export of `accounts` accounts with several charges each, dated
+/// relative to `as_of` so that every stage and every hold appears. With
+/// `broken`, about one row in a hundred is malformed the way real exports are.
+pub fn write_export(out: impl Write, accounts: usize, seed: u64, as_of: NaiveDate, broken: bool) -> csv::Result<()> {
+    let mut rng = Rng(seed);
+    // Flexible, so that a deliberately short row can be written.
+    let mut w = csv::WriterBuilder::new().flexible(true).from_writer(out);
+    w.write_record(HEADER)?;
+    for n in 1..=accounts {
+        let account = format!("{:07}", 1_000_000 + n * 7 + rng.below(7));
+        let name = format!("{} {}", rng.pick(FIRST), rng.pick(LAST));
+        let street = format!("{} {}", 10 + rng.below(19990), rng.pick(STREETS));
+        let unit = if rng.percent(30) { rng.pick(UNITS).to_string() } else { String::new() };
+        let (city, state, zip) = *rng.pick(PLACES);
+        let language = if rng.percent(15) { "es" } else { "en" };
+        let (mut street, mut zip) = (street, zip.to_string());
+        match rng.below(100) {
+            0 => street.clear(),
+            1 => zip.clear(),
+            _ => {}
+        }
+        let flag = |on: bool| if on { "Y" } else { "N" };
+        let insurance = flag(rng.percent(4));
+        let dispute = flag(rng.percent(3));
+        let do_not_mail = flag(rng.percent(2));
+        // Oldest service 5 to 400 days ago, younger accounts more common, so
+        // that every stage and the not-yet-due hold all appear.
+        let oldest = match rng.below(100) {
+            0..=11 => 5 + rng.below(25),
+            12..=41 => 30 + rng.below(30),
+            42..=63 => 60 + rng.below(30),
+            64..=81 => 90 + rng.below(30),
+            _ => 120 + rng.below(280),
+        } as i64;
+        // Most balances are owed; kinds 0-13 are paid off, in credit or small.
+        let kind = rng.below(100);
+        let charges = 1 + rng.below(4);
+        for c in 0..charges {
+            let days = (oldest - (c as i64) * (5 + rng.below(20) as i64)).max(1);
+            let date = as_of - Duration::days(days);
+            let (description, base) = *rng.pick(SERVICES);
+            let charge = Cents(base + rng.below(40) as i64 * 25);
+            let paid = match kind {
+                0..=4 => charge,
+                5..=8 if c == 0 => charge + Cents(2_500),
+                5..=8 => charge,
+                9..=13 if c == 0 => charge - Cents(300 + rng.below(600) as i64),
+                9..=13 => charge,
+                _ if rng.percent(40) => Cents(charge.0 * (20 + rng.below(60) as i64) / 100),
+                _ => Cents::ZERO,
+            };
+            let date_text =
+                if rng.percent(50) { date.format("%Y-%m-%d").to_string() } else { date.format("%m/%d/%Y").to_string() };
+            let charge_text = if rng.percent(30) { format!("${}", &charge.to_string()[1..]) } else { plain(charge) };
+            let paid_text = match paid.0 {
+                0 => String::new(),
+                _ if rng.percent(30) => format!("({})", plain(paid)),
+                _ => plain(paid),
+            };
+            let mut row = vec![
+                account.clone(),
+                name.clone(),
+                street.clone(),
+                unit.clone(),
+                city.to_string(),
+                state.to_string(),
+                zip.clone(),
+                date_text,
+                description.to_string(),
+                charge_text,
+                paid_text,
+                String::new(),
+                language.to_string(),
+                insurance.to_string(),
+                dispute.to_string(),
+                do_not_mail.to_string(),
+            ];
+            if broken && rng.percent(1) {
+                match rng.below(4) {
+                    0 => row[9] = "12.3.4".into(),
+                    1 => row[7] = "02/30/2026".into(),
+                    2 => row[0].clear(),
+                    _ => row.truncate(9),
+                }
+            }
+            w.write_record(&row)?;
+        }
+    }
+    w.flush()?;
+    Ok(())
+}
+
+fn plain(c: Cents) -> String {
+    format!("{}.{:02}", c.0 / 100, c.0 % 100)
+}
+
+/// A made-up account used to check that every stage's wording and the layout
+/// work before a run starts. Its name and address are as long as a real one
+/// gets, so a layout that only fits short names fails here, not mid-run.
+pub fn sample_account() -> Account {
+    let date = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).unwrap_or_default();
+    let charge = |line, service_date, description: &str, cents| Charge {
+        line,
+        service_date,
+        description: description.to_string(),
+        charge: Cents(cents),
+        credits: Cents::ZERO,
+        balance: Cents(cents),
+    };
+    Account {
+        id: "0000000".into(),
+        guarantor: Guarantor {
+            name: "María José Rodríguez-Peña".into(),
+            address: Address {
+                street: vec!["12345 Martin Luther King Jr Blvd".into(), "Apt 1207, Building C".into()],
+                city: "Coeur d'Alene".into(),
+                state: "ID".into(),
+                zip: "83814-1234".into(),
+            },
+        },
+        language: "en".into(),
+        flags: Flags::default(),
+        charges: vec![
+            charge(2, date(2025, 9, 2), "New patient visit", 22000),
+            charge(3, date(2025, 9, 2), "Lab work", 8750),
+        ],
+        rejected_lines: vec![],
+    }
+}

@@ -1,0 +1,79 @@
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::OnceLock;
+
+pub const AS_OF: &str = "2026-11-30";
+
+pub fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+pub fn config() -> PathBuf {
+    repo().join("sample-data/kindly.toml")
+}
+
+pub fn sample_export() -> PathBuf {
+    repo().join("sample-data/export.csv")
+}
+
+/// A fresh, empty folder for one test.
+pub fn scratch(name: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("e2e-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+pub fn kindly(args: &[&str]) -> Output {
+    let output = Command::new(env!("CARGO_BIN_EXE_kindly")).args(args).output().unwrap();
+    output
+}
+
+pub fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+/// Runs kindly on an export into `out` and insists it succeeds.
+pub fn run_ok(export: &Path, out: &Path, extra: &[&str]) {
+    let mut args = vec![
+        "run",
+        export.to_str().unwrap(),
+        "--config",
+        config().to_str().unwrap(),
+        "--as-of",
+        AS_OF,
+        "--out",
+        out.to_str().unwrap(),
+        "--quiet",
+    ];
+    args.extend_from_slice(extra);
+    let output = kindly(&args);
+    assert!(output.status.success(), "kindly run failed: {}", stderr(&output));
+}
+
+/// The sample run, made once and shared by the tests that only read it.
+pub fn sample_run() -> &'static Path {
+    static RUN: OnceLock<PathBuf> = OnceLock::new();
+    RUN.get_or_init(|| {
+        let out = scratch("sample").join("run");
+        run_ok(&sample_export(), &out, &[]);
+        out
+    })
+}
+
+pub fn read_json(path: &Path) -> serde_json::Value {
+    serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap()
+}
+
+pub fn read_csv(path: &Path) -> Vec<std::collections::BTreeMap<String, String>> {
+    csv::Reader::from_path(path).unwrap().deserialize().map(Result::unwrap).collect()
+}
+
+/// Header of the default export layout, for tests that write their own rows.
+pub const HEADER: &str = "Account,Guarantor,Address 1,Address 2,City,State,ZIP,Service Date,Description,Charge,Payments,Adjustments,Language,Insurance Pending,Dispute,Do Not Mail\n";
+
+pub fn write_export(dir: &Path, rows: &str) -> PathBuf {
+    let path = dir.join("export.csv");
+    std::fs::write(&path, format!("{HEADER}{rows}")).unwrap();
+    path
+}

@@ -1,0 +1,8 @@
+//! End-to-end tests: the real `kindly` binary on real files, with the PDFs
+//! read back. One test binary (with modules) because each links all of Typst.
+
+mod common;
+mod pdf;
+mod run;
+mod safety;
+mod validate;
