@@ -272,7 +272,8 @@ mod tests {
         fn escaped_text_is_only_text(text in "\\PC{0,40}") {
             let escaped = escape(&text);
             let root = typst::syntax::parse(&escaped);
-            prop_assert!(root.errors().is_empty(), "{:?}", root.errors());
+            let (errors, warnings) = root.errors_and_warnings();
+            prop_assert!(errors.is_empty() && warnings.is_empty(), "{errors:?} {warnings:?}");
             for node in root.children() {
                 use typst::syntax::SyntaxKind::*;
                 prop_assert!(

@@ -25,8 +25,7 @@ pub fn scratch(name: &str) -> PathBuf {
 }
 
 pub fn kindly(args: &[&str]) -> Output {
-    let output = Command::new(env!("CARGO_BIN_EXE_kindly")).args(args).output().unwrap();
-    output
+    Command::new(env!("CARGO_BIN_EXE_kindly")).args(args).output().unwrap()
 }
 
 pub fn stderr(output: &Output) -> String {
@@ -35,11 +34,12 @@ pub fn stderr(output: &Output) -> String {
 
 /// Runs kindly on an export into `out` and insists it succeeds.
 pub fn run_ok(export: &Path, out: &Path, extra: &[&str]) {
+    let config = config();
     let mut args = vec![
         "run",
         export.to_str().unwrap(),
         "--config",
-        config().to_str().unwrap(),
+        config.to_str().unwrap(),
         "--as-of",
         AS_OF,
         "--out",

@@ -1,6 +1,6 @@
 //! Reading a PDF back: page sizes, and each character with its position.
 
-use pdf_extract::{Document, MediaBox, OutputDev, OutputError, Transform};
+use pdf_extract::{Document, MediaBox, Object, OutputDev, OutputError, Transform};
 
 /// A character on a page, positioned in inches from the page's top-left.
 #[derive(Debug, Clone)]
@@ -37,8 +37,8 @@ impl OutputDev for Collector {
         Ok(())
     }
     fn output_character(&mut self, trm: &Transform, width: f64, _: f64, size: f64, ch: &str) -> Result<(), OutputError> {
-        let v = trm.transform_vector(pdf_extract_vec(size));
-        let size = (v.x * v.y).abs().sqrt();
+        // Typst never rotates text, so the matrix's diagonal is the scale.
+        let size = size * (trm.m11 * trm.m22).abs().sqrt();
         self.glyphs.push(Glyph {
             page: self.page,
             text: ch.to_string(),
@@ -60,12 +60,9 @@ impl OutputDev for Collector {
     }
 }
 
-fn pdf_extract_vec(size: f64) -> euclid::Vector2D<f64, pdf_extract::Space> {
-    euclid::vec2(size, size)
-}
-
 pub fn read(bytes: &[u8]) -> Pdf {
-    let doc = Document::load_mem(bytes).unwrap();
+    let mut doc = Document::load_mem(bytes).unwrap();
+    expand_width_ranges(&mut doc);
     let mut c = Collector { page: 0, height: 0.0, pages: vec![], glyphs: vec![] };
     pdf_extract::output_doc(&doc, &mut c).unwrap();
     Pdf { pages: c.pages, glyphs: c.glyphs }
@@ -74,7 +71,19 @@ pub fn read(bytes: &[u8]) -> Pdf {
 impl Pdf {
     /// The text of one page, as lines (glyphs sharing a baseline), top to bottom.
     pub fn lines(&self, page: u32) -> Vec<Line> {
-        let mut glyphs: Vec<&Glyph> = self.glyphs.iter().filter(|g| g.page == page).collect();
+        self.lines_where(page, |_| true)
+    }
+
+    /// Lines made of the glyphs of a page that touch a rectangle (left, top,
+    /// width, height in inches).
+    pub fn lines_touching(&self, page: u32, (left, top, width, height): (f64, f64, f64, f64)) -> Vec<Line> {
+        self.lines_where(page, |g| {
+            g.right > left && g.x < left + width && g.y + 0.25 * g.size_in > top && g.y - 0.8 * g.size_in < top + height
+        })
+    }
+
+    fn lines_where(&self, page: u32, keep: impl Fn(&Glyph) -> bool) -> Vec<Line> {
+        let mut glyphs: Vec<&Glyph> = self.glyphs.iter().filter(|g| g.page == page && keep(g)).collect();
         glyphs.sort_by(|a, b| a.y.partial_cmp(&b.y).unwrap().then(a.x.partial_cmp(&b.x).unwrap()));
         let mut lines: Vec<Line> = Vec::new();
         for g in glyphs {
@@ -138,5 +147,31 @@ impl Line {
     /// Bottom of the line: baseline plus descent.
     pub fn bottom(&self) -> f64 {
         self.glyphs.iter().map(|g| g.y + 0.25 * g.size_in).fold(f64::MIN, f64::max)
+    }
+}
+
+
+/// pdf-extract 0.12 misreads the `first last width` form of a CID font's
+/// `/W` array, which Typst writes, and then places every glyph at the same x.
+/// Rewriting it into the equivalent `first [width ...]` form works around that.
+fn expand_width_ranges(doc: &mut Document) {
+    for object in doc.objects.values_mut() {
+        let Object::Dictionary(dict) = object else { continue };
+        let Ok(Object::Array(w)) = dict.get(b"W") else { continue };
+        let mut expanded = Vec::new();
+        let mut i = 0;
+        while i < w.len() {
+            if let Some(Object::Array(_)) = w.get(i + 1) {
+                expanded.extend_from_slice(&w[i..i + 2]);
+                i += 2;
+            } else {
+                let (first, last) = (w[i].as_i64().unwrap(), w[i + 1].as_i64().unwrap());
+                let widths = vec![w[i + 2].clone(); (last - first + 1) as usize];
+                expanded.push(Object::Integer(first));
+                expanded.push(Object::Array(widths));
+                i += 3;
+            }
+        }
+        dict.set("W", Object::Array(expanded));
     }
 }

@@ -1,0 +1,184 @@
+//! The statement run on the shipped sample export, read back as a vendor and
+//! an auditor would.
+
+use std::collections::BTreeMap;
+
+use crate::common::*;
+use crate::pdf;
+
+#[test]
+fn every_input_row_ends_in_exactly_one_place() {
+    let run = sample_run();
+    let record = read_json(&run.join("run.json"));
+    let rows = &record["counts"]["rows"];
+    let n = |v: &serde_json::Value| v.as_u64().unwrap();
+    assert_eq!(n(&rows["input"]), n(&rows["in_letters"]) + n(&rows["in_holds"]) + n(&rows["rejected"]));
+
+    // And the files agree with the counts, line by line.
+    let data_rows = std::fs::read_to_string(sample_export()).unwrap().lines().count() as u64 - 1;
+    assert_eq!(n(&rows["input"]), data_rows);
+    let audit = read_csv(&run.join("audit.csv"));
+    let lines_of = |decision: &str| -> Vec<u64> {
+        audit
+            .iter()
+            .filter(|r| r["decision"] == decision)
+            .flat_map(|r| r["input_lines"].split(' ').map(|l| l.parse::<u64>().unwrap()).collect::<Vec<_>>())
+            .collect()
+    };
+    let rejects: Vec<u64> = read_csv(&run.join("rejects.csv")).iter().map(|r| r["line"].parse().unwrap()).collect();
+    let mut all: Vec<u64> = lines_of("letter").into_iter().chain(lines_of("hold")).chain(rejects.clone()).collect();
+    assert_eq!(lines_of("letter").len() as u64, n(&rows["in_letters"]));
+    assert_eq!(rejects.len() as u64, n(&rows["rejected"]));
+    all.sort();
+    let expected: Vec<u64> = (2..=data_rows + 1).collect();
+    assert_eq!(all, expected, "every line 2..=N appears exactly once");
+    assert!(!rejects.is_empty(), "the sample has broken rows");
+}
+
+#[test]
+fn sample_covers_every_stage_and_hold() {
+    let record = read_json(&sample_run().join("run.json"));
+    let stages = record["counts"]["letters_by_stage"].as_object().unwrap();
+    for stage in ["reminder", "plan_offer", "assistance", "final_notice"] {
+        assert!(stages[stage].as_u64().unwrap() > 0, "no {stage} letters");
+    }
+    let holds = record["counts"]["holds_by_reason"].as_object().unwrap();
+    for reason in [
+        "rows_rejected",
+        "do_not_mail",
+        "dispute",
+        "insurance_pending",
+        "incomplete_address",
+        "credit_balance",
+        "zero_balance",
+        "under_minimum",
+        "not_yet_due",
+    ] {
+        assert!(holds.get(reason).and_then(|v| v.as_u64()).unwrap_or(0) > 0, "no {reason} holds");
+    }
+}
+
+#[test]
+fn letters_are_us_letter_with_the_right_page_counts_names_and_balances() {
+    let run = sample_run();
+    let manifest = read_csv(&run.join("manifest.csv"));
+    let audit = read_csv(&run.join("audit.csv"));
+    let balance_of: BTreeMap<&str, &str> =
+        audit.iter().filter(|r| r["decision"] == "letter").map(|r| (r["piece_id"].as_str(), r["balance"].as_str())).collect();
+    assert_eq!(manifest.len(), balance_of.len());
+    assert!(manifest.len() > 300);
+    let pdfs = std::fs::read_dir(run.join("letters")).unwrap().count();
+    assert_eq!(pdfs, manifest.len(), "one PDF per manifest row, nothing else");
+    for row in &manifest {
+        let bytes = std::fs::read(run.join(&row["file"])).unwrap();
+        let doc = pdf::read(&bytes);
+        assert_eq!(doc.pages.len().to_string(), row["pages"], "{}", row["piece_id"]);
+        for (w, h) in &doc.pages {
+            assert_eq!((*w, *h), (612.0, 792.0), "{} is not US Letter", row["piece_id"]);
+        }
+        let text = doc.text();
+        assert!(text.contains(&row["recipient_name"]), "{}: no name {:?} in\n{text}", row["piece_id"], row["recipient_name"]);
+        let balance = balance_of[row["piece_id"].as_str()];
+        assert!(text.contains(balance), "{}: no balance {balance}", row["piece_id"]);
+        // Balances and account numbers are not the vendor's business.
+        assert!(!row.values().any(|v| v == balance));
+    }
+}
+
+/// Window from sample-data/kindly.toml, in inches from the page's top-left.
+const RECIPIENT_WINDOW: (f64, f64, f64, f64) = (0.625, 2.125, 4.0, 1.0);
+const RETURN_WINDOW: (f64, f64, f64, f64) = (0.625, 0.5, 3.25, 0.875);
+
+#[test]
+fn the_address_lies_inside_the_window_and_nothing_else_does() {
+    let run = sample_run();
+    let manifest = read_csv(&run.join("manifest.csv"));
+    for row in manifest.iter().step_by(7) {
+        let doc = pdf::read(&std::fs::read(run.join(&row["file"])).unwrap());
+        let mut expected = vec![row["recipient_name"].clone()];
+        expected.extend(["address_line_1", "address_line_2"].iter().map(|c| row[*c].clone()).filter(|l| !l.is_empty()));
+        expected.push(format!("{}, {} {}", row["city"], row["state"], row["zip"]));
+
+        let (left, top, width, height) = RECIPIENT_WINDOW;
+        let clearance = 0.125;
+        let inside = doc.lines_touching(1, RECIPIENT_WINDOW);
+        let texts: Vec<String> = inside.iter().map(|l| l.text()).collect();
+        assert_eq!(texts, expected, "{}: text in the recipient window", row["piece_id"]);
+        for line in &inside {
+            assert!(line.left() >= left + clearance - 0.01, "{}: {:?} too far left", row["piece_id"], line.text());
+            assert!(line.right() <= left + width - clearance + 0.01, "{}: {:?} too far right", row["piece_id"], line.text());
+            assert!(line.top() >= top + clearance - 0.02, "{}: {:?} too high", row["piece_id"], line.text());
+            assert!(line.bottom() <= top + height - clearance + 0.02, "{}: {:?} too low", row["piece_id"], line.text());
+        }
+
+        let in_return: Vec<String> = doc.lines_touching(1, RETURN_WINDOW).iter().map(|l| l.text()).collect();
+        assert_eq!(in_return, ["Riverside Family Medicine", "1200 Willow Creek Road, Suite 300", "Springfield, OR 97477"]);
+    }
+}
+
+#[test]
+fn two_runs_give_identical_files() {
+    let a = sample_run();
+    let b = scratch("again").join("run");
+    run_ok(&sample_export(), &b, &["-j", "1"]);
+    for name in ["manifest.csv", "manifest.json", "audit.csv", "holds.csv", "rejects.csv"] {
+        assert_eq!(std::fs::read(a.join(name)).unwrap(), std::fs::read(b.join(name)).unwrap(), "{name} differs");
+    }
+    for row in read_csv(&a.join("manifest.csv")) {
+        assert_eq!(
+            std::fs::read(a.join(&row["file"])).unwrap(),
+            std::fs::read(b.join(&row["file"])).unwrap(),
+            "{} differs",
+            row["file"]
+        );
+    }
+}
+
+#[test]
+fn verify_passes_on_a_run_and_catches_a_changed_letter() {
+    let dir = scratch("verify");
+    let out = dir.join("run");
+    let export = write_export(
+        &dir,
+        "100,Ann Lee,1 Main St,,Eugene,OR,97401,2026-07-01,Office visit,120.00,,,en,N,N,N\n\
+         101,Bo Diaz,2 Oak Ave,,Eugene,OR,97402,2026-09-15,Lab work,80.00,,,en,N,N,N\n",
+    );
+    run_ok(&export, &out, &[]);
+    let ok = kindly(&["verify", out.to_str().unwrap()]);
+    assert!(ok.status.success(), "{}", stderr(&ok));
+
+    let letter = std::fs::read_dir(out.join("letters")).unwrap().next().unwrap().unwrap().path();
+    let mut bytes = std::fs::read(&letter).unwrap();
+    bytes.push(b'\n');
+    std::fs::write(&letter, bytes).unwrap();
+    std::fs::write(out.join("letters/stray.pdf"), b"%PDF").unwrap();
+    let bad = kindly(&["verify", out.to_str().unwrap()]);
+    assert_eq!(bad.status.code(), Some(1));
+    let err = stderr(&bad);
+    assert!(err.contains("checksum differs") && err.contains("stray.pdf"), "{err}");
+}
+
+#[test]
+fn a_failed_run_leaves_no_folder_that_looks_complete() {
+    let dir = scratch("failed");
+    let out = dir.join("run");
+    let export = dir.join("missing.csv");
+    let result = kindly(&[
+        "run",
+        export.to_str().unwrap(),
+        "--config",
+        config().to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(result.status.code(), Some(2));
+    assert!(stderr(&result).contains("missing.csv"), "{}", stderr(&result));
+    assert!(!out.exists());
+
+    // An existing run is never overwritten by accident.
+    std::fs::create_dir_all(&out).unwrap();
+    let export = write_export(&dir, "100,Ann Lee,1 Main St,,Eugene,OR,97401,2026-07-01,Visit,120.00,,,en,N,N,N\n");
+    let again = kindly(&["run", export.to_str().unwrap(), "--config", config().to_str().unwrap(), "--out", out.to_str().unwrap()]);
+    assert_eq!(again.status.code(), Some(2));
+    assert!(stderr(&again).contains("already exists"), "{}", stderr(&again));
+}

@@ -1,0 +1,30 @@
+//! Patient data is data: whatever a name or address holds, it prints as
+//! written and never runs as Typst code.
+
+use crate::common::*;
+use crate::pdf;
+
+#[test]
+fn markup_in_patient_data_prints_literally() {
+    let dir = scratch("safety");
+    let names = ["#panic(\"x\")", "*]_$ //", "Zoë O'Brien-Núñez", "= Heading <label> @ref", "`raw` \\ 1. #{1+1}"];
+    let rows: String = names
+        .iter()
+        .enumerate()
+        .map(|(i, name)| {
+            let quoted = format!("\"{}\"", name.replace('"', "\"\""));
+            format!("{},{quoted},{} #emph[x] St,,Eugene,OR,97401,2026-07-01,Visit $x$ _y_,120.00,,,en,N,N,N\n", 200 + i, 10 + i)
+        })
+        .collect();
+    let export = write_export(&dir, &rows);
+    let out = dir.join("run");
+    run_ok(&export, &out, &[]);
+    let manifest = read_csv(&out.join("manifest.csv"));
+    assert_eq!(manifest.len(), names.len(), "every letter rendered");
+    for (row, name) in manifest.iter().zip(names) {
+        let text = pdf::read(&std::fs::read(out.join(&row["file"])).unwrap()).text();
+        assert!(text.contains(&format!("Dear {name},")), "{name:?} not literal in\n{text}");
+        assert!(text.contains("#emph[x] St"), "{text}");
+        assert!(text.contains("Visit $x$ _y_"), "{text}");
+    }
+}

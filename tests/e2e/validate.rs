@@ -1,0 +1,90 @@
+//! `kindly validate` and bad input: clear messages naming file, line and
+//! column, never a panic.
+
+use crate::common::*;
+
+#[test]
+fn validate_reports_every_problem_with_file_line_and_column() {
+    let dir = scratch("validate");
+    let export = write_export(
+        &dir,
+        "100,Ann Lee,1 Main St,,Eugene,OR,97401,2026-07-01,Visit,120.00,,,en,N,N,N\n\
+         101,Bo Diaz,2 Oak Ave,,Eugene,OR,97402,2026-02-30,Lab work,80.00,,,en,N,N,N\n\
+         102,Cy Ng,3 Elm St,,Eugene,OR,97403,2026-07-01,X-ray,8O.00,,,en,N,N,N\n\
+         103,Di Fox,4 Pine St,,Eugene,OR,97404\n",
+    );
+    let output = kindly(&["validate", export.to_str().unwrap(), "--config", config().to_str().unwrap(), "--as-of", AS_OF]);
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    let report = String::from_utf8_lossy(&output.stdout);
+    let file = export.display().to_string();
+    assert!(report.contains(&format!("{file}:3: column \"Service Date\", value \"2026-02-30\"")), "{report}");
+    assert!(report.contains(&format!("{file}:4: column \"Charge\", value \"8O.00\"")), "{report}");
+    assert!(report.contains(&format!("{file}:5:")) && report.contains("has 7 fields but the header has 16"), "{report}");
+    assert!(report.contains("Rows that cannot be used: 3"), "{report}");
+    assert!(report.contains("Letters a run would make: 1"), "{report}");
+}
+
+#[test]
+fn a_missing_column_is_named_and_nothing_is_written() {
+    let dir = scratch("columns");
+    let export = dir.join("export.csv");
+    std::fs::write(&export, "Account,Name,Street\n1,Ann,1 Main St\n").unwrap();
+    let out = dir.join("run");
+    let output = kindly(&["run", export.to_str().unwrap(), "--config", config().to_str().unwrap(), "--out", out.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(2));
+    let err = stderr(&output);
+    assert!(err.contains("export.csv") && err.contains("\"Guarantor\"") && err.contains("\"Address 1\""), "{err}");
+    assert!(!out.exists());
+}
+
+#[test]
+fn a_broken_config_names_the_setting() {
+    let dir = scratch("config");
+    let config = dir.join("kindly.toml");
+    let sample = std::fs::read_to_string(crate::common::config()).unwrap();
+    let layouts = repo().join("layouts");
+    let text = sample
+        .replace("layouts = \"../layouts\"", &format!("layouts = {:?}", layouts.display().to_string()))
+        .replace("minimum_balance = \"10.00\"", "minimum_balance = \"ten dollars\"");
+    std::fs::write(&config, text).unwrap();
+    let export = write_export(&dir, "100,Ann Lee,1 Main St,,Eugene,OR,97401,2026-07-01,Visit,120.00,,,en,N,N,N\n");
+    let output = kindly(&["validate", export.to_str().unwrap(), "--config", config.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(2));
+    let err = stderr(&output);
+    assert!(err.contains("kindly.toml") && err.contains("minimum_balance") && err.contains("ten dollars"), "{err}");
+}
+
+#[test]
+fn preview_renders_one_account_and_explains_a_hold() {
+    let dir = scratch("preview");
+    let export = write_export(
+        &dir,
+        "100,Ann Lee,1 Main St,,Eugene,OR,97401,2026-07-01,Visit,120.00,,,en,N,N,N\n\
+         101,Bo Diaz,2 Oak Ave,,Eugene,OR,97402,2026-07-01,Visit,120.00,,,en,N,Y,N\n",
+    );
+    let pdf = dir.join("ann.pdf");
+    let args = |account: &str| {
+        vec![
+            "preview".to_string(),
+            export.display().to_string(),
+            "--account".into(),
+            account.into(),
+            "--config".into(),
+            config().display().to_string(),
+            "--as-of".into(),
+            AS_OF.into(),
+            "-o".into(),
+            pdf.display().to_string(),
+        ]
+    };
+    let a: Vec<String> = args("100");
+    let ok = kindly(&a.iter().map(String::as_str).collect::<Vec<_>>());
+    assert!(ok.status.success(), "{}", stderr(&ok));
+    let text = crate::pdf::read(&std::fs::read(&pdf).unwrap()).text();
+    assert!(text.contains("Dear Ann Lee,") && text.contains("$120.00"), "{text}");
+
+    let b: Vec<String> = args("101");
+    let held = kindly(&b.iter().map(String::as_str).collect::<Vec<_>>());
+    assert_eq!(held.status.code(), Some(2));
+    assert!(stderr(&held).contains("disputes"), "{}", stderr(&held));
+}
