@@ -212,3 +212,4 @@ fn execute(command: Command) -> Result<ExitCode, String> {
         }
     }
 }
+
