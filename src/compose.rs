@@ -127,10 +127,9 @@ impl Wording {
         let name = format!("{language}/{}.typ.j2", stage.id());
         match self.env.get_template(&name) {
             Ok(_) => Ok(name),
-            Err(_) => Err(ComposeError::NoWording {
-                stage,
-                expected: format!("{}/{name}", crate::layouts::WORDING_DIR),
-            }),
+            Err(_) => {
+                Err(ComposeError::NoWording { stage, expected: format!("{}/{name}", crate::layouts::WORDING_DIR) })
+            }
         }
     }
 
@@ -214,7 +213,8 @@ pub fn letter(
     let mut recipient = vec![guarantor.name.clone()];
     recipient.extend(address.street.iter().cloned());
     recipient.push(address.last_line());
-    let reply_by = (stage == Stage::FinalNotice).then(|| as_of + chrono::Duration::days(policy.final_notice_reply_days));
+    let reply_by =
+        (stage == Stage::FinalNotice).then(|| as_of + chrono::Duration::days(policy.final_notice_reply_days));
     let due = reply_by.unwrap_or(as_of + chrono::Duration::days(policy.payment_due_days));
     let balance = account.balance();
     let mut charges: Vec<_> = account.charges.iter().collect();
@@ -263,6 +263,60 @@ mod tests {
         assert_eq!(escape("*]_$ //"), "\\*\\]\\_\\$ \\/\\/");
         assert_eq!(escape("Zoë O'Brien-Núñez"), "Zoë O\\'Brien\\-Núñez");
         assert_eq!(escape("line\n= Heading"), "line \\= Heading");
+    }
+
+    fn wording(templates: &[(&str, &str)]) -> Result<Wording, ComposeError> {
+        let mut layouts = Layouts::load(&std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("layouts")).unwrap();
+        for (name, source) in templates {
+            layouts.wording.insert(name.to_string(), source.to_string());
+        }
+        Wording::new(&layouts)
+    }
+
+    fn sample_letter(stage: Stage) -> Letter {
+        let config: Config = toml::from_str(&std::fs::read_to_string("sample-data/kindly.toml").unwrap()).unwrap();
+        let as_of = NaiveDate::from_ymd_opt(2026, 11, 30).unwrap();
+        letter(&crate::synth::sample_account(), stage, "P1", "en", as_of, &config)
+    }
+
+    #[test]
+    fn a_misspelt_value_names_the_template_and_line() {
+        let w = wording(&[("en/reminder.typ.j2", "Dear {{ name }},\n\nYou owe {{ balnce }}.")]).unwrap();
+        let err = w.body(&sample_letter(Stage::Reminder)).unwrap_err().to_string();
+        assert!(err.contains("wording/en/reminder.typ.j2") && err.contains("line 3"), "{err}");
+    }
+
+    #[test]
+    fn a_value_the_letter_does_not_have_is_an_error_not_a_blank() {
+        let w = wording(&[("en/reminder.typ.j2", "Reply by {{ reply_by }}.")]).unwrap();
+        assert!(w.body(&sample_letter(Stage::Reminder)).is_err());
+        assert!(w.body(&sample_letter(Stage::FinalNotice)).is_ok());
+    }
+
+    #[test]
+    fn plans_never_go_under_the_minimum_payment() {
+        let config: Config = toml::from_str(&std::fs::read_to_string("sample-data/kindly.toml").unwrap()).unwrap();
+        let offered =
+            |cents| plans(Cents(cents), &config).into_iter().map(|p| (p.months, p.monthly)).collect::<Vec<_>>();
+        assert_eq!(offered(56818), [(3, "$189.40".into()), (6, "$94.70".into()), (12, "$47.35".into())]);
+        assert_eq!(offered(10000), [(3, "$33.34".into())]);
+        assert_eq!(offered(5000), []);
+    }
+
+    #[test]
+    fn every_stage_of_the_shipped_wording_renders() {
+        let w = wording(&[]).unwrap();
+        for stage in Stage::ALL {
+            let body = w.body(&sample_letter(stage)).unwrap();
+            assert!(body.contains("María José Rodríguez\\-Peña"), "{body}");
+            assert!(body.contains(r"\$307\.50"), "{body}");
+        }
+    }
+
+    #[test]
+    fn final_notice_wording() {
+        let w = wording(&[]).unwrap();
+        insta::assert_snapshot!(w.body(&sample_letter(Stage::FinalNotice)).unwrap());
     }
 
     proptest! {

@@ -104,11 +104,7 @@ pub struct Input {
 
 impl Default for Input {
     fn default() -> Self {
-        Input {
-            date_formats: vec!["%Y-%m-%d".into(), "%m/%d/%Y".into()],
-            delimiter: ',',
-            columns: Columns::default(),
-        }
+        Input { date_formats: vec!["%Y-%m-%d".into(), "%m/%d/%Y".into()], delimiter: ',', columns: Columns::default() }
     }
 }
 
@@ -215,8 +211,7 @@ impl Config {
     /// Reads a config file; relative paths inside it are taken from the
     /// file's own folder so the run does not depend on the current directory.
     pub fn load(path: &Path) -> Result<(Config, Vec<u8>), ConfigError> {
-        let bytes = std::fs::read(path)
-            .map_err(|source| ConfigError::Read { path: path.to_path_buf(), source })?;
+        let bytes = std::fs::read(path).map_err(|source| ConfigError::Read { path: path.to_path_buf(), source })?;
         let invalid = |message: String| ConfigError::Invalid { path: path.to_path_buf(), message };
         let text = std::str::from_utf8(&bytes).map_err(|e| invalid(format!("not UTF-8 text ({e})")))?;
         let mut config: Config = toml::from_str(text).map_err(|e| invalid(e.to_string()))?;
@@ -228,12 +223,8 @@ impl Config {
 
     fn check(&self) -> Result<(), String> {
         let p = &self.policy;
-        let ascending = [
-            p.reminder_after_days,
-            p.plan_offer_after_days,
-            p.assistance_after_days,
-            p.final_notice_after_days,
-        ];
+        let ascending =
+            [p.reminder_after_days, p.plan_offer_after_days, p.assistance_after_days, p.final_notice_after_days];
         if ascending.windows(2).any(|w| w[0] > w[1]) || ascending[0] < 0 {
             return Err("[policy] stage days must rise: reminder_after_days <= plan_offer_after_days <= assistance_after_days <= final_notice_after_days".into());
         }

@@ -288,10 +288,7 @@ impl ColumnLayout {
                     problems.add(
                         &row.names[i],
                         &String::from_utf8_lossy(raw),
-                        format!(
-                            "byte {} is not UTF-8 text; save the export as UTF-8",
-                            e.valid_up_to() + 1
-                        ),
+                        format!("byte {} is not UTF-8 text; save the export as UTF-8", e.valid_up_to() + 1),
                     );
                     String::new()
                 }
@@ -382,15 +379,11 @@ impl ColumnLayout {
 
 /// Tries each configured format in turn.
 pub fn parse_date(text: &str, formats: &[String]) -> Result<NaiveDate, String> {
-    formats
-        .iter()
-        .find_map(|f| NaiveDate::parse_from_str(text, f).ok())
-        .filter(|d| d.year() >= 1900)
-        .ok_or_else(|| {
-            let shown: Vec<String> =
-                formats.iter().map(|f| f.replace("%Y", "YYYY").replace("%m", "MM").replace("%d", "DD")).collect();
-            format!("{text:?} is not a date in the accepted formats ({})", shown.join(", "))
-        })
+    formats.iter().find_map(|f| NaiveDate::parse_from_str(text, f).ok()).filter(|d| d.year() >= 1900).ok_or_else(|| {
+        let shown: Vec<String> =
+            formats.iter().map(|f| f.replace("%Y", "YYYY").replace("%m", "MM").replace("%d", "DD")).collect();
+        format!("{text:?} is not a date in the accepted formats ({})", shown.join(", "))
+    })
 }
 
 fn parse_flag(text: &str) -> Result<bool, String> {

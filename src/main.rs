@@ -162,10 +162,9 @@ fn execute(command: Command) -> Result<ExitCode, String> {
             let as_of = common.as_of();
             let setup = Setup::load(&common.config).map_err(|e| e.to_string())?;
             let plan = Plan::make(&export, &setup.config, as_of).map_err(|e| e.to_string())?;
-            let (found, assessment) = plan
-                .accounts()
-                .find(|(a, _)| a.id == account)
-                .ok_or_else(|| format!("account {account} is not in {} (or all its rows were rejected)", export.display()))?;
+            let (found, assessment) = plan.accounts().find(|(a, _)| a.id == account).ok_or_else(|| {
+                format!("account {account} is not in {} (or all its rows were rejected)", export.display())
+            })?;
             let stage = match (stage, &assessment.decision) {
                 (Some(stage), _) => stage,
                 (None, Decision::Letter { stage }) => *stage,
@@ -187,7 +186,10 @@ fn execute(command: Command) -> Result<ExitCode, String> {
         Command::Verify { folder } => {
             let problems = kindly::verify::verify(&folder)?;
             if problems.is_empty() {
-                eprintln!("kindly: {} is intact: every file matches its checksum and the counts add up", folder.display());
+                eprintln!(
+                    "kindly: {} is intact: every file matches its checksum and the counts add up",
+                    folder.display()
+                );
                 Ok(ExitCode::SUCCESS)
             } else {
                 for p in &problems {
@@ -212,4 +214,3 @@ fn execute(command: Command) -> Result<ExitCode, String> {
         }
     }
 }
-

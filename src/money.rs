@@ -57,10 +57,7 @@ impl Cents {
         let digits = strip_thousands(whole).ok_or_else(err)?;
         let mut cents: i64 = 0;
         for b in digits.bytes().chain(frac.bytes()).chain("00"[frac.len()..].bytes()) {
-            cents = cents
-                .checked_mul(10)
-                .and_then(|c| c.checked_add(i64::from(b - b'0')))
-                .ok_or_else(err)?;
+            cents = cents.checked_mul(10).and_then(|c| c.checked_add(i64::from(b - b'0'))).ok_or_else(err)?;
         }
         Ok(Cents(if negative { -cents } else { cents }))
     }
@@ -85,11 +82,7 @@ fn strip_thousands(whole: &str) -> Option<String> {
     let groups: Vec<&str> = whole.split(',').collect();
     let ok = groups.iter().enumerate().all(|(i, g)| {
         g.bytes().all(|b| b.is_ascii_digit())
-            && if i == 0 {
-                !g.is_empty() && (groups.len() == 1 || g.len() <= 3)
-            } else {
-                g.len() == 3
-            }
+            && if i == 0 { !g.is_empty() && (groups.len() == 1 || g.len() <= 3) } else { g.len() == 3 }
     });
     ok.then(|| groups.concat())
 }
@@ -102,7 +95,7 @@ impl fmt::Display for Cents {
         let dollars = (abs / 100).to_string();
         let mut grouped = String::with_capacity(dollars.len() + dollars.len() / 3);
         for (i, ch) in dollars.chars().enumerate() {
-            if i > 0 && (dollars.len() - i) % 3 == 0 {
+            if i > 0 && (dollars.len() - i).is_multiple_of(3) {
                 grouped.push(',');
             }
             grouped.push(ch);

@@ -213,7 +213,15 @@ pub fn to_csv<T: Serialize>(header: &[&str], rows: impl IntoIterator<Item = T>) 
 pub fn manifest_csv(rows: &[ManifestRow]) -> Vec<u8> {
     let lines = rows.iter().map(|r| r.address_lines.len()).max().unwrap_or(1).max(2);
     let mut header: Vec<String> = [
-        "piece_id", "file", "first_page", "last_page", "pages", "sheets", "duplex", "envelope", "mail_class",
+        "piece_id",
+        "file",
+        "first_page",
+        "last_page",
+        "pages",
+        "sheets",
+        "duplex",
+        "envelope",
+        "mail_class",
         "recipient_name",
     ]
     .map(String::from)

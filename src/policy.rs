@@ -60,17 +60,31 @@ impl fmt::Display for Stage {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum HoldReason {
-    RowsRejected { lines: Vec<Line> },
+    RowsRejected {
+        lines: Vec<Line>,
+    },
     DoNotMail,
     Dispute,
     InsurancePending,
-    IncompleteAddress { missing: String },
-    CreditBalance { balance: Cents },
+    IncompleteAddress {
+        missing: String,
+    },
+    CreditBalance {
+        balance: Cents,
+    },
     ZeroBalance,
-    UnderMinimum { balance: Cents, minimum: Cents },
-    NotYetDue { days: i64, first_letter_after: i64 },
+    UnderMinimum {
+        balance: Cents,
+        minimum: Cents,
+    },
+    NotYetDue {
+        days: i64,
+        first_letter_after: i64,
+    },
     /// The letter could not be laid out; staff must look at the layout.
-    RenderFailed { message: String },
+    RenderFailed {
+        message: String,
+    },
 }
 
 impl HoldReason {
@@ -119,9 +133,13 @@ impl fmt::Display for HoldReason {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "decision", rename_all = "snake_case")]
 pub enum Decision {
-    Letter { stage: Stage },
+    Letter {
+        stage: Stage,
+    },
     /// The first reason is the one that decided; the others also apply.
-    Hold { reasons: Vec<HoldReason> },
+    Hold {
+        reasons: Vec<HoldReason>,
+    },
 }
 
 /// The decision for one account and the facts it rests on.
@@ -271,7 +289,10 @@ mod tests {
     #[test]
     fn credit_and_zero_balances_are_held() {
         let credit = assess(&account(&[("2026-01-01", -2500)]), as_of(), &Policy::default());
-        assert_eq!(credit.decision, Decision::Hold { reasons: vec![HoldReason::CreditBalance { balance: Cents(-2500) }] });
+        assert_eq!(
+            credit.decision,
+            Decision::Hold { reasons: vec![HoldReason::CreditBalance { balance: Cents(-2500) }] }
+        );
         let zero = assess(&account(&[("2026-01-01", 0)]), as_of(), &Policy::default());
         assert_eq!(zero.decision, Decision::Hold { reasons: vec![HoldReason::ZeroBalance] });
     }

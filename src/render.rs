@@ -82,9 +82,8 @@ impl Renderer {
             body: Source::new(*BODY, body.to_string()),
             date,
         };
-        let document = typst::compile::<PagedDocument>(&world)
-            .output
-            .map_err(|errors| RenderError(describe(&world, &errors)))?;
+        let document =
+            typst::compile::<PagedDocument>(&world).output.map_err(|errors| RenderError(describe(&world, &errors)))?;
         for (i, page) in document.pages().iter().enumerate() {
             let size = page.frame.size();
             let (w, h) = (size.x.to_pt(), size.y.to_pt());

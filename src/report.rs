@@ -24,7 +24,14 @@ pub fn validation(plan: &Plan, policy: &Policy) -> String {
     let mut out = String::new();
     let letters: u64 = stages.values().sum();
     let held: usize = holds.values().map(Vec::len).sum();
-    let _ = writeln!(out, "{}: {} rows, {} accounts, as of {}", export.file, export.rows, export.accounts.len(), plan.as_of);
+    let _ = writeln!(
+        out,
+        "{}: {} rows, {} accounts, as of {}",
+        export.file,
+        export.rows,
+        export.accounts.len(),
+        plan.as_of
+    );
     let _ = writeln!(out, "\nLetters a run would make: {letters}");
     for (stage, n) in &stages {
         let _ = writeln!(out, "  {stage:<14} {n:>6}");

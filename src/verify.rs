@@ -30,7 +30,9 @@ pub fn verify(folder: &Path) -> Result<Vec<String>, String> {
         listed.insert(row.file.clone());
         match read(&row.file) {
             Ok(bytes) if output::sha256(&bytes) == row.sha256 => {}
-            Ok(_) => problems.push(format!("{} ({}) has changed since the run (checksum differs)", row.file, row.piece_id)),
+            Ok(_) => {
+                problems.push(format!("{} ({}) has changed since the run (checksum differs)", row.file, row.piece_id))
+            }
             Err(e) => problems.push(e),
         }
     }
@@ -58,10 +60,7 @@ pub fn verify(folder: &Path) -> Result<Vec<String>, String> {
         problems.push(format!("run.json counts {} pages but the manifest adds up to {pages}", counts.pages));
     }
     if counts.accounts != counts.letters + counts.holds {
-        problems.push(format!(
-            "{} accounts, but {} letters + {} holds",
-            counts.accounts, counts.letters, counts.holds
-        ));
+        problems.push(format!("{} accounts, but {} letters + {} holds", counts.accounts, counts.letters, counts.holds));
     }
     Ok(problems)
 }

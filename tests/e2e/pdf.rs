@@ -36,7 +36,14 @@ impl OutputDev for Collector {
     fn end_page(&mut self) -> Result<(), OutputError> {
         Ok(())
     }
-    fn output_character(&mut self, trm: &Transform, width: f64, _: f64, size: f64, ch: &str) -> Result<(), OutputError> {
+    fn output_character(
+        &mut self,
+        trm: &Transform,
+        width: f64,
+        _: f64,
+        size: f64,
+        ch: &str,
+    ) -> Result<(), OutputError> {
         // Typst never rotates text, so the matrix's diagonal is the scale.
         let size = size * (trm.m11 * trm.m22).abs().sqrt();
         self.glyphs.push(Glyph {
@@ -119,10 +126,12 @@ impl Line {
         let mut out = String::new();
         let mut last_right: Option<f64> = None;
         for g in &self.glyphs {
-            if let Some(r) = last_right {
-                if g.x - r > g.size_in * 0.15 && !out.ends_with(' ') && g.text != " " {
-                    out.push(' ');
-                }
+            if let Some(r) = last_right
+                && g.x - r > g.size_in * 0.15
+                && !out.ends_with(' ')
+                && g.text != " "
+            {
+                out.push(' ');
             }
             out.push_str(&g.text);
             last_right = Some(g.right);
@@ -149,7 +158,6 @@ impl Line {
         self.glyphs.iter().map(|g| g.y + 0.25 * g.size_in).fold(f64::MIN, f64::max)
     }
 }
-
 
 /// pdf-extract 0.12 misreads the `first last width` form of a CID font's
 /// `/W` array, which Typst writes, and then places every glyph at the same x.

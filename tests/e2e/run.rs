@@ -63,8 +63,11 @@ fn letters_are_us_letter_with_the_right_page_counts_names_and_balances() {
     let run = sample_run();
     let manifest = read_csv(&run.join("manifest.csv"));
     let audit = read_csv(&run.join("audit.csv"));
-    let balance_of: BTreeMap<&str, &str> =
-        audit.iter().filter(|r| r["decision"] == "letter").map(|r| (r["piece_id"].as_str(), r["balance"].as_str())).collect();
+    let balance_of: BTreeMap<&str, &str> = audit
+        .iter()
+        .filter(|r| r["decision"] == "letter")
+        .map(|r| (r["piece_id"].as_str(), r["balance"].as_str()))
+        .collect();
     assert_eq!(manifest.len(), balance_of.len());
     assert!(manifest.len() > 300);
     let pdfs = std::fs::read_dir(run.join("letters")).unwrap().count();
@@ -77,7 +80,12 @@ fn letters_are_us_letter_with_the_right_page_counts_names_and_balances() {
             assert_eq!((*w, *h), (612.0, 792.0), "{} is not US Letter", row["piece_id"]);
         }
         let text = doc.text();
-        assert!(text.contains(&row["recipient_name"]), "{}: no name {:?} in\n{text}", row["piece_id"], row["recipient_name"]);
+        assert!(
+            text.contains(&row["recipient_name"]),
+            "{}: no name {:?} in\n{text}",
+            row["piece_id"],
+            row["recipient_name"]
+        );
         let balance = balance_of[row["piece_id"].as_str()];
         assert!(text.contains(balance), "{}: no balance {balance}", row["piece_id"]);
         // Balances and account numbers are not the vendor's business.
@@ -106,13 +114,21 @@ fn the_address_lies_inside_the_window_and_nothing_else_does() {
         assert_eq!(texts, expected, "{}: text in the recipient window", row["piece_id"]);
         for line in &inside {
             assert!(line.left() >= left + clearance - 0.01, "{}: {:?} too far left", row["piece_id"], line.text());
-            assert!(line.right() <= left + width - clearance + 0.01, "{}: {:?} too far right", row["piece_id"], line.text());
+            assert!(
+                line.right() <= left + width - clearance + 0.01,
+                "{}: {:?} too far right",
+                row["piece_id"],
+                line.text()
+            );
             assert!(line.top() >= top + clearance - 0.02, "{}: {:?} too high", row["piece_id"], line.text());
             assert!(line.bottom() <= top + height - clearance + 0.02, "{}: {:?} too low", row["piece_id"], line.text());
         }
 
         let in_return: Vec<String> = doc.lines_touching(1, RETURN_WINDOW).iter().map(|l| l.text()).collect();
-        assert_eq!(in_return, ["Riverside Family Medicine", "1200 Willow Creek Road, Suite 300", "Springfield, OR 97477"]);
+        assert_eq!(
+            in_return,
+            ["Riverside Family Medicine", "1200 Willow Creek Road, Suite 300", "Springfield, OR 97477"]
+        );
     }
 }
 
@@ -178,7 +194,14 @@ fn a_failed_run_leaves_no_folder_that_looks_complete() {
     // An existing run is never overwritten by accident.
     std::fs::create_dir_all(&out).unwrap();
     let export = write_export(&dir, "100,Ann Lee,1 Main St,,Eugene,OR,97401,2026-07-01,Visit,120.00,,,en,N,N,N\n");
-    let again = kindly(&["run", export.to_str().unwrap(), "--config", config().to_str().unwrap(), "--out", out.to_str().unwrap()]);
+    let again = kindly(&[
+        "run",
+        export.to_str().unwrap(),
+        "--config",
+        config().to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
     assert_eq!(again.status.code(), Some(2));
     assert!(stderr(&again).contains("already exists"), "{}", stderr(&again));
 }

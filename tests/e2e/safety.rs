@@ -13,7 +13,11 @@ fn markup_in_patient_data_prints_literally() {
         .enumerate()
         .map(|(i, name)| {
             let quoted = format!("\"{}\"", name.replace('"', "\"\""));
-            format!("{},{quoted},{} #emph[x] St,,Eugene,OR,97401,2026-07-01,Visit $x$ _y_,120.00,,,en,N,N,N\n", 200 + i, 10 + i)
+            format!(
+                "{},{quoted},{} #emph[x] St,,Eugene,OR,97401,2026-07-01,Visit $x$ _y_,120.00,,,en,N,N,N\n",
+                200 + i,
+                10 + i
+            )
         })
         .collect();
     let export = write_export(&dir, &rows);

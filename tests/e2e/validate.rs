@@ -13,13 +13,17 @@ fn validate_reports_every_problem_with_file_line_and_column() {
          102,Cy Ng,3 Elm St,,Eugene,OR,97403,2026-07-01,X-ray,8O.00,,,en,N,N,N\n\
          103,Di Fox,4 Pine St,,Eugene,OR,97404\n",
     );
-    let output = kindly(&["validate", export.to_str().unwrap(), "--config", config().to_str().unwrap(), "--as-of", AS_OF]);
+    let output =
+        kindly(&["validate", export.to_str().unwrap(), "--config", config().to_str().unwrap(), "--as-of", AS_OF]);
     assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
     let report = String::from_utf8_lossy(&output.stdout);
     let file = export.display().to_string();
     assert!(report.contains(&format!("{file}:3: column \"Service Date\", value \"2026-02-30\"")), "{report}");
     assert!(report.contains(&format!("{file}:4: column \"Charge\", value \"8O.00\"")), "{report}");
-    assert!(report.contains(&format!("{file}:5:")) && report.contains("has 7 fields but the header has 16"), "{report}");
+    assert!(
+        report.contains(&format!("{file}:5:")) && report.contains("has 7 fields but the header has 16"),
+        "{report}"
+    );
     assert!(report.contains("Rows that cannot be used: 3"), "{report}");
     assert!(report.contains("Letters a run would make: 1"), "{report}");
 }
@@ -30,7 +34,14 @@ fn a_missing_column_is_named_and_nothing_is_written() {
     let export = dir.join("export.csv");
     std::fs::write(&export, "Account,Name,Street\n1,Ann,1 Main St\n").unwrap();
     let out = dir.join("run");
-    let output = kindly(&["run", export.to_str().unwrap(), "--config", config().to_str().unwrap(), "--out", out.to_str().unwrap()]);
+    let output = kindly(&[
+        "run",
+        export.to_str().unwrap(),
+        "--config",
+        config().to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
     assert_eq!(output.status.code(), Some(2));
     let err = stderr(&output);
     assert!(err.contains("export.csv") && err.contains("\"Guarantor\"") && err.contains("\"Address 1\""), "{err}");

@@ -1,0 +1,32 @@
+# Developer recipes. `just` is optional: each recipe is the plain command below it.
+
+# Compiled dependencies are kept outside the clone and shared between clones.
+export CARGO_TARGET_DIR := env_var_or_default("CARGO_TARGET_DIR", env_var("HOME") + "/.cache/kindly-target")
+
+default: test
+
+# The statement run on the shipped sample export, into runs/sample.
+sample:
+    cargo run -- run sample-data/export.csv --config sample-data/kindly.toml --as-of 2026-11-30 --out runs/sample --overwrite
+
+# Unit, property and end-to-end tests (the README's test command).
+test:
+    cargo test
+
+fmt:
+    cargo fmt --all -- --check
+
+clippy:
+    cargo clippy --all-targets -- -D warnings
+
+# Letters per second and peak memory on generated exports, e.g. `just bench 1000 10000 100000`.
+bench *SIZES:
+    bench/run.sh {{SIZES}}
+
+# Regenerate the shipped sample export (520 accounts, a few broken rows).
+sample-data:
+    cargo run -- sample-export --accounts 520 --seed 7 --as-of 2026-11-30 --broken -o sample-data/export.csv
+
+# What CI runs.
+ci:
+    bash .ci/run
