@@ -6,9 +6,9 @@
 //! patient named `#panic()` or `*]_$` prints literally whatever the template
 //! does.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use minijinja::value::{Serde, Value};
 use minijinja::{Environment, Error as TemplateError, ErrorKind, UndefinedBehavior};
 use serde::Serialize;
@@ -46,6 +46,10 @@ pub struct Letter {
     pub reply_by: Option<String>,
     pub plans: Vec<Plan>,
     pub windows: Windows,
+    /// Body text at 16 pt for patients who asked for large print.
+    pub large_print: bool,
+    /// The layout's fixed words in the letter's language.
+    pub labels: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -85,12 +89,35 @@ pub enum ComposeError {
     Template { template: String, message: String },
     #[error("there is no wording for the {stage} letter: add {expected} to the layouts folder")]
     NoWording { stage: Stage, expected: String },
+    #[error("{file} has a problem: {message}")]
+    Labels { file: String, message: String },
+}
+
+/// The fixed words of the layout and how dates are written, in one language:
+/// `wording/<language>/labels.toml`.
+#[derive(Debug, Clone, serde::Deserialize)]
+pub struct Labels {
+    /// How a date is written, with `{day}`, `{month}` and `{year}`.
+    date_format: String,
+    months: [String; 12],
+    #[serde(flatten)]
+    words: BTreeMap<String, String>,
+}
+
+impl Labels {
+    /// "November 30, 2026", "30 de noviembre de 2026".
+    pub fn date(&self, date: NaiveDate) -> String {
+        self.date_format
+            .replace("{day}", &date.day().to_string())
+            .replace("{month}", &self.months[date.month0() as usize])
+            .replace("{year}", &date.year().to_string())
+    }
 }
 
 /// The wording templates of a layouts folder, parsed once per process.
 pub struct Wording {
     env: Environment<'static>,
-    languages: BTreeSet<String>,
+    labels: BTreeMap<String, Labels>,
 }
 
 impl Wording {
@@ -105,22 +132,35 @@ impl Wording {
                 languages.insert(language.to_string());
             }
         }
-        let wording = Wording { env, languages };
-        for stage in Stage::ALL {
-            wording.template_name(FALLBACK_LANGUAGE, stage)?;
+        languages.insert(FALLBACK_LANGUAGE.to_string());
+        let mut labels = BTreeMap::new();
+        for language in languages {
+            let file = format!("{}/{language}/labels.toml", crate::layouts::WORDING_DIR);
+            let problem = |message: String| ComposeError::Labels { file: file.clone(), message };
+            let text = layouts.labels.get(&language).ok_or_else(|| problem("the file is missing".into()))?;
+            labels.insert(language, toml::from_str(text).map_err(|e| problem(e.to_string()))?);
+        }
+        let wording = Wording { env, labels };
+        for language in wording.labels.keys() {
+            for stage in Stage::ALL {
+                wording.template_name(language, stage)?;
+            }
         }
         Ok(wording)
     }
 
     /// Languages that have wording, e.g. `en`.
     pub fn languages(&self) -> impl Iterator<Item = &str> {
-        self.languages.iter().map(String::as_str)
+        self.labels.keys().map(String::as_str)
     }
 
-    /// The language the letter is written in: the patient's preferred one
-    /// when the layouts have wording for it.
-    pub fn language_for<'a>(&'a self, preferred: &'a str) -> &'a str {
-        if self.languages.contains(preferred) { preferred } else { FALLBACK_LANGUAGE }
+    /// The language a letter is written in, and its labels: the patient's
+    /// preferred language when the layouts have wording for it.
+    pub fn language_for<'a>(&'a self, preferred: &'a str) -> (&'a str, &'a Labels) {
+        match self.labels.get_key_value(preferred) {
+            Some((language, labels)) => (language, labels),
+            None => (FALLBACK_LANGUAGE, &self.labels[FALLBACK_LANGUAGE]),
+        }
     }
 
     fn template_name(&self, language: &str, stage: Stage) -> Result<String, ComposeError> {
@@ -180,11 +220,6 @@ pub fn escape(text: &str) -> String {
     out
 }
 
-/// "November 30, 2026".
-pub fn long_date(date: NaiveDate) -> String {
-    date.format("%B %-d, %Y").to_string()
-}
-
 /// The plans offered for a balance: each configured length whose monthly
 /// payment stays at or above the configured minimum.
 pub fn plans(balance: Cents, config: &Config) -> Vec<Plan> {
@@ -203,7 +238,7 @@ pub fn letter(
     account: &Account,
     stage: Stage,
     piece: &str,
-    language: &str,
+    (language, labels): (&str, &Labels),
     as_of: NaiveDate,
     config: &Config,
 ) -> Letter {
@@ -224,12 +259,12 @@ pub fn letter(
         stage,
         stage_number: stage.number(),
         language: language.to_string(),
-        date: long_date(as_of),
+        date: labels.date(as_of),
         account: account.id.clone(),
         name: guarantor.name.clone(),
         recipient,
         zip: address.zip.clone(),
-        practice: config.practice.clone(),
+        practice: config.practice.in_language(language),
         items: charges
             .into_iter()
             .map(|c| Item {
@@ -241,14 +276,16 @@ pub fn letter(
             })
             .collect(),
         balance: balance.to_string(),
-        due_date: long_date(due),
-        reply_by: reply_by.map(long_date),
+        due_date: labels.date(due),
+        reply_by: reply_by.map(|d| labels.date(d)),
         plans: plans(balance, config),
         windows: Windows {
             return_: config.vendor.return_window,
             recipient: config.vendor.recipient_window,
             clearance: config.vendor.clearance,
         },
+        large_print: account.flags.large_print,
+        labels: labels.words.clone(),
     }
 }
 
@@ -276,7 +313,8 @@ mod tests {
     fn sample_letter(stage: Stage) -> Letter {
         let config: Config = toml::from_str(&std::fs::read_to_string("sample-data/kindly.toml").unwrap()).unwrap();
         let as_of = NaiveDate::from_ymd_opt(2026, 11, 30).unwrap();
-        letter(&crate::synth::sample_account(), stage, "P1", "en", as_of, &config)
+        let w = wording(&[]).unwrap();
+        letter(&crate::synth::sample_account(), stage, "P1", w.language_for("en"), as_of, &config)
     }
 
     #[test]

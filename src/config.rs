@@ -3,6 +3,7 @@
 //! geometry of the print vendor. Billing managers edit this file, so every
 //! error names the file and the setting.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
@@ -46,6 +47,34 @@ pub struct Practice {
     pub assistance: String,
     pub signer: String,
     pub signer_title: String,
+    /// The same sentences in other languages, e.g. `[practice.translations.es]`.
+    #[serde(default, skip_serializing)]
+    pub translations: BTreeMap<String, PracticeText>,
+}
+
+/// The practice's sentences that are written in a language, for letters in
+/// that language. Anything left out is printed as in `[practice]`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PracticeText {
+    pub hours: Option<String>,
+    pub assistance: Option<String>,
+    pub signer_title: Option<String>,
+}
+
+impl Practice {
+    /// The practice as described to a patient reading `language`.
+    pub fn in_language(&self, language: &str) -> Practice {
+        let mut practice = self.clone();
+        if let Some(text) = self.translations.get(language) {
+            let pick = |t: &Option<String>, default: &String| t.clone().unwrap_or_else(|| default.clone());
+            practice.hours = pick(&text.hours, &self.hours);
+            practice.assistance = pick(&text.assistance, &self.assistance);
+            practice.signer_title = pick(&text.signer_title, &self.signer_title);
+        }
+        practice.translations.clear();
+        practice
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -132,6 +161,8 @@ pub struct Columns {
     pub insurance_pending: Option<String>,
     pub dispute: Option<String>,
     pub do_not_mail: Option<String>,
+    /// Flag for patients who asked for large print (16 pt).
+    pub large_print: Option<String>,
 }
 
 impl Default for Columns {
@@ -154,6 +185,7 @@ impl Default for Columns {
             insurance_pending: Some("Insurance Pending".into()),
             dispute: Some("Dispute".into()),
             do_not_mail: Some("Do Not Mail".into()),
+            large_print: None,
         }
     }
 }

@@ -114,6 +114,7 @@ pub fn read_export_from(file: &str, reader: impl Read, input: &Input) -> Result<
                 account.flags.insurance_pending |= parsed.flags.insurance_pending;
                 account.flags.dispute |= parsed.flags.dispute;
                 account.flags.do_not_mail |= parsed.flags.do_not_mail;
+                account.flags.large_print |= parsed.flags.large_print;
                 account.charges.push(parsed.charge);
             }
             Err(problems) => {
@@ -212,6 +213,7 @@ struct ColumnLayout {
     insurance_pending: Option<usize>,
     dispute: Option<usize>,
     do_not_mail: Option<usize>,
+    large_print: Option<usize>,
 }
 
 impl ColumnLayout {
@@ -253,6 +255,7 @@ impl ColumnLayout {
             insurance_pending: optional(&columns.insurance_pending),
             dispute: optional(&columns.dispute),
             do_not_mail: optional(&columns.do_not_mail),
+            large_print: optional(&columns.large_print),
         };
         if missing.is_empty() { Ok(layout) } else { Err(missing.join(", ")) }
     }
@@ -311,6 +314,7 @@ impl ColumnLayout {
         let insurance_pending = self.insurance_pending.map(&mut text);
         let dispute = self.dispute.map(&mut text);
         let do_not_mail = self.do_not_mail.map(&mut text);
+        let large_print = self.large_print.map(&mut text);
 
         let col = |i: usize| row.names[i].as_str();
         if account.is_empty() {
@@ -345,6 +349,7 @@ impl ColumnLayout {
             insurance_pending: flag(self.insurance_pending, insurance_pending.as_ref()),
             dispute: flag(self.dispute, dispute.as_ref()),
             do_not_mail: flag(self.do_not_mail, do_not_mail.as_ref()),
+            large_print: flag(self.large_print, large_print.as_ref()),
         };
         let (Some(service_date), Some(charge_amount), Some(payments), Some(adjustments), Some(open_balance)) =
             (date, charge_amount, payments, adjustments, open_balance)

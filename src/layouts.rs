@@ -12,7 +12,8 @@ use crate::ingest::hex;
 
 /// The page layout's file name inside the layouts folder.
 pub const LETTER: &str = "letter.typ";
-/// Wording templates live in `wording/<language>/<stage>.typ.j2`.
+/// Wording templates live in `wording/<language>/<stage>.typ.j2`, beside the
+/// language's `labels.toml`.
 pub const WORDING_DIR: &str = "wording";
 pub const FONTS_DIR: &str = "fonts";
 
@@ -23,6 +24,8 @@ pub struct Layouts {
     pub letter: String,
     /// Wording templates by name, e.g. `en/reminder.typ.j2`.
     pub wording: BTreeMap<String, String>,
+    /// The layout's fixed words (`wording/<language>/labels.toml`) by language.
+    pub labels: BTreeMap<String, String>,
     /// Font files' bytes, in file-name order.
     pub fonts: Vec<(String, Vec<u8>)>,
     /// SHA-256 over every file's relative path and contents.
@@ -47,6 +50,7 @@ impl Layouts {
         let mut hasher = Sha256::new();
         let mut letter = None;
         let mut wording = BTreeMap::new();
+        let mut labels = BTreeMap::new();
         let mut fonts = Vec::new();
         for rel in files {
             let path = dir.join(&rel);
@@ -62,6 +66,8 @@ impl Layouts {
             } else if let Some(template) = name.strip_prefix(&format!("{WORDING_DIR}/")) {
                 if template.ends_with(".j2") {
                     wording.insert(template.to_string(), text()?);
+                } else if let Some(language) = template.strip_suffix("/labels.toml") {
+                    labels.insert(language.to_string(), text()?);
                 }
             } else if name.starts_with(&format!("{FONTS_DIR}/"))
                 && [".otf", ".ttf", ".ttc", ".otc"].iter().any(|ext| name.to_lowercase().ends_with(ext))
@@ -77,7 +83,7 @@ impl Layouts {
         if fonts.is_empty() {
             return Err(missing("fonts (fonts/*.otf or *.ttf)"));
         }
-        Ok(Layouts { dir: dir.to_path_buf(), letter, wording, fonts, sha256: hex(&hasher.finalize()) })
+        Ok(Layouts { dir: dir.to_path_buf(), letter, wording, labels, fonts, sha256: hex(&hasher.finalize()) })
     }
 }
 

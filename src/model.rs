@@ -55,6 +55,7 @@ pub struct Flags {
     pub insurance_pending: bool,
     pub dispute: bool,
     pub do_not_mail: bool,
+    pub large_print: bool,
 }
 
 /// One service on the account, as one row of the export.

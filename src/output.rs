@@ -42,6 +42,8 @@ pub struct ManifestRow {
     pub state: String,
     pub zip: String,
     pub language: String,
+    /// `standard` or `large_print`.
+    pub variant: String,
     pub stage: String,
     pub sha256: String,
 }
@@ -59,6 +61,7 @@ pub struct AuditRow {
     pub days_past_due: i64,
     pub preferred_language: String,
     pub letter_language: String,
+    pub variant: String,
     pub reason: String,
     pub input_lines: String,
 }
@@ -227,7 +230,7 @@ pub fn manifest_csv(rows: &[ManifestRow]) -> Vec<u8> {
     .map(String::from)
     .to_vec();
     header.extend((1..=lines).map(|i| format!("address_line_{i}")));
-    header.extend(["city", "state", "zip", "language", "stage", "sha256"].map(String::from));
+    header.extend(["city", "state", "zip", "language", "variant", "stage", "sha256"].map(String::from));
     let mut writer = csv::Writer::from_writer(Vec::new());
     let fail = |e: csv::Error| unreachable!("CSV of plain data into memory: {e}");
     writer.write_record(&header).unwrap_or_else(fail);
@@ -245,7 +248,7 @@ pub fn manifest_csv(rows: &[ManifestRow]) -> Vec<u8> {
             r.recipient_name.clone(),
         ];
         record.extend((0..lines).map(|i| r.address_lines.get(i).cloned().unwrap_or_default()));
-        record.extend([&r.city, &r.state, &r.zip, &r.language, &r.stage, &r.sha256].map(Clone::clone));
+        record.extend([&r.city, &r.state, &r.zip, &r.language, &r.variant, &r.stage, &r.sha256].map(Clone::clone));
         writer.write_record(&record).unwrap_or_else(fail);
     }
     writer.into_inner().unwrap_or_else(|e| unreachable!("flush to memory: {e}"))
@@ -268,6 +271,7 @@ pub fn audit_csv(rows: &[AuditRow]) -> Vec<u8> {
             "days_past_due",
             "preferred_language",
             "letter_language",
+            "variant",
             "reason",
             "input_lines",
         ],

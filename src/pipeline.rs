@@ -82,7 +82,8 @@ impl Setup {
         let as_of = NaiveDate::from_ymd_opt(2026, 1, 31).unwrap_or_default();
         for language in self.wording.languages() {
             for stage in Stage::ALL {
-                let letter = compose::letter(&sample, stage, "CHECK", language, as_of, &self.config);
+                let letter =
+                    compose::letter(&sample, stage, "CHECK", self.wording.language_for(language), as_of, &self.config);
                 let body = self.wording.body(&letter)?;
                 self.renderer
                     .render("CHECK", &output::to_json(&letter), &body, as_of)
@@ -226,6 +227,7 @@ pub fn run(setup: &Setup, options: &RunOptions) -> Result<RunSummary, Error> {
             days_past_due: assessment.days_past_due,
             preferred_language: account.language.clone(),
             letter_language: String::new(),
+            variant: String::new(),
             reason: explain.clone(),
             input_lines: lines.clone(),
         };
@@ -241,6 +243,7 @@ pub fn run(setup: &Setup, options: &RunOptions) -> Result<RunSummary, Error> {
                     stage: stage.to_string(),
                     piece_id: row.piece_id.clone(),
                     letter_language: row.language.clone(),
+                    variant: row.variant.clone(),
                     ..base
                 });
                 manifest.push(row);
@@ -330,6 +333,7 @@ fn render_piece(
         state: address.state.clone(),
         zip: address.zip.clone(),
         language: letter.language,
+        variant: if letter.large_print { "large_print" } else { "standard" }.to_string(),
         stage: stage.to_string(),
         sha256: output::sha256(&rendered.pdf),
     }))

@@ -16,6 +16,7 @@ use typst::syntax::{FileId, RootedPath, Source, VirtualPath, VirtualRoot};
 use typst::text::{Font, FontBook};
 use typst::utils::LazyHash;
 use typst::{Library, LibraryExt, World, WorldExt};
+use typst_kit::fonts::FontStore;
 use typst_layout::PagedDocument;
 
 use crate::layouts::Layouts;
@@ -50,22 +51,23 @@ pub struct RenderError(pub String);
 /// What every letter shares, built once per process.
 pub struct Renderer {
     library: LazyHash<Library>,
-    book: LazyHash<FontBook>,
-    fonts: Vec<Font>,
+    fonts: FontStore,
     main: Source,
     tagged: bool,
 }
 
 impl Renderer {
     pub fn new(layouts: &Layouts) -> Result<Renderer, RenderError> {
-        let fonts: Vec<Font> =
-            layouts.fonts.iter().flat_map(|(_, bytes)| Font::iter(Bytes::new(bytes.clone()))).collect();
-        if fonts.is_empty() {
+        let mut fonts = FontStore::new();
+        fonts.extend(layouts.fonts.iter().flat_map(|(_, bytes)| Font::iter(Bytes::new(bytes.clone()))).map(|font| {
+            let info = font.info().clone();
+            (font, info)
+        }));
+        if fonts.font(0).is_none() {
             return Err(RenderError(format!("no usable fonts in {}/fonts", layouts.dir.display())));
         }
         Ok(Renderer {
             library: LazyHash::new(Library::default()),
-            book: LazyHash::new(FontBook::from_fonts(&fonts)),
             fonts,
             main: Source::new(*MAIN, layouts.letter.clone()),
             tagged: true,
@@ -149,7 +151,7 @@ impl World for LetterWorld<'_> {
     }
 
     fn book(&self) -> &LazyHash<FontBook> {
-        &self.shared.book
+        self.shared.fonts.book()
     }
 
     fn main(&self) -> FileId {
@@ -179,7 +181,7 @@ impl World for LetterWorld<'_> {
     }
 
     fn font(&self, index: usize) -> Option<Font> {
-        self.shared.fonts.get(index).cloned()
+        self.shared.fonts.font(index)
     }
 
     /// `datetime.today()` in a layout is the letter date, never the clock.

@@ -114,7 +114,7 @@ const SERVICES: &[(&str, i64)] = &[
 ];
 
 /// The export header kindly's default config reads.
-pub const HEADER: [&str; 16] = [
+pub const HEADER: [&str; 17] = [
     "Account",
     "Guarantor",
     "Address 1",
@@ -131,6 +131,7 @@ pub const HEADER: [&str; 16] = [
     "Insurance Pending",
     "Dispute",
     "Do Not Mail",
+    "Large Print",
 ];
 
 /// SplitMix64: tiny, fast and the same on every machine.
@@ -183,6 +184,7 @@ pub fn write_export(out: impl Write, accounts: usize, seed: u64, as_of: NaiveDat
         let insurance = flag(rng.percent(4));
         let dispute = flag(rng.percent(3));
         let do_not_mail = flag(rng.percent(2));
+        let large_print = flag(rng.percent(4));
         // Oldest service 5 to 400 days ago, younger accounts more common, so
         // that every stage and the not-yet-due hold all appear.
         let oldest = match rng.below(100) {
@@ -234,6 +236,7 @@ pub fn write_export(out: impl Write, accounts: usize, seed: u64, as_of: NaiveDat
                 insurance.to_string(),
                 dispute.to_string(),
                 do_not_mail.to_string(),
+                large_print.to_string(),
             ];
             if broken && rng.percent(1) {
                 match rng.below(4) {

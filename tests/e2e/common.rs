@@ -70,7 +70,7 @@ pub fn read_csv(path: &Path) -> Vec<std::collections::BTreeMap<String, String>> 
 }
 
 /// Header of the default export layout, for tests that write their own rows.
-pub const HEADER: &str = "Account,Guarantor,Address 1,Address 2,City,State,ZIP,Service Date,Description,Charge,Payments,Adjustments,Language,Insurance Pending,Dispute,Do Not Mail\n";
+pub const HEADER: &str = "Account,Guarantor,Address 1,Address 2,City,State,ZIP,Service Date,Description,Charge,Payments,Adjustments,Language,Insurance Pending,Dispute,Do Not Mail,Large Print\n";
 
 pub fn write_export(dir: &Path, rows: &str) -> PathBuf {
     let path = dir.join("export.csv");

@@ -156,8 +156,8 @@ fn verify_passes_on_a_run_and_catches_a_changed_letter() {
     let out = dir.join("run");
     let export = write_export(
         &dir,
-        "100,Ann Lee,1 Main St,,Eugene,OR,97401,2026-07-01,Office visit,120.00,,,en,N,N,N\n\
-         101,Bo Diaz,2 Oak Ave,,Eugene,OR,97402,2026-09-15,Lab work,80.00,,,en,N,N,N\n",
+        "100,Ann Lee,1 Main St,,Eugene,OR,97401,2026-07-01,Office visit,120.00,,,en,N,N,N,N\n\
+         101,Bo Diaz,2 Oak Ave,,Eugene,OR,97402,2026-09-15,Lab work,80.00,,,en,N,N,N,N\n",
     );
     run_ok(&export, &out, &[]);
     let ok = kindly(&["verify", out.to_str().unwrap()]);
@@ -193,7 +193,7 @@ fn a_failed_run_leaves_no_folder_that_looks_complete() {
 
     // An existing run is never overwritten by accident.
     std::fs::create_dir_all(&out).unwrap();
-    let export = write_export(&dir, "100,Ann Lee,1 Main St,,Eugene,OR,97401,2026-07-01,Visit,120.00,,,en,N,N,N\n");
+    let export = write_export(&dir, "100,Ann Lee,1 Main St,,Eugene,OR,97401,2026-07-01,Visit,120.00,,,en,N,N,N,N\n");
     let again = kindly(&[
         "run",
         export.to_str().unwrap(),

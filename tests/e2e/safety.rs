@@ -14,7 +14,7 @@ fn markup_in_patient_data_prints_literally() {
         .map(|(i, name)| {
             let quoted = format!("\"{}\"", name.replace('"', "\"\""));
             format!(
-                "{},{quoted},{} #emph[x] St,,Eugene,OR,97401,2026-07-01,Visit $x$ _y_,120.00,,,en,N,N,N\n",
+                "{},{quoted},{} #emph[x] St,,Eugene,OR,97401,2026-07-01,Visit $x$ _y_,120.00,,,en,N,N,N,N\n",
                 200 + i,
                 10 + i
             )
@@ -31,4 +31,25 @@ fn markup_in_patient_data_prints_literally() {
         assert!(text.contains("#emph[x] St"), "{text}");
         assert!(text.contains("Visit $x$ _y_"), "{text}");
     }
+}
+
+#[test]
+fn an_address_too_long_for_the_window_is_held_not_clipped() {
+    let dir = scratch("long-address");
+    let export = write_export(
+        &dir,
+        "300,Maximiliana Alessandra Bartholomew-Fitzgerald Worthington-Smythe,1 Main St,,Eugene,OR,97401,2026-07-01,Visit,120.00,,,en,N,N,N,N\n\
+         301,Ann Lee,1 Main St,,Eugene,OR,97401,2026-07-01,Visit,120.00,,,en,N,N,N,N\n",
+    );
+    let out = dir.join("run");
+    run_ok(&export, &out, &[]);
+    let manifest = read_csv(&out.join("manifest.csv"));
+    assert_eq!(manifest.len(), 1);
+    assert_eq!(manifest[0]["recipient_name"], "Ann Lee");
+    let holds = read_csv(&out.join("holds.csv"));
+    assert_eq!(holds.len(), 1);
+    assert_eq!(holds[0]["account"], "300");
+    assert_eq!(holds[0]["reason_code"], "render_failed");
+    assert!(holds[0]["reason"].contains("does not fit its envelope window"), "{}", holds[0]["reason"]);
+    assert_eq!(std::fs::read_dir(out.join("letters")).unwrap().count(), 1, "no PDF for the held letter");
 }

@@ -8,9 +8,9 @@ fn validate_reports_every_problem_with_file_line_and_column() {
     let dir = scratch("validate");
     let export = write_export(
         &dir,
-        "100,Ann Lee,1 Main St,,Eugene,OR,97401,2026-07-01,Visit,120.00,,,en,N,N,N\n\
-         101,Bo Diaz,2 Oak Ave,,Eugene,OR,97402,2026-02-30,Lab work,80.00,,,en,N,N,N\n\
-         102,Cy Ng,3 Elm St,,Eugene,OR,97403,2026-07-01,X-ray,8O.00,,,en,N,N,N\n\
+        "100,Ann Lee,1 Main St,,Eugene,OR,97401,2026-07-01,Visit,120.00,,,en,N,N,N,N\n\
+         101,Bo Diaz,2 Oak Ave,,Eugene,OR,97402,2026-02-30,Lab work,80.00,,,en,N,N,N,N\n\
+         102,Cy Ng,3 Elm St,,Eugene,OR,97403,2026-07-01,X-ray,8O.00,,,en,N,N,N,N\n\
          103,Di Fox,4 Pine St,,Eugene,OR,97404\n",
     );
     let output =
@@ -21,7 +21,7 @@ fn validate_reports_every_problem_with_file_line_and_column() {
     assert!(report.contains(&format!("{file}:3: column \"Service Date\", value \"2026-02-30\"")), "{report}");
     assert!(report.contains(&format!("{file}:4: column \"Charge\", value \"8O.00\"")), "{report}");
     assert!(
-        report.contains(&format!("{file}:5:")) && report.contains("has 7 fields but the header has 16"),
+        report.contains(&format!("{file}:5:")) && report.contains("has 7 fields but the header has 17"),
         "{report}"
     );
     assert!(report.contains("Rows that cannot be used: 3"), "{report}");
@@ -58,7 +58,7 @@ fn a_broken_config_names_the_setting() {
         .replace("layouts = \"../layouts\"", &format!("layouts = {:?}", layouts.display().to_string()))
         .replace("minimum_balance = \"10.00\"", "minimum_balance = \"ten dollars\"");
     std::fs::write(&config, text).unwrap();
-    let export = write_export(&dir, "100,Ann Lee,1 Main St,,Eugene,OR,97401,2026-07-01,Visit,120.00,,,en,N,N,N\n");
+    let export = write_export(&dir, "100,Ann Lee,1 Main St,,Eugene,OR,97401,2026-07-01,Visit,120.00,,,en,N,N,N,N\n");
     let output = kindly(&["validate", export.to_str().unwrap(), "--config", config.to_str().unwrap()]);
     assert_eq!(output.status.code(), Some(2));
     let err = stderr(&output);
@@ -70,8 +70,8 @@ fn preview_renders_one_account_and_explains_a_hold() {
     let dir = scratch("preview");
     let export = write_export(
         &dir,
-        "100,Ann Lee,1 Main St,,Eugene,OR,97401,2026-07-01,Visit,120.00,,,en,N,N,N\n\
-         101,Bo Diaz,2 Oak Ave,,Eugene,OR,97402,2026-07-01,Visit,120.00,,,en,N,Y,N\n",
+        "100,Ann Lee,1 Main St,,Eugene,OR,97401,2026-07-01,Visit,120.00,,,en,N,N,N,N\n\
+         101,Bo Diaz,2 Oak Ave,,Eugene,OR,97402,2026-07-01,Visit,120.00,,,en,N,Y,N,N\n",
     );
     let pdf = dir.join("ann.pdf");
     let args = |account: &str| {
