@@ -73,7 +73,9 @@ pub struct Windows {
     #[serde(rename = "return")]
     pub return_: Rect,
     pub recipient: Rect,
-    pub clearance: f64,
+    /// Clearance plus the insert's slide: how far inside each window the
+    /// address block starts.
+    pub inset: f64,
 }
 
 /// A composed letter: its data and the Typst markup of its body.
@@ -282,7 +284,7 @@ pub fn letter(
         windows: Windows {
             return_: config.vendor.return_window,
             recipient: config.vendor.recipient_window,
-            clearance: config.vendor.clearance,
+            inset: config.vendor.clearance + config.vendor.tolerance,
         },
         large_print: account.flags.large_print,
         labels: labels.words.clone(),

@@ -212,6 +212,9 @@ pub struct Vendor {
     pub max_sheets: u32,
     /// Clear space kept between an address block and its window's edges.
     pub clearance: f64,
+    /// How far the folded insert can slide inside the envelope, in any
+    /// direction; the address must stay clear of the window even then.
+    pub tolerance: f64,
     pub return_window: Rect,
     pub recipient_window: Rect,
 }
@@ -225,6 +228,7 @@ impl Default for Vendor {
             duplex: true,
             max_sheets: 6,
             clearance: 0.125,
+            tolerance: 0.0625,
             return_window: Rect { left: 0.625, top: 0.5, width: 3.25, height: 0.875 },
             recipient_window: Rect { left: 0.625, top: 2.125, width: 4.0, height: 1.0 },
         }

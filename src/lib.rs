@@ -15,6 +15,7 @@ pub mod money;
 pub mod output;
 pub mod pipeline;
 pub mod policy;
+pub mod preflight;
 pub mod render;
 pub mod report;
 pub mod synth;

@@ -177,7 +177,7 @@ fn execute(command: Command) -> Result<ExitCode, String> {
             };
             let (_, rendered) = setup
                 .render_letter(found, stage, &format!("PREVIEW-{account}"), as_of)
-                .map_err(|e| format!("the letter for account {account} cannot be made: {e}"))?;
+                .map_err(|reason| format!("the letter for account {account} cannot be made: {reason}"))?;
             let path = output.unwrap_or_else(|| PathBuf::from(format!("preview-{account}.pdf")));
             std::fs::write(&path, &rendered.pdf).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
             eprintln!("kindly: {stage} letter for account {account}, {} page(s): {}", rendered.pages, path.display());

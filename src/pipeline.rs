@@ -86,26 +86,32 @@ impl Setup {
                     compose::letter(&sample, stage, "CHECK", self.wording.language_for(language), as_of, &self.config);
                 let body = self.wording.body(&letter)?;
                 self.renderer
-                    .render("CHECK", &output::to_json(&letter), &body, as_of)
+                    .render("CHECK", &output::to_json(&letter), &body, as_of, &self.config.vendor)
                     .map_err(|e| Error::Other(format!("the {language} {stage} letter cannot be laid out: {e}")))?;
             }
         }
         Ok(())
     }
 
-    /// Composes and renders one letter.
+    /// Composes, lays out and checks one letter; one that cannot be made or
+    /// fails a check comes back as the reason to hold it.
     pub fn render_letter(
         &self,
         account: &Account,
         stage: Stage,
         piece: &str,
         as_of: NaiveDate,
-    ) -> Result<(compose::Letter, crate::render::Rendered), String> {
+    ) -> Result<(compose::Letter, crate::render::Rendered), HoldReason> {
         let language = self.wording.language_for(&account.language);
         let letter = compose::letter(account, stage, piece, language, as_of, &self.config);
-        let body = self.wording.body(&letter).map_err(|e| e.to_string())?;
-        let rendered =
-            self.renderer.render(piece, &output::to_json(&letter), &body, as_of).map_err(|e| e.to_string())?;
+        let body = self.wording.body(&letter).map_err(|e| HoldReason::RenderFailed { message: e.to_string() })?;
+        let rendered = self
+            .renderer
+            .render(piece, &output::to_json(&letter), &body, as_of, &self.config.vendor)
+            .map_err(|e| match e {
+                RenderError::Preflight(v) => HoldReason::Preflight { rule: v.rule.to_string(), detail: v.detail },
+                RenderError::Failed(message) => HoldReason::RenderFailed { message },
+            })?;
         Ok((letter, rendered))
     }
 }
@@ -292,8 +298,9 @@ pub fn run(setup: &Setup, options: &RunOptions) -> Result<RunSummary, Error> {
     Ok(RunSummary { folder, record, elapsed_secs: started.elapsed().as_secs_f64() })
 }
 
-/// Renders one piece and writes its PDF. A letter that cannot be composed or
-/// laid out is held with the reason; only a failure to write stops the run.
+/// Renders one piece and writes its PDF. A letter that cannot be composed,
+/// laid out or passed by preflight is held with the reason; only a failure
+/// to write stops the run.
 fn render_piece(
     setup: &Setup,
     account: &Account,
@@ -304,16 +311,11 @@ fn render_piece(
 ) -> Result<Outcome, OutputError> {
     let (letter, rendered) = match setup.render_letter(account, stage, piece, as_of) {
         Ok(done) => done,
-        Err(message) => return Ok(Err(HoldReason::RenderFailed { message })),
+        Err(reason) => return Ok(Err(reason)),
     };
     let vendor = &setup.config.vendor;
     let pages = rendered.pages;
     let sheets = if vendor.duplex { pages.div_ceil(2) } else { pages };
-    if sheets > vendor.max_sheets as usize {
-        return Ok(Err(HoldReason::RenderFailed {
-            message: format!("{sheets} sheets do not fit the envelope (at most {})", vendor.max_sheets),
-        }));
-    }
     let file = format!("{piece}.pdf");
     output::write_file(&letters_dir.join(&file), &rendered.pdf)?;
     let address = &account.guarantor.address;

@@ -85,6 +85,11 @@ pub enum HoldReason {
     RenderFailed {
         message: String,
     },
+    /// The laid-out letter breaks a rule of the envelope or the vendor.
+    Preflight {
+        rule: String,
+        detail: String,
+    },
 }
 
 impl HoldReason {
@@ -101,6 +106,7 @@ impl HoldReason {
             HoldReason::UnderMinimum { .. } => "under_minimum",
             HoldReason::NotYetDue { .. } => "not_yet_due",
             HoldReason::RenderFailed { .. } => "render_failed",
+            HoldReason::Preflight { .. } => "preflight",
         }
     }
 }
@@ -126,6 +132,7 @@ impl fmt::Display for HoldReason {
                 "oldest unpaid service is {days} days old; the first letter goes at {first_letter_after} days"
             ),
             HoldReason::RenderFailed { message } => write!(f, "the letter could not be laid out: {message}"),
+            HoldReason::Preflight { rule, detail } => write!(f, "the letter failed the {rule} check: {detail}"),
         }
     }
 }

@@ -19,7 +19,9 @@ use typst::{Library, LibraryExt, World, WorldExt};
 use typst_kit::fonts::FontStore;
 use typst_layout::PagedDocument;
 
+use crate::config::Vendor;
 use crate::layouts::Layouts;
+use crate::preflight::{self, Violation};
 
 /// The version of Typst compiled in, for the run record (pinned in Cargo.toml).
 pub const TYPST_VERSION: &str = "0.15.1";
@@ -45,8 +47,14 @@ pub struct Rendered {
 }
 
 #[derive(Debug, Clone, thiserror::Error)]
-#[error("{0}")]
-pub struct RenderError(pub String);
+pub enum RenderError {
+    /// The layout or wording could not be compiled or exported.
+    #[error("{0}")]
+    Failed(String),
+    /// The letter was laid out but would not go through the mail as it should.
+    #[error("{0}")]
+    Preflight(Violation),
+}
 
 /// What every letter shares, built once per process.
 pub struct Renderer {
@@ -64,7 +72,7 @@ impl Renderer {
             (font, info)
         }));
         if fonts.font(0).is_none() {
-            return Err(RenderError(format!("no usable fonts in {}/fonts", layouts.dir.display())));
+            return Err(RenderError::Failed(format!("no usable fonts in {}/fonts", layouts.dir.display())));
         }
         Ok(Renderer {
             library: LazyHash::new(Library::default()),
@@ -74,23 +82,32 @@ impl Renderer {
         })
     }
 
-    /// Compiles one letter and exports it as PDF. The PDF's timestamp is the
-    /// letter date and its identifier derives from the piece id, so the same
-    /// inputs give the same bytes.
-    pub fn render(&self, piece: &str, data: &[u8], body: &str, date: NaiveDate) -> Result<Rendered, RenderError> {
+    /// Compiles one letter, checks it against the vendor's envelope and
+    /// exports it as PDF. The PDF's timestamp is the letter date and its
+    /// identifier derives from the piece id, so the same inputs give the same
+    /// bytes.
+    pub fn render(
+        &self,
+        piece: &str,
+        data: &[u8],
+        body: &str,
+        date: NaiveDate,
+        vendor: &Vendor,
+    ) -> Result<Rendered, RenderError> {
         let world = LetterWorld {
             shared: self,
             data: Bytes::new(data.to_vec()),
             body: Source::new(*BODY, body.to_string()),
             date,
         };
-        let document =
-            typst::compile::<PagedDocument>(&world).output.map_err(|errors| RenderError(describe(&world, &errors)))?;
+        let document = typst::compile::<PagedDocument>(&world)
+            .output
+            .map_err(|errors| RenderError::Failed(describe(&world, &errors)))?;
         for (i, page) in document.pages().iter().enumerate() {
             let size = page.frame.size();
             let (w, h) = (size.x.to_pt(), size.y.to_pt());
             if (w - LETTER_WIDTH_PT).abs() > 0.5 || (h - LETTER_HEIGHT_PT).abs() > 0.5 {
-                return Err(RenderError(format!(
+                return Err(RenderError::Failed(format!(
                     "page {} is {:.2} x {:.2} in.; the vendor takes US Letter (8.5 x 11 in.) only",
                     i + 1,
                     w / 72.0,
@@ -98,13 +115,15 @@ impl Renderer {
                 )));
             }
         }
+        preflight::check(&document, vendor).map_err(RenderError::Preflight)?;
         let options = typst_pdf::PdfOptions {
             ident: Smart::Custom(piece.to_string()),
             timestamp: Some(typst_pdf::Timestamp::new_utc(typst_datetime(date))),
             tagged: self.tagged,
             ..Default::default()
         };
-        let pdf = typst_pdf::pdf(&document, &options).map_err(|errors| RenderError(describe(&world, &errors)))?;
+        let pdf =
+            typst_pdf::pdf(&document, &options).map_err(|errors| RenderError::Failed(describe(&world, &errors)))?;
         Ok(Rendered { pdf, pages: document.pages().len() })
     }
 }

@@ -34,7 +34,7 @@ fn markup_in_patient_data_prints_literally() {
 }
 
 #[test]
-fn an_address_too_long_for_the_window_is_held_not_clipped() {
+fn an_address_too_long_for_the_window_is_held_not_clipped_or_shrunk() {
     let dir = scratch("long-address");
     let export = write_export(
         &dir,
@@ -49,7 +49,7 @@ fn an_address_too_long_for_the_window_is_held_not_clipped() {
     let holds = read_csv(&out.join("holds.csv"));
     assert_eq!(holds.len(), 1);
     assert_eq!(holds[0]["account"], "300");
-    assert_eq!(holds[0]["reason_code"], "render_failed");
-    assert!(holds[0]["reason"].contains("does not fit its envelope window"), "{}", holds[0]["reason"]);
+    assert_eq!(holds[0]["reason_code"], "preflight");
+    assert!(holds[0]["reason"].contains("past the window"), "{}", holds[0]["reason"]);
     assert_eq!(std::fs::read_dir(out.join("letters")).unwrap().count(), 1, "no PDF for the held letter");
 }

@@ -1,0 +1,334 @@
+//! Checking each laid-out letter against the vendor's envelope before it is
+//! written: page edges, both address windows (with the insert allowed to
+//! slide by the vendor's tolerance), nothing else showing through a window,
+//! and the sheet count. A letter that fails is held with the rule and the
+//! measurement, never printed.
+//!
+//! The layout marks its two address blocks with the labels
+//! `<kindly-recipient>` and `<kindly-return>`; everything is measured on the
+//! laid-out frames, so what is checked is exactly what would be printed.
+
+use std::fmt;
+
+use typst::layout::{Frame, FrameItem, Point, Transform};
+use typst_layout::PagedDocument;
+
+use crate::config::{Rect, Vendor};
+
+/// Nothing may be printed closer than this to a page edge (Lob letter spec).
+const EDGE_IN: f64 = 1.0 / 16.0;
+/// USPS: an address has 2 to 6 lines.
+const ADDRESS_LINES: std::ops::RangeInclusive<usize> = 2..=6;
+pub const RECIPIENT_LABEL: &str = "kindly-recipient";
+pub const RETURN_LABEL: &str = "kindly-return";
+
+/// A broken rule and what was measured.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Violation {
+    pub rule: &'static str,
+    pub detail: String,
+}
+
+impl fmt::Display for Violation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.rule, self.detail)
+    }
+}
+
+/// Something printed, with its box on the page in inches from the top-left.
+#[derive(Debug, Clone)]
+struct Mark {
+    what: String,
+    /// The address block it belongs to, if any.
+    block: Option<&'static str>,
+    left: f64,
+    top: f64,
+    right: f64,
+    bottom: f64,
+}
+
+impl Mark {
+    fn intersects(&self, r: &Rect) -> bool {
+        self.right > r.left && self.left < r.left + r.width && self.bottom > r.top && self.top < r.top + r.height
+    }
+}
+
+/// Checks a laid-out letter; the first rule broken is returned.
+pub fn check(document: &PagedDocument, vendor: &Vendor) -> Result<(), Violation> {
+    let pages = document.pages();
+    let sheets = if vendor.duplex { pages.len().div_ceil(2) } else { pages.len() };
+    if sheets > vendor.max_sheets as usize {
+        return Err(Violation {
+            rule: "sheet limit",
+            detail: format!("{sheets} sheets; the envelope holds at most {}", vendor.max_sheets),
+        });
+    }
+    for (index, page) in pages.iter().enumerate() {
+        let marks = marks(&page.frame);
+        let (width, height) = (page.frame.width().to_inches(), page.frame.height().to_inches());
+        for m in &marks {
+            let gaps = [("left", m.left), ("top", m.top), ("right", width - m.right), ("bottom", height - m.bottom)];
+            if let Some((edge, gap)) = gaps.into_iter().find(|(_, gap)| *gap < EDGE_IN - 1e-6) {
+                return Err(Violation {
+                    rule: "page margin",
+                    detail: format!(
+                        "{:?} on page {} is {:.3} in. from the {edge} edge (at least {:.4} in.)",
+                        m.what,
+                        index + 1,
+                        gap,
+                        EDGE_IN
+                    ),
+                });
+            }
+        }
+        if index == 0 {
+            check_window(&marks, RECIPIENT_LABEL, "recipient", &vendor.recipient_window, vendor)?;
+            check_window(&marks, RETURN_LABEL, "return address", &vendor.return_window, vendor)?;
+        }
+    }
+    Ok(())
+}
+
+fn check_window(
+    marks: &[Mark],
+    label: &'static str,
+    name: &str,
+    window: &Rect,
+    vendor: &Vendor,
+) -> Result<(), Violation> {
+    let block: Vec<&Mark> = marks.iter().filter(|m| m.block == Some(label)).collect();
+    if block.is_empty() {
+        return Err(Violation {
+            rule: "address block",
+            detail: format!("the layout has no {name} block (a block labelled <{label}>)"),
+        });
+    }
+    let lines = lines(&block);
+    if name == "recipient" && !ADDRESS_LINES.contains(&lines.len()) {
+        return Err(Violation {
+            rule: "address lines",
+            detail: format!("the recipient address has {} lines; USPS takes 2 to 6", lines.len()),
+        });
+    }
+    // The block must stay clear of the window's edges wherever the insert
+    // slides within the envelope.
+    let inset = vendor.clearance + vendor.tolerance;
+    let allowed = Rect {
+        left: window.left + inset,
+        top: window.top + inset,
+        width: window.width - 2.0 * inset,
+        height: window.height - 2.0 * inset,
+    };
+    for (n, line) in lines.iter().enumerate() {
+        let n = n + 1;
+        let past = [
+            ("starts", "left of", allowed.left - line.left),
+            ("ends", "past", line.right - (allowed.left + allowed.width)),
+            ("rises", "above", allowed.top - line.top),
+            ("drops", "below", line.bottom - (allowed.top + allowed.height)),
+        ];
+        if let Some((verb, side, by)) = past.into_iter().find(|(_, _, by)| *by > 1e-3) {
+            return Err(Violation {
+                rule: "address window",
+                detail: format!(
+                    "{name} line {n} ({:?}) {verb} {by:.2} in. {side} the window's safe area \
+                     ({:.3} in. clearance and {:.3} in. slide allowed)",
+                    line.what, vendor.clearance, vendor.tolerance
+                ),
+            });
+        }
+    }
+    if let Some(intruder) = marks.iter().find(|m| m.block.is_none() && m.intersects(window)) {
+        return Err(Violation {
+            rule: "window content",
+            detail: format!("{:?} shows through the {name} window; only the address may", intruder.what),
+        });
+    }
+    Ok(())
+}
+
+/// Text marks grouped into lines by baseline, top to bottom.
+fn lines(marks: &[&Mark]) -> Vec<Mark> {
+    let mut sorted: Vec<&Mark> = marks.to_vec();
+    sorted.sort_by(|a, b| a.bottom.total_cmp(&b.bottom).then(a.left.total_cmp(&b.left)));
+    let mut lines: Vec<Mark> = Vec::new();
+    for m in sorted {
+        match lines.last_mut() {
+            Some(line) if m.top < line.bottom - 0.02 => {
+                line.what = format!("{} {}", line.what, m.what);
+                line.left = line.left.min(m.left);
+                line.right = line.right.max(m.right);
+                line.top = line.top.min(m.top);
+                line.bottom = line.bottom.max(m.bottom);
+            }
+            _ => lines.push(m.clone()),
+        }
+    }
+    lines
+}
+
+/// Everything printed on a page, with boxes in page coordinates.
+fn marks(frame: &Frame) -> Vec<Mark> {
+    let mut out = Vec::new();
+    collect(frame, Transform::identity(), None, &mut out);
+    out
+}
+
+fn collect(frame: &Frame, ts: Transform, block: Option<&'static str>, out: &mut Vec<Mark>) {
+    for (pos, item) in frame.items() {
+        let ts = ts.pre_concat(Transform::translate(pos.x, pos.y));
+        let mut mark = |what: String, min: Point, max: Point| {
+            let corners = [min, Point::new(max.x, min.y), Point::new(min.x, max.y), max].map(|p| p.transform(ts));
+            let xs = corners.map(|p| p.x.to_inches());
+            let ys = corners.map(|p| p.y.to_inches());
+            out.push(Mark {
+                what,
+                block,
+                left: xs.into_iter().fold(f64::MAX, f64::min),
+                top: ys.into_iter().fold(f64::MAX, f64::min),
+                right: xs.into_iter().fold(f64::MIN, f64::max),
+                bottom: ys.into_iter().fold(f64::MIN, f64::max),
+            });
+        };
+        match item {
+            FrameItem::Group(group) => {
+                let block = match group.label.map(|l| l.resolve().to_string()) {
+                    Some(l) if l == RECIPIENT_LABEL => Some(RECIPIENT_LABEL),
+                    Some(l) if l == RETURN_LABEL => Some(RETURN_LABEL),
+                    _ => block,
+                };
+                collect(&group.frame, ts.pre_concat(group.transform), block, out);
+            }
+            FrameItem::Text(text) => {
+                if text.text.trim().is_empty() {
+                    continue;
+                }
+                let bbox = text.bbox();
+                if bbox.min.x.to_pt().is_finite() && bbox.max.x.to_pt().is_finite() {
+                    mark(text.text.to_string(), bbox.min, bbox.max);
+                }
+            }
+            FrameItem::Shape(shape, _) => {
+                let bbox = shape.bbox(true);
+                if bbox.min.x.to_pt().is_finite() && bbox.max.x.to_pt().is_finite() {
+                    mark("a line or shape".into(), bbox.min, bbox.max);
+                }
+            }
+            FrameItem::Image(_, size, _) => mark("an image".into(), Point::zero(), size.to_point()),
+            FrameItem::Link(..) | FrameItem::Tag(_) => {}
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::compose::{self, Wording};
+    use crate::config::Config;
+    use crate::layouts::Layouts;
+    use crate::policy::Stage;
+    use crate::render::{RenderError, Renderer};
+
+    fn config() -> Config {
+        toml::from_str(&std::fs::read_to_string("sample-data/kindly.toml").unwrap()).unwrap()
+    }
+
+    /// Lays out the sample letter with an edited layout, account and vendor.
+    fn check_with(
+        edit_layout: impl Fn(&str) -> String,
+        edit_account: impl Fn(&mut crate::model::Account),
+        vendor: &Vendor,
+    ) -> Result<(), Violation> {
+        let mut layouts = Layouts::load(std::path::Path::new("layouts")).unwrap();
+        layouts.letter = edit_layout(&layouts.letter);
+        let wording = Wording::new(&layouts).unwrap();
+        let renderer = Renderer::new(&layouts).unwrap();
+        let mut account = crate::synth::sample_account();
+        edit_account(&mut account);
+        let as_of = chrono::NaiveDate::from_ymd_opt(2026, 11, 30).unwrap();
+        let letter = compose::letter(&account, Stage::Reminder, "T1", wording.language_for("en"), as_of, &config());
+        let body = wording.body(&letter).unwrap();
+        match renderer.render("T1", &crate::output::to_json(&letter), &body, as_of, vendor) {
+            Ok(_) => Ok(()),
+            Err(RenderError::Preflight(v)) => Err(v),
+            Err(RenderError::Failed(e)) => panic!("layout failed: {e}"),
+        }
+    }
+
+    fn unchanged(layout: &str) -> String {
+        layout.to_string()
+    }
+
+    #[test]
+    fn the_shipped_layout_passes() {
+        assert_eq!(check_with(unchanged, |_| {}, &config().vendor), Ok(()));
+    }
+
+    #[test]
+    fn a_misplaced_address_block_is_caught() {
+        let moved = |l: &str| {
+            l.replace("dy: rect.top * 1in + inset - margin.top,", "dy: rect.top * 1in + inset - margin.top + 0.3in,")
+        };
+        let v = check_with(moved, |_| {}, &config().vendor).unwrap_err();
+        assert_eq!(v.rule, "address window");
+        assert!(v.detail.starts_with("recipient line 3") && v.detail.contains("in. below the window"), "{v}");
+    }
+
+    #[test]
+    fn an_address_too_long_for_the_window_is_measured() {
+        let long = |a: &mut crate::model::Account| {
+            a.guarantor.address.street[0] = "12345 Martin Luther King Jr Boulevard Northeast Building 7".into()
+        };
+        let v = check_with(unchanged, long, &config().vendor).unwrap_err();
+        assert_eq!(v.rule, "address window");
+        assert!(v.detail.starts_with("recipient line 2 (\"12345 Martin"), "{v}");
+        assert!(v.detail.contains("in. past the window's safe area"), "{v}");
+    }
+
+    #[test]
+    fn anything_else_inside_a_window_is_caught() {
+        let extra = |l: &str| format!("{l}\n#place(top + left, dx: 3.2in, dy: 1.9in)[Acct 1000064]\n");
+        let v = check_with(extra, |_| {}, &config().vendor).unwrap_err();
+        assert_eq!(v.rule, "window content");
+        assert!(v.detail.contains("Acct") && v.detail.contains("recipient window"), "{v}");
+    }
+
+    #[test]
+    fn the_slide_tolerance_counts() {
+        // The shipped block sits just inside the safe area; a vendor whose
+        // inserts slide further needs a smaller block.
+        let mut vendor = config().vendor;
+        vendor.tolerance = 0.3;
+        let v = check_with(unchanged, |_| {}, &vendor).unwrap_err();
+        assert_eq!(v.rule, "address window");
+    }
+
+    #[test]
+    fn print_near_the_edge_is_caught() {
+        let edge = |l: &str| format!("{l}\n#place(bottom + right, dx: 0.72in, dy: 0.2in)[x]\n");
+        let v = check_with(edge, |_| {}, &config().vendor).unwrap_err();
+        assert_eq!(v.rule, "page margin");
+        assert!(v.detail.contains("from the right edge"), "{v}");
+    }
+
+    #[test]
+    fn address_line_count_and_sheet_limit() {
+        let seven = |l: &str| {
+            l.replace(
+                "#window-block(win.recipient, d.recipient,",
+                "#window-block(win.recipient, d.recipient + (\"A\", \"B\", \"C\"),",
+            )
+        };
+        let mut vendor = config().vendor;
+        vendor.recipient_window.height = 3.0;
+        let v = check_with(seven, |_| {}, &vendor).unwrap_err();
+        assert_eq!(v.rule, "address lines", "{v}");
+
+        let mut vendor = config().vendor;
+        vendor.duplex = false;
+        vendor.max_sheets = 1;
+        let two_pages = |l: &str| format!("{l}\n#pagebreak()\nMore.\n");
+        let v = check_with(two_pages, |_| {}, &vendor).unwrap_err();
+        assert_eq!(v.rule, "sheet limit");
+    }
+}
