@@ -27,6 +27,13 @@ bench *SIZES:
 sample-data:
     cargo run -- sample-export --accounts 520 --seed 7 --as-of 2026-11-30 --broken -o sample-data/export.csv
 
+# The README's pictures of each stage's letter, from the sample export.
+pictures:
+    for stage in reminder plan_offer assistance final_notice; do \
+      cargo run -- preview sample-data/export.csv --config sample-data/kindly.toml --as-of 2026-11-30 \
+        --account 1000017 --stage $stage -o docs/$stage.pdf --png && rm docs/$stage.pdf && mv docs/$stage-1.png docs/$stage.png; \
+    done
+
 # What CI runs.
 ci:
     bash .ci/run

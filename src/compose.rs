@@ -48,8 +48,30 @@ pub struct Letter {
     pub windows: Windows,
     /// Body text at 16 pt for patients who asked for large print.
     pub large_print: bool,
+    /// The address the letter's QR code opens, if the practice has one.
+    pub payment_link: Option<String>,
     /// The layout's fixed words in the letter's language.
     pub labels: BTreeMap<String, String>,
+}
+
+/// The files one letter is laid out from: what compose hands to render.
+#[derive(Debug, Clone)]
+pub struct LetterFiles {
+    /// The letter's facts as JSON, read by the layout as data.
+    pub data: Vec<u8>,
+    /// The wording, as Typst markup with every value escaped.
+    pub body: String,
+    /// The QR code image, if the letter has one.
+    pub qr: Option<Vec<u8>>,
+}
+
+/// The files Typst lays a letter out from.
+pub fn files(letter: &Letter, body: String) -> Result<LetterFiles, ComposeError> {
+    Ok(LetterFiles {
+        data: serde_json::to_vec(letter).map_err(|e| ComposeError::Data(e.to_string()))?,
+        body,
+        qr: letter.payment_link.as_deref().map(qr_svg).transpose()?,
+    })
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -78,13 +100,6 @@ pub struct Windows {
     pub inset: f64,
 }
 
-/// A composed letter: its data and the Typst markup of its body.
-#[derive(Debug, Clone)]
-pub struct Composed {
-    pub letter: Letter,
-    pub body: String,
-}
-
 #[derive(Debug, thiserror::Error)]
 pub enum ComposeError {
     #[error("the wording template {template} has a problem: {message}")]
@@ -93,6 +108,10 @@ pub enum ComposeError {
     NoWording { stage: Stage, expected: String },
     #[error("{file} has a problem: {message}")]
     Labels { file: String, message: String },
+    #[error("cannot make a QR code for {link}: {message}")]
+    Qr { link: String, message: String },
+    #[error("cannot write the letter's data: {0}")]
+    Data(String),
 }
 
 /// The fixed words of the layout and how dates are written, in one language:
@@ -222,6 +241,13 @@ pub fn escape(text: &str) -> String {
     out
 }
 
+/// A QR code for a link, as SVG: a scalable image the layout prints as is.
+pub fn qr_svg(link: &str) -> Result<Vec<u8>, ComposeError> {
+    let code = qrcode::QrCode::with_error_correction_level(link.as_bytes(), qrcode::EcLevel::M)
+        .map_err(|e| ComposeError::Qr { link: link.to_string(), message: e.to_string() })?;
+    Ok(code.render::<qrcode::render::svg::Color>().quiet_zone(false).build().into_bytes())
+}
+
 /// The plans offered for a balance: each configured length whose monthly
 /// payment stays at or above the configured minimum.
 pub fn plans(balance: Cents, config: &Config) -> Vec<Plan> {
@@ -287,6 +313,7 @@ pub fn letter(
             inset: config.vendor.clearance + config.vendor.tolerance,
         },
         large_print: account.flags.large_print,
+        payment_link: config.practice.payment_link.as_ref().map(|link| link.replace("{account}", &account.id)),
         labels: labels.words.clone(),
     }
 }

@@ -22,6 +22,8 @@ pub struct Config {
     pub input: Input,
     #[serde(default)]
     pub vendor: Vendor,
+    #[serde(default)]
+    pub pdf: Pdf,
     /// Folder holding `letter.typ`, `wording/` and `fonts/`, relative to the
     /// config file.
     #[serde(default = "default_layouts")]
@@ -47,6 +49,11 @@ pub struct Practice {
     pub assistance: String,
     pub signer: String,
     pub signer_title: String,
+    /// Address the QR code on each letter opens, with `{account}` for the
+    /// account number, e.g. `https://pay.example.com/?account={account}`.
+    /// Leave it out for letters without a QR code.
+    #[serde(default)]
+    pub payment_link: Option<String>,
     /// The same sentences in other languages, e.g. `[practice.translations.es]`.
     #[serde(default, skip_serializing)]
     pub translations: BTreeMap<String, PracticeText>,
@@ -188,6 +195,30 @@ impl Default for Columns {
             large_print: None,
         }
     }
+}
+
+/// How the letters' PDF files are written.
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Pdf {
+    /// Tagged PDF, which screen readers can read aloud in order.
+    pub tagged: bool,
+    /// `pdf-a-2b` makes every letter a PDF/A-2b archive file.
+    pub standard: PdfStandard,
+}
+
+impl Default for Pdf {
+    fn default() -> Self {
+        Pdf { tagged: true, standard: PdfStandard::Plain }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+pub enum PdfStandard {
+    #[serde(rename = "plain")]
+    Plain,
+    #[serde(rename = "pdf-a-2b")]
+    PdfA2b,
 }
 
 /// A rectangle on the flat (unfolded) first page, in inches from its top-left.

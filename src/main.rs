@@ -65,6 +65,9 @@ enum Command {
         /// reminder, plan_offer, assistance or final_notice.
         #[arg(long, value_parser = parse_stage)]
         stage: Option<Stage>,
+        /// Also draw each page as a PNG picture (FILE-1.png, FILE-2.png, ...), to look at without a PDF viewer.
+        #[arg(long)]
+        png: bool,
         #[command(flatten)]
         common: Common,
     },
@@ -101,11 +104,18 @@ struct Common {
     /// The date letters are dated and balances aged to, as YYYY-MM-DD [default: today].
     #[arg(long, value_parser = parse_date, value_name = "DATE")]
     as_of: Option<NaiveDate>,
+    /// Use this layouts folder instead of the one the config names (to try an edited copy).
+    #[arg(long, value_name = "DIR")]
+    layouts: Option<PathBuf>,
 }
 
 impl Common {
     fn as_of(&self) -> NaiveDate {
         self.as_of.unwrap_or_else(|| chrono::Local::now().date_naive())
+    }
+
+    fn setup(&self) -> Result<Setup, String> {
+        Setup::load(&self.config, self.layouts.as_deref()).map_err(|e| e.to_string())
     }
 }
 
@@ -135,7 +145,7 @@ fn execute(command: Command) -> Result<ExitCode, String> {
     match command {
         Command::Run { export, common, out, jobs, quiet, overwrite } => {
             let as_of = common.as_of();
-            let setup = Setup::load(&common.config).map_err(|e| e.to_string())?;
+            let setup = common.setup()?;
             let out = out.unwrap_or_else(|| Path::new("runs").join(as_of.to_string()));
             let options = RunOptions { export, out, as_of, jobs, progress: !quiet, overwrite };
             let summary = pipeline::run(&setup, &options).map_err(|e| e.to_string())?;
@@ -153,14 +163,14 @@ fn execute(command: Command) -> Result<ExitCode, String> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Validate { export, common } => {
-            let setup = Setup::load(&common.config).map_err(|e| e.to_string())?;
+            let setup = common.setup()?;
             let plan = Plan::make(&export, &setup.config, common.as_of()).map_err(|e| e.to_string())?;
             print!("{}", kindly::report::validation(&plan, &setup.config.policy));
             Ok(if plan.export.rejects.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(EXIT_PROBLEMS) })
         }
-        Command::Preview { export, account, output, stage, common } => {
+        Command::Preview { export, account, output, stage, png, common } => {
             let as_of = common.as_of();
-            let setup = Setup::load(&common.config).map_err(|e| e.to_string())?;
+            let setup = common.setup()?;
             let plan = Plan::make(&export, &setup.config, as_of).map_err(|e| e.to_string())?;
             let (found, assessment) = plan.accounts().find(|(a, _)| a.id == account).ok_or_else(|| {
                 format!("account {account} is not in {} (or all its rows were rejected)", export.display())
@@ -181,6 +191,18 @@ fn execute(command: Command) -> Result<ExitCode, String> {
             let path = output.unwrap_or_else(|| PathBuf::from(format!("preview-{account}.pdf")));
             std::fs::write(&path, &rendered.pdf).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
             eprintln!("kindly: {stage} letter for account {account}, {} page(s): {}", rendered.pages, path.display());
+            if png {
+                let (_, files) = setup
+                    .compose_letter(found, stage, &format!("PREVIEW-{account}"), as_of)
+                    .map_err(|e| e.to_string())?;
+                let pages = setup.renderer.png_pages(files, as_of, 2.0).map_err(|e| e.to_string())?;
+                let stem = path.with_extension("");
+                for (i, png) in pages.iter().enumerate() {
+                    let file = PathBuf::from(format!("{}-{}.png", stem.display(), i + 1));
+                    std::fs::write(&file, png).map_err(|e| format!("cannot write {}: {e}", file.display()))?;
+                    eprintln!("kindly: page {}: {}", i + 1, file.display());
+                }
+            }
             Ok(ExitCode::SUCCESS)
         }
         Command::Verify { folder } => {

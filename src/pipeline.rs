@@ -9,7 +9,7 @@ use chrono::NaiveDate;
 use indicatif::{ProgressBar, ProgressStyle};
 use rayon::prelude::*;
 
-use crate::compose::{self, ComposeError, Wording};
+use crate::compose::{self, ComposeError, LetterFiles, Wording};
 use crate::config::{Config, ConfigError};
 use crate::ingest::{self, Export, IngestError};
 use crate::layouts::{Layouts, LayoutsError};
@@ -59,13 +59,18 @@ pub struct Setup {
 
 impl Setup {
     /// Loads the config and its layouts, and lays out one sample letter of
-    /// every stage so that a broken template or layout stops the run before
-    /// any letter is written.
-    pub fn load(config_path: &Path) -> Result<Setup, Error> {
-        let (config, bytes) = Config::load(config_path)?;
+    /// every stage and language so that a broken template or layout stops
+    /// the run before any letter is written.
+    /// `layouts` replaces the folder named in the config, so a practice can
+    /// try an edited copy.
+    pub fn load(config_path: &Path, layouts: Option<&Path>) -> Result<Setup, Error> {
+        let (mut config, bytes) = Config::load(config_path)?;
+        if let Some(dir) = layouts {
+            config.layouts = dir.to_path_buf();
+        }
         let layouts = Layouts::load(&config.layouts)?;
         let wording = Wording::new(&layouts)?;
-        let renderer = Renderer::new(&layouts)?;
+        let renderer = Renderer::new(&layouts, &config.pdf)?;
         let setup = Setup {
             config_file: Fingerprint { file: config_path.display().to_string(), sha256: output::sha256(&bytes) },
             config,
@@ -86,11 +91,26 @@ impl Setup {
                     compose::letter(&sample, stage, "CHECK", self.wording.language_for(language), as_of, &self.config);
                 let body = self.wording.body(&letter)?;
                 self.renderer
-                    .render("CHECK", &output::to_json(&letter), &body, as_of, &self.config.vendor)
+                    .render("CHECK", compose::files(&letter, body)?, as_of, &self.config.vendor)
                     .map_err(|e| Error::Other(format!("the {language} {stage} letter cannot be laid out: {e}")))?;
             }
         }
         Ok(())
+    }
+
+    /// Writes one letter: its facts, wording and QR code.
+    pub fn compose_letter(
+        &self,
+        account: &Account,
+        stage: Stage,
+        piece: &str,
+        as_of: NaiveDate,
+    ) -> Result<(compose::Letter, LetterFiles), ComposeError> {
+        let language = self.wording.language_for(&account.language);
+        let letter = compose::letter(account, stage, piece, language, as_of, &self.config);
+        let body = self.wording.body(&letter)?;
+        let files = compose::files(&letter, body)?;
+        Ok((letter, files))
     }
 
     /// Composes, lays out and checks one letter; one that cannot be made or
@@ -102,16 +122,13 @@ impl Setup {
         piece: &str,
         as_of: NaiveDate,
     ) -> Result<(compose::Letter, crate::render::Rendered), HoldReason> {
-        let language = self.wording.language_for(&account.language);
-        let letter = compose::letter(account, stage, piece, language, as_of, &self.config);
-        let body = self.wording.body(&letter).map_err(|e| HoldReason::RenderFailed { message: e.to_string() })?;
-        let rendered = self
-            .renderer
-            .render(piece, &output::to_json(&letter), &body, as_of, &self.config.vendor)
-            .map_err(|e| match e {
-                RenderError::Preflight(v) => HoldReason::Preflight { rule: v.rule.to_string(), detail: v.detail },
-                RenderError::Failed(message) => HoldReason::RenderFailed { message },
-            })?;
+        let (letter, files) = self
+            .compose_letter(account, stage, piece, as_of)
+            .map_err(|e| HoldReason::RenderFailed { message: e.to_string() })?;
+        let rendered = self.renderer.render(piece, files, as_of, &self.config.vendor).map_err(|e| match e {
+            RenderError::Preflight(v) => HoldReason::Preflight { rule: v.rule.to_string(), detail: v.detail },
+            RenderError::Failed(message) => HoldReason::RenderFailed { message },
+        })?;
         Ok((letter, rendered))
     }
 }

@@ -242,13 +242,13 @@ mod tests {
         let mut layouts = Layouts::load(std::path::Path::new("layouts")).unwrap();
         layouts.letter = edit_layout(&layouts.letter);
         let wording = Wording::new(&layouts).unwrap();
-        let renderer = Renderer::new(&layouts).unwrap();
+        let renderer = Renderer::new(&layouts, &config().pdf).unwrap();
         let mut account = crate::synth::sample_account();
         edit_account(&mut account);
         let as_of = chrono::NaiveDate::from_ymd_opt(2026, 11, 30).unwrap();
         let letter = compose::letter(&account, Stage::Reminder, "T1", wording.language_for("en"), as_of, &config());
         let body = wording.body(&letter).unwrap();
-        match renderer.render("T1", &crate::output::to_json(&letter), &body, as_of, vendor) {
+        match renderer.render("T1", compose::files(&letter, body).unwrap(), as_of, vendor) {
             Ok(_) => Ok(()),
             Err(RenderError::Preflight(v)) => Err(v),
             Err(RenderError::Failed(e)) => panic!("layout failed: {e}"),

@@ -19,7 +19,8 @@ use typst::{Library, LibraryExt, World, WorldExt};
 use typst_kit::fonts::FontStore;
 use typst_layout::PagedDocument;
 
-use crate::config::Vendor;
+use crate::compose::LetterFiles;
+use crate::config::{Pdf, PdfStandard, Vendor};
 use crate::layouts::Layouts;
 use crate::preflight::{self, Violation};
 
@@ -38,6 +39,7 @@ fn file_id(path: &str) -> FileId {
 static MAIN: LazyLock<FileId> = LazyLock::new(|| file_id("/letter.typ"));
 static DATA: LazyLock<FileId> = LazyLock::new(|| file_id("/data.json"));
 static BODY: LazyLock<FileId> = LazyLock::new(|| file_id("/body.typ"));
+static QR: LazyLock<FileId> = LazyLock::new(|| file_id("/qr.svg"));
 
 /// A rendered letter.
 #[derive(Debug, Clone)]
@@ -62,10 +64,11 @@ pub struct Renderer {
     fonts: FontStore,
     main: Source,
     tagged: bool,
+    standards: typst_pdf::PdfStandards,
 }
 
 impl Renderer {
-    pub fn new(layouts: &Layouts) -> Result<Renderer, RenderError> {
+    pub fn new(layouts: &Layouts, pdf: &Pdf) -> Result<Renderer, RenderError> {
         let mut fonts = FontStore::new();
         fonts.extend(layouts.fonts.iter().flat_map(|(_, bytes)| Font::iter(Bytes::new(bytes.clone()))).map(|font| {
             let info = font.info().clone();
@@ -78,7 +81,12 @@ impl Renderer {
             library: LazyHash::new(Library::default()),
             fonts,
             main: Source::new(*MAIN, layouts.letter.clone()),
-            tagged: true,
+            tagged: pdf.tagged,
+            standards: match pdf.standard {
+                PdfStandard::Plain => typst_pdf::PdfStandards::default(),
+                PdfStandard::PdfA2b => typst_pdf::PdfStandards::new(&[typst_pdf::PdfStandard::A_2b])
+                    .map_err(|e| RenderError::Failed(format!("PDF/A-2b cannot be set up: {}", e.message())))?,
+            },
         })
     }
 
@@ -89,15 +97,15 @@ impl Renderer {
     pub fn render(
         &self,
         piece: &str,
-        data: &[u8],
-        body: &str,
+        files: LetterFiles,
         date: NaiveDate,
         vendor: &Vendor,
     ) -> Result<Rendered, RenderError> {
         let world = LetterWorld {
             shared: self,
-            data: Bytes::new(data.to_vec()),
-            body: Source::new(*BODY, body.to_string()),
+            data: Bytes::new(files.data),
+            body: Source::new(*BODY, files.body),
+            qr: files.qr.map(Bytes::new),
             date,
         };
         let document = typst::compile::<PagedDocument>(&world)
@@ -120,12 +128,43 @@ impl Renderer {
             ident: Smart::Custom(piece.to_string()),
             timestamp: Some(typst_pdf::Timestamp::new_utc(typst_datetime(date))),
             tagged: self.tagged,
+            standards: self.standards.clone(),
             ..Default::default()
         };
         let pdf =
             typst_pdf::pdf(&document, &options).map_err(|errors| RenderError::Failed(describe(&world, &errors)))?;
         Ok(Rendered { pdf, pages: document.pages().len() })
     }
+
+    /// Lays a letter out and draws each page as a PNG image, `scale` pixels
+    /// per point (2.0 is about 144 dots per inch).
+    pub fn png_pages(&self, files: LetterFiles, date: NaiveDate, scale: f64) -> Result<Vec<Vec<u8>>, RenderError> {
+        let document = compile(&self.world(files, date))?;
+        let options = typst_render::RenderOptions { pixel_per_pt: scale.into(), ..Default::default() };
+        document
+            .pages()
+            .iter()
+            .map(|page| {
+                typst_render::render(page, &options)
+                    .encode_png()
+                    .map_err(|e| RenderError::Failed(format!("cannot encode the page as PNG: {e}")))
+            })
+            .collect()
+    }
+
+    fn world(&self, files: LetterFiles, date: NaiveDate) -> LetterWorld<'_> {
+        LetterWorld {
+            shared: self,
+            data: Bytes::new(files.data),
+            body: Source::new(*BODY, files.body),
+            qr: files.qr.map(Bytes::new),
+            date,
+        }
+    }
+}
+
+fn compile(world: &LetterWorld) -> Result<PagedDocument, RenderError> {
+    typst::compile::<PagedDocument>(world).output.map_err(|errors| RenderError::Failed(describe(world, &errors)))
 }
 
 fn typst_datetime(date: NaiveDate) -> Datetime {
@@ -161,6 +200,7 @@ struct LetterWorld<'a> {
     shared: &'a Renderer,
     data: Bytes,
     body: Source,
+    qr: Option<Bytes>,
     date: NaiveDate,
 }
 
@@ -190,6 +230,8 @@ impl World for LetterWorld<'_> {
     fn file(&self, id: FileId) -> FileResult<Bytes> {
         if id == *DATA {
             Ok(self.data.clone())
+        } else if id == *QR && self.qr.is_some() {
+            self.qr.clone().ok_or_else(|| not_found(id))
         } else if id == *MAIN {
             Ok(Bytes::from_string(self.shared.main.clone()))
         } else if id == *BODY {
