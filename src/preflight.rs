@@ -265,6 +265,30 @@ mod tests {
     }
 
     #[test]
+    fn the_payment_qr_code_is_printed_beside_the_payment_paragraph_and_on_the_stub() {
+        let layouts = Layouts::load(std::path::Path::new("layouts")).unwrap();
+        let wording = Wording::new(&layouts).unwrap();
+        let renderer = Renderer::new(&layouts, &config().pdf).unwrap();
+        let as_of = chrono::NaiveDate::from_ymd_opt(2026, 11, 30).unwrap();
+        let letter = compose::letter(
+            &crate::synth::sample_account(),
+            Stage::PlanOffer,
+            "T1",
+            wording.language_for("en"),
+            as_of,
+            &config(),
+        );
+        assert_eq!(letter.payment_link.as_deref(), Some("https://pay.riversidefamilymed.example/?account=0000000"));
+        let files = compose::files(&letter, wording.body(&letter).unwrap()).unwrap();
+        let document = renderer.layout(files, as_of).unwrap();
+        let images: Vec<Mark> =
+            marks(&document.pages()[0].frame).into_iter().filter(|m| m.what == "an image").collect();
+        assert_eq!(images.len(), 2, "{images:?}");
+        assert!(images.iter().all(|m| (m.right - m.left) >= 0.69), "at least 0.7 in. wide to scan: {images:?}");
+        assert!(images[1].top > 9.0, "one on the tear-off stub: {images:?}");
+    }
+
+    #[test]
     fn a_misplaced_address_block_is_caught() {
         let moved = |l: &str| {
             l.replace("dy: rect.top * 1in + inset - margin.top,", "dy: rect.top * 1in + inset - margin.top + 0.3in,")

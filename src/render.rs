@@ -139,7 +139,7 @@ impl Renderer {
     /// Lays a letter out and draws each page as a PNG image, `scale` pixels
     /// per point (2.0 is about 144 dots per inch).
     pub fn png_pages(&self, files: LetterFiles, date: NaiveDate, scale: f64) -> Result<Vec<Vec<u8>>, RenderError> {
-        let document = compile(&self.world(files, date))?;
+        let document = self.layout(files, date)?;
         let options = typst_render::RenderOptions { pixel_per_pt: scale.into(), ..Default::default() };
         document
             .pages()
@@ -150,6 +150,11 @@ impl Renderer {
                     .map_err(|e| RenderError::Failed(format!("cannot encode the page as PNG: {e}")))
             })
             .collect()
+    }
+
+    /// Lays a letter out without checking or exporting it.
+    pub fn layout(&self, files: LetterFiles, date: NaiveDate) -> Result<PagedDocument, RenderError> {
+        compile(&self.world(files, date))
     }
 
     fn world(&self, files: LetterFiles, date: NaiveDate) -> LetterWorld<'_> {
