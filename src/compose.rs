@@ -50,6 +50,9 @@ pub struct Letter {
     pub large_print: bool,
     /// The address the letter's QR code opens, if the practice has one.
     pub payment_link: Option<String>,
+    /// Whether this debt could be reported to a credit bureau at all (balance,
+    /// age and state, per `[lint]`); wording may mention it only then.
+    pub credit_reporting_possible: bool,
     /// The layout's fixed words in the letter's language.
     pub labels: BTreeMap<String, String>,
 }
@@ -314,6 +317,11 @@ pub fn letter(
         },
         large_print: account.flags.large_print,
         payment_link: config.practice.payment_link.as_ref().map(|link| link.replace("{account}", &account.id)),
+        credit_reporting_possible: config.lint.credit_reporting_possible(
+            balance,
+            crate::policy::oldest_unpaid(account).map_or(0, |d| (as_of - d).num_days()),
+            &address.state,
+        ),
         labels: labels.words.clone(),
     }
 }

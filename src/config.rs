@@ -24,6 +24,8 @@ pub struct Config {
     pub vendor: Vendor,
     #[serde(default)]
     pub pdf: Pdf,
+    #[serde(default)]
+    pub lint: crate::lint::LintConfig,
     /// Folder holding `letter.typ`, `wording/` and `fonts/`, relative to the
     /// config file.
     #[serde(default = "default_layouts")]

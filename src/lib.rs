@@ -10,6 +10,7 @@ pub mod compose;
 pub mod config;
 pub mod ingest;
 pub mod layouts;
+pub mod lint;
 pub mod model;
 pub mod money;
 pub mod output;

@@ -71,6 +71,11 @@ enum Command {
         #[command(flatten)]
         common: Common,
     },
+    /// Check every letter's wording in every language: reading level, required information, forbidden phrases.
+    Lint {
+        #[command(flatten)]
+        common: Common,
+    },
     /// Re-check a run folder: every file against its checksum, and the counts.
     Verify {
         /// The run folder, e.g. runs/2026-11-30.
@@ -204,6 +209,25 @@ fn execute(command: Command) -> Result<ExitCode, String> {
                 }
             }
             Ok(ExitCode::SUCCESS)
+        }
+        Command::Lint { common } => {
+            let setup = Setup::open(&common.config, common.layouts.as_deref()).map_err(|e| e.to_string())?;
+            let reports = setup.lint().map_err(|e| e.to_string())?;
+            let mut problems = 0;
+            for report in &reports {
+                let verdict = if report.findings.is_empty() { "ok" } else { "PROBLEMS" };
+                println!(
+                    "{}: {verdict} ({})",
+                    report.template,
+                    report.readability.as_deref().unwrap_or("no reading score")
+                );
+                for finding in &report.findings {
+                    println!("  {}: {}", finding.rule, finding.detail);
+                }
+                problems += report.findings.len();
+            }
+            eprintln!("kindly: {} letters checked, {problems} problem(s)", reports.len());
+            Ok(if problems == 0 { ExitCode::SUCCESS } else { ExitCode::from(EXIT_PROBLEMS) })
         }
         Command::Verify { folder } => {
             let problems = kindly::verify::verify(&folder)?;

@@ -13,9 +13,11 @@ use crate::compose::{self, ComposeError, LetterFiles, Wording};
 use crate::config::{Config, ConfigError};
 use crate::ingest::{self, Export, IngestError};
 use crate::layouts::{Layouts, LayoutsError};
+use crate::lint::{self, Finding};
 use crate::model::Account;
 use crate::output::{self, *};
 use crate::policy::{self, Assessment, Decision, HoldReason, Stage};
+use crate::preflight;
 use crate::render::{RenderError, Renderer, TYPST_VERSION};
 
 /// Typst's workers recurse deeply on real letters; rayon's default 2 MiB
@@ -44,6 +46,8 @@ pub enum Error {
     Ingest(#[from] IngestError),
     #[error(transparent)]
     Output(#[from] OutputError),
+    #[error("the wording does not pass its checks; fix these and run again:\n{}", .0.iter().map(|f| format!("  {f}")).collect::<Vec<_>>().join("\n"))]
+    Lint(Vec<Finding>),
     #[error("{0}")]
     Other(String),
 }
@@ -61,9 +65,19 @@ impl Setup {
     /// Loads the config and its layouts, and lays out one sample letter of
     /// every stage and language so that a broken template or layout stops
     /// the run before any letter is written.
-    /// `layouts` replaces the folder named in the config, so a practice can
-    /// try an edited copy.
+    /// Loads the config and its layouts, lints every stage's wording in every
+    /// language and lays out a sample of each, so that a broken template,
+    /// wording that fails its checks, or a layout that fails preflight stops
+    /// the run before any letter is written. `layouts` replaces the folder
+    /// named in the config, so a practice can try an edited copy.
     pub fn load(config_path: &Path, layouts: Option<&Path>) -> Result<Setup, Error> {
+        let setup = Setup::open(config_path, layouts)?;
+        let findings: Vec<Finding> = setup.lint()?.into_iter().flat_map(|r| r.findings).collect();
+        if findings.is_empty() { Ok(setup) } else { Err(Error::Lint(findings)) }
+    }
+
+    /// Loads the config and layouts without checking the wording.
+    pub fn open(config_path: &Path, layouts: Option<&Path>) -> Result<Setup, Error> {
         let (mut config, bytes) = Config::load(config_path)?;
         if let Some(dir) = layouts {
             config.layouts = dir.to_path_buf();
@@ -71,31 +85,47 @@ impl Setup {
         let layouts = Layouts::load(&config.layouts)?;
         let wording = Wording::new(&layouts)?;
         let renderer = Renderer::new(&layouts, &config.pdf)?;
-        let setup = Setup {
+        Ok(Setup {
             config_file: Fingerprint { file: config_path.display().to_string(), sha256: output::sha256(&bytes) },
             config,
             layouts,
             wording,
             renderer,
-        };
-        setup.check_layouts()?;
-        Ok(setup)
+        })
     }
 
-    fn check_layouts(&self) -> Result<(), Error> {
+    /// Every stage's letter in every language, written for a sample account
+    /// that cannot be credit-reported: its findings, and an error if one
+    /// cannot be laid out.
+    pub fn lint(&self) -> Result<Vec<LintReport>, Error> {
         let sample = crate::synth::sample_account();
         let as_of = NaiveDate::from_ymd_opt(2026, 1, 31).unwrap_or_default();
+        let mut reports = Vec::new();
         for language in self.wording.languages() {
             for stage in Stage::ALL {
                 let letter =
                     compose::letter(&sample, stage, "CHECK", self.wording.language_for(language), as_of, &self.config);
                 let body = self.wording.body(&letter)?;
-                self.renderer
-                    .render("CHECK", compose::files(&letter, body)?, as_of, &self.config.vendor)
-                    .map_err(|e| Error::Other(format!("the {language} {stage} letter cannot be laid out: {e}")))?;
+                let template = format!("{}/{language}/{}.typ.j2", crate::layouts::WORDING_DIR, stage.id());
+                let mut findings = lint::check(&template, &letter, &body, &self.config.lint);
+                let readability = lint::readability(language, &body);
+                let files = compose::files(&letter, body)?;
+                let cannot =
+                    |e: RenderError| Error::Other(format!("the {language} {stage} letter cannot be laid out: {e}"));
+                let document = self.renderer.layout(files, as_of).map_err(cannot)?;
+                let name = &letter.practice.name;
+                if !preflight::letterhead_names(&document, name, &self.config.vendor) {
+                    findings.push(Finding {
+                        template: template.clone(),
+                        rule: "letterhead",
+                        detail: format!("the first page does not name {name:?} above the recipient window"),
+                    });
+                }
+                self.renderer.export(&document, "CHECK", as_of, &self.config.vendor).map_err(cannot)?;
+                reports.push(LintReport { readability, findings, template });
             }
         }
-        Ok(())
+        Ok(reports)
     }
 
     /// Writes one letter: its facts, wording and QR code.
@@ -125,12 +155,27 @@ impl Setup {
         let (letter, files) = self
             .compose_letter(account, stage, piece, as_of)
             .map_err(|e| HoldReason::RenderFailed { message: e.to_string() })?;
+        if !letter.credit_reporting_possible
+            && let Some(phrase) = self.config.lint.credit_language(&lint::plain_text(&files.body))
+        {
+            return Err(HoldReason::Preflight {
+                rule: "credit reporting".into(),
+                detail: format!("the wording mentions {phrase:?}, but this account cannot be reported"),
+            });
+        }
         let rendered = self.renderer.render(piece, files, as_of, &self.config.vendor).map_err(|e| match e {
             RenderError::Preflight(v) => HoldReason::Preflight { rule: v.rule.to_string(), detail: v.detail },
             RenderError::Failed(message) => HoldReason::RenderFailed { message },
         })?;
         Ok((letter, rendered))
     }
+}
+
+/// What linting found in one wording template.
+pub struct LintReport {
+    pub template: String,
+    pub readability: Option<String>,
+    pub findings: Vec<Finding>,
 }
 
 /// The export read and every account decided: what `validate` reports and

@@ -177,10 +177,16 @@ impl Assessment {
     }
 }
 
+/// Service date of the oldest charge with money still owed: what an
+/// account's age is counted from.
+pub fn oldest_unpaid(account: &Account) -> Option<NaiveDate> {
+    account.charges.iter().filter(|c| c.balance.is_positive()).map(|c| c.service_date).min()
+}
+
 /// Decides one account as of a given date.
 pub fn assess(account: &Account, as_of: NaiveDate, policy: &Policy) -> Assessment {
     let balance = account.balance();
-    let oldest_unpaid = account.charges.iter().filter(|c| c.balance.is_positive()).map(|c| c.service_date).min();
+    let oldest_unpaid = oldest_unpaid(account);
     let days_past_due = oldest_unpaid.map_or(0, |d| (as_of - d).num_days());
 
     let mut reasons = Vec::new();

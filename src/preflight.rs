@@ -15,6 +15,8 @@ use typst_layout::PagedDocument;
 
 use crate::config::{Rect, Vendor};
 
+/// US Letter in inches; vendors reject any other page size.
+const LETTER_IN: (f64, f64) = (8.5, 11.0);
 /// Nothing may be printed closer than this to a page edge (Lob letter spec).
 const EDGE_IN: f64 = 1.0 / 16.0;
 /// USPS: an address has 2 to 6 lines.
@@ -66,6 +68,15 @@ pub fn check(document: &PagedDocument, vendor: &Vendor) -> Result<(), Violation>
     for (index, page) in pages.iter().enumerate() {
         let marks = marks(&page.frame);
         let (width, height) = (page.frame.width().to_inches(), page.frame.height().to_inches());
+        if (width - LETTER_IN.0).abs() > 0.01 || (height - LETTER_IN.1).abs() > 0.01 {
+            return Err(Violation {
+                rule: "page size",
+                detail: format!(
+                    "page {} is {width:.2} x {height:.2} in.; the vendor takes US Letter (8.5 x 11 in.) only",
+                    index + 1
+                ),
+            });
+        }
         for m in &marks {
             let gaps = [("left", m.left), ("top", m.top), ("right", width - m.right), ("bottom", height - m.bottom)];
             if let Some((edge, gap)) = gaps.into_iter().find(|(_, gap)| *gap < EDGE_IN - 1e-6) {
@@ -145,6 +156,16 @@ fn check_window(
         });
     }
     Ok(())
+}
+
+/// Whether the first page names the practice in its letterhead: above the
+/// recipient window and outside the return-address block.
+pub fn letterhead_names(document: &PagedDocument, name: &str, vendor: &Vendor) -> bool {
+    let Some(page) = document.pages().first() else { return false };
+    let marks = marks(&page.frame);
+    let head: Vec<&Mark> =
+        marks.iter().filter(|m| m.block.is_none() && m.bottom < vendor.recipient_window.top).collect();
+    lines(&head).iter().any(|line| line.what.contains(name))
 }
 
 /// Text marks grouped into lines by baseline, top to bottom.
@@ -333,6 +354,14 @@ mod tests {
         let v = check_with(edge, |_| {}, &config().vendor).unwrap_err();
         assert_eq!(v.rule, "page margin");
         assert!(v.detail.contains("from the right edge"), "{v}");
+    }
+
+    #[test]
+    fn a4_pages_are_caught() {
+        let a4 = |l: &str| l.replace("paper: \"us-letter\"", "paper: \"a4\"");
+        let v = check_with(a4, |_| {}, &config().vendor).unwrap_err();
+        assert_eq!(v.rule, "page size");
+        assert!(v.detail.contains("8.27 x 11.69 in."), "{v}");
     }
 
     #[test]

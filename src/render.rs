@@ -27,10 +27,6 @@ use crate::preflight::{self, Violation};
 /// The version of Typst compiled in, for the run record (pinned in Cargo.toml).
 pub const TYPST_VERSION: &str = "0.15.1";
 
-/// US Letter in points; vendors reject any other page size.
-const LETTER_WIDTH_PT: f64 = 612.0;
-const LETTER_HEIGHT_PT: f64 = 792.0;
-
 fn file_id(path: &str) -> FileId {
     let vpath = VirtualPath::new(path).unwrap_or_else(|_| unreachable!("fixed virtual path {path}"));
     RootedPath::new(VirtualRoot::Project, vpath).intern()
@@ -101,29 +97,20 @@ impl Renderer {
         date: NaiveDate,
         vendor: &Vendor,
     ) -> Result<Rendered, RenderError> {
-        let world = LetterWorld {
-            shared: self,
-            data: Bytes::new(files.data),
-            body: Source::new(*BODY, files.body),
-            qr: files.qr.map(Bytes::new),
-            date,
-        };
-        let document = typst::compile::<PagedDocument>(&world)
-            .output
-            .map_err(|errors| RenderError::Failed(describe(&world, &errors)))?;
-        for (i, page) in document.pages().iter().enumerate() {
-            let size = page.frame.size();
-            let (w, h) = (size.x.to_pt(), size.y.to_pt());
-            if (w - LETTER_WIDTH_PT).abs() > 0.5 || (h - LETTER_HEIGHT_PT).abs() > 0.5 {
-                return Err(RenderError::Failed(format!(
-                    "page {} is {:.2} x {:.2} in.; the vendor takes US Letter (8.5 x 11 in.) only",
-                    i + 1,
-                    w / 72.0,
-                    h / 72.0
-                )));
-            }
-        }
-        preflight::check(&document, vendor).map_err(RenderError::Preflight)?;
+        let document = self.layout(files, date)?;
+        self.export(&document, piece, date, vendor)
+    }
+
+    /// Checks a laid-out letter against the vendor's envelope and writes it
+    /// as PDF.
+    pub fn export(
+        &self,
+        document: &PagedDocument,
+        piece: &str,
+        date: NaiveDate,
+        vendor: &Vendor,
+    ) -> Result<Rendered, RenderError> {
+        preflight::check(document, vendor).map_err(RenderError::Preflight)?;
         let options = typst_pdf::PdfOptions {
             ident: Smart::Custom(piece.to_string()),
             timestamp: Some(typst_pdf::Timestamp::new_utc(typst_datetime(date))),
@@ -131,8 +118,9 @@ impl Renderer {
             standards: self.standards.clone(),
             ..Default::default()
         };
-        let pdf =
-            typst_pdf::pdf(&document, &options).map_err(|errors| RenderError::Failed(describe(&world, &errors)))?;
+        let pdf = typst_pdf::pdf(document, &options).map_err(|errors| {
+            RenderError::Failed(errors.iter().map(|e| e.message.to_string()).collect::<Vec<_>>().join("; "))
+        })?;
         Ok(Rendered { pdf, pages: document.pages().len() })
     }
 

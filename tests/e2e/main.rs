@@ -3,6 +3,7 @@
 
 mod common;
 mod letters;
+mod lint;
 mod pdf;
 mod run;
 mod safety;

@@ -1,0 +1,446 @@
+//! Plain-language and compliance checks on the wording, run on every stage's
+//! letter in every language with sample values before any run starts.
+//!
+//! Each finding names the template, the rule and the sentence at fault, so a
+//! billing manager can fix the wording without guessing. The thresholds and
+//! phrase lists live in `[lint]` in the config.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use serde::Deserialize;
+
+use crate::compose::Letter;
+use crate::money::Cents;
+use crate::policy::Stage;
+
+/// `[lint]` in the config.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LintConfig {
+    /// Highest Flesch-Kincaid grade allowed for English wording.
+    pub max_grade_en: f64,
+    /// Lowest Fernández-Huerta reading ease allowed for Spanish wording
+    /// (0 to 100, higher is easier; 60 to 70 reads as "normal", about 8th grade).
+    pub min_ease_es: f64,
+    /// Phrases no letter may contain: threats the practice does not make.
+    pub forbidden: Vec<String>,
+    /// Phrases about credit reporting, allowed only where reporting can happen.
+    pub credit_reporting: Vec<String>,
+    /// Credit reporting cannot happen below this balance...
+    pub credit_reporting_min_balance: Cents,
+    /// ...for debts younger than this many days...
+    pub credit_reporting_min_days: i64,
+    /// ...or for patients in these states.
+    pub credit_reporting_banned_states: Vec<String>,
+    /// Words that thank the patient, by language.
+    pub thanks: BTreeMap<String, Vec<String>>,
+    /// Words that name financial assistance, by language.
+    pub assistance: BTreeMap<String, Vec<String>>,
+}
+
+impl Default for LintConfig {
+    fn default() -> Self {
+        let words = |en: &[&str], es: &[&str]| {
+            BTreeMap::from([
+                ("en".to_string(), en.iter().map(|s| s.to_string()).collect()),
+                ("es".to_string(), es.iter().map(|s| s.to_string()).collect()),
+            ])
+        };
+        LintConfig {
+            max_grade_en: 8.0,
+            min_ease_es: 60.0,
+            forbidden: [
+                "arrest",
+                "jail",
+                "prison",
+                "police",
+                "garnish",
+                "lawsuit",
+                "sue you",
+                "take you to court",
+                "arresto",
+                "cárcel",
+                "policía",
+                "embargo de salario",
+                "demanda judicial",
+                "demandarle",
+            ]
+            .map(String::from)
+            .to_vec(),
+            credit_reporting: [
+                "credit report",
+                "credit bureau",
+                "credit score",
+                "credit history",
+                "credit rating",
+                "reporte de crédito",
+                "buró de crédito",
+                "historial de crédito",
+                "puntaje de crédito",
+            ]
+            .map(String::from)
+            .to_vec(),
+            credit_reporting_min_balance: Cents::from_dollars(500),
+            credit_reporting_min_days: 365,
+            credit_reporting_banned_states: ["CO", "NY", "CA"].map(String::from).to_vec(),
+            thanks: words(&["thank"], &["gracias"]),
+            assistance: words(&["financial assistance"], &["asistencia financiera"]),
+        }
+    }
+}
+
+impl LintConfig {
+    /// Whether credit reporting can happen for this balance, age and state.
+    pub fn credit_reporting_possible(&self, balance: Cents, days_past_due: i64, state: &str) -> bool {
+        balance >= self.credit_reporting_min_balance
+            && days_past_due >= self.credit_reporting_min_days
+            && !self.credit_reporting_banned_states.iter().any(|s| s.eq_ignore_ascii_case(state.trim()))
+    }
+
+    /// The first credit-reporting phrase in a text, if any.
+    pub fn credit_language<'a>(&'a self, text: &str) -> Option<&'a str> {
+        let lower = text.to_lowercase();
+        self.credit_reporting.iter().map(String::as_str).find(|p| lower.contains(&p.to_lowercase()))
+    }
+}
+
+/// One problem in one template.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Finding {
+    pub template: String,
+    pub rule: &'static str,
+    pub detail: String,
+}
+
+impl fmt::Display for Finding {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}: {}", self.template, self.rule, self.detail)
+    }
+}
+
+/// The reading score of a letter's wording, for people: "Flesch-Kincaid
+/// grade 6.1".
+pub fn readability(language: &str, body: &str) -> Option<String> {
+    let sentences = sentences(&plain_text(body));
+    match language {
+        "en" => Some(format!("Flesch-Kincaid grade {:.1}", flesch_kincaid_grade(&sentences))),
+        "es" => Some(format!("Fernández-Huerta reading ease {:.0}", fernandez_huerta(&sentences))),
+        _ => None,
+    }
+}
+
+/// Checks one letter's wording (`body`, Typst markup) written for `letter`.
+pub fn check(template: &str, letter: &Letter, body: &str, config: &LintConfig) -> Vec<Finding> {
+    let text = plain_text(body);
+    let sentences = sentences(&text);
+    let mut findings = Vec::new();
+    let mut fail = |rule, detail: String| findings.push(Finding { template: template.to_string(), rule, detail });
+    let lower = text.to_lowercase();
+
+    match letter.language.as_str() {
+        "en" => {
+            let grade = flesch_kincaid_grade(&sentences);
+            if grade > config.max_grade_en {
+                fail(
+                    "reading grade",
+                    format!(
+                        "Flesch-Kincaid grade {grade:.1}, above {:.1}; the hardest sentence is: {:?}",
+                        config.max_grade_en,
+                        hardest(&sentences, |s| flesch_kincaid_grade(&[s]))
+                    ),
+                );
+            }
+        }
+        "es" => {
+            let ease = fernandez_huerta(&sentences);
+            if ease < config.min_ease_es {
+                fail(
+                    "reading ease",
+                    format!(
+                        "Fernández-Huerta reading ease {ease:.0}, below {:.0}; the hardest sentence is: {:?}",
+                        config.min_ease_es,
+                        hardest(&sentences, |s| -fernandez_huerta(&[s]))
+                    ),
+                );
+            }
+        }
+        _ => {}
+    }
+
+    let practice = &letter.practice;
+    let mut required = vec![
+        ("the balance", vec![letter.balance.clone()]),
+        ("the due or reply-by date", vec![letter.reply_by.clone().unwrap_or_else(|| letter.due_date.clone())]),
+        ("the phone number", vec![practice.phone.clone()]),
+        ("the office hours", vec![practice.hours.clone()]),
+        ("the mailing address", practice.address.first().cloned().into_iter().collect()),
+        ("a way to pay online", vec![practice.portal.clone()]),
+        ("how to ask for financial assistance", vec![practice.assistance.clone()]),
+        ("that financial assistance exists", config.assistance.get(&letter.language).cloned().unwrap_or_default()),
+        ("thanks", config.thanks.get(&letter.language).cloned().unwrap_or_default()),
+    ];
+    if letter.stage >= Stage::PlanOffer {
+        required
+            .push(("a payment plan with its monthly amount", letter.plans.iter().map(|p| p.monthly.clone()).collect()));
+    }
+    for (what, any_of) in required {
+        if !any_of.is_empty() && !any_of.iter().any(|needle| lower.contains(&needle.to_lowercase())) {
+            fail("required", format!("no sentence gives {what} (looked for {any_of:?})"));
+        }
+    }
+    if !body.contains("#signature") {
+        fail("signature", "the letter is not signed: add #signature at the end".into());
+    }
+    for phrase in &config.forbidden {
+        if let Some(sentence) = sentences.iter().find(|s| s.to_lowercase().contains(&phrase.to_lowercase())) {
+            fail("forbidden phrase", format!("{phrase:?} in: {sentence:?}"));
+        }
+    }
+    if !letter.credit_reporting_possible
+        && let Some(phrase) = config.credit_language(&text)
+    {
+        let sentence = sentences.iter().find(|s| s.to_lowercase().contains(phrase)).cloned().unwrap_or_default();
+        fail(
+            "credit reporting",
+            format!(
+                "{phrase:?} in {sentence:?}, but this account cannot be reported (under {}, younger than {} days, \
+                 or in {}); wrap it in {{% if credit_reporting_possible %}}",
+                config.credit_reporting_min_balance,
+                config.credit_reporting_min_days,
+                config.credit_reporting_banned_states.join(", ")
+            ),
+        );
+    }
+    findings
+}
+
+/// The words of the wording, without Typst markup: escapes resolved,
+/// emphasis and calls like `#services` removed, list items as sentences.
+pub fn plain_text(markup: &str) -> String {
+    let mut out = String::with_capacity(markup.len());
+    for line in markup.lines() {
+        let line = line.trim();
+        let line = line.strip_prefix("- ").map(|item| format!("{item}.")).unwrap_or_else(|| line.to_string());
+        let mut chars = line.chars().peekable();
+        while let Some(c) = chars.next() {
+            match c {
+                '\\' => out.extend(chars.next()),
+                '*' | '[' | ']' => {}
+                '#' => {
+                    while chars.peek().is_some_and(|c| c.is_alphanumeric() || *c == '-' || *c == '_') {
+                        chars.next();
+                    }
+                }
+                _ => out.push(c),
+            }
+        }
+        out.push('\n');
+    }
+    out
+}
+
+/// Splits text into sentences: at `.`, `!` or `?` followed by a space and a
+/// capital letter, or at the end of a line. "a.m. to" and web addresses do
+/// not end a sentence.
+pub fn sentences(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for line in text.lines() {
+        let chars: Vec<char> = line.chars().collect();
+        let mut start = 0;
+        for i in 0..chars.len() {
+            let ends = matches!(chars[i], '.' | '!' | '?' | ':')
+                && chars.get(i + 1) == Some(&' ')
+                && chars.get(i + 2).is_some_and(|c| c.is_uppercase() || *c == '¿' || *c == '¡');
+            if ends {
+                out.push(chars[start..=i].iter().collect::<String>());
+                start = i + 2;
+            }
+        }
+        out.push(chars[start..].iter().collect::<String>());
+    }
+    out.into_iter().map(|s| s.trim().to_string()).filter(|s| s.chars().any(char::is_alphabetic)).collect()
+}
+
+fn words(sentence: &str) -> impl Iterator<Item = &str> {
+    sentence.split_whitespace().filter(|w| w.chars().any(char::is_alphanumeric))
+}
+
+/// Flesch-Kincaid grade level: 0.39 (words/sentences) + 11.8 (syllables/words) - 15.59.
+pub fn flesch_kincaid_grade<S: AsRef<str>>(sentences: &[S]) -> f64 {
+    let (mut words_n, mut syllables) = (0usize, 0usize);
+    for s in sentences {
+        for w in words(s.as_ref()) {
+            words_n += 1;
+            syllables += english_syllables(w);
+        }
+    }
+    if words_n == 0 {
+        return 0.0;
+    }
+    0.39 * words_n as f64 / sentences.len().max(1) as f64 + 11.8 * syllables as f64 / words_n as f64 - 15.59
+}
+
+/// Fernández-Huerta reading ease for Spanish: 206.84 - 0.60 P - 1.02 F, with
+/// P syllables and F sentences per 100 words.
+pub fn fernandez_huerta<S: AsRef<str>>(sentences: &[S]) -> f64 {
+    let (mut words_n, mut syllables) = (0usize, 0usize);
+    for s in sentences {
+        for w in words(s.as_ref()) {
+            words_n += 1;
+            syllables += spanish_syllables(w);
+        }
+    }
+    if words_n == 0 {
+        return 100.0;
+    }
+    let per_100 = 100.0 / words_n as f64;
+    206.84 - 0.60 * syllables as f64 * per_100 - 1.02 * sentences.len() as f64 * per_100
+}
+
+fn hardest<'a>(sentences: &'a [String], score: impl Fn(&str) -> f64) -> &'a str {
+    sentences.iter().max_by(|a, b| score(a).total_cmp(&score(b))).map_or("", String::as_str)
+}
+
+/// Vowel groups, less a silent final "e"; numbers and symbols count as one.
+pub fn english_syllables(word: &str) -> usize {
+    let w: Vec<char> = word.to_lowercase().chars().filter(|c| c.is_alphabetic()).collect();
+    if w.is_empty() {
+        return 1;
+    }
+    let vowel = |c: char| "aeiouy".contains(c);
+    let mut count: usize = 0;
+    let mut previous = false;
+    for &c in &w {
+        let v = vowel(c);
+        if v && !previous {
+            count += 1;
+        }
+        previous = v;
+    }
+    let n = w.len();
+    if n > 2 && w[n - 1] == 'e' && !vowel(w[n - 2]) && !(w[n - 2] == 'l' && !vowel(w[n - 3])) {
+        count -= 1;
+    }
+    if n > 3 && w.ends_with(&['e', 'd']) && !matches!(w[n - 3], 't' | 'd') && !vowel(w[n - 3]) {
+        count = count.saturating_sub(1);
+    }
+    count.max(1)
+}
+
+/// Vowel groups, split where two strong vowels (a, e, o) or an accented í or
+/// ú meet another vowel: the hiatus rule of Spanish syllables.
+pub fn spanish_syllables(word: &str) -> usize {
+    let w: Vec<char> = word.to_lowercase().chars().filter(|c| c.is_alphabetic()).collect();
+    if w.is_empty() {
+        return 1;
+    }
+    let vowel = |c: char| "aeiouáéíóúü".contains(c);
+    let strong = |c: char| "aeoáéóíú".contains(c);
+    let mut count = 0;
+    let mut previous: Option<char> = None;
+    for &c in &w {
+        if vowel(c) {
+            match previous {
+                Some(p) if strong(p) && strong(c) => count += 1,
+                Some(_) => {}
+                None => count += 1,
+            }
+            previous = Some(c);
+        } else {
+            previous = None;
+        }
+    }
+    count.max(1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn english_syllables_on_known_words() {
+        for (word, n) in [
+            ("bill", 1),
+            ("balance", 2),
+            ("payment", 2),
+            ("assistance", 3),
+            ("financial", 3),
+            ("available", 4),
+            ("table", 2),
+            ("paid", 1),
+            ("owed", 1),
+            ("$102.50", 1),
+        ] {
+            assert_eq!(english_syllables(word), n, "{word}");
+        }
+    }
+
+    #[test]
+    fn spanish_syllables_on_known_words() {
+        for (word, n) in [
+            ("pago", 2),
+            ("factura", 3),
+            ("asistencia", 4),
+            ("financiera", 4),
+            ("día", 2),
+            ("teléfono", 4),
+            ("cuenta", 2),
+            ("leer", 2),
+        ] {
+            assert_eq!(spanish_syllables(word), n, "{word}");
+        }
+    }
+
+    #[test]
+    fn reading_scores_on_known_passages() {
+        // Short, plain sentences score low; a long legal sentence scores high.
+        let plain = sentences("We know bills can be hard. Please call us. We are glad to help.");
+        assert!(flesch_kincaid_grade(&plain) < 3.0, "{}", flesch_kincaid_grade(&plain));
+        let legal = sentences(
+            "Notwithstanding any previous correspondence, the aforementioned outstanding obligation remains \
+             immediately due and payable in accordance with the applicable contractual provisions.",
+        );
+        assert!(flesch_kincaid_grade(&legal) > 14.0, "{}", flesch_kincaid_grade(&legal));
+        let facil = sentences("Su saldo es de cien dólares. Llámenos hoy. Con gusto le ayudamos.");
+        assert!(fernandez_huerta(&facil) > 70.0, "{}", fernandez_huerta(&facil));
+        let dificil = sentences(
+            "No obstante cualquier comunicación anterior, la obligación pendiente anteriormente mencionada \
+             permanece inmediatamente exigible conforme a las disposiciones contractuales aplicables.",
+        );
+        assert!(fernandez_huerta(&dificil) < 40.0, "{}", fernandez_huerta(&dificil));
+    }
+
+    #[test]
+    fn plain_text_drops_markup_and_keeps_escaped_characters() {
+        let text = plain_text(
+            "Dear Zo\\ë O\\'Brien,\n\n*Ways to pay:* #with-qr[online at pay\\.x\\.example]\n#services\n- 3 monthly payments of \\$10\\.00",
+        );
+        assert_eq!(
+            text,
+            "Dear Zoë O'Brien,\n\nWays to pay: online at pay.x.example\n\n3 monthly payments of $10.00.\n"
+        );
+    }
+
+    #[test]
+    fn sentences_do_not_split_at_abbreviations_or_addresses() {
+        let s =
+            sentences("Call us at 8 a.m. to 5 p.m. any day. Pay at pay.example.com today! Gracias. ¿Preguntas? Sí.");
+        assert_eq!(
+            s,
+            ["Call us at 8 a.m. to 5 p.m. any day.", "Pay at pay.example.com today!", "Gracias.", "¿Preguntas?", "Sí."]
+        );
+    }
+
+    #[test]
+    fn credit_reporting_follows_balance_age_and_state() {
+        let c = LintConfig::default();
+        assert!(c.credit_reporting_possible(Cents(60000), 400, "OR"));
+        assert!(!c.credit_reporting_possible(Cents(49999), 400, "OR"));
+        assert!(!c.credit_reporting_possible(Cents(60000), 364, "OR"));
+        for state in ["CO", "ny", "CA"] {
+            assert!(!c.credit_reporting_possible(Cents(60000), 400, state));
+        }
+        assert_eq!(c.credit_language("We may tell the Credit Bureau."), Some("credit bureau"));
+    }
+}

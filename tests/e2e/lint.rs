@@ -1,0 +1,96 @@
+//! `kindly lint`, and `kindly run` refusing wording that fails its checks.
+
+use std::path::{Path, PathBuf};
+
+use crate::common::*;
+
+/// A copy of the shipped layouts with one wording file changed.
+fn layouts_with(dir: &Path, file: &str, edit: impl Fn(&str) -> String) -> PathBuf {
+    let copy = dir.join("layouts");
+    copy_dir(&repo().join("layouts"), &copy);
+    let path = copy.join("wording").join(file);
+    let text = std::fs::read_to_string(&path).unwrap();
+    std::fs::write(&path, edit(&text)).unwrap();
+    copy
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &to.join(entry.file_name()));
+        } else {
+            std::fs::copy(entry.path(), to.join(entry.file_name())).unwrap();
+        }
+    }
+}
+
+fn lint(layouts: &Path) -> (Option<i32>, String) {
+    let output = kindly(&["lint", "--config", config().to_str().unwrap(), "--layouts", layouts.to_str().unwrap()]);
+    (output.status.code(), String::from_utf8_lossy(&output.stdout).into_owned())
+}
+
+#[test]
+fn the_shipped_wording_passes() {
+    let (code, report) = lint(&repo().join("layouts"));
+    assert_eq!(code, Some(0), "{report}");
+    assert_eq!(report.lines().filter(|l| l.ends_with(')') && l.contains(": ok (")).count(), 8, "{report}");
+}
+
+#[test]
+fn threats_missing_facts_and_hard_sentences_are_named() {
+    let dir = scratch("lint");
+    let layouts = layouts_with(&dir, "en/reminder.typ.j2", |t| {
+        t.replace(
+            "If you have already paid, thank you, and please ignore this letter.",
+            "Notwithstanding any previous correspondence, the aforementioned outstanding obligation remains immediately \
+             due and payable in accordance with the applicable contractual provisions, and nonpayment may result in \
+             wage garnishment.",
+        )
+        .replace("{% include \"en/_closing.typ.j2\" %}", "Sincerely,\n#signature")
+    });
+    let (code, report) = lint(&layouts);
+    assert_eq!(code, Some(1), "{report}");
+    assert!(report.contains("wording/en/reminder.typ.j2: PROBLEMS"), "{report}");
+    assert!(report.contains("reading grade: Flesch-Kincaid grade") && report.contains("Notwithstanding"), "{report}");
+    assert!(report.contains("forbidden phrase: \"garnish\" in: \"Notwithstanding"), "{report}");
+    assert!(report.contains("required: no sentence gives the office hours"), "{report}");
+    assert!(report.contains("required: no sentence gives thanks"), "{report}");
+    assert!(report.contains("wording/en/plan_offer.typ.j2: ok"), "only the edited template fails: {report}");
+
+    // And a run with that wording does not start.
+    let export = write_export(&dir, "100,Ann Lee,1 Main St,,Eugene,OR,97401,2026-07-01,Visit,120.00,,,en,N,N,N,N\n");
+    let out = dir.join("run");
+    let run = kindly(&[
+        "run",
+        export.to_str().unwrap(),
+        "--config",
+        config().to_str().unwrap(),
+        "--layouts",
+        layouts.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(run.status.code(), Some(2));
+    assert!(stderr(&run).contains("wording/en/reminder.typ.j2: forbidden phrase"), "{}", stderr(&run));
+    assert!(!out.exists());
+}
+
+#[test]
+fn credit_reporting_language_must_be_conditional() {
+    let dir = scratch("lint-credit");
+    let sentence = "Unpaid balances may be sent to a credit bureau.";
+    let plain =
+        layouts_with(&dir, "en/final_notice.typ.j2", |t| t.replace("#services", &format!("{sentence}\n\n#services")));
+    let (code, report) = lint(&plain);
+    assert_eq!(code, Some(1), "{report}");
+    assert!(report.contains("credit reporting: \"credit bureau\" in \"Unpaid balances"), "{report}");
+
+    let dir = scratch("lint-credit-if");
+    let guarded = layouts_with(&dir, "en/final_notice.typ.j2", |t| {
+        t.replace("#services", &format!("{{% if credit_reporting_possible %}}{sentence}{{% endif %}}\n\n#services"))
+    });
+    let (code, report) = lint(&guarded);
+    assert_eq!(code, Some(0), "{report}");
+}
