@@ -298,7 +298,7 @@ pub fn fernandez_huerta<S: AsRef<str>>(sentences: &[S]) -> f64 {
     206.84 - 0.60 * syllables as f64 * per_100 - 1.02 * sentences.len() as f64 * per_100
 }
 
-fn hardest<'a>(sentences: &'a [String], score: impl Fn(&str) -> f64) -> &'a str {
+fn hardest(sentences: &[String], score: impl Fn(&str) -> f64) -> &str {
     sentences.iter().max_by(|a, b| score(a).total_cmp(&score(b))).map_or("", String::as_str)
 }
 
@@ -319,7 +319,9 @@ pub fn english_syllables(word: &str) -> usize {
         previous = v;
     }
     let n = w.len();
-    if n > 2 && w[n - 1] == 'e' && !vowel(w[n - 2]) && !(w[n - 2] == 'l' && !vowel(w[n - 3])) {
+    // A final "e" is silent ("bike"), except after a consonant and "l" ("table").
+    let silent_e = n > 2 && w[n - 1] == 'e' && !vowel(w[n - 2]) && (w[n - 2] != 'l' || vowel(w[n - 3]));
+    if silent_e {
         count -= 1;
     }
     if n > 3 && w.ends_with(&['e', 'd']) && !matches!(w[n - 3], 't' | 'd') && !vowel(w[n - 3]) {
