@@ -136,42 +136,132 @@ impl Default for PaymentPlans {
 pub struct Input {
     /// Accepted date formats, tried in order (chrono `strftime` syntax).
     pub date_formats: Vec<String>,
-    pub delimiter: char,
+    /// `auto` (from the header line), or one of `,` `;` `|` and `\t`.
+    pub delimiter: Delimiter,
+    /// `auto` (UTF-8, or what a byte-order mark says), `utf-8`,
+    /// `windows-1252`, `utf-16le` or `utf-16be`.
+    pub encoding: Encoding,
+    /// Values of the yes/no columns, beyond which a value is an error.
+    pub flags: FlagCodes,
     pub columns: Columns,
 }
 
 impl Default for Input {
     fn default() -> Self {
-        Input { date_formats: vec!["%Y-%m-%d".into(), "%m/%d/%Y".into()], delimiter: ',', columns: Columns::default() }
+        Input {
+            date_formats: vec!["%Y-%m-%d".into(), "%m/%d/%Y".into(), "%m/%d/%y".into()],
+            delimiter: Delimiter::Auto,
+            encoding: Encoding::Auto,
+            flags: FlagCodes::default(),
+            columns: Columns::default(),
+        }
     }
 }
 
-/// The header of the export column that holds each field. Optional fields may
-/// be left out when the export has no such column.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Delimiter {
+    Auto,
+    Char(u8),
+}
+
+impl<'de> Deserialize<'de> for Delimiter {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Delimiter, D::Error> {
+        let text = String::deserialize(d)?;
+        Delimiter::parse(&text).map_err(serde::de::Error::custom)
+    }
+}
+
+impl Delimiter {
+    pub fn parse(text: &str) -> Result<Delimiter, String> {
+        match text {
+            "auto" => Ok(Delimiter::Auto),
+            "\\t" | "\t" | "tab" => Ok(Delimiter::Char(b'\t')),
+            t if t.len() == 1 && t.is_ascii() && t != "\"" => Ok(Delimiter::Char(t.as_bytes()[0])),
+            t => Err(format!("{t:?} is not a delimiter: use \"auto\", \",\", \";\", \"|\" or \"tab\"")),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Encoding {
+    Auto,
+    #[serde(rename = "utf-8")]
+    Utf8,
+    #[serde(rename = "windows-1252")]
+    Windows1252,
+    #[serde(rename = "utf-16le")]
+    Utf16Le,
+    #[serde(rename = "utf-16be")]
+    Utf16Be,
+}
+
+impl Encoding {
+    pub fn parse(text: &str) -> Result<Encoding, String> {
+        Encoding::deserialize(serde::de::value::StrDeserializer::<serde::de::value::Error>::new(text))
+            .map_err(|_| format!("{text:?} is not an encoding: use auto, utf-8, windows-1252, utf-16le or utf-16be"))
+    }
+}
+
+/// The codes a practice's system writes in yes/no columns. Matched ignoring
+/// case; an empty cell is "no".
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct FlagCodes {
+    pub yes: Vec<String>,
+    pub no: Vec<String>,
+}
+
+impl Default for FlagCodes {
+    fn default() -> Self {
+        let codes = |c: &[&str]| c.iter().map(|s| s.to_string()).collect();
+        FlagCodes { yes: codes(&["Y", "YES", "TRUE", "T", "1", "X"]), no: codes(&["N", "NO", "FALSE", "F", "0"]) }
+    }
+}
+
+/// Where a field comes from: a column of the export (by its header), or a
+/// fixed value for every row (`{ value = "en" }`).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(untagged)]
+pub enum Field {
+    Column(String),
+    Fixed { value: String },
+}
+
+impl From<&str> for Field {
+    fn from(header: &str) -> Field {
+        Field::Column(header.to_string())
+    }
+}
+
+/// The source of each field kindly reads. Optional fields may be left out
+/// when the export has no such column.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Columns {
-    pub account: String,
-    pub guarantor: String,
-    pub address1: String,
-    pub address2: Option<String>,
-    pub city: String,
-    pub state: String,
-    pub zip: String,
-    pub service_date: String,
-    pub description: String,
-    pub charge: Option<String>,
-    pub payments: Option<String>,
-    pub adjustments: Option<String>,
-    /// Open balance of the charge; used instead of charge minus payments and
+    pub account: Field,
+    pub guarantor: Field,
+    pub address1: Field,
+    pub address2: Option<Field>,
+    pub city: Field,
+    pub state: Field,
+    pub zip: Field,
+    /// Date of service; in a one-row-per-account export, the oldest unpaid
+    /// service date.
+    pub service_date: Field,
+    pub description: Option<Field>,
+    pub charge: Option<Field>,
+    pub payments: Option<Field>,
+    pub adjustments: Option<Field>,
+    /// Open balance of the row; used instead of charge minus payments and
     /// adjustments when the export has it.
-    pub balance: Option<String>,
-    pub language: Option<String>,
-    pub insurance_pending: Option<String>,
-    pub dispute: Option<String>,
-    pub do_not_mail: Option<String>,
+    pub balance: Option<Field>,
+    pub language: Option<Field>,
+    pub insurance_pending: Option<Field>,
+    pub dispute: Option<Field>,
+    pub do_not_mail: Option<Field>,
     /// Flag for patients who asked for large print (16 pt).
-    pub large_print: Option<String>,
+    pub large_print: Option<Field>,
 }
 
 impl Default for Columns {
@@ -185,7 +275,7 @@ impl Default for Columns {
             state: "State".into(),
             zip: "ZIP".into(),
             service_date: "Service Date".into(),
-            description: "Description".into(),
+            description: Some("Description".into()),
             charge: Some("Charge".into()),
             payments: Some("Payments".into()),
             adjustments: Some("Adjustments".into()),
@@ -302,9 +392,6 @@ impl Config {
         }
         if self.input.date_formats.is_empty() {
             return Err("[input] date_formats needs at least one format".into());
-        }
-        if !self.input.delimiter.is_ascii() {
-            return Err("[input] delimiter must be a single plain character such as ',' or ';'".into());
         }
         let c = &self.input.columns;
         if c.balance.is_none() && c.charge.is_none() {

@@ -12,7 +12,7 @@ use std::path::Path;
 use chrono::{Datelike, NaiveDate};
 use sha2::{Digest, Sha256};
 
-use crate::config::{Columns, Input};
+use crate::config::{Columns, Field, FlagCodes, Input};
 use crate::model::{Account, Address, Charge, Flags, Guarantor, Line, Reject};
 use crate::money::Cents;
 
@@ -43,6 +43,10 @@ pub enum IngestError {
     MissingColumns { file: String, missing: String, found: String },
 }
 
+mod decode;
+
+pub use decode::sniff_delimiter;
+
 pub fn read_export(path: &Path, input: &Input) -> Result<Export, IngestError> {
     let file = path.display().to_string();
     let reader = std::fs::File::open(path).map_err(|source| IngestError::Io { file: file.clone(), source })?;
@@ -51,19 +55,26 @@ pub fn read_export(path: &Path, input: &Input) -> Result<Export, IngestError> {
 
 /// Reads an export from any reader; `file` names it in messages.
 pub fn read_export_from(file: &str, reader: impl Read, input: &Input) -> Result<Export, IngestError> {
-    let mut hashing = HashingReader { inner: reader, hasher: Sha256::new() };
+    let hasher = std::rc::Rc::new(std::cell::RefCell::new(Sha256::new()));
+    let hashing = HashingReader { inner: reader, hasher: hasher.clone() };
+    let prepared = decode::prepare(hashing, input.encoding, input.delimiter)
+        .map_err(|source| IngestError::Io { file: file.to_string(), source })?;
+    let fields = prepared.fields;
     let mut csv = csv::ReaderBuilder::new()
-        .delimiter(input.delimiter as u8)
+        .delimiter(prepared.delimiter)
         .flexible(true)
         .has_headers(true)
-        .from_reader(&mut hashing);
+        .from_reader(prepared.reader);
     let io_err = |e: csv::Error| IngestError::Io { file: file.to_string(), source: e.into() };
 
     let header = csv.byte_headers().map_err(io_err)?.clone();
     if header.is_empty() || header.iter().all(|h| h.iter().all(u8::is_ascii_whitespace)) {
         return Err(IngestError::Empty { file: file.to_string() });
     }
-    let names: Vec<String> = header.iter().map(|h| String::from_utf8_lossy(h).trim().to_string()).collect();
+    let names: Vec<String> = header
+        .iter()
+        .map(|h| fields.decode(h).map_or_else(|_| String::from_utf8_lossy(h).into_owned(), |t| t.trim().to_string()))
+        .collect();
     let layout = ColumnLayout::find(&input.columns, &names).map_err(|missing| IngestError::MissingColumns {
         file: file.to_string(),
         missing,
@@ -99,7 +110,7 @@ pub fn read_export_from(file: &str, reader: impl Read, input: &Input) -> Result<
         }
         rows += 1;
         let line = record.position().map_or(0, |p| p.line());
-        let row = Row { line, names: &names, record: &record };
+        let row = Row { line, names: &names, record: &record, fields };
         match layout.parse(&row, input) {
             Ok(parsed) => {
                 let account = accounts.entry(parsed.account.clone()).or_insert_with(|| Account {
@@ -136,7 +147,7 @@ pub fn read_export_from(file: &str, reader: impl Read, input: &Input) -> Result<
         accounts: accounts.into_values().collect(),
         rejects,
         rows,
-        sha256: hex(&hashing.hasher.finalize()),
+        sha256: hex(&hasher.take().finalize()),
     })
 }
 
@@ -144,16 +155,16 @@ pub fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// Hashes the export as the CSV reader streams it, so the file is read once.
+/// Hashes the export's bytes as they are read, so the file is read once.
 struct HashingReader<R> {
     inner: R,
-    hasher: Sha256,
+    hasher: std::rc::Rc<std::cell::RefCell<Sha256>>,
 }
 
 impl<R: Read> Read for HashingReader<R> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         let n = self.inner.read(buf)?;
-        self.hasher.update(&buf[..n]);
+        self.hasher.borrow_mut().update(&buf[..n]);
         Ok(n)
     }
 }
@@ -161,6 +172,7 @@ impl<R: Read> Read for HashingReader<R> {
 /// One data row with what is needed to describe its problems.
 struct Row<'a> {
     line: Line,
+    fields: decode::FieldText,
     names: &'a [String],
     record: &'a csv::ByteRecord,
 }
@@ -194,26 +206,33 @@ struct Parsed {
     charge: Charge,
 }
 
-/// Where each configured column sits in this export's header.
+/// Where one field comes from in this export.
+#[derive(Debug, Clone)]
+enum Source {
+    At(usize),
+    Fixed(String),
+}
+
+/// Where each configured field comes from in this export.
 struct ColumnLayout {
-    account: usize,
-    guarantor: usize,
-    address1: usize,
-    address2: Option<usize>,
-    city: usize,
-    state: usize,
-    zip: usize,
-    service_date: usize,
-    description: usize,
-    charge: Option<usize>,
-    payments: Option<usize>,
-    adjustments: Option<usize>,
-    balance: Option<usize>,
-    language: Option<usize>,
-    insurance_pending: Option<usize>,
-    dispute: Option<usize>,
-    do_not_mail: Option<usize>,
-    large_print: Option<usize>,
+    account: Source,
+    guarantor: Source,
+    address1: Source,
+    address2: Option<Source>,
+    city: Source,
+    state: Source,
+    zip: Source,
+    service_date: Source,
+    description: Option<Source>,
+    charge: Option<Source>,
+    payments: Option<Source>,
+    adjustments: Option<Source>,
+    balance: Option<Source>,
+    language: Option<Source>,
+    insurance_pending: Option<Source>,
+    dispute: Option<Source>,
+    do_not_mail: Option<Source>,
+    large_print: Option<Source>,
 }
 
 impl ColumnLayout {
@@ -221,49 +240,45 @@ impl ColumnLayout {
     /// the config names must exist; a missing one is reported by name.
     fn find(columns: &Columns, names: &[String]) -> Result<ColumnLayout, String> {
         let mut missing = Vec::new();
-        let mut find = |wanted: &str| {
-            let at = names.iter().position(|n| n.eq_ignore_ascii_case(wanted.trim()));
-            if at.is_none() {
-                missing.push(format!("{wanted:?}"));
-            }
-            at
+        let mut find = |field: &Field| match field {
+            Field::Fixed { value } => Source::Fixed(value.clone()),
+            Field::Column(wanted) => match names.iter().position(|n| n.eq_ignore_ascii_case(wanted.trim())) {
+                Some(at) => Source::At(at),
+                None => {
+                    missing.push(format!("{wanted:?}"));
+                    Source::Fixed(String::new())
+                }
+            },
         };
-        let mut optional = |wanted: &Option<String>| wanted.as_deref().and_then(&mut find);
-        let account = optional(&Some(columns.account.clone()));
-        let guarantor = optional(&Some(columns.guarantor.clone()));
-        let address1 = optional(&Some(columns.address1.clone()));
-        let city = optional(&Some(columns.city.clone()));
-        let state = optional(&Some(columns.state.clone()));
-        let zip = optional(&Some(columns.zip.clone()));
-        let service_date = optional(&Some(columns.service_date.clone()));
-        let description = optional(&Some(columns.description.clone()));
         let layout = ColumnLayout {
-            account: account.unwrap_or_default(),
-            guarantor: guarantor.unwrap_or_default(),
-            address1: address1.unwrap_or_default(),
-            address2: optional(&columns.address2),
-            city: city.unwrap_or_default(),
-            state: state.unwrap_or_default(),
-            zip: zip.unwrap_or_default(),
-            service_date: service_date.unwrap_or_default(),
-            description: description.unwrap_or_default(),
-            charge: optional(&columns.charge),
-            payments: optional(&columns.payments),
-            adjustments: optional(&columns.adjustments),
-            balance: optional(&columns.balance),
-            language: optional(&columns.language),
-            insurance_pending: optional(&columns.insurance_pending),
-            dispute: optional(&columns.dispute),
-            do_not_mail: optional(&columns.do_not_mail),
-            large_print: optional(&columns.large_print),
+            account: find(&columns.account),
+            guarantor: find(&columns.guarantor),
+            address1: find(&columns.address1),
+            address2: columns.address2.as_ref().map(&mut find),
+            city: find(&columns.city),
+            state: find(&columns.state),
+            zip: find(&columns.zip),
+            service_date: find(&columns.service_date),
+            description: columns.description.as_ref().map(&mut find),
+            charge: columns.charge.as_ref().map(&mut find),
+            payments: columns.payments.as_ref().map(&mut find),
+            adjustments: columns.adjustments.as_ref().map(&mut find),
+            balance: columns.balance.as_ref().map(&mut find),
+            language: columns.language.as_ref().map(&mut find),
+            insurance_pending: columns.insurance_pending.as_ref().map(&mut find),
+            dispute: columns.dispute.as_ref().map(&mut find),
+            do_not_mail: columns.do_not_mail.as_ref().map(&mut find),
+            large_print: columns.large_print.as_ref().map(&mut find),
         };
         if missing.is_empty() { Ok(layout) } else { Err(missing.join(", ")) }
     }
 
     fn account_id(&self, row: &Row) -> Option<String> {
-        let raw = row.record.get(self.account)?;
-        let id = std::str::from_utf8(raw).ok()?.trim();
-        (!id.is_empty()).then(|| id.to_string())
+        let id = match &self.account {
+            Source::At(i) => row.fields.decode(row.record.get(*i)?).ok()?.trim().to_string(),
+            Source::Fixed(value) => value.clone(),
+        };
+        (!id.is_empty()).then_some(id)
     }
 
     fn parse(&self, row: &Row, input: &Input) -> Result<Parsed, Problems> {
@@ -283,73 +298,77 @@ impl ColumnLayout {
             return Err(problems);
         }
 
-        let mut text = |i: usize| -> String {
-            let raw = row.record.get(i).unwrap_or_default();
-            match std::str::from_utf8(raw) {
-                Ok(s) => s.trim().to_string(),
-                Err(e) => {
-                    problems.add(
-                        &row.names[i],
-                        &String::from_utf8_lossy(raw),
-                        format!("byte {} is not UTF-8 text; save the export as UTF-8", e.valid_up_to() + 1),
-                    );
-                    String::new()
+        let name = |source: &Source| match source {
+            Source::At(i) => row.names[*i].clone(),
+            Source::Fixed(_) => "(fixed value)".to_string(),
+        };
+        let mut text = |source: &Source| -> String {
+            match source {
+                Source::Fixed(value) => value.clone(),
+                Source::At(i) => {
+                    let raw = row.record.get(*i).unwrap_or_default();
+                    match row.fields.decode(raw) {
+                        Ok(s) => s.trim().to_string(),
+                        Err(reason) => {
+                            problems.add(&row.names[*i], &String::from_utf8_lossy(raw), reason);
+                            String::new()
+                        }
+                    }
                 }
             }
         };
-        let account = text(self.account);
-        let guarantor = text(self.guarantor);
-        let address1 = text(self.address1);
-        let address2 = self.address2.map(&mut text).unwrap_or_default();
-        let city = text(self.city);
-        let state = text(self.state);
-        let zip = text(self.zip);
-        let service_date = text(self.service_date);
-        let description = text(self.description);
-        let charge = self.charge.map(&mut text);
-        let payments = self.payments.map(&mut text);
-        let adjustments = self.adjustments.map(&mut text);
-        let balance = self.balance.map(&mut text);
-        let language = self.language.map(&mut text).unwrap_or_default();
-        let insurance_pending = self.insurance_pending.map(&mut text);
-        let dispute = self.dispute.map(&mut text);
-        let do_not_mail = self.do_not_mail.map(&mut text);
-        let large_print = self.large_print.map(&mut text);
+        let account = text(&self.account);
+        let guarantor = text(&self.guarantor);
+        let address1 = text(&self.address1);
+        let address2 = self.address2.as_ref().map(&mut text).unwrap_or_default();
+        let city = text(&self.city);
+        let state = text(&self.state);
+        let zip = text(&self.zip);
+        let service_date = text(&self.service_date);
+        let description = self.description.as_ref().map(&mut text).unwrap_or_default();
+        let charge = self.charge.as_ref().map(&mut text);
+        let payments = self.payments.as_ref().map(&mut text);
+        let adjustments = self.adjustments.as_ref().map(&mut text);
+        let balance = self.balance.as_ref().map(&mut text);
+        let language = self.language.as_ref().map(&mut text).unwrap_or_default();
+        let insurance_pending = self.insurance_pending.as_ref().map(&mut text);
+        let dispute = self.dispute.as_ref().map(&mut text);
+        let do_not_mail = self.do_not_mail.as_ref().map(&mut text);
+        let large_print = self.large_print.as_ref().map(&mut text);
 
-        let col = |i: usize| row.names[i].as_str();
         if account.is_empty() {
-            problems.add(col(self.account), "", "no account number");
+            problems.add(&name(&self.account), "", "no account number");
         }
         if guarantor.is_empty() {
-            problems.add(col(self.guarantor), "", "no guarantor name");
+            problems.add(&name(&self.guarantor), "", "no guarantor name");
         }
         let date = match parse_date(&service_date, &input.date_formats) {
             Ok(d) => Some(d),
             Err(reason) => {
-                problems.add(col(self.service_date), &service_date, reason);
+                problems.add(&name(&self.service_date), &service_date, reason);
                 None
             }
         };
-        let mut money = |at: Option<usize>, value: Option<&String>| -> Option<Cents> {
-            let (Some(i), Some(v)) = (at, value) else { return Some(Cents::ZERO) };
+        let mut money = |at: &Option<Source>, value: Option<&String>| -> Option<Cents> {
+            let (Some(source), Some(v)) = (at, value) else { return Some(Cents::ZERO) };
             if v.is_empty() {
                 return Some(Cents::ZERO);
             }
-            Cents::parse(v).map_err(|e| problems.add(col(i), v, e.to_string())).ok()
+            Cents::parse(v).map_err(|e| problems.add(&name(source), v, e.to_string())).ok()
         };
-        let charge_amount = money(self.charge, charge.as_ref());
-        let payments = money(self.payments, payments.as_ref());
-        let adjustments = money(self.adjustments, adjustments.as_ref());
-        let open_balance = money(self.balance, balance.as_ref());
-        let mut flag = |at: Option<usize>, value: Option<&String>| -> bool {
-            let (Some(i), Some(v)) = (at, value) else { return false };
-            parse_flag(v).map_err(|reason| problems.add(col(i), v, reason)).unwrap_or(false)
+        let charge_amount = money(&self.charge, charge.as_ref());
+        let payments = money(&self.payments, payments.as_ref());
+        let adjustments = money(&self.adjustments, adjustments.as_ref());
+        let open_balance = money(&self.balance, balance.as_ref());
+        let mut flag = |at: &Option<Source>, value: Option<&String>| -> bool {
+            let (Some(source), Some(v)) = (at, value) else { return false };
+            parse_flag(v, &input.flags).map_err(|reason| problems.add(&name(source), v, reason)).unwrap_or(false)
         };
         let flags = Flags {
-            insurance_pending: flag(self.insurance_pending, insurance_pending.as_ref()),
-            dispute: flag(self.dispute, dispute.as_ref()),
-            do_not_mail: flag(self.do_not_mail, do_not_mail.as_ref()),
-            large_print: flag(self.large_print, large_print.as_ref()),
+            insurance_pending: flag(&self.insurance_pending, insurance_pending.as_ref()),
+            dispute: flag(&self.dispute, dispute.as_ref()),
+            do_not_mail: flag(&self.do_not_mail, do_not_mail.as_ref()),
+            large_print: flag(&self.large_print, large_print.as_ref()),
         };
         let (Some(service_date), Some(charge_amount), Some(payments), Some(adjustments), Some(open_balance)) =
             (date, charge_amount, payments, adjustments, open_balance)
@@ -391,11 +410,18 @@ pub fn parse_date(text: &str, formats: &[String]) -> Result<NaiveDate, String> {
     })
 }
 
-fn parse_flag(text: &str) -> Result<bool, String> {
-    match text.to_ascii_uppercase().as_str() {
-        "Y" | "YES" | "TRUE" | "T" | "1" | "X" => Ok(true),
-        "" | "N" | "NO" | "FALSE" | "F" | "0" => Ok(false),
-        _ => Err(format!("{text:?} is not a yes/no value (use Y or N)")),
+fn parse_flag(text: &str, codes: &FlagCodes) -> Result<bool, String> {
+    let matches = |list: &[String]| list.iter().any(|c| c.trim().eq_ignore_ascii_case(text));
+    if matches(&codes.yes) {
+        Ok(true)
+    } else if text.is_empty() || matches(&codes.no) {
+        Ok(false)
+    } else {
+        Err(format!(
+            "{text:?} is not a yes/no value; the config's [input.flags] accepts {} for yes and {} for no",
+            codes.yes.join("/"),
+            codes.no.join("/")
+        ))
     }
 }
 

@@ -22,14 +22,23 @@ impl Cents {
         Cents(dollars * 100)
     }
 
-    /// Parses `1234.56`, `1,234.56`, `$1,234.56`, `-25.00`, `(25.00)` and
-    /// `25`. At most two decimal places: a third would have to be rounded, and
-    /// rounding someone's balance silently is not ours to do.
+    /// Parses `1234.56`, `1,234.56`, `$1,234.56`, `-25.00`, `(25.00)`,
+    /// `25.00-`, `25.00 CR` and `25`. At most two decimal places: a third
+    /// would have to be rounded, and rounding someone's balance silently is
+    /// not ours to do.
     pub fn parse(text: &str) -> Result<Cents, MoneyError> {
         let err = || MoneyError(text.to_string());
         let mut s = text.trim();
         let mut negative = false;
+        // Accounting systems mark credits after the amount.
+        if let Some(rest) = s.strip_suffix("CR").or_else(|| s.strip_suffix("cr")).or_else(|| s.strip_suffix('-')) {
+            negative = true;
+            s = rest.trim_end();
+        }
         if let Some(inner) = s.strip_prefix('(').and_then(|r| r.strip_suffix(')')) {
+            if negative {
+                return Err(err());
+            }
             negative = true;
             s = inner.trim();
         }
@@ -173,6 +182,9 @@ mod tests {
             (".5", 50),
             (" 0.00 ", 0),
             ("1,000,000.01", 100000001),
+            ("25.00-", -2500),
+            ("25.00 CR", -2500),
+            ("$1,025.00CR", -102500),
         ] {
             assert_eq!(Cents::parse(text), Ok(Cents(cents)), "{text}");
         }
@@ -180,7 +192,10 @@ mod tests {
 
     #[test]
     fn rejects_what_would_need_a_guess() {
-        for text in ["", "abc", "1.234", "1,23.00", ",123", "12,34", "--5", "(-5)", "$", "1e3", "."] {
+        for text in [
+            "", "abc", "1.234", "1,23.00", ",123", "12,34", "--5", "(-5)", "$", "1e3", ".", "-5-", "(5) CR", "CR",
+            "5 DR",
+        ] {
             assert!(Cents::parse(text).is_err(), "{text}");
         }
     }

@@ -1,0 +1,217 @@
+//! Turning an export's bytes into text: byte-order marks, UTF-16, Windows-1252
+//! and the delimiter. Bad bytes are never replaced: they are reported with
+//! where they are and what to do about them.
+
+use std::borrow::Cow;
+use std::io::{self, BufRead, BufReader, Read};
+
+use encoding_rs::{Decoder, DecoderResult, UTF_16BE, UTF_16LE, WINDOWS_1252};
+
+use crate::config::{Delimiter, Encoding};
+
+/// How each field's bytes become text once the stream is UTF-8 or
+/// single-byte.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FieldText {
+    Utf8,
+    Windows1252,
+}
+
+impl FieldText {
+    /// The text of one field, or which byte is bad and what to do.
+    pub fn decode(self, bytes: &[u8]) -> Result<Cow<'_, str>, String> {
+        match self {
+            FieldText::Utf8 => std::str::from_utf8(bytes).map(Cow::Borrowed).map_err(|e| {
+                format!(
+                    "byte {} (0x{:02X}) is not UTF-8 text; if the export was saved as Windows-1252 (\"ANSI\"), \
+                     run again with --encoding windows-1252",
+                    e.valid_up_to() + 1,
+                    bytes[e.valid_up_to()]
+                )
+            }),
+            FieldText::Windows1252 => {
+                // Five bytes are unassigned in Windows-1252; the WHATWG
+                // decoder would pass them through as control characters.
+                if let Some(at) = bytes.iter().position(|b| matches!(b, 0x81 | 0x8D | 0x8F | 0x90 | 0x9D)) {
+                    return Err(format!(
+                        "byte {} (0x{:02X}) has no meaning in Windows-1252; check the export's encoding (--encoding)",
+                        at + 1,
+                        bytes[at]
+                    ));
+                }
+                Ok(WINDOWS_1252.decode_without_bom_handling(bytes).0)
+            }
+        }
+    }
+}
+
+/// An export ready for the CSV reader: a byte stream in UTF-8 or
+/// Windows-1252, how to read its fields, and its delimiter.
+pub struct Prepared<'a> {
+    pub reader: BufReader<Box<dyn Read + 'a>>,
+    pub fields: FieldText,
+    pub delimiter: u8,
+}
+
+/// Sniffs the byte-order mark and the delimiter, and transcodes UTF-16.
+pub fn prepare<'a>(raw: impl Read + 'a, encoding: Encoding, delimiter: Delimiter) -> io::Result<Prepared<'a>> {
+    let mut raw = BufReader::with_capacity(64 * 1024, raw);
+    let head = raw.fill_buf()?;
+    let bom = if head.starts_with(&[0xEF, 0xBB, 0xBF]) {
+        Some(Encoding::Utf8)
+    } else if head.starts_with(&[0xFF, 0xFE]) {
+        Some(Encoding::Utf16Le)
+    } else if head.starts_with(&[0xFE, 0xFF]) {
+        Some(Encoding::Utf16Be)
+    } else {
+        None
+    };
+    let chosen = match encoding {
+        Encoding::Auto => bom.unwrap_or(Encoding::Utf8),
+        forced => forced,
+    };
+    let (stream, fields): (Box<dyn Read + 'a>, FieldText) = match chosen {
+        Encoding::Utf16Le | Encoding::Utf16Be => {
+            let codec = if chosen == Encoding::Utf16Le { UTF_16LE } else { UTF_16BE };
+            (Box::new(Utf16Reader::new(raw, codec.new_decoder_with_bom_removal())), FieldText::Utf8)
+        }
+        Encoding::Utf8 | Encoding::Auto => {
+            if bom == Some(Encoding::Utf8) {
+                raw.consume(3);
+            }
+            (Box::new(raw), FieldText::Utf8)
+        }
+        Encoding::Windows1252 => (Box::new(raw), FieldText::Windows1252),
+    };
+    let mut reader = BufReader::with_capacity(64 * 1024, stream);
+    let delimiter = match delimiter {
+        Delimiter::Char(c) => c,
+        Delimiter::Auto => sniff_delimiter(reader.fill_buf()?),
+    };
+    Ok(Prepared { reader, fields, delimiter })
+}
+
+/// The candidate that occurs most often, outside quotes, in the header line.
+pub fn sniff_delimiter(head: &[u8]) -> u8 {
+    let mut counts = [0usize; 4];
+    let candidates = [b',', b'\t', b';', b'|'];
+    let mut quoted = false;
+    for &b in head.iter().take_while(|&&b| b != b'\n') {
+        if b == b'"' {
+            quoted = !quoted;
+        } else if !quoted && let Some(i) = candidates.iter().position(|&c| c == b) {
+            counts[i] += 1;
+        }
+    }
+    let best = (0..4).max_by_key(|&i| (counts[i], 4 - i)).unwrap_or(0);
+    candidates[best]
+}
+
+/// Streams UTF-16 as UTF-8, failing at the first malformed unit.
+struct Utf16Reader<R> {
+    inner: R,
+    decoder: Decoder,
+    input: Vec<u8>,
+    output: Vec<u8>,
+    start: usize,
+    end: usize,
+    read_so_far: u64,
+    done: bool,
+}
+
+impl<R: Read> Utf16Reader<R> {
+    fn new(inner: R, decoder: Decoder) -> Self {
+        const CHUNK: usize = 32 * 1024;
+        let room = decoder.max_utf8_buffer_length_without_replacement(CHUNK).unwrap_or(4 * CHUNK);
+        Utf16Reader {
+            inner,
+            decoder,
+            input: vec![0; CHUNK],
+            output: vec![0; room],
+            start: 0,
+            end: 0,
+            read_so_far: 0,
+            done: false,
+        }
+    }
+}
+
+impl<R: Read> Read for Utf16Reader<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        while self.start == self.end && !self.done {
+            let n = self.inner.read(&mut self.input)?;
+            let last = n == 0;
+            let (result, read, written) =
+                self.decoder.decode_to_utf8_without_replacement(&self.input[..n], &mut self.output, last);
+            if let DecoderResult::Malformed(bad, _) = result {
+                let at = self.read_so_far + read as u64 - u64::from(bad);
+                return Err(io::Error::new(
+                    io::ErrorKind::InvalidData,
+                    format!("byte {} is not valid UTF-16; check the export's encoding (--encoding)", at + 1),
+                ));
+            }
+            // The output buffer is sized for the worst case, so a whole
+            // chunk always decodes in one go.
+            debug_assert_eq!(read, n);
+            self.read_so_far += n as u64;
+            self.start = 0;
+            self.end = written;
+            self.done = last;
+        }
+        let n = buf.len().min(self.end - self.start);
+        buf[..n].copy_from_slice(&self.output[self.start..self.start + n]);
+        self.start += n;
+        Ok(n)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn text(bytes: &[u8], encoding: Encoding) -> (String, u8) {
+        let mut p = prepare(bytes, encoding, Delimiter::Auto).unwrap();
+        let mut out = Vec::new();
+        p.reader.read_to_end(&mut out).unwrap();
+        (p.fields.decode(&out).unwrap().into_owned(), p.delimiter)
+    }
+
+    #[test]
+    fn byte_order_marks_choose_the_encoding() {
+        assert_eq!(text(b"\xEF\xBB\xBFa;b\n", Encoding::Auto), ("a;b\n".into(), b';'));
+        let utf16le: Vec<u8> =
+            [0xFF, 0xFE].into_iter().chain("Zoë\tx\n".encode_utf16().flat_map(u16::to_le_bytes)).collect();
+        assert_eq!(text(&utf16le, Encoding::Auto), ("Zoë\tx\n".into(), b'\t'));
+        let utf16be: Vec<u8> =
+            [0xFE, 0xFF].into_iter().chain("a|b".encode_utf16().flat_map(u16::to_be_bytes)).collect();
+        assert_eq!(text(&utf16be, Encoding::Auto), ("a|b".into(), b'|'));
+    }
+
+    #[test]
+    fn windows_1252_is_read_when_asked_and_named_when_not() {
+        assert_eq!(text(b"Zo\xEB,N\xFA\xF1ez", Encoding::Windows1252).0, "Zoë,Núñez");
+        let err = FieldText::Utf8.decode(b"Zo\xEB").unwrap_err();
+        assert!(err.contains("byte 3 (0xEB)") && err.contains("--encoding windows-1252"), "{err}");
+        let err = FieldText::Windows1252.decode(b"a\x81").unwrap_err();
+        assert!(err.contains("byte 2 (0x81)"), "{err}");
+    }
+
+    #[test]
+    fn broken_utf16_is_an_error_not_a_replacement() {
+        let mut bytes = vec![0xFF, 0xFE];
+        bytes.extend("ab".encode_utf16().flat_map(u16::to_le_bytes));
+        bytes.extend([0x00, 0xD8, 0x41, 0x00]); // a lone high surrogate
+        let mut p = prepare(&bytes[..], Encoding::Auto, Delimiter::Char(b',')).unwrap();
+        let err = p.reader.read_to_end(&mut Vec::new()).unwrap_err();
+        assert!(err.to_string().contains("not valid UTF-16"), "{err}");
+    }
+
+    #[test]
+    fn delimiters_are_counted_outside_quotes() {
+        assert_eq!(sniff_delimiter(b"Account,Guarantor,\"Address; 1\"\n1;2;3;4"), b',');
+        assert_eq!(sniff_delimiter(b"Account;\"Name, full\";City\n"), b';');
+        assert_eq!(sniff_delimiter(b"Account\tName\tCity"), b'\t');
+        assert_eq!(sniff_delimiter(b"Account|Name|City"), b'|');
+        assert_eq!(sniff_delimiter(b"Account"), b',');
+    }
+}
