@@ -300,7 +300,12 @@ pub fn letter(
             .into_iter()
             .map(|c| Item {
                 date: c.service_date.format("%m/%d/%Y").to_string(),
-                description: c.description.clone(),
+                // A one-row-per-account export has no description.
+                description: if c.description.is_empty() {
+                    labels.words.get("balance_forward").cloned().unwrap_or_default()
+                } else {
+                    c.description.clone()
+                },
                 charge: c.charge.to_string(),
                 credits: (-c.credits).to_string(),
                 balance: c.balance.to_string(),

@@ -236,12 +236,16 @@ impl From<&str> for Field {
 
 /// The source of each field kindly reads. Optional fields may be left out
 /// when the export has no such column.
+///
+/// In the config, the required fields must be named; an optional field left
+/// out is not read.
 #[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields, default)]
+#[serde(deny_unknown_fields)]
 pub struct Columns {
     pub account: Field,
     pub guarantor: Field,
     pub address1: Field,
+    #[serde(default)]
     pub address2: Option<Field>,
     pub city: Field,
     pub state: Field,
@@ -249,18 +253,28 @@ pub struct Columns {
     /// Date of service; in a one-row-per-account export, the oldest unpaid
     /// service date.
     pub service_date: Field,
+    #[serde(default)]
     pub description: Option<Field>,
+    #[serde(default)]
     pub charge: Option<Field>,
+    #[serde(default)]
     pub payments: Option<Field>,
+    #[serde(default)]
     pub adjustments: Option<Field>,
     /// Open balance of the row; used instead of charge minus payments and
     /// adjustments when the export has it.
+    #[serde(default)]
     pub balance: Option<Field>,
+    #[serde(default)]
     pub language: Option<Field>,
+    #[serde(default)]
     pub insurance_pending: Option<Field>,
+    #[serde(default)]
     pub dispute: Option<Field>,
+    #[serde(default)]
     pub do_not_mail: Option<Field>,
     /// Flag for patients who asked for large print (16 pt).
+    #[serde(default)]
     pub large_print: Option<Field>,
 }
 
@@ -378,6 +392,16 @@ impl Config {
         config.layouts = base.join(&config.layouts);
         config.check().map_err(invalid)?;
         Ok((config, bytes))
+    }
+
+    /// Replaces the `[input]` section with a mapping file: the same settings,
+    /// at its top level.
+    pub fn use_mapping(&mut self, path: &Path) -> Result<(), ConfigError> {
+        let text =
+            std::fs::read_to_string(path).map_err(|source| ConfigError::Read { path: path.to_path_buf(), source })?;
+        let invalid = |message: String| ConfigError::Invalid { path: path.to_path_buf(), message };
+        self.input = toml::from_str(&text).map_err(|e| invalid(e.to_string()))?;
+        self.check().map_err(invalid)
     }
 
     fn check(&self) -> Result<(), String> {

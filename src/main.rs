@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use chrono::NaiveDate;
 use clap::{Parser, Subcommand};
 
+use kindly::config::{Delimiter, Encoding};
 use kindly::pipeline::{self, Plan, RunOptions, Setup};
 use kindly::policy::{Decision, Stage};
 
@@ -95,6 +96,9 @@ enum Command {
         /// Mix in malformed rows, as real exports sometimes have.
         #[arg(long)]
         broken: bool,
+        /// The layout of the export (see sample-data/mappings/ for the matching config).
+        #[arg(long, value_enum, default_value = "charges")]
+        shape: kindly::synth::Shape,
         /// Where to write the CSV [default: standard output].
         #[arg(short, long, value_name = "FILE")]
         output: Option<PathBuf>,
@@ -112,6 +116,15 @@ struct Common {
     /// Use this layouts folder instead of the one the config names (to try an edited copy).
     #[arg(long, value_name = "DIR")]
     layouts: Option<PathBuf>,
+    /// A mapping file to read the export with, instead of the config's [input] section.
+    #[arg(long, value_name = "FILE")]
+    mapping: Option<PathBuf>,
+    /// The export's text encoding, overriding the config: auto, utf-8, windows-1252, utf-16le or utf-16be.
+    #[arg(long, value_parser = Encoding::parse, value_name = "NAME")]
+    encoding: Option<Encoding>,
+    /// The export's delimiter, overriding the config: auto, ",", ";", "|" or tab.
+    #[arg(long, value_parser = Delimiter::parse, value_name = "CHAR")]
+    delimiter: Option<Delimiter>,
 }
 
 impl Common {
@@ -120,7 +133,14 @@ impl Common {
     }
 
     fn setup(&self) -> Result<Setup, String> {
-        Setup::load(&self.config, self.layouts.as_deref()).map_err(|e| e.to_string())
+        let mut setup = Setup::load(&self.config, self.layouts.as_deref()).map_err(|e| e.to_string())?;
+        if let Some(mapping) = &self.mapping {
+            setup.config.use_mapping(mapping).map_err(|e| e.to_string())?;
+        }
+        let input = &mut setup.config.input;
+        input.encoding = self.encoding.unwrap_or(input.encoding);
+        input.delimiter = self.delimiter.unwrap_or(input.delimiter);
+        Ok(setup)
     }
 }
 
@@ -245,15 +265,15 @@ fn execute(command: Command) -> Result<ExitCode, String> {
                 Ok(ExitCode::from(EXIT_PROBLEMS))
             }
         }
-        Command::SampleExport { accounts, seed, as_of, broken, output } => {
+        Command::SampleExport { accounts, seed, as_of, broken, shape, output } => {
             let result = match &output {
                 Some(path) => std::fs::File::create(path)
                     .map_err(|e| format!("cannot write {}: {e}", path.display()))
                     .and_then(|f| {
-                        kindly::synth::write_export(std::io::BufWriter::new(f), accounts, seed, as_of, broken)
+                        kindly::synth::write_export(std::io::BufWriter::new(f), shape, accounts, seed, as_of, broken)
                             .map_err(|e| e.to_string())
                     }),
-                None => kindly::synth::write_export(std::io::stdout().lock(), accounts, seed, as_of, broken)
+                None => kindly::synth::write_export(std::io::stdout().lock(), shape, accounts, seed, as_of, broken)
                     .map_err(|e| e.to_string()),
             };
             result.map(|()| ExitCode::SUCCESS)

@@ -159,14 +159,119 @@ impl Rng {
     }
 }
 
+/// The layouts of export that real billing systems write, for the samples and
+/// the tests of column mapping.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Shape {
+    /// One row per charge, comma-separated UTF-8: kindly's default mapping.
+    Charges,
+    /// One row per account with its balance and oldest unpaid service date,
+    /// semicolon-separated Windows-1252 with two-digit years and CR credits
+    /// (sample-data/mappings/statement.toml).
+    Statement,
+    /// One row per charge, tab-separated UTF-16 with a byte-order mark and
+    /// CRLF line ends, as spreadsheet programs save "Unicode text"
+    /// (sample-data/mappings/tab-utf16.toml).
+    TabUtf16,
+}
+
+impl Shape {
+    fn header(self) -> Vec<&'static str> {
+        match self {
+            Shape::Charges => HEADER.to_vec(),
+            Shape::Statement => vec![
+                "Acct No",
+                "Responsible Party",
+                "Street",
+                "Street 2",
+                "City",
+                "St",
+                "Zip Code",
+                "Oldest DOS",
+                "Balance Due",
+                "Lang",
+                "Ins Pend",
+                "Disputed",
+                "No Mail",
+            ],
+            Shape::TabUtf16 => vec![
+                " Patient Account # ",
+                "GUARANTOR NAME",
+                "Addr Line 1",
+                "Addr Line 2",
+                "city",
+                "STATE",
+                "Zip",
+                "DOS",
+                "Proc Desc",
+                "Amt Billed",
+                "Amt Paid",
+                "Adj Amt",
+                "Ins Pending",
+                "Dispute Flag",
+                "Do Not Send",
+            ],
+        }
+    }
+}
+
+/// Writes records in a shape's delimiter, encoding and line ends.
+struct Sink<W: Write> {
+    out: W,
+    shape: Shape,
+    builder: csv::WriterBuilder,
+}
+
+impl<W: Write> Sink<W> {
+    fn new(mut out: W, shape: Shape) -> std::io::Result<Self> {
+        let mut builder = csv::WriterBuilder::new();
+        // Flexible, so that a deliberately short row can be written.
+        builder.flexible(true);
+        match shape {
+            Shape::Charges => {}
+            Shape::Statement => {
+                builder.delimiter(b';');
+            }
+            Shape::TabUtf16 => {
+                builder.delimiter(b'\t').terminator(csv::Terminator::CRLF);
+                out.write_all(&[0xFF, 0xFE])?;
+            }
+        }
+        Ok(Sink { out, shape, builder })
+    }
+
+    fn write<S: AsRef<str>>(&mut self, record: &[S]) -> csv::Result<()> {
+        let mut one = self.builder.from_writer(Vec::new());
+        one.write_record(record.iter().map(|f| f.as_ref()))?;
+        let bytes = one.into_inner().map_err(|e| csv::Error::from(std::io::Error::other(e.to_string())))?;
+        let text = String::from_utf8_lossy(&bytes);
+        match self.shape {
+            Shape::Charges => self.out.write_all(text.as_bytes())?,
+            // Windows-1252 has no "ễ"; real exports lose such letters too.
+            Shape::Statement => self.out.write_all(&encoding_rs::WINDOWS_1252.encode(&text.replace('ễ', "e")).0)?,
+            Shape::TabUtf16 => {
+                let bytes: Vec<u8> = text.encode_utf16().flat_map(u16::to_le_bytes).collect();
+                self.out.write_all(&bytes)?;
+            }
+        }
+        Ok(())
+    }
+}
+
 /// Writes an export of `accounts` accounts with several charges each, dated
 /// relative to `as_of` so that every stage and every hold appears. With
 /// `broken`, about one row in a hundred is malformed the way real exports are.
-pub fn write_export(out: impl Write, accounts: usize, seed: u64, as_of: NaiveDate, broken: bool) -> csv::Result<()> {
+pub fn write_export(
+    out: impl Write,
+    shape: Shape,
+    accounts: usize,
+    seed: u64,
+    as_of: NaiveDate,
+    broken: bool,
+) -> csv::Result<()> {
     let mut rng = Rng(seed);
-    // Flexible, so that a deliberately short row can be written.
-    let mut w = csv::WriterBuilder::new().flexible(true).from_writer(out);
-    w.write_record(HEADER)?;
+    let mut w = Sink::new(out, shape)?;
+    w.write(&shape.header())?;
     for n in 1..=accounts {
         let account = format!("{:07}", 1_000_000 + n * 7 + rng.below(7));
         let name = format!("{} {}", rng.pick(FIRST), rng.pick(LAST));
@@ -197,6 +302,8 @@ pub fn write_export(out: impl Write, accounts: usize, seed: u64, as_of: NaiveDat
         // Most balances are owed; kinds 0-13 are paid off, in credit or small.
         let kind = rng.below(100);
         let charges = 1 + rng.below(4);
+        let mut owed = Cents::ZERO;
+        let mut oldest_owed: Option<NaiveDate> = None;
         for c in 0..charges {
             let days = (oldest - (c as i64) * (5 + rng.below(20) as i64)).max(1);
             let date = as_of - Duration::days(days);
@@ -246,10 +353,61 @@ pub fn write_export(out: impl Write, accounts: usize, seed: u64, as_of: NaiveDat
                     _ => row.truncate(9),
                 }
             }
-            w.write_record(&row)?;
+            owed += charge - paid;
+            if charge > paid {
+                oldest_owed = Some(oldest_owed.map_or(date, |d| d.min(date)));
+            }
+            match shape {
+                Shape::Charges => w.write(&row)?,
+                Shape::Statement => {}
+                Shape::TabUtf16 => {
+                    let yes_no = |v: &str, yes: &str, no: &str| if v == "Y" { yes } else { no }.to_string();
+                    // Some systems put a line break inside a quoted description.
+                    let description =
+                        if rng.percent(5) { format!("{description}\n(follow-up)") } else { description.to_string() };
+                    let adjustment = if rng.percent(10) && paid.0 >= 100 { Cents(100) } else { Cents::ZERO };
+                    let paid = paid - adjustment;
+                    w.write(&[
+                        account.clone(),
+                        name.clone(),
+                        street.clone(),
+                        unit.clone(),
+                        city.to_string(),
+                        state.to_string(),
+                        zip.clone(),
+                        date.format("%m/%d/%Y").to_string(),
+                        description,
+                        format!("${}", &charge.to_string()[1..]),
+                        if paid.0 == 0 { String::new() } else { format!("({})", plain(paid)) },
+                        if adjustment.0 == 0 { String::new() } else { format!("{}-", plain(adjustment)) },
+                        yes_no(insurance, "TRUE", "FALSE"),
+                        yes_no(dispute, "1", "0"),
+                        yes_no(do_not_mail, "Y", "N"),
+                    ])?
+                }
+            }
+        }
+        if shape == Shape::Statement {
+            let owed_text = if owed.0 < 0 { format!("{} CR", plain(-owed)) } else { plain(owed) };
+            let date = oldest_owed.unwrap_or(as_of - Duration::days(oldest));
+            let flag = |v: &str, code: &str| if v == "Y" { code } else { "" }.to_string();
+            w.write(&[
+                account.clone(),
+                name.clone(),
+                street.clone(),
+                unit.clone(),
+                city.to_string(),
+                state.to_string(),
+                zip.clone(),
+                date.format("%-m/%-d/%y").to_string(),
+                owed_text,
+                if language == "es" { "Spanish" } else { "English" }.to_string(),
+                flag(insurance, "INS"),
+                flag(dispute, "DSP"),
+                flag(do_not_mail, "NOMAIL"),
+            ])?;
         }
     }
-    w.flush()?;
     Ok(())
 }
 

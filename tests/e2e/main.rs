@@ -7,4 +7,5 @@ mod lint;
 mod pdf;
 mod run;
 mod safety;
+mod shapes;
 mod validate;
