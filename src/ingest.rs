@@ -1,9 +1,10 @@
 //! Reading the billing export: one row per charge, grouped into accounts.
 //!
 //! The export is streamed row by row. A row that cannot be used becomes a
-//! [`Reject`] naming the file, line, column and value; the rest of the file is
-//! still read. Only a file that cannot be read at all (missing, or without the
-//! columns the config names) stops ingest.
+//! reject ([`Issue`]) naming the file, line, column and value; the rest of the
+//! file is still read. A row that can be used but looks wrong gets a warning.
+//! Only a file that cannot be read at all (missing, or without the columns the
+//! config names) stops ingest.
 
 use std::collections::BTreeMap;
 use std::io::Read;
@@ -13,7 +14,7 @@ use chrono::{Datelike, NaiveDate};
 use sha2::{Digest, Sha256};
 
 use crate::config::{Columns, Field, FlagCodes, Input};
-use crate::model::{Account, Address, Charge, Flags, Guarantor, Line, Reject};
+use crate::model::{Account, Address, Charge, Flags, Guarantor, Issue, IssueKind, Line, STATES};
 use crate::money::Cents;
 
 /// What was read from one export.
@@ -24,7 +25,9 @@ pub struct Export {
     /// Accounts in account-number order.
     pub accounts: Vec<Account>,
     /// One entry per unusable row, in file order.
-    pub rejects: Vec<Reject>,
+    pub rejects: Vec<Issue>,
+    /// Rows that were used but look wrong, in file order.
+    pub warnings: Vec<Issue>,
     /// Data rows read (the header and blank lines are not rows).
     pub rows: u64,
     /// SHA-256 of the file's bytes, for the run record.
@@ -47,14 +50,15 @@ mod decode;
 
 pub use decode::sniff_delimiter;
 
-pub fn read_export(path: &Path, input: &Input) -> Result<Export, IngestError> {
+/// Reads an export; services dated after `as_of` are rejected.
+pub fn read_export(path: &Path, input: &Input, as_of: NaiveDate) -> Result<Export, IngestError> {
     let file = path.display().to_string();
     let reader = std::fs::File::open(path).map_err(|source| IngestError::Io { file: file.clone(), source })?;
-    read_export_from(&file, reader, input)
+    read_export_from(&file, reader, input, as_of)
 }
 
 /// Reads an export from any reader; `file` names it in messages.
-pub fn read_export_from(file: &str, reader: impl Read, input: &Input) -> Result<Export, IngestError> {
+pub fn read_export_from(file: &str, reader: impl Read, input: &Input, as_of: NaiveDate) -> Result<Export, IngestError> {
     let hasher = std::rc::Rc::new(std::cell::RefCell::new(Sha256::new()));
     let hashing = HashingReader { inner: reader, hasher: hasher.clone() };
     let prepared = decode::prepare(hashing, input.encoding, input.delimiter)
@@ -83,7 +87,12 @@ pub fn read_export_from(file: &str, reader: impl Read, input: &Input) -> Result<
 
     let mut accounts: BTreeMap<String, Account> = BTreeMap::new();
     let mut rejected_by_account: BTreeMap<String, Vec<Line>> = BTreeMap::new();
+    let mut first_line: BTreeMap<String, Line> = BTreeMap::new();
+    // Hashes of rows already read, to catch exact duplicates without keeping
+    // the rows themselves.
+    let mut seen: std::collections::HashMap<u64, Line> = std::collections::HashMap::new();
     let mut rejects = Vec::new();
+    let mut warnings = Vec::new();
     let mut rows = 0;
     let mut record = csv::ByteRecord::new();
     loop {
@@ -98,9 +107,10 @@ pub fn read_export_from(file: &str, reader: impl Read, input: &Input) -> Result<
                     return Err(io_err(e));
                 }
                 rows += 1;
-                rejects.push(Reject {
+                rejects.push(Issue {
                     file: file.to_string(),
                     line,
+                    kind: IssueKind::UnreadableRow,
                     column: String::new(),
                     value: String::new(),
                     reason: format!("the row cannot be read as CSV: {e}"),
@@ -111,8 +121,67 @@ pub fn read_export_from(file: &str, reader: impl Read, input: &Input) -> Result<
         rows += 1;
         let line = record.position().map_or(0, |p| p.line());
         let row = Row { line, names: &names, record: &record, fields };
-        match layout.parse(&row, input) {
+        let parsed = layout.parse(&row, input, as_of).and_then(|parsed| {
+            let key = {
+                use std::hash::{Hash, Hasher};
+                let mut h = std::collections::hash_map::DefaultHasher::new();
+                record.iter().collect::<Vec<_>>().hash(&mut h);
+                h.finish()
+            };
+            match seen.insert(key, line) {
+                Some(earlier) => {
+                    seen.insert(key, earlier);
+                    let mut problems = Problems::default();
+                    problems.add(
+                        IssueKind::DuplicateRow,
+                        "",
+                        "",
+                        format!("the row repeats line {earlier} exactly; a charge is never counted twice"),
+                    );
+                    Err(problems)
+                }
+                None => Ok(parsed),
+            }
+        });
+        match parsed {
             Ok(parsed) => {
+                let warn = |kind, column: &str, value: String, reason: String| Issue {
+                    file: file.to_string(),
+                    line,
+                    kind,
+                    column: column.to_string(),
+                    value,
+                    reason,
+                };
+                let first = *first_line.entry(parsed.account.clone()).or_insert(line);
+                if let Some(account) = accounts.get(&parsed.account) {
+                    if account.guarantor.name != parsed.guarantor.name {
+                        warnings.push(warn(
+                            IssueKind::GuarantorDiffers,
+                            "",
+                            parsed.guarantor.name.clone(),
+                            format!("the guarantor differs from line {first}'s; the letter goes to line {first}'s"),
+                        ));
+                    } else if account.guarantor.address != parsed.guarantor.address {
+                        warnings.push(warn(
+                            IssueKind::AddressDiffers,
+                            "",
+                            parsed.guarantor.address.street.join(", "),
+                            format!("the address differs from line {first}'s; the letter goes to line {first}'s"),
+                        ));
+                    }
+                }
+                if parsed.charge.balance.0 < 0 {
+                    warnings.push(warn(
+                        IssueKind::CreditOnService,
+                        "",
+                        parsed.charge.balance.to_string(),
+                        format!(
+                            "a credit of {} on this service; it reduces what the account owes",
+                            -parsed.charge.balance
+                        ),
+                    ));
+                }
                 let account = accounts.entry(parsed.account.clone()).or_insert_with(|| Account {
                     id: parsed.account.clone(),
                     guarantor: parsed.guarantor.clone(),
@@ -146,6 +215,7 @@ pub fn read_export_from(file: &str, reader: impl Read, input: &Input) -> Result<
         file: file.to_string(),
         accounts: accounts.into_values().collect(),
         rejects,
+        warnings,
         rows,
         sha256: hex(&hasher.take().finalize()),
     })
@@ -177,24 +247,26 @@ struct Row<'a> {
     record: &'a csv::ByteRecord,
 }
 
-/// Problems found in one row; the row becomes one reject that lists them all.
+/// Problems found in one row; the row becomes one reject that lists them
+/// all, filed under the kind of the first.
 #[derive(Default)]
-struct Problems(Vec<(String, String, String)>);
+struct Problems(Vec<(IssueKind, String, String, String)>);
 
 impl Problems {
-    fn add(&mut self, column: &str, value: &str, reason: impl Into<String>) {
-        self.0.push((column.to_string(), value.to_string(), reason.into()));
+    fn add(&mut self, kind: IssueKind, column: &str, value: &str, reason: impl Into<String>) {
+        self.0.push((kind, column.to_string(), value.to_string(), reason.into()));
     }
 
-    fn into_reject(self, file: &str, line: Line) -> Reject {
-        let (column, value, _) = self.0.first().cloned().unwrap_or_default();
+    fn into_reject(self, file: &str, line: Line) -> Issue {
+        let (kind, column, value, _) =
+            self.0.first().cloned().unwrap_or((IssueKind::UnreadableRow, String::new(), String::new(), String::new()));
         let reason = self
             .0
             .iter()
-            .map(|(c, _, r)| if c.is_empty() { r.clone() } else { format!("{c}: {r}") })
+            .map(|(_, c, _, r)| if c.is_empty() { r.clone() } else { format!("{c}: {r}") })
             .collect::<Vec<_>>()
             .join("; ");
-        Reject { file: file.to_string(), line, column, value, reason }
+        Issue { file: file.to_string(), line, kind, column, value, reason }
     }
 }
 
@@ -281,12 +353,13 @@ impl ColumnLayout {
         (!id.is_empty()).then_some(id)
     }
 
-    fn parse(&self, row: &Row, input: &Input) -> Result<Parsed, Problems> {
+    fn parse(&self, row: &Row, input: &Input, as_of: NaiveDate) -> Result<Parsed, Problems> {
         let mut problems = Problems::default();
         let width = row.names.len();
         let len = row.record.len();
         if len < width {
             problems.add(
+                IssueKind::FieldCount,
                 "",
                 "",
                 format!("the row has {len} fields but the header has {width}; a delimiter or quote may be missing"),
@@ -294,7 +367,7 @@ impl ColumnLayout {
             return Err(problems);
         }
         if row.record.iter().skip(width).any(|f| !f.iter().all(u8::is_ascii_whitespace)) {
-            problems.add("", "", format!("the row has {len} fields but the header has {width}"));
+            problems.add(IssueKind::FieldCount, "", "", format!("the row has {len} fields but the header has {width}"));
             return Err(problems);
         }
 
@@ -310,7 +383,7 @@ impl ColumnLayout {
                     match row.fields.decode(raw) {
                         Ok(s) => s.trim().to_string(),
                         Err(reason) => {
-                            problems.add(&row.names[*i], &String::from_utf8_lossy(raw), reason);
+                            problems.add(IssueKind::Encoding, &row.names[*i], &String::from_utf8_lossy(raw), reason);
                             String::new()
                         }
                     }
@@ -337,15 +410,30 @@ impl ColumnLayout {
         let large_print = self.large_print.as_ref().map(&mut text);
 
         if account.is_empty() {
-            problems.add(&name(&self.account), "", "no account number");
+            problems.add(IssueKind::MissingAccount, &name(&self.account), "", "no account number");
         }
         if guarantor.is_empty() {
-            problems.add(&name(&self.guarantor), "", "no guarantor name");
+            problems.add(IssueKind::MissingGuarantor, &name(&self.guarantor), "", "no guarantor name");
+        }
+        if !state.is_empty() && !STATES.contains(&state.to_ascii_uppercase().as_str()) {
+            problems.add(IssueKind::UnknownState, &name(&self.state), &state, "not a US state or territory code");
+        }
+        if !zip.is_empty() && !is_zip(&zip) {
+            problems.add(IssueKind::BadZip, &name(&self.zip), &zip, "a ZIP code is 5 digits, or 5 and 4 (97477-1234)");
         }
         let date = match parse_date(&service_date, &input.date_formats) {
+            Ok(d) if d > as_of => {
+                problems.add(
+                    IssueKind::ServiceAfterAsOf,
+                    &name(&self.service_date),
+                    &service_date,
+                    format!("the service is dated after the run's as-of date {as_of}"),
+                );
+                None
+            }
             Ok(d) => Some(d),
             Err(reason) => {
-                problems.add(&name(&self.service_date), &service_date, reason);
+                problems.add(IssueKind::BadDate, &name(&self.service_date), &service_date, reason);
                 None
             }
         };
@@ -354,7 +442,7 @@ impl ColumnLayout {
             if v.is_empty() {
                 return Some(Cents::ZERO);
             }
-            Cents::parse(v).map_err(|e| problems.add(&name(source), v, e.to_string())).ok()
+            Cents::parse(v).map_err(|e| problems.add(IssueKind::BadAmount, &name(source), v, e.to_string())).ok()
         };
         let charge_amount = money(&self.charge, charge.as_ref());
         let payments = money(&self.payments, payments.as_ref());
@@ -362,7 +450,9 @@ impl ColumnLayout {
         let open_balance = money(&self.balance, balance.as_ref());
         let mut flag = |at: &Option<Source>, value: Option<&String>| -> bool {
             let (Some(source), Some(v)) = (at, value) else { return false };
-            parse_flag(v, &input.flags).map_err(|reason| problems.add(&name(source), v, reason)).unwrap_or(false)
+            parse_flag(v, &input.flags)
+                .map_err(|reason| problems.add(IssueKind::BadFlag, &name(source), v, reason))
+                .unwrap_or(false)
         };
         let flags = Flags {
             insurance_pending: flag(&self.insurance_pending, insurance_pending.as_ref()),
@@ -425,6 +515,14 @@ fn parse_flag(text: &str, codes: &FlagCodes) -> Result<bool, String> {
     }
 }
 
+fn is_zip(zip: &str) -> bool {
+    let digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
+    match zip.split_once('-') {
+        None => zip.len() == 5 && digits(zip),
+        Some((five, four)) => five.len() == 5 && four.len() == 4 && digits(five) && digits(four),
+    }
+}
+
 fn normalise_language(text: &str) -> String {
     match text.trim().to_lowercase().as_str() {
         "" | "en" | "eng" | "english" => "en".into(),
@@ -440,8 +538,12 @@ mod tests {
 
     const HEADER: &str = "Account,Guarantor,Address 1,Address 2,City,State,ZIP,Service Date,Description,Charge,Payments,Adjustments,Language,Insurance Pending,Dispute,Do Not Mail\n";
 
+    fn as_of() -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, 11, 30).unwrap()
+    }
+
     fn read(body: &str) -> Export {
-        read_export_from("test.csv", format!("{HEADER}{body}").as_bytes(), &Input::default()).unwrap()
+        read_export_from("test.csv", format!("{HEADER}{body}").as_bytes(), &Input::default(), as_of()).unwrap()
     }
 
     #[test]
@@ -488,13 +590,14 @@ mod tests {
     fn header_matching_ignores_case_and_spaces() {
         let header = HEADER.to_uppercase().replace(",", " , ");
         let body = "A1,Ann Lee,1 Main St,,Eugene,OR,97401,2026-01-05,Visit,12.00,,,en,N,N,N\n";
-        let export = read_export_from("t.csv", format!("{header}{body}").as_bytes(), &Input::default()).unwrap();
+        let export =
+            read_export_from("t.csv", format!("{header}{body}").as_bytes(), &Input::default(), as_of()).unwrap();
         assert_eq!(export.accounts.len(), 1);
     }
 
     #[test]
     fn a_missing_column_names_it() {
-        let err = read_export_from("t.csv", "Account,Guarantor\nA1,Ann\n".as_bytes(), &Input::default())
+        let err = read_export_from("t.csv", "Account,Guarantor\nA1,Ann\n".as_bytes(), &Input::default(), as_of())
             .unwrap_err()
             .to_string();
         assert!(err.contains("t.csv") && err.contains("\"Address 1\"") && err.contains("\"Guarantor\""), "{err}");
@@ -504,15 +607,59 @@ mod tests {
     fn invalid_utf8_names_the_column() {
         let mut bytes = HEADER.as_bytes().to_vec();
         bytes.extend_from_slice(b"A1,Ann L\xe9e,1 Main St,,Eugene,OR,97401,2026-01-05,Visit,12.00,,,en,N,N,N\n");
-        let export = read_export_from("t.csv", &bytes[..], &Input::default()).unwrap();
+        let export = read_export_from("t.csv", &bytes[..], &Input::default(), as_of()).unwrap();
         assert_eq!(export.rejects[0].column, "Guarantor");
         assert!(export.rejects[0].reason.contains("UTF-8"));
     }
 
+    /// An amount written the way one of the export systems would.
+    fn written(cents: i64, style: u8) -> String {
+        let c = Cents(cents);
+        let plain = format!("{}.{:02}", cents.abs() / 100, cents.abs() % 100);
+        match (cents < 0, style % 4) {
+            (false, 0) => plain,
+            (false, 1) => format!("\"{}\"", c),
+            (false, _) => format!("\"{}\"", &c.to_string()[1..]),
+            (true, 0) => format!("({plain})"),
+            (true, 1) => format!("{plain}-"),
+            (true, 2) => format!("{plain} CR"),
+            (true, _) => format!("-{plain}"),
+        }
+    }
+
     proptest! {
         #[test]
+        fn balances_add_up_to_the_rows(rows in proptest::collection::vec((0u8..5, -500_000i64..5_000_000, 0u8..8, 0i64..400_000), 1..40)) {
+            let mut body = String::new();
+            let mut total = Cents::ZERO;
+            for (i, (account, charge, style, paid)) in rows.iter().enumerate() {
+                let paid = (*paid).min(charge.abs());
+                body.push_str(&format!(
+                    "A{account},Ann Lee,1 Main St,,Eugene,OR,97401,2026-01-05,Visit {i},{},{},,en,N,N,N\n",
+                    written(*charge, *style),
+                    written(paid, *style),
+                ));
+                total += Cents(*charge) - Cents(paid);
+            }
+            let export = read(&body);
+            prop_assert!(export.rejects.is_empty(), "{:?}", export.rejects);
+            let sum: Cents = export.accounts.iter().map(Account::balance).sum();
+            prop_assert_eq!(sum, total);
+        }
+
+        #[test]
+        fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..600)) {
+            let mut input = HEADER.as_bytes().to_vec();
+            input.extend(bytes);
+            if let Ok(export) = read_export_from("f.csv", &input[..], &Input::default(), as_of()) {
+                let kept: usize = export.accounts.iter().map(|a| a.charges.len()).sum();
+                prop_assert_eq!(kept as u64 + export.rejects.len() as u64, export.rows);
+            }
+        }
+
+        #[test]
         fn no_input_panics_and_every_row_is_accounted_for(body in "[A-Za-z0-9,\"$().\\- \n/]{0,400}") {
-            let export = read_export_from("p.csv", format!("{HEADER}{body}").as_bytes(), &Input::default()).unwrap();
+            let export = read_export_from("p.csv", format!("{HEADER}{body}").as_bytes(), &Input::default(), as_of()).unwrap();
             let kept: usize = export.accounts.iter().map(|a| a.charges.len()).sum();
             prop_assert_eq!(kept as u64 + export.rejects.len() as u64, export.rows);
         }

@@ -46,10 +46,16 @@ enum Command {
         /// Replace the run folder if it exists (for trial runs; real runs are kept for audit).
         #[arg(long)]
         overwrite: bool,
+        /// Stop before making any letter if any row of the export cannot be used.
+        #[arg(long)]
+        strict: bool,
     },
     /// Check the export, config and wording, and say what a run would do, without making letters.
     Validate {
         export: PathBuf,
+        /// table (for people) or json (for other programs).
+        #[arg(long, value_enum, default_value = "table")]
+        format: Format,
         #[command(flatten)]
         common: Common,
     },
@@ -103,6 +109,12 @@ enum Command {
         #[arg(short, long, value_name = "FILE")]
         output: Option<PathBuf>,
     },
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum Format {
+    Table,
+    Json,
 }
 
 #[derive(clap::Args)]
@@ -168,11 +180,11 @@ fn main() -> ExitCode {
 
 fn execute(command: Command) -> Result<ExitCode, String> {
     match command {
-        Command::Run { export, common, out, jobs, quiet, overwrite } => {
+        Command::Run { export, common, out, jobs, quiet, overwrite, strict } => {
             let as_of = common.as_of();
             let setup = common.setup()?;
             let out = out.unwrap_or_else(|| Path::new("runs").join(as_of.to_string()));
-            let options = RunOptions { export, out, as_of, jobs, progress: !quiet, overwrite };
+            let options = RunOptions { export, out, as_of, jobs, progress: !quiet, overwrite, strict };
             let summary = pipeline::run(&setup, &options).map_err(|e| e.to_string())?;
             let c = &summary.record.counts;
             let rate = c.letters as f64 / summary.elapsed_secs.max(1e-9);
@@ -187,10 +199,14 @@ fn execute(command: Command) -> Result<ExitCode, String> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        Command::Validate { export, common } => {
+        Command::Validate { export, format, common } => {
             let setup = common.setup()?;
             let plan = Plan::make(&export, &setup.config, common.as_of()).map_err(|e| e.to_string())?;
-            print!("{}", kindly::report::validation(&plan, &setup.config.policy));
+            let report = kindly::report::validation(&plan, &setup.config.policy);
+            match format {
+                Format::Table => print!("{}", report.table()),
+                Format::Json => print!("{}", report.json()),
+            }
             Ok(if plan.export.rejects.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(EXIT_PROBLEMS) })
         }
         Command::Preview { export, account, output, stage, png, common } => {

@@ -95,13 +95,68 @@ impl Account {
     }
 }
 
-/// A row that could not be used, with enough to find and fix it.
+/// A problem with a row of the export, with enough to find and fix it. As a
+/// reject the row cannot be used; as a warning the letter still goes.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Reject {
+pub struct Issue {
     pub file: String,
     pub line: Line,
+    pub kind: IssueKind,
     /// The column at fault, when one is.
     pub column: String,
     pub value: String,
     pub reason: String,
 }
+
+/// What kind of problem a row has, for grouping and counting.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum IssueKind {
+    // Rejects: the row cannot be used.
+    UnreadableRow,
+    FieldCount,
+    Encoding,
+    MissingAccount,
+    MissingGuarantor,
+    BadDate,
+    BadAmount,
+    BadFlag,
+    ServiceAfterAsOf,
+    UnknownState,
+    BadZip,
+    DuplicateRow,
+    // Warnings: the letter still goes.
+    AddressDiffers,
+    GuarantorDiffers,
+    CreditOnService,
+}
+
+impl IssueKind {
+    pub fn code(self) -> &'static str {
+        match self {
+            IssueKind::UnreadableRow => "unreadable_row",
+            IssueKind::FieldCount => "field_count",
+            IssueKind::Encoding => "encoding",
+            IssueKind::MissingAccount => "missing_account",
+            IssueKind::MissingGuarantor => "missing_guarantor",
+            IssueKind::BadDate => "bad_date",
+            IssueKind::BadAmount => "bad_amount",
+            IssueKind::BadFlag => "bad_flag",
+            IssueKind::ServiceAfterAsOf => "service_after_as_of",
+            IssueKind::UnknownState => "unknown_state",
+            IssueKind::BadZip => "bad_zip",
+            IssueKind::DuplicateRow => "duplicate_row",
+            IssueKind::AddressDiffers => "address_differs",
+            IssueKind::GuarantorDiffers => "guarantor_differs",
+            IssueKind::CreditOnService => "credit_on_service",
+        }
+    }
+}
+
+/// USPS state, district, territory and military codes.
+pub const STATES: &[&str] = &[
+    "AL", "AK", "AZ", "AR", "CA", "CO", "CT", "DE", "DC", "FL", "GA", "HI", "ID", "IL", "IN", "IA", "KS", "KY", "LA",
+    "ME", "MD", "MA", "MI", "MN", "MS", "MO", "MT", "NE", "NV", "NH", "NJ", "NM", "NY", "NC", "ND", "OH", "OK", "OR",
+    "PA", "RI", "SC", "SD", "TN", "TX", "UT", "VT", "VA", "WA", "WV", "WI", "WY", "AS", "GU", "MP", "PR", "VI", "UM",
+    "FM", "MH", "PW", "AA", "AE", "AP",
+];

@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::ingest::hex;
-use crate::model::Reject;
+use crate::model::Issue;
 
 pub const LETTERS_DIR: &str = "letters";
 pub const MANIFEST_CSV: &str = "manifest.csv";
@@ -21,6 +21,7 @@ pub const MANIFEST_JSON: &str = "manifest.json";
 pub const AUDIT_CSV: &str = "audit.csv";
 pub const HOLDS_CSV: &str = "holds.csv";
 pub const REJECTS_CSV: &str = "rejects.csv";
+pub const WARNINGS_CSV: &str = "warnings.csv";
 pub const RUN_JSON: &str = "run.json";
 
 /// One envelope for the print vendor. No balances and no account numbers:
@@ -82,6 +83,8 @@ pub struct RowCounts {
     pub in_letters: u64,
     pub in_holds: u64,
     pub rejected: u64,
+    /// Rows with a warning; they are also in letters or holds.
+    pub warned: u64,
 }
 
 impl RowCounts {
@@ -254,8 +257,9 @@ pub fn manifest_csv(rows: &[ManifestRow]) -> Vec<u8> {
     writer.into_inner().unwrap_or_else(|e| unreachable!("flush to memory: {e}"))
 }
 
-pub fn rejects_csv(rejects: &[Reject]) -> Vec<u8> {
-    to_csv(&["file", "line", "column", "value", "reason"], rejects)
+/// `rejects.csv` and `warnings.csv`.
+pub fn issues_csv(issues: &[Issue]) -> Vec<u8> {
+    to_csv(&["file", "line", "kind", "column", "value", "reason"], issues)
 }
 
 pub fn audit_csv(rows: &[AuditRow]) -> Vec<u8> {

@@ -48,6 +48,8 @@ pub enum Error {
     Output(#[from] OutputError),
     #[error("the wording does not pass its checks; fix these and run again:\n{}", .0.iter().map(|f| format!("  {f}")).collect::<Vec<_>>().join("\n"))]
     Lint(Vec<Finding>),
+    #[error("{0} rows of the export cannot be used, and --strict makes no letters then; see `kindly validate`")]
+    Strict(usize),
     #[error("{0}")]
     Other(String),
 }
@@ -188,7 +190,7 @@ pub struct Plan {
 
 impl Plan {
     pub fn make(export_path: &Path, config: &Config, as_of: NaiveDate) -> Result<Plan, Error> {
-        let export = ingest::read_export(export_path, &config.input)?;
+        let export = ingest::read_export(export_path, &config.input, as_of)?;
         let assessments = export.accounts.iter().map(|a| policy::assess(a, as_of, &config.policy)).collect();
         Ok(Plan { export, assessments, as_of })
     }
@@ -205,6 +207,8 @@ pub struct RunOptions {
     pub jobs: Option<usize>,
     pub progress: bool,
     pub overwrite: bool,
+    /// Make no letter at all if any row is rejected.
+    pub strict: bool,
 }
 
 /// What the CLI reports at the end of a run.
@@ -220,6 +224,9 @@ type Outcome = Result<ManifestRow, HoldReason>;
 pub fn run(setup: &Setup, options: &RunOptions) -> Result<RunSummary, Error> {
     let started = Instant::now();
     let plan = Plan::make(&options.export, &setup.config, options.as_of)?;
+    if options.strict && !plan.export.rejects.is_empty() {
+        return Err(Error::Strict(plan.export.rejects.len()));
+    }
     let mut staging = Staging::create(&options.out, options.overwrite)?;
 
     let stamp = options.as_of.format("%Y%m%d");
@@ -344,7 +351,8 @@ pub fn run(setup: &Setup, options: &RunOptions) -> Result<RunSummary, Error> {
     staging.write(MANIFEST_JSON, &to_json(&manifest))?;
     staging.write(AUDIT_CSV, &audit_csv(&audit))?;
     staging.write(HOLDS_CSV, &holds_csv(&holds))?;
-    staging.write(REJECTS_CSV, &rejects_csv(&plan.export.rejects))?;
+    staging.write(REJECTS_CSV, &issues_csv(&plan.export.rejects))?;
+    staging.write(WARNINGS_CSV, &issues_csv(&plan.export.warnings))?;
     let record = RunRecord {
         kindly_version: env!("CARGO_PKG_VERSION").to_string(),
         typst_version: TYPST_VERSION.to_string(),

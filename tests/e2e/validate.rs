@@ -24,8 +24,73 @@ fn validate_reports_every_problem_with_file_line_and_column() {
         report.contains(&format!("{file}:5:")) && report.contains("has 7 fields but the header has 17"),
         "{report}"
     );
-    assert!(report.contains("Rows that cannot be used: 3"), "{report}");
+    assert!(report.contains("Rows that cannot be used (rejects): 3"), "{report}");
     assert!(report.contains("Letters a run would make: 1"), "{report}");
+}
+
+#[test]
+fn validate_checks_beyond_parsing_and_speaks_json() {
+    let dir = scratch("validate-json");
+    let export = write_export(
+        &dir,
+        "100,Ann Lee,1 Main St,,Eugene,OR,97401,2026-07-01,Visit,120.00,,,en,N,N,N,N\n\
+         100,Ann Lee,1 Main St,,Eugene,OR,97401,2026-07-01,Visit,120.00,,,en,N,N,N,N\n\
+         100,Ann Lee,9 Other Rd,,Eugene,OR,97401,2026-08-01,Lab,20.00,30.00,,en,N,N,N,N\n\
+         101,Bo Diaz,2 Oak Ave,,Eugene,XX,97402,2026-07-01,Visit,80.00,,,en,N,N,N,N\n\
+         102,Cy Ng,3 Elm St,,Eugene,OR,9740,2026-07-01,Visit,80.00,,,en,N,N,N,N\n\
+         103,Di Fox,4 Pine St,,Eugene,OR,97404,2026-12-25,Visit,80.00,,,en,N,N,N,N\n",
+    );
+    let config = config();
+    let args = |format: &str| {
+        [
+            "validate",
+            export.to_str().unwrap(),
+            "--config",
+            config.to_str().unwrap(),
+            "--as-of",
+            AS_OF,
+            "--format",
+            format,
+        ]
+        .map(String::from)
+    };
+    let output = kindly(&args("json").iter().map(String::as_str).collect::<Vec<_>>());
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let kinds = &report["rejects"]["by_kind"];
+    assert_eq!(report["rejects"]["count"], 4, "{report:#}");
+    for kind in ["duplicate_row", "unknown_state", "bad_zip", "service_after_as_of"] {
+        assert_eq!(kinds[kind], 1, "{kind}: {report:#}");
+    }
+    let duplicate =
+        report["rejects"]["rows"].as_array().unwrap().iter().find(|r| r["kind"] == "duplicate_row").unwrap();
+    assert_eq!(duplicate["line"], 3);
+    assert!(duplicate["reason"].as_str().unwrap().contains("repeats line 2"));
+    let warnings = &report["warnings"]["by_kind"];
+    assert_eq!(
+        (warnings["address_differs"].as_u64(), warnings["credit_on_service"].as_u64()),
+        (Some(1), Some(1)),
+        "{report:#}"
+    );
+
+    // --strict makes no letters when any row is rejected.
+    let out = dir.join("run");
+    let strict = kindly(&[
+        "run",
+        export.to_str().unwrap(),
+        "--config",
+        config.to_str().unwrap(),
+        "--as-of",
+        AS_OF,
+        "--out",
+        out.to_str().unwrap(),
+        "--strict",
+    ]);
+    assert_eq!(strict.status.code(), Some(2));
+    assert!(stderr(&strict).contains("4 rows of the export cannot be used"), "{}", stderr(&strict));
+    assert!(!out.exists());
+    run_ok(&export, &out, &[]);
+    assert_eq!(read_csv(&out.join("warnings.csv")).len(), 2);
 }
 
 #[test]
