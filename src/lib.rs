@@ -19,6 +19,7 @@ pub mod policy;
 pub mod preflight;
 pub mod render;
 pub mod report;
+pub mod suggest;
 pub mod synth;
 pub mod verify;
 

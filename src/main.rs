@@ -88,6 +88,11 @@ enum Command {
         /// The run folder, e.g. runs/2026-11-30.
         folder: PathBuf,
     },
+    /// Help with reading another billing system's export.
+    Mapping {
+        #[command(subcommand)]
+        command: MappingCommand,
+    },
     /// Write a synthetic export (made-up patients) for trying kindly out and for benchmarks.
     SampleExport {
         /// How many accounts.
@@ -108,6 +113,15 @@ enum Command {
         /// Where to write the CSV [default: standard output].
         #[arg(short, long, value_name = "FILE")]
         output: Option<PathBuf>,
+    },
+}
+
+#[derive(Subcommand)]
+enum MappingCommand {
+    /// Read an export's header and first rows and print a starting mapping for the config.
+    Suggest {
+        /// The billing export (CSV or tab-separated text).
+        export: PathBuf,
     },
 }
 
@@ -280,6 +294,10 @@ fn execute(command: Command) -> Result<ExitCode, String> {
                 eprintln!("kindly: {} problem(s) in {}", problems.len(), folder.display());
                 Ok(ExitCode::from(EXIT_PROBLEMS))
             }
+        }
+        Command::Mapping { command: MappingCommand::Suggest { export } } => {
+            print!("{}", kindly::suggest::suggest(&export).map_err(|e| e.to_string())?);
+            Ok(ExitCode::SUCCESS)
         }
         Command::SampleExport { accounts, seed, as_of, broken, shape, output } => {
             let result = match &output {
