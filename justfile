@@ -34,6 +34,10 @@ pictures:
         --account 1000017 --stage $stage -o docs/$stage.pdf --png && rm docs/$stage.pdf && mv docs/$stage-1.png docs/$stage.png; \
     done
 
+# Fuzz the export reader for SECONDS (needs `cargo install cargo-fuzz`).
+fuzz SECONDS="300":
+    cd fuzz && RUSTC_BOOTSTRAP=1 cargo fuzz run ingest --sanitizer none -O -- -max_total_time={{SECONDS}}
+
 # What CI runs.
 ci:
     bash .ci/run

@@ -87,7 +87,6 @@ pub fn read_export_from(file: &str, reader: impl Read, input: &Input, as_of: Nai
 
     let mut accounts: BTreeMap<String, Account> = BTreeMap::new();
     let mut rejected_by_account: BTreeMap<String, Vec<Line>> = BTreeMap::new();
-    let mut first_line: BTreeMap<String, Line> = BTreeMap::new();
     // Hashes of rows already read, to catch exact duplicates without keeping
     // the rows themselves.
     let mut seen: std::collections::HashMap<u64, Line> = std::collections::HashMap::new();
@@ -153,8 +152,8 @@ pub fn read_export_from(file: &str, reader: impl Read, input: &Input, as_of: Nai
                     value,
                     reason,
                 };
-                let first = *first_line.entry(parsed.account.clone()).or_insert(line);
                 if let Some(account) = accounts.get(&parsed.account) {
+                    let first = account.charges.first().map_or(line, |c| c.line);
                     if account.guarantor.name != parsed.guarantor.name {
                         warnings.push(warn(
                             IssueKind::GuarantorDiffers,
