@@ -262,40 +262,31 @@ pub fn sentences(text: &str) -> Vec<String> {
     out.into_iter().map(|s| s.trim().to_string()).filter(|s| s.chars().any(char::is_alphabetic)).collect()
 }
 
-fn words(sentence: &str) -> impl Iterator<Item = &str> {
-    sentence.split_whitespace().filter(|w| w.chars().any(char::is_alphanumeric))
+/// Words and syllables in some sentences, counting syllables one way.
+fn words_and_syllables<S: AsRef<str>>(sentences: &[S], syllables: fn(&str) -> usize) -> (f64, f64) {
+    let words =
+        sentences.iter().flat_map(|s| s.as_ref().split_whitespace()).filter(|w| w.chars().any(char::is_alphanumeric));
+    let (n, total) = words.fold((0, 0), |(n, total), w| (n + 1, total + syllables(w)));
+    (n as f64, total as f64)
 }
 
 /// Flesch-Kincaid grade level: 0.39 (words/sentences) + 11.8 (syllables/words) - 15.59.
 pub fn flesch_kincaid_grade<S: AsRef<str>>(sentences: &[S]) -> f64 {
-    let (mut words_n, mut syllables) = (0usize, 0usize);
-    for s in sentences {
-        for w in words(s.as_ref()) {
-            words_n += 1;
-            syllables += english_syllables(w);
-        }
-    }
-    if words_n == 0 {
+    let (words, syllables) = words_and_syllables(sentences, english_syllables);
+    if words == 0.0 {
         return 0.0;
     }
-    0.39 * words_n as f64 / sentences.len().max(1) as f64 + 11.8 * syllables as f64 / words_n as f64 - 15.59
+    0.39 * words / sentences.len().max(1) as f64 + 11.8 * syllables / words - 15.59
 }
 
 /// Fernández-Huerta reading ease for Spanish: 206.84 - 0.60 P - 1.02 F, with
 /// P syllables and F sentences per 100 words.
 pub fn fernandez_huerta<S: AsRef<str>>(sentences: &[S]) -> f64 {
-    let (mut words_n, mut syllables) = (0usize, 0usize);
-    for s in sentences {
-        for w in words(s.as_ref()) {
-            words_n += 1;
-            syllables += spanish_syllables(w);
-        }
-    }
-    if words_n == 0 {
+    let (words, syllables) = words_and_syllables(sentences, spanish_syllables);
+    if words == 0.0 {
         return 100.0;
     }
-    let per_100 = 100.0 / words_n as f64;
-    206.84 - 0.60 * syllables as f64 * per_100 - 1.02 * sentences.len() as f64 * per_100
+    206.84 - 0.60 * syllables * 100.0 / words - 1.02 * sentences.len() as f64 * 100.0 / words
 }
 
 fn hardest(sentences: &[String], score: impl Fn(&str) -> f64) -> &str {

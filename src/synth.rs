@@ -285,6 +285,9 @@ pub fn write_export(
             1 => zip.clear(),
             _ => {}
         }
+        // Who and where, the same columns in every shape.
+        let who =
+            vec![account.clone(), name.clone(), street, unit, city.to_string(), state.to_string(), zip.to_string()];
         let flag = |on: bool| if on { "Y" } else { "N" };
         let insurance = flag(rng.percent(4));
         let dispute = flag(rng.percent(3));
@@ -326,14 +329,8 @@ pub fn write_export(
                 _ if rng.percent(30) => format!("({})", plain(paid)),
                 _ => plain(paid),
             };
-            let mut row = vec![
-                account.clone(),
-                name.clone(),
-                street.clone(),
-                unit.clone(),
-                city.to_string(),
-                state.to_string(),
-                zip.clone(),
+            let mut row = who.clone();
+            row.extend([
                 date_text,
                 description.to_string(),
                 charge_text,
@@ -344,7 +341,7 @@ pub fn write_export(
                 dispute.to_string(),
                 do_not_mail.to_string(),
                 large_print.to_string(),
-            ];
+            ]);
             if broken && rng.percent(1) {
                 match rng.below(4) {
                     0 => row[9] = "12.3.4".into(),
@@ -367,23 +364,22 @@ pub fn write_export(
                         if rng.percent(5) { format!("{description}\n(follow-up)") } else { description.to_string() };
                     let adjustment = if rng.percent(10) && paid.0 >= 100 { Cents(100) } else { Cents::ZERO };
                     let paid = paid - adjustment;
-                    w.write(&[
-                        account.clone(),
-                        name.clone(),
-                        street.clone(),
-                        unit.clone(),
-                        city.to_string(),
-                        state.to_string(),
-                        zip.clone(),
-                        date.format("%m/%d/%Y").to_string(),
-                        description,
-                        format!("${}", &charge.to_string()[1..]),
-                        if paid.0 == 0 { String::new() } else { format!("({})", plain(paid)) },
-                        if adjustment.0 == 0 { String::new() } else { format!("{}-", plain(adjustment)) },
-                        yes_no(insurance, "TRUE", "FALSE"),
-                        yes_no(dispute, "1", "0"),
-                        yes_no(do_not_mail, "Y", "N"),
-                    ])?
+                    w.write(
+                        &[
+                            &who[..],
+                            &[
+                                date.format("%m/%d/%Y").to_string(),
+                                description,
+                                format!("${}", &charge.to_string()[1..]),
+                                if paid.0 == 0 { String::new() } else { format!("({})", plain(paid)) },
+                                if adjustment.0 == 0 { String::new() } else { format!("{}-", plain(adjustment)) },
+                                yes_no(insurance, "TRUE", "FALSE"),
+                                yes_no(dispute, "1", "0"),
+                                yes_no(do_not_mail, "Y", "N"),
+                            ],
+                        ]
+                        .concat(),
+                    )?
                 }
             }
         }
@@ -391,21 +387,20 @@ pub fn write_export(
             let owed_text = if owed.0 < 0 { format!("{} CR", plain(-owed)) } else { plain(owed) };
             let date = oldest_owed.unwrap_or(as_of - Duration::days(oldest));
             let flag = |v: &str, code: &str| if v == "Y" { code } else { "" }.to_string();
-            w.write(&[
-                account.clone(),
-                name.clone(),
-                street.clone(),
-                unit.clone(),
-                city.to_string(),
-                state.to_string(),
-                zip.clone(),
-                date.format("%-m/%-d/%y").to_string(),
-                owed_text,
-                if language == "es" { "Spanish" } else { "English" }.to_string(),
-                flag(insurance, "INS"),
-                flag(dispute, "DSP"),
-                flag(do_not_mail, "NOMAIL"),
-            ])?;
+            w.write(
+                &[
+                    &who[..],
+                    &[
+                        date.format("%-m/%-d/%y").to_string(),
+                        owed_text,
+                        if language == "es" { "Spanish" } else { "English" }.to_string(),
+                        flag(insurance, "INS"),
+                        flag(dispute, "DSP"),
+                        flag(do_not_mail, "NOMAIL"),
+                    ],
+                ]
+                .concat(),
+            )?;
         }
     }
     Ok(())

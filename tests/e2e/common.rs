@@ -32,9 +32,8 @@ pub fn stderr(output: &Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
 }
 
-/// Runs kindly on an export into `out` and insists it succeeds.
-pub fn run_ok(export: &Path, out: &Path, extra: &[&str]) {
-    let config = config();
+/// `kindly run` on an export into `out`, as of the tests' date.
+pub fn run_with(config: &Path, export: &Path, out: &Path, extra: &[&str]) -> Output {
     let mut args = vec![
         "run",
         export.to_str().unwrap(),
@@ -47,7 +46,12 @@ pub fn run_ok(export: &Path, out: &Path, extra: &[&str]) {
         "--quiet",
     ];
     args.extend_from_slice(extra);
-    let output = kindly(&args);
+    kindly(&args)
+}
+
+/// Runs kindly with the sample config and insists it succeeds.
+pub fn run_ok(export: &Path, out: &Path, extra: &[&str]) {
+    let output = run_with(&config(), export, out, extra);
     assert!(output.status.success(), "kindly run failed: {}", stderr(&output));
 }
 

@@ -90,17 +90,7 @@ fn pdf_a_can_be_chosen_in_the_config() {
     std::fs::write(&config, text).unwrap();
     let export = write_export(&dir, "600,Ann Lee,1 Main St,,Eugene,OR,97401,2026-07-01,Visit,120.00,,,en,N,N,N,N\n");
     let out = dir.join("run");
-    let output = kindly(&[
-        "run",
-        export.to_str().unwrap(),
-        "--config",
-        config.to_str().unwrap(),
-        "--as-of",
-        AS_OF,
-        "--out",
-        out.to_str().unwrap(),
-        "--quiet",
-    ]);
+    let output = run_with(&config, &export, &out, &[]);
     assert!(output.status.success(), "{}", stderr(&output));
     let manifest = read_csv(&out.join("manifest.csv"));
     let bytes = std::fs::read(out.join(&manifest[0]["file"])).unwrap();

@@ -62,16 +62,7 @@ fn threats_missing_facts_and_hard_sentences_are_named() {
     // And a run with that wording does not start.
     let export = write_export(&dir, "100,Ann Lee,1 Main St,,Eugene,OR,97401,2026-07-01,Visit,120.00,,,en,N,N,N,N\n");
     let out = dir.join("run");
-    let run = kindly(&[
-        "run",
-        export.to_str().unwrap(),
-        "--config",
-        config().to_str().unwrap(),
-        "--layouts",
-        layouts.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-    ]);
+    let run = run_with(&config(), &export, &out, &["--layouts", layouts.to_str().unwrap()]);
     assert_eq!(run.status.code(), Some(2));
     assert!(stderr(&run).contains("wording/en/reminder.typ.j2: forbidden phrase"), "{}", stderr(&run));
     assert!(!out.exists());

@@ -179,14 +179,7 @@ fn a_failed_run_leaves_no_folder_that_looks_complete() {
     let dir = scratch("failed");
     let out = dir.join("run");
     let export = dir.join("missing.csv");
-    let result = kindly(&[
-        "run",
-        export.to_str().unwrap(),
-        "--config",
-        config().to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-    ]);
+    let result = run_with(&config(), &export, &out, &[]);
     assert_eq!(result.status.code(), Some(2));
     assert!(stderr(&result).contains("missing.csv"), "{}", stderr(&result));
     assert!(!out.exists());
@@ -194,14 +187,7 @@ fn a_failed_run_leaves_no_folder_that_looks_complete() {
     // An existing run is never overwritten by accident.
     std::fs::create_dir_all(&out).unwrap();
     let export = write_export(&dir, "100,Ann Lee,1 Main St,,Eugene,OR,97401,2026-07-01,Visit,120.00,,,en,N,N,N,N\n");
-    let again = kindly(&[
-        "run",
-        export.to_str().unwrap(),
-        "--config",
-        config().to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-    ]);
+    let again = run_with(&config(), &export, &out, &[]);
     assert_eq!(again.status.code(), Some(2));
     assert!(stderr(&again).contains("already exists"), "{}", stderr(&again));
 }

@@ -75,17 +75,7 @@ fn validate_checks_beyond_parsing_and_speaks_json() {
 
     // --strict makes no letters when any row is rejected.
     let out = dir.join("run");
-    let strict = kindly(&[
-        "run",
-        export.to_str().unwrap(),
-        "--config",
-        config.to_str().unwrap(),
-        "--as-of",
-        AS_OF,
-        "--out",
-        out.to_str().unwrap(),
-        "--strict",
-    ]);
+    let strict = run_with(&config, &export, &out, &["--strict"]);
     assert_eq!(strict.status.code(), Some(2));
     assert!(stderr(&strict).contains("4 rows of the export cannot be used"), "{}", stderr(&strict));
     assert!(!out.exists());
@@ -99,14 +89,7 @@ fn a_missing_column_is_named_and_nothing_is_written() {
     let export = dir.join("export.csv");
     std::fs::write(&export, "Account,Name,Street\n1,Ann,1 Main St\n").unwrap();
     let out = dir.join("run");
-    let output = kindly(&[
-        "run",
-        export.to_str().unwrap(),
-        "--config",
-        config().to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-    ]);
+    let output = run_with(&config(), &export, &out, &[]);
     assert_eq!(output.status.code(), Some(2));
     let err = stderr(&output);
     assert!(err.contains("export.csv") && err.contains("\"Guarantor\"") && err.contains("\"Address 1\""), "{err}");
