@@ -249,3 +249,12 @@ impl World for LetterWorld<'_> {
 fn not_found(id: FileId) -> FileError {
     FileError::NotFound(id.get().vpath().get_with_slash().into())
 }
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_recorded_typst_version_is_the_pinned_one() {
+        let manifest = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/Cargo.toml")).unwrap();
+        assert!(manifest.contains(&format!("typst = \"={}\"", super::TYPST_VERSION)), "update TYPST_VERSION");
+    }
+}
