@@ -207,6 +207,14 @@ fn execute(command: Command) -> Result<ExitCode, String> {
                 "kindly: {} letters ({} pages, {} sheets), {} holds, {} rejected rows in {:.1} s ({rate:.0} letters/s{rss})",
                 c.letters, c.pages, c.sheets, c.holds, c.rows.rejected, summary.elapsed_secs
             );
+            let show = |steps: &[(&str, f64)]| {
+                steps.iter().map(|(name, secs)| format!("{name} {secs:.1} s")).collect::<Vec<_>>().join(", ")
+            };
+            eprintln!(
+                "kindly: time: {}; per step, summed over threads: {}",
+                show(&summary.wall),
+                show(&summary.letter_steps)
+            );
             eprintln!("kindly: run folder {}", summary.folder.display());
             if c.rows.rejected > 0 {
                 eprintln!("kindly: {} rows could not be read; see rejects.csv", c.rows.rejected);
@@ -241,7 +249,7 @@ fn execute(command: Command) -> Result<ExitCode, String> {
                 }
             };
             let (_, rendered) = setup
-                .render_letter(found, stage, &format!("PREVIEW-{account}"), as_of)
+                .render_letter(found, stage, &format!("PREVIEW-{account}"), as_of, &Default::default())
                 .map_err(|reason| format!("the letter for account {account} cannot be made: {reason}"))?;
             let path = output.unwrap_or_else(|| PathBuf::from(format!("preview-{account}.pdf")));
             std::fs::write(&path, &rendered.pdf).map_err(|e| format!("cannot write {}: {e}", path.display()))?;

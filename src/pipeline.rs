@@ -3,11 +3,11 @@
 //! together, spreads rendering over the cores and keeps the books.
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::Instant;
 
 use chrono::NaiveDate;
 use indicatif::{ProgressBar, ProgressStyle};
-use rayon::prelude::*;
 
 use crate::compose::{self, ComposeError, LetterFiles, Wording};
 use crate::config::{Config, ConfigError};
@@ -153,10 +153,13 @@ impl Setup {
         stage: Stage,
         piece: &str,
         as_of: NaiveDate,
+        times: &Times,
     ) -> Result<(compose::Letter, crate::render::Rendered), HoldReason> {
+        let started = Instant::now();
         let (letter, files) = self
             .compose_letter(account, stage, piece, as_of)
             .map_err(|e| HoldReason::RenderFailed { message: e.to_string() })?;
+        let started = times.add(&times.compose, started);
         if !letter.credit_reporting_possible
             && let Some(phrase) = self.config.lint.credit_language(&lint::plain_text(&files.body))
         {
@@ -165,11 +168,45 @@ impl Setup {
                 detail: format!("the wording mentions {phrase:?}, but this account cannot be reported"),
             });
         }
-        let rendered = self.renderer.render(piece, files, as_of, &self.config.vendor).map_err(|e| match e {
+        let hold = |e| match e {
             RenderError::Preflight(v) => HoldReason::Preflight { rule: v.rule.to_string(), detail: v.detail },
             RenderError::Failed(message) => HoldReason::RenderFailed { message },
-        })?;
+        };
+        let document = self.renderer.layout(files, as_of).map_err(hold)?;
+        let started = times.add(&times.layout, started);
+        let rendered = self.renderer.export(&document, piece, as_of, &self.config.vendor).map_err(hold)?;
+        times.add(&times.export, started);
         Ok((letter, rendered))
+    }
+}
+
+/// Time spent on each step of making letters, summed over all render
+/// threads, to see where a run's time goes.
+#[derive(Debug, Default)]
+pub struct Times {
+    compose: AtomicU64,
+    layout: AtomicU64,
+    export: AtomicU64,
+    write: AtomicU64,
+}
+
+impl Times {
+    /// Adds the time since `since` to a step and returns now.
+    fn add(&self, step: &AtomicU64, since: Instant) -> Instant {
+        let now = Instant::now();
+        step.fetch_add((now - since).as_nanos() as u64, Ordering::Relaxed);
+        now
+    }
+
+    /// Seconds per step: wording, Typst layout, preflight and PDF, writing.
+    pub fn seconds(&self) -> [(&'static str, f64); 4] {
+        let s = |step: &AtomicU64| step.load(Ordering::Relaxed) as f64 / 1e9;
+        [
+            ("wording", s(&self.compose)),
+            ("layout", s(&self.layout)),
+            ("checks and PDF", s(&self.export)),
+            ("writing", s(&self.write)),
+        ]
     }
 }
 
@@ -216,6 +253,11 @@ pub struct RunSummary {
     pub folder: PathBuf,
     pub record: RunRecord,
     pub elapsed_secs: f64,
+    /// Wall seconds for reading and deciding, making letters, and writing
+    /// the manifests and records.
+    pub wall: [(&'static str, f64); 3],
+    /// Thread-seconds for each step of making letters.
+    pub letter_steps: [(&'static str, f64); 4],
 }
 
 /// The outcome of one letter: its manifest row, or why it was held.
@@ -224,6 +266,7 @@ type Outcome = Result<ManifestRow, HoldReason>;
 pub fn run(setup: &Setup, options: &RunOptions) -> Result<RunSummary, Error> {
     let started = Instant::now();
     let plan = Plan::make(&options.export, &setup.config, options.as_of)?;
+    let decided = Instant::now();
     if options.strict && !plan.export.rejects.is_empty() {
         return Err(Error::Strict(plan.export.rejects.len()));
     }
@@ -243,30 +286,26 @@ pub fn run(setup: &Setup, options: &RunOptions) -> Result<RunSummary, Error> {
             .unwrap_or_else(|_| ProgressStyle::default_bar())
             .progress_chars("=> "),
     );
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(options.jobs.unwrap_or(0))
-        .stack_size(WORKER_STACK)
-        .thread_name(|i| format!("kindly-render-{i}"))
-        .build()
-        .map_err(|e| Error::Other(format!("cannot start the render threads: {e}")))?;
+    // Typst lays pages out and writes PDFs on rayon's global pool; its
+    // workers need the same large stacks.
+    let _ = rayon::ThreadPoolBuilder::new().stack_size(WORKER_STACK).build_global();
+    let threads = options.jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())).max(1);
     let letters_dir = staging.letters_dir();
+    let times = Times::default();
     let mut outcomes: Vec<Outcome> = Vec::with_capacity(jobs.len());
     for batch in jobs.chunks(BATCH) {
-        let done = pool.install(|| {
-            batch
-                .par_iter()
-                .map(|(_, account, stage, piece)| {
-                    let outcome = render_piece(setup, account, *stage, piece, options.as_of, &letters_dir);
-                    bar.inc(1);
-                    outcome
-                })
-                .collect::<Result<Vec<_>, OutputError>>()
+        let done = render_batch(batch.len(), threads, |i| {
+            let (_, account, stage, piece) = &batch[i];
+            let outcome = render_piece(setup, account, *stage, piece, options.as_of, &letters_dir, &times);
+            bar.inc(1);
+            outcome
         })?;
-        outcomes.extend(done);
+        outcomes.extend(done.into_iter().collect::<Result<Vec<_>, OutputError>>()?);
         comemo::evict(CACHE_MAX_AGE);
     }
     bar.finish_and_clear();
     comemo::evict(0);
+    let rendered = Instant::now();
 
     let mut outcome_of: Vec<Option<Outcome>> = vec![None; plan.export.accounts.len()];
     for ((index, ..), outcome) in jobs.iter().zip(outcomes) {
@@ -365,7 +404,53 @@ pub fn run(setup: &Setup, options: &RunOptions) -> Result<RunSummary, Error> {
         files: staging.files().clone(),
     };
     let folder = staging.finish(&record)?;
-    Ok(RunSummary { folder, record, elapsed_secs: started.elapsed().as_secs_f64() })
+    let wall = [
+        ("reading and deciding", (decided - started).as_secs_f64()),
+        ("making letters", (rendered - decided).as_secs_f64()),
+        ("manifests and records", rendered.elapsed().as_secs_f64()),
+    ];
+    Ok(RunSummary {
+        folder,
+        record,
+        elapsed_secs: started.elapsed().as_secs_f64(),
+        wall,
+        letter_steps: times.seconds(),
+    })
+}
+
+/// Runs `make(0..count)` on `threads` plain threads with large stacks and
+/// returns the results in order. Letters are not rayon tasks: Typst queues
+/// its own work on rayon, and a letter waiting on that work would otherwise
+/// pick up other letters and stretch its own latency.
+fn render_batch<T: Send>(count: usize, threads: usize, make: impl Fn(usize) -> T + Sync) -> Result<Vec<T>, Error> {
+    let next = AtomicUsize::new(0);
+    let slots: Vec<std::sync::Mutex<Option<T>>> = (0..count).map(|_| std::sync::Mutex::new(None)).collect();
+    std::thread::scope(|scope| -> Result<(), Error> {
+        for n in 0..threads.min(count) {
+            std::thread::Builder::new()
+                .name(format!("kindly-render-{n}"))
+                .stack_size(WORKER_STACK)
+                .spawn_scoped(scope, || {
+                    loop {
+                        let i = next.fetch_add(1, Ordering::Relaxed);
+                        if i >= count {
+                            break;
+                        }
+                        let result = make(i);
+                        if let Ok(mut slot) = slots[i].lock() {
+                            *slot = Some(result);
+                        }
+                    }
+                })
+                .map_err(|e| Error::Other(format!("cannot start a render thread: {e}")))?;
+        }
+        Ok(())
+    })?;
+    slots
+        .into_iter()
+        .map(|slot| slot.into_inner().ok().flatten())
+        .collect::<Option<Vec<T>>>()
+        .ok_or_else(|| Error::Other("a render thread stopped before finishing its letters".into()))
 }
 
 /// Renders one piece and writes its PDF. A letter that cannot be composed,
@@ -378,16 +463,19 @@ fn render_piece(
     piece: &str,
     as_of: NaiveDate,
     letters_dir: &Path,
+    times: &Times,
 ) -> Result<Outcome, OutputError> {
-    let (letter, rendered) = match setup.render_letter(account, stage, piece, as_of) {
+    let (letter, rendered) = match setup.render_letter(account, stage, piece, as_of, times) {
         Ok(done) => done,
         Err(reason) => return Ok(Err(reason)),
     };
+    let started = Instant::now();
     let vendor = &setup.config.vendor;
     let pages = rendered.pages;
     let sheets = if vendor.duplex { pages.div_ceil(2) } else { pages };
     let file = format!("{piece}.pdf");
     output::write_file(&letters_dir.join(&file), &rendered.pdf)?;
+    times.add(&times.write, started);
     let address = &account.guarantor.address;
     Ok(Ok(ManifestRow {
         piece_id: piece.to_string(),
