@@ -315,7 +315,12 @@ pub fn run(setup: &Setup, options: &RunOptions) -> Result<RunSummary, Error> {
     let mut audit = Vec::new();
     let mut holds = Vec::new();
     let mut counts = Counts {
-        rows: RowCounts { input: plan.export.rows, rejected: plan.export.rejects.len() as u64, ..RowCounts::default() },
+        rows: RowCounts {
+            input: plan.export.rows,
+            rejected: plan.export.rejects.len() as u64,
+            warned: plan.export.warnings.iter().map(|w| w.line).collect::<std::collections::BTreeSet<_>>().len() as u64,
+            ..RowCounts::default()
+        },
         accounts: plan.export.accounts.len() as u64,
         ..Counts::default()
     };
