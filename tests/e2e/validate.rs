@@ -81,7 +81,8 @@ fn validate_checks_beyond_parsing_and_speaks_json() {
     assert!(!out.exists());
     run_ok(&export, &out, &[]);
     assert_eq!(read_csv(&out.join("warnings.csv")).len(), 2);
-    assert_eq!(read_json(&out.join("run.json"))["counts"]["rows"]["warned"], 2);
+    // Both warnings are on line 4: rows are counted once.
+    assert_eq!(read_json(&out.join("run.json"))["counts"]["rows"]["warned"], 1);
 }
 
 #[test]
