@@ -48,7 +48,7 @@ pub enum IngestError {
 
 mod decode;
 
-pub use decode::{FieldText, prepare, sniff_delimiter};
+pub use decode::{FieldText, prepare};
 
 /// Reads an export; services dated after `as_of` are rejected.
 pub fn read_export(path: &Path, input: &Input, as_of: NaiveDate) -> Result<Export, IngestError> {

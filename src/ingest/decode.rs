@@ -92,7 +92,7 @@ pub fn prepare<'a>(raw: impl Read + 'a, encoding: Encoding, delimiter: Delimiter
 }
 
 /// The candidate that occurs most often, outside quotes, in the header line.
-pub fn sniff_delimiter(head: &[u8]) -> u8 {
+fn sniff_delimiter(head: &[u8]) -> u8 {
     let mut counts = [0usize; 4];
     let candidates = [b',', b'\t', b';', b'|'];
     let mut quoted = false;
