@@ -80,6 +80,9 @@ impl Setup {
 
     /// Loads the config and layouts without checking the wording.
     pub fn open(config_path: &Path, layouts: Option<&Path>) -> Result<Setup, Error> {
+        // Typst lays pages out and writes PDFs on rayon's global pool; its
+        // workers need large stacks too. Set up once, before any letter.
+        let _ = rayon::ThreadPoolBuilder::new().stack_size(WORKER_STACK).build_global();
         let (mut config, bytes) = Config::load(config_path)?;
         if let Some(dir) = layouts {
             config.layouts = dir.to_path_buf();
@@ -286,9 +289,6 @@ pub fn run(setup: &Setup, options: &RunOptions) -> Result<RunSummary, Error> {
             .unwrap_or_else(|_| ProgressStyle::default_bar())
             .progress_chars("=> "),
     );
-    // Typst lays pages out and writes PDFs on rayon's global pool; its
-    // workers need the same large stacks.
-    let _ = rayon::ThreadPoolBuilder::new().stack_size(WORKER_STACK).build_global();
     let threads = options.jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())).max(1);
     let letters_dir = staging.letters_dir();
     let times = Times::default();
