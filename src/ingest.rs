@@ -7,7 +7,7 @@
 //! config names) stops ingest.
 
 use std::collections::BTreeMap;
-use std::io::Read;
+use std::io::{Read, Write};
 use std::path::Path;
 
 use chrono::{Datelike, NaiveDate};
@@ -59,6 +59,150 @@ pub fn read_export(path: &Path, input: &Input, as_of: NaiveDate) -> Result<Expor
 
 /// Reads an export from any reader; `file` names it in messages.
 pub fn read_export_from(file: &str, reader: impl Read, input: &Input, as_of: NaiveDate) -> Result<Export, IngestError> {
+    let mut grouper = Grouper::default();
+    let (rows, sha256) = scan(file, reader, input, as_of, &mut |event| grouper.add(file, event))?;
+    let (accounts, rejects, warnings) = grouper.finish();
+    Ok(Export { file: file.to_string(), accounts, rejects, warnings, rows, sha256 })
+}
+
+/// About how many bytes of export go into one partition file while it is
+/// tallied, and the bounds on how many partitions there are (the upper one
+/// keeps well under the usual limit of 1,024 open files).
+const PARTITION_BYTES: u64 = 2 * 1024 * 1024;
+const PARTITIONS: std::ops::RangeInclusive<u64> = 16..=512;
+
+/// What tallying an export found, without the accounts themselves.
+#[derive(Debug, Clone)]
+pub struct Tally {
+    pub file: String,
+    pub rows: u64,
+    pub accounts: u64,
+    pub rejects: Vec<Issue>,
+    pub warnings: Vec<Issue>,
+    pub sha256: String,
+}
+
+/// Reads an export with memory that does not grow with it: rows are spread
+/// over partition files of about 2 MiB by account (so an account's rows stay
+/// together), then each partition is grouped and handed, account by account,
+/// to `each`. The issues found are the same as [`read_export`]'s, and they
+/// are all that is kept.
+pub fn tally_export(
+    path: &Path,
+    input: &Input,
+    as_of: NaiveDate,
+    mut each: impl FnMut(&Account),
+) -> Result<Tally, IngestError> {
+    let file = path.display().to_string();
+    let io = |source| IngestError::Io { file: file.clone(), source };
+    let reader = std::fs::File::open(path).map_err(io)?;
+    let size = reader.metadata().map_err(io)?.len();
+    let parts = (size / PARTITION_BYTES).clamp(*PARTITIONS.start(), *PARTITIONS.end());
+    let spill = Spill::create().map_err(io)?;
+    let mut writers = (0..parts)
+        .map(|i| std::fs::File::create(spill.part(i)).map(std::io::BufWriter::new))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(io)?;
+    let mut loose = Vec::new();
+    let mut failed = None;
+    let (rows, sha256) = scan(&file, reader, input, as_of, &mut |event| {
+        let Some(account) = event.account() else {
+            if let RowEvent::Rejected { issue, .. } = event {
+                loose.push(issue);
+            }
+            return;
+        };
+        let part = partition(account, parts);
+        let written = serde_json::to_writer(&mut writers[part], &event)
+            .map_err(std::io::Error::from)
+            .and_then(|()| writers[part].write_all(b"\n"));
+        if let Err(e) = written {
+            failed.get_or_insert(e);
+        }
+    })?;
+    if let Some(e) = failed {
+        return Err(io(e));
+    }
+    for w in &mut writers {
+        w.flush().map_err(io)?;
+    }
+    drop(writers);
+    let (mut rejects, mut warnings, mut accounts) = (loose, Vec::new(), 0);
+    for i in 0..parts {
+        let mut grouper = Grouper::default();
+        let part = std::io::BufReader::new(std::fs::File::open(spill.part(i)).map_err(io)?);
+        for line in std::io::BufRead::lines(part) {
+            let line = line.map_err(io)?;
+            let event: RowEvent = serde_json::from_str(&line).map_err(|e| io(e.into()))?;
+            grouper.add(&file, event);
+        }
+        let (group, r, w) = grouper.finish();
+        accounts += group.len() as u64;
+        group.iter().for_each(&mut each);
+        rejects.extend(r);
+        warnings.extend(w);
+    }
+    rejects.sort_by_key(|i| i.line);
+    warnings.sort_by_key(|i| i.line);
+    Ok(Tally { file, rows, accounts, rejects, warnings, sha256 })
+}
+
+fn partition(account: &str, parts: u64) -> usize {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    account.hash(&mut h);
+    (h.finish() % parts) as usize
+}
+
+/// A private folder of partition files, removed when dropped.
+struct Spill(std::path::PathBuf);
+
+impl Spill {
+    fn create() -> std::io::Result<Spill> {
+        let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos());
+        let dir = std::env::temp_dir().join(format!("kindly-{}-{nanos}", std::process::id()));
+        std::fs::create_dir_all(&dir)?;
+        Ok(Spill(dir))
+    }
+
+    fn part(&self, i: u64) -> std::path::PathBuf {
+        self.0.join(format!("{i}.jsonl"))
+    }
+}
+
+impl Drop for Spill {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// What one data row of the export became.
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
+enum RowEvent {
+    /// A row that was read, with a hash of its fields to find duplicates.
+    Parsed { line: Line, hash: u64, parsed: Parsed },
+    /// A row that was not; `account` when its account number could be read.
+    Rejected { issue: Issue, account: Option<String> },
+}
+
+impl RowEvent {
+    fn account(&self) -> Option<&str> {
+        match self {
+            RowEvent::Parsed { parsed, .. } => Some(&parsed.account),
+            RowEvent::Rejected { account, .. } => account.as_deref(),
+        }
+    }
+}
+
+/// Streams an export's rows to `sink`, in file order; returns how many data
+/// rows there were and the SHA-256 of the file's bytes.
+fn scan(
+    file: &str,
+    reader: impl Read,
+    input: &Input,
+    as_of: NaiveDate,
+    sink: &mut dyn FnMut(RowEvent),
+) -> Result<(u64, String), IngestError> {
     let hasher = std::rc::Rc::new(std::cell::RefCell::new(Sha256::new()));
     let hashing = HashingReader { inner: reader, hasher: hasher.clone() };
     let prepared = decode::prepare(hashing, input.encoding, input.delimiter)
@@ -85,13 +229,6 @@ pub fn read_export_from(file: &str, reader: impl Read, input: &Input, as_of: Nai
         found: names.iter().map(|n| format!("{n:?}")).collect::<Vec<_>>().join(", "),
     })?;
 
-    let mut accounts: BTreeMap<String, Account> = BTreeMap::new();
-    let mut rejected_by_account: BTreeMap<String, Vec<Line>> = BTreeMap::new();
-    // Hashes of rows already read, to catch exact duplicates without keeping
-    // the rows themselves.
-    let mut seen: std::collections::HashMap<u64, Line> = std::collections::HashMap::new();
-    let mut rejects = Vec::new();
-    let mut warnings = Vec::new();
     let mut rows = 0;
     let mut record = csv::ByteRecord::new();
     loop {
@@ -106,118 +243,135 @@ pub fn read_export_from(file: &str, reader: impl Read, input: &Input, as_of: Nai
                     return Err(io_err(e));
                 }
                 rows += 1;
-                rejects.push(Issue {
+                let issue = Issue {
                     file: file.to_string(),
                     line,
                     kind: IssueKind::UnreadableRow,
                     column: String::new(),
                     value: String::new(),
                     reason: format!("the row cannot be read as CSV: {e}"),
-                });
+                };
+                sink(RowEvent::Rejected { issue, account: None });
                 continue;
             }
         }
         rows += 1;
         let line = record.position().map_or(0, |p| p.line());
         let row = Row { line, names: &names, record: &record, fields };
-        let parsed = layout.parse(&row, input, as_of).and_then(|parsed| {
-            let key = {
-                use std::hash::{Hash, Hasher};
-                let mut h = std::collections::hash_map::DefaultHasher::new();
-                record.iter().collect::<Vec<_>>().hash(&mut h);
-                h.finish()
-            };
-            match seen.insert(key, line) {
-                Some(earlier) => {
-                    seen.insert(key, earlier);
-                    let mut problems = Problems::default();
-                    problems.add(
-                        IssueKind::DuplicateRow,
-                        "",
-                        "",
-                        format!("the row repeats line {earlier} exactly; a charge is never counted twice"),
-                    );
-                    Err(problems)
-                }
-                None => Ok(parsed),
-            }
-        });
-        match parsed {
+        match layout.parse(&row, input, as_of) {
             Ok(parsed) => {
-                let warn = |kind, column: &str, value: String, reason: String| Issue {
-                    file: file.to_string(),
-                    line,
-                    kind,
-                    column: column.to_string(),
-                    value,
-                    reason,
+                let hash = {
+                    use std::hash::{Hash, Hasher};
+                    let mut h = std::collections::hash_map::DefaultHasher::new();
+                    record.iter().collect::<Vec<_>>().hash(&mut h);
+                    h.finish()
                 };
-                if let Some(account) = accounts.get(&parsed.account) {
-                    let first = account.charges.first().map_or(line, |c| c.line);
-                    if account.guarantor.name != parsed.guarantor.name {
-                        warnings.push(warn(
-                            IssueKind::GuarantorDiffers,
-                            "",
-                            parsed.guarantor.name.clone(),
-                            format!("the guarantor differs from line {first}'s; the letter goes to line {first}'s"),
-                        ));
-                    } else if account.guarantor.address != parsed.guarantor.address {
-                        warnings.push(warn(
-                            IssueKind::AddressDiffers,
-                            "",
-                            parsed.guarantor.address.street.join(", "),
-                            format!("the address differs from line {first}'s; the letter goes to line {first}'s"),
-                        ));
-                    }
-                }
-                if parsed.charge.balance.0 < 0 {
-                    warnings.push(warn(
-                        IssueKind::CreditOnService,
-                        "",
-                        parsed.charge.balance.to_string(),
-                        format!(
-                            "a credit of {} on this service; it reduces what the account owes",
-                            -parsed.charge.balance
-                        ),
-                    ));
-                }
-                let account = accounts.entry(parsed.account.clone()).or_insert_with(|| Account {
-                    id: parsed.account.clone(),
-                    guarantor: parsed.guarantor.clone(),
-                    language: parsed.language.clone(),
-                    flags: Flags::default(),
-                    charges: Vec::new(),
-                    rejected_lines: Vec::new(),
-                });
-                // A flag set on any of the account's rows applies to the account.
-                account.flags.insurance_pending |= parsed.flags.insurance_pending;
-                account.flags.dispute |= parsed.flags.dispute;
-                account.flags.do_not_mail |= parsed.flags.do_not_mail;
-                account.flags.large_print |= parsed.flags.large_print;
-                account.charges.push(parsed.charge);
+                sink(RowEvent::Parsed { line, hash, parsed });
             }
             Err(problems) => {
-                if let Some(id) = layout.account_id(&row) {
-                    rejected_by_account.entry(id).or_default().push(line);
-                }
-                rejects.push(problems.into_reject(file, line));
+                sink(RowEvent::Rejected { issue: problems.into_reject(file, line), account: layout.account_id(&row) })
             }
         }
     }
     drop(csv);
-    for (id, lines) in rejected_by_account {
-        if let Some(account) = accounts.get_mut(&id) {
-            account.rejected_lines = lines;
+    let sha256 = hex(&hasher.take().finalize());
+    Ok((rows, sha256))
+}
+
+/// Groups rows into accounts in file order, and catches what can only be
+/// seen across an account's rows: exact duplicates and rows that disagree.
+#[derive(Default)]
+struct Grouper {
+    accounts: BTreeMap<String, Account>,
+    rejected_by_account: BTreeMap<String, Vec<Line>>,
+    /// Hashes of rows already read, to catch exact duplicates without
+    /// keeping the rows themselves.
+    seen: std::collections::HashMap<u64, Line>,
+    rejects: Vec<Issue>,
+    warnings: Vec<Issue>,
+}
+
+impl Grouper {
+    fn add(&mut self, file: &str, event: RowEvent) {
+        let (line, hash, parsed) = match event {
+            RowEvent::Rejected { issue, account } => {
+                if let Some(id) = account {
+                    self.rejected_by_account.entry(id).or_default().push(issue.line);
+                }
+                self.rejects.push(issue);
+                return;
+            }
+            RowEvent::Parsed { line, hash, parsed } => (line, hash, parsed),
+        };
+        if let Some(&earlier) = self.seen.get(&hash) {
+            let mut problems = Problems::default();
+            problems.add(
+                IssueKind::DuplicateRow,
+                "",
+                "",
+                format!("the row repeats line {earlier} exactly; a charge is never counted twice"),
+            );
+            self.rejected_by_account.entry(parsed.account.clone()).or_default().push(line);
+            self.rejects.push(problems.into_reject(file, line));
+            return;
         }
+        self.seen.insert(hash, line);
+        let warn = |kind, value: String, reason: String| Issue {
+            file: file.to_string(),
+            line,
+            kind,
+            column: String::new(),
+            value,
+            reason,
+        };
+        if let Some(account) = self.accounts.get(&parsed.account) {
+            let first = account.charges.first().map_or(line, |c| c.line);
+            if account.guarantor.name != parsed.guarantor.name {
+                self.warnings.push(warn(
+                    IssueKind::GuarantorDiffers,
+                    parsed.guarantor.name.clone(),
+                    format!("the guarantor differs from line {first}'s; the letter goes to line {first}'s"),
+                ));
+            } else if account.guarantor.address != parsed.guarantor.address {
+                self.warnings.push(warn(
+                    IssueKind::AddressDiffers,
+                    parsed.guarantor.address.street.join(", "),
+                    format!("the address differs from line {first}'s; the letter goes to line {first}'s"),
+                ));
+            }
+        }
+        if parsed.charge.balance.0 < 0 {
+            self.warnings.push(warn(
+                IssueKind::CreditOnService,
+                parsed.charge.balance.to_string(),
+                format!("a credit of {} on this service; it reduces what the account owes", -parsed.charge.balance),
+            ));
+        }
+        let account = self.accounts.entry(parsed.account.clone()).or_insert_with(|| Account {
+            id: parsed.account.clone(),
+            guarantor: parsed.guarantor.clone(),
+            language: parsed.language.clone(),
+            flags: Flags::default(),
+            charges: Vec::new(),
+            rejected_lines: Vec::new(),
+        });
+        // A flag set on any of the account's rows applies to the account.
+        account.flags.insurance_pending |= parsed.flags.insurance_pending;
+        account.flags.dispute |= parsed.flags.dispute;
+        account.flags.do_not_mail |= parsed.flags.do_not_mail;
+        account.flags.large_print |= parsed.flags.large_print;
+        account.charges.push(parsed.charge);
     }
-    Ok(Export {
-        file: file.to_string(),
-        accounts: accounts.into_values().collect(),
-        rejects,
-        warnings,
-        rows,
-        sha256: hex(&hasher.take().finalize()),
-    })
+
+    /// Accounts in account-number order, rejects and warnings in file order.
+    fn finish(mut self) -> (Vec<Account>, Vec<Issue>, Vec<Issue>) {
+        for (id, lines) in std::mem::take(&mut self.rejected_by_account) {
+            if let Some(account) = self.accounts.get_mut(&id) {
+                account.rejected_lines = lines;
+            }
+        }
+        (self.accounts.into_values().collect(), self.rejects, self.warnings)
+    }
 }
 
 pub fn hex(bytes: &[u8]) -> String {
@@ -269,6 +423,7 @@ impl Problems {
     }
 }
 
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
 struct Parsed {
     account: String,
     guarantor: Guarantor,
@@ -623,6 +778,33 @@ mod tests {
             (true, 1) => format!("{plain}-"),
             (true, 2) => format!("{plain} CR"),
             (true, _) => format!("-{plain}"),
+        }
+    }
+
+    #[test]
+    fn tallying_in_partitions_finds_what_reading_whole_finds() {
+        let config: crate::config::Config =
+            toml::from_str(&std::fs::read_to_string("sample-data/kindly.toml").unwrap()).unwrap();
+        let statement: Input =
+            toml::from_str(&std::fs::read_to_string("sample-data/mappings/statement.toml").unwrap()).unwrap();
+        for (file, input) in
+            [("sample-data/export.csv", &config.input), ("sample-data/statement-export.csv", &statement)]
+        {
+            let path = Path::new(file);
+            let whole = read_export(path, input, as_of()).unwrap();
+            let mut seen = Vec::new();
+            let tally = tally_export(path, input, as_of(), |a| {
+                seen.push((a.id.clone(), a.balance(), a.rejected_lines.clone()))
+            })
+            .unwrap();
+            seen.sort();
+            let expected: Vec<_> =
+                whole.accounts.iter().map(|a| (a.id.clone(), a.balance(), a.rejected_lines.clone())).collect();
+            assert_eq!(seen, expected, "{file}");
+            assert_eq!((tally.rows, tally.accounts), (whole.rows, whole.accounts.len() as u64));
+            assert_eq!(tally.rejects, whole.rejects, "{file}");
+            assert_eq!(tally.warnings, whole.warnings, "{file}");
+            assert_eq!(tally.sha256, whole.sha256);
         }
     }
 

@@ -223,13 +223,12 @@ fn execute(command: Command) -> Result<ExitCode, String> {
         }
         Command::Validate { export, format, common } => {
             let setup = common.setup()?;
-            let plan = Plan::make(&export, &setup.config, common.as_of()).map_err(|e| e.to_string())?;
-            let report = kindly::report::validation(&plan, &setup.config.policy);
+            let report = pipeline::validate(&export, &setup.config, common.as_of()).map_err(|e| e.to_string())?;
             match format {
                 Format::Table => print!("{}", report.table()),
                 Format::Json => print!("{}", report.json()),
             }
-            Ok(if plan.export.rejects.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(EXIT_PROBLEMS) })
+            Ok(if report.rejects.count == 0 { ExitCode::SUCCESS } else { ExitCode::from(EXIT_PROBLEMS) })
         }
         Command::Preview { export, account, output, stage, png, common } => {
             let as_of = common.as_of();

@@ -6,14 +6,14 @@
 //! one guarantor's accounts).
 
 use chrono::NaiveDate;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::money::Cents;
 
 /// A line number in the input file (1-based, the header is line 1).
 pub type Line = u64;
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Address {
     /// Street lines, blank ones already removed.
     pub street: Vec<String>,
@@ -44,13 +44,13 @@ impl Address {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Guarantor {
     pub name: String,
     pub address: Address,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Flags {
     pub insurance_pending: bool,
     pub dispute: bool,
@@ -59,7 +59,7 @@ pub struct Flags {
 }
 
 /// One service on the account, as one row of the export.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Charge {
     pub line: Line,
     pub service_date: NaiveDate,
@@ -71,7 +71,7 @@ pub struct Charge {
     pub balance: Cents,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Account {
     pub id: String,
     pub guarantor: Guarantor,
@@ -97,7 +97,7 @@ impl Account {
 
 /// A problem with a row of the export, with enough to find and fix it. As a
 /// reject the row cannot be used; as a warning the letter still goes.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Issue {
     pub file: String,
     pub line: Line,
@@ -109,7 +109,7 @@ pub struct Issue {
 }
 
 /// What kind of problem a row has, for grouping and counting.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum IssueKind {
     // Rejects: the row cannot be used.

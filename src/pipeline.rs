@@ -220,6 +220,16 @@ pub struct LintReport {
     pub findings: Vec<Finding>,
 }
 
+/// What a run would do with an export, without making letters or keeping
+/// the accounts: memory stays the same however long the export.
+pub fn validate(export_path: &Path, config: &Config, as_of: NaiveDate) -> Result<crate::report::Validation, Error> {
+    let mut decisions = crate::report::Decisions::default();
+    let tally = ingest::tally_export(export_path, &config.input, as_of, |account| {
+        decisions.add(account, &policy::assess(account, as_of, &config.policy), &config.policy)
+    })?;
+    Ok(decisions.finish(tally, as_of))
+}
+
 /// The export read and every account decided: what `validate` reports and
 /// what `run` renders.
 pub struct Plan {

@@ -9,20 +9,30 @@ use std::fmt::Write;
 use serde::Serialize;
 
 use crate::config::Policy;
-use crate::model::Issue;
-use crate::pipeline::Plan;
-use crate::policy::{Decision, HoldReason};
+use crate::ingest::Tally;
+use crate::model::{Account, Issue};
+use crate::policy::{Assessment, Decision, HoldReason};
+
+/// Held accounts listed by name per reason; beyond this they are counted.
+const HOLDS_LISTED: usize = 50;
 
 #[derive(Debug, Serialize)]
-pub struct Validation<'a> {
-    pub file: &'a str,
+pub struct Validation {
+    pub file: String,
     pub as_of: String,
     pub rows: u64,
-    pub accounts: usize,
+    pub accounts: u64,
     pub letters_by_stage: BTreeMap<String, u64>,
-    pub holds_by_reason: BTreeMap<&'static str, Vec<Hold>>,
-    pub rejects: Group<'a>,
-    pub warnings: Group<'a>,
+    pub holds_by_reason: BTreeMap<&'static str, Holds>,
+    pub rejects: Group,
+    pub warnings: Group,
+}
+
+#[derive(Debug, Default, Serialize)]
+pub struct Holds {
+    pub count: usize,
+    /// The first accounts held for this reason, in account order.
+    pub accounts: Vec<Hold>,
 }
 
 #[derive(Debug, Serialize)]
@@ -32,47 +42,63 @@ pub struct Hold {
 }
 
 #[derive(Debug, Serialize)]
-pub struct Group<'a> {
+pub struct Group {
     pub count: usize,
     pub by_kind: BTreeMap<&'static str, usize>,
-    pub rows: &'a [Issue],
+    pub rows: Vec<Issue>,
 }
 
-impl<'a> Group<'a> {
-    fn of(rows: &'a [Issue]) -> Group<'a> {
+impl Group {
+    fn of(rows: Vec<Issue>) -> Group {
         let mut by_kind = BTreeMap::new();
-        for issue in rows {
+        for issue in &rows {
             *by_kind.entry(issue.kind.code()).or_default() += 1;
         }
         Group { count: rows.len(), by_kind, rows }
     }
 }
 
-pub fn validation<'a>(plan: &'a Plan, policy: &Policy) -> Validation<'a> {
-    let mut letters_by_stage: BTreeMap<String, u64> = BTreeMap::new();
-    let mut holds_by_reason: BTreeMap<&'static str, Vec<Hold>> = BTreeMap::new();
-    for (account, assessment) in plan.accounts() {
+/// Collects the decisions account by account, so the accounts themselves
+/// need not be kept.
+#[derive(Debug, Default)]
+pub struct Decisions {
+    letters_by_stage: BTreeMap<String, u64>,
+    holds_by_reason: BTreeMap<&'static str, Holds>,
+}
+
+impl Decisions {
+    pub fn add(&mut self, account: &Account, assessment: &Assessment, policy: &Policy) {
         match &assessment.decision {
-            Decision::Letter { stage } => *letters_by_stage.entry(stage.to_string()).or_default() += 1,
-            Decision::Hold { reasons } => holds_by_reason
-                .entry(reasons.first().map_or("", HoldReason::code))
-                .or_default()
-                .push(Hold { account: account.id.clone(), reason: assessment.explain(policy) }),
+            Decision::Letter { stage } => *self.letters_by_stage.entry(stage.to_string()).or_default() += 1,
+            Decision::Hold { reasons } => {
+                let holds = self.holds_by_reason.entry(reasons.first().map_or("", HoldReason::code)).or_default();
+                holds.count += 1;
+                if holds.accounts.len() < HOLDS_LISTED {
+                    holds.accounts.push(Hold { account: account.id.clone(), reason: assessment.explain(policy) });
+                }
+            }
         }
     }
-    Validation {
-        file: &plan.export.file,
-        as_of: plan.as_of.to_string(),
-        rows: plan.export.rows,
-        accounts: plan.export.accounts.len(),
-        letters_by_stage,
-        holds_by_reason,
-        rejects: Group::of(&plan.export.rejects),
-        warnings: Group::of(&plan.export.warnings),
+
+    pub fn finish(mut self, tally: Tally, as_of: chrono::NaiveDate) -> Validation {
+        // Accounts arrive partition by partition: list them in account order.
+        for holds in self.holds_by_reason.values_mut() {
+            holds.accounts.sort_by(|a, b| a.account.cmp(&b.account));
+        }
+        Validation {
+            file: tally.file,
+            as_of: as_of.to_string(),
+            rows: tally.rows,
+            accounts: tally.accounts,
+            letters_by_stage: self.letters_by_stage,
+            holds_by_reason: self.holds_by_reason,
+            rejects: Group::of(tally.rejects),
+            warnings: Group::of(tally.warnings),
+        }
     }
 }
 
-impl Validation<'_> {
+impl Validation {
     pub fn json(&self) -> String {
         serde_json::to_string_pretty(self).unwrap_or_else(|e| unreachable!("plain data serializes: {e}")) + "\n"
     }
@@ -85,15 +111,22 @@ impl Validation<'_> {
         for (stage, n) in &self.letters_by_stage {
             let _ = writeln!(out, "  {stage:<20} {n:>6}");
         }
-        let held: usize = self.holds_by_reason.values().map(Vec::len).sum();
+        let held: usize = self.holds_by_reason.values().map(|h| h.count).sum();
         let _ = writeln!(out, "\nAccounts on hold: {held}");
-        for (code, accounts) in &self.holds_by_reason {
-            let _ = writeln!(out, "  {code:<20} {:>6}", accounts.len());
+        for (code, holds) in &self.holds_by_reason {
+            let _ = writeln!(out, "  {code:<20} {:>6}", holds.count);
         }
-        for (code, accounts) in &self.holds_by_reason {
+        for (code, holds) in &self.holds_by_reason {
             let _ = writeln!(out, "\n{code}:");
-            for hold in accounts {
+            for hold in &holds.accounts {
                 let _ = writeln!(out, "  {}: {}", hold.account, hold.reason);
+            }
+            if holds.count > holds.accounts.len() {
+                let _ = writeln!(
+                    out,
+                    "  ... and {} more (holds.csv of a run lists them all)",
+                    holds.count - holds.accounts.len()
+                );
             }
         }
         group(&mut out, "Rows that cannot be used (rejects)", &self.rejects);
@@ -107,7 +140,7 @@ fn group(out: &mut String, title: &str, group: &Group) {
     for (kind, n) in &group.by_kind {
         let _ = writeln!(out, "  {kind:<20} {n:>6}");
     }
-    for r in group.rows {
+    for r in &group.rows {
         let column = if r.column.is_empty() { String::new() } else { format!(" column {:?},", r.column) };
         let value = if r.value.is_empty() { String::new() } else { format!(" value {:?}:", r.value) };
         let _ = writeln!(out, "  {}:{}:{column}{value} {}", r.file, r.line, r.reason);
