@@ -52,6 +52,7 @@ enum Command {
     },
     /// Check the export, config and wording, and say what a run would do, without making letters.
     Validate {
+        /// The billing export to check.
         export: PathBuf,
         /// table (for people) or json (for other programs).
         #[arg(long, value_enum, default_value = "table")]
@@ -61,6 +62,7 @@ enum Command {
     },
     /// Make the letter for one account, to look at before a run.
     Preview {
+        /// The billing export the account is in.
         export: PathBuf,
         /// The account number to preview.
         #[arg(long)]
