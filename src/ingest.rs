@@ -263,7 +263,7 @@ fn scan(
                 let hash = {
                     use std::hash::{Hash, Hasher};
                     let mut h = std::collections::hash_map::DefaultHasher::new();
-                    record.iter().collect::<Vec<_>>().hash(&mut h);
+                    record.iter().for_each(|field| field.hash(&mut h));
                     h.finish()
                 };
                 sink(RowEvent::Parsed { line, hash, parsed });

@@ -269,7 +269,8 @@ mod tests {
         let as_of = chrono::NaiveDate::from_ymd_opt(2026, 11, 30).unwrap();
         let letter = compose::letter(&account, Stage::Reminder, "T1", wording.language_for("en"), as_of, &config());
         let body = wording.body(&letter).unwrap();
-        match renderer.render("T1", compose::files(&letter, body).unwrap(), as_of, vendor) {
+        let document = renderer.layout(compose::files(&letter, body).unwrap(), as_of).unwrap();
+        match renderer.export(&document, "T1", as_of, vendor) {
             Ok(_) => Ok(()),
             Err(RenderError::Preflight(v)) => Err(v),
             Err(RenderError::Failed(e)) => panic!("layout failed: {e}"),

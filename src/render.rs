@@ -86,23 +86,9 @@ impl Renderer {
         })
     }
 
-    /// Compiles one letter, checks it against the vendor's envelope and
-    /// exports it as PDF. The PDF's timestamp is the letter date and its
-    /// identifier derives from the piece id, so the same inputs give the same
-    /// bytes.
-    pub fn render(
-        &self,
-        piece: &str,
-        files: LetterFiles,
-        date: NaiveDate,
-        vendor: &Vendor,
-    ) -> Result<Rendered, RenderError> {
-        let document = self.layout(files, date)?;
-        self.export(&document, piece, date, vendor)
-    }
-
     /// Checks a laid-out letter against the vendor's envelope and writes it
-    /// as PDF.
+    /// as PDF. The PDF's timestamp is the letter date and its identifier
+    /// derives from the piece id, so the same inputs give the same bytes.
     pub fn export(
         &self,
         document: &PagedDocument,
