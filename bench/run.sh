@@ -1,26 +1,33 @@
 #!/usr/bin/env bash
-# Benchmark of `kindly run` on generated exports: letters per second and peak
-# memory, per export size. Usage: bench/run.sh [ACCOUNTS...]  (default: 1000 10000)
-# Numbers come from kindly's own closing summary (wall time of the whole run,
-# peak resident memory read from /proc).
+# kindly's benchmark: `kindly run` on generated exports (default 1,000, 10,000
+# and 100,000 accounts), then the same letters through the renderers a
+# practice would use instead, with the ratios, in one run (see compare.py).
+#
+# Usage: bench/run.sh [--smoke] [SIZES...]
+#   --smoke  a quick check that the benchmark works (debug build, no peers),
+#            as CI runs it; its numbers mean nothing.
+# The peers (typst and WeasyPrint from PyPI) go into bench/.venv, which is
+# not committed. Numbers are for a release build.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+smoke=false
+if [ "${1:-}" = "--smoke" ]; then
+  smoke=true
+  shift
+fi
 sizes=("$@")
-[ ${#sizes[@]} -gt 0 ] || sizes=(1000 10000)
-cargo build --quiet --bin kindly
-bin="${CARGO_TARGET_DIR:-target}/debug/kindly"
+target="${CARGO_TARGET_DIR:-target}"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-printf '%-10s %-8s %-8s %-10s %-12s %s\n' accounts letters pages seconds letters/s "peak MiB"
-for n in "${sizes[@]}"; do
-  "$bin" sample-export --accounts "$n" --seed 42 --as-of 2026-11-30 -o "$work/export-$n.csv"
-  summary=$("$bin" run "$work/export-$n.csv" --config sample-data/kindly.toml --as-of 2026-11-30 \
-    --out "$work/run-$n" --quiet 2>&1)
-  summary=${summary%%$'\n'*}
-  # kindly: L letters (P pages, S sheets), H holds, R rejected rows in T s (X letters/s, peak memory M MiB)
-  read -r letters pages seconds rate peak < <(sed -E \
-    's/^kindly: ([0-9]+) letters \(([0-9]+) pages.* in ([0-9.]+) s \(([0-9]+) letters\/s, peak memory ([0-9]+) MiB\)$/\1 \2 \3 \4 \5/' \
-    <<<"$summary")
-  printf '%-10s %-8s %-8s %-10s %-12s %s\n' "$n" "$letters" "$pages" "$seconds" "$rate" "$peak"
-  rm -rf "$work/run-$n"
-done
+if $smoke; then
+  [ ${#sizes[@]} -gt 0 ] || sizes=(1000)
+  cargo build --quiet --bin kindly
+  python3 bench/compare.py --kindly "$target/debug/kindly" --work "$work" --sizes "${sizes[@]}" --no-peers
+  exit
+fi
+[ ${#sizes[@]} -gt 0 ] || sizes=(1000 10000 100000)
+venv=bench/.venv
+[ -x "$venv/bin/python" ] || python3 -m venv "$venv"
+"$venv/bin/pip" install --quiet --disable-pip-version-check typst==0.15.2 weasyprint==70.0
+cargo build --quiet --release --bin kindly
+"$venv/bin/python" bench/compare.py --kindly "$target/release/kindly" --work "$work" --sizes "${sizes[@]}"

@@ -65,8 +65,7 @@ pub fn read_export_from(file: &str, reader: impl Read, input: &Input, as_of: Nai
     Ok(Export { file: file.to_string(), accounts, rejects, warnings, rows, sha256 })
 }
 
-/// About how many bytes of export go into one partition file while it is
-/// tallied, and the bounds on how many partitions there are (the upper one
+/// About how many bytes of export go into one partition file, and the bounds on how many partitions there are (the upper one
 /// keeps well under the usual limit of 1,024 open files).
 const PARTITION_BYTES: u64 = 2 * 1024 * 1024;
 const PARTITIONS: std::ops::RangeInclusive<u64> = 16..=512;
@@ -82,69 +81,105 @@ pub struct Tally {
     pub sha256: String,
 }
 
-/// Reads an export with memory that does not grow with it: rows are spread
-/// over partition files of about 2 MiB by account (so an account's rows stay
-/// together), then each partition is grouped and handed, account by account,
-/// to `each`. The issues found are the same as [`read_export`]'s, and they
-/// are all that is kept.
+/// Reads an export with memory that does not grow with it (see
+/// [`Partitioned`]) and hands it, account by account, to `each`. The issues
+/// found are the same as [`read_export`]'s, and they are all that is kept.
 pub fn tally_export(
     path: &Path,
     input: &Input,
     as_of: NaiveDate,
     mut each: impl FnMut(&Account),
 ) -> Result<Tally, IngestError> {
-    let file = path.display().to_string();
-    let io = |source| IngestError::Io { file: file.clone(), source };
-    let reader = std::fs::File::open(path).map_err(io)?;
-    let size = reader.metadata().map_err(io)?.len();
-    let parts = (size / PARTITION_BYTES).clamp(*PARTITIONS.start(), *PARTITIONS.end());
-    let spill = Spill::create().map_err(io)?;
-    let mut writers = (0..parts)
-        .map(|i| std::fs::File::create(spill.part(i)).map(std::io::BufWriter::new))
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(io)?;
-    let mut loose = Vec::new();
-    let mut failed = None;
-    let (rows, sha256) = scan(&file, reader, input, as_of, &mut |event| {
-        let Some(account) = event.account() else {
-            if let RowEvent::Rejected { issue, .. } = event {
-                loose.push(issue);
-            }
-            return;
-        };
-        let part = partition(account, parts);
-        let written = serde_json::to_writer(&mut writers[part], &event)
-            .map_err(std::io::Error::from)
-            .and_then(|()| writers[part].write_all(b"\n"));
-        if let Err(e) = written {
-            failed.get_or_insert(e);
-        }
-    })?;
-    if let Some(e) = failed {
-        return Err(io(e));
-    }
-    for w in &mut writers {
-        w.flush().map_err(io)?;
-    }
-    drop(writers);
-    let (mut rejects, mut warnings, mut accounts) = (loose, Vec::new(), 0);
-    for i in 0..parts {
-        let mut grouper = Grouper::default();
-        let part = std::io::BufReader::new(std::fs::File::open(spill.part(i)).map_err(io)?);
-        for line in std::io::BufRead::lines(part) {
-            let line = line.map_err(io)?;
-            let event: RowEvent = serde_json::from_str(&line).map_err(|e| io(e.into()))?;
-            grouper.add(&file, event);
-        }
-        let (group, r, w) = grouper.finish();
-        accounts += group.len() as u64;
-        group.iter().for_each(&mut each);
-        rejects.extend(r);
-        warnings.extend(w);
+    let export = Partitioned::read(path, input, as_of)?;
+    let (mut rejects, mut warnings, mut accounts) = (export.loose.clone(), Vec::new(), 0);
+    for part in export.parts() {
+        let part = part?;
+        accounts += part.accounts.len() as u64;
+        part.accounts.iter().for_each(&mut each);
+        rejects.extend(part.rejects);
+        warnings.extend(part.warnings);
     }
     rejects.sort_by_key(|i| i.line);
     warnings.sort_by_key(|i| i.line);
-    Ok(Tally { file, rows, accounts, rejects, warnings, sha256 })
+    Ok(Tally { file: export.file, rows: export.rows, accounts, rejects, warnings, sha256: export.sha256 })
+}
+
+/// An export spread over partition files of about 2 MiB by account (so an
+/// account's rows stay together), to be read partition by partition, as
+/// often as needed, in memory that does not grow with the export.
+pub struct Partitioned {
+    pub file: String,
+    /// Data rows read.
+    pub rows: u64,
+    pub sha256: String,
+    /// Rows rejected before their account number could be read.
+    pub loose: Vec<Issue>,
+    spill: Spill,
+    parts: u64,
+}
+
+/// One partition: its accounts in account-number order, and the issues found
+/// in its rows, in file order.
+pub struct Part {
+    pub accounts: Vec<Account>,
+    pub rejects: Vec<Issue>,
+    pub warnings: Vec<Issue>,
+}
+
+impl Partitioned {
+    /// Reads the export once and writes its rows into partition files.
+    pub fn read(path: &Path, input: &Input, as_of: NaiveDate) -> Result<Partitioned, IngestError> {
+        let file = path.display().to_string();
+        let io = |source| IngestError::Io { file: file.clone(), source };
+        let reader = std::fs::File::open(path).map_err(io)?;
+        let size = reader.metadata().map_err(io)?.len();
+        let parts = (size / PARTITION_BYTES).clamp(*PARTITIONS.start(), *PARTITIONS.end());
+        let spill = Spill::create().map_err(io)?;
+        let mut writers = (0..parts)
+            .map(|i| std::fs::File::create(spill.part(i)).map(std::io::BufWriter::new))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(io)?;
+        let mut loose = Vec::new();
+        let mut failed = None;
+        let (rows, sha256) = scan(&file, reader, input, as_of, &mut |event| {
+            let Some(account) = event.account() else {
+                if let RowEvent::Rejected { issue, .. } = event {
+                    loose.push(issue);
+                }
+                return;
+            };
+            let part = partition(account, parts);
+            let written = serde_json::to_writer(&mut writers[part], &event)
+                .map_err(std::io::Error::from)
+                .and_then(|()| writers[part].write_all(b"\n"));
+            if let Err(e) = written {
+                failed.get_or_insert(e);
+            }
+        })?;
+        if let Some(e) = failed {
+            return Err(io(e));
+        }
+        for w in &mut writers {
+            w.flush().map_err(io)?;
+        }
+        Ok(Partitioned { file, rows, sha256, loose, spill, parts })
+    }
+
+    /// Each partition in turn, grouped into accounts.
+    pub fn parts(&self) -> impl Iterator<Item = Result<Part, IngestError>> + '_ {
+        (0..self.parts).map(|i| {
+            let io = |source| IngestError::Io { file: self.file.clone(), source };
+            let mut grouper = Grouper::default();
+            let part = std::io::BufReader::new(std::fs::File::open(self.spill.part(i)).map_err(io)?);
+            for line in std::io::BufRead::lines(part) {
+                let line = line.map_err(io)?;
+                let event: RowEvent = serde_json::from_str(&line).map_err(|e| io(e.into()))?;
+                grouper.add(&self.file, event);
+            }
+            let (accounts, rejects, warnings) = grouper.finish();
+            Ok(Part { accounts, rejects, warnings })
+        })
+    }
 }
 
 fn partition(account: &str, parts: u64) -> usize {

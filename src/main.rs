@@ -9,6 +9,7 @@ use clap::{Parser, Subcommand};
 use kindly::config::{Delimiter, Encoding};
 use kindly::pipeline::{self, Plan, RunOptions, Setup};
 use kindly::policy::{Decision, Stage};
+use kindly::shard::Shard;
 
 /// Exit codes, as documented in the README.
 const EXIT_PROBLEMS: u8 = 1;
@@ -49,6 +50,22 @@ enum Command {
         /// Stop before making any letter if any row of the export cannot be used.
         #[arg(long)]
         strict: bool,
+        /// Make only shard K of N (e.g. 2/8): the letters of one share of the guarantors, for running
+        /// on many machines at once; `kindly merge` puts the shards' folders together.
+        #[arg(long, value_parser = Shard::parse, value_name = "K/N")]
+        shard: Option<Shard>,
+    },
+    /// Put the run folders of all shards of one run (`kindly run --shard K/N`) together into one run folder.
+    Merge {
+        /// The shards' run folders, one per shard.
+        #[arg(required = true)]
+        shards: Vec<PathBuf>,
+        /// The merged run folder to create.
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+        /// Replace the merged folder if it exists.
+        #[arg(long)]
+        overwrite: bool,
     },
     /// Check the export, config and wording, and say what a run would do, without making letters.
     Validate {
@@ -89,6 +106,21 @@ enum Command {
     Verify {
         /// The run folder, e.g. runs/2026-11-30.
         folder: PathBuf,
+    },
+    /// Write the Typst sources of the letters a run would make, one folder per piece, to compile
+    /// one by hand with the `typst` command (`typst compile --root DIR/PIECE --font-path layouts/fonts
+    /// DIR/PIECE/letter.typ`) or to measure other renderers on the same letters.
+    Sources {
+        /// The billing export.
+        export: PathBuf,
+        /// Folder to write the pieces' folders into.
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+        /// Write only the first N letters.
+        #[arg(long, value_name = "N", default_value_t = usize::MAX, hide_default_value = true)]
+        limit: usize,
+        #[command(flatten)]
+        common: Common,
     },
     /// Help with reading another billing system's export.
     Mapping {
@@ -196,11 +228,11 @@ fn main() -> ExitCode {
 
 fn execute(command: Command) -> Result<ExitCode, String> {
     match command {
-        Command::Run { export, common, out, jobs, quiet, overwrite, strict } => {
+        Command::Run { export, common, out, jobs, quiet, overwrite, strict, shard } => {
             let as_of = common.as_of();
             let setup = common.setup()?;
             let out = out.unwrap_or_else(|| Path::new("runs").join(as_of.to_string()));
-            let options = RunOptions { export, out, as_of, jobs, progress: !quiet, overwrite, strict };
+            let options = RunOptions { export, out, as_of, jobs, progress: !quiet, overwrite, strict, shard };
             let summary = pipeline::run(&setup, &options).map_err(|e| e.to_string())?;
             let c = &summary.record.counts;
             let rate = c.letters as f64 / summary.elapsed_secs.max(1e-9);
@@ -212,8 +244,9 @@ fn execute(command: Command) -> Result<ExitCode, String> {
             let show = |steps: &[(&str, f64)]| {
                 steps.iter().map(|(name, secs)| format!("{name} {secs:.1} s")).collect::<Vec<_>>().join(", ")
             };
+            let first = summary.first_letter_secs.map_or(String::new(), |s| format!("first letter after {s:.2} s; "));
             eprintln!(
-                "kindly: time: {}; per step, summed over threads: {}",
+                "kindly: time: {first}{}; per step, summed over threads: {}",
                 show(&summary.wall),
                 show(&summary.letter_steps)
             );
@@ -221,6 +254,21 @@ fn execute(command: Command) -> Result<ExitCode, String> {
             if c.rows.rejected > 0 {
                 eprintln!("kindly: {} rows could not be read; see rejects.csv", c.rows.rejected);
             }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Merge { shards, out, overwrite } => {
+            let (folder, record) = kindly::merge::merge(&shards, &out, overwrite)?;
+            let c = &record.counts;
+            eprintln!(
+                "kindly: merged {} shards: {} letters ({} pages, {} sheets), {} holds, {} rejected rows",
+                shards.len(),
+                c.letters,
+                c.pages,
+                c.sheets,
+                c.holds,
+                c.rows.rejected
+            );
+            eprintln!("kindly: run folder {}", folder.display());
             Ok(ExitCode::SUCCESS)
         }
         Command::Validate { export, format, common } => {
@@ -267,6 +315,13 @@ fn execute(command: Command) -> Result<ExitCode, String> {
                     eprintln!("kindly: page {}: {}", i + 1, file.display());
                 }
             }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Sources { export, out, limit, common } => {
+            let setup = common.setup()?;
+            let written =
+                pipeline::write_sources(&setup, &export, common.as_of(), &out, limit).map_err(|e| e.to_string())?;
+            eprintln!("kindly: the Typst sources of {written} letters are in {}", out.display());
             Ok(ExitCode::SUCCESS)
         }
         Command::Lint { common } => {

@@ -7,6 +7,7 @@
 //! run's name is always a complete run.
 
 use std::collections::BTreeMap;
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -50,11 +51,11 @@ pub struct ManifestRow {
 }
 
 /// One account's decision, for staff and auditors.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct AuditRow {
     pub account: String,
     pub guarantor: String,
-    pub decision: &'static str,
+    pub decision: Outcome,
     pub stage: String,
     pub piece_id: String,
     pub balance: String,
@@ -67,7 +68,15 @@ pub struct AuditRow {
     pub input_lines: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+/// What became of an account: a letter, or a hold (see holds.csv for why).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Outcome {
+    Letter,
+    Hold,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct HoldRow {
     pub account: String,
     pub guarantor: String,
@@ -126,6 +135,23 @@ pub struct RunRecord {
     /// SHA-256 of each file of the run other than the letters, which the
     /// manifest covers.
     pub files: BTreeMap<String, String>,
+    /// For a shard's run: which share of the export it holds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shard: Option<ShardRecord>,
+    /// For a merged run: the shard folders it was made from, each with the
+    /// SHA-256 of its run.json.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub merged_from: Vec<Fingerprint>,
+}
+
+/// A shard's place in a sharded run. Rows rejected or warned about are
+/// reported by shard 1 only, so that every row is counted once.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ShardRecord {
+    pub index: u32,
+    pub count: u32,
+    /// Data rows in the whole export; the shards' rows add up to this.
+    pub export_rows: u64,
 }
 
 pub fn sha256(bytes: &[u8]) -> String {
@@ -170,9 +196,28 @@ impl Staging {
 
     /// Writes a top-level file of the run and remembers its checksum.
     pub fn write(&mut self, name: &str, bytes: &[u8]) -> Result<(), OutputError> {
-        write_file(&self.staging.join(name), bytes)?;
-        self.files.insert(name.to_string(), sha256(bytes));
+        let mut file = self.start(name)?;
+        file.write_all(bytes).map_err(|source| OutputError::Io { path: file.path.clone(), source })?;
+        self.keep(name, file)
+    }
+
+    /// Starts a top-level file of the run, to be written piece by piece.
+    pub fn start(&self, name: &str) -> Result<HashedFile, OutputError> {
+        HashedFile::create(self.staging.join(name))
+    }
+
+    /// Finishes a file from [`Staging::start`] and remembers its checksum.
+    pub fn keep(&mut self, name: &str, file: HashedFile) -> Result<(), OutputError> {
+        self.files.insert(name.to_string(), file.finish()?);
         Ok(())
+    }
+
+    /// A scratch folder inside the staging folder, for work files that are
+    /// removed before the run is finished.
+    pub fn scratch(&self) -> Result<Scratch, OutputError> {
+        let dir = self.staging.join(".work");
+        std::fs::create_dir_all(&dir).map_err(|source| OutputError::Io { path: dir.clone(), source })?;
+        Ok(Scratch(dir))
     }
 
     pub fn files(&self) -> &BTreeMap<String, String> {
@@ -190,6 +235,125 @@ impl Staging {
         std::fs::rename(&self.staging, &self.target).map_err(io)?;
         Ok(self.target)
     }
+}
+
+/// A folder of work files, removed when dropped.
+pub struct Scratch(PathBuf);
+
+impl Scratch {
+    pub fn path(&self, name: &str) -> PathBuf {
+        self.0.join(name)
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// A file being written whose SHA-256 is taken on the way.
+pub struct HashedFile {
+    path: PathBuf,
+    writer: std::io::BufWriter<std::fs::File>,
+    hasher: Sha256,
+}
+
+impl HashedFile {
+    fn create(path: PathBuf) -> Result<HashedFile, OutputError> {
+        let file = std::fs::File::create(&path).map_err(|source| OutputError::Io { path: path.clone(), source })?;
+        Ok(HashedFile { path, writer: std::io::BufWriter::new(file), hasher: Sha256::new() })
+    }
+
+    fn finish(mut self) -> Result<String, OutputError> {
+        self.writer.flush().map_err(|source| OutputError::Io { path: self.path.clone(), source })?;
+        Ok(hex(&self.hasher.finalize()))
+    }
+}
+
+impl Write for HashedFile {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = self.writer.write(buf)?;
+        self.hasher.update(&buf[..n]);
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.writer.flush()
+    }
+}
+
+/// The run's files with a row per letter or account, written row by row in
+/// account order: manifest.csv, manifest.json, audit.csv and holds.csv.
+pub struct Records {
+    manifest_csv: csv::Writer<HashedFile>,
+    manifest_json: HashedFile,
+    letters: u64,
+    audit: csv::Writer<HashedFile>,
+    holds: csv::Writer<HashedFile>,
+}
+
+impl Records {
+    pub fn create(staging: &Staging) -> Result<Records, OutputError> {
+        let csv_file = |name, header: &[&str]| -> Result<csv::Writer<HashedFile>, OutputError> {
+            let mut writer = csv::WriterBuilder::new().has_headers(false).from_writer(staging.start(name)?);
+            writer.write_record(header).map_err(|e| csv_error(staging.staging.join(name), e))?;
+            Ok(writer)
+        };
+        let mut manifest_json = staging.start(MANIFEST_JSON)?;
+        manifest_json.write_all(b"[").map_err(|source| OutputError::Io { path: manifest_json.path.clone(), source })?;
+        Ok(Records {
+            manifest_csv: csv_file(MANIFEST_CSV, &MANIFEST_HEADER)?,
+            manifest_json,
+            letters: 0,
+            audit: csv_file(AUDIT_CSV, &AUDIT_HEADER)?,
+            holds: csv_file(HOLDS_CSV, &HOLDS_HEADER)?,
+        })
+    }
+
+    pub fn manifest(&mut self, row: &ManifestRow) -> Result<(), OutputError> {
+        serialize(&mut self.manifest_csv, ManifestLine::from(row))?;
+        let json = self.manifest_json_line(row);
+        let file = &mut self.manifest_json;
+        file.write_all(json.as_bytes()).map_err(|source| OutputError::Io { path: file.path.clone(), source })
+    }
+
+    /// manifest.json is one JSON array with a letter per line, so that it
+    /// can be written as the letters come.
+    fn manifest_json_line(&mut self, row: &ManifestRow) -> String {
+        let separator = if self.letters == 0 { "\n" } else { ",\n" };
+        self.letters += 1;
+        let json = serde_json::to_string(row).unwrap_or_else(|e| unreachable!("plain data serializes: {e}"));
+        format!("{separator}{json}")
+    }
+
+    pub fn audit(&mut self, row: &AuditRow) -> Result<(), OutputError> {
+        serialize(&mut self.audit, row)
+    }
+
+    pub fn hold(&mut self, row: &HoldRow) -> Result<(), OutputError> {
+        serialize(&mut self.holds, row)
+    }
+
+    pub fn finish(self, staging: &mut Staging) -> Result<(), OutputError> {
+        let mut json = self.manifest_json;
+        json.write_all(b"\n]\n").map_err(|source| OutputError::Io { path: json.path.clone(), source })?;
+        staging.keep(MANIFEST_JSON, json)?;
+        for (name, writer) in [(MANIFEST_CSV, self.manifest_csv), (AUDIT_CSV, self.audit), (HOLDS_CSV, self.holds)] {
+            let path = staging.staging.join(name);
+            let file = writer.into_inner().map_err(|e| OutputError::Io { path, source: e.into_error() })?;
+            staging.keep(name, file)?;
+        }
+        Ok(())
+    }
+}
+
+fn serialize(writer: &mut csv::Writer<HashedFile>, row: impl Serialize) -> Result<(), OutputError> {
+    writer.serialize(row).map_err(|e| csv_error(writer.get_ref().path.clone(), e))
+}
+
+fn csv_error(path: PathBuf, e: csv::Error) -> OutputError {
+    OutputError::Io { path, source: e.into() }
 }
 
 pub fn write_file(path: &Path, bytes: &[u8]) -> Result<(), OutputError> {
@@ -214,75 +378,128 @@ pub fn to_csv<T: Serialize>(header: &[&str], rows: impl IntoIterator<Item = T>) 
     writer.into_inner().unwrap_or_else(|e| unreachable!("flush to memory: {e}"))
 }
 
-/// The vendor's CSV has one column per address line so it opens cleanly in
-/// a spreadsheet and a mail-merge tool.
-pub fn manifest_csv(rows: &[ManifestRow]) -> Vec<u8> {
-    let lines = rows.iter().map(|r| r.address_lines.len()).max().unwrap_or(1).max(2);
-    let mut header: Vec<String> = [
-        "piece_id",
-        "file",
-        "first_page",
-        "last_page",
-        "pages",
-        "sheets",
-        "duplex",
-        "envelope",
-        "mail_class",
-        "recipient_name",
-    ]
-    .map(String::from)
-    .to_vec();
-    header.extend((1..=lines).map(|i| format!("address_line_{i}")));
-    header.extend(["city", "state", "zip", "language", "variant", "stage", "sha256"].map(String::from));
-    let mut writer = csv::Writer::from_writer(Vec::new());
-    let fail = |e: csv::Error| unreachable!("CSV of plain data into memory: {e}");
-    writer.write_record(&header).unwrap_or_else(fail);
-    for r in rows {
-        let mut record = vec![
-            r.piece_id.clone(),
-            r.file.clone(),
-            r.first_page.to_string(),
-            r.last_page.to_string(),
-            r.pages.to_string(),
-            r.sheets.to_string(),
-            r.duplex.to_string(),
-            r.envelope.clone(),
-            r.mail_class.clone(),
-            r.recipient_name.clone(),
-        ];
-        record.extend((0..lines).map(|i| r.address_lines.get(i).cloned().unwrap_or_default()));
-        record.extend([&r.city, &r.state, &r.zip, &r.language, &r.variant, &r.stage, &r.sha256].map(Clone::clone));
-        writer.write_record(&record).unwrap_or_else(fail);
-    }
-    writer.into_inner().unwrap_or_else(|e| unreachable!("flush to memory: {e}"))
+/// Street lines in the vendor's CSV: the export has two street columns.
+const ADDRESS_LINES: usize = 2;
+
+const MANIFEST_HEADER: [&str; 19] = [
+    "piece_id",
+    "file",
+    "first_page",
+    "last_page",
+    "pages",
+    "sheets",
+    "duplex",
+    "envelope",
+    "mail_class",
+    "recipient_name",
+    "address_line_1",
+    "address_line_2",
+    "city",
+    "state",
+    "zip",
+    "language",
+    "variant",
+    "stage",
+    "sha256",
+];
+
+/// A row of manifest.csv: one column per address line, so that it opens
+/// cleanly in a spreadsheet and a mail-merge tool.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct ManifestLine {
+    piece_id: String,
+    file: String,
+    first_page: usize,
+    last_page: usize,
+    pages: usize,
+    sheets: usize,
+    duplex: bool,
+    envelope: String,
+    mail_class: String,
+    recipient_name: String,
+    address_line_1: String,
+    address_line_2: String,
+    city: String,
+    state: String,
+    zip: String,
+    language: String,
+    variant: String,
+    stage: String,
+    sha256: String,
 }
+
+impl From<&ManifestRow> for ManifestLine {
+    fn from(r: &ManifestRow) -> ManifestLine {
+        let line = |i: usize| r.address_lines.get(i).cloned().unwrap_or_default();
+        debug_assert!(r.address_lines.len() <= ADDRESS_LINES);
+        ManifestLine {
+            piece_id: r.piece_id.clone(),
+            file: r.file.clone(),
+            first_page: r.first_page,
+            last_page: r.last_page,
+            pages: r.pages,
+            sheets: r.sheets,
+            duplex: r.duplex,
+            envelope: r.envelope.clone(),
+            mail_class: r.mail_class.clone(),
+            recipient_name: r.recipient_name.clone(),
+            address_line_1: line(0),
+            address_line_2: line(1),
+            city: r.city.clone(),
+            state: r.state.clone(),
+            zip: r.zip.clone(),
+            language: r.language.clone(),
+            variant: r.variant.clone(),
+            stage: r.stage.clone(),
+            sha256: r.sha256.clone(),
+        }
+    }
+}
+
+impl From<ManifestLine> for ManifestRow {
+    fn from(l: ManifestLine) -> ManifestRow {
+        ManifestRow {
+            piece_id: l.piece_id,
+            file: l.file,
+            first_page: l.first_page,
+            last_page: l.last_page,
+            pages: l.pages,
+            sheets: l.sheets,
+            duplex: l.duplex,
+            envelope: l.envelope,
+            mail_class: l.mail_class,
+            recipient_name: l.recipient_name,
+            address_lines: [l.address_line_1, l.address_line_2].into_iter().filter(|a| !a.is_empty()).collect(),
+            city: l.city,
+            state: l.state,
+            zip: l.zip,
+            language: l.language,
+            variant: l.variant,
+            stage: l.stage,
+            sha256: l.sha256,
+        }
+    }
+}
+
+const AUDIT_HEADER: [&str; 13] = [
+    "account",
+    "guarantor",
+    "decision",
+    "stage",
+    "piece_id",
+    "balance",
+    "oldest_unpaid_service",
+    "days_past_due",
+    "preferred_language",
+    "letter_language",
+    "variant",
+    "reason",
+    "input_lines",
+];
+
+const HOLDS_HEADER: [&str; 6] = ["account", "guarantor", "balance", "reason_code", "reason", "input_lines"];
 
 /// `rejects.csv` and `warnings.csv`.
 pub fn issues_csv(issues: &[Issue]) -> Vec<u8> {
     to_csv(&["file", "line", "kind", "column", "value", "reason"], issues)
-}
-
-pub fn audit_csv(rows: &[AuditRow]) -> Vec<u8> {
-    to_csv(
-        &[
-            "account",
-            "guarantor",
-            "decision",
-            "stage",
-            "piece_id",
-            "balance",
-            "oldest_unpaid_service",
-            "days_past_due",
-            "preferred_language",
-            "letter_language",
-            "variant",
-            "reason",
-            "input_lines",
-        ],
-        rows,
-    )
-}
-
-pub fn holds_csv(rows: &[HoldRow]) -> Vec<u8> {
-    to_csv(&["account", "guarantor", "balance", "reason_code", "reason", "input_lines"], rows)
 }

@@ -2,6 +2,7 @@
 //! Each stage is a plain function of plain data; this module only wires them
 //! together, spreads rendering over the cores and keeps the books.
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::Instant;
@@ -11,7 +12,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::compose::{self, ComposeError, LetterFiles, Wording};
 use crate::config::{Config, ConfigError};
-use crate::ingest::{self, Export, IngestError};
+use crate::ingest::{self, Export, IngestError, Partitioned};
 use crate::layouts::{Layouts, LayoutsError};
 use crate::lint::{self, Finding};
 use crate::model::Account;
@@ -19,6 +20,7 @@ use crate::output::{self, *};
 use crate::policy::{self, Assessment, Decision, HoldReason, Stage};
 use crate::preflight;
 use crate::render::{RenderError, Renderer, TYPST_VERSION};
+use crate::shard::Shard;
 
 /// Typst's workers recurse deeply on real letters; rayon's default 2 MiB
 /// stack overflows.
@@ -230,8 +232,7 @@ pub fn validate(export_path: &Path, config: &Config, as_of: NaiveDate) -> Result
     Ok(decisions.finish(tally, as_of))
 }
 
-/// The export read and every account decided: what `validate` reports and
-/// what `run` renders.
+/// The export read and every account decided, for previewing one account.
 pub struct Plan {
     pub export: Export,
     pub assessments: Vec<Assessment>,
@@ -250,6 +251,42 @@ impl Plan {
     }
 }
 
+/// Writes the Typst sources of the first `limit` letters a run would make,
+/// one folder per piece (`letter.typ`, `data.json`, `body.typ`, `qr.svg`), so
+/// that a letter can be compiled by hand with the `typst` command (fonts from
+/// the layouts' `fonts` folder) and other renderers can be measured on the
+/// same letters. Returns how many were written.
+pub fn write_sources(
+    setup: &Setup,
+    export_path: &Path,
+    as_of: NaiveDate,
+    out: &Path,
+    limit: usize,
+) -> Result<usize, Error> {
+    let plan = Plan::make(export_path, &setup.config, as_of)?;
+    let stamp = as_of.format("%Y%m%d");
+    let letters = plan.accounts().filter_map(|(account, assessment)| match assessment.decision {
+        Decision::Letter { stage } => Some((account, stage)),
+        Decision::Hold { .. } => None,
+    });
+    let mut written = 0;
+    for (n, (account, stage)) in letters.enumerate().take(limit) {
+        let piece = format!("K{stamp}-{:05}", n + 1);
+        let (_, files) = setup.compose_letter(account, stage, &piece, as_of)?;
+        let dir = out.join(&piece);
+        let write = |name: &str, bytes: &[u8]| output::write_file(&dir.join(name), bytes);
+        std::fs::create_dir_all(&dir).map_err(|source| OutputError::Io { path: dir.clone(), source })?;
+        write("letter.typ", setup.layouts.letter.as_bytes())?;
+        write("data.json", &files.data)?;
+        write("body.typ", files.body.as_bytes())?;
+        if let Some(qr) = &files.qr {
+            write("qr.svg", qr)?;
+        }
+        written += 1;
+    }
+    Ok(written)
+}
+
 pub struct RunOptions {
     pub export: PathBuf,
     pub out: PathBuf,
@@ -259,6 +296,8 @@ pub struct RunOptions {
     pub overwrite: bool,
     /// Make no letter at all if any row is rejected.
     pub strict: bool,
+    /// Make only this shard's share of the letters.
+    pub shard: Option<Shard>,
 }
 
 /// What the CLI reports at the end of a run.
@@ -266,9 +305,11 @@ pub struct RunSummary {
     pub folder: PathBuf,
     pub record: RunRecord,
     pub elapsed_secs: f64,
-    /// Wall seconds for reading and deciding, making letters, and writing
-    /// the manifests and records.
-    pub wall: [(&'static str, f64); 3],
+    /// Seconds from the start until the first letter was written.
+    pub first_letter_secs: Option<f64>,
+    /// Wall seconds for reading the export, deciding every account, making
+    /// letters, and writing the manifests and records.
+    pub wall: [(&'static str, f64); 4],
     /// Thread-seconds for each step of making letters.
     pub letter_steps: [(&'static str, f64); 4],
 }
@@ -276,24 +317,66 @@ pub struct RunSummary {
 /// The outcome of one letter: its manifest row, or why it was held.
 type Outcome = Result<ManifestRow, HoldReason>;
 
+/// One account's rows of the run's files, as kept on disk between making
+/// the letters (partition by partition) and writing the files (in account
+/// order).
+#[derive(serde::Serialize, serde::Deserialize)]
+struct Entry {
+    audit: AuditRow,
+    manifest: Option<ManifestRow>,
+    hold: Option<HoldRow>,
+}
+
+/// Makes the letters and writes the run folder. The export is read into
+/// partitions by account and gone through twice: once to decide every
+/// account, so that letters are numbered in account order (the same way in
+/// every shard), and once to make them, one partition at a time, so memory
+/// does not grow with the export. Each partition's results wait in a work
+/// file until all are merged, in account order, into the run's files.
 pub fn run(setup: &Setup, options: &RunOptions) -> Result<RunSummary, Error> {
     let started = Instant::now();
-    let plan = Plan::make(&options.export, &setup.config, options.as_of)?;
-    let decided = Instant::now();
-    if options.strict && !plan.export.rejects.is_empty() {
-        return Err(Error::Strict(plan.export.rejects.len()));
-    }
-    let mut staging = Staging::create(&options.out, options.overwrite)?;
+    let (as_of, policy) = (options.as_of, &setup.config.policy);
+    let export = Partitioned::read(&options.export, &setup.config.input, as_of)?;
+    let read = Instant::now();
+    let mine = |account: &Account| options.shard.is_none_or(|s| s.includes(&account.guarantor));
 
-    let stamp = options.as_of.format("%Y%m%d");
-    let mut jobs = Vec::new();
-    for (index, (account, assessment)) in plan.accounts().enumerate() {
-        if let Decision::Letter { stage } = assessment.decision {
-            jobs.push((index, account, stage, format!("K{stamp}-{:05}", jobs.len() + 1)));
+    let mut lettered = Vec::new();
+    let (mut to_make, mut rows_in_accounts) = (0, 0);
+    let (mut rejects, mut warnings) = (export.loose.clone(), Vec::new());
+    for part in export.parts() {
+        let part = part?;
+        for account in &part.accounts {
+            rows_in_accounts += account.charges.len() as u64;
+            if let Decision::Letter { .. } = policy::assess(account, as_of, policy).decision {
+                lettered.push(account.id.clone());
+                to_make += u64::from(mine(account));
+            }
         }
+        rejects.extend(part.rejects);
+        warnings.extend(part.warnings);
     }
+    if rows_in_accounts + rejects.len() as u64 != export.rows {
+        return Err(Error::Other(format!(
+            "internal error: {} rows read, but {rows_in_accounts} in accounts and {} rejected",
+            export.rows,
+            rejects.len()
+        )));
+    }
+    if options.strict && !rejects.is_empty() {
+        return Err(Error::Strict(rejects.len()));
+    }
+    lettered.sort_unstable();
+    rejects.sort_by_key(|i| i.line);
+    warnings.sort_by_key(|i| i.line);
+    if !options.shard.is_none_or(Shard::reports_rows) {
+        rejects.clear();
+        warnings.clear();
+    }
+    let decided = Instant::now();
 
-    let bar = if options.progress { ProgressBar::new(jobs.len() as u64) } else { ProgressBar::hidden() };
+    let mut staging = Staging::create(&options.out, options.overwrite)?;
+    let scratch = staging.scratch()?;
+    let bar = if options.progress { ProgressBar::new(to_make) } else { ProgressBar::hidden() };
     bar.set_style(
         ProgressStyle::with_template("{elapsed_precise} [{bar:40}] {pos}/{len} letters, {per_sec}, {eta} left")
             .unwrap_or_else(|_| ProgressStyle::default_bar())
@@ -302,125 +385,102 @@ pub fn run(setup: &Setup, options: &RunOptions) -> Result<RunSummary, Error> {
     let threads = options.jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())).max(1);
     let letters_dir = staging.letters_dir();
     let times = Times::default();
-    let mut outcomes: Vec<Outcome> = Vec::with_capacity(jobs.len());
-    for batch in jobs.chunks(BATCH) {
-        let done = render_batch(batch.len(), threads, |i| {
-            let (_, account, stage, piece) = &batch[i];
-            let outcome = render_piece(setup, account, *stage, piece, options.as_of, &letters_dir, &times);
-            bar.inc(1);
-            outcome
-        })?;
-        outcomes.extend(done.into_iter().collect::<Result<Vec<_>, OutputError>>()?);
-        comemo::evict(CACHE_MAX_AGE);
+    let stamp = as_of.format("%Y%m%d");
+    let mut counts = Counts {
+        rows: RowCounts {
+            rejected: rejects.len() as u64,
+            warned: warnings.iter().map(|w| w.line).collect::<std::collections::BTreeSet<_>>().len() as u64,
+            ..RowCounts::default()
+        },
+        ..Counts::default()
+    };
+    let mut first_letter = None;
+    let mut work_files = Vec::new();
+    for (n, part) in export.parts().enumerate() {
+        let part = part?;
+        let accounts: Vec<(&Account, Assessment)> =
+            part.accounts.iter().filter(|a| mine(a)).map(|a| (a, policy::assess(a, as_of, policy))).collect();
+        let jobs: Vec<(usize, Stage, String)> = accounts
+            .iter()
+            .enumerate()
+            .filter_map(|(i, (account, assessment))| match assessment.decision {
+                Decision::Letter { stage } => {
+                    let number = lettered.binary_search(&account.id).map_or(0, |n| n + 1);
+                    Some((i, stage, format!("K{stamp}-{number:05}")))
+                }
+                Decision::Hold { .. } => None,
+            })
+            .collect();
+        let mut outcomes: Vec<Option<Outcome>> = vec![None; accounts.len()];
+        for batch in jobs.chunks(BATCH) {
+            let done = render_batch(batch.len(), threads, |i| {
+                let (index, stage, piece) = &batch[i];
+                let outcome = render_piece(setup, accounts[*index].0, *stage, piece, as_of, &letters_dir, &times);
+                bar.inc(1);
+                outcome
+            })?;
+            for ((index, ..), outcome) in batch.iter().zip(done) {
+                outcomes[*index] = Some(outcome?);
+            }
+            first_letter.get_or_insert_with(|| started.elapsed().as_secs_f64());
+            comemo::evict(CACHE_MAX_AGE);
+        }
+        let path = scratch.path(&format!("{n}.jsonl"));
+        let mut file = std::io::BufWriter::new(std::fs::File::create(&path).map_err(|e| scratch_error(&path, e))?);
+        for ((account, assessment), outcome) in accounts.into_iter().zip(outcomes) {
+            let entry = settle(account, assessment, outcome, policy, &mut counts)?;
+            serde_json::to_writer(&mut file, &entry)
+                .map_err(std::io::Error::from)
+                .and_then(|()| file.write_all(b"\n"))
+                .map_err(|e| scratch_error(&path, e))?;
+        }
+        file.flush().map_err(|e| scratch_error(&path, e))?;
+        work_files.push(path);
     }
     bar.finish_and_clear();
     comemo::evict(0);
     let rendered = Instant::now();
 
-    let mut outcome_of: Vec<Option<Outcome>> = vec![None; plan.export.accounts.len()];
-    for ((index, ..), outcome) in jobs.iter().zip(outcomes) {
-        outcome_of[*index] = Some(outcome);
-    }
-    let mut manifest = Vec::new();
-    let mut audit = Vec::new();
-    let mut holds = Vec::new();
-    let mut counts = Counts {
-        rows: RowCounts {
-            input: plan.export.rows,
-            rejected: plan.export.rejects.len() as u64,
-            warned: plan.export.warnings.iter().map(|w| w.line).collect::<std::collections::BTreeSet<_>>().len() as u64,
-            ..RowCounts::default()
-        },
-        accounts: plan.export.accounts.len() as u64,
-        ..Counts::default()
+    counts.rows.input = match options.shard {
+        None => export.rows,
+        Some(_) => counts.rows.in_letters + counts.rows.in_holds + counts.rows.rejected,
     };
-    for ((account, assessment), outcome) in plan.accounts().zip(outcome_of) {
-        let mut assessment = assessment.clone();
-        let mut row = None;
-        match outcome {
-            Some(Ok(manifest_row)) => row = Some(manifest_row),
-            Some(Err(reason)) => assessment.decision = Decision::Hold { reasons: vec![reason] },
-            None => {}
-        }
-        let lines = account.lines().map(|l| l.to_string()).collect::<Vec<_>>().join(" ");
-        let rows = account.charges.len() as u64;
-        let explain = assessment.explain(&setup.config.policy);
-        let base = AuditRow {
-            account: account.id.clone(),
-            guarantor: account.guarantor.name.clone(),
-            decision: "hold",
-            stage: String::new(),
-            piece_id: String::new(),
-            balance: assessment.balance.to_string(),
-            oldest_unpaid_service: assessment.oldest_unpaid.map(|d| d.to_string()).unwrap_or_default(),
-            days_past_due: assessment.days_past_due,
-            preferred_language: account.language.clone(),
-            letter_language: String::new(),
-            variant: String::new(),
-            reason: explain.clone(),
-            input_lines: lines.clone(),
-        };
-        match (&assessment.decision, row) {
-            (Decision::Letter { stage }, Some(row)) => {
-                counts.rows.in_letters += rows;
-                counts.letters += 1;
-                counts.pages += row.pages as u64;
-                counts.sheets += row.sheets as u64;
-                *counts.letters_by_stage.entry(stage.to_string()).or_default() += 1;
-                audit.push(AuditRow {
-                    decision: "letter",
-                    stage: stage.to_string(),
-                    piece_id: row.piece_id.clone(),
-                    letter_language: row.language.clone(),
-                    variant: row.variant.clone(),
-                    ..base
-                });
-                manifest.push(row);
-            }
-            (Decision::Hold { reasons }, _) => {
-                counts.rows.in_holds += rows;
-                counts.holds += 1;
-                let first = reasons.first().map_or("", HoldReason::code);
-                *counts.holds_by_reason.entry(first.to_string()).or_default() += 1;
-                holds.push(HoldRow {
-                    account: account.id.clone(),
-                    guarantor: account.guarantor.name.clone(),
-                    balance: assessment.balance.to_string(),
-                    reason_code: first.to_string(),
-                    reason: explain,
-                    input_lines: lines,
-                });
-                audit.push(base);
-            }
-            (Decision::Letter { .. }, None) => {
-                return Err(Error::Other(format!("internal error: no outcome for account {}", account.id)));
-            }
-        }
-    }
     if !counts.rows.add_up() {
         return Err(Error::Other(format!("internal error: rows do not add up: {:?}", counts.rows)));
     }
-
-    staging.write(MANIFEST_CSV, &manifest_csv(&manifest))?;
-    staging.write(MANIFEST_JSON, &to_json(&manifest))?;
-    staging.write(AUDIT_CSV, &audit_csv(&audit))?;
-    staging.write(HOLDS_CSV, &holds_csv(&holds))?;
-    staging.write(REJECTS_CSV, &issues_csv(&plan.export.rejects))?;
-    staging.write(WARNINGS_CSV, &issues_csv(&plan.export.warnings))?;
+    let mut records = Records::create(&staging)?;
+    let entries = work_files.iter().map(|path| read_entries(path)).collect::<Result<Vec<_>, _>>()?;
+    for entry in crate::sorted::merge(entries, |e: &Entry| e.audit.account.clone()) {
+        let entry = entry?;
+        if let Some(row) = &entry.manifest {
+            records.manifest(row)?;
+        }
+        records.audit(&entry.audit)?;
+        if let Some(row) = &entry.hold {
+            records.hold(row)?;
+        }
+    }
+    records.finish(&mut staging)?;
+    drop(scratch);
+    staging.write(REJECTS_CSV, &issues_csv(&rejects))?;
+    staging.write(WARNINGS_CSV, &issues_csv(&warnings))?;
     let record = RunRecord {
         kindly_version: env!("CARGO_PKG_VERSION").to_string(),
         typst_version: TYPST_VERSION.to_string(),
-        as_of: options.as_of.to_string(),
-        input: Fingerprint { file: plan.export.file.clone(), sha256: plan.export.sha256.clone() },
+        as_of: as_of.to_string(),
+        input: Fingerprint { file: export.file.clone(), sha256: export.sha256.clone() },
         config: setup.config_file.clone(),
         layouts: Fingerprint { file: setup.layouts.dir.display().to_string(), sha256: setup.layouts.sha256.clone() },
         vendor: setup.config.vendor.name.clone(),
         counts,
         files: staging.files().clone(),
+        shard: options.shard.map(|s| ShardRecord { index: s.index(), count: s.count(), export_rows: export.rows }),
+        merged_from: Vec::new(),
     };
     let folder = staging.finish(&record)?;
     let wall = [
-        ("reading and deciding", (decided - started).as_secs_f64()),
+        ("reading", (read - started).as_secs_f64()),
+        ("deciding", (decided - read).as_secs_f64()),
         ("making letters", (rendered - decided).as_secs_f64()),
         ("manifests and records", rendered.elapsed().as_secs_f64()),
     ];
@@ -428,9 +488,95 @@ pub fn run(setup: &Setup, options: &RunOptions) -> Result<RunSummary, Error> {
         folder,
         record,
         elapsed_secs: started.elapsed().as_secs_f64(),
+        first_letter_secs: first_letter,
         wall,
         letter_steps: times.seconds(),
     })
+}
+
+fn scratch_error(path: &Path, source: std::io::Error) -> Error {
+    Error::Output(OutputError::Io { path: path.to_path_buf(), source })
+}
+
+/// A partition's work file, entry by entry.
+fn read_entries(path: &Path) -> Result<impl Iterator<Item = Result<Entry, Error>> + use<>, Error> {
+    let file = std::fs::File::open(path).map_err(|e| scratch_error(path, e))?;
+    let path = path.to_path_buf();
+    Ok(std::io::BufRead::lines(std::io::BufReader::new(file)).map(move |line| {
+        let line = line.map_err(|e| scratch_error(&path, e))?;
+        serde_json::from_str(&line).map_err(|e| scratch_error(&path, e.into()))
+    }))
+}
+
+/// Where one account ends: its audit row, and its manifest row or hold row.
+fn settle(
+    account: &Account,
+    mut assessment: Assessment,
+    outcome: Option<Outcome>,
+    policy: &crate::config::Policy,
+    counts: &mut Counts,
+) -> Result<Entry, Error> {
+    let mut row = None;
+    match outcome {
+        Some(Ok(manifest_row)) => row = Some(manifest_row),
+        Some(Err(reason)) => assessment.decision = Decision::Hold { reasons: vec![reason] },
+        None => {}
+    }
+    counts.accounts += 1;
+    let lines = account.lines().map(|l| l.to_string()).collect::<Vec<_>>().join(" ");
+    let rows = account.charges.len() as u64;
+    let explain = assessment.explain(policy);
+    let audit = AuditRow {
+        account: account.id.clone(),
+        guarantor: account.guarantor.name.clone(),
+        decision: output::Outcome::Hold,
+        stage: String::new(),
+        piece_id: String::new(),
+        balance: assessment.balance.to_string(),
+        oldest_unpaid_service: assessment.oldest_unpaid.map(|d| d.to_string()).unwrap_or_default(),
+        days_past_due: assessment.days_past_due,
+        preferred_language: account.language.clone(),
+        letter_language: String::new(),
+        variant: String::new(),
+        reason: explain.clone(),
+        input_lines: lines.clone(),
+    };
+    match (&assessment.decision, row) {
+        (Decision::Letter { stage }, Some(row)) => {
+            counts.rows.in_letters += rows;
+            counts.letters += 1;
+            counts.pages += row.pages as u64;
+            counts.sheets += row.sheets as u64;
+            *counts.letters_by_stage.entry(stage.to_string()).or_default() += 1;
+            let audit = AuditRow {
+                decision: output::Outcome::Letter,
+                stage: stage.to_string(),
+                piece_id: row.piece_id.clone(),
+                letter_language: row.language.clone(),
+                variant: row.variant.clone(),
+                ..audit
+            };
+            Ok(Entry { audit, manifest: Some(row), hold: None })
+        }
+        (Decision::Hold { reasons }, _) => {
+            counts.rows.in_holds += rows;
+            counts.holds += 1;
+            let first = reasons.first().map_or("", HoldReason::code);
+            *counts.holds_by_reason.entry(first.to_string()).or_default() += 1;
+            let hold = HoldRow {
+                account: account.id.clone(),
+                guarantor: account.guarantor.name.clone(),
+                balance: assessment.balance.to_string(),
+                reason_code: first.to_string(),
+                reason: explain,
+                input_lines: lines,
+            };
+            Ok(Entry { audit, manifest: None, hold: Some(hold) })
+        }
+        (Decision::Letter { .. }, None) => {
+            Err(Error::Other(format!("internal error: no outcome for account {}", account.id)))
+        }
+    }
 }
 
 /// Runs `make(0..count)` on `threads` plain threads with large stacks and

@@ -8,4 +8,5 @@ mod pdf;
 mod run;
 mod safety;
 mod shapes;
+mod shards;
 mod validate;

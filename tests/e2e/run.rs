@@ -191,3 +191,18 @@ fn a_failed_run_leaves_no_folder_that_looks_complete() {
     assert_eq!(again.status.code(), Some(2));
     assert!(stderr(&again).contains("already exists"), "{}", stderr(&again));
 }
+
+#[test]
+fn each_page_footer_shows_its_own_page_number() {
+    let run = sample_run();
+    let manifest = read_csv(&run.join("manifest.csv"));
+    let long: Vec<_> = manifest.iter().filter(|r| r["pages"] != "1").collect();
+    assert!(!long.is_empty(), "the sample has letters of more than one page");
+    for row in long {
+        let doc = pdf::read(&std::fs::read(run.join(&row["file"])).unwrap());
+        for page in 1..=doc.pages.len() as u32 {
+            let footer = doc.lines(page).last().map(|l| l.text()).unwrap_or_default();
+            assert!(footer.ends_with(&format!(" {page}")), "{}: page {page}'s footer is {footer:?}", row["file"]);
+        }
+    }
+}

@@ -1,0 +1,81 @@
+//! Sharded runs: four shards and a merge give the same run folder as one
+//! machine, and a merge refuses shards that are not one whole run.
+
+use std::path::Path;
+
+use crate::common::*;
+
+/// Every file of a run folder but run.json, with its bytes.
+fn files(folder: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut found = Vec::new();
+    for dir in [folder.to_path_buf(), folder.join("letters")] {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_file() && path.file_name().unwrap() != "run.json" {
+                let name = path.strip_prefix(folder).unwrap().display().to_string();
+                found.push((name, std::fs::read(&path).unwrap()));
+            }
+        }
+    }
+    found.sort();
+    found
+}
+
+fn shard_runs(dir: &Path, count: u32) -> Vec<String> {
+    (1..=count)
+        .map(|k| {
+            let out = dir.join(format!("shard-{k}"));
+            run_ok(&sample_export(), &out, &["--shard", &format!("{k}/{count}")]);
+            out.display().to_string()
+        })
+        .collect()
+}
+
+#[test]
+fn four_shards_merged_are_the_unsharded_run() {
+    let dir = scratch("shards");
+    let shards = shard_runs(&dir, 4);
+    let records: Vec<_> = shards.iter().map(|s| read_json(&Path::new(s).join("run.json"))).collect();
+    let letters: Vec<u64> = records.iter().map(|r| r["counts"]["letters"].as_u64().unwrap()).collect();
+    assert!(letters.iter().all(|&n| n > 0), "every shard has letters: {letters:?}");
+    let rejected: Vec<u64> = records.iter().map(|r| r["counts"]["rows"]["rejected"].as_u64().unwrap()).collect();
+    assert!(rejected[0] > 0 && rejected[1..].iter().all(|&n| n == 0), "shard 1 reports rejects: {rejected:?}");
+
+    let merged = dir.join("merged");
+    let mut args = vec!["merge"];
+    args.extend(shards.iter().map(String::as_str));
+    args.extend(["--out", merged.to_str().unwrap()]);
+    let output = kindly(&args);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(kindly(&["verify", merged.to_str().unwrap()]).status.success());
+
+    let whole = sample_run();
+    let (a, b) = (files(whole), files(&merged));
+    assert_eq!(a.iter().map(|f| &f.0).collect::<Vec<_>>(), b.iter().map(|f| &f.0).collect::<Vec<_>>());
+    for ((name, x), (_, y)) in a.iter().zip(&b) {
+        assert!(x == y, "{name} differs between the unsharded and the merged run");
+    }
+    let (whole, merged) = (read_json(&whole.join("run.json")), read_json(&merged.join("run.json")));
+    assert_eq!(whole["counts"], merged["counts"]);
+    assert_eq!(whole["files"], merged["files"]);
+    assert_eq!(merged["merged_from"].as_array().unwrap().len(), 4);
+}
+
+#[test]
+fn a_merge_needs_every_shard_of_one_run() {
+    let dir = scratch("shards-missing");
+    let shards = shard_runs(&dir, 2);
+    let out = dir.join("merged");
+    let output = kindly(&["merge", &shards[0], "--out", out.to_str().unwrap()]);
+    assert!(!output.status.success());
+    assert!(stderr(&output).contains("each of shards 1 to 2 exactly once"), "{}", stderr(&output));
+    assert!(!out.exists());
+
+    // A letter changed after its shard was made stops the merge.
+    let letter = std::fs::read_dir(Path::new(&shards[1]).join("letters")).unwrap().next().unwrap().unwrap().path();
+    std::fs::write(&letter, b"not the letter").unwrap();
+    let output = kindly(&["merge", &shards[0], &shards[1], "--out", out.to_str().unwrap()]);
+    assert!(!output.status.success());
+    assert!(stderr(&output).contains("fails its checks"), "{}", stderr(&output));
+    assert!(!out.exists());
+}
