@@ -19,6 +19,7 @@ so); rates are letters per second of wall time either way.
 """
 
 import argparse
+import base64
 import html
 import json
 import multiprocessing
@@ -126,7 +127,7 @@ def single_document(piece_dirs, work, tagged):
         target = root / f"p{i}"
         shutil.copytree(piece, target)
         layout = (target / "letter.typ").read_text()
-        for name in ("data.json", "body.typ", "qr.svg"):
+        for name in ("data.json", "body.typ", "qr.png"):
             layout = layout.replace(f'"/{name}"', f'"/p{i}/{name}"')
         (target / "letter.typ").write_text(layout)
         main.append(f'#counter(page).update(1)\n#include "p{i}/letter.typ"\n')
@@ -159,7 +160,8 @@ def letter_html(piece):
     d = json.loads((piece / "data.json").read_text())
     L = d["labels"]
     e = html.escape
-    qr = (piece / "qr.svg").read_text() if (piece / "qr.svg").exists() else ""
+    png = piece / "qr.png"
+    qr = f'<img src="data:image/png;base64,{base64.b64encode(png.read_bytes()).decode()}">' if png.exists() else ""
     rows = "".join(
         f"<tr><td>{e(i['date'])}</td><td>{e(i['description'])}</td><td class=n>{e(i['charge'])}</td>"
         f"<td class=n>{e(i['credits'])}</td><td class=n>{e(i['balance'])}</td></tr>"
@@ -190,7 +192,7 @@ body {{ font: {size}/1.35 Inter; }}
 main {{ margin-top: 2.4in; }}
 table {{ width: 100%; border-collapse: collapse; font-size: 9pt; }} th {{ background: #ebebeb; text-align: left; }}
 td.n {{ text-align: right; }} tr.t td {{ border-top: 0.5pt solid black; font-weight: bold; }}
-.qr svg {{ width: 0.7in; height: 0.7in; float: right; }}
+.qr img {{ width: 0.7in; height: 0.7in; float: right; image-rendering: pixelated; }}
 .stub {{ border-top: 0.6pt dashed black; margin-top: 0.25in; font-size: 8.5pt; }}
 </style></head><body>
 <div class=ret>{e(p['name'])}<br>{'<br>'.join(e(a) for a in p['address'])}</div>

@@ -35,7 +35,7 @@ fn file_id(path: &str) -> FileId {
 static MAIN: LazyLock<FileId> = LazyLock::new(|| file_id("/letter.typ"));
 static DATA: LazyLock<FileId> = LazyLock::new(|| file_id("/data.json"));
 static BODY: LazyLock<FileId> = LazyLock::new(|| file_id("/body.typ"));
-static QR: LazyLock<FileId> = LazyLock::new(|| file_id("/qr.svg"));
+static QR: LazyLock<FileId> = LazyLock::new(|| file_id("/qr.png"));
 
 /// A rendered letter.
 #[derive(Debug, Clone)]
