@@ -65,9 +65,10 @@ pub fn read_export_from(file: &str, reader: impl Read, input: &Input, as_of: Nai
     Ok(Export { file: file.to_string(), accounts, rejects, warnings, rows, sha256 })
 }
 
-/// About how many bytes of export go into one partition file, and the bounds on how many partitions there are (the upper one
+/// About how many bytes of export go into one partition file (small, so the
+/// one partition in memory at a time stays small), and the bounds on how many partitions there are (the upper one
 /// keeps well under the usual limit of 1,024 open files).
-const PARTITION_BYTES: u64 = 2 * 1024 * 1024;
+const PARTITION_BYTES: u64 = 256 * 1024;
 const PARTITIONS: std::ops::RangeInclusive<u64> = 16..=512;
 
 /// What tallying an export found, without the accounts themselves.
@@ -104,7 +105,7 @@ pub fn tally_export(
     Ok(Tally { file: export.file, rows: export.rows, accounts, rejects, warnings, sha256: export.sha256 })
 }
 
-/// An export spread over partition files of about 2 MiB by account (so an
+/// An export spread over partition files of about 256 KiB by account (so an
 /// account's rows stay together), to be read partition by partition, as
 /// often as needed, in memory that does not grow with the export.
 pub struct Partitioned {
@@ -167,26 +168,35 @@ impl Partitioned {
 
     /// Each partition in turn, grouped into accounts.
     pub fn parts(&self) -> impl Iterator<Item = Result<Part, IngestError>> + '_ {
-        (0..self.parts).map(|i| {
-            let io = |source| IngestError::Io { file: self.file.clone(), source };
-            let mut grouper = Grouper::default();
-            let part = std::io::BufReader::new(std::fs::File::open(self.spill.part(i)).map_err(io)?);
-            for line in std::io::BufRead::lines(part) {
-                let line = line.map_err(io)?;
-                let event: RowEvent = serde_json::from_str(&line).map_err(|e| io(e.into()))?;
-                grouper.add(&self.file, event);
-            }
-            let (accounts, rejects, warnings) = grouper.finish();
-            Ok(Part { accounts, rejects, warnings })
-        })
+        (0..self.parts).map(|i| self.part(i))
+    }
+
+    /// How many partitions there are.
+    pub fn count(&self) -> u64 {
+        self.parts
+    }
+
+    /// Partition `i`, grouped into accounts.
+    pub fn part(&self, i: u64) -> Result<Part, IngestError> {
+        let io = |source| IngestError::Io { file: self.file.clone(), source };
+        let mut grouper = Grouper::default();
+        let part = std::io::BufReader::new(std::fs::File::open(self.spill.part(i)).map_err(io)?);
+        for line in std::io::BufRead::lines(part) {
+            let line = line.map_err(io)?;
+            let event: RowEvent = serde_json::from_str(&line).map_err(|e| io(e.into()))?;
+            grouper.add(&self.file, event);
+        }
+        let (accounts, rejects, warnings) = grouper.finish();
+        Ok(Part { accounts, rejects, warnings })
     }
 }
 
+/// The partition of an account: FNV-1a of its number, a hash that stays the
+/// same across Rust versions, so the same export is always read in the same
+/// order.
 fn partition(account: &str, parts: u64) -> usize {
-    use std::hash::{Hash, Hasher};
-    let mut h = std::collections::hash_map::DefaultHasher::new();
-    account.hash(&mut h);
-    (h.finish() % parts) as usize
+    let hash = account.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3));
+    (hash % parts) as usize
 }
 
 /// A private folder of partition files, removed when dropped.
