@@ -319,22 +319,23 @@ pub struct RunSummary {
 /// The outcome of one letter: its manifest row, or why it was held.
 type Outcome = Result<ManifestRow, HoldReason>;
 
-/// One account's rows of the run's files, as kept on disk between making
-/// the letters (partition by partition) and writing the files (in account
-/// order).
+/// One account's rows of audit.csv and holds.csv, as kept on disk between
+/// making the letters (partition by partition) and writing those files (in
+/// account order).
 #[derive(serde::Serialize, serde::Deserialize)]
 struct Entry {
     audit: AuditRow,
-    manifest: Option<ManifestRow>,
     hold: Option<HoldRow>,
 }
 
 /// Makes the letters and writes the run folder. The export is read into
 /// partitions by account and gone through twice: once to decide every
-/// account, so that letters are numbered in account order (the same way in
-/// every shard), and once to make them, one partition at a time, so memory
-/// does not grow with the export. Each partition's results wait in a work
-/// file until all are merged, in account order, into the run's files.
+/// account and count the letters of each partition, so that letters are
+/// numbered the same way in every shard and the progress bar knows the
+/// total, and once to make them, one partition at a time, so memory does not
+/// grow with the export. The manifest is written as letters are made, in
+/// piece order; each partition's audit and hold rows wait in a work file
+/// until all are merged into audit.csv and holds.csv in account order.
 pub fn run(setup: &Setup, options: &RunOptions) -> Result<RunSummary, Error> {
     let started = Instant::now();
     let (as_of, policy) = (options.as_of, &setup.config.policy);
@@ -349,11 +350,14 @@ pub fn run(setup: &Setup, options: &RunOptions) -> Result<RunSummary, Error> {
             .map(|i| export.part(i).map(|part| Decided::part(part, as_of, policy, mine)))
             .collect::<Result<_, IngestError>>()?
     };
-    let mut lettered: Vec<String> = Vec::new();
-    let (mut to_make, mut rows_in_accounts) = (0, 0);
+    // Letters are numbered partition by partition, so a partition's first
+    // number is the count of letters (made by any shard) before it.
+    let mut first_numbers = Vec::with_capacity(decided.len());
+    let (mut lettered, mut to_make, mut rows_in_accounts) = (0, 0, 0);
     let (mut rejects, mut warnings) = (export.loose.clone(), Vec::new());
     for part in decided {
-        lettered.extend(part.lettered);
+        first_numbers.push(lettered + 1);
+        lettered += part.letters;
         to_make += part.to_make;
         rows_in_accounts += part.rows;
         rejects.extend(part.rejects);
@@ -369,7 +373,6 @@ pub fn run(setup: &Setup, options: &RunOptions) -> Result<RunSummary, Error> {
     if options.strict && !rejects.is_empty() {
         return Err(Error::Strict(rejects.len()));
     }
-    lettered.sort_unstable();
     rejects.sort_by_key(|i| i.line);
     warnings.sort_by_key(|i| i.line);
     if !options.shard.is_none_or(Shard::reports_rows) {
@@ -405,22 +408,31 @@ pub fn run(setup: &Setup, options: &RunOptions) -> Result<RunSummary, Error> {
         bar.inc(1);
         outcome
     };
+    let mut records = Records::create(&staging)?;
     std::thread::scope(|scope| -> Result<(), Error> {
         let workers = Workers::start(scope, threads, &make)?;
         for (n, part) in export.parts().enumerate() {
             let part = part?;
-            let accounts: Vec<(&Account, Assessment)> =
-                part.accounts.iter().filter(|a| mine(a)).map(|a| (a, policy::assess(a, as_of, policy))).collect();
+            let mut number = first_numbers[n];
+            let mut accounts: Vec<(&Account, Assessment, Option<String>)> = Vec::new();
+            for account in &part.accounts {
+                let assessment = policy::assess(account, as_of, policy);
+                let piece = matches!(assessment.decision, Decision::Letter { .. }).then(|| {
+                    number += 1;
+                    format!("K{stamp}-{:05}", number - 1)
+                });
+                if mine(account) {
+                    accounts.push((account, assessment, piece));
+                }
+            }
             let jobs: Vec<Job> = accounts
                 .iter()
                 .enumerate()
-                .filter_map(|(index, (account, assessment))| match assessment.decision {
-                    Decision::Letter { stage } => {
-                        let number = lettered.binary_search(&account.id).map_or(0, |n| n + 1);
-                        let piece = format!("K{stamp}-{number:05}");
-                        Some(Job { index, account: (*account).clone(), stage, piece })
+                .filter_map(|(index, (account, assessment, piece))| match (&assessment.decision, piece) {
+                    (Decision::Letter { stage }, Some(piece)) => {
+                        Some(Job { index, account: (*account).clone(), stage: *stage, piece: piece.clone() })
                     }
-                    Decision::Hold { .. } => None,
+                    _ => None,
                 })
                 .collect();
             let mut outcomes: Vec<Option<Outcome>> = vec![None; accounts.len()];
@@ -434,8 +446,11 @@ pub fn run(setup: &Setup, options: &RunOptions) -> Result<RunSummary, Error> {
             }
             let path = scratch.path(&format!("{n}.jsonl"));
             let mut file = std::io::BufWriter::new(std::fs::File::create(&path).map_err(|e| scratch_error(&path, e))?);
-            for ((account, assessment), outcome) in accounts.into_iter().zip(outcomes) {
-                let entry = settle(account, assessment, outcome, policy, &mut counts)?;
+            for ((account, assessment, _), outcome) in accounts.into_iter().zip(outcomes) {
+                let (entry, manifest) = settle(account, assessment, outcome, policy, &mut counts)?;
+                if let Some(row) = &manifest {
+                    records.manifest(row)?;
+                }
                 serde_json::to_writer(&mut file, &entry)
                     .map_err(std::io::Error::from)
                     .and_then(|()| file.write_all(b"\n"))
@@ -456,13 +471,9 @@ pub fn run(setup: &Setup, options: &RunOptions) -> Result<RunSummary, Error> {
     if !counts.rows.add_up() {
         return Err(Error::Other(format!("internal error: rows do not add up: {:?}", counts.rows)));
     }
-    let mut records = Records::create(&staging)?;
     let entries = work_files.iter().map(|path| read_entries(path)).collect::<Result<Vec<_>, _>>()?;
     for entry in crate::sorted::merge(entries, |e: &Entry| e.audit.account.clone()) {
         let entry = entry?;
-        if let Some(row) = &entry.manifest {
-            records.manifest(row)?;
-        }
         records.audit(&entry.audit)?;
         if let Some(row) = &entry.hold {
             records.hold(row)?;
@@ -506,7 +517,7 @@ pub fn run(setup: &Setup, options: &RunOptions) -> Result<RunSummary, Error> {
 /// and counting the rows before any letter is made.
 struct Decided {
     /// Accounts that get a letter, whichever shard makes it.
-    lettered: Vec<String>,
+    letters: u64,
     /// Letters this run (or shard) makes.
     to_make: u64,
     /// Rows in the partition's accounts.
@@ -522,12 +533,11 @@ impl Decided {
         policy: &crate::config::Policy,
         mine: impl Fn(&Account) -> bool,
     ) -> Decided {
-        let mut decided =
-            Decided { lettered: Vec::new(), to_make: 0, rows: 0, rejects: part.rejects, warnings: part.warnings };
+        let mut decided = Decided { letters: 0, to_make: 0, rows: 0, rejects: part.rejects, warnings: part.warnings };
         for account in &part.accounts {
             decided.rows += account.charges.len() as u64;
             if let Decision::Letter { .. } = policy::assess(account, as_of, policy).decision {
-                decided.lettered.push(account.id.clone());
+                decided.letters += 1;
                 decided.to_make += u64::from(mine(account));
             }
         }
@@ -549,14 +559,14 @@ fn read_entries(path: &Path) -> Result<impl Iterator<Item = Result<Entry, Error>
     }))
 }
 
-/// Where one account ends: its audit row, and its manifest row or hold row.
+/// Where one account ends: its audit row, and its hold row or manifest row.
 fn settle(
     account: &Account,
     mut assessment: Assessment,
     outcome: Option<Outcome>,
     policy: &crate::config::Policy,
     counts: &mut Counts,
-) -> Result<Entry, Error> {
+) -> Result<(Entry, Option<ManifestRow>), Error> {
     let mut row = None;
     match outcome {
         Some(Ok(manifest_row)) => row = Some(manifest_row),
@@ -597,7 +607,7 @@ fn settle(
                 variant: row.variant.clone(),
                 ..audit
             };
-            Ok(Entry { audit, manifest: Some(row), hold: None })
+            Ok((Entry { audit, hold: None }, Some(row)))
         }
         (Decision::Hold { reasons }, _) => {
             counts.rows.in_holds += rows;
@@ -612,7 +622,7 @@ fn settle(
                 reason: explain,
                 input_lines: lines,
             };
-            Ok(Entry { audit, manifest: None, hold: Some(hold) })
+            Ok((Entry { audit, hold: Some(hold) }, None))
         }
         (Decision::Letter { .. }, None) => {
             Err(Error::Other(format!("internal error: no outcome for account {}", account.id)))
