@@ -191,6 +191,7 @@ impl Setup {
 /// threads, to see where a run's time goes.
 #[derive(Debug, Default)]
 pub struct Times {
+    decide: AtomicU64,
     compose: AtomicU64,
     layout: AtomicU64,
     export: AtomicU64,
@@ -205,10 +206,12 @@ impl Times {
         now
     }
 
-    /// Seconds per step: wording, Typst layout, preflight and PDF, writing.
-    pub fn seconds(&self) -> [(&'static str, f64); 4] {
+    /// Seconds per step: deciding, wording, Typst layout, preflight and PDF,
+    /// writing.
+    pub fn seconds(&self) -> [(&'static str, f64); 5] {
         let s = |step: &AtomicU64| step.load(Ordering::Relaxed) as f64 / 1e9;
         [
+            ("deciding", s(&self.decide)),
             ("wording", s(&self.compose)),
             ("layout", s(&self.layout)),
             ("checks and PDF", s(&self.export)),
@@ -309,11 +312,12 @@ pub struct RunSummary {
     pub elapsed_secs: f64,
     /// Seconds from the start until the first letter was written.
     pub first_letter_secs: Option<f64>,
-    /// Wall seconds for reading the export, deciding every account, making
-    /// letters, and writing the manifests and records.
-    pub wall: [(&'static str, f64); 4],
-    /// Thread-seconds for each step of making letters.
-    pub letter_steps: [(&'static str, f64); 4],
+    /// Wall seconds for reading the export, deciding every account and
+    /// making letters, and writing the manifests and records.
+    pub wall: [(&'static str, f64); 3],
+    /// Thread-seconds for deciding the accounts and each step of making
+    /// letters.
+    pub letter_steps: [(&'static str, f64); 5],
 }
 
 /// The outcome of one letter: its manifest row, or why it was held.
@@ -343,47 +347,16 @@ pub fn run(setup: &Setup, options: &RunOptions) -> Result<RunSummary, Error> {
     let read = Instant::now();
     let mine = |account: &Account| options.shard.is_none_or(|s| s.includes(&account.guarantor));
 
-    let decided: Vec<Decided> = {
-        use rayon::prelude::*;
-        (0..export.count())
-            .into_par_iter()
-            .map(|i| export.part(i).map(|part| Decided::part(part, as_of, policy, mine)))
-            .collect::<Result<_, IngestError>>()?
-    };
-    // Letters are numbered partition by partition, so a partition's first
-    // number is the count of letters (made by any shard) before it.
-    let mut first_numbers = Vec::with_capacity(decided.len());
-    let (mut lettered, mut to_make, mut rows_in_accounts) = (0, 0, 0);
-    let (mut rejects, mut warnings) = (export.loose.clone(), Vec::new());
-    for part in decided {
-        first_numbers.push(lettered + 1);
-        lettered += part.letters;
-        to_make += part.to_make;
-        rows_in_accounts += part.rows;
-        rejects.extend(part.rejects);
-        warnings.extend(part.warnings);
+    if options.strict {
+        let rejected = count_rejects(&export)?;
+        if rejected > 0 {
+            return Err(Error::Strict(rejected));
+        }
     }
-    if rows_in_accounts + rejects.len() as u64 != export.rows {
-        return Err(Error::Other(format!(
-            "internal error: {} rows read, but {rows_in_accounts} in accounts and {} rejected",
-            export.rows,
-            rejects.len()
-        )));
-    }
-    if options.strict && !rejects.is_empty() {
-        return Err(Error::Strict(rejects.len()));
-    }
-    rejects.sort_by_key(|i| i.line);
-    warnings.sort_by_key(|i| i.line);
-    if !options.shard.is_none_or(Shard::reports_rows) {
-        rejects.clear();
-        warnings.clear();
-    }
-    let decided_at = Instant::now();
 
     let mut staging = Staging::create(&options.out, options.overwrite)?;
     let scratch = staging.scratch()?;
-    let bar = if options.progress { ProgressBar::new(to_make) } else { ProgressBar::hidden() };
+    let bar = if options.progress { ProgressBar::new(0) } else { ProgressBar::hidden() };
     bar.set_style(
         ProgressStyle::with_template("{elapsed_precise} [{bar:40}] {pos}/{len} letters, {per_sec}, {eta} left")
             .unwrap_or_else(|_| ProgressStyle::default_bar())
@@ -393,14 +366,9 @@ pub fn run(setup: &Setup, options: &RunOptions) -> Result<RunSummary, Error> {
     let letters_dir = staging.letters_dir();
     let times = Times::default();
     let stamp = as_of.format("%Y%m%d");
-    let mut counts = Counts {
-        rows: RowCounts {
-            rejected: rejects.len() as u64,
-            warned: warnings.iter().map(|w| w.line).collect::<std::collections::BTreeSet<_>>().len() as u64,
-            ..RowCounts::default()
-        },
-        ..Counts::default()
-    };
+    let mut counts = Counts::default();
+    let (mut rejects, mut warnings) = (export.loose.clone(), Vec::new());
+    let (mut lettered, mut rows_in_accounts) = (0, 0);
     let mut first_letter = None;
     let mut work_files = Vec::new();
     let make = |job: &Job| {
@@ -410,10 +378,35 @@ pub fn run(setup: &Setup, options: &RunOptions) -> Result<RunSummary, Error> {
     };
     let mut records = Records::create(&staging)?;
     std::thread::scope(|scope| -> Result<(), Error> {
+        // Every account is decided once ahead of making the letters, to
+        // count each partition's letters: a partition's letters are numbered
+        // after those of the partitions before it (whichever shard makes
+        // them), so the first letter waits only for the first partition, and
+        // the progress bar learns the total as deciding goes on.
+        let (decisions, decided) = mpsc::channel();
+        let (export, bar, times) = (&export, &bar, &times);
+        scope.spawn(move || {
+            for i in 0..export.count() {
+                let started = Instant::now();
+                let part = export.part(i).map(|part| Decided::part(part, as_of, policy, mine));
+                times.add(&times.decide, started);
+                if let Ok(part) = &part {
+                    bar.inc_length(part.to_make);
+                }
+                if decisions.send(part).is_err() {
+                    break;
+                }
+            }
+        });
         let workers = Workers::start(scope, threads, &make)?;
-        for (n, part) in export.parts().enumerate() {
+        for part in export.parts() {
             let part = part?;
-            let mut number = first_numbers[n];
+            let counted = decided.recv().map_err(|_| Error::Other("deciding the accounts stopped early".into()))??;
+            let mut number = lettered + 1;
+            lettered += counted.letters;
+            rows_in_accounts += counted.rows;
+            rejects.extend(counted.rejects);
+            warnings.extend(counted.warnings);
             let mut accounts: Vec<(&Account, Assessment, Option<String>)> = Vec::new();
             for account in &part.accounts {
                 let assessment = policy::assess(account, as_of, policy);
@@ -444,7 +437,7 @@ pub fn run(setup: &Setup, options: &RunOptions) -> Result<RunSummary, Error> {
                 first_letter.get_or_insert_with(|| started.elapsed().as_secs_f64());
                 comemo::evict(0);
             }
-            let path = scratch.path(&format!("{n}.jsonl"));
+            let path = scratch.path(&format!("{}.jsonl", work_files.len()));
             let mut file = std::io::BufWriter::new(std::fs::File::create(&path).map_err(|e| scratch_error(&path, e))?);
             for ((account, assessment, _), outcome) in accounts.into_iter().zip(outcomes) {
                 let (entry, manifest) = settle(account, assessment, outcome, policy, &mut counts)?;
@@ -463,6 +456,21 @@ pub fn run(setup: &Setup, options: &RunOptions) -> Result<RunSummary, Error> {
     })?;
     bar.finish_and_clear();
     let rendered = Instant::now();
+    if rows_in_accounts + rejects.len() as u64 != export.rows {
+        return Err(Error::Other(format!(
+            "internal error: {} rows read, but {rows_in_accounts} in accounts and {} rejected",
+            export.rows,
+            rejects.len()
+        )));
+    }
+    rejects.sort_by_key(|i| i.line);
+    warnings.sort_by_key(|i| i.line);
+    if !options.shard.is_none_or(Shard::reports_rows) {
+        rejects.clear();
+        warnings.clear();
+    }
+    counts.rows.rejected = rejects.len() as u64;
+    counts.rows.warned = warnings.iter().map(|w| w.line).collect::<std::collections::BTreeSet<_>>().len() as u64;
 
     counts.rows.input = match options.shard {
         None => export.rows,
@@ -499,8 +507,7 @@ pub fn run(setup: &Setup, options: &RunOptions) -> Result<RunSummary, Error> {
     let folder = staging.finish(&record)?;
     let wall = [
         ("reading", (read - started).as_secs_f64()),
-        ("deciding", (decided_at - read).as_secs_f64()),
-        ("making letters", (rendered - decided_at).as_secs_f64()),
+        ("deciding and making letters", (rendered - read).as_secs_f64()),
         ("manifests and records", rendered.elapsed().as_secs_f64()),
     ];
     Ok(RunSummary {
@@ -513,8 +520,19 @@ pub fn run(setup: &Setup, options: &RunOptions) -> Result<RunSummary, Error> {
     })
 }
 
-/// What deciding one partition's accounts found, for numbering the letters
-/// and counting the rows before any letter is made.
+/// Rows rejected in the whole export, for `--strict`, which must know before
+/// any letter is made.
+fn count_rejects(export: &Partitioned) -> Result<usize, Error> {
+    use rayon::prelude::*;
+    let per_part: Vec<usize> = (0..export.count())
+        .into_par_iter()
+        .map(|i| export.part(i).map(|part| part.rejects.len()))
+        .collect::<Result<_, IngestError>>()?;
+    Ok(export.loose.len() + per_part.iter().sum::<usize>())
+}
+
+/// What deciding one partition's accounts found: how many letters it has, for
+/// numbering them, and its rows, for counting them.
 struct Decided {
     /// Accounts that get a letter, whichever shard makes it.
     letters: u64,
