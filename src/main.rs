@@ -229,10 +229,11 @@ fn main() -> ExitCode {
 fn execute(command: Command) -> Result<ExitCode, String> {
     match command {
         Command::Run { export, common, out, jobs, quiet, overwrite, strict, shard } => {
+            let started = std::time::Instant::now();
             let as_of = common.as_of();
             let setup = common.setup()?;
             let out = out.unwrap_or_else(|| Path::new("runs").join(as_of.to_string()));
-            let options = RunOptions { export, out, as_of, jobs, progress: !quiet, overwrite, strict, shard };
+            let options = RunOptions { export, out, as_of, jobs, progress: !quiet, overwrite, strict, shard, started };
             let summary = pipeline::run(&setup, &options).map_err(|e| e.to_string())?;
             let c = &summary.record.counts;
             let rate = c.letters as f64 / summary.elapsed_secs.max(1e-9);

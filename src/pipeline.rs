@@ -303,6 +303,9 @@ pub struct RunOptions {
     pub strict: bool,
     /// Make only this shard's share of the letters.
     pub shard: Option<Shard>,
+    /// When the command started (before the config, layouts and fonts were
+    /// loaded): the run's times count from here.
+    pub started: Instant,
 }
 
 /// What the CLI reports at the end of a run.
@@ -310,11 +313,12 @@ pub struct RunSummary {
     pub folder: PathBuf,
     pub record: RunRecord,
     pub elapsed_secs: f64,
-    /// Seconds from the start until the first letter was written.
+    /// Seconds from the command's start until the first letters were written.
     pub first_letter_secs: Option<f64>,
-    /// Wall seconds for reading the export, deciding every account and
-    /// making letters, and writing the manifests and records.
-    pub wall: [(&'static str, f64); 3],
+    /// Wall seconds for loading the config, layouts and fonts (and checking
+    /// the wording), reading the export, deciding every account and making
+    /// letters, and writing the manifests and records.
+    pub wall: [(&'static str, f64); 4],
     /// Thread-seconds for deciding the accounts and each step of making
     /// letters.
     pub letter_steps: [(&'static str, f64); 5],
@@ -341,7 +345,7 @@ struct Entry {
 /// piece order; each partition's audit and hold rows wait in a work file
 /// until all are merged into audit.csv and holds.csv in account order.
 pub fn run(setup: &Setup, options: &RunOptions) -> Result<RunSummary, Error> {
-    let started = Instant::now();
+    let (started, entered) = (options.started, Instant::now());
     let (as_of, policy) = (options.as_of, &setup.config.policy);
     let export = Partitioned::read(&options.export, &setup.config.input, as_of)?;
     let read = Instant::now();
@@ -506,7 +510,8 @@ pub fn run(setup: &Setup, options: &RunOptions) -> Result<RunSummary, Error> {
     };
     let folder = staging.finish(&record)?;
     let wall = [
-        ("reading", (read - started).as_secs_f64()),
+        ("loading and checking layouts", (entered - started).as_secs_f64()),
+        ("reading", (read - entered).as_secs_f64()),
         ("deciding and making letters", (rendered - read).as_secs_f64()),
         ("manifests and records", rendered.elapsed().as_secs_f64()),
     ];
