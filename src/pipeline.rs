@@ -130,6 +130,7 @@ impl Setup {
                         detail: format!("the first page does not name {name:?} above the recipient window"),
                     });
                 }
+                preflight::check(&document, &self.config.vendor).map_err(|v| cannot(RenderError::Preflight(v)))?;
                 self.renderer.export(&document, "CHECK", as_of, &self.config.vendor).map_err(cannot)?;
                 reports.push(LintReport { readability, findings, template });
             }
@@ -181,6 +182,8 @@ impl Setup {
         };
         let document = self.renderer.layout(files, as_of).map_err(hold)?;
         let started = times.add(&times.layout, started);
+        preflight::check(&document, &self.config.vendor).map_err(|v| hold(RenderError::Preflight(v)))?;
+        let started = times.add(&times.check, started);
         let rendered = self.renderer.export(&document, piece, as_of, &self.config.vendor).map_err(hold)?;
         times.add(&times.export, started);
         Ok((letter, rendered))
@@ -194,6 +197,7 @@ pub struct Times {
     decide: AtomicU64,
     compose: AtomicU64,
     layout: AtomicU64,
+    check: AtomicU64,
     export: AtomicU64,
     write: AtomicU64,
 }
@@ -206,15 +210,16 @@ impl Times {
         now
     }
 
-    /// Seconds per step: deciding, wording, Typst layout, preflight and PDF,
-    /// writing.
-    pub fn seconds(&self) -> [(&'static str, f64); 5] {
+    /// Seconds per step: deciding, wording, Typst layout, preflight, PDF
+    /// export, writing.
+    pub fn seconds(&self) -> [(&'static str, f64); 6] {
         let s = |step: &AtomicU64| step.load(Ordering::Relaxed) as f64 / 1e9;
         [
             ("deciding", s(&self.decide)),
             ("wording", s(&self.compose)),
             ("layout", s(&self.layout)),
-            ("checks and PDF", s(&self.export)),
+            ("preflight", s(&self.check)),
+            ("PDF export", s(&self.export)),
             ("writing", s(&self.write)),
         ]
     }
@@ -321,7 +326,7 @@ pub struct RunSummary {
     pub wall: [(&'static str, f64); 4],
     /// Thread-seconds for deciding the accounts and each step of making
     /// letters.
-    pub letter_steps: [(&'static str, f64); 5],
+    pub letter_steps: [(&'static str, f64); 6],
 }
 
 /// The outcome of one letter: its manifest row, or why it was held.

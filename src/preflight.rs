@@ -248,7 +248,7 @@ mod tests {
     use crate::config::Config;
     use crate::layouts::Layouts;
     use crate::policy::Stage;
-    use crate::render::{RenderError, Renderer};
+    use crate::render::Renderer;
 
     fn config() -> Config {
         toml::from_str(&std::fs::read_to_string("sample-data/kindly.toml").unwrap()).unwrap()
@@ -270,11 +270,7 @@ mod tests {
         let letter = compose::letter(&account, Stage::Reminder, "T1", wording.language_for("en"), as_of, &config());
         let body = wording.body(&letter).unwrap();
         let document = renderer.layout(compose::files(&letter, body).unwrap(), as_of).unwrap();
-        match renderer.export(&document, "T1", as_of, vendor) {
-            Ok(_) => Ok(()),
-            Err(RenderError::Preflight(v)) => Err(v),
-            Err(RenderError::Failed(e)) => panic!("layout failed: {e}"),
-        }
+        check(&document, vendor)
     }
 
     fn unchanged(layout: &str) -> String {

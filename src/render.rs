@@ -22,7 +22,7 @@ use typst_layout::PagedDocument;
 use crate::compose::LetterFiles;
 use crate::config::{Pdf, PdfStandard, Vendor};
 use crate::layouts::Layouts;
-use crate::preflight::{self, Violation};
+use crate::preflight::Violation;
 
 /// The version of Typst compiled in, for the run record (pinned in Cargo.toml).
 pub const TYPST_VERSION: &str = "0.15.1";
@@ -86,8 +86,8 @@ impl Renderer {
         })
     }
 
-    /// Checks a laid-out letter against the vendor's envelope and writes it
-    /// as PDF. The PDF's timestamp is the letter date and its identifier
+    /// Writes a laid-out letter as PDF (check it with [`crate::preflight::check`]
+    /// first). The PDF's timestamp is the letter date and its identifier
     /// derives from the piece id, so the same inputs give the same bytes.
     pub fn export(
         &self,
@@ -96,7 +96,6 @@ impl Renderer {
         date: NaiveDate,
         vendor: &Vendor,
     ) -> Result<Rendered, RenderError> {
-        preflight::check(document, vendor).map_err(RenderError::Preflight)?;
         let options = typst_pdf::PdfOptions {
             ident: Smart::Custom(piece.to_string()),
             timestamp: Some(typst_pdf::Timestamp::new_utc(typst_datetime(date))),
