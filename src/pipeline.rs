@@ -131,7 +131,7 @@ impl Setup {
                     });
                 }
                 preflight::check(&document, &self.config.vendor).map_err(|v| cannot(RenderError::Preflight(v)))?;
-                self.renderer.export(&document, "CHECK", as_of, &self.config.vendor).map_err(cannot)?;
+                self.renderer.export(&document, "CHECK", as_of).map_err(cannot)?;
                 reports.push(LintReport { readability, findings, template });
             }
         }
@@ -184,7 +184,7 @@ impl Setup {
         let started = times.add(&times.layout, started);
         preflight::check(&document, &self.config.vendor).map_err(|v| hold(RenderError::Preflight(v)))?;
         let started = times.add(&times.check, started);
-        let rendered = self.renderer.export(&document, piece, as_of, &self.config.vendor).map_err(hold)?;
+        let rendered = self.renderer.export(&document, piece, as_of).map_err(hold)?;
         times.add(&times.export, started);
         Ok((letter, rendered))
     }

@@ -20,7 +20,7 @@ use typst_kit::fonts::FontStore;
 use typst_layout::PagedDocument;
 
 use crate::compose::LetterFiles;
-use crate::config::{Pdf, PdfStandard, Vendor};
+use crate::config::{Pdf, PdfStandard};
 use crate::layouts::Layouts;
 use crate::preflight::Violation;
 
@@ -89,13 +89,7 @@ impl Renderer {
     /// Writes a laid-out letter as PDF (check it with [`crate::preflight::check`]
     /// first). The PDF's timestamp is the letter date and its identifier
     /// derives from the piece id, so the same inputs give the same bytes.
-    pub fn export(
-        &self,
-        document: &PagedDocument,
-        piece: &str,
-        date: NaiveDate,
-        vendor: &Vendor,
-    ) -> Result<Rendered, RenderError> {
+    pub fn export(&self, document: &PagedDocument, piece: &str, date: NaiveDate) -> Result<Rendered, RenderError> {
         let options = typst_pdf::PdfOptions {
             ident: Smart::Custom(piece.to_string()),
             timestamp: Some(typst_pdf::Timestamp::new_utc(typst_datetime(date))),
