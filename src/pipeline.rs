@@ -367,8 +367,11 @@ pub fn run(setup: &Setup, options: &RunOptions) -> Result<RunSummary, Error> {
     let scratch = staging.scratch()?;
     let bar = if options.progress { ProgressBar::new(0) } else { ProgressBar::hidden() };
     bar.set_style(
-        ProgressStyle::with_template("{elapsed_precise} [{bar:40}] {pos}/{len} letters, {per_sec}, {eta} left")
+        ProgressStyle::with_template("{elapsed_precise} [{bar:40}] {pos}/{len} letters, {rate}, {eta} left")
             .unwrap_or_else(|_| ProgressStyle::default_bar())
+            .with_key("rate", |state: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
+                let _ = write!(w, "{:.0} letters/s", state.per_sec());
+            })
             .progress_chars("=> "),
     );
     let threads = options.jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())).max(1);
