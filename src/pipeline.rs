@@ -273,28 +273,54 @@ pub fn write_sources(
     out: &Path,
     limit: usize,
 ) -> Result<usize, Error> {
-    let plan = Plan::make(export_path, &setup.config, as_of)?;
-    let stamp = as_of.format("%Y%m%d");
-    let letters = plan.accounts().filter_map(|(account, assessment)| match assessment.decision {
-        Decision::Letter { stage } => Some((account, stage)),
-        Decision::Hold { .. } => None,
-    });
+    let export = Partitioned::read(export_path, &setup.config.input, as_of)?;
+    let mut next = 1;
     let mut written = 0;
-    for (n, (account, stage)) in letters.enumerate().take(limit) {
-        let piece = format!("K{stamp}-{:05}", n + 1);
-        let (_, files) = setup.compose_letter(account, stage, &piece, as_of)?;
-        let dir = out.join(&piece);
-        let write = |name: &str, bytes: &[u8]| output::write_file(&dir.join(name), bytes);
-        std::fs::create_dir_all(&dir).map_err(|source| OutputError::Io { path: dir.clone(), source })?;
-        write("letter.typ", setup.layouts.letter.as_bytes())?;
-        write("data.json", &files.data)?;
-        write("body.typ", files.body.as_bytes())?;
-        if let Some(qr) = &files.qr {
-            write("qr.png", qr)?;
+    for part in export.parts() {
+        let part = part?;
+        for (account, assessment, piece) in number_letters(&part.accounts, as_of, &setup.config.policy, &mut next) {
+            let (Decision::Letter { stage }, Some(piece)) = (assessment.decision, piece) else { continue };
+            if written == limit {
+                return Ok(written);
+            }
+            let (_, files) = setup.compose_letter(account, stage, &piece, as_of)?;
+            let dir = out.join(&piece);
+            let write = |name: &str, bytes: &[u8]| output::write_file(&dir.join(name), bytes);
+            std::fs::create_dir_all(&dir).map_err(|source| OutputError::Io { path: dir.clone(), source })?;
+            write("letter.typ", setup.layouts.letter.as_bytes())?;
+            write("data.json", &files.data)?;
+            write("body.typ", files.body.as_bytes())?;
+            if let Some(qr) = &files.qr {
+                write("qr.png", qr)?;
+            }
+            written += 1;
         }
-        written += 1;
     }
     Ok(written)
+}
+
+/// A partition's accounts, each decided and, if it gets a letter, given its
+/// piece id: letters are numbered from `next` in account order, and `next`
+/// moves past them. Every run and shard numbers this way, partition by
+/// partition, so a piece id is the same whichever shard makes the letter.
+fn number_letters<'a>(
+    accounts: &'a [Account],
+    as_of: NaiveDate,
+    policy: &crate::config::Policy,
+    next: &mut u64,
+) -> Vec<(&'a Account, Assessment, Option<String>)> {
+    let stamp = as_of.format("%Y%m%d");
+    accounts
+        .iter()
+        .map(|account| {
+            let assessment = policy::assess(account, as_of, policy);
+            let piece = matches!(assessment.decision, Decision::Letter { .. }).then(|| {
+                *next += 1;
+                format!("K{stamp}-{:05}", *next - 1)
+            });
+            (account, assessment, piece)
+        })
+        .collect()
 }
 
 pub struct RunOptions {
@@ -377,7 +403,6 @@ pub fn run(setup: &Setup, options: &RunOptions) -> Result<RunSummary, Error> {
     let threads = options.jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())).max(1);
     let letters_dir = staging.letters_dir();
     let times = Times::default();
-    let stamp = as_of.format("%Y%m%d");
     let mut counts = Counts::default();
     let (mut rejects, mut warnings) = (export.loose.clone(), Vec::new());
     let (mut lettered, mut rows_in_accounts) = (0, 0);
@@ -414,22 +439,15 @@ pub fn run(setup: &Setup, options: &RunOptions) -> Result<RunSummary, Error> {
         for part in export.parts() {
             let part = part?;
             let counted = decided.recv().map_err(|_| Error::Other("deciding the accounts stopped early".into()))??;
-            let mut number = lettered + 1;
+            let mut next = lettered + 1;
             lettered += counted.letters;
             rows_in_accounts += counted.rows;
             rejects.extend(counted.rejects);
             warnings.extend(counted.warnings);
-            let mut accounts: Vec<(&Account, Assessment, Option<String>)> = Vec::new();
-            for account in &part.accounts {
-                let assessment = policy::assess(account, as_of, policy);
-                let piece = matches!(assessment.decision, Decision::Letter { .. }).then(|| {
-                    number += 1;
-                    format!("K{stamp}-{:05}", number - 1)
-                });
-                if mine(account) {
-                    accounts.push((account, assessment, piece));
-                }
-            }
+            let accounts: Vec<_> = number_letters(&part.accounts, as_of, policy, &mut next)
+                .into_iter()
+                .filter(|(account, ..)| mine(account))
+                .collect();
             let jobs: Vec<Job> = accounts
                 .iter()
                 .enumerate()

@@ -206,3 +206,35 @@ fn each_page_footer_shows_its_own_page_number() {
         }
     }
 }
+
+#[test]
+fn sources_are_the_typst_input_of_the_runs_own_pieces() {
+    let dir = scratch("sources");
+    let export = sample_export();
+    let output = kindly(&[
+        "sources",
+        export.to_str().unwrap(),
+        "--config",
+        config().to_str().unwrap(),
+        "--as-of",
+        AS_OF,
+        "--out",
+        dir.to_str().unwrap(),
+        "--limit",
+        "5",
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let manifest = read_csv(&sample_run().join("manifest.csv"));
+    let pieces: Vec<_> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().path()).collect();
+    assert_eq!(pieces.len(), 5);
+    for piece in pieces {
+        let id = piece.file_name().unwrap().to_str().unwrap().to_string();
+        let row = manifest.iter().find(|r| r["piece_id"] == id).unwrap_or_else(|| panic!("{id} is not in the run"));
+        let data = read_json(&piece.join("data.json"));
+        assert_eq!(data["piece"], id.as_str());
+        assert_eq!(data["name"], row["recipient_name"].as_str());
+        for file in ["letter.typ", "body.typ"] {
+            assert!(piece.join(file).is_file(), "{id}/{file}");
+        }
+    }
+}
