@@ -13,7 +13,8 @@ use crate::output::{
 
 /// Merges `shards` into a new run folder `out`; returns its record.
 pub fn merge(shards: &[PathBuf], out: &Path, overwrite: bool) -> Result<(PathBuf, RunRecord), String> {
-    let records = shards.iter().map(|folder| load(folder)).collect::<Result<Vec<_>, _>>()?;
+    let (records, merged_from): (Vec<RunRecord>, Vec<Fingerprint>) =
+        shards.iter().map(|folder| load(folder)).collect::<Result<Vec<_>, _>>()?.into_iter().unzip();
     let first = records.first().ok_or_else(|| "name the shard folders to merge".to_string())?;
     let count = first.shard.as_ref().map_or(0, |s| s.count);
     let mut present: Vec<u32> = records.iter().filter_map(|r| r.shard.as_ref().map(|s| s.index)).collect();
@@ -61,8 +62,7 @@ pub fn merge(shards: &[PathBuf], out: &Path, overwrite: bool) -> Result<(PathBuf
         if last.as_ref() == Some(&row.piece_id) {
             return Err(format!("piece {} is in more than one shard", row.piece_id));
         }
-        let bytes = std::fs::read(folder.join(&row.file))
-            .map_err(|e| format!("cannot read {}: {e}", folder.join(&row.file).display()))?;
+        let bytes = read(&folder.join(&row.file))?;
         if output::sha256(&bytes) != row.sha256 {
             return Err(format!("{} in {} does not match its manifest checksum", row.file, folder.display()));
         }
@@ -93,23 +93,17 @@ pub fn merge(shards: &[PathBuf], out: &Path, overwrite: bool) -> Result<(PathBuf
     // reports them all.
     let reporter = records.iter().position(|r| r.shard.as_ref().is_some_and(|s| s.index == 1)).unwrap_or(0);
     for name in [REJECTS_CSV, WARNINGS_CSV] {
-        let path = shards[reporter].join(name);
-        let bytes = std::fs::read(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        let bytes = read(&shards[reporter].join(name))?;
         staging.write(name, &bytes).map_err(|e| e.to_string())?;
-    }
-    let mut merged_from = Vec::new();
-    for folder in shards {
-        let path = folder.join(RUN_JSON);
-        let bytes = std::fs::read(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-        merged_from.push(Fingerprint { file: folder.display().to_string(), sha256: output::sha256(&bytes) });
     }
     let record = RunRecord { counts, files: staging.files().clone(), shard: None, merged_from, ..first.clone() };
     let folder = staging.finish(&record).map_err(|e| e.to_string())?;
     Ok((folder, record))
 }
 
-/// A shard's run record, once the folder passes `kindly verify`.
-fn load(folder: &Path) -> Result<RunRecord, String> {
+/// A shard's run record, once the folder passes `kindly verify`, and the
+/// folder with the SHA-256 of its run.json, for the merged run's record.
+fn load(folder: &Path) -> Result<(RunRecord, Fingerprint), String> {
     let problems = crate::verify::verify(folder)?;
     if !problems.is_empty() {
         return Err(format!(
@@ -119,13 +113,17 @@ fn load(folder: &Path) -> Result<RunRecord, String> {
         ));
     }
     let path = folder.join(RUN_JSON);
-    let bytes = std::fs::read(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let bytes = read(&path)?;
     let record: RunRecord =
         serde_json::from_slice(&bytes).map_err(|e| format!("{} is not a kindly run record: {e}", path.display()))?;
     if record.shard.is_none() {
         return Err(format!("{} is not a shard's run (it was not made with --shard)", folder.display()));
     }
-    Ok(record)
+    Ok((record, Fingerprint { file: folder.display().to_string(), sha256: output::sha256(&bytes) }))
+}
+
+fn read(path: &Path) -> Result<Vec<u8>, String> {
+    std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))
 }
 
 type Rows<T> = Box<dyn Iterator<Item = Result<(T, usize), String>>>;

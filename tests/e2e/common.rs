@@ -32,21 +32,16 @@ pub fn stderr(output: &Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
 }
 
-/// `kindly run` on an export into `out`, as of the tests' date.
-pub fn run_with(config: &Path, export: &Path, out: &Path, extra: &[&str]) -> Output {
-    let mut args = vec![
-        "run",
-        export.to_str().unwrap(),
-        "--config",
-        config.to_str().unwrap(),
-        "--as-of",
-        AS_OF,
-        "--out",
-        out.to_str().unwrap(),
-        "--quiet",
-    ];
+/// A kindly command on an export with a config, as of the tests' date.
+pub fn on_export(command: &str, config: &Path, export: &Path, extra: &[&str]) -> Output {
+    let mut args = vec![command, export.to_str().unwrap(), "--config", config.to_str().unwrap(), "--as-of", AS_OF];
     args.extend_from_slice(extra);
     kindly(&args)
+}
+
+/// `kindly run` on an export into `out`, as of the tests' date.
+pub fn run_with(config: &Path, export: &Path, out: &Path, extra: &[&str]) -> Output {
+    on_export("run", config, export, &[&["--out", out.to_str().unwrap(), "--quiet"], extra].concat())
 }
 
 /// Runs kindly with the sample config and insists it succeeds.

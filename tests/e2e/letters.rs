@@ -57,19 +57,7 @@ fn preview_draws_pages_as_png() {
     let dir = scratch("png");
     let export = write_export(&dir, "500,Ann Lee,1 Main St,,Eugene,OR,97401,2026-07-01,Visit,120.00,,,en,N,N,N,N\n");
     let pdf = dir.join("ann.pdf");
-    let output = kindly(&[
-        "preview",
-        export.to_str().unwrap(),
-        "--account",
-        "500",
-        "--config",
-        config().to_str().unwrap(),
-        "--as-of",
-        AS_OF,
-        "-o",
-        pdf.to_str().unwrap(),
-        "--png",
-    ]);
+    let output = on_export("preview", &config(), &export, &["--account", "500", "-o", pdf.to_str().unwrap(), "--png"]);
     assert!(output.status.success(), "{}", stderr(&output));
     let png = std::fs::read(dir.join("ann-1.png")).unwrap();
     assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n");

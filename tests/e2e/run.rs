@@ -210,19 +210,7 @@ fn each_page_footer_shows_its_own_page_number() {
 #[test]
 fn sources_are_the_typst_input_of_the_runs_own_pieces() {
     let dir = scratch("sources");
-    let export = sample_export();
-    let output = kindly(&[
-        "sources",
-        export.to_str().unwrap(),
-        "--config",
-        config().to_str().unwrap(),
-        "--as-of",
-        AS_OF,
-        "--out",
-        dir.to_str().unwrap(),
-        "--limit",
-        "5",
-    ]);
+    let output = on_export("sources", &config(), &sample_export(), &["--out", dir.to_str().unwrap(), "--limit", "5"]);
     assert!(output.status.success(), "{}", stderr(&output));
     let manifest = read_csv(&sample_run().join("manifest.csv"));
     let pieces: Vec<_> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().path()).collect();

@@ -52,13 +52,7 @@ fn the_encoding_can_be_forced_and_bad_bytes_are_named() {
     bytes
         .extend_from_slice(b"700,Zo\xEB N\xFA\xF1ez,1 Main St,,Eugene,OR,97401,2026-07-01,Visit,120.00,,,en,N,N,N,N\n");
     std::fs::write(&export, &bytes).unwrap();
-    let config = config();
-    let validate = |extra: &[&str]| {
-        let mut args =
-            vec!["validate", export.to_str().unwrap(), "--config", config.to_str().unwrap(), "--as-of", AS_OF];
-        args.extend_from_slice(extra);
-        kindly(&args)
-    };
+    let validate = |extra: &[&str]| on_export("validate", &config(), &export, extra);
     let plain = validate(&[]);
     assert_eq!(plain.status.code(), Some(1));
     let report = String::from_utf8_lossy(&plain.stdout);

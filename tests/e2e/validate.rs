@@ -13,8 +13,7 @@ fn validate_reports_every_problem_with_file_line_and_column() {
          102,Cy Ng,3 Elm St,,Eugene,OR,97403,2026-07-01,X-ray,8O.00,,,en,N,N,N,N\n\
          103,Di Fox,4 Pine St,,Eugene,OR,97404\n",
     );
-    let output =
-        kindly(&["validate", export.to_str().unwrap(), "--config", config().to_str().unwrap(), "--as-of", AS_OF]);
+    let output = on_export("validate", &config(), &export, &[]);
     assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
     let report = String::from_utf8_lossy(&output.stdout);
     let file = export.display().to_string();
@@ -40,21 +39,7 @@ fn validate_checks_beyond_parsing_and_speaks_json() {
          102,Cy Ng,3 Elm St,,Eugene,OR,9740,2026-07-01,Visit,80.00,,,en,N,N,N,N\n\
          103,Di Fox,4 Pine St,,Eugene,OR,97404,2026-12-25,Visit,80.00,,,en,N,N,N,N\n",
     );
-    let config = config();
-    let args = |format: &str| {
-        [
-            "validate",
-            export.to_str().unwrap(),
-            "--config",
-            config.to_str().unwrap(),
-            "--as-of",
-            AS_OF,
-            "--format",
-            format,
-        ]
-        .map(String::from)
-    };
-    let output = kindly(&args("json").iter().map(String::as_str).collect::<Vec<_>>());
+    let output = on_export("validate", &config(), &export, &["--format", "json"]);
     assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
     let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
     let kinds = &report["rejects"]["by_kind"];
@@ -75,7 +60,7 @@ fn validate_checks_beyond_parsing_and_speaks_json() {
 
     // --strict makes no letters when any row is rejected.
     let out = dir.join("run");
-    let strict = run_with(&config, &export, &out, &["--strict"]);
+    let strict = run_with(&config(), &export, &out, &["--strict"]);
     assert_eq!(strict.status.code(), Some(2));
     assert!(stderr(&strict).contains("4 rows of the export cannot be used"), "{}", stderr(&strict));
     assert!(!out.exists());
@@ -124,28 +109,14 @@ fn preview_renders_one_account_and_explains_a_hold() {
          101,Bo Diaz,2 Oak Ave,,Eugene,OR,97402,2026-07-01,Visit,120.00,,,en,N,Y,N,N\n",
     );
     let pdf = dir.join("ann.pdf");
-    let args = |account: &str| {
-        vec![
-            "preview".to_string(),
-            export.display().to_string(),
-            "--account".into(),
-            account.into(),
-            "--config".into(),
-            config().display().to_string(),
-            "--as-of".into(),
-            AS_OF.into(),
-            "-o".into(),
-            pdf.display().to_string(),
-        ]
-    };
-    let a: Vec<String> = args("100");
-    let ok = kindly(&a.iter().map(String::as_str).collect::<Vec<_>>());
+    let preview =
+        |account: &str| on_export("preview", &config(), &export, &["--account", account, "-o", pdf.to_str().unwrap()]);
+    let ok = preview("100");
     assert!(ok.status.success(), "{}", stderr(&ok));
     let text = crate::pdf::read(&std::fs::read(&pdf).unwrap()).text();
     assert!(text.contains("Dear Ann Lee,") && text.contains("$120.00"), "{text}");
 
-    let b: Vec<String> = args("101");
-    let held = kindly(&b.iter().map(String::as_str).collect::<Vec<_>>());
+    let held = preview("101");
     assert_eq!(held.status.code(), Some(2));
     assert!(stderr(&held).contains("disputes"), "{}", stderr(&held));
 }
