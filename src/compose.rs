@@ -66,6 +66,10 @@ pub struct LetterFiles {
     pub body: String,
     /// The QR code image, if the letter has one.
     pub qr: Option<Vec<u8>>,
+    /// The PDF's title. kindly sets it rather than the layout: a per-letter
+    /// `set document(title: ..)` would differ in every letter's styles and
+    /// stop Typst from reusing any layout from one letter to the next.
+    pub title: String,
 }
 
 /// The files Typst lays a letter out from.
@@ -74,6 +78,7 @@ pub fn files(letter: &Letter, body: String) -> Result<LetterFiles, ComposeError>
         data: serde_json::to_vec(letter).map_err(|e| ComposeError::Data(e.to_string()))?,
         body,
         qr: letter.payment_link.as_deref().map(qr_png).transpose()?,
+        title: format!("{} – {}", letter.practice.name, letter.piece),
     })
 }
 

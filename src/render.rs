@@ -120,8 +120,11 @@ impl Renderer {
     }
 
     /// Lays a letter out without checking or exporting it.
-    pub fn layout(&self, files: LetterFiles, date: NaiveDate) -> Result<PagedDocument, RenderError> {
-        compile(&self.world(files, date))
+    pub fn layout(&self, mut files: LetterFiles, date: NaiveDate) -> Result<PagedDocument, RenderError> {
+        let title = std::mem::take(&mut files.title);
+        let mut document = compile(&self.world(files, date))?;
+        document.info_mut().title = Some(title.into());
+        Ok(document)
     }
 
     fn world(&self, files: LetterFiles, date: NaiveDate) -> LetterWorld<'_> {

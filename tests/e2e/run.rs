@@ -192,17 +192,26 @@ fn a_failed_run_leaves_no_folder_that_looks_complete() {
     assert!(stderr(&again).contains("already exists"), "{}", stderr(&again));
 }
 
+/// The footer finds the account number on the page rather than in the page
+/// settings (see layouts/letter.typ), and kindly sets the PDF title: both
+/// must still name this letter's own account and piece on every page.
 #[test]
-fn each_page_footer_shows_its_own_page_number() {
+fn each_page_footer_names_the_account_and_its_own_page_number() {
     let run = sample_run();
+    let accounts: BTreeMap<String, String> =
+        read_csv(&run.join("audit.csv")).into_iter().map(|r| (r["piece_id"].clone(), r["account"].clone())).collect();
     let manifest = read_csv(&run.join("manifest.csv"));
-    let long: Vec<_> = manifest.iter().filter(|r| r["pages"] != "1").collect();
-    assert!(!long.is_empty(), "the sample has letters of more than one page");
-    for row in long {
-        let doc = pdf::read(&std::fs::read(run.join(&row["file"])).unwrap());
+    assert!(manifest.iter().any(|r| r["pages"] != "1"), "the sample has letters of more than one page");
+    for row in &manifest {
+        let bytes = std::fs::read(run.join(&row["file"])).unwrap();
+        let title = format!("<rdf:li xml:lang=\"x-default\">Riverside Family Medicine – {}</rdf:li>", row["piece_id"]);
+        assert!(String::from_utf8_lossy(&bytes).contains(&title), "{}: no PDF title {title}", row["file"]);
+        let doc = pdf::read(&bytes);
+        let account = &accounts[&row["piece_id"]];
         for page in 1..=doc.pages.len() as u32 {
             let footer = doc.lines(page).last().map(|l| l.text()).unwrap_or_default();
             assert!(footer.ends_with(&format!(" {page}")), "{}: page {page}'s footer is {footer:?}", row["file"]);
+            assert!(footer.contains(&format!(" {account} ")), "{}: page {page}'s footer is {footer:?}", row["file"]);
         }
     }
 }
