@@ -4,7 +4,7 @@
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, mpsc};
 use std::time::Instant;
 
@@ -699,6 +699,15 @@ type Made = (usize, Result<Outcome, OutputError>);
 struct Workers {
     jobs: mpsc::Sender<Job>,
     made: mpsc::Receiver<Made>,
+    /// Set when the run stops early (a letter could not be written), so
+    /// that the threads drop the letters still queued instead of making them.
+    stopping: Arc<AtomicBool>,
+}
+
+impl Drop for Workers {
+    fn drop(&mut self) {
+        self.stopping.store(true, Ordering::Relaxed);
+    }
 }
 
 impl Workers {
@@ -711,14 +720,18 @@ impl Workers {
         let queue = Arc::new(Mutex::new(queue));
         let (done, made) = mpsc::channel();
         let letters = Arc::new(AtomicUsize::new(0));
+        let stopping = Arc::new(AtomicBool::new(false));
         let trim_every = LETTERS_BETWEEN_TRIMS * threads;
         for n in 0..threads {
-            let (queue, done, letters) = (queue.clone(), done.clone(), letters.clone());
+            let (queue, done, letters, stopping) = (queue.clone(), done.clone(), letters.clone(), stopping.clone());
             std::thread::Builder::new()
                 .name(format!("kindly-render-{n}"))
                 .stack_size(WORKER_STACK)
                 .spawn_scoped(scope, move || {
                     while let Ok(Ok(job)) = queue.lock().map(|q| q.recv()) {
+                        if stopping.load(Ordering::Relaxed) {
+                            break;
+                        }
                         let outcome = make_caught(make, &job);
                         if (letters.fetch_add(1, Ordering::Relaxed) + 1) % trim_every == 0 {
                             comemo::evict(CACHE_AGE);
@@ -730,7 +743,7 @@ impl Workers {
                 })
                 .map_err(|e| Error::Other(format!("cannot start a render thread: {e}")))?;
         }
-        Ok(Workers { jobs, made })
+        Ok(Workers { jobs, made, stopping })
     }
 
     /// Makes the letters, handing each to `each` as it is made (in any order).
