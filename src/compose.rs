@@ -382,18 +382,14 @@ mod tests {
     #[test]
     fn the_qr_image_has_the_code_modules_pixel_for_pixel() {
         let link = "https://pay.example/?account=1000012";
-        let png = qr_png(link).unwrap();
-        let mut reader = png::Decoder::new(std::io::Cursor::new(png)).read_info().unwrap();
-        let mut pixels = vec![0; reader.output_buffer_size().unwrap()];
-        let frame = reader.next_frame(&mut pixels).unwrap();
+        let image = QrImage::of(link);
         let code = qrcodegen::QrCode::encode_binary(link.as_bytes(), qrcodegen::QrCodeEcc::Medium).unwrap();
-        let modules = code.size() as u32;
-        assert_eq!((frame.width, frame.height), (modules * QR_PIXELS_PER_MODULE, modules * QR_PIXELS_PER_MODULE));
-        for y in 0..frame.height {
-            for x in 0..frame.width {
-                let white = pixels[(y as usize) * frame.line_size + x as usize / 8] & (0x80 >> (x % 8)) != 0;
+        let side = code.size() as u32 * QR_PIXELS_PER_MODULE;
+        assert_eq!((image.width, image.height), (side, side));
+        for y in 0..image.height {
+            for x in 0..image.width {
                 let dark = code.get_module((x / QR_PIXELS_PER_MODULE) as i32, (y / QR_PIXELS_PER_MODULE) as i32);
-                assert_eq!(white, !dark, "pixel {x},{y}");
+                assert_eq!(image.white(x, y), !dark, "pixel {x},{y}");
             }
         }
     }
@@ -403,21 +399,38 @@ mod tests {
     #[test]
     fn the_qr_image_reads_back_as_the_link() {
         let link = "https://pay.riversidefamilymed.example/?account=1000009";
-        let mut reader = png::Decoder::new(std::io::Cursor::new(qr_png(link).unwrap())).read_info().unwrap();
-        let mut pixels = vec![0; reader.output_buffer_size().unwrap()];
-        let frame = reader.next_frame(&mut pixels).unwrap();
-        let margin = 4 * QR_PIXELS_PER_MODULE as usize;
-        let side = frame.width as usize + 2 * margin;
-        let mut image = rqrr::PreparedImage::prepare_from_greyscale(side, side, |x, y| {
-            let (x, y) = (x.wrapping_sub(margin), y.wrapping_sub(margin));
-            if x >= frame.width as usize || y >= frame.height as usize {
-                return 255;
-            }
-            if pixels[y * frame.line_size + x / 8] & (0x80 >> (x % 8)) != 0 { 255 } else { 0 }
+        let image = QrImage::of(link);
+        let margin = 4 * QR_PIXELS_PER_MODULE;
+        let side = (image.width + 2 * margin) as usize;
+        let mut prepared = rqrr::PreparedImage::prepare_from_greyscale(side, side, |x, y| {
+            let (x, y) = ((x as u32).wrapping_sub(margin), (y as u32).wrapping_sub(margin));
+            let inside = x < image.width && y < image.height;
+            if !inside || image.white(x, y) { 255 } else { 0 }
         });
-        let grids = image.detect_grids();
+        let grids = prepared.detect_grids();
         assert_eq!(grids.len(), 1);
         assert_eq!(grids[0].decode().unwrap().1, link);
+    }
+
+    /// The 1-bit PNG kindly makes for a link, read back.
+    struct QrImage {
+        width: u32,
+        height: u32,
+        row_bytes: usize,
+        pixels: Vec<u8>,
+    }
+
+    impl QrImage {
+        fn of(link: &str) -> QrImage {
+            let mut reader = png::Decoder::new(std::io::Cursor::new(qr_png(link).unwrap())).read_info().unwrap();
+            let mut pixels = vec![0; reader.output_buffer_size().unwrap()];
+            let frame = reader.next_frame(&mut pixels).unwrap();
+            QrImage { width: frame.width, height: frame.height, row_bytes: frame.line_size, pixels }
+        }
+
+        fn white(&self, x: u32, y: u32) -> bool {
+            self.pixels[y as usize * self.row_bytes + x as usize / 8] & (0x80 >> (x % 8)) != 0
+        }
     }
 
     fn wording(templates: &[(&str, &str)]) -> Result<Wording, ComposeError> {
