@@ -24,6 +24,29 @@ pub fn scratch(name: &str) -> PathBuf {
     dir
 }
 
+/// A copy of the shipped layouts with one file (a path inside `layouts/`)
+/// changed.
+pub fn layouts_with(dir: &Path, file: &str, edit: impl Fn(&str) -> String) -> PathBuf {
+    let copy = dir.join("layouts");
+    copy_dir(&repo().join("layouts"), &copy);
+    let path = copy.join(file);
+    let text = std::fs::read_to_string(&path).unwrap();
+    std::fs::write(&path, edit(&text)).unwrap();
+    copy
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &to.join(entry.file_name()));
+        } else {
+            std::fs::copy(entry.path(), to.join(entry.file_name())).unwrap();
+        }
+    }
+}
+
 pub fn kindly(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_kindly")).args(args).output().unwrap()
 }

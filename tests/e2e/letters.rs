@@ -67,6 +67,30 @@ fn preview_draws_pages_as_png() {
     assert_eq!((width, height), (1224, 1584));
 }
 
+/// A stub that does not fit below the wording goes to the foot of a page of
+/// its own (the wording is pushed down here by a layout edit).
+#[test]
+fn a_stub_that_does_not_fit_goes_to_the_foot_of_the_next_page() {
+    let dir = scratch("stub");
+    let layouts =
+        layouts_with(&dir, "letter.typ", |t| t.replace("// Tear-off remittance stub", "#v(5.3in)\n// Tear-off"));
+    let export = write_export(&dir, "700,Ann Lee,1 Main St,,Eugene,OR,97401,2026-07-01,Visit,120.00,,,en,N,N,N,N\n");
+    let pdf = dir.join("ann.pdf");
+    let output = on_export(
+        "preview",
+        &config(),
+        &export,
+        &["--account", "700", "-o", pdf.to_str().unwrap(), "--layouts", layouts.to_str().unwrap()],
+    );
+    assert!(output.status.success(), "{}", stderr(&output));
+    let doc = pdf::read(&std::fs::read(&pdf).unwrap());
+    assert_eq!(doc.pages.len(), 2);
+    let stub = |page| doc.lines(page).into_iter().find(|l| l.text().contains("Amount enclosed"));
+    assert!(stub(1).is_none(), "the stub is not on page 1");
+    let line = stub(2).expect("the stub is on page 2");
+    assert!(line.top() > 9.5, "the stub is at the foot of page 2, not at {:.2} in", line.top());
+}
+
 #[test]
 fn pdf_a_can_be_chosen_in_the_config() {
     let dir = scratch("pdfa");

@@ -1,30 +1,8 @@
 //! `kindly lint`, and `kindly run` refusing wording that fails its checks.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use crate::common::*;
-
-/// A copy of the shipped layouts with one wording file changed.
-fn layouts_with(dir: &Path, file: &str, edit: impl Fn(&str) -> String) -> PathBuf {
-    let copy = dir.join("layouts");
-    copy_dir(&repo().join("layouts"), &copy);
-    let path = copy.join("wording").join(file);
-    let text = std::fs::read_to_string(&path).unwrap();
-    std::fs::write(&path, edit(&text)).unwrap();
-    copy
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &to.join(entry.file_name()));
-        } else {
-            std::fs::copy(entry.path(), to.join(entry.file_name())).unwrap();
-        }
-    }
-}
 
 fn lint(layouts: &Path) -> (Option<i32>, String) {
     let output = kindly(&["lint", "--config", config().to_str().unwrap(), "--layouts", layouts.to_str().unwrap()]);
@@ -41,7 +19,7 @@ fn the_shipped_wording_passes() {
 #[test]
 fn threats_missing_facts_and_hard_sentences_are_named() {
     let dir = scratch("lint");
-    let layouts = layouts_with(&dir, "en/reminder.typ.j2", |t| {
+    let layouts = layouts_with(&dir, "wording/en/reminder.typ.j2", |t| {
         t.replace(
             "If you have already paid, thank you, and please ignore this letter.",
             "Notwithstanding any previous correspondence, the aforementioned outstanding obligation remains immediately \
@@ -72,14 +50,15 @@ fn threats_missing_facts_and_hard_sentences_are_named() {
 fn credit_reporting_language_must_be_conditional() {
     let dir = scratch("lint-credit");
     let sentence = "Unpaid balances may be sent to a credit bureau.";
-    let plain =
-        layouts_with(&dir, "en/final_notice.typ.j2", |t| t.replace("#services", &format!("{sentence}\n\n#services")));
+    let plain = layouts_with(&dir, "wording/en/final_notice.typ.j2", |t| {
+        t.replace("#services", &format!("{sentence}\n\n#services"))
+    });
     let (code, report) = lint(&plain);
     assert_eq!(code, Some(1), "{report}");
     assert!(report.contains("credit reporting: \"credit bureau\" in \"Unpaid balances"), "{report}");
 
     let dir = scratch("lint-credit-if");
-    let guarded = layouts_with(&dir, "en/final_notice.typ.j2", |t| {
+    let guarded = layouts_with(&dir, "wording/en/final_notice.typ.j2", |t| {
         t.replace("#services", &format!("{{% if credit_reporting_possible %}}{sentence}{{% endif %}}\n\n#services"))
     });
     let (code, report) = lint(&guarded);
