@@ -150,10 +150,7 @@ impl Partitioned {
                 return;
             };
             let part = partition(account, parts);
-            let written = serde_json::to_writer(&mut writers[part], &event)
-                .map_err(std::io::Error::from)
-                .and_then(|()| writers[part].write_all(b"\n"));
-            if let Err(e) = written {
+            if let Err(e) = crate::jsonl::write(&mut writers[part], &event) {
                 failed.get_or_insert(e);
             }
         })?;
@@ -180,11 +177,8 @@ impl Partitioned {
     pub fn part(&self, i: u64) -> Result<Part, IngestError> {
         let io = |source| IngestError::Io { file: self.file.clone(), source };
         let mut grouper = Grouper::default();
-        let part = std::io::BufReader::new(std::fs::File::open(self.spill.part(i)).map_err(io)?);
-        for line in std::io::BufRead::lines(part) {
-            let line = line.map_err(io)?;
-            let event: RowEvent = serde_json::from_str(&line).map_err(|e| io(e.into()))?;
-            grouper.add(&self.file, event);
+        for event in crate::jsonl::read(&self.spill.part(i)).map_err(io)? {
+            grouper.add(&self.file, event.map_err(io)?);
         }
         let (accounts, rejects, warnings) = grouper.finish();
         Ok(Part { accounts, rejects, warnings })

@@ -9,6 +9,7 @@
 pub mod compose;
 pub mod config;
 pub mod ingest;
+mod jsonl;
 pub mod layouts;
 pub mod lint;
 pub mod merge;

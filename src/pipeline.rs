@@ -474,10 +474,7 @@ pub fn run(setup: &Setup, options: &RunOptions) -> Result<RunSummary, Error> {
                 if let Some(row) = &manifest {
                     records.manifest(row)?;
                 }
-                serde_json::to_writer(&mut file, &entry)
-                    .map_err(std::io::Error::from)
-                    .and_then(|()| file.write_all(b"\n"))
-                    .map_err(|e| scratch_error(&path, e))?;
+                crate::jsonl::write(&mut file, &entry).map_err(|e| scratch_error(&path, e))?;
             }
             file.flush().map_err(|e| scratch_error(&path, e))?;
             work_files.push(path);
@@ -600,12 +597,9 @@ fn scratch_error(path: &Path, source: std::io::Error) -> Error {
 
 /// A partition's work file, entry by entry.
 fn read_entries(path: &Path) -> Result<impl Iterator<Item = Result<Entry, Error>> + use<>, Error> {
-    let file = std::fs::File::open(path).map_err(|e| scratch_error(path, e))?;
     let path = path.to_path_buf();
-    Ok(std::io::BufRead::lines(std::io::BufReader::new(file)).map(move |line| {
-        let line = line.map_err(|e| scratch_error(&path, e))?;
-        serde_json::from_str(&line).map_err(|e| scratch_error(&path, e.into()))
-    }))
+    let entries = crate::jsonl::read(&path).map_err(|e| scratch_error(&path, e))?;
+    Ok(entries.map(move |entry| entry.map_err(|e| scratch_error(&path, e))))
 }
 
 /// Where one account ends: its audit row, and its hold row or manifest row.
