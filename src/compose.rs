@@ -44,7 +44,7 @@ pub struct Letter {
     pub due_date: String,
     /// Only on a final notice.
     pub reply_by: Option<String>,
-    pub plans: Vec<Plan>,
+    pub plans: Vec<PaymentPlan>,
     pub windows: Windows,
     /// Body text at 16 pt for patients who asked for large print.
     pub large_print: bool,
@@ -92,7 +92,7 @@ pub struct Item {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Plan {
+pub struct PaymentPlan {
     pub months: u32,
     pub monthly: String,
 }
@@ -288,14 +288,14 @@ pub fn qr_png(link: &str) -> Result<Vec<u8>, ComposeError> {
 
 /// The plans offered for a balance: each configured length whose monthly
 /// payment stays at or above the configured minimum.
-pub fn plans(balance: Cents, config: &Config) -> Vec<Plan> {
+pub fn plans(balance: Cents, config: &Config) -> Vec<PaymentPlan> {
     let plans = &config.payment_plans;
     plans
         .months
         .iter()
         .map(|&months| (months, balance.div_ceil(i64::from(months))))
         .filter(|(_, monthly)| *monthly >= plans.minimum_monthly)
-        .map(|(months, monthly)| Plan { months, monthly: monthly.to_string() })
+        .map(|(months, monthly)| PaymentPlan { months, monthly: monthly.to_string() })
         .collect()
 }
 

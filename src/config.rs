@@ -25,7 +25,7 @@ pub struct Config {
     #[serde(default)]
     pub pdf: Pdf,
     #[serde(default)]
-    pub lint: crate::lint::LintConfig,
+    pub lint: LintConfig,
     /// Folder holding `letter.typ`, `wording/` and `fonts/`, relative to the
     /// config file.
     #[serde(default = "default_layouts")]
@@ -234,72 +234,129 @@ impl From<&str> for Field {
     }
 }
 
-/// The source of each field kindly reads. Optional fields may be left out
-/// when the export has no such column.
-///
-/// In the config, the required fields must be named; an optional field left
-/// out is not read.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Columns {
-    pub account: Field,
-    pub guarantor: Field,
-    pub address1: Field,
-    #[serde(default)]
-    pub address2: Option<Field>,
-    pub city: Field,
-    pub state: Field,
-    pub zip: Field,
-    /// Date of service; in a one-row-per-account export, the oldest unpaid
-    /// service date.
-    pub service_date: Field,
-    #[serde(default)]
-    pub description: Option<Field>,
-    #[serde(default)]
-    pub charge: Option<Field>,
-    #[serde(default)]
-    pub payments: Option<Field>,
-    #[serde(default)]
-    pub adjustments: Option<Field>,
-    /// Open balance of the row; used instead of charge minus payments and
-    /// adjustments when the export has it.
-    #[serde(default)]
-    pub balance: Option<Field>,
-    #[serde(default)]
-    pub language: Option<Field>,
-    #[serde(default)]
-    pub insurance_pending: Option<Field>,
-    #[serde(default)]
-    pub dispute: Option<Field>,
-    #[serde(default)]
-    pub do_not_mail: Option<Field>,
-    /// Flag for patients who asked for large print (16 pt).
-    #[serde(default)]
-    pub large_print: Option<Field>,
+/// What kind of value a field holds, for reading it and for telling, from a
+/// sample of values, which column could hold it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FieldKind {
+    Text,
+    Date,
+    Amount,
+    /// A yes/no column, read with `[input.flags]`.
+    Flag,
 }
 
-impl Default for Columns {
-    fn default() -> Self {
-        Columns {
-            account: "Account".into(),
-            guarantor: "Guarantor".into(),
-            address1: "Address 1".into(),
-            address2: Some("Address 2".into()),
-            city: "City".into(),
-            state: "State".into(),
-            zip: "ZIP".into(),
-            service_date: "Service Date".into(),
-            description: Some("Description".into()),
-            charge: Some("Charge".into()),
-            payments: Some("Payments".into()),
-            adjustments: Some("Adjustments".into()),
-            balance: None,
-            language: Some("Language".into()),
-            insurance_pending: Some("Insurance Pending".into()),
-            dispute: Some("Dispute".into()),
-            do_not_mail: Some("Do Not Mail".into()),
-            large_print: None,
+/// One field of the export, as [`FIELDS`] lists it.
+#[derive(Debug)]
+pub struct FieldSpec {
+    /// The field's name in `[input.columns]`.
+    pub name: &'static str,
+    pub required: bool,
+    pub kind: FieldKind,
+    /// Header spellings seen in real exports, compared without case, spaces
+    /// or punctuation, best first (for `kindly mapping suggest`).
+    pub seen: &'static [&'static str],
+}
+
+/// The export's fields, each written once: whether the config must name it,
+/// the header kindly reads by default, what kind of value it holds, and the
+/// headers real exports give it. From this one table come [`Columns`] (what
+/// the config names), its default, [`Columns::map`] (the same fields holding
+/// something else, such as where each is in one export's header, or one
+/// row's text) and [`FIELDS`]. Adding a field is one line here.
+macro_rules! export_fields {
+    (
+        required { $( $(#[$rdoc:meta])* $req:ident = $rdefault:literal, $rkind:ident, seen [$($rseen:literal),* $(,)?]; )* }
+        optional { $( $(#[$odoc:meta])* $opt:ident = $odefault:expr, $okind:ident, seen [$($oseen:literal),* $(,)?]; )* }
+    ) => {
+        /// The source of each field kindly reads (`F` is a [`Field`] in the
+        /// config). Optional fields may be left out when the export has no
+        /// such column; the required ones must be named.
+        #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+        #[serde(deny_unknown_fields)]
+        pub struct Columns<F = Field> {
+            $( $(#[$rdoc])* pub $req: F, )*
+            $( $(#[$odoc])* #[serde(default = "none")] pub $opt: Option<F>, )*
         }
+
+        impl Default for Columns {
+            fn default() -> Self {
+                Columns { $( $req: Field::from($rdefault), )* $( $opt: default_header($odefault), )* }
+            }
+        }
+
+        impl<F> Columns<F> {
+            /// The same fields, each turned into something else by `f`.
+            pub fn map<G>(&self, mut f: impl FnMut(&F) -> G) -> Columns<G> {
+                Columns { $( $req: f(&self.$req), )* $( $opt: self.$opt.as_ref().map(&mut f), )* }
+            }
+        }
+
+        /// Every field of the export, required ones first.
+        pub const FIELDS: &[FieldSpec] = &[
+            $( FieldSpec { name: stringify!($req), required: true, kind: FieldKind::$rkind, seen: &[$($rseen),*] }, )*
+            $( FieldSpec { name: stringify!($opt), required: false, kind: FieldKind::$okind, seen: &[$($oseen),*] }, )*
+        ];
+    };
+}
+
+/// An optional field the config leaves out.
+fn none<F>() -> Option<F> {
+    None
+}
+
+fn default_header(header: Option<&str>) -> Option<Field> {
+    header.map(Field::from)
+}
+
+export_fields! {
+    required {
+        account = "Account", Text, seen [
+            "account", "accountnumber", "accountno", "acct", "acctno", "acctnum", "patientaccount",
+            "guarantoraccount", "accountid", "patientaccountnumber",
+        ];
+        guarantor = "Guarantor", Text, seen [
+            "guarantor", "guarantorname", "responsibleparty", "responsible", "patientname", "billto", "name",
+            "fullname",
+        ];
+        address1 = "Address 1", Text, seen [
+            "address1", "address", "addr1", "addrline1", "addressline1", "street", "street1", "mailingaddress",
+        ];
+        city = "City", Text, seen ["city", "town"];
+        state = "State", Text, seen ["state", "st", "province"];
+        zip = "ZIP", Text, seen ["zip", "zipcode", "postalcode", "postcode", "zip5"];
+        /// Date of service; in a one-row-per-account export, the oldest unpaid
+        /// service date.
+        service_date = "Service Date", Date, seen [
+            "servicedate", "dos", "dateofservice", "svcdate", "oldestdos", "oldestservicedate", "date",
+        ];
+    }
+    optional {
+        address2 = Some("Address 2"), Text, seen [
+            "address2", "addr2", "addrline2", "addressline2", "street2", "apt", "suite",
+        ];
+        description = Some("Description"), Text, seen [
+            "description", "procdesc", "servicedescription", "service", "desc", "procedure",
+        ];
+        charge = Some("Charge"), Amount, seen [
+            "charge", "charges", "amtbilled", "billed", "chargeamount", "amount", "fee",
+        ];
+        payments = Some("Payments"), Amount, seen ["payments", "payment", "paid", "amtpaid", "paymentamount"];
+        adjustments = Some("Adjustments"), Amount, seen ["adjustments", "adjustment", "adj", "adjamt", "writeoff"];
+        /// Open balance of the row; used instead of charge minus payments and
+        /// adjustments when the export has it.
+        balance = None, Amount, seen [
+            "balance", "balancedue", "amountdue", "openbalance", "patientbalance", "due",
+        ];
+        language = Some("Language"), Text, seen ["language", "lang", "preferredlanguage"];
+        insurance_pending = Some("Insurance Pending"), Flag, seen [
+            "insurancepending", "inspending", "inspend", "pendinginsurance",
+        ];
+        dispute = Some("Dispute"), Flag, seen ["dispute", "disputed", "disputeflag", "indispute"];
+        do_not_mail = Some("Do Not Mail"), Flag, seen [
+            "donotmail", "nomail", "donotsend", "returnedmail", "badaddress",
+        ];
+        /// Flag for patients who asked for large print (16 pt).
+        large_print = None, Flag, seen ["largeprint", "largetype"];
     }
 }
 
@@ -372,6 +429,97 @@ impl Default for Vendor {
     }
 }
 
+/// `[lint]` in the config.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LintConfig {
+    /// Highest Flesch-Kincaid grade allowed for English wording.
+    pub max_grade_en: f64,
+    /// Lowest Fernández-Huerta reading ease allowed for Spanish wording
+    /// (0 to 100, higher is easier; 60 to 70 reads as "normal", about 8th grade).
+    pub min_ease_es: f64,
+    /// Phrases no letter may contain: threats the practice does not make.
+    pub forbidden: Vec<String>,
+    /// Phrases about credit reporting, allowed only where reporting can happen.
+    pub credit_reporting: Vec<String>,
+    /// Credit reporting cannot happen below this balance...
+    pub credit_reporting_min_balance: Cents,
+    /// ...for debts younger than this many days...
+    pub credit_reporting_min_days: i64,
+    /// ...or for patients in these states.
+    pub credit_reporting_banned_states: Vec<String>,
+    /// Words that thank the patient, by language.
+    pub thanks: BTreeMap<String, Vec<String>>,
+    /// Words that name financial assistance, by language.
+    pub assistance: BTreeMap<String, Vec<String>>,
+}
+
+impl Default for LintConfig {
+    fn default() -> Self {
+        let words = |en: &[&str], es: &[&str]| {
+            BTreeMap::from([
+                ("en".to_string(), en.iter().map(|s| s.to_string()).collect()),
+                ("es".to_string(), es.iter().map(|s| s.to_string()).collect()),
+            ])
+        };
+        LintConfig {
+            max_grade_en: 8.0,
+            min_ease_es: 60.0,
+            forbidden: [
+                "arrest",
+                "jail",
+                "prison",
+                "police",
+                "garnish",
+                "lawsuit",
+                "sue you",
+                "take you to court",
+                "arresto",
+                "cárcel",
+                "policía",
+                "embargo de salario",
+                "demanda judicial",
+                "demandarle",
+            ]
+            .map(String::from)
+            .to_vec(),
+            credit_reporting: [
+                "credit report",
+                "credit bureau",
+                "credit score",
+                "credit history",
+                "credit rating",
+                "reporte de crédito",
+                "buró de crédito",
+                "historial de crédito",
+                "puntaje de crédito",
+            ]
+            .map(String::from)
+            .to_vec(),
+            credit_reporting_min_balance: Cents::from_dollars(500),
+            credit_reporting_min_days: 365,
+            credit_reporting_banned_states: ["CO", "NY", "CA"].map(String::from).to_vec(),
+            thanks: words(&["thank"], &["gracias"]),
+            assistance: words(&["financial assistance"], &["asistencia financiera"]),
+        }
+    }
+}
+
+impl LintConfig {
+    /// Whether credit reporting can happen for this balance, age and state.
+    pub fn credit_reporting_possible(&self, balance: Cents, days_past_due: i64, state: &str) -> bool {
+        balance >= self.credit_reporting_min_balance
+            && days_past_due >= self.credit_reporting_min_days
+            && !self.credit_reporting_banned_states.iter().any(|s| s.eq_ignore_ascii_case(state.trim()))
+    }
+
+    /// The first credit-reporting phrase in a text, if any.
+    pub fn credit_language<'a>(&'a self, text: &str) -> Option<&'a str> {
+        let lower = text.to_lowercase();
+        self.credit_reporting.iter().map(String::as_str).find(|p| lower.contains(&p.to_lowercase()))
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     #[error("cannot read the config file {path}: {source}")]
@@ -390,7 +538,7 @@ impl Config {
         let mut config: Config = toml::from_str(text).map_err(|e| invalid(e.to_string()))?;
         let base = path.parent().unwrap_or(Path::new("."));
         config.layouts = base.join(&config.layouts);
-        config.check().map_err(invalid)?;
+        config.check_settings().map_err(invalid)?;
         Ok((config, bytes))
     }
 
@@ -401,10 +549,10 @@ impl Config {
             std::fs::read_to_string(path).map_err(|source| ConfigError::Read { path: path.to_path_buf(), source })?;
         let invalid = |message: String| ConfigError::Invalid { path: path.to_path_buf(), message };
         self.input = toml::from_str(&text).map_err(|e| invalid(e.to_string()))?;
-        self.check().map_err(invalid)
+        self.check_settings().map_err(invalid)
     }
 
-    fn check(&self) -> Result<(), String> {
+    fn check_settings(&self) -> Result<(), String> {
         let p = &self.policy;
         let ascending =
             [p.reminder_after_days, p.plan_offer_after_days, p.assistance_after_days, p.final_notice_after_days];

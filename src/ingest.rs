@@ -46,6 +46,13 @@ pub enum IngestError {
     MissingColumns { file: String, missing: String, found: String },
 }
 
+impl IngestError {
+    /// 2: the export could not be read (README, "Exit codes").
+    pub fn exit_code(&self) -> u8 {
+        crate::EXIT_CANNOT_RUN
+    }
+}
+
 mod decode;
 
 pub use decode::{FieldText, prepare};
@@ -313,7 +320,7 @@ fn scan(
         }
     }
     drop(csv);
-    let sha256 = hex(&hasher.take().finalize());
+    let sha256 = crate::digest::hex(&hasher.take().finalize());
     Ok((rows, sha256))
 }
 
@@ -413,10 +420,6 @@ impl Grouper {
     }
 }
 
-pub fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
 /// Hashes the export's bytes as they are read, so the file is read once.
 struct HashingReader<R> {
     inner: R,
@@ -479,33 +482,14 @@ enum Source {
 }
 
 /// Where each configured field comes from in this export.
-struct ColumnLayout {
-    account: Source,
-    guarantor: Source,
-    address1: Source,
-    address2: Option<Source>,
-    city: Source,
-    state: Source,
-    zip: Source,
-    service_date: Source,
-    description: Option<Source>,
-    charge: Option<Source>,
-    payments: Option<Source>,
-    adjustments: Option<Source>,
-    balance: Option<Source>,
-    language: Option<Source>,
-    insurance_pending: Option<Source>,
-    dispute: Option<Source>,
-    do_not_mail: Option<Source>,
-    large_print: Option<Source>,
-}
+type ColumnLayout = Columns<Source>;
 
 impl ColumnLayout {
     /// Header names match ignoring case and surrounding spaces. Every column
     /// the config names must exist; a missing one is reported by name.
     fn find(columns: &Columns, names: &[String]) -> Result<ColumnLayout, String> {
         let mut missing = Vec::new();
-        let mut find = |field: &Field| match field {
+        let layout = columns.map(|field| match field {
             Field::Fixed { value } => Source::Fixed(value.clone()),
             Field::Column(wanted) => match names.iter().position(|n| n.eq_ignore_ascii_case(wanted.trim())) {
                 Some(at) => Source::At(at),
@@ -514,27 +498,7 @@ impl ColumnLayout {
                     Source::Fixed(String::new())
                 }
             },
-        };
-        let layout = ColumnLayout {
-            account: find(&columns.account),
-            guarantor: find(&columns.guarantor),
-            address1: find(&columns.address1),
-            address2: columns.address2.as_ref().map(&mut find),
-            city: find(&columns.city),
-            state: find(&columns.state),
-            zip: find(&columns.zip),
-            service_date: find(&columns.service_date),
-            description: columns.description.as_ref().map(&mut find),
-            charge: columns.charge.as_ref().map(&mut find),
-            payments: columns.payments.as_ref().map(&mut find),
-            adjustments: columns.adjustments.as_ref().map(&mut find),
-            balance: columns.balance.as_ref().map(&mut find),
-            language: columns.language.as_ref().map(&mut find),
-            insurance_pending: columns.insurance_pending.as_ref().map(&mut find),
-            dispute: columns.dispute.as_ref().map(&mut find),
-            do_not_mail: columns.do_not_mail.as_ref().map(&mut find),
-            large_print: columns.large_print.as_ref().map(&mut find),
-        };
+        });
         if missing.is_empty() { Ok(layout) } else { Err(missing.join(", ")) }
     }
 
@@ -583,24 +547,9 @@ impl ColumnLayout {
                 }
             }
         };
-        let account = text(&self.account);
-        let guarantor = text(&self.guarantor);
-        let address1 = text(&self.address1);
-        let address2 = self.address2.as_ref().map(&mut text).unwrap_or_default();
-        let city = text(&self.city);
-        let state = text(&self.state);
-        let zip = text(&self.zip);
-        let service_date = text(&self.service_date);
-        let description = self.description.as_ref().map(&mut text).unwrap_or_default();
-        let charge = self.charge.as_ref().map(&mut text);
-        let payments = self.payments.as_ref().map(&mut text);
-        let adjustments = self.adjustments.as_ref().map(&mut text);
-        let balance = self.balance.as_ref().map(&mut text);
-        let language = self.language.as_ref().map(&mut text).unwrap_or_default();
-        let insurance_pending = self.insurance_pending.as_ref().map(&mut text);
-        let dispute = self.dispute.as_ref().map(&mut text);
-        let do_not_mail = self.do_not_mail.as_ref().map(&mut text);
-        let large_print = self.large_print.as_ref().map(&mut text);
+        let t = self.map(&mut text);
+        let (account, guarantor, city, state, zip, service_date) =
+            (t.account, t.guarantor, t.city, t.state, t.zip, t.service_date);
 
         if account.is_empty() {
             problems.add(IssueKind::MissingAccount, &name(&self.account), "", "no account number");
@@ -637,10 +586,10 @@ impl ColumnLayout {
             }
             Cents::parse(v).map_err(|e| problems.add(IssueKind::BadAmount, &name(source), v, e.to_string())).ok()
         };
-        let charge_amount = money(&self.charge, charge.as_ref());
-        let payments = money(&self.payments, payments.as_ref());
-        let adjustments = money(&self.adjustments, adjustments.as_ref());
-        let open_balance = money(&self.balance, balance.as_ref());
+        let charge_amount = money(&self.charge, t.charge.as_ref());
+        let payments = money(&self.payments, t.payments.as_ref());
+        let adjustments = money(&self.adjustments, t.adjustments.as_ref());
+        let open_balance = money(&self.balance, t.balance.as_ref());
         let mut flag = |at: &Option<Source>, value: Option<&String>| -> bool {
             let (Some(source), Some(v)) = (at, value) else { return false };
             parse_flag(v, &input.flags)
@@ -648,10 +597,10 @@ impl ColumnLayout {
                 .unwrap_or(false)
         };
         let flags = Flags {
-            insurance_pending: flag(&self.insurance_pending, insurance_pending.as_ref()),
-            dispute: flag(&self.dispute, dispute.as_ref()),
-            do_not_mail: flag(&self.do_not_mail, do_not_mail.as_ref()),
-            large_print: flag(&self.large_print, large_print.as_ref()),
+            insurance_pending: flag(&self.insurance_pending, t.insurance_pending.as_ref()),
+            dispute: flag(&self.dispute, t.dispute.as_ref()),
+            do_not_mail: flag(&self.do_not_mail, t.do_not_mail.as_ref()),
+            large_print: flag(&self.large_print, t.large_print.as_ref()),
         };
         let (Some(service_date), Some(charge_amount), Some(payments), Some(adjustments), Some(open_balance)) =
             (date, charge_amount, payments, adjustments, open_balance)
@@ -673,13 +622,20 @@ impl ColumnLayout {
                 (charge_amount, credits, charge_amount - credits)
             }
         };
-        let street = [address1, address2].into_iter().filter(|s| !s.is_empty()).collect();
+        let street = [t.address1, t.address2.unwrap_or_default()].into_iter().filter(|s| !s.is_empty()).collect();
         Ok(Parsed {
             account,
             guarantor: Guarantor { name: guarantor, address: Address { street, city, state, zip } },
-            language: normalise_language(&language),
+            language: normalise_language(&t.language.unwrap_or_default()),
             flags,
-            charge: Charge { line: row.line, service_date, description, charge, credits, balance },
+            charge: Charge {
+                line: row.line,
+                service_date,
+                description: t.description.unwrap_or_default(),
+                charge,
+                credits,
+                balance,
+            },
         })
     }
 }

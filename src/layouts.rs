@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
 
-use crate::ingest::hex;
+use crate::digest::hex;
 
 /// The page layout's file name inside the layouts folder.
 pub const LETTER: &str = "letter.typ";

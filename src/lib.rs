@@ -5,9 +5,25 @@
 //! plain data: [`ingest`] reads the export, [`policy`] decides each account,
 //! [`compose`] writes the wording, [`render`] lays it out with Typst, and
 //! [`output`] writes the run folder. [`pipeline`] wires them together.
+//!
+//! Imports follow that direction and never go back up it. The compiler
+//! would allow a cycle, so this list is the rule, kept by hand: a module
+//! imports only modules on the lines above its own.
+//! - leaves: [`money`], [`digest`], `jsonl`, [`sorted`]
+//! - [`model`] (the data that flows), [`config`] (the practice's settings)
+//! - [`ingest`], [`shard`], [`synth`], [`layouts`]
+//! - [`suggest`], [`policy`]
+//! - [`compose`]
+//! - [`lint`], [`preflight`]
+//! - [`render`]
+//! - [`output`]
+//! - [`report`], [`verify`]
+//! - [`merge`]
+//! - [`pipeline`], which may use all of the above
 
 pub mod compose;
 pub mod config;
+pub mod digest;
 pub mod ingest;
 mod jsonl;
 pub mod layouts;
@@ -27,10 +43,72 @@ pub mod suggest;
 pub mod synth;
 pub mod verify;
 
+/// Exit code of a command that did its work but found problems (`validate`:
+/// rows that cannot be used; `lint`: wording that fails a check; `verify`: a
+/// run folder that does not match its checksums).
+pub const EXIT_PROBLEMS: u8 = 1;
+/// Exit code of a command that could not do its work.
+pub const EXIT_CANNOT_RUN: u8 = 2;
+
 /// Peak resident memory of this process in bytes, where the OS tells it.
 pub fn peak_rss_bytes() -> Option<u64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
     let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
     let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
     Some(kb * 1024)
+}
+
+#[cfg(test)]
+mod layering {
+    use std::collections::BTreeMap;
+    use std::path::Path;
+
+    /// The modules of each line of the rule in this file's opening comment,
+    /// by line number: a module may import those on lines above its own.
+    fn levels() -> BTreeMap<String, usize> {
+        let rule =
+            include_str!("lib.rs").lines().take_while(|l| l.starts_with("//!")).filter(|l| l.starts_with("//! - "));
+        let mut levels = BTreeMap::new();
+        for (level, line) in rule.enumerate() {
+            for name in line.split('`').skip(1).step_by(2) {
+                levels.insert(name.to_string(), level);
+            }
+        }
+        levels
+    }
+
+    /// Every `crate::NAME` in the code (tests aside) of each file under `dir`.
+    fn imports(dir: &Path, out: &mut Vec<(String, String)>) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                imports(&path, out);
+                continue;
+            }
+            let relative = path.strip_prefix("src").unwrap().to_string_lossy().replace('\\', "/");
+            let module = relative.split(['/', '.']).next().unwrap().to_string();
+            let text = std::fs::read_to_string(&path).unwrap();
+            let code = text.split("#[cfg(test)]").next().unwrap();
+            for (at, _) in code.match_indices("crate::") {
+                let name: String =
+                    code[at + 7..].chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect();
+                out.push((module.clone(), name));
+            }
+        }
+    }
+
+    #[test]
+    fn imports_run_one_way() {
+        let levels = levels();
+        assert!(levels.len() > 20, "the rule lists the modules: {levels:?}");
+        let mut found = Vec::new();
+        imports(Path::new("src"), &mut found);
+        for (module, name) in found {
+            if let (Some(own), Some(theirs)) = (levels.get(&module), levels.get(&name))
+                && module != name
+            {
+                assert!(theirs < own, "{module} imports {name}, which is not above it in lib.rs's rule");
+            }
+        }
+    }
 }

@@ -5,105 +5,11 @@
 //! billing manager can fix the wording without guessing. The thresholds and
 //! phrase lists live in `[lint]` in the config.
 
-use std::collections::BTreeMap;
 use std::fmt;
 
-use serde::Deserialize;
-
 use crate::compose::Letter;
-use crate::money::Cents;
+use crate::config::LintConfig;
 use crate::policy::Stage;
-
-/// `[lint]` in the config.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct LintConfig {
-    /// Highest Flesch-Kincaid grade allowed for English wording.
-    pub max_grade_en: f64,
-    /// Lowest Fernández-Huerta reading ease allowed for Spanish wording
-    /// (0 to 100, higher is easier; 60 to 70 reads as "normal", about 8th grade).
-    pub min_ease_es: f64,
-    /// Phrases no letter may contain: threats the practice does not make.
-    pub forbidden: Vec<String>,
-    /// Phrases about credit reporting, allowed only where reporting can happen.
-    pub credit_reporting: Vec<String>,
-    /// Credit reporting cannot happen below this balance...
-    pub credit_reporting_min_balance: Cents,
-    /// ...for debts younger than this many days...
-    pub credit_reporting_min_days: i64,
-    /// ...or for patients in these states.
-    pub credit_reporting_banned_states: Vec<String>,
-    /// Words that thank the patient, by language.
-    pub thanks: BTreeMap<String, Vec<String>>,
-    /// Words that name financial assistance, by language.
-    pub assistance: BTreeMap<String, Vec<String>>,
-}
-
-impl Default for LintConfig {
-    fn default() -> Self {
-        let words = |en: &[&str], es: &[&str]| {
-            BTreeMap::from([
-                ("en".to_string(), en.iter().map(|s| s.to_string()).collect()),
-                ("es".to_string(), es.iter().map(|s| s.to_string()).collect()),
-            ])
-        };
-        LintConfig {
-            max_grade_en: 8.0,
-            min_ease_es: 60.0,
-            forbidden: [
-                "arrest",
-                "jail",
-                "prison",
-                "police",
-                "garnish",
-                "lawsuit",
-                "sue you",
-                "take you to court",
-                "arresto",
-                "cárcel",
-                "policía",
-                "embargo de salario",
-                "demanda judicial",
-                "demandarle",
-            ]
-            .map(String::from)
-            .to_vec(),
-            credit_reporting: [
-                "credit report",
-                "credit bureau",
-                "credit score",
-                "credit history",
-                "credit rating",
-                "reporte de crédito",
-                "buró de crédito",
-                "historial de crédito",
-                "puntaje de crédito",
-            ]
-            .map(String::from)
-            .to_vec(),
-            credit_reporting_min_balance: Cents::from_dollars(500),
-            credit_reporting_min_days: 365,
-            credit_reporting_banned_states: ["CO", "NY", "CA"].map(String::from).to_vec(),
-            thanks: words(&["thank"], &["gracias"]),
-            assistance: words(&["financial assistance"], &["asistencia financiera"]),
-        }
-    }
-}
-
-impl LintConfig {
-    /// Whether credit reporting can happen for this balance, age and state.
-    pub fn credit_reporting_possible(&self, balance: Cents, days_past_due: i64, state: &str) -> bool {
-        balance >= self.credit_reporting_min_balance
-            && days_past_due >= self.credit_reporting_min_days
-            && !self.credit_reporting_banned_states.iter().any(|s| s.eq_ignore_ascii_case(state.trim()))
-    }
-
-    /// The first credit-reporting phrase in a text, if any.
-    pub fn credit_language<'a>(&'a self, text: &str) -> Option<&'a str> {
-        let lower = text.to_lowercase();
-        self.credit_reporting.iter().map(String::as_str).find(|p| lower.contains(&p.to_lowercase()))
-    }
-}
 
 /// One problem in one template.
 #[derive(Debug, Clone, PartialEq)]
@@ -131,7 +37,7 @@ pub fn readability(language: &str, body: &str) -> Option<String> {
 }
 
 /// Checks one letter's wording (`body`, Typst markup) written for `letter`.
-pub fn check(template: &str, letter: &Letter, body: &str, config: &LintConfig) -> Vec<Finding> {
+pub fn check_wording(template: &str, letter: &Letter, body: &str, config: &LintConfig) -> Vec<Finding> {
     let text = plain_text(body);
     let sentences = sentences(&text);
     let mut findings = Vec::new();
@@ -193,14 +99,14 @@ pub fn check(template: &str, letter: &Letter, body: &str, config: &LintConfig) -
         fail("signature", "the letter is not signed: add #signature at the end".into());
     }
     for phrase in &config.forbidden {
-        if let Some(sentence) = sentences.iter().find(|s| s.to_lowercase().contains(&phrase.to_lowercase())) {
+        if let Some(sentence) = sentence_with(&sentences, phrase) {
             fail("forbidden phrase", format!("{phrase:?} in: {sentence:?}"));
         }
     }
     if !letter.credit_reporting_possible
         && let Some(phrase) = config.credit_language(&text)
     {
-        let sentence = sentences.iter().find(|s| s.to_lowercase().contains(phrase)).cloned().unwrap_or_default();
+        let sentence = sentence_with(&sentences, phrase).map_or("", String::as_str);
         fail(
             "credit reporting",
             format!(
@@ -213,6 +119,13 @@ pub fn check(template: &str, letter: &Letter, body: &str, config: &LintConfig) -
         );
     }
     findings
+}
+
+/// The first sentence that contains a phrase, ignoring case on both sides
+/// (the config's phrases may be written with capitals).
+fn sentence_with<'a>(sentences: &'a [String], phrase: &str) -> Option<&'a String> {
+    let phrase = phrase.to_lowercase();
+    sentences.iter().find(|s| s.to_lowercase().contains(&phrase))
 }
 
 /// The words of the wording, without Typst markup: escapes resolved,
@@ -350,6 +263,7 @@ pub fn spanish_syllables(word: &str) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::money::Cents;
 
     #[test]
     fn english_syllables_on_known_words() {

@@ -7,13 +7,10 @@ use chrono::NaiveDate;
 use clap::{Parser, Subcommand};
 
 use kindly::config::{Delimiter, Encoding};
-use kindly::pipeline::{self, Plan, RunOptions, Setup};
-use kindly::policy::{Decision, Stage};
+use kindly::pipeline::{self, RunOptions, Setup};
+use kindly::policy::Stage;
 use kindly::shard::Shard;
-
-/// Exit codes, as documented in the README.
-const EXIT_PROBLEMS: u8 = 1;
-const EXIT_CANNOT_RUN: u8 = 2;
+use kindly::{EXIT_CANNOT_RUN, EXIT_PROBLEMS};
 
 #[derive(Parser)]
 #[command(
@@ -192,10 +189,21 @@ impl Common {
         self.as_of.unwrap_or_else(|| chrono::Local::now().date_naive())
     }
 
-    fn setup(&self) -> Result<Setup, String> {
-        let mut setup = Setup::load(&self.config, self.layouts.as_deref()).map_err(|e| e.to_string())?;
+    /// The setup for a run: config, mapping, overrides, and the wording
+    /// checked.
+    fn setup(&self) -> Result<Setup, pipeline::Error> {
+        self.load(Setup::load)
+    }
+
+    /// The same without checking the wording (what `lint` reports on).
+    fn open(&self) -> Result<Setup, pipeline::Error> {
+        self.load(Setup::open)
+    }
+
+    fn load(&self, how: fn(&Path, Option<&Path>) -> Result<Setup, pipeline::Error>) -> Result<Setup, pipeline::Error> {
+        let mut setup = how(&self.config, self.layouts.as_deref())?;
         if let Some(mapping) = &self.mapping {
-            setup.config.use_mapping(mapping).map_err(|e| e.to_string())?;
+            setup.config.use_mapping(mapping)?;
         }
         let input = &mut setup.config.input;
         input.encoding = self.encoding.unwrap_or(input.encoding);
@@ -215,167 +223,204 @@ fn parse_stage(text: &str) -> Result<Stage, String> {
         .ok_or_else(|| format!("{text:?} is not a stage: use reminder, plan_offer, assistance or final_notice"))
 }
 
+/// An error a command stops with: what it says, and the exit code.
+trait Failure: std::fmt::Display {
+    fn exit_code(&self) -> u8;
+}
+
+impl Failure for pipeline::Error {
+    fn exit_code(&self) -> u8 {
+        pipeline::Error::exit_code(self)
+    }
+}
+
+impl Failure for kindly::merge::MergeError {
+    fn exit_code(&self) -> u8 {
+        kindly::merge::MergeError::exit_code(self)
+    }
+}
+
+impl Failure for kindly::verify::VerifyError {
+    fn exit_code(&self) -> u8 {
+        kindly::verify::VerifyError::exit_code(self)
+    }
+}
+
+impl Failure for kindly::ingest::IngestError {
+    fn exit_code(&self) -> u8 {
+        kindly::ingest::IngestError::exit_code(self)
+    }
+}
+
+/// Writing a synthetic export failed.
+struct SampleFailed(String);
+
+impl std::fmt::Display for SampleFailed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl Failure for SampleFailed {
+    fn exit_code(&self) -> u8 {
+        EXIT_CANNOT_RUN
+    }
+}
+
 fn main() -> ExitCode {
-    let cli = Cli::parse();
-    match execute(cli.command) {
-        Ok(code) => code,
-        Err(message) => {
-            eprintln!("kindly: {message}");
-            ExitCode::from(EXIT_CANNOT_RUN)
+    match Cli::parse().command {
+        Command::Run { export, common, out, jobs, quiet, overwrite, strict, shard } => {
+            let as_of = common.as_of();
+            let out = out.unwrap_or_else(|| Path::new("runs").join(as_of.to_string()));
+            let options = RunOptions {
+                export,
+                out,
+                as_of,
+                jobs,
+                progress: !quiet,
+                overwrite,
+                strict,
+                shard,
+                started: std::time::Instant::now(),
+            };
+            finish(run(&common, &options))
+        }
+        Command::Merge { shards, out, overwrite } => finish(merge(&shards, &out, overwrite)),
+        Command::Validate { export, format, common } => finish(validate(&export, format, &common)),
+        Command::Preview { export, account, output, stage, png, common } => {
+            let pdf = output.unwrap_or_else(|| PathBuf::from(format!("preview-{account}.pdf")));
+            finish(preview(&export, &account, stage, &pdf, png, &common))
+        }
+        Command::Sources { export, out, limit, common } => finish(sources(&export, &out, limit, &common)),
+        Command::Lint { common } => finish(lint(&common)),
+        Command::Verify { folder } => finish(verify(&folder)),
+        Command::Mapping { command: MappingCommand::Suggest { export } } => finish(suggest(&export)),
+        Command::SampleExport { accounts, seed, as_of, broken, shape, output } => {
+            finish(sample_export(output.as_deref(), shape, accounts, seed, as_of, broken))
         }
     }
 }
 
-fn execute(command: Command) -> Result<ExitCode, String> {
-    match command {
-        Command::Run { export, common, out, jobs, quiet, overwrite, strict, shard } => {
-            let started = std::time::Instant::now();
-            let as_of = common.as_of();
-            let setup = common.setup()?;
-            let out = out.unwrap_or_else(|| Path::new("runs").join(as_of.to_string()));
-            let options = RunOptions { export, out, as_of, jobs, progress: !quiet, overwrite, strict, shard, started };
-            let summary = pipeline::run(&setup, &options).map_err(|e| e.to_string())?;
-            let c = &summary.record.counts;
-            let rate = c.letters as f64 / summary.elapsed_secs.max(1e-9);
-            let rss = kindly::peak_rss_bytes().map_or(String::new(), |b| format!(", peak memory {} MiB", b >> 20));
-            eprintln!(
-                "kindly: {} letters ({} pages, {} sheets), {} holds, {} rejected rows in {:.1} s ({rate:.0} letters/s{rss})",
-                c.letters, c.pages, c.sheets, c.holds, c.rows.rejected, summary.elapsed_secs
-            );
-            let show = |steps: &[(&str, f64)]| {
-                steps.iter().map(|(name, secs)| format!("{name} {secs:.1} s")).collect::<Vec<_>>().join(", ")
-            };
-            let first = summary.first_letter_secs.map_or(String::new(), |s| format!("first letter after {s:.2} s; "));
-            eprintln!(
-                "kindly: time: {first}{}; per step, summed over threads: {}",
-                show(&summary.wall),
-                show(&summary.letter_steps)
-            );
-            eprintln!("kindly: run folder {}", summary.folder.display());
-            if c.rows.rejected > 0 {
-                eprintln!("kindly: {} rows could not be read; see rejects.csv", c.rows.rejected);
-            }
-            Ok(ExitCode::SUCCESS)
-        }
-        Command::Merge { shards, out, overwrite } => {
-            let (folder, record) = kindly::merge::merge(&shards, &out, overwrite)?;
-            let c = &record.counts;
-            eprintln!(
-                "kindly: merged {} shards: {} letters ({} pages, {} sheets), {} holds, {} rejected rows",
-                shards.len(),
-                c.letters,
-                c.pages,
-                c.sheets,
-                c.holds,
-                c.rows.rejected
-            );
-            eprintln!("kindly: run folder {}", folder.display());
-            Ok(ExitCode::SUCCESS)
-        }
-        Command::Validate { export, format, common } => {
-            let setup = common.setup()?;
-            let report = pipeline::validate(&export, &setup.config, common.as_of()).map_err(|e| e.to_string())?;
-            match format {
-                Format::Table => print!("{}", report.table()),
-                Format::Json => print!("{}", report.json()),
-            }
-            Ok(if report.rejects.count == 0 { ExitCode::SUCCESS } else { ExitCode::from(EXIT_PROBLEMS) })
-        }
-        Command::Preview { export, account, output, stage, png, common } => {
-            let as_of = common.as_of();
-            let setup = common.setup()?;
-            let plan = Plan::make(&export, &setup.config, as_of).map_err(|e| e.to_string())?;
-            let (found, assessment) = plan.accounts().find(|(a, _)| a.id == account).ok_or_else(|| {
-                format!("account {account} is not in {} (or all its rows were rejected)", export.display())
-            })?;
-            let stage = match (stage, &assessment.decision) {
-                (Some(stage), _) => stage,
-                (None, Decision::Letter { stage }) => *stage,
-                (None, Decision::Hold { .. }) => {
-                    return Err(format!(
-                        "account {account} gets no letter: {}. Pass --stage to preview a letter anyway.",
-                        assessment.explain(&setup.config.policy)
-                    ));
-                }
-            };
-            let (_, rendered) = setup
-                .render_letter(found, stage, &format!("PREVIEW-{account}"), as_of, &Default::default())
-                .map_err(|reason| format!("the letter for account {account} cannot be made: {reason}"))?;
-            let path = output.unwrap_or_else(|| PathBuf::from(format!("preview-{account}.pdf")));
-            std::fs::write(&path, &rendered.pdf).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
-            eprintln!("kindly: {stage} letter for account {account}, {} page(s): {}", rendered.pages, path.display());
-            if png {
-                let (_, files) = setup
-                    .compose_letter(found, stage, &format!("PREVIEW-{account}"), as_of)
-                    .map_err(|e| e.to_string())?;
-                let pages = setup.renderer.png_pages(files, as_of, 2.0).map_err(|e| e.to_string())?;
-                let stem = path.with_extension("");
-                for (i, png) in pages.iter().enumerate() {
-                    let file = PathBuf::from(format!("{}-{}.png", stem.display(), i + 1));
-                    std::fs::write(&file, png).map_err(|e| format!("cannot write {}: {e}", file.display()))?;
-                    eprintln!("kindly: page {}: {}", i + 1, file.display());
-                }
-            }
-            Ok(ExitCode::SUCCESS)
-        }
-        Command::Sources { export, out, limit, common } => {
-            let setup = common.setup()?;
-            let written =
-                pipeline::write_sources(&setup, &export, common.as_of(), &out, limit).map_err(|e| e.to_string())?;
-            eprintln!("kindly: the Typst sources of {written} letters are in {}", out.display());
-            Ok(ExitCode::SUCCESS)
-        }
-        Command::Lint { common } => {
-            let setup = Setup::open(&common.config, common.layouts.as_deref()).map_err(|e| e.to_string())?;
-            let reports = setup.lint().map_err(|e| e.to_string())?;
-            let mut problems = 0;
-            for report in &reports {
-                let verdict = if report.findings.is_empty() { "ok" } else { "PROBLEMS" };
-                println!(
-                    "{}: {verdict} ({})",
-                    report.template,
-                    report.readability.as_deref().unwrap_or("no reading score")
-                );
-                for finding in &report.findings {
-                    println!("  {}: {}", finding.rule, finding.detail);
-                }
-                problems += report.findings.len();
-            }
-            eprintln!("kindly: {} letters checked, {problems} problem(s)", reports.len());
-            Ok(if problems == 0 { ExitCode::SUCCESS } else { ExitCode::from(EXIT_PROBLEMS) })
-        }
-        Command::Verify { folder } => {
-            let problems = kindly::verify::verify(&folder)?;
-            if problems.is_empty() {
-                eprintln!(
-                    "kindly: {} is intact: every file matches its checksum and the counts add up",
-                    folder.display()
-                );
-                Ok(ExitCode::SUCCESS)
-            } else {
-                for p in &problems {
-                    eprintln!("kindly: {p}");
-                }
-                eprintln!("kindly: {} problem(s) in {}", problems.len(), folder.display());
-                Ok(ExitCode::from(EXIT_PROBLEMS))
-            }
-        }
-        Command::Mapping { command: MappingCommand::Suggest { export } } => {
-            print!("{}", kindly::suggest::suggest(&export).map_err(|e| e.to_string())?);
-            Ok(ExitCode::SUCCESS)
-        }
-        Command::SampleExport { accounts, seed, as_of, broken, shape, output } => {
-            let result = match &output {
-                Some(path) => std::fs::File::create(path)
-                    .map_err(|e| format!("cannot write {}: {e}", path.display()))
-                    .and_then(|f| {
-                        kindly::synth::write_export(std::io::BufWriter::new(f), shape, accounts, seed, as_of, broken)
-                            .map_err(|e| e.to_string())
-                    }),
-                None => kindly::synth::write_export(std::io::stdout().lock(), shape, accounts, seed, as_of, broken)
-                    .map_err(|e| e.to_string()),
-            };
-            result.map(|()| ExitCode::SUCCESS)
-        }
+/// The exit code of a command's result, its error printed.
+fn finish(result: Result<ExitCode, impl Failure>) -> ExitCode {
+    result.unwrap_or_else(|e| {
+        eprintln!("kindly: {e}");
+        ExitCode::from(e.exit_code())
+    })
+}
+
+fn say(lines: impl IntoIterator<Item = String>) {
+    for line in lines {
+        eprintln!("kindly: {line}");
     }
+}
+
+fn run(common: &Common, options: &RunOptions) -> Result<ExitCode, pipeline::Error> {
+    let summary = pipeline::run(&common.setup()?, options)?;
+    say(summary.lines(kindly::peak_rss_bytes()));
+    Ok(ExitCode::SUCCESS)
+}
+
+fn merge(shards: &[PathBuf], out: &Path, overwrite: bool) -> Result<ExitCode, kindly::merge::MergeError> {
+    let (folder, record) = kindly::merge::merge(shards, out, overwrite)?;
+    let c = &record.counts;
+    say([
+        format!(
+            "merged {} shards: {} letters ({} pages, {} sheets), {} holds, {} rejected rows",
+            shards.len(),
+            c.letters,
+            c.pages,
+            c.sheets,
+            c.holds,
+            c.rows.rejected
+        ),
+        format!("run folder {}", folder.display()),
+    ]);
+    Ok(ExitCode::SUCCESS)
+}
+
+fn validate(export: &Path, format: Format, common: &Common) -> Result<ExitCode, pipeline::Error> {
+    let report = pipeline::validate(export, &common.setup()?.config, common.as_of())?;
+    match format {
+        Format::Table => print!("{}", report.table()),
+        Format::Json => print!("{}", report.json()),
+    }
+    Ok(if report.rejects.count == 0 { ExitCode::SUCCESS } else { ExitCode::from(EXIT_PROBLEMS) })
+}
+
+fn preview(
+    export: &Path,
+    account: &str,
+    stage: Option<Stage>,
+    pdf: &Path,
+    png: bool,
+    common: &Common,
+) -> Result<ExitCode, pipeline::Error> {
+    let made = pipeline::preview(&common.setup()?, export, account, stage, common.as_of(), pdf, png)?;
+    say(std::iter::once(format!(
+        "{} letter for account {account}, {} page(s): {}",
+        made.stage,
+        made.pages,
+        made.pdf.display()
+    )));
+    say(made.pngs.iter().enumerate().map(|(i, file)| format!("page {}: {}", i + 1, file.display())));
+    Ok(ExitCode::SUCCESS)
+}
+
+fn sources(export: &Path, out: &Path, limit: usize, common: &Common) -> Result<ExitCode, pipeline::Error> {
+    let written = pipeline::write_sources(&common.setup()?, export, common.as_of(), out, limit)?;
+    say(std::iter::once(format!("the Typst sources of {written} letters are in {}", out.display())));
+    Ok(ExitCode::SUCCESS)
+}
+
+fn lint(common: &Common) -> Result<ExitCode, pipeline::Error> {
+    let reports = common.open()?.lint()?;
+    let mut problems = 0;
+    for report in &reports {
+        let verdict = if report.findings.is_empty() { "ok" } else { "PROBLEMS" };
+        println!("{}: {verdict} ({})", report.template, report.readability.as_deref().unwrap_or("no reading score"));
+        for finding in &report.findings {
+            println!("  {}: {}", finding.rule, finding.detail);
+        }
+        problems += report.findings.len();
+    }
+    say(std::iter::once(format!("{} letters checked, {problems} problem(s)", reports.len())));
+    Ok(if problems == 0 { ExitCode::SUCCESS } else { ExitCode::from(EXIT_PROBLEMS) })
+}
+
+fn verify(folder: &Path) -> Result<ExitCode, kindly::verify::VerifyError> {
+    let problems = kindly::verify::verify(folder)?;
+    if problems.is_empty() {
+        say(std::iter::once(format!(
+            "{} is intact: every file matches its checksum and the counts add up",
+            folder.display()
+        )));
+        return Ok(ExitCode::SUCCESS);
+    }
+    say(problems.iter().cloned());
+    say(std::iter::once(format!("{} problem(s) in {}", problems.len(), folder.display())));
+    Ok(ExitCode::from(EXIT_PROBLEMS))
+}
+
+fn suggest(export: &Path) -> Result<ExitCode, kindly::ingest::IngestError> {
+    print!("{}", kindly::suggest::suggest(export)?);
+    Ok(ExitCode::SUCCESS)
+}
+
+fn sample_export(
+    output: Option<&Path>,
+    shape: kindly::synth::Shape,
+    accounts: usize,
+    seed: u64,
+    as_of: NaiveDate,
+    broken: bool,
+) -> Result<ExitCode, SampleFailed> {
+    let write = |out: &mut dyn std::io::Write| kindly::synth::write_export(out, shape, accounts, seed, as_of, broken);
+    let result = match output {
+        Some(path) => std::fs::File::create(path)
+            .map_err(|e| SampleFailed(format!("cannot write {}: {e}", path.display())))
+            .and_then(|f| write(&mut std::io::BufWriter::new(f)).map_err(|e| SampleFailed(e.to_string()))),
+        None => write(&mut std::io::stdout().lock()).map_err(|e| SampleFailed(e.to_string())),
+    };
+    result.map(|()| ExitCode::SUCCESS)
 }

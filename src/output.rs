@@ -13,8 +13,9 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::ingest::hex;
+use crate::digest::hex;
 use crate::model::Issue;
+use crate::policy::Stage;
 
 pub const LETTERS_DIR: &str = "letters";
 pub const MANIFEST_CSV: &str = "manifest.csv";
@@ -25,8 +26,10 @@ pub const REJECTS_CSV: &str = "rejects.csv";
 pub const WARNINGS_CSV: &str = "warnings.csv";
 pub const RUN_JSON: &str = "run.json";
 
-/// One envelope for the print vendor. No balances and no account numbers:
-/// those are not the vendor's business.
+/// One envelope for the print vendor: a row of manifest.csv and an entry of
+/// manifest.json. No balances and no account numbers: those are not the
+/// vendor's business. One column per street line, so that it opens cleanly
+/// in a spreadsheet and a mail-merge tool.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ManifestRow {
     pub piece_id: String,
@@ -39,15 +42,34 @@ pub struct ManifestRow {
     pub envelope: String,
     pub mail_class: String,
     pub recipient_name: String,
-    pub address_lines: Vec<String>,
+    pub address_line_1: String,
+    pub address_line_2: String,
     pub city: String,
     pub state: String,
     pub zip: String,
     pub language: String,
-    /// `standard` or `large_print`.
-    pub variant: String,
-    pub stage: String,
+    pub variant: Variant,
+    pub stage: Stage,
     pub sha256: String,
+}
+
+impl ManifestRow {
+    /// The street lines of the export's two street columns, blank ones left
+    /// out.
+    pub fn street(street: &[String]) -> (String, String) {
+        debug_assert!(street.len() <= 2, "the export has two street columns");
+        let line = |i: usize| street.get(i).cloned().unwrap_or_default();
+        (line(0), line(1))
+    }
+}
+
+/// How a letter is printed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Variant {
+    Standard,
+    /// Body text at 16 pt, for patients who asked for it.
+    LargePrint,
 }
 
 /// One account's decision, for staff and auditors.
@@ -55,23 +77,24 @@ pub struct ManifestRow {
 pub struct AuditRow {
     pub account: String,
     pub guarantor: String,
-    pub decision: Outcome,
-    pub stage: String,
+    pub decision: AuditDecision,
+    pub stage: Option<Stage>,
     pub piece_id: String,
     pub balance: String,
     pub oldest_unpaid_service: String,
     pub days_past_due: i64,
     pub preferred_language: String,
     pub letter_language: String,
-    pub variant: String,
+    pub variant: Option<Variant>,
     pub reason: String,
     pub input_lines: String,
 }
 
-/// What became of an account: a letter, or a hold (see holds.csv for why).
+/// What became of an account in audit.csv: a letter, or a hold (see
+/// holds.csv for why).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
-pub enum Outcome {
+pub enum AuditDecision {
     Letter,
     Hold,
 }
@@ -103,6 +126,33 @@ impl RowCounts {
     }
 }
 
+/// Letters by stage and holds by reason: what a run made, or what
+/// `validate` says a run would make. The one place they are added up.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Breakdown {
+    pub holds_by_reason: BTreeMap<String, u64>,
+    pub letters_by_stage: BTreeMap<String, u64>,
+}
+
+impl Breakdown {
+    pub fn letter(&mut self, stage: Stage) {
+        *self.letters_by_stage.entry(stage.to_string()).or_default() += 1;
+    }
+
+    pub fn hold(&mut self, reason_code: &str) {
+        *self.holds_by_reason.entry(reason_code.to_string()).or_default() += 1;
+    }
+
+    pub fn add(&mut self, other: &Breakdown) {
+        for (stage, n) in &other.letters_by_stage {
+            *self.letters_by_stage.entry(stage.clone()).or_default() += n;
+        }
+        for (reason, n) in &other.holds_by_reason {
+            *self.holds_by_reason.entry(reason.clone()).or_default() += n;
+        }
+    }
+}
+
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Counts {
     pub rows: RowCounts,
@@ -111,8 +161,44 @@ pub struct Counts {
     pub holds: u64,
     pub pages: u64,
     pub sheets: u64,
-    pub holds_by_reason: BTreeMap<String, u64>,
-    pub letters_by_stage: BTreeMap<String, u64>,
+    #[serde(flatten)]
+    pub by: Breakdown,
+}
+
+impl Counts {
+    /// An account that got a letter, from `rows` rows of the export.
+    pub fn letter(&mut self, stage: Stage, rows: u64, row: &ManifestRow) {
+        self.accounts += 1;
+        self.rows.in_letters += rows;
+        self.letters += 1;
+        self.pages += row.pages as u64;
+        self.sheets += row.sheets as u64;
+        self.by.letter(stage);
+    }
+
+    /// An account held for `reason_code`, from `rows` rows of the export.
+    pub fn hold(&mut self, reason_code: &str, rows: u64) {
+        self.accounts += 1;
+        self.rows.in_holds += rows;
+        self.holds += 1;
+        self.by.hold(reason_code);
+    }
+
+    /// Another share of the same run's counts (a shard's), added in.
+    pub fn add(&mut self, other: &Counts) {
+        let (r, o) = (&mut self.rows, &other.rows);
+        r.input += o.input;
+        r.in_letters += o.in_letters;
+        r.in_holds += o.in_holds;
+        r.rejected += o.rejected;
+        r.warned += o.warned;
+        self.accounts += other.accounts;
+        self.letters += other.letters;
+        self.holds += other.holds;
+        self.pages += other.pages;
+        self.sheets += other.sheets;
+        self.by.add(&other.by);
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -152,10 +238,6 @@ pub struct ShardRecord {
     pub count: u32,
     /// Data rows in the whole export; the shards' rows add up to this.
     pub export_rows: u64,
-}
-
-pub fn sha256(bytes: &[u8]) -> String {
-    hex(&Sha256::digest(bytes))
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -295,24 +377,27 @@ pub struct Records {
 
 impl Records {
     pub fn create(staging: &Staging) -> Result<Records, OutputError> {
-        let csv_file = |name, header: &[&str]| -> Result<csv::Writer<HashedFile>, OutputError> {
+        fn csv_file<'de, T: Deserialize<'de>>(
+            staging: &Staging,
+            name: &str,
+        ) -> Result<csv::Writer<HashedFile>, OutputError> {
             let mut writer = csv::WriterBuilder::new().has_headers(false).from_writer(staging.start(name)?);
-            writer.write_record(header).map_err(|e| csv_error(staging.staging.join(name), e))?;
+            writer.write_record(header::<T>()).map_err(|e| csv_error(staging.staging.join(name), e))?;
             Ok(writer)
-        };
+        }
         let mut manifest_json = staging.start(MANIFEST_JSON)?;
         manifest_json.write_all(b"[").map_err(|source| OutputError::Io { path: manifest_json.path.clone(), source })?;
         Ok(Records {
-            manifest_csv: csv_file(MANIFEST_CSV, &MANIFEST_HEADER)?,
+            manifest_csv: csv_file::<ManifestRow>(staging, MANIFEST_CSV)?,
             manifest_json,
             letters: 0,
-            audit: csv_file(AUDIT_CSV, &AUDIT_HEADER)?,
-            holds: csv_file(HOLDS_CSV, &HOLDS_HEADER)?,
+            audit: csv_file::<AuditRow>(staging, AUDIT_CSV)?,
+            holds: csv_file::<HoldRow>(staging, HOLDS_CSV)?,
         })
     }
 
     pub fn manifest(&mut self, row: &ManifestRow) -> Result<(), OutputError> {
-        serialize(&mut self.manifest_csv, ManifestLine::from(row))?;
+        serialize(&mut self.manifest_csv, row)?;
         let json = self.manifest_json_line(row);
         let file = &mut self.manifest_json;
         file.write_all(json.as_bytes()).map_err(|source| OutputError::Io { path: file.path.clone(), source })
@@ -366,140 +451,25 @@ pub fn to_json(value: &impl Serialize) -> Vec<u8> {
     json
 }
 
-/// Writes rows as CSV with a header, whatever their type.
-pub fn to_csv<T: Serialize>(header: &[&str], rows: impl IntoIterator<Item = T>) -> Vec<u8> {
-    // The header is written here so that a file with no rows still has one.
+/// Writes rows as CSV with their header.
+pub fn to_csv<'a, T: Serialize + Deserialize<'a> + 'a>(rows: impl IntoIterator<Item = &'a T>) -> Vec<u8> {
     let mut writer = csv::WriterBuilder::new().has_headers(false).from_writer(Vec::new());
     let fail = |e: csv::Error| unreachable!("CSV of plain data into memory: {e}");
-    writer.write_record(header).unwrap_or_else(fail);
+    writer.write_record(header::<T>()).unwrap_or_else(fail);
     for row in rows {
         writer.serialize(row).unwrap_or_else(fail);
     }
     writer.into_inner().unwrap_or_else(|e| unreachable!("flush to memory: {e}"))
 }
 
-/// Street lines in the vendor's CSV: the export has two street columns.
-const ADDRESS_LINES: usize = 2;
-
-const MANIFEST_HEADER: [&str; 19] = [
-    "piece_id",
-    "file",
-    "first_page",
-    "last_page",
-    "pages",
-    "sheets",
-    "duplex",
-    "envelope",
-    "mail_class",
-    "recipient_name",
-    "address_line_1",
-    "address_line_2",
-    "city",
-    "state",
-    "zip",
-    "language",
-    "variant",
-    "stage",
-    "sha256",
-];
-
-/// A row of manifest.csv: one column per address line, so that it opens
-/// cleanly in a spreadsheet and a mail-merge tool.
-#[derive(Debug, Serialize, Deserialize)]
-pub struct ManifestLine {
-    piece_id: String,
-    file: String,
-    first_page: usize,
-    last_page: usize,
-    pages: usize,
-    sheets: usize,
-    duplex: bool,
-    envelope: String,
-    mail_class: String,
-    recipient_name: String,
-    address_line_1: String,
-    address_line_2: String,
-    city: String,
-    state: String,
-    zip: String,
-    language: String,
-    variant: String,
-    stage: String,
-    sha256: String,
-}
-
-impl From<&ManifestRow> for ManifestLine {
-    fn from(r: &ManifestRow) -> ManifestLine {
-        let line = |i: usize| r.address_lines.get(i).cloned().unwrap_or_default();
-        debug_assert!(r.address_lines.len() <= ADDRESS_LINES);
-        ManifestLine {
-            piece_id: r.piece_id.clone(),
-            file: r.file.clone(),
-            first_page: r.first_page,
-            last_page: r.last_page,
-            pages: r.pages,
-            sheets: r.sheets,
-            duplex: r.duplex,
-            envelope: r.envelope.clone(),
-            mail_class: r.mail_class.clone(),
-            recipient_name: r.recipient_name.clone(),
-            address_line_1: line(0),
-            address_line_2: line(1),
-            city: r.city.clone(),
-            state: r.state.clone(),
-            zip: r.zip.clone(),
-            language: r.language.clone(),
-            variant: r.variant.clone(),
-            stage: r.stage.clone(),
-            sha256: r.sha256.clone(),
-        }
-    }
-}
-
-impl From<ManifestLine> for ManifestRow {
-    fn from(l: ManifestLine) -> ManifestRow {
-        ManifestRow {
-            piece_id: l.piece_id,
-            file: l.file,
-            first_page: l.first_page,
-            last_page: l.last_page,
-            pages: l.pages,
-            sheets: l.sheets,
-            duplex: l.duplex,
-            envelope: l.envelope,
-            mail_class: l.mail_class,
-            recipient_name: l.recipient_name,
-            address_lines: [l.address_line_1, l.address_line_2].into_iter().filter(|a| !a.is_empty()).collect(),
-            city: l.city,
-            state: l.state,
-            zip: l.zip,
-            language: l.language,
-            variant: l.variant,
-            stage: l.stage,
-            sha256: l.sha256,
-        }
-    }
-}
-
-const AUDIT_HEADER: [&str; 13] = [
-    "account",
-    "guarantor",
-    "decision",
-    "stage",
-    "piece_id",
-    "balance",
-    "oldest_unpaid_service",
-    "days_past_due",
-    "preferred_language",
-    "letter_language",
-    "variant",
-    "reason",
-    "input_lines",
-];
-
-const HOLDS_HEADER: [&str; 6] = ["account", "guarantor", "balance", "reason_code", "reason", "input_lines"];
-
 /// `rejects.csv` and `warnings.csv`.
 pub fn issues_csv(issues: &[Issue]) -> Vec<u8> {
-    to_csv(&["file", "line", "kind", "column", "value", "reason"], issues)
+    to_csv(issues)
+}
+
+/// The header of a CSV file of `T` rows: its field names, as serde writes
+/// them, so that a file with no rows still has its header and the header can
+/// never drift from the rows.
+fn header<'de, T: Deserialize<'de>>() -> &'static [&'static str] {
+    serde_aux::serde_introspection::serde_introspect::<T>()
 }

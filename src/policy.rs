@@ -7,14 +7,14 @@
 use std::fmt;
 
 use chrono::NaiveDate;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::config::Policy;
 use crate::model::{Account, Line};
 use crate::money::Cents;
 
 /// The four letters of the collection cycle, gentlest first.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Stage {
     Reminder,
@@ -56,40 +56,20 @@ impl fmt::Display for Stage {
     }
 }
 
-/// Why no letter goes out for an account.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+/// Why policy sends no letter to an account. (A letter policy decided on
+/// but that could not be made is the pipeline's `Unmade`.)
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum HoldReason {
-    RowsRejected {
-        lines: Vec<Line>,
-    },
+    RowsRejected { lines: Vec<Line> },
     DoNotMail,
     Dispute,
     InsurancePending,
-    IncompleteAddress {
-        missing: String,
-    },
-    CreditBalance {
-        balance: Cents,
-    },
+    IncompleteAddress { missing: String },
+    CreditBalance { balance: Cents },
     ZeroBalance,
-    UnderMinimum {
-        balance: Cents,
-        minimum: Cents,
-    },
-    NotYetDue {
-        days: i64,
-        first_letter_after: i64,
-    },
-    /// The letter could not be laid out; staff must look at the layout.
-    RenderFailed {
-        message: String,
-    },
-    /// The laid-out letter breaks a rule of the envelope or the vendor.
-    Preflight {
-        rule: String,
-        detail: String,
-    },
+    UnderMinimum { balance: Cents, minimum: Cents },
+    NotYetDue { days: i64, first_letter_after: i64 },
 }
 
 impl HoldReason {
@@ -105,8 +85,6 @@ impl HoldReason {
             HoldReason::ZeroBalance => "zero_balance",
             HoldReason::UnderMinimum { .. } => "under_minimum",
             HoldReason::NotYetDue { .. } => "not_yet_due",
-            HoldReason::RenderFailed { .. } => "render_failed",
-            HoldReason::Preflight { .. } => "preflight",
         }
     }
 }
@@ -131,13 +109,11 @@ impl fmt::Display for HoldReason {
                 f,
                 "oldest unpaid service is {days} days old; the first letter goes at {first_letter_after} days"
             ),
-            HoldReason::RenderFailed { message } => write!(f, "the letter could not be laid out: {message}"),
-            HoldReason::Preflight { rule, detail } => write!(f, "the letter failed the {rule} check: {detail}"),
         }
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "decision", rename_all = "snake_case")]
 pub enum Decision {
     Letter {
@@ -150,7 +126,7 @@ pub enum Decision {
 }
 
 /// The decision for one account and the facts it rests on.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Assessment {
     pub balance: Cents,
     /// Service date of the oldest charge with money still owed.

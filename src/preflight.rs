@@ -56,7 +56,7 @@ impl Mark {
 }
 
 /// Checks a laid-out letter; the first rule broken is returned.
-pub fn check(document: &PagedDocument, vendor: &Vendor) -> Result<(), Violation> {
+pub fn check_page(document: &PagedDocument, vendor: &Vendor) -> Result<(), Violation> {
     let pages = document.pages();
     let sheets = if vendor.duplex { pages.len().div_ceil(2) } else { pages.len() };
     if sheets > vendor.max_sheets as usize {
@@ -270,7 +270,7 @@ mod tests {
         let letter = compose::letter(&account, Stage::Reminder, "T1", wording.language_for("en"), as_of, &config());
         let body = wording.body(&letter).unwrap();
         let document = renderer.layout(compose::files(&letter, body).unwrap(), as_of).unwrap();
-        check(&document, vendor)
+        check_page(&document, vendor)
     }
 
     fn unchanged(layout: &str) -> String {

@@ -9,8 +9,9 @@ use std::fmt::Write;
 use serde::Serialize;
 
 use crate::config::Policy;
-use crate::ingest::Tally;
+use crate::ingest;
 use crate::model::{Account, Issue};
+use crate::output::Breakdown;
 use crate::policy::{Assessment, Decision, HoldReason};
 
 /// Held accounts listed by name per reason; beyond this they are counted.
@@ -23,7 +24,7 @@ pub struct Validation {
     pub rows: u64,
     pub accounts: u64,
     pub letters_by_stage: BTreeMap<String, u64>,
-    pub holds_by_reason: BTreeMap<&'static str, Holds>,
+    pub holds_by_reason: BTreeMap<String, Holds>,
     pub rejects: Group,
     pub warnings: Group,
 }
@@ -62,36 +63,44 @@ impl Group {
 /// need not be kept.
 #[derive(Debug, Default)]
 pub struct Decisions {
-    letters_by_stage: BTreeMap<String, u64>,
-    holds_by_reason: BTreeMap<&'static str, Holds>,
+    breakdown: Breakdown,
+    listed: BTreeMap<&'static str, Vec<Hold>>,
 }
 
 impl Decisions {
     pub fn add(&mut self, account: &Account, assessment: &Assessment, policy: &Policy) {
         match &assessment.decision {
-            Decision::Letter { stage } => *self.letters_by_stage.entry(stage.to_string()).or_default() += 1,
+            Decision::Letter { stage } => self.breakdown.letter(*stage),
             Decision::Hold { reasons } => {
-                let holds = self.holds_by_reason.entry(reasons.first().map_or("", HoldReason::code)).or_default();
-                holds.count += 1;
-                if holds.accounts.len() < HOLDS_LISTED {
-                    holds.accounts.push(Hold { account: account.id.clone(), reason: assessment.explain(policy) });
+                let code = reasons.first().map_or("", HoldReason::code);
+                self.breakdown.hold(code);
+                let listed = self.listed.entry(code).or_default();
+                if listed.len() < HOLDS_LISTED {
+                    listed.push(Hold { account: account.id.clone(), reason: assessment.explain(policy) });
                 }
             }
         }
     }
 
-    pub fn finish(mut self, tally: Tally, as_of: chrono::NaiveDate) -> Validation {
-        // Accounts arrive partition by partition: list them in account order.
-        for holds in self.holds_by_reason.values_mut() {
-            holds.accounts.sort_by(|a, b| a.account.cmp(&b.account));
-        }
+    pub fn finish(mut self, tally: ingest::Tally, as_of: chrono::NaiveDate) -> Validation {
+        let holds_by_reason = self
+            .breakdown
+            .holds_by_reason
+            .into_iter()
+            .map(|(code, count)| {
+                // Accounts arrive partition by partition: list them in account order.
+                let mut accounts = self.listed.remove(code.as_str()).unwrap_or_default();
+                accounts.sort_by(|a, b| a.account.cmp(&b.account));
+                (code, Holds { count: count as usize, accounts })
+            })
+            .collect();
         Validation {
             file: tally.file,
             as_of: as_of.to_string(),
             rows: tally.rows,
             accounts: tally.accounts,
-            letters_by_stage: self.letters_by_stage,
-            holds_by_reason: self.holds_by_reason,
+            letters_by_stage: self.breakdown.letters_by_stage,
+            holds_by_reason,
             rejects: Group::of(tally.rejects),
             warnings: Group::of(tally.warnings),
         }

@@ -7,63 +7,11 @@ use std::fmt::Write;
 use std::io::Read;
 use std::path::Path;
 
-use crate::config::{Delimiter, Encoding};
+use crate::config::{Delimiter, Encoding, FIELDS, FieldKind};
 use crate::ingest::{self, IngestError};
 
 /// How many rows are looked at for formats and flag codes.
 const SAMPLE_ROWS: usize = 500;
-
-/// Field name, whether it is required, and header spellings seen in the
-/// wild (compared with case, spaces and punctuation removed).
-const FIELDS: &[(&str, bool, &[&str])] = &[
-    (
-        "account",
-        true,
-        &[
-            "account",
-            "accountnumber",
-            "accountno",
-            "acct",
-            "acctno",
-            "acctnum",
-            "patientaccount",
-            "guarantoraccount",
-            "accountid",
-            "patientaccountnumber",
-        ],
-    ),
-    (
-        "guarantor",
-        true,
-        &["guarantor", "guarantorname", "responsibleparty", "responsible", "patientname", "billto", "name", "fullname"],
-    ),
-    (
-        "address1",
-        true,
-        &["address1", "address", "addr1", "addrline1", "addressline1", "street", "street1", "mailingaddress"],
-    ),
-    ("address2", false, &["address2", "addr2", "addrline2", "addressline2", "street2", "apt", "suite"]),
-    ("city", true, &["city", "town"]),
-    ("state", true, &["state", "st", "province"]),
-    ("zip", true, &["zip", "zipcode", "postalcode", "postcode", "zip5"]),
-    (
-        "service_date",
-        true,
-        &["servicedate", "dos", "dateofservice", "svcdate", "oldestdos", "oldestservicedate", "date"],
-    ),
-    ("description", false, &["description", "procdesc", "servicedescription", "service", "desc", "procedure"]),
-    ("charge", false, &["charge", "charges", "amtbilled", "billed", "chargeamount", "amount", "fee"]),
-    ("payments", false, &["payments", "payment", "paid", "amtpaid", "paymentamount"]),
-    ("adjustments", false, &["adjustments", "adjustment", "adj", "adjamt", "writeoff"]),
-    ("balance", false, &["balance", "balancedue", "amountdue", "openbalance", "patientbalance", "due"]),
-    ("language", false, &["language", "lang", "preferredlanguage"]),
-    ("insurance_pending", false, &["insurancepending", "inspending", "inspend", "pendinginsurance"]),
-    ("dispute", false, &["dispute", "disputed", "disputeflag", "indispute"]),
-    ("do_not_mail", false, &["donotmail", "nomail", "donotsend", "returnedmail", "badaddress"]),
-    ("large_print", false, &["largeprint", "largetype"]),
-];
-
-const FLAG_FIELDS: &[&str] = &["insurance_pending", "dispute", "do_not_mail", "large_print"];
 
 const DATE_FORMATS: &[&str] = &["%Y-%m-%d", "%m/%d/%Y", "%m/%d/%y", "%m-%d-%Y", "%Y%m%d", "%d.%m.%Y"];
 
@@ -117,10 +65,10 @@ fn suggest_from(file: &str, reader: impl Read, encoding: Encoding) -> Result<Opt
     // a spelling; earlier spellings in the list beat later ones.
     let mut taken = BTreeSet::new();
     let mut placed: BTreeMap<&str, usize> = BTreeMap::new();
-    for (field, _, spellings) in FIELDS {
+    for spec in FIELDS {
         let score = |header: &str| -> Option<usize> {
             let h = normalise(header);
-            spellings.iter().enumerate().find_map(|(rank, s)| {
+            spec.seen.iter().enumerate().find_map(|(rank, s)| {
                 if h == *s {
                     Some(rank)
                 } else if s.len() > 3 && h.contains(s) {
@@ -138,7 +86,7 @@ fn suggest_from(file: &str, reader: impl Read, encoding: Encoding) -> Result<Opt
             .min();
         if let Some((_, i)) = best {
             taken.insert(i);
-            placed.insert(field, i);
+            placed.insert(spec.name, i);
         }
     }
 
@@ -172,8 +120,8 @@ fn suggest_from(file: &str, reader: impl Read, encoding: Encoding) -> Result<Opt
     let _ = writeln!(out, "encoding = {encoding:?}");
 
     let mut codes = BTreeSet::new();
-    for field in FLAG_FIELDS {
-        if let Some(&i) = placed.get(field) {
+    for spec in FIELDS.iter().filter(|f| f.kind == FieldKind::Flag) {
+        if let Some(&i) = placed.get(spec.name) {
             codes.extend(samples[i].iter().filter(|v| !v.is_empty()).map(|v| v.to_uppercase()));
         }
     }
@@ -190,13 +138,13 @@ fn suggest_from(file: &str, reader: impl Read, encoding: Encoding) -> Result<Opt
     let _ = writeln!(out, "no = {no:?}");
 
     let _ = writeln!(out, "\n[columns]");
-    for (field, required, _) in FIELDS {
-        match placed.get(field) {
+    for spec in FIELDS {
+        match placed.get(spec.name) {
             Some(&i) => {
-                let _ = writeln!(out, "{field} = {:?}", names[i]);
+                let _ = writeln!(out, "{} = {:?}", spec.name, names[i]);
             }
-            None if *required => {
-                let _ = writeln!(out, "# {field} = \"?\"   # required: no column found");
+            None if spec.required => {
+                let _ = writeln!(out, "# {} = \"?\"   # required: no column found", spec.name);
             }
             None => {}
         }

@@ -3,24 +3,67 @@
 //! each other. What an auditor runs months later, or the vendor on receipt.
 
 use std::collections::BTreeSet;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
-use crate::output::{self, LETTERS_DIR, MANIFEST_JSON, ManifestRow, RUN_JSON, RunRecord};
+use serde::Deserialize;
+
+use crate::output::{LETTERS_DIR, MANIFEST_JSON, RUN_JSON, RunRecord};
+
+/// Why a folder cannot be checked at all (as opposed to the problems found
+/// in one that can).
+#[derive(Debug, thiserror::Error)]
+pub enum VerifyError {
+    #[error("cannot read {path}: {source}")]
+    Read { path: PathBuf, source: std::io::Error },
+    #[error("{path} is not a kindly {what}: {source}")]
+    NotKindly { path: PathBuf, what: &'static str, source: serde_json::Error },
+}
+
+impl VerifyError {
+    /// 2: the folder could not be checked (README, "Exit codes").
+    pub fn exit_code(&self) -> u8 {
+        crate::EXIT_CANNOT_RUN
+    }
+}
+
+/// What verifying needs of a manifest entry. Only these fields are read, so
+/// run folders of every kindly version can be verified.
+#[derive(Deserialize)]
+struct Listed {
+    piece_id: String,
+    file: String,
+    pages: usize,
+    sha256: String,
+}
+
+/// Reads a file of a run folder.
+pub fn read(folder: &Path, name: &str) -> Result<Vec<u8>, VerifyError> {
+    let path = folder.join(name);
+    std::fs::read(&path).map_err(|source| VerifyError::Read { path, source })
+}
+
+/// Reads a run folder's run.json.
+pub fn record(folder: &Path) -> Result<(RunRecord, Vec<u8>), VerifyError> {
+    let bytes = read(folder, RUN_JSON)?;
+    let record = serde_json::from_slice(&bytes).map_err(|source| VerifyError::NotKindly {
+        path: folder.join(RUN_JSON),
+        what: "run record",
+        source,
+    })?;
+    Ok((record, bytes))
+}
 
 /// Every problem found; empty means the folder is intact.
-pub fn verify(folder: &Path) -> Result<Vec<String>, String> {
-    let read = |name: &str| {
-        std::fs::read(folder.join(name)).map_err(|e| format!("cannot read {}: {e}", folder.join(name).display()))
-    };
-    let record: RunRecord = serde_json::from_slice(&read(RUN_JSON)?)
-        .map_err(|e| format!("{} is not a kindly run record: {e}", folder.join(RUN_JSON).display()))?;
-    let manifest: Vec<ManifestRow> = serde_json::from_slice(&read(MANIFEST_JSON)?)
-        .map_err(|e| format!("{} is not a kindly manifest: {e}", folder.join(MANIFEST_JSON).display()))?;
+pub fn verify(folder: &Path) -> Result<Vec<String>, VerifyError> {
+    let (record, _) = record(folder)?;
+    let manifest: Vec<Listed> = serde_json::from_slice(&read(folder, MANIFEST_JSON)?)
+        .map_err(|source| VerifyError::NotKindly { path: folder.join(MANIFEST_JSON), what: "manifest", source })?;
+    let read = |name: &str| read(folder, name).map_err(|e| e.to_string());
 
     let mut problems = Vec::new();
     for (name, expected) in &record.files {
         match read(name) {
-            Ok(bytes) if output::sha256(&bytes) == *expected => {}
+            Ok(bytes) if crate::digest::sha256(&bytes) == *expected => {}
             Ok(_) => problems.push(format!("{name} has changed since the run (checksum differs)")),
             Err(e) => problems.push(e),
         }
@@ -29,7 +72,7 @@ pub fn verify(folder: &Path) -> Result<Vec<String>, String> {
     for row in &manifest {
         listed.insert(row.file.clone());
         match read(&row.file) {
-            Ok(bytes) if output::sha256(&bytes) == row.sha256 => {}
+            Ok(bytes) if crate::digest::sha256(&bytes) == row.sha256 => {}
             Ok(_) => {
                 problems.push(format!("{} ({}) has changed since the run (checksum differs)", row.file, row.piece_id))
             }

@@ -35,6 +35,16 @@ pub fn layouts_with(dir: &Path, file: &str, edit: impl Fn(&str) -> String) -> Pa
     copy
 }
 
+/// A copy of the sample config in `dir`, pointing at the shipped layouts,
+/// with `edit` applied to its text.
+pub fn config_with(dir: &Path, edit: impl Fn(&str) -> String) -> PathBuf {
+    let path = dir.join("kindly.toml");
+    let layouts = format!("layouts = {:?}", repo().join("layouts").display().to_string());
+    let text = std::fs::read_to_string(config()).unwrap().replace("layouts = \"../layouts\"", &layouts);
+    std::fs::write(&path, edit(&text)).unwrap();
+    path
+}
+
 fn copy_dir(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).unwrap();
     for entry in std::fs::read_dir(from).unwrap() {

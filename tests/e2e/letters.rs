@@ -94,12 +94,7 @@ fn a_stub_that_does_not_fit_goes_to_the_foot_of_the_next_page() {
 #[test]
 fn pdf_a_can_be_chosen_in_the_config() {
     let dir = scratch("pdfa");
-    let config = dir.join("kindly.toml");
-    let text = std::fs::read_to_string(crate::common::config())
-        .unwrap()
-        .replace("layouts = \"../layouts\"", &format!("layouts = {:?}", repo().join("layouts").display().to_string()))
-        .replace("standard = \"plain\"", "standard = \"pdf-a-2b\"");
-    std::fs::write(&config, text).unwrap();
+    let config = config_with(&dir, |t| t.replace("standard = \"plain\"", "standard = \"pdf-a-2b\""));
     let export = write_export(&dir, "600,Ann Lee,1 Main St,,Eugene,OR,97401,2026-07-01,Visit,120.00,,,en,N,N,N,N\n");
     let out = dir.join("run");
     let output = run_with(&config, &export, &out, &[]);
@@ -107,5 +102,6 @@ fn pdf_a_can_be_chosen_in_the_config() {
     let manifest = read_csv(&out.join("manifest.csv"));
     let bytes = std::fs::read(out.join(&manifest[0]["file"])).unwrap();
     let xmp = String::from_utf8_lossy(&bytes);
-    assert!(xmp.contains("pdfaid:part") || xmp.contains("<pdfaid:part>2"), "PDF/A identification in the XMP metadata");
+    assert!(xmp.contains("<pdfaid:part>2</pdfaid:part>"), "PDF/A-2 identification in the XMP metadata");
+    assert!(xmp.contains("<pdfaid:conformance>B</pdfaid:conformance>"), "PDF/A-2b conformance in the XMP metadata");
 }

@@ -5,7 +5,11 @@ use std::path::Path;
 use crate::common::*;
 
 fn lint(layouts: &Path) -> (Option<i32>, String) {
-    let output = kindly(&["lint", "--config", config().to_str().unwrap(), "--layouts", layouts.to_str().unwrap()]);
+    lint_with(&config(), layouts)
+}
+
+fn lint_with(config: &Path, layouts: &Path) -> (Option<i32>, String) {
+    let output = kindly(&["lint", "--config", config.to_str().unwrap(), "--layouts", layouts.to_str().unwrap()]);
     (output.status.code(), String::from_utf8_lossy(&output.stdout).into_owned())
 }
 
@@ -63,4 +67,17 @@ fn credit_reporting_language_must_be_conditional() {
     });
     let (code, report) = lint(&guarded);
     assert_eq!(code, Some(0), "{report}");
+}
+
+#[test]
+fn a_credit_phrase_written_with_capitals_names_its_sentence() {
+    let dir = scratch("lint-credit-capitals");
+    let sentence = "Unpaid balances may be sent to a credit bureau.";
+    let layouts = layouts_with(&dir, "wording/en/final_notice.typ.j2", |t| {
+        t.replace("#services", &format!("{sentence}\n\n#services"))
+    });
+    let config = config_with(&dir, |t| t.replace("\"credit bureau\"", "\"Credit Bureau\""));
+    let (code, report) = lint_with(&config, &layouts);
+    assert_eq!(code, Some(1), "{report}");
+    assert!(report.contains(&format!("credit reporting: \"Credit Bureau\" in {sentence:?}")), "{report}");
 }

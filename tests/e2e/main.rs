@@ -9,4 +9,5 @@ mod run;
 mod safety;
 mod shapes;
 mod shards;
+mod snapshots;
 mod validate;

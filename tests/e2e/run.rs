@@ -63,12 +63,12 @@ fn letters_are_us_letter_with_the_right_page_counts_names_and_balances() {
     let run = sample_run();
     let manifest = read_csv(&run.join("manifest.csv"));
     let audit = read_csv(&run.join("audit.csv"));
-    let balance_of: BTreeMap<&str, &str> = audit
+    let audit_of: BTreeMap<&str, (&str, &str)> = audit
         .iter()
         .filter(|r| r["decision"] == "letter")
-        .map(|r| (r["piece_id"].as_str(), r["balance"].as_str()))
+        .map(|r| (r["piece_id"].as_str(), (r["balance"].as_str(), r["account"].as_str())))
         .collect();
-    assert_eq!(manifest.len(), balance_of.len());
+    assert_eq!(manifest.len(), audit_of.len());
     assert!(manifest.len() > 300);
     let pdfs = std::fs::read_dir(run.join("letters")).unwrap().count();
     assert_eq!(pdfs, manifest.len(), "one PDF per manifest row, nothing else");
@@ -86,10 +86,11 @@ fn letters_are_us_letter_with_the_right_page_counts_names_and_balances() {
             row["piece_id"],
             row["recipient_name"]
         );
-        let balance = balance_of[row["piece_id"].as_str()];
+        let (balance, account) = audit_of[row["piece_id"].as_str()];
         assert!(text.contains(balance), "{}: no balance {balance}", row["piece_id"]);
+        assert!(text.contains(account), "{}: no account number {account}", row["piece_id"]);
         // Balances and account numbers are not the vendor's business.
-        assert!(!row.values().any(|v| v == balance));
+        assert!(!row.values().any(|v| v.contains(balance) || v.contains(account)), "{row:?}");
     }
 }
 

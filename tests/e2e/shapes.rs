@@ -37,10 +37,7 @@ fn a_tab_separated_utf16_export_with_odd_headers() {
     // Records, not lines: some descriptions hold a line break inside quotes.
     let records = csv::ReaderBuilder::new().delimiter(b'\t').from_reader(text.as_bytes()).records().count() as u64;
     assert_eq!((rows, rejected), (records, 0));
-    assert!(
-        text.contains("\"Lab work\r\n(follow-up)\"") || text.contains("(follow-up)"),
-        "the sample has embedded line breaks"
-    );
+    assert!(text.contains("visit\n(follow-up)\""), "the sample has line breaks inside quoted fields");
     assert!(letters > 50, "{letters}");
 }
 

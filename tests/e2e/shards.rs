@@ -67,7 +67,7 @@ fn a_merge_needs_every_shard_of_one_run() {
     let shards = shard_runs(&dir, 2);
     let out = dir.join("merged");
     let output = kindly(&["merge", &shards[0], "--out", out.to_str().unwrap()]);
-    assert!(!output.status.success());
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
     assert!(stderr(&output).contains("each of shards 1 to 2 exactly once"), "{}", stderr(&output));
     assert!(!out.exists());
 
@@ -75,7 +75,7 @@ fn a_merge_needs_every_shard_of_one_run() {
     let letter = std::fs::read_dir(Path::new(&shards[1]).join("letters")).unwrap().next().unwrap().unwrap().path();
     std::fs::write(&letter, b"not the letter").unwrap();
     let output = kindly(&["merge", &shards[0], &shards[1], "--out", out.to_str().unwrap()]);
-    assert!(!output.status.success());
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
     assert!(stderr(&output).contains("fails its checks"), "{}", stderr(&output));
     assert!(!out.exists());
 }

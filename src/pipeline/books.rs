@@ -1,0 +1,282 @@
+//! The run's books: where every account and every row ended (a letter, a
+//! hold with its reason, a reject), the manifest written as letters are made,
+//! and audit.csv, holds.csv, rejects.csv and warnings.csv written at the end,
+//! with the check that every row of the export is counted exactly once.
+
+use std::collections::BTreeSet;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use super::Error;
+use super::decide::{DecidedAccount, DecidedPart};
+use super::error::work_file;
+use super::letters::Made;
+use crate::config::Policy;
+use crate::model::Issue;
+use crate::output::{
+    AuditDecision, AuditRow, Counts, HoldRow, REJECTS_CSV, Records, Staging, WARNINGS_CSV, issues_csv,
+};
+use crate::policy::{Decision, HoldReason};
+use crate::shard::Shard;
+
+/// One account's rows of audit.csv and holds.csv, as kept on disk between
+/// making the letters (partition by partition) and writing those files (in
+/// account order).
+#[derive(Serialize, Deserialize)]
+struct Entry {
+    audit: AuditRow,
+    hold: Option<HoldRow>,
+}
+
+pub(super) struct Books {
+    pub counts: Counts,
+    rejects: Vec<Issue>,
+    warnings: Vec<Issue>,
+    /// Rows in the accounts of every partition taken, whichever shard makes
+    /// their letters.
+    rows_in_accounts: u64,
+    records: Records,
+    /// Each partition's audit and hold rows, in account order within it.
+    entries: Vec<PathBuf>,
+}
+
+impl Books {
+    /// Books for a run whose export had `loose` rejects: rows whose account
+    /// could not be read, so in no partition.
+    pub fn open(staging: &Staging, loose: Vec<Issue>) -> Result<Books, Error> {
+        Ok(Books {
+            counts: Counts::default(),
+            rejects: loose,
+            warnings: Vec::new(),
+            rows_in_accounts: 0,
+            records: Records::create(staging)?,
+            entries: Vec::new(),
+        })
+    }
+
+    /// Takes a decided partition's rows and issues.
+    pub fn take(&mut self, part: &mut DecidedPart) {
+        self.rows_in_accounts += part.rows;
+        self.rejects.append(&mut part.rejects);
+        self.warnings.append(&mut part.warnings);
+    }
+
+    /// Settles a partition's accounts, in account order: each with its
+    /// letter as made, or none if policy held it. Manifest rows are written
+    /// now, in piece order; audit and hold rows go to the work file
+    /// `entries`, to be merged in account order at the end.
+    pub fn settle(
+        &mut self,
+        accounts: Vec<DecidedAccount>,
+        made: Vec<Option<Made>>,
+        policy: &Policy,
+        entries: &Path,
+    ) -> Result<(), Error> {
+        let mut file = std::io::BufWriter::new(std::fs::File::create(entries).map_err(|e| work_file(entries, e))?);
+        for (decided, made) in accounts.into_iter().zip(made) {
+            let entry = self.settle_one(decided, made, policy)?;
+            crate::jsonl::write(&mut file, &entry).map_err(|e| work_file(entries, e))?;
+        }
+        file.flush().map_err(|e| work_file(entries, e))?;
+        self.entries.push(entries.to_path_buf());
+        Ok(())
+    }
+
+    fn settle_one(&mut self, decided: DecidedAccount, made: Option<Made>, policy: &Policy) -> Result<Entry, Error> {
+        let DecidedAccount { account, assessment, .. } = decided;
+        let lines = account.lines().map(|l| l.to_string()).collect::<Vec<_>>().join(" ");
+        let rows = account.charges.len() as u64;
+        let audit = |decision, reason| AuditRow {
+            account: account.id.clone(),
+            guarantor: account.guarantor.name.clone(),
+            decision,
+            stage: None,
+            piece_id: String::new(),
+            balance: assessment.balance.to_string(),
+            oldest_unpaid_service: assessment.oldest_unpaid.map(|d| d.to_string()).unwrap_or_default(),
+            days_past_due: assessment.days_past_due,
+            preferred_language: account.language.clone(),
+            letter_language: String::new(),
+            variant: None,
+            reason,
+            input_lines: lines.clone(),
+        };
+        let hold = |code: &str, reason: String| {
+            let row = HoldRow {
+                account: account.id.clone(),
+                guarantor: account.guarantor.name.clone(),
+                balance: assessment.balance.to_string(),
+                reason_code: code.to_string(),
+                reason: reason.clone(),
+                input_lines: lines.clone(),
+            };
+            Entry { audit: audit(AuditDecision::Hold, reason), hold: Some(row) }
+        };
+        let entry = match (&assessment.decision, made) {
+            (Decision::Letter { stage }, Some(Ok(row))) => {
+                self.counts.letter(*stage, rows, &row);
+                self.records.manifest(&row)?;
+                let audit = AuditRow {
+                    stage: Some(*stage),
+                    piece_id: row.piece_id.clone(),
+                    letter_language: row.language.clone(),
+                    variant: Some(row.variant),
+                    ..audit(AuditDecision::Letter, assessment.explain(policy))
+                };
+                Entry { audit, hold: None }
+            }
+            (Decision::Letter { .. }, Some(Err(unmade))) => {
+                self.counts.hold(unmade.code(), rows);
+                hold(unmade.code(), unmade.to_string())
+            }
+            (Decision::Hold { reasons }, _) => {
+                let code = reasons.first().map_or("", HoldReason::code);
+                self.counts.hold(code, rows);
+                hold(code, assessment.explain(policy))
+            }
+            (Decision::Letter { .. }, None) => return Err(Error::NoOutcome(account.id.clone())),
+        };
+        Ok(entry)
+    }
+
+    /// Checks that every row of the export is counted once, and writes
+    /// audit.csv, holds.csv, rejects.csv and warnings.csv. A shard reports
+    /// rejects and warnings only if it is the shard that reports rows.
+    pub fn close(mut self, export_rows: u64, shard: Option<Shard>, staging: &mut Staging) -> Result<Counts, Error> {
+        if self.rows_in_accounts + self.rejects.len() as u64 != export_rows {
+            return Err(Error::RowsLost {
+                read: export_rows,
+                in_accounts: self.rows_in_accounts,
+                rejected: self.rejects.len() as u64,
+            });
+        }
+        self.rejects.sort_by_key(|i| i.line);
+        self.warnings.sort_by_key(|i| i.line);
+        if !shard.is_none_or(Shard::reports_rows) {
+            self.rejects.clear();
+            self.warnings.clear();
+        }
+        let rows = &mut self.counts.rows;
+        rows.rejected = self.rejects.len() as u64;
+        rows.warned = self.warnings.iter().map(|w| w.line).collect::<BTreeSet<_>>().len() as u64;
+        rows.input = match shard {
+            None => export_rows,
+            Some(_) => rows.in_letters + rows.in_holds + rows.rejected,
+        };
+        if !rows.add_up() {
+            return Err(Error::RowsDoNotAddUp(rows.clone()));
+        }
+        let entries = self.entries.iter().map(|path| read_entries(path)).collect::<Result<Vec<_>, _>>()?;
+        for entry in crate::sorted::merge(entries, |e: &Entry| e.audit.account.clone()) {
+            let entry = entry?;
+            self.records.audit(&entry.audit)?;
+            if let Some(row) = &entry.hold {
+                self.records.hold(row)?;
+            }
+        }
+        self.records.finish(staging)?;
+        staging.write(REJECTS_CSV, &issues_csv(&self.rejects))?;
+        staging.write(WARNINGS_CSV, &issues_csv(&self.warnings))?;
+        Ok(self.counts)
+    }
+}
+
+/// A partition's work file, entry by entry.
+fn read_entries(path: &Path) -> Result<impl Iterator<Item = Result<Entry, Error>> + use<>, Error> {
+    let path = path.to_path_buf();
+    let entries = crate::jsonl::read(&path).map_err(|e| work_file(&path, e))?;
+    Ok(entries.map(move |entry| entry.map_err(|e| work_file(&path, e))))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::pipeline::decide::decide;
+    use crate::pipeline::letters::Unmade;
+    use crate::policy::Stage;
+
+    fn account(id: &str, cents: i64) -> crate::model::Account {
+        let mut account = crate::synth::sample_account();
+        account.id = id.into();
+        account.charges.truncate(1);
+        account.charges[0].balance = crate::money::Cents(cents);
+        account
+    }
+
+    fn made(decided: &DecidedAccount) -> crate::output::ManifestRow {
+        let (stage, piece) = decided.letter().unwrap();
+        crate::output::ManifestRow {
+            piece_id: piece.into(),
+            file: format!("letters/{piece}.pdf"),
+            first_page: 1,
+            last_page: 3,
+            pages: 3,
+            sheets: 2,
+            duplex: true,
+            envelope: "#10".into(),
+            mail_class: "First-Class".into(),
+            recipient_name: decided.account.guarantor.name.clone(),
+            address_line_1: "1 Main St".into(),
+            address_line_2: String::new(),
+            city: "Eugene".into(),
+            state: "OR".into(),
+            zip: "97401".into(),
+            language: "en".into(),
+            variant: crate::output::Variant::Standard,
+            stage,
+            sha256: String::new(),
+        }
+    }
+
+    #[test]
+    fn every_account_and_row_ends_in_one_place() {
+        let dir = std::env::temp_dir().join(format!("kindly-books-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let mut staging = Staging::create(&dir.join("run"), false).unwrap();
+        let reject = Issue {
+            file: "e.csv".into(),
+            line: 9,
+            kind: crate::model::IssueKind::BadDate,
+            column: "Service Date".into(),
+            value: "x".into(),
+            reason: "not a date".into(),
+        };
+        let mut books = Books::open(&staging, vec![reject]).unwrap();
+        let policy = Policy::default();
+        let as_of = chrono::NaiveDate::from_ymd_opt(2026, 11, 30).unwrap();
+        let accounts =
+            decide(vec![account("A1", 5000), account("A2", 200), account("A3", 9000)], as_of, &policy, &mut 1);
+        let outcomes = vec![
+            Some(Ok(made(&accounts[0]))),
+            None,
+            Some(Err(Unmade::Preflight { rule: "window".into(), detail: "too long".into() })),
+        ];
+        let mut part = DecidedPart { file: dir.join("p"), to_make: 2, rows: 3, rejects: vec![], warnings: vec![] };
+        books.take(&mut part);
+        books.settle(accounts, outcomes, &policy, &dir.join("entries.jsonl")).unwrap();
+        let counts = books.close(4, None, &mut staging).unwrap();
+        assert_eq!((counts.accounts, counts.letters, counts.holds), (3, 1, 2));
+        assert_eq!(
+            (counts.rows.input, counts.rows.in_letters, counts.rows.in_holds, counts.rows.rejected),
+            (4, 1, 2, 1)
+        );
+        assert_eq!((counts.pages, counts.sheets), (3, 2));
+        assert_eq!(counts.by.letters_by_stage[Stage::FinalNotice.id()], 1);
+        assert_eq!(counts.by.holds_by_reason["under_minimum"], 1);
+        assert_eq!(counts.by.holds_by_reason["preflight"], 1);
+    }
+
+    #[test]
+    fn a_row_counted_nowhere_stops_the_run() {
+        let dir = std::env::temp_dir().join(format!("kindly-books-lost-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let mut staging = Staging::create(&dir.join("run"), false).unwrap();
+        let books = Books::open(&staging, vec![]).unwrap();
+        let err = books.close(1, None, &mut staging).unwrap_err();
+        assert!(matches!(err, Error::RowsLost { read: 1, in_accounts: 0, rejected: 0 }), "{err}");
+    }
+}

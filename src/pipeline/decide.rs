@@ -1,0 +1,130 @@
+//! Deciding ahead: each partition's accounts assessed by policy, once, and
+//! their letters numbered, on a thread of its own ahead of the render
+//! threads. A decided partition waits in a work file until its letters are
+//! made, so memory holds one partition however far ahead deciding runs, and
+//! the progress bar learns the run's total early.
+
+use std::path::PathBuf;
+use std::sync::mpsc;
+use std::time::Instant;
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+use super::Error;
+use super::letters::Times;
+use crate::config::Policy;
+use crate::ingest::{Part, Partitioned};
+use crate::model::{Account, Issue};
+use crate::output::Scratch;
+use crate::policy::{self, Assessment, Decision, Stage};
+use crate::shard::Shard;
+
+/// One account as policy decided it, with its piece id if it gets a letter.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct DecidedAccount {
+    pub account: Account,
+    pub assessment: Assessment,
+    pub piece: Option<String>,
+}
+
+impl DecidedAccount {
+    /// The stage and piece id of the letter to make, if there is one.
+    pub fn letter(&self) -> Option<(Stage, &str)> {
+        match (&self.assessment.decision, &self.piece) {
+            (Decision::Letter { stage }, Some(piece)) => Some((*stage, piece)),
+            _ => None,
+        }
+    }
+}
+
+/// Decides a partition's accounts, numbering letters from `next` in account
+/// order; `next` moves past them. Every run and shard numbers this way,
+/// partition by partition, so a piece id is the same whichever shard makes
+/// the letter.
+pub fn decide(accounts: Vec<Account>, as_of: NaiveDate, policy: &Policy, next: &mut u64) -> Vec<DecidedAccount> {
+    let stamp = as_of.format("%Y%m%d");
+    accounts
+        .into_iter()
+        .map(|account| {
+            let assessment = policy::assess(&account, as_of, policy);
+            let piece = matches!(assessment.decision, Decision::Letter { .. }).then(|| {
+                *next += 1;
+                format!("K{stamp}-{:05}", *next - 1)
+            });
+            DecidedAccount { account, assessment, piece }
+        })
+        .collect()
+}
+
+/// A decided partition, as the deciding thread hands it over.
+pub(super) struct DecidedPart {
+    /// This run's (or shard's) accounts of the partition, in a work file.
+    pub file: PathBuf,
+    /// Letters to make from it.
+    pub to_make: u64,
+    /// Rows in the partition's accounts, whichever shard makes their letters.
+    pub rows: u64,
+    pub rejects: Vec<Issue>,
+    pub warnings: Vec<Issue>,
+}
+
+impl DecidedPart {
+    /// The partition's accounts as decided, in account order.
+    pub fn accounts(&self) -> Result<Vec<DecidedAccount>, Error> {
+        let read = crate::jsonl::read(&self.file).map_err(|e| super::error::work_file(&self.file, e))?;
+        let accounts = read.collect::<Result<Vec<_>, _>>().map_err(|e| super::error::work_file(&self.file, e))?;
+        let _ = std::fs::remove_file(&self.file);
+        Ok(accounts)
+    }
+}
+
+/// Starts deciding every partition in turn; the partitions come out of the
+/// receiver in order. `planned` learns how many letters each adds.
+pub(super) fn decide_ahead<'scope>(
+    scope: &'scope std::thread::Scope<'scope, '_>,
+    export: &'scope Partitioned,
+    (as_of, policy, shard): (NaiveDate, &'scope Policy, Option<Shard>),
+    scratch: &'scope Scratch,
+    times: &'scope Times,
+    planned: impl Fn(u64) + Send + 'scope,
+) -> mpsc::Receiver<Result<DecidedPart, Error>> {
+    let (send, decided) = mpsc::channel();
+    scope.spawn(move || {
+        let mut next = 1;
+        for i in 0..export.count() {
+            let started = Instant::now();
+            let part = export.part(i).map_err(Error::from).and_then(|part| {
+                let file = scratch.path(&format!("decided-{i}.jsonl"));
+                decide_part(part, file, (as_of, policy, shard), &mut next)
+            });
+            times.add(&times.decide, started);
+            if let Ok(part) = &part {
+                planned(part.to_make);
+            }
+            if send.send(part).is_err() {
+                break;
+            }
+        }
+    });
+    decided
+}
+
+fn decide_part(
+    part: Part,
+    file: PathBuf,
+    (as_of, policy, shard): (NaiveDate, &Policy, Option<Shard>),
+    next: &mut u64,
+) -> Result<DecidedPart, Error> {
+    let rows = part.accounts.iter().map(|a| a.charges.len() as u64).sum();
+    let in_shard = |account: &Account| shard.is_none_or(|s| s.includes(&account.guarantor));
+    let mut writer =
+        std::io::BufWriter::new(std::fs::File::create(&file).map_err(|e| super::error::work_file(&file, e))?);
+    let mut to_make = 0;
+    for decided in decide(part.accounts, as_of, policy, next).into_iter().filter(|d| in_shard(&d.account)) {
+        to_make += u64::from(decided.letter().is_some());
+        crate::jsonl::write(&mut writer, &decided).map_err(|e| super::error::work_file(&file, e))?;
+    }
+    std::io::Write::flush(&mut writer).map_err(|e| super::error::work_file(&file, e))?;
+    Ok(DecidedPart { file, to_make, rows, rejects: part.rejects, warnings: part.warnings })
+}

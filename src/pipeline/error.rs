@@ -1,0 +1,66 @@
+//! What can stop a run (and `validate`, `preview`, `lint`, `sources`, which
+//! load the same setup) before its folder is complete, each with what to do
+//! about it, and the exit code the command ends with.
+
+use std::path::PathBuf;
+
+use crate::compose::ComposeError;
+use crate::config::ConfigError;
+use crate::ingest::IngestError;
+use crate::layouts::LayoutsError;
+use crate::lint::Finding;
+use crate::output::OutputError;
+use crate::policy::Stage;
+use crate::render::RenderError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error(transparent)]
+    Layouts(#[from] LayoutsError),
+    #[error(transparent)]
+    Compose(#[from] ComposeError),
+    #[error("the layout cannot be used: {0}")]
+    Render(#[from] RenderError),
+    #[error("the {language} {stage} letter cannot be laid out: {source}")]
+    SampleLetter { language: String, stage: Stage, source: RenderError },
+    #[error(transparent)]
+    Ingest(#[from] IngestError),
+    #[error(transparent)]
+    Output(#[from] OutputError),
+    #[error("the wording does not pass its checks; fix these and run again:\n{}", .0.iter().map(|f| format!("  {f}")).collect::<Vec<_>>().join("\n"))]
+    Lint(Vec<Finding>),
+    #[error("{0} rows of the export cannot be used, and --strict makes no letters then; see `kindly validate`")]
+    Strict(usize),
+    #[error("account {account} is not in {export} (or all its rows were rejected)")]
+    NoSuchAccount { account: String, export: PathBuf },
+    #[error("account {account} gets no letter: {reason}. Pass --stage to preview a letter anyway.")]
+    NoLetterDue { account: String, reason: String },
+    #[error("the letter for account {account} cannot be made: {reason}")]
+    CannotMake { account: String, reason: String },
+    #[error("cannot start a render thread: {0}")]
+    Thread(std::io::Error),
+    #[error("a render thread stopped before finishing its letters")]
+    RenderThreadStopped,
+    #[error("deciding the accounts stopped before the last partition")]
+    DecidingStopped,
+    #[error("internal error: {read} rows read, but {in_accounts} in accounts and {rejected} rejected")]
+    RowsLost { read: u64, in_accounts: u64, rejected: u64 },
+    #[error("internal error: rows do not add up: {0:?}")]
+    RowsDoNotAddUp(crate::output::RowCounts),
+    #[error("internal error: no letter and no reason for account {0}")]
+    NoOutcome(String),
+}
+
+/// Something in the run folder's work area could not be written or read.
+pub(super) fn work_file(path: &std::path::Path, source: std::io::Error) -> Error {
+    Error::Output(OutputError::Io { path: path.to_path_buf(), source })
+}
+
+impl Error {
+    /// 2: the command could not do its work (README, "Exit codes").
+    pub fn exit_code(&self) -> u8 {
+        crate::EXIT_CANNOT_RUN
+    }
+}

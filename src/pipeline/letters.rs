@@ -1,0 +1,178 @@
+//! Making one letter: wording, Typst layout, the envelope checks, the PDF
+//! written into the run folder and its manifest row. A letter that cannot be
+//! made, or fails a check of its laid-out page, is not an error of the run:
+//! it comes back [`Unmade`] and its account is held with the reason.
+
+use std::fmt;
+use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Instant;
+
+use chrono::NaiveDate;
+
+use super::Setup;
+use crate::compose;
+use crate::lint;
+use crate::model::Account;
+use crate::output::{self, LETTERS_DIR, ManifestRow, OutputError, Variant};
+use crate::policy::Stage;
+use crate::preflight;
+use crate::render::{RenderError, Rendered};
+
+/// Why a letter that policy decided on was not made. Its account is held,
+/// with this as the reason, and staff must look at the layout or wording.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Unmade {
+    /// The letter could not be written or laid out.
+    RenderFailed { message: String },
+    /// The laid-out letter breaks a rule of the envelope, the vendor or the
+    /// wording checks.
+    Preflight { rule: String, detail: String },
+}
+
+impl Unmade {
+    /// The reason code in holds.csv and run.json.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Unmade::RenderFailed { .. } => "render_failed",
+            Unmade::Preflight { .. } => "preflight",
+        }
+    }
+}
+
+impl fmt::Display for Unmade {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Unmade::RenderFailed { message } => write!(f, "the letter could not be laid out: {message}"),
+            Unmade::Preflight { rule, detail } => write!(f, "the letter failed the {rule} check: {detail}"),
+        }
+    }
+}
+
+impl From<RenderError> for Unmade {
+    fn from(e: RenderError) -> Unmade {
+        match e {
+            RenderError::Preflight(v) => Unmade::Preflight { rule: v.rule.to_string(), detail: v.detail },
+            RenderError::Failed(message) => Unmade::RenderFailed { message },
+        }
+    }
+}
+
+/// What became of one letter policy decided on: written with its manifest
+/// row, or not made and why.
+pub type Made = Result<ManifestRow, Unmade>;
+
+/// Time spent on each step of making letters, summed over all render
+/// threads, to see where a run's time goes.
+#[derive(Debug, Default)]
+pub struct Times {
+    pub(super) decide: AtomicU64,
+    compose: AtomicU64,
+    layout: AtomicU64,
+    check: AtomicU64,
+    export: AtomicU64,
+    write: AtomicU64,
+}
+
+impl Times {
+    /// Adds the time since `since` to a step and returns now.
+    pub(super) fn add(&self, step: &AtomicU64, since: Instant) -> Instant {
+        let now = Instant::now();
+        step.fetch_add((now - since).as_nanos() as u64, Ordering::Relaxed);
+        now
+    }
+
+    /// Seconds per step: deciding, wording, Typst layout, preflight, PDF
+    /// export, writing.
+    pub fn seconds(&self) -> [(&'static str, f64); 6] {
+        let s = |step: &AtomicU64| step.load(Ordering::Relaxed) as f64 / 1e9;
+        [
+            ("deciding", s(&self.decide)),
+            ("wording", s(&self.compose)),
+            ("layout", s(&self.layout)),
+            ("preflight", s(&self.check)),
+            ("PDF export", s(&self.export)),
+            ("writing", s(&self.write)),
+        ]
+    }
+}
+
+impl Setup {
+    /// Composes, lays out and checks one letter, and writes its PDF.
+    pub fn make_letter(
+        &self,
+        account: &Account,
+        stage: Stage,
+        piece: &str,
+        as_of: NaiveDate,
+        times: &Times,
+    ) -> Result<(compose::Letter, Rendered), Unmade> {
+        let started = Instant::now();
+        let (letter, files) = self
+            .compose_letter(account, stage, piece, as_of)
+            .map_err(|e| Unmade::RenderFailed { message: e.to_string() })?;
+        let started = times.add(&times.compose, started);
+        if !letter.credit_reporting_possible
+            && let Some(phrase) = self.config.lint.credit_language(&lint::plain_text(&files.body))
+        {
+            return Err(Unmade::Preflight {
+                rule: "credit reporting".into(),
+                detail: format!("the wording mentions {phrase:?}, but this account cannot be reported"),
+            });
+        }
+        let document = self.renderer.layout(files, as_of)?;
+        let started = times.add(&times.layout, started);
+        preflight::check_page(&document, &self.config.vendor).map_err(RenderError::Preflight)?;
+        let started = times.add(&times.check, started);
+        let rendered = self.renderer.export(&document, piece, as_of)?;
+        times.add(&times.export, started);
+        Ok((letter, rendered))
+    }
+
+    /// Makes one piece and writes its PDF into `letters_dir`. Only a failure
+    /// to write stops the run.
+    pub(super) fn make_piece(
+        &self,
+        account: &Account,
+        stage: Stage,
+        piece: &str,
+        as_of: NaiveDate,
+        letters_dir: &Path,
+        times: &Times,
+    ) -> Result<Made, OutputError> {
+        let (letter, rendered) = match self.make_letter(account, stage, piece, as_of, times) {
+            Ok(done) => done,
+            Err(unmade) => return Ok(Err(unmade)),
+        };
+        let started = Instant::now();
+        let vendor = &self.config.vendor;
+        let pages = rendered.pages;
+        let sheets = if vendor.duplex { pages.div_ceil(2) } else { pages };
+        let file = format!("{piece}.pdf");
+        output::write_file(&letters_dir.join(&file), &rendered.pdf)?;
+        times.add(&times.write, started);
+        let address = &account.guarantor.address;
+        let (address_line_1, address_line_2) = ManifestRow::street(&address.street);
+        Ok(Ok(ManifestRow {
+            piece_id: piece.to_string(),
+            file: format!("{LETTERS_DIR}/{file}"),
+            first_page: 1,
+            last_page: pages,
+            pages,
+            sheets,
+            duplex: vendor.duplex,
+            envelope: vendor.envelope.clone(),
+            mail_class: vendor.mail_class.clone(),
+            recipient_name: account.guarantor.name.clone(),
+            address_line_1,
+            address_line_2,
+            city: address.city.clone(),
+            state: address.state.clone(),
+            zip: address.zip.clone(),
+            language: letter.language,
+            variant: if letter.large_print { Variant::LargePrint } else { Variant::Standard },
+            stage,
+            sha256: crate::digest::sha256(&rendered.pdf),
+        }))
+    }
+}

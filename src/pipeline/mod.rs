@@ -1,0 +1,263 @@
+//! The statement run, step by step: read the export into partitions, decide
+//! every account ahead, make each partition's letters on all cores, check
+//! that every row is counted once, write the books and the run record. Each
+//! step is a function of its own below `run`; this module only wires the
+//! stages (ingest, policy, compose, render, output) together.
+//!
+//! The pipeline runs one way. `pipeline` may use every stage; no stage uses
+//! `pipeline`. (The compiler would allow a cycle; this rule is kept by hand.)
+
+mod books;
+mod decide;
+mod error;
+mod letters;
+mod preview;
+mod setup;
+mod workers;
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use chrono::NaiveDate;
+use indicatif::{ProgressBar, ProgressStyle};
+
+pub use decide::{DecidedAccount, decide};
+pub use error::Error;
+pub use letters::{Made, Times, Unmade};
+pub use preview::{Preview, preview, write_sources};
+pub use setup::{LintReport, Setup};
+
+use books::Books;
+use decide::{DecidedPart, decide_ahead};
+use workers::{Job, Workers};
+
+use crate::ingest::{self, IngestError, Partitioned};
+use crate::output::{Counts, Fingerprint, RunRecord, Scratch, ShardRecord, Staging};
+use crate::policy;
+use crate::render::TYPST_VERSION;
+use crate::shard::Shard;
+
+pub struct RunOptions {
+    pub export: PathBuf,
+    pub out: PathBuf,
+    pub as_of: NaiveDate,
+    pub jobs: Option<usize>,
+    pub progress: bool,
+    pub overwrite: bool,
+    /// Make no letter at all if any row is rejected.
+    pub strict: bool,
+    /// Make only this shard's share of the letters.
+    pub shard: Option<Shard>,
+    /// When the command started (before the config, layouts and fonts were
+    /// loaded): the run's times count from here.
+    pub started: Instant,
+}
+
+/// What the CLI reports at the end of a run.
+pub struct RunSummary {
+    pub folder: PathBuf,
+    pub record: RunRecord,
+    pub elapsed_secs: f64,
+    /// Seconds from the command's start until the first letters were written.
+    pub first_letter_secs: Option<f64>,
+    /// Wall seconds for loading the config, layouts and fonts (and checking
+    /// the wording), reading the export, deciding every account and making
+    /// letters, and writing the manifests and records.
+    pub wall: [(&'static str, f64); 4],
+    /// Thread-seconds for deciding the accounts and each step of making
+    /// letters.
+    pub letter_steps: [(&'static str, f64); 6],
+}
+
+impl RunSummary {
+    /// The lines `kindly run` ends with: counts, speed, where the time went,
+    /// and where the folder is.
+    pub fn lines(&self, peak_memory: Option<u64>) -> Vec<String> {
+        let c = &self.record.counts;
+        let rate = c.letters as f64 / self.elapsed_secs.max(1e-9);
+        let rss = peak_memory.map_or(String::new(), |b| format!(", peak memory {} MiB", b >> 20));
+        let show = |steps: &[(&str, f64)]| {
+            steps.iter().map(|(name, secs)| format!("{name} {secs:.1} s")).collect::<Vec<_>>().join(", ")
+        };
+        let first = self.first_letter_secs.map_or(String::new(), |s| format!("first letter after {s:.2} s; "));
+        let mut lines = vec![
+            format!(
+                "{} letters ({} pages, {} sheets), {} holds, {} rejected rows in {:.1} s ({rate:.0} letters/s{rss})",
+                c.letters, c.pages, c.sheets, c.holds, c.rows.rejected, self.elapsed_secs
+            ),
+            format!("time: {first}{}; per step, summed over threads: {}", show(&self.wall), show(&self.letter_steps)),
+            format!("run folder {}", self.folder.display()),
+        ];
+        if c.rows.rejected > 0 {
+            lines.push(format!("{} rows could not be read; see rejects.csv", c.rows.rejected));
+        }
+        lines
+    }
+}
+
+/// What a run would do with an export, without making letters or keeping
+/// the accounts: memory stays the same however long the export.
+pub fn validate(
+    export_path: &Path,
+    config: &crate::config::Config,
+    as_of: NaiveDate,
+) -> Result<crate::report::Validation, Error> {
+    let mut decisions = crate::report::Decisions::default();
+    let tally = ingest::tally_export(export_path, &config.input, as_of, |account| {
+        decisions.add(account, &policy::assess(account, as_of, &config.policy), &config.policy)
+    })?;
+    Ok(decisions.finish(tally, as_of))
+}
+
+/// Makes the letters and writes the run folder. The export is read once into
+/// partitions by account; a thread decides each partition ahead of the
+/// letters (so letters are numbered the same in every shard and the
+/// progress bar learns the total), and the letters are made one partition
+/// at a time, so memory does not grow with the export. The manifest is
+/// written as letters are made, in piece order; audit and hold rows are
+/// merged into account order at the end.
+pub fn run(setup: &Setup, options: &RunOptions) -> Result<RunSummary, Error> {
+    let (started, entered) = (options.started, Instant::now());
+    let export = Partitioned::read(&options.export, &setup.config.input, options.as_of)?;
+    let read = Instant::now();
+    if options.strict {
+        refuse_rejects(&export)?;
+    }
+    let mut staging = Staging::create(&options.out, options.overwrite)?;
+    let scratch = staging.scratch()?;
+    let times = Times::default();
+    let mut books = Books::open(&staging, export.loose.clone())?;
+    let first_letter = make_letters(setup, options, &export, &staging, &scratch, &times, &mut books)?;
+    let made = Instant::now();
+    let counts = books.close(export.rows, options.shard, &mut staging)?;
+    drop(scratch);
+    let record = run_record(setup, options, &export, counts, &staging);
+    let folder = staging.finish(&record)?;
+    Ok(RunSummary {
+        folder,
+        record,
+        elapsed_secs: started.elapsed().as_secs_f64(),
+        first_letter_secs: first_letter,
+        wall: [
+            ("loading and checking layouts", (entered - started).as_secs_f64()),
+            ("reading", (read - entered).as_secs_f64()),
+            ("deciding and making letters", (made - read).as_secs_f64()),
+            ("manifests and records", made.elapsed().as_secs_f64()),
+        ],
+        letter_steps: times.seconds(),
+    })
+}
+
+/// `--strict`: no letter at all if any row of the export is rejected, which
+/// must be known before the first letter.
+fn refuse_rejects(export: &Partitioned) -> Result<(), Error> {
+    use rayon::prelude::*;
+    let per_part: Vec<usize> = (0..export.count())
+        .into_par_iter()
+        .map(|i| export.part(i).map(|part| part.rejects.len()))
+        .collect::<Result<_, IngestError>>()?;
+    let rejected = export.loose.len() + per_part.iter().sum::<usize>();
+    if rejected > 0 { Err(Error::Strict(rejected)) } else { Ok(()) }
+}
+
+/// Decides every partition ahead and makes its letters as it comes, into
+/// the books. Returns when the first letter was made, in seconds from the
+/// command's start.
+fn make_letters(
+    setup: &Setup,
+    options: &RunOptions,
+    export: &Partitioned,
+    staging: &Staging,
+    scratch: &Scratch,
+    times: &Times,
+    books: &mut Books,
+) -> Result<Option<f64>, Error> {
+    let as_of = options.as_of;
+    let bar = progress_bar(options.progress);
+    let letters_dir = staging.letters_dir();
+    let threads = options.jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())).max(1);
+    let first_letter = std::sync::OnceLock::new();
+    let make = |job: &Job| {
+        let made = setup.make_piece(&job.account, job.stage, &job.piece, as_of, &letters_dir, times);
+        first_letter.get_or_init(|| options.started.elapsed().as_secs_f64());
+        bar.inc(1);
+        made
+    };
+    std::thread::scope(|scope| -> Result<(), Error> {
+        let policy = &setup.config.policy;
+        let decided = decide_ahead(scope, export, (as_of, policy, options.shard), scratch, times, |letters| {
+            bar.inc_length(letters)
+        });
+        let workers = Workers::start(scope, threads, &make)?;
+        for i in 0..export.count() {
+            let mut part = decided.recv().map_err(|_| Error::DecidingStopped)??;
+            books.take(&mut part);
+            make_part(&workers, part, books, policy, &scratch.path(&format!("{i}.jsonl")))?;
+        }
+        Ok(())
+    })?;
+    bar.finish_and_clear();
+    Ok(first_letter.get().copied())
+}
+
+/// Makes one decided partition's letters on the render threads and settles
+/// its accounts in the books.
+fn make_part(
+    workers: &Workers,
+    part: DecidedPart,
+    books: &mut Books,
+    policy: &crate::config::Policy,
+    entries: &Path,
+) -> Result<(), Error> {
+    let accounts = part.accounts()?;
+    let jobs = accounts
+        .iter()
+        .enumerate()
+        .filter_map(|(index, decided)| {
+            let (stage, piece) = decided.letter()?;
+            Some(Job { index, account: decided.account.clone(), stage, piece: piece.to_string() })
+        })
+        .collect();
+    let mut made: Vec<Option<Made>> = vec![None; accounts.len()];
+    workers.make(jobs, |index, letter| {
+        made[index] = Some(letter);
+        Ok(())
+    })?;
+    books.settle(accounts, made, policy, entries)
+}
+
+fn progress_bar(show: bool) -> ProgressBar {
+    let bar = if show { ProgressBar::new(0) } else { ProgressBar::hidden() };
+    bar.set_style(
+        ProgressStyle::with_template("{elapsed_precise} [{bar:40}] {pos}/{len} letters, {rate}, {eta} left")
+            .unwrap_or_else(|_| ProgressStyle::default_bar())
+            .with_key("rate", |state: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
+                let _ = write!(w, "{:.0} letters/s", state.per_sec());
+            })
+            .progress_chars("=> "),
+    );
+    bar
+}
+
+/// `run.json`: what made this run, and what it holds.
+fn run_record(
+    setup: &Setup,
+    options: &RunOptions,
+    export: &Partitioned,
+    counts: Counts,
+    staging: &Staging,
+) -> RunRecord {
+    RunRecord {
+        kindly_version: env!("CARGO_PKG_VERSION").to_string(),
+        typst_version: TYPST_VERSION.to_string(),
+        as_of: options.as_of.to_string(),
+        input: Fingerprint { file: export.file.clone(), sha256: export.sha256.clone() },
+        config: setup.config_file.clone(),
+        layouts: Fingerprint { file: setup.layouts.dir.display().to_string(), sha256: setup.layouts.sha256.clone() },
+        vendor: setup.config.vendor.name.clone(),
+        counts,
+        files: staging.files().clone(),
+        shard: options.shard.map(|s| ShardRecord { index: s.index(), count: s.count(), export_rows: export.rows }),
+        merged_from: Vec::new(),
+    }
+}

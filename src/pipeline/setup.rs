@@ -1,0 +1,123 @@
+//! What a command loads once per process before any letter: the config, the
+//! layouts, the wording and the fonts; and the check that every stage's
+//! letter in every language can be written, passes the wording checks and
+//! lays out within the envelope's windows.
+
+use std::path::Path;
+
+use chrono::NaiveDate;
+
+use super::Error;
+use crate::compose::{self, ComposeError, LetterFiles, Wording};
+use crate::config::Config;
+use crate::layouts::Layouts;
+use crate::lint::{self, Finding};
+use crate::model::Account;
+use crate::output::Fingerprint;
+use crate::policy::Stage;
+use crate::preflight;
+use crate::render::Renderer;
+
+/// Typst's workers recurse deeply on real letters; rayon's default 2 MiB
+/// stack overflows.
+pub(super) const WORKER_STACK: usize = 32 * 1024 * 1024;
+
+/// Everything loaded once per process: config, layouts, wording, fonts.
+pub struct Setup {
+    pub config: Config,
+    pub config_file: Fingerprint,
+    pub layouts: Layouts,
+    pub wording: Wording,
+    pub renderer: Renderer,
+}
+
+/// What linting found in one wording template.
+pub struct LintReport {
+    pub template: String,
+    pub readability: Option<String>,
+    pub findings: Vec<Finding>,
+}
+
+impl Setup {
+    /// Loads the config and its layouts, lints every stage's wording in every
+    /// language and lays out a sample of each, so that a broken template,
+    /// wording that fails its checks, or a layout that fails preflight stops
+    /// the run before any letter is written. `layouts` replaces the folder
+    /// named in the config, so a practice can try an edited copy.
+    pub fn load(config_path: &Path, layouts: Option<&Path>) -> Result<Setup, Error> {
+        let setup = Setup::open(config_path, layouts)?;
+        let findings: Vec<Finding> = setup.lint()?.into_iter().flat_map(|r| r.findings).collect();
+        if findings.is_empty() { Ok(setup) } else { Err(Error::Lint(findings)) }
+    }
+
+    /// Loads the config and layouts without checking the wording.
+    pub fn open(config_path: &Path, layouts: Option<&Path>) -> Result<Setup, Error> {
+        // Typst lays pages out and writes PDFs on rayon's global pool; its
+        // workers need large stacks too. Set up once, before any letter.
+        let _ = rayon::ThreadPoolBuilder::new().stack_size(WORKER_STACK).build_global();
+        let (mut config, bytes) = Config::load(config_path)?;
+        if let Some(dir) = layouts {
+            config.layouts = dir.to_path_buf();
+        }
+        let layouts = Layouts::load(&config.layouts)?;
+        let wording = Wording::new(&layouts)?;
+        let renderer = Renderer::new(&layouts, &config.pdf)?;
+        Ok(Setup {
+            config_file: Fingerprint { file: config_path.display().to_string(), sha256: crate::digest::sha256(&bytes) },
+            config,
+            layouts,
+            wording,
+            renderer,
+        })
+    }
+
+    /// Every stage's letter in every language, written for a sample account
+    /// that cannot be credit-reported: its findings, and an error if one
+    /// cannot be laid out.
+    pub fn lint(&self) -> Result<Vec<LintReport>, Error> {
+        let sample = crate::synth::sample_account();
+        let as_of = NaiveDate::from_ymd_opt(2026, 1, 31).unwrap_or_default();
+        let mut reports = Vec::new();
+        for language in self.wording.languages() {
+            for stage in Stage::ALL {
+                let letter =
+                    compose::letter(&sample, stage, "CHECK", self.wording.language_for(language), as_of, &self.config);
+                let body = self.wording.body(&letter)?;
+                let template = format!("{}/{language}/{}.typ.j2", crate::layouts::WORDING_DIR, stage.id());
+                let mut findings = lint::check_wording(&template, &letter, &body, &self.config.lint);
+                let readability = lint::readability(language, &body);
+                let files = compose::files(&letter, body)?;
+                let cannot = |source| Error::SampleLetter { language: language.to_string(), stage, source };
+                let document = self.renderer.layout(files, as_of).map_err(cannot)?;
+                let name = &letter.practice.name;
+                if !preflight::letterhead_names(&document, name, &self.config.vendor) {
+                    findings.push(Finding {
+                        template: template.clone(),
+                        rule: "letterhead",
+                        detail: format!("the first page does not name {name:?} above the recipient window"),
+                    });
+                }
+                preflight::check_page(&document, &self.config.vendor)
+                    .map_err(|v| cannot(crate::render::RenderError::Preflight(v)))?;
+                self.renderer.export(&document, "CHECK", as_of).map_err(cannot)?;
+                reports.push(LintReport { readability, findings, template });
+            }
+        }
+        Ok(reports)
+    }
+
+    /// Writes one letter: its facts, wording and QR code.
+    pub fn compose_letter(
+        &self,
+        account: &Account,
+        stage: Stage,
+        piece: &str,
+        as_of: NaiveDate,
+    ) -> Result<(compose::Letter, LetterFiles), ComposeError> {
+        let language = self.wording.language_for(&account.language);
+        let letter = compose::letter(account, stage, piece, language, as_of, &self.config);
+        let body = self.wording.body(&letter)?;
+        let files = compose::files(&letter, body)?;
+        Ok((letter, files))
+    }
+}
