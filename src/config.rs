@@ -143,7 +143,81 @@ pub struct Input {
     pub encoding: Encoding,
     /// Values of the yes/no columns, beyond which a value is an error.
     pub flags: FlagCodes,
+    /// What each value of the `hold_code` column(s) means, e.g.
+    /// `BK = "bankruptcy"`. Matched ignoring case. A code not listed here
+    /// holds its account as `unknown_hold_code` until it is.
+    pub hold_codes: BTreeMap<String, CodeMeaning>,
+    /// A field longer than this many bytes is rejected at ingest: no real
+    /// name or address is, and laying out a megabyte-long name would take
+    /// the run minutes and gigabytes.
+    pub max_field_length: usize,
     pub columns: Columns,
+}
+
+/// What a status or hold code in the export means for the letter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CodeMeaning {
+    /// The code is known and changes nothing (e.g. `ACTIVE`).
+    None,
+    Bankruptcy,
+    Deceased,
+    Attorney,
+    WithAgency,
+    Dispute,
+    DoNotMail,
+    BadAddress,
+    InsurancePending,
+}
+
+impl CodeMeaning {
+    /// The hold reason's code in holds.csv and audit.csv.
+    pub fn code(self) -> &'static str {
+        match self {
+            CodeMeaning::None => "none",
+            CodeMeaning::Bankruptcy => "bankruptcy",
+            CodeMeaning::Deceased => "deceased",
+            CodeMeaning::Attorney => "attorney",
+            CodeMeaning::WithAgency => "with_agency",
+            CodeMeaning::Dispute => "dispute",
+            CodeMeaning::DoNotMail => "do_not_mail",
+            CodeMeaning::BadAddress => "bad_address",
+            CodeMeaning::InsurancePending => "insurance_pending",
+        }
+    }
+
+    /// Why an account with this code gets no letter, in plain words.
+    pub fn explain(self) -> &'static str {
+        match self {
+            CodeMeaning::None => "no hold",
+            CodeMeaning::Bankruptcy => "the guarantor is in bankruptcy: the automatic stay forbids collection letters",
+            CodeMeaning::Deceased => "the patient or guarantor has died: the estate is contacted another way",
+            CodeMeaning::Attorney => "an attorney represents the guarantor: contact goes through the attorney",
+            CodeMeaning::WithAgency => "the account is with a collection agency: the practice does not write as well",
+            CodeMeaning::Dispute => "the patient disputes the bill",
+            CodeMeaning::DoNotMail => "marked do-not-mail",
+            CodeMeaning::BadAddress => "the address is known to be bad",
+            CodeMeaning::InsurancePending => "insurance is still pending",
+        }
+    }
+
+    /// A meaning for the codes billing systems commonly write, for
+    /// `kindly mapping suggest`; a person confirms it.
+    pub fn guess(code: &str) -> Option<CodeMeaning> {
+        let c: String = code.chars().filter(char::is_ascii_alphanumeric).map(|c| c.to_ascii_uppercase()).collect();
+        const KNOWN: &[(CodeMeaning, &[&str])] = &[
+            (CodeMeaning::Bankruptcy, &["BK", "BANKRUPT", "BANKRUPTCY", "BKRPT", "CH7", "CH13", "BK7", "BK13"]),
+            (CodeMeaning::Deceased, &["DECEASED", "EXPIRED", "DEAD", "DECD", "DEC"]),
+            (CodeMeaning::Attorney, &["ATTY", "ATTORNEY", "LEGAL", "LAWYER"]),
+            (CodeMeaning::WithAgency, &["COLL", "COLLECTIONS", "AGENCY", "AGCY", "COLLAGENCY", "SENTTOCOLL"]),
+            (CodeMeaning::Dispute, &["DISPUTE", "DISPUTED", "DSP", "DISP"]),
+            (CodeMeaning::DoNotMail, &["NOMAIL", "DNM", "DONOTMAIL", "NOSTMT", "HOLDSTMT"]),
+            (CodeMeaning::BadAddress, &["BADADDR", "BADADDRESS", "RTNMAIL", "RETURNEDMAIL", "UNDELIVERABLE", "RTS"]),
+            (CodeMeaning::InsurancePending, &["INSPEND", "INSPENDING", "INS", "PENDINGINS"]),
+            (CodeMeaning::None, &["ACTIVE", "OK", "NORMAL", "CURRENT", "OPEN"]),
+        ];
+        KNOWN.iter().find(|(_, codes)| codes.contains(&c.as_str())).map(|(meaning, _)| *meaning)
+    }
 }
 
 impl Default for Input {
@@ -153,6 +227,8 @@ impl Default for Input {
             delimiter: Delimiter::Auto,
             encoding: Encoding::Auto,
             flags: FlagCodes::default(),
+            hold_codes: BTreeMap::new(),
+            max_field_length: 1000,
             columns: Columns::default(),
         }
     }
@@ -220,12 +296,46 @@ impl Default for FlagCodes {
 }
 
 /// Where a field comes from: a column of the export (by its header), or a
-/// fixed value for every row (`{ value = "en" }`).
+/// fixed value for every row (`{ value = "en" }`). Two fields may also be
+/// built from several columns: the guarantor's name from its parts
+/// (`{ first = "First", middle = "MI", last = "Last", suffix = "Sfx" }`) or
+/// from one column written `Last, First` (`{ last_first = "Patient" }`), and
+/// hold codes from more than one column (`["Status", "Alert"]`).
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(untagged)]
 pub enum Field {
     Column(String),
-    Fixed { value: String },
+    Fixed {
+        value: String,
+    },
+    Several(Vec<String>),
+    LastFirst {
+        last_first: String,
+    },
+    Parts {
+        first: String,
+        #[serde(default)]
+        middle: Option<String>,
+        last: String,
+        #[serde(default)]
+        suffix: Option<String>,
+    },
+}
+
+impl Field {
+    /// The export's headers this field reads.
+    pub fn headers(&self) -> Vec<&str> {
+        match self {
+            Field::Column(h) | Field::LastFirst { last_first: h } => vec![h],
+            Field::Fixed { .. } => vec![],
+            Field::Several(hs) => hs.iter().map(String::as_str).collect(),
+            Field::Parts { first, middle, last, suffix } => [Some(first), middle.as_ref(), Some(last), suffix.as_ref()]
+                .into_iter()
+                .flatten()
+                .map(String::as_str)
+                .collect(),
+        }
+    }
 }
 
 impl From<&str> for Field {
@@ -243,6 +353,8 @@ pub enum FieldKind {
     Amount,
     /// A yes/no column, read with `[input.flags]`.
     Flag,
+    /// Short codes, read with `[input.hold_codes]`.
+    Code,
 }
 
 /// One field of the export, as [`FIELDS`] lists it.
@@ -285,6 +397,11 @@ macro_rules! export_fields {
         }
 
         impl<F> Columns<F> {
+            /// Each field in [`FIELDS`] order, `None` where an optional one is left out.
+            pub fn each(&self) -> Vec<Option<&F>> {
+                vec![ $( Some(&self.$req), )* $( self.$opt.as_ref(), )* ]
+            }
+
             /// The same fields, each turned into something else by `f`.
             pub fn map<G>(&self, mut f: impl FnMut(&F) -> G) -> Columns<G> {
                 Columns { $( $req: f(&self.$req), )* $( $opt: self.$opt.as_ref().map(&mut f), )* }
@@ -340,8 +457,13 @@ export_fields! {
         charge = Some("Charge"), Amount, seen [
             "charge", "charges", "amtbilled", "billed", "chargeamount", "amount", "fee",
         ];
-        payments = Some("Payments"), Amount, seen ["payments", "payment", "paid", "amtpaid", "paymentamount"];
-        adjustments = Some("Adjustments"), Amount, seen ["adjustments", "adjustment", "adj", "adjamt", "writeoff"];
+        payments = Some("Payments"), Amount, seen [
+            "payments", "payment", "paid", "amtpaid", "paymentamount", "pmts", "pmt", "receipts", "receipt",
+            "patientpaid", "ptpaid",
+        ];
+        adjustments = Some("Adjustments"), Amount, seen [
+            "adjustments", "adjustment", "adj", "adjamt", "adjs", "writeoff", "writeoffs", "wo", "contractual",
+        ];
         /// Open balance of the row; used instead of charge minus payments and
         /// adjustments when the export has it.
         balance = None, Amount, seen [
@@ -357,6 +479,12 @@ export_fields! {
         ];
         /// Flag for patients who asked for large print (16 pt).
         large_print = None, Flag, seen ["largeprint", "largetype"];
+        /// Status or hold codes (`BK`, `DECEASED`...), read with
+        /// `[input.hold_codes]`; a list of headers reads several columns.
+        hold_code = None, Code, seen [
+            "holdcode", "status", "statuscode", "accountstatus", "acctstatus", "alert", "alertcode", "hold",
+            "flag", "collectionstatus",
+        ];
     }
 }
 
@@ -568,6 +696,25 @@ impl Config {
         let c = &self.input.columns;
         if c.balance.is_none() && c.charge.is_none() {
             return Err("[input.columns] needs either `charge` or `balance`".into());
+        }
+        let only = |field: &str, allowed: bool, what: &str| -> Result<(), String> {
+            if allowed { Ok(()) } else { Err(format!("[input.columns] {field}: {what}")) }
+        };
+        for (spec, field) in FIELDS.iter().zip(c.each()) {
+            let Some(field) = field else { continue };
+            match field {
+                Field::Several(headers) => {
+                    only(spec.name, spec.kind == FieldKind::Code, "only hold_code can read a list of columns")?;
+                    only(spec.name, !headers.is_empty(), "the list of columns is empty")?;
+                }
+                Field::LastFirst { .. } | Field::Parts { .. } => {
+                    only(spec.name, spec.name == "guarantor", "only guarantor can be built from name parts")?
+                }
+                Field::Column(_) | Field::Fixed { .. } => {}
+            }
+        }
+        if self.input.max_field_length < 100 {
+            return Err("[input] max_field_length must be at least 100 (bytes): real addresses are that long".into());
         }
         if self.practice.address.is_empty() {
             return Err("[practice] address needs at least one line".into());

@@ -13,8 +13,8 @@ use std::path::Path;
 use chrono::{Datelike, NaiveDate};
 use sha2::{Digest, Sha256};
 
-use crate::config::{Columns, Field, FlagCodes, Input};
-use crate::model::{Account, Address, Charge, Flags, Guarantor, Issue, IssueKind, Line, STATES};
+use crate::config::{CodeMeaning, Columns, Field, FlagCodes, Input};
+use crate::model::{Account, Address, Charge, Flags, Guarantor, HoldCode, Issue, IssueKind, Line, STATES};
 use crate::money::Cents;
 
 /// What was read from one export.
@@ -254,11 +254,11 @@ fn scan(
     let prepared = decode::prepare(hashing, input.encoding, input.delimiter)
         .map_err(|source| IngestError::Io { file: file.to_string(), source })?;
     let fields = prepared.fields;
-    let mut csv = csv::ReaderBuilder::new()
-        .delimiter(prepared.delimiter)
-        .flexible(true)
-        .has_headers(true)
-        .from_reader(prepared.reader);
+    let newlines = std::rc::Rc::new(std::cell::RefCell::new(Newlines::default()));
+    let counted = NewlineReader { inner: prepared.reader, newlines: newlines.clone() };
+    let mut csv =
+        csv::ReaderBuilder::new().delimiter(prepared.delimiter).flexible(true).has_headers(true).from_reader(counted);
+    let line_at = |position: Option<&csv::Position>| position.map_or(0, |p| newlines.borrow_mut().line_at(p.byte()));
     let io_err = |e: csv::Error| IngestError::Io { file: file.to_string(), source: e.into() };
 
     let header = csv.byte_headers().map_err(io_err)?.clone();
@@ -284,7 +284,7 @@ fn scan(
             Err(e) => {
                 // A malformed record (for example an unterminated quote) is
                 // still one row of the file: reject it and carry on.
-                let line = e.position().map_or(0, |p| p.line());
+                let line = line_at(e.position());
                 if e.is_io_error() {
                     return Err(io_err(e));
                 }
@@ -302,7 +302,7 @@ fn scan(
             }
         }
         rows += 1;
-        let line = record.position().map_or(0, |p| p.line());
+        let line = line_at(record.position());
         let row = Row { line, names: &names, record: &record, fields };
         match layout.parse(&row, input, as_of) {
             Ok(parsed) => {
@@ -386,6 +386,7 @@ impl Grouper {
                 ));
             }
         }
+        self.warnings.extend(parsed.warnings.iter().cloned().map(|n| n.issue(file, line)));
         if parsed.charge.balance.0 < 0 {
             self.warnings.push(warn(
                 IssueKind::CreditOnService,
@@ -400,7 +401,13 @@ impl Grouper {
             flags: Flags::default(),
             charges: Vec::new(),
             rejected_lines: Vec::new(),
+            codes: Vec::new(),
         });
+        for code in parsed.codes {
+            if !account.codes.iter().any(|c| c.code.eq_ignore_ascii_case(&code.code) && c.column == code.column) {
+                account.codes.push(code);
+            }
+        }
         // A flag set on any of the account's rows applies to the account.
         account.flags.insurance_pending |= parsed.flags.insurance_pending;
         account.flags.dispute |= parsed.flags.dispute;
@@ -434,6 +441,60 @@ impl<R: Read> Read for HashingReader<R> {
     }
 }
 
+/// Counts the line breaks that pass on to the CSV reader, so that a
+/// record's byte offset (which the reader knows) becomes the line a person
+/// finds in a text editor: for LF and CRLF alike, after any byte-order mark
+/// and in any encoding (the stream is UTF-8 or single-byte by now), and for
+/// a record with a line break inside quotes, the line it starts on.
+struct NewlineReader<R> {
+    inner: R,
+    newlines: std::rc::Rc<std::cell::RefCell<Newlines>>,
+}
+
+/// Offsets of the line-break bytes (`\r` and `\n`) read ahead of the
+/// record being asked about; the CSV reader's buffer bounds how many there
+/// are.
+#[derive(Default)]
+struct Newlines {
+    read: u64,
+    ahead: std::collections::VecDeque<(u64, u8)>,
+    passed: u64,
+}
+
+impl Newlines {
+    /// The line (1-based) of the record the CSV reader says starts at
+    /// `offset`; offsets are asked about in increasing order. The reader
+    /// may start a record at the line break before it (the `\n` of a
+    /// `\r\n`, or blank lines), so line breaks that run on from the offset
+    /// come before the record too.
+    fn line_at(&mut self, offset: u64) -> Line {
+        let mut start = offset;
+        while let Some(&(at, byte)) = self.ahead.front() {
+            if at > start {
+                break;
+            }
+            if at == start {
+                start += 1;
+            }
+            self.passed += u64::from(byte == b'\n');
+            self.ahead.pop_front();
+        }
+        self.passed + 1
+    }
+}
+
+impl<R: Read> Read for NewlineReader<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        let mut newlines = self.newlines.borrow_mut();
+        let start = newlines.read;
+        let breaks = buf[..n].iter().enumerate().filter(|(_, b)| matches!(b, b'\r' | b'\n'));
+        newlines.ahead.extend(breaks.map(|(i, b)| (start + i as u64, *b)));
+        newlines.read += n as u64;
+        Ok(n)
+    }
+}
+
 /// One data row with what is needed to describe its problems.
 struct Row<'a> {
     line: Line,
@@ -442,27 +503,224 @@ struct Row<'a> {
     record: &'a csv::ByteRecord,
 }
 
+/// One problem with one field of a row.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+struct Note {
+    kind: IssueKind,
+    column: String,
+    value: String,
+    reason: String,
+}
+
+impl Note {
+    fn issue(self, file: &str, line: Line) -> Issue {
+        Issue {
+            file: file.to_string(),
+            line,
+            kind: self.kind,
+            column: self.column,
+            value: self.value,
+            reason: self.reason,
+        }
+    }
+}
+
 /// Problems found in one row; the row becomes one reject that lists them
 /// all, filed under the kind of the first.
 #[derive(Default)]
-struct Problems(Vec<(IssueKind, String, String, String)>);
+struct Problems(Vec<Note>);
 
 impl Problems {
     fn add(&mut self, kind: IssueKind, column: &str, value: &str, reason: impl Into<String>) {
-        self.0.push((kind, column.to_string(), value.to_string(), reason.into()));
+        self.0.push(Note { kind, column: column.to_string(), value: value.to_string(), reason: reason.into() });
     }
 
     fn into_reject(self, file: &str, line: Line) -> Issue {
-        let (kind, column, value, _) =
-            self.0.first().cloned().unwrap_or((IssueKind::UnreadableRow, String::new(), String::new(), String::new()));
         let reason = self
             .0
             .iter()
-            .map(|(_, c, _, r)| if c.is_empty() { r.clone() } else { format!("{c}: {r}") })
+            .map(|n| if n.column.is_empty() { n.reason.clone() } else { format!("{}: {}", n.column, n.reason) })
             .collect::<Vec<_>>()
             .join("; ");
-        Issue { file: file.to_string(), line, kind, column, value, reason }
+        let first = self.0.into_iter().next().unwrap_or(Note {
+            kind: IssueKind::UnreadableRow,
+            column: String::new(),
+            value: String::new(),
+            reason: String::new(),
+        });
+        Issue { reason, ..first.issue(file, line) }
     }
+}
+
+/// Reads one row's cells as text: decoded, trimmed, no longer than the
+/// limit, and without invisible characters. What is wrong goes to
+/// `problems` (the row is rejected) and what was mended to `warnings`.
+struct Cells<'r, 'a> {
+    row: &'r Row<'a>,
+    max_length: usize,
+    problems: Problems,
+    warnings: Problems,
+    read: Vec<(usize, String)>,
+}
+
+impl Cells<'_, '_> {
+    /// Cell `i`'s text; a cell read for two fields (the hold-code column is
+    /// also read as codes) is reported once.
+    fn cell(&mut self, i: usize) -> String {
+        if let Some((_, text)) = self.read.iter().find(|(at, _)| *at == i) {
+            return text.clone();
+        }
+        let text = self.read_cell(i);
+        self.read.push((i, text.clone()));
+        text
+    }
+
+    fn read_cell(&mut self, i: usize) -> String {
+        let raw = self.row.record.get(i).unwrap_or_default();
+        let column = &self.row.names[i];
+        if raw.len() > self.max_length {
+            let start: String = String::from_utf8_lossy(&raw[..raw.len().min(40)]).chars().take(30).collect();
+            self.problems.add(
+                IssueKind::FieldTooLong,
+                column,
+                &format!("{start}..."),
+                format!(
+                    "the field is {} bytes long; no real value is longer than {} ([input] max_field_length)",
+                    raw.len(),
+                    self.max_length
+                ),
+            );
+            return String::new();
+        }
+        match self.row.fields.decode(raw) {
+            Ok(text) => {
+                let text = text.trim();
+                if !text.chars().any(invisible) {
+                    return text.to_string();
+                }
+                let found: Vec<String> =
+                    text.chars().filter(|c| invisible(*c)).map(|c| format!("U+{:04X}", c as u32)).collect();
+                let clean: String = text.chars().filter(|c| !invisible(*c)).collect();
+                self.warnings.add(
+                    IssueKind::InvisibleCharacter,
+                    column,
+                    &clean,
+                    format!(
+                        "invisible character(s) {} removed, so that nothing prints hidden or reversed",
+                        found.join(", ")
+                    ),
+                );
+                clean.trim().to_string()
+            }
+            Err(reason) => {
+                self.problems.add(IssueKind::Encoding, column, &String::from_utf8_lossy(raw), reason);
+                String::new()
+            }
+        }
+    }
+
+    fn text(&mut self, source: &Source) -> String {
+        match source {
+            Source::Fixed(value) => value.clone(),
+            Source::At(i) => self.cell(*i),
+            Source::Several(at) => at.iter().map(|i| self.cell(*i)).collect::<Vec<_>>().join(";"),
+            Source::LastFirst(i) => {
+                let written = self.cell(*i);
+                if written.is_empty() {
+                    return written;
+                }
+                natural_order(&written).unwrap_or_else(|| {
+                    self.warnings.add(
+                        IssueKind::NameNotSplit,
+                        &self.row.names[*i],
+                        &written,
+                        "the name is not written \"Last, First\"; the letter shows it as written",
+                    );
+                    written
+                })
+            }
+            Source::Parts { first, middle, last, suffix } => {
+                let mut part = |at: Option<usize>| at.map(|i| self.cell(i)).unwrap_or_default();
+                let parts = [part(Some(*first)), part(*middle), part(Some(*last)), part(*suffix)];
+                let name = parts.iter().filter(|p| !p.is_empty()).cloned().collect::<Vec<_>>().join(" ");
+                for (at, what) in [(*first, "first"), (*last, "last")] {
+                    let empty = if at == *first { parts[0].is_empty() } else { parts[2].is_empty() };
+                    if empty && !name.is_empty() {
+                        self.warnings.add(
+                            IssueKind::NameNotSplit,
+                            &self.row.names[at],
+                            &name,
+                            format!("no {what} name; the letter shows the name as {name:?}"),
+                        );
+                    }
+                }
+                name
+            }
+        }
+    }
+
+    /// The status codes in the code column(s), each with its meaning.
+    fn codes(&mut self, source: &Source, meanings: &BTreeMap<String, CodeMeaning>) -> Vec<HoldCode> {
+        let at = match source {
+            Source::At(i) => vec![*i],
+            Source::Several(at) => at.clone(),
+            _ => return Vec::new(),
+        };
+        let mut codes = Vec::new();
+        for i in at {
+            let text = self.cell(i);
+            for code in text.split([';', ',', '|']).map(str::trim).filter(|c| !c.is_empty()) {
+                let meaning = meanings.iter().find(|(k, _)| k.trim().eq_ignore_ascii_case(code)).map(|(_, m)| *m);
+                codes.push(HoldCode {
+                    code: code.to_string(),
+                    column: self.row.names[i].clone(),
+                    line: self.row.line,
+                    meaning,
+                });
+            }
+        }
+        codes
+    }
+}
+
+/// Characters that print as nothing or change the direction of the text
+/// around them: zero-width spaces and joiners, bidirectional marks and
+/// overrides (U+202E prints a name backwards), the soft hyphen, a stray
+/// byte-order mark and control characters other than line breaks and tabs.
+fn invisible(c: char) -> bool {
+    matches!(
+        c,
+        '\u{00AD}'
+            | '\u{061C}'
+            | '\u{180E}'
+            | '\u{200B}'..='\u{200F}'
+            | '\u{2028}'..='\u{202E}'
+            | '\u{2060}'..='\u{2064}'
+            | '\u{2066}'..='\u{206F}'
+            | '\u{FEFF}'
+            | '\u{FFF9}'..='\u{FFFB}'
+    ) || (c.is_control() && !matches!(c, '\t' | '\n' | '\r'))
+}
+
+/// A name written `Last, First` in natural order: `Reyes, Daniel` is
+/// `Daniel Reyes`, `Smith Jr., Robert` is `Robert Smith Jr.` and
+/// `Smith, Robert, Jr.` is `Robert Smith Jr.`. `None` when the text is not
+/// written that way (no comma, an empty part, or more parts than that).
+pub fn natural_order(text: &str) -> Option<String> {
+    let parts: Vec<&str> = text.split(',').map(str::trim).collect();
+    if parts.iter().any(|p| p.is_empty()) {
+        return None;
+    }
+    match parts[..] {
+        [last, first] => Some(format!("{first} {last}")),
+        [last, first, suffix] if is_suffix(suffix) => Some(format!("{first} {last} {suffix}")),
+        _ => None,
+    }
+}
+
+fn is_suffix(text: &str) -> bool {
+    let t = text.trim_end_matches('.').to_ascii_uppercase();
+    ["JR", "SR", "II", "III", "IV", "V", "MD", "PHD", "DDS", "ESQ"].contains(&t.as_str())
 }
 
 #[derive(Debug, serde::Serialize, serde::Deserialize)]
@@ -471,14 +729,21 @@ struct Parsed {
     guarantor: Guarantor,
     language: String,
     flags: Flags,
+    codes: Vec<HoldCode>,
     charge: Charge,
+    /// What was mended in the row, for warnings.csv.
+    warnings: Vec<Note>,
 }
 
-/// Where one field comes from in this export.
+/// Where one field comes from in this export: a column by its position, a
+/// fixed value, or several columns (see [`Field`]).
 #[derive(Debug, Clone)]
 enum Source {
     At(usize),
     Fixed(String),
+    Several(Vec<usize>),
+    LastFirst(usize),
+    Parts { first: usize, middle: Option<usize>, last: usize, suffix: Option<usize> },
 }
 
 /// Where each configured field comes from in this export.
@@ -489,14 +754,23 @@ impl ColumnLayout {
     /// the config names must exist; a missing one is reported by name.
     fn find(columns: &Columns, names: &[String]) -> Result<ColumnLayout, String> {
         let mut missing = Vec::new();
+        let mut at = |wanted: &String| match names.iter().position(|n| n.eq_ignore_ascii_case(wanted.trim())) {
+            Some(at) => at,
+            None => {
+                missing.push(format!("{wanted:?}"));
+                0
+            }
+        };
         let layout = columns.map(|field| match field {
             Field::Fixed { value } => Source::Fixed(value.clone()),
-            Field::Column(wanted) => match names.iter().position(|n| n.eq_ignore_ascii_case(wanted.trim())) {
-                Some(at) => Source::At(at),
-                None => {
-                    missing.push(format!("{wanted:?}"));
-                    Source::Fixed(String::new())
-                }
+            Field::Column(wanted) => Source::At(at(wanted)),
+            Field::Several(wanted) => Source::Several(wanted.iter().map(&mut at).collect()),
+            Field::LastFirst { last_first } => Source::LastFirst(at(last_first)),
+            Field::Parts { first, middle, last, suffix } => Source::Parts {
+                first: at(first),
+                middle: middle.as_ref().map(&mut at),
+                last: at(last),
+                suffix: suffix.as_ref().map(&mut at),
             },
         });
         if missing.is_empty() { Ok(layout) } else { Err(missing.join(", ")) }
@@ -506,6 +780,7 @@ impl ColumnLayout {
         let id = match &self.account {
             Source::At(i) => row.fields.decode(row.record.get(*i)?).ok()?.trim().to_string(),
             Source::Fixed(value) => value.clone(),
+            _ => return None,
         };
         (!id.is_empty()).then_some(id)
     }
@@ -529,25 +804,21 @@ impl ColumnLayout {
         }
 
         let name = |source: &Source| match source {
-            Source::At(i) => row.names[*i].clone(),
+            Source::At(i) | Source::LastFirst(i) => row.names[*i].clone(),
+            Source::Parts { first, last, .. } => format!("{} + {}", row.names[*first], row.names[*last]),
+            Source::Several(at) => at.iter().map(|i| row.names[*i].as_str()).collect::<Vec<_>>().join(" + "),
             Source::Fixed(_) => "(fixed value)".to_string(),
         };
-        let mut text = |source: &Source| -> String {
-            match source {
-                Source::Fixed(value) => value.clone(),
-                Source::At(i) => {
-                    let raw = row.record.get(*i).unwrap_or_default();
-                    match row.fields.decode(raw) {
-                        Ok(s) => s.trim().to_string(),
-                        Err(reason) => {
-                            problems.add(IssueKind::Encoding, &row.names[*i], &String::from_utf8_lossy(raw), reason);
-                            String::new()
-                        }
-                    }
-                }
-            }
+        let mut cells = Cells {
+            row,
+            max_length: input.max_field_length,
+            problems,
+            warnings: Problems::default(),
+            read: Vec::new(),
         };
-        let t = self.map(&mut text);
+        let t = self.map(|source| cells.text(source));
+        let codes = self.hold_code.as_ref().map(|s| cells.codes(s, &input.hold_codes)).unwrap_or_default();
+        let Cells { mut problems, warnings, .. } = cells;
         let (account, guarantor, city, state, zip, service_date) =
             (t.account, t.guarantor, t.city, t.state, t.zip, t.service_date);
 
@@ -628,6 +899,8 @@ impl ColumnLayout {
             guarantor: Guarantor { name: guarantor, address: Address { street, city, state, zip } },
             language: normalise_language(&t.language.unwrap_or_default()),
             flags,
+            codes,
+            warnings: warnings.0,
             charge: Charge {
                 line: row.line,
                 service_date,
@@ -759,6 +1032,64 @@ mod tests {
         let export = read_export_from("t.csv", &bytes[..], &Input::default(), as_of()).unwrap();
         assert_eq!(export.rejects[0].column, "Guarantor");
         assert!(export.rejects[0].reason.contains("UTF-8"));
+    }
+
+    /// The line of the one bad row (its service date), as a text editor
+    /// numbers it, whatever the line ends, byte-order mark and encoding.
+    #[test]
+    fn line_numbers_are_the_lines_a_person_finds() {
+        let good = "A1,Ann Lee,1 Main St,,Eugene,OR,97401,2026-01-05,Visit,12.00,,,en,N,N,N";
+        let quoted = "A2,Bo Diaz,2 Oak Ave,,Eugene,OR,97402,2026-01-06,\"Lab\n(follow-up)\",80.00,,,en,N,N,N";
+        let bad = "A3,Cy Park,3 Elm St,,Eugene,OR,97403,2026-13-45,Visit,12.00,,,en,N,N,N";
+        // Header 1, good 2, quoted 3-4, blank 5, bad 6, good 7.
+        let text = format!("{}{good}\n{quoted}\n\n{bad}\n{good}x\n", HEADER);
+        let crlf = text.replace('\n', "\r\n");
+        let utf16 = |t: &str| -> Vec<u8> {
+            [0xFF, 0xFE].into_iter().chain(t.encode_utf16().flat_map(u16::to_le_bytes)).collect()
+        };
+        let cases: [(&str, Vec<u8>); 5] = [
+            ("LF", text.clone().into_bytes()),
+            ("CRLF", crlf.clone().into_bytes()),
+            ("BOM and CRLF", [&[0xEF, 0xBB, 0xBF][..], crlf.as_bytes()].concat()),
+            ("UTF-16 and CRLF", utf16(&crlf)),
+            ("UTF-16 and LF", utf16(&text)),
+        ];
+        for (name, bytes) in cases {
+            let export = read_export_from("t.csv", &bytes[..], &Input::default(), as_of()).unwrap();
+            let lines: Vec<Line> = export.rejects.iter().map(|r| r.line).collect();
+            assert_eq!(lines, [6, 7], "{name}: {:?}", export.rejects);
+            let a2 = export.accounts.iter().find(|a| a.id == "A2").unwrap();
+            assert_eq!(a2.lines().collect::<Vec<_>>(), [3], "{name}");
+        }
+    }
+
+    #[test]
+    fn names_written_last_first_are_read_in_natural_order() {
+        assert_eq!(natural_order("Reyes, Daniel").as_deref(), Some("Daniel Reyes"));
+        assert_eq!(natural_order("Smith Jr., Robert").as_deref(), Some("Robert Smith Jr."));
+        assert_eq!(natural_order("Smith, Robert, Jr.").as_deref(), Some("Robert Smith Jr."));
+        assert_eq!(natural_order("García López, María José").as_deref(), Some("María José García López"));
+        assert_eq!(natural_order("Daniel Reyes"), None);
+        assert_eq!(natural_order("Reyes,"), None);
+        assert_eq!(natural_order("A, B, C"), None);
+    }
+
+    #[test]
+    fn invisible_characters_are_removed_with_a_warning_and_long_fields_rejected() {
+        let body = "A1,\u{202E}eeL nnA\u{200B},1 Main St,,Eugene,OR,97401,2026-01-05,Visit,12.00,,,en,N,N,N\n";
+        let export = read(body);
+        assert_eq!(export.accounts[0].guarantor.name, "eeL nnA");
+        let warning = &export.warnings[0];
+        assert_eq!(
+            (warning.kind, warning.line, warning.column.as_str()),
+            (IssueKind::InvisibleCharacter, 2, "Guarantor")
+        );
+        assert!(warning.reason.contains("U+202E") && warning.reason.contains("U+200B"), "{}", warning.reason);
+        let long =
+            format!("A1,{},1 Main St,,Eugene,OR,97401,2026-01-05,Visit,12.00,,,en,N,N,N\n", "x".repeat(5_000_000));
+        let export = read(&long);
+        assert_eq!(export.rejects[0].kind, IssueKind::FieldTooLong);
+        assert!(export.rejects[0].reason.contains("5000000 bytes"), "{}", export.rejects[0].reason);
     }
 
     /// An amount written the way one of the export systems would.

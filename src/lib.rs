@@ -10,7 +10,8 @@
 //! would allow a cycle, so this list is the rule, kept by hand: a module
 //! imports only modules on the lines above its own.
 //! - leaves: [`money`], [`digest`], `jsonl`, [`sorted`]
-//! - [`model`] (the data that flows), [`config`] (the practice's settings)
+//! - [`config`] (the practice's settings)
+//! - [`model`] (the data that flows)
 //! - [`ingest`], [`shard`], [`synth`], [`layouts`]
 //! - [`suggest`], [`policy`]
 //! - [`compose`]

@@ -8,6 +8,7 @@
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
+use crate::config::CodeMeaning;
 use crate::money::Cents;
 
 /// A line number in the input file (1-based, the header is line 1).
@@ -26,6 +27,13 @@ impl Address {
     /// `SPRINGFIELD, OR 97477`: the last line, as USPS wants it.
     pub fn last_line(&self) -> String {
         format!("{}, {} {}", self.city, self.state, self.zip)
+    }
+
+    /// The first line or part with a letter outside the Latin script, if
+    /// any: USPS reads domestic addresses in Latin letters.
+    pub fn not_latin(&self) -> Option<&str> {
+        let latin = |c: char| !c.is_alphabetic() || (c as u32) < 0x250 || ('\u{1E00}'..='\u{1EFF}').contains(&c);
+        self.street.iter().chain([&self.city, &self.state]).map(String::as_str).find(|t| !t.chars().all(latin))
     }
 
     /// What is missing for USPS to deliver this, if anything.
@@ -82,6 +90,19 @@ pub struct Account {
     /// Rows of this account that could not be read: the account is held so
     /// that no letter states a balance built from part of its charges.
     pub rejected_lines: Vec<Line>,
+    /// Status and hold codes on any of its rows, each once, first seen first.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub codes: Vec<HoldCode>,
+}
+
+/// A status or hold code in the export, where it was found and what the
+/// mapping says it means (`None`: the mapping does not name it).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HoldCode {
+    pub code: String,
+    pub column: String,
+    pub line: Line,
+    pub meaning: Option<CodeMeaning>,
 }
 
 impl Account {
@@ -125,10 +146,13 @@ pub enum IssueKind {
     UnknownState,
     BadZip,
     DuplicateRow,
+    FieldTooLong,
     // Warnings: the letter still goes.
     AddressDiffers,
     GuarantorDiffers,
     CreditOnService,
+    NameNotSplit,
+    InvisibleCharacter,
 }
 
 impl IssueKind {
@@ -146,9 +170,12 @@ impl IssueKind {
             IssueKind::UnknownState => "unknown_state",
             IssueKind::BadZip => "bad_zip",
             IssueKind::DuplicateRow => "duplicate_row",
+            IssueKind::FieldTooLong => "field_too_long",
             IssueKind::AddressDiffers => "address_differs",
             IssueKind::GuarantorDiffers => "guarantor_differs",
             IssueKind::CreditOnService => "credit_on_service",
+            IssueKind::NameNotSplit => "name_not_split",
+            IssueKind::InvisibleCharacter => "invisible_character",
         }
     }
 }

@@ -9,7 +9,7 @@ use std::fmt;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-use crate::config::Policy;
+use crate::config::{CodeMeaning, Policy};
 use crate::model::{Account, Line};
 use crate::money::Cents;
 
@@ -61,15 +61,44 @@ impl fmt::Display for Stage {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum HoldReason {
-    RowsRejected { lines: Vec<Line> },
+    RowsRejected {
+        lines: Vec<Line>,
+    },
+    /// A status code the mapping gives a meaning that holds the letter.
+    Coded {
+        meaning: CodeMeaning,
+        code: String,
+        column: String,
+        line: Line,
+    },
+    /// A status code the mapping does not name: never guessed at.
+    UnknownHoldCode {
+        code: String,
+        column: String,
+        line: Line,
+    },
+    /// USPS reads domestic addresses in Latin letters.
+    AddressNotLatin {
+        text: String,
+    },
     DoNotMail,
     Dispute,
     InsurancePending,
-    IncompleteAddress { missing: String },
-    CreditBalance { balance: Cents },
+    IncompleteAddress {
+        missing: String,
+    },
+    CreditBalance {
+        balance: Cents,
+    },
     ZeroBalance,
-    UnderMinimum { balance: Cents, minimum: Cents },
-    NotYetDue { days: i64, first_letter_after: i64 },
+    UnderMinimum {
+        balance: Cents,
+        minimum: Cents,
+    },
+    NotYetDue {
+        days: i64,
+        first_letter_after: i64,
+    },
 }
 
 impl HoldReason {
@@ -77,6 +106,9 @@ impl HoldReason {
     pub fn code(&self) -> &'static str {
         match self {
             HoldReason::RowsRejected { .. } => "rows_rejected",
+            HoldReason::Coded { meaning, .. } => meaning.code(),
+            HoldReason::UnknownHoldCode { .. } => "unknown_hold_code",
+            HoldReason::AddressNotLatin { .. } => "address_not_latin",
             HoldReason::DoNotMail => "do_not_mail",
             HoldReason::Dispute => "dispute",
             HoldReason::InsurancePending => "insurance_pending",
@@ -96,6 +128,18 @@ impl fmt::Display for HoldReason {
                 let lines: Vec<String> = lines.iter().map(u64::to_string).collect();
                 write!(f, "some of its rows were rejected (lines {}); see rejects.csv", lines.join(", "))
             }
+            HoldReason::Coded { meaning, code, column, line } => {
+                write!(f, "{} (code {code:?} in column {column:?}, line {line})", meaning.explain())
+            }
+            HoldReason::UnknownHoldCode { code, column, line } => write!(
+                f,
+                "code {code:?} in column {column:?} (line {line}) is not in [input.hold_codes]; \
+                 say there what it means and run again"
+            ),
+            HoldReason::AddressNotLatin { text } => write!(
+                f,
+                "the address {text:?} is not in Latin letters, which USPS needs; correct it in the billing system"
+            ),
             HoldReason::DoNotMail => f.write_str("marked do-not-mail"),
             HoldReason::Dispute => f.write_str("the patient disputes the bill"),
             HoldReason::InsurancePending => f.write_str("insurance is still pending"),
@@ -169,6 +213,17 @@ pub fn assess(account: &Account, as_of: NaiveDate, policy: &Policy) -> Assessmen
     if !account.rejected_lines.is_empty() {
         reasons.push(HoldReason::RowsRejected { lines: account.rejected_lines.clone() });
     }
+    for code in &account.codes {
+        let (code_, column, line) = (code.code.clone(), code.column.clone(), code.line);
+        match code.meaning {
+            Some(CodeMeaning::None) => {}
+            Some(meaning) => reasons.push(HoldReason::Coded { meaning, code: code_, column, line }),
+            None => reasons.push(HoldReason::UnknownHoldCode { code: code_, column, line }),
+        }
+    }
+    if let Some(text) = account.guarantor.address.not_latin() {
+        reasons.push(HoldReason::AddressNotLatin { text: text.to_string() });
+    }
     if account.flags.do_not_mail {
         reasons.push(HoldReason::DoNotMail);
     }
@@ -232,6 +287,7 @@ mod tests {
                 })
                 .collect(),
             rejected_lines: vec![],
+            codes: vec![],
         }
     }
 
@@ -284,5 +340,38 @@ mod tests {
         );
         let zero = assess(&account(&[("2026-01-01", 0)]), as_of(), &Policy::default());
         assert_eq!(zero.decision, Decision::Hold { reasons: vec![HoldReason::ZeroBalance] });
+    }
+
+    #[test]
+    fn hold_codes_hold_with_their_meaning_and_unknown_codes_are_never_ignored() {
+        let mut a = account(&[("2026-01-01", 50_000)]);
+        let code = |code: &str, meaning| crate::model::HoldCode {
+            code: code.into(),
+            column: "Status".into(),
+            line: 7,
+            meaning,
+        };
+        a.codes = vec![code("ACTIVE", Some(CodeMeaning::None))];
+        assert_eq!(assess(&a, as_of(), &Policy::default()).decision, Decision::Letter { stage: Stage::FinalNotice });
+        a.codes = vec![code("BK", Some(CodeMeaning::Bankruptcy)), code("ZZ9", None)];
+        let Decision::Hold { reasons } = assess(&a, as_of(), &Policy::default()).decision else { panic!() };
+        let codes: Vec<_> = reasons.iter().map(HoldReason::code).collect();
+        assert_eq!(codes, ["bankruptcy", "unknown_hold_code"]);
+        assert!(
+            reasons[0].to_string().contains("bankruptcy (code \"BK\" in column \"Status\", line 7)"),
+            "{}",
+            reasons[0]
+        );
+        assert!(reasons[1].to_string().contains("\"ZZ9\""), "{}", reasons[1]);
+    }
+
+    #[test]
+    fn an_address_outside_latin_letters_is_held() {
+        let mut a = account(&[("2026-01-01", 50_000)]);
+        a.guarantor.address.city = "Москва".into();
+        let Decision::Hold { reasons } = assess(&a, as_of(), &Policy::default()).decision else { panic!() };
+        assert_eq!(reasons[0].code(), "address_not_latin");
+        a.guarantor.address.city = "San José Ñuñoa Đà".into();
+        assert!(matches!(assess(&a, as_of(), &Policy::default()).decision, Decision::Letter { .. }));
     }
 }

@@ -7,7 +7,7 @@ use std::fmt::Write;
 use std::io::Read;
 use std::path::Path;
 
-use crate::config::{Delimiter, Encoding, FIELDS, FieldKind};
+use crate::config::{CodeMeaning, Delimiter, Encoding, FIELDS, FieldKind};
 use crate::ingest::{self, IngestError};
 
 /// How many rows are looked at for formats and flag codes.
@@ -61,11 +61,22 @@ fn suggest_from(file: &str, reader: impl Read, encoding: Encoding) -> Result<Opt
         }
     }
 
-    // Best header for each field: an exact spelling beats one that contains
-    // a spelling; earlier spellings in the list beat later ones.
+    // A name in parts is placed first, so that `Last` is not taken as the
+    // whole name.
     let mut taken = BTreeSet::new();
+    let parts = name_parts(&names);
+    if let Some(parts) = &parts {
+        taken.extend([Some(parts.first), parts.middle, Some(parts.last), parts.suffix].into_iter().flatten());
+    }
+    // Best header for each field: an exact spelling beats one that contains
+    // a spelling; earlier spellings in the list beat later ones. A column's
+    // values must fit the field: dates are never amounts, nor amounts dates.
     let mut placed: BTreeMap<&str, usize> = BTreeMap::new();
+    let kinds: Vec<ValueKind> = samples.iter().map(|values| ValueKind::of(values)).collect();
     for spec in FIELDS {
+        if spec.name == "guarantor" && parts.is_some() {
+            continue;
+        }
         let score = |header: &str| -> Option<usize> {
             let h = normalise(header);
             spec.seen.iter().enumerate().find_map(|(rank, s)| {
@@ -81,7 +92,7 @@ fn suggest_from(file: &str, reader: impl Read, encoding: Encoding) -> Result<Opt
         let best = names
             .iter()
             .enumerate()
-            .filter(|(i, _)| !taken.contains(i))
+            .filter(|(i, _)| !taken.contains(i) && kinds[*i].fits(spec.kind))
             .filter_map(|(i, n)| score(n).map(|s| (s, i)))
             .min();
         if let Some((_, i)) = best {
@@ -137,9 +148,33 @@ fn suggest_from(file: &str, reader: impl Read, encoding: Encoding) -> Result<Opt
     let _ = writeln!(out, "yes = {yes:?}");
     let _ = writeln!(out, "no = {no:?}");
 
+    if let Some(&i) = placed.get("hold_code") {
+        write_hold_codes(&mut out, &names[i], &samples[i]);
+    }
+
     let _ = writeln!(out, "\n[columns]");
     for spec in FIELDS {
+        if spec.name == "guarantor"
+            && let Some(p) = &parts
+        {
+            let optional =
+                |label: &str, at: Option<usize>| at.map_or(String::new(), |i| format!(", {label} = {:?}", names[i]));
+            let _ = writeln!(
+                out,
+                "guarantor = {{ first = {:?}{}, last = {:?}{} }}",
+                names[p.first],
+                optional("middle", p.middle),
+                names[p.last],
+                optional("suffix", p.suffix)
+            );
+            continue;
+        }
         match placed.get(spec.name) {
+            Some(&i) if spec.name == "guarantor" && looks_last_first(&samples[i]) => {
+                let _ =
+                    writeln!(out, "# Its values are written \"Last, First\": letters print them as \"First Last\".");
+                let _ = writeln!(out, "guarantor = {{ last_first = {:?} }}", names[i]);
+            }
             Some(&i) => {
                 let _ = writeln!(out, "{} = {:?}", spec.name, names[i]);
             }
@@ -159,7 +194,117 @@ fn suggest_from(file: &str, reader: impl Read, encoding: Encoding) -> Result<Opt
     if !left.is_empty() {
         let _ = writeln!(out, "\n# Columns not placed: {left:?}");
     }
+    for (i, name) in names.iter().enumerate().filter(|(i, _)| !taken.contains(i) && kinds[*i] == ValueKind::Amount) {
+        let _ = writeln!(
+            out,
+            "# WARNING: column {name:?} holds amounts (e.g. {:?}) but is not placed. If it is a payment or an \
+             adjustment, every balance would be wrong without it: name it above as payments or adjustments.",
+            samples[i].iter().find(|v| !v.is_empty()).map_or("", String::as_str)
+        );
+    }
     Ok(Some(out))
+}
+
+/// What a column's sampled values look like, so that a column is only
+/// suggested for a field whose kind its values fit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ValueKind {
+    Empty,
+    /// Most values are dates.
+    Date,
+    /// Most values are money: they parse as amounts and some are written
+    /// with cents, a dollar sign or parentheses (so ZIP codes are not).
+    Amount,
+    Other,
+}
+
+impl ValueKind {
+    fn of(values: &[String]) -> ValueKind {
+        let filled: Vec<&String> = values.iter().filter(|v| !v.is_empty()).collect();
+        if filled.is_empty() {
+            return ValueKind::Empty;
+        }
+        let most = |ok: &dyn Fn(&str) -> bool| filled.iter().filter(|v| ok(v)).count() * 10 >= filled.len() * 9;
+        let formats: Vec<String> = DATE_FORMATS.iter().map(|f| f.to_string()).collect();
+        if most(&|v| ingest::parse_date(v, &formats).is_ok()) {
+            ValueKind::Date
+        } else if most(&|v| crate::money::Cents::parse(v).is_ok())
+            && filled.iter().any(|v| v.contains(['.', '$', '(']) || v.ends_with("CR"))
+        {
+            ValueKind::Amount
+        } else {
+            ValueKind::Other
+        }
+    }
+
+    fn fits(self, field: FieldKind) -> bool {
+        match field {
+            FieldKind::Date => matches!(self, ValueKind::Date | ValueKind::Empty),
+            FieldKind::Amount => matches!(self, ValueKind::Amount | ValueKind::Empty),
+            FieldKind::Text | FieldKind::Flag | FieldKind::Code => !matches!(self, ValueKind::Date | ValueKind::Amount),
+        }
+    }
+}
+
+/// The guarantor's name in separate columns, by position.
+struct NameParts {
+    first: usize,
+    middle: Option<usize>,
+    last: usize,
+    suffix: Option<usize>,
+}
+
+/// Name-part columns (`Last`, `Guarantor Last`, `Pat First`, `MI`,
+/// `Suffix`...), when there is both a first and a last.
+fn name_parts(names: &[String]) -> Option<NameParts> {
+    let find = |endings: &[&str]| {
+        names.iter().position(|n| {
+            let n = normalise(n);
+            let n = ["guarantor", "guar", "patient", "pat", "resp", "responsible", "party"]
+                .iter()
+                .fold(n.as_str(), |n, prefix| n.strip_prefix(prefix).unwrap_or(n))
+                .to_string();
+            endings.contains(&n.as_str())
+        })
+    };
+    Some(NameParts {
+        first: find(&["first", "firstname", "fname", "given", "givenname"])?,
+        middle: find(&["mi", "middle", "middlename", "middleinitial", "mname"]),
+        last: find(&["last", "lastname", "lname", "surname", "familyname"])?,
+        suffix: find(&["suffix", "sfx", "namesuffix"]),
+    })
+}
+
+/// Whether most names are written `Last, First`.
+fn looks_last_first(values: &[String]) -> bool {
+    let filled: Vec<&String> = values.iter().filter(|v| !v.is_empty()).collect();
+    !filled.is_empty() && filled.iter().filter(|v| ingest::natural_order(v).is_some()).count() * 10 >= filled.len() * 8
+}
+
+/// `[hold_codes]` for the values seen in the code column, with a meaning
+/// proposed for the common ones and the rest left for a person.
+fn write_hold_codes(out: &mut String, column: &str, values: &[String]) {
+    let mut counts: BTreeMap<String, usize> = BTreeMap::new();
+    for value in values {
+        for code in value.split([';', ',', '|']).map(str::trim).filter(|c| !c.is_empty()) {
+            *counts.entry(code.to_uppercase()).or_default() += 1;
+        }
+    }
+    let _ =
+        writeln!(out, "\n# Codes seen in {column:?} (in the first {SAMPLE_ROWS} rows), with how many rows had each.");
+    let _ = writeln!(out, "# Meanings: none, bankruptcy, deceased, attorney, with_agency, dispute, do_not_mail,");
+    let _ = writeln!(out, "# bad_address, insurance_pending. A code left out holds its account as unknown_hold_code.");
+    let _ = writeln!(out, "[hold_codes]");
+    for (code, count) in &counts {
+        match CodeMeaning::guess(code) {
+            Some(meaning) => {
+                let _ = writeln!(out, "{code:?} = {:?}   # {count} rows; check", meaning.code());
+            }
+            None => {
+                let _ = writeln!(out, "# {code:?} = \"?\"   # {count} rows; what does it mean?");
+            }
+        }
+    }
 }
 
 #[cfg(test)]

@@ -441,5 +441,6 @@ pub fn sample_account() -> Account {
             charge(3, date(2025, 9, 2), "Lab work", 8750),
         ],
         rejected_lines: vec![],
+        codes: vec![],
     }
 }
