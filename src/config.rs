@@ -671,13 +671,14 @@ impl Config {
     }
 
     /// Replaces the `[input]` section with a mapping file: the same settings,
-    /// at its top level.
-    pub fn use_mapping(&mut self, path: &Path) -> Result<(), ConfigError> {
-        let text =
-            std::fs::read_to_string(path).map_err(|source| ConfigError::Read { path: path.to_path_buf(), source })?;
+    /// at its top level. Returns the file's bytes, for the run record.
+    pub fn use_mapping(&mut self, path: &Path) -> Result<Vec<u8>, ConfigError> {
+        let bytes = std::fs::read(path).map_err(|source| ConfigError::Read { path: path.to_path_buf(), source })?;
         let invalid = |message: String| ConfigError::Invalid { path: path.to_path_buf(), message };
-        self.input = toml::from_str(&text).map_err(|e| invalid(e.to_string()))?;
-        self.check_settings().map_err(invalid)
+        let text = std::str::from_utf8(&bytes).map_err(|e| invalid(format!("not UTF-8 text ({e})")))?;
+        self.input = toml::from_str(text).map_err(|e| invalid(e.to_string()))?;
+        self.check_settings().map_err(invalid)?;
+        Ok(bytes)
     }
 
     fn check_settings(&self) -> Result<(), String> {

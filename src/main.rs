@@ -203,7 +203,7 @@ impl Common {
     fn load(&self, how: fn(&Path, Option<&Path>) -> Result<Setup, pipeline::Error>) -> Result<Setup, pipeline::Error> {
         let mut setup = how(&self.config, self.layouts.as_deref())?;
         if let Some(mapping) = &self.mapping {
-            setup.config.use_mapping(mapping)?;
+            setup.use_mapping(mapping)?;
         }
         let input = &mut setup.config.input;
         input.encoding = self.encoding.unwrap_or(input.encoding);

@@ -79,6 +79,8 @@ pub fn merge(shards: &[PathBuf], out: &Path, overwrite: bool) -> Result<(PathBuf
         };
         same("export", &first.input.sha256, &record.input.sha256)?;
         same("config", &first.config.sha256, &record.config.sha256)?;
+        let mapping = |r: &RunRecord| r.mapping.as_ref().map_or_else(|| "none".to_string(), |m| m.sha256.clone());
+        same("mapping", &mapping(first), &mapping(record))?;
         same("layouts", &first.layouts.sha256, &record.layouts.sha256)?;
         same("as-of date", &first.as_of, &record.as_of)?;
         same("kindly version", &first.kindly_version, &record.kindly_version)?;

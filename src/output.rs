@@ -215,6 +215,9 @@ pub struct RunRecord {
     pub as_of: String,
     pub input: Fingerprint,
     pub config: Fingerprint,
+    /// The mapping file that replaced the config's `[input]`, if one did.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mapping: Option<Fingerprint>,
     pub layouts: Fingerprint,
     pub vendor: String,
     pub counts: Counts,

@@ -55,8 +55,22 @@ impl Mark {
     }
 }
 
-/// Checks a laid-out letter; the first rule broken is returned.
-pub fn check_page(document: &PagedDocument, vendor: &Vendor) -> Result<(), Violation> {
+/// Checks a laid-out letter; the first rule broken is returned. `fields`
+/// are the patient's values on the letter, by name, to say which one holds
+/// a character that no font can print.
+pub fn check_page(document: &PagedDocument, vendor: &Vendor, fields: &[(&str, &str)]) -> Result<(), Violation> {
+    let missing = missing_glyphs(document);
+    if !missing.is_empty() {
+        let shown: Vec<String> = missing.iter().map(|c| format!("{c:?} (U+{:04X})", *c as u32)).collect();
+        let field = fields.iter().find(|(_, value)| value.contains(missing.as_slice())).map_or("the letter", |f| f.0);
+        return Err(Violation {
+            rule: "missing glyph",
+            detail: format!(
+                "no font of the layouts has {} in {field}; it would print as an empty box",
+                shown.join(", ")
+            ),
+        });
+    }
     let pages = document.pages();
     let sheets = if vendor.duplex { pages.len().div_ceil(2) } else { pages.len() };
     if sheets > vendor.max_sheets as usize {
@@ -168,6 +182,32 @@ pub fn letterhead_names(document: &PagedDocument, name: &str, vendor: &Vendor) -
     lines(&head).iter().any(|line| line.what.contains(name))
 }
 
+/// Characters laid out with no glyph (Typst's "tofu", glyph 0, when no
+/// font has the character), each once, in order of first appearance.
+fn missing_glyphs(document: &PagedDocument) -> Vec<char> {
+    fn walk(frame: &Frame, out: &mut Vec<char>) {
+        for (_, item) in frame.items() {
+            match item {
+                FrameItem::Group(group) => walk(&group.frame, out),
+                FrameItem::Text(text) => {
+                    for glyph in text.glyphs.iter().filter(|g| g.id == 0) {
+                        let chars = text.text.get(glyph.range()).unwrap_or_default().chars();
+                        for c in chars.filter(|c| !c.is_whitespace()) {
+                            if !out.contains(&c) {
+                                out.push(c);
+                            }
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    let mut out = Vec::new();
+    document.pages().iter().for_each(|page| walk(&page.frame, &mut out));
+    out
+}
+
 /// Text marks grouped into lines by baseline, top to bottom.
 fn lines(marks: &[&Mark]) -> Vec<Mark> {
     let mut sorted: Vec<&Mark> = marks.to_vec();
@@ -270,7 +310,7 @@ mod tests {
         let letter = compose::letter(&account, Stage::Reminder, "T1", wording.language_for("en"), as_of, &config());
         let body = wording.body(&letter).unwrap();
         let document = renderer.layout(compose::files(&letter, body).unwrap(), as_of).unwrap();
-        check_page(&document, vendor)
+        check_page(&document, vendor, &[("the guarantor's name", &account.guarantor.name)])
     }
 
     fn unchanged(layout: &str) -> String {
@@ -280,6 +320,20 @@ mod tests {
     #[test]
     fn the_shipped_layout_passes() {
         assert_eq!(check_with(unchanged, |_| {}, &config().vendor), Ok(()));
+    }
+
+    #[test]
+    fn a_character_no_font_has_holds_the_letter_and_is_named() {
+        for (name, missing) in
+            [("محمد Ali", "'م' (U+0645)"), ("王小明", "'王' (U+738B)"), ("Ann 🙂 Lee", "'🙂' (U+1F642)")]
+        {
+            let v = check_with(unchanged, |a| a.guarantor.name = name.into(), &config().vendor).unwrap_err();
+            assert_eq!(v.rule, "missing glyph", "{name}");
+            assert!(v.detail.contains(missing) && v.detail.contains("the guarantor's name"), "{}", v.detail);
+        }
+        for printable in ["Zoë Núñez-Đặng", "Αλέξης Παππάς", "Ольга Петрова"] {
+            assert_eq!(check_with(unchanged, |a| a.guarantor.name = printable.into(), &config().vendor), Ok(()));
+        }
     }
 
     #[test]

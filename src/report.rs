@@ -25,6 +25,10 @@ pub struct Validation {
     pub accounts: u64,
     pub letters_by_stage: BTreeMap<String, u64>,
     pub holds_by_reason: BTreeMap<String, Holds>,
+    /// Codes in the hold-code column(s) that `[input.hold_codes]` does not
+    /// name, as `CODE in "Column"`, with how many accounts have each.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub unknown_codes: BTreeMap<String, usize>,
     pub rejects: Group,
     pub warnings: Group,
 }
@@ -65,10 +69,14 @@ impl Group {
 pub struct Decisions {
     breakdown: Breakdown,
     listed: BTreeMap<&'static str, Vec<Hold>>,
+    unknown_codes: BTreeMap<String, usize>,
 }
 
 impl Decisions {
     pub fn add(&mut self, account: &Account, assessment: &Assessment, policy: &Policy) {
+        for code in account.codes.iter().filter(|c| c.meaning.is_none()) {
+            *self.unknown_codes.entry(format!("{} in {:?}", code.code.to_uppercase(), code.column)).or_default() += 1;
+        }
         match &assessment.decision {
             Decision::Letter { stage } => self.breakdown.letter(*stage),
             Decision::Hold { reasons } => {
@@ -101,6 +109,7 @@ impl Decisions {
             accounts: tally.accounts,
             letters_by_stage: self.breakdown.letters_by_stage,
             holds_by_reason,
+            unknown_codes: self.unknown_codes,
             rejects: Group::of(tally.rejects),
             warnings: Group::of(tally.warnings),
         }
@@ -136,6 +145,15 @@ impl Validation {
                     "  ... and {} more (holds.csv of a run lists them all)",
                     holds.count - holds.accounts.len()
                 );
+            }
+        }
+        if !self.unknown_codes.is_empty() {
+            let _ = writeln!(
+                out,
+                "\nCodes the mapping does not name (each holds its accounts until [input.hold_codes] says what it means):"
+            );
+            for (code, n) in &self.unknown_codes {
+                let _ = writeln!(out, "  {code:<30} {n:>6} accounts");
             }
         }
         group(&mut out, "Rows that cannot be used (rejects)", &self.rejects);

@@ -112,7 +112,9 @@ fn suggest_from(file: &str, reader: impl Read, encoding: Encoding) -> Result<Opt
                 .iter()
                 .copied()
                 .filter(|f| {
-                    !values.is_empty() && values.iter().all(|v| ingest::parse_date(v, &[f.to_string()]).is_ok())
+                    let parsed = values.iter().filter(|v| ingest::parse_date(v, &[f.to_string()]).is_ok()).count();
+                    // A broken row or two must not hide the format of the rest.
+                    !values.is_empty() && parsed * 10 >= values.len() * 9
                 })
                 .collect()
         })

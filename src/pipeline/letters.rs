@@ -97,6 +97,18 @@ impl Times {
     }
 }
 
+/// The export's values a letter prints, named as a billing manager knows
+/// them, so that preflight can say where a character it cannot print is.
+fn printed_fields(account: &Account) -> Vec<(&str, &str)> {
+    let g = &account.guarantor;
+    let mut fields = vec![("the guarantor's name", g.name.as_str())];
+    let street = ["address line 1", "address line 2", "address line 3"];
+    fields.extend(street.into_iter().zip(g.address.street.iter().map(String::as_str)));
+    fields.extend([("the city", g.address.city.as_str()), ("the account number", account.id.as_str())]);
+    fields.extend(account.charges.iter().map(|c| ("a service description", c.description.as_str())));
+    fields
+}
+
 impl Setup {
     /// Composes, lays out and checks one letter, and writes its PDF.
     pub fn make_letter(
@@ -122,7 +134,8 @@ impl Setup {
         }
         let document = self.renderer.layout(files, as_of)?;
         let started = times.add(&times.layout, started);
-        preflight::check_page(&document, &self.config.vendor).map_err(RenderError::Preflight)?;
+        preflight::check_page(&document, &self.config.vendor, &printed_fields(account))
+            .map_err(RenderError::Preflight)?;
         let started = times.add(&times.check, started);
         let rendered = self.renderer.export(&document, piece, as_of)?;
         times.add(&times.export, started);

@@ -253,6 +253,7 @@ fn run_record(
         as_of: options.as_of.to_string(),
         input: Fingerprint { file: export.file.clone(), sha256: export.sha256.clone() },
         config: setup.config_file.clone(),
+        mapping: setup.mapping_file.clone(),
         layouts: Fingerprint { file: setup.layouts.dir.display().to_string(), sha256: setup.layouts.sha256.clone() },
         vendor: setup.config.vendor.name.clone(),
         counts,

@@ -26,6 +26,8 @@ pub(super) const WORKER_STACK: usize = 32 * 1024 * 1024;
 pub struct Setup {
     pub config: Config,
     pub config_file: Fingerprint,
+    /// The mapping file read with `--mapping`, if any.
+    pub mapping_file: Option<Fingerprint>,
     pub layouts: Layouts,
     pub wording: Wording,
     pub renderer: Renderer,
@@ -65,10 +67,20 @@ impl Setup {
         Ok(Setup {
             config_file: Fingerprint { file: config_path.display().to_string(), sha256: crate::digest::sha256(&bytes) },
             config,
+            mapping_file: None,
             layouts,
             wording,
             renderer,
         })
+    }
+
+    /// Reads the export with a mapping file instead of the config's
+    /// `[input]`, and records which.
+    pub fn use_mapping(&mut self, path: &Path) -> Result<(), Error> {
+        let bytes = self.config.use_mapping(path)?;
+        self.mapping_file =
+            Some(Fingerprint { file: path.display().to_string(), sha256: crate::digest::sha256(&bytes) });
+        Ok(())
     }
 
     /// Every stage's letter in every language, written for a sample account
@@ -97,7 +109,7 @@ impl Setup {
                         detail: format!("the first page does not name {name:?} above the recipient window"),
                     });
                 }
-                preflight::check_page(&document, &self.config.vendor)
+                preflight::check_page(&document, &self.config.vendor, &[])
                     .map_err(|v| cannot(crate::render::RenderError::Preflight(v)))?;
                 self.renderer.export(&document, "CHECK", as_of).map_err(cannot)?;
                 reports.push(LintReport { readability, findings, template });
