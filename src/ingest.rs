@@ -915,7 +915,9 @@ impl ColumnLayout {
 
 /// Tries each configured format in turn.
 pub fn parse_date(text: &str, formats: &[String]) -> Result<NaiveDate, String> {
-    formats.iter().find_map(|f| NaiveDate::parse_from_str(text, f).ok()).filter(|d| d.year() >= 1900).ok_or_else(|| {
+    // `%Y` reads `26` as the year 26, so a year before 1900 means "try the
+    // next format" (`%y`), not "no date".
+    formats.iter().find_map(|f| NaiveDate::parse_from_str(text, f).ok().filter(|d| d.year() >= 1900)).ok_or_else(|| {
         let shown: Vec<String> =
             formats.iter().map(|f| f.replace("%Y", "YYYY").replace("%m", "MM").replace("%d", "DD")).collect();
         format!("{text:?} is not a date in the accepted formats ({})", shown.join(", "))
@@ -1072,6 +1074,13 @@ mod tests {
         assert_eq!(natural_order("Daniel Reyes"), None);
         assert_eq!(natural_order("Reyes,"), None);
         assert_eq!(natural_order("A, B, C"), None);
+    }
+
+    #[test]
+    fn a_two_digit_year_is_read_by_the_format_that_expects_one() {
+        let formats = Input::default().date_formats;
+        assert_eq!(parse_date("11/19/26", &formats), Ok(NaiveDate::from_ymd_opt(2026, 11, 19).unwrap()));
+        assert_eq!(parse_date("11/19/2026", &formats), Ok(NaiveDate::from_ymd_opt(2026, 11, 19).unwrap()));
     }
 
     #[test]

@@ -358,7 +358,8 @@ mod tests {
         let codes: Vec<_> = reasons.iter().map(HoldReason::code).collect();
         assert_eq!(codes, ["bankruptcy", "unknown_hold_code"]);
         assert!(
-            reasons[0].to_string().contains("bankruptcy (code \"BK\" in column \"Status\", line 7)"),
+            reasons[0].to_string().contains("bankruptcy")
+                && reasons[0].to_string().contains("(code \"BK\" in column \"Status\", line 7)"),
             "{}",
             reasons[0]
         );

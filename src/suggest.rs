@@ -330,9 +330,16 @@ mod tests {
 
     #[test]
     fn suggests_the_shipped_mappings_for_the_sample_exports() {
-        for (export, mapping) in [("statement-export.csv", "statement.toml"), ("tab-export.txt", "tab-utf16.toml")] {
+        for (export, mapping) in [
+            ("statement-export.csv", "statement.toml"),
+            ("tab-export.txt", "tab-utf16.toml"),
+            ("split-names-export.csv", "split-names.toml"),
+            ("last-first-statement.csv", "last-first.toml"),
+            ("scripts-export.csv", "scripts.toml"),
+        ] {
             let (got, want) = (suggested(export), shipped(mapping));
             assert_eq!(columns(&got), columns(&want), "{export}");
+            assert_eq!(got.hold_codes, want.hold_codes, "{export}");
             assert_eq!(got.date_formats, want.date_formats, "{export}");
             assert_eq!(got.encoding, want.encoding, "{export}");
         }
@@ -341,5 +348,18 @@ mod tests {
         let got = suggested("export.csv");
         assert_eq!(columns(&got), columns(&config.input));
         assert_eq!(got.date_formats, ["%Y-%m-%d", "%m/%d/%Y"]);
+    }
+
+    #[test]
+    fn values_decide_between_dates_and_amounts_and_unplaced_amounts_are_named() {
+        let export = "Acct,Name,Street,City,State,Zip,Payment Date,DOS,Charge,Pmts,Ins Adj\n\
+                      1,Ann Lee,1 Main St,Eugene,OR,97401,2026-03-01,2026-01-05,120.00,20.00,(5.00)\n\
+                      2,Bo Diaz,2 Oak Ave,Eugene,OR,97402,2026-03-02,2026-01-06,80.00,,\n";
+        let text = suggest_from("t.csv", export.as_bytes(), Encoding::Auto).unwrap().unwrap();
+        let input: Input = toml::from_str(&text).unwrap_or_else(|e| panic!("{e}\n{text}"));
+        assert_eq!(input.columns.payments, Some("Pmts".into()), "{text}");
+        assert_eq!(input.columns.service_date, "DOS".into(), "{text}");
+        assert!(text.contains("WARNING: column \"Ins Adj\" holds amounts"), "{text}");
+        assert!(!text.contains("= \"Payment Date\""), "a date column is never an amount: {text}");
     }
 }

@@ -109,3 +109,21 @@ pub fn write_export(dir: &Path, rows: &str) -> PathBuf {
     std::fs::write(&path, format!("{HEADER}{rows}")).unwrap();
     path
 }
+
+/// The sample config's recipient window: left, top, width, height in inches.
+pub const RECIPIENT_WINDOW: (f64, f64, f64, f64) = (0.625, 2.125, 4.0, 1.0);
+
+/// The first line in the recipient window of each letter of a run (the
+/// name it is addressed to, read back from the PDF), by account.
+pub fn names_in_window(run: &Path) -> std::collections::BTreeMap<String, String> {
+    read_csv(&run.join("audit.csv"))
+        .into_iter()
+        .filter(|row| !row["piece_id"].is_empty())
+        .map(|row| {
+            let file = run.join("letters").join(format!("{}.pdf", row["piece_id"]));
+            let doc = crate::pdf::read(&std::fs::read(file).unwrap());
+            let first = doc.lines_touching(1, RECIPIENT_WINDOW).first().map(|l| l.text()).unwrap_or_default();
+            (row["account"].clone(), first)
+        })
+        .collect()
+}

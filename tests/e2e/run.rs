@@ -95,7 +95,6 @@ fn letters_are_us_letter_with_the_right_page_counts_names_and_balances() {
 }
 
 /// Window from sample-data/kindly.toml, in inches from the page's top-left.
-const RECIPIENT_WINDOW: (f64, f64, f64, f64) = (0.625, 2.125, 4.0, 1.0);
 const RETURN_WINDOW: (f64, f64, f64, f64) = (0.625, 0.5, 3.25, 0.875);
 
 #[test]

@@ -1,16 +1,162 @@
 //! Exports the way other billing systems write them, read through a mapping
 //! file and nothing else.
 
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
 use crate::common::*;
 
 fn run_shape(mapping: &str, export: &str) -> serde_json::Value {
+    read_json(&run_shape_in(mapping, export).join("run.json"))
+}
+
+/// Runs a shipped shape with its mapping, checks the folder, and returns it.
+fn run_shape_in(mapping: &str, export: &str) -> PathBuf {
     let out = scratch(mapping).join("run");
     let export = repo().join("sample-data").join(export);
     let mapping = repo().join("sample-data/mappings").join(format!("{mapping}.toml"));
     run_ok(&export, &out, &["--mapping", mapping.to_str().unwrap()]);
     let verify = kindly(&["verify", out.to_str().unwrap()]);
     assert!(verify.status.success(), "{}", stderr(&verify));
-    read_json(&out.join("run.json"))
+    let record = read_json(&out.join("run.json"));
+    let bytes = std::fs::read(&mapping).unwrap();
+    assert_eq!(record["mapping"]["sha256"], kindly::digest::sha256(&bytes), "run.json names the mapping file");
+    out
+}
+
+/// The export's rows as text, by header (a shipped shape is UTF-8).
+fn export_rows(export: &str) -> Vec<BTreeMap<String, String>> {
+    let text = std::fs::read_to_string(repo().join("sample-data").join(export)).unwrap();
+    let mut reader = csv::Reader::from_reader(text.trim_start_matches('\u{feff}').as_bytes());
+    let headers = reader.headers().unwrap().clone();
+    reader
+        .records()
+        .map(|r| headers.iter().map(String::from).zip(r.unwrap().iter().map(String::from)).collect())
+        .collect()
+}
+
+/// holds.csv by account: (reason code, reason).
+fn holds(run: &Path) -> BTreeMap<String, (String, String)> {
+    read_csv(&run.join("holds.csv"))
+        .into_iter()
+        .map(|r| (r["account"].clone(), (r["reason_code"].clone(), r["reason"].clone())))
+        .collect()
+}
+
+#[test]
+fn split_name_columns_and_a_status_code_column_with_windows_line_ends() {
+    let run = run_shape_in("split-names", "split-names-export.csv");
+    let rows = export_rows("split-names-export.csv");
+    let names = names_in_window(&run);
+    let holds = holds(&run);
+    assert!(names.len() >= 15, "{names:?}");
+    let meanings = [
+        ("BK", "bankruptcy"),
+        ("DECEASED", "deceased"),
+        ("ATTY", "attorney"),
+        ("COLL", "with_agency"),
+        ("DISPUTE", "dispute"),
+        ("NOMAIL", "do_not_mail"),
+        ("BADADDR", "bad_address"),
+        ("INSPEND", "insurance_pending"),
+        ("HOLD7", "unknown_hold_code"),
+    ];
+    for row in &rows {
+        let account = &row["Acct #"];
+        if let Some(name) = names.get(account) {
+            let parts = [&row["Guar First"], &row["MI"], &row["Guar Last"], &row["Suffix"]];
+            let natural = parts.iter().filter(|p| !p.is_empty()).map(|p| p.as_str()).collect::<Vec<_>>().join(" ");
+            assert_eq!(name, &natural, "{account}: the name in the window, in natural order");
+        }
+        let code = row["Status"].split(';').next().unwrap_or_default();
+        if let Some((_, meaning)) = meanings.iter().find(|(c, _)| *c == code) {
+            let (held, reason) = holds.get(account).unwrap_or_else(|| panic!("{account} ({code}) got a letter"));
+            assert_eq!(held, meaning, "{account}: {reason}");
+            assert!(reason.contains(&format!("{code:?} in column \"Status\"")), "{account}: {reason}");
+        }
+    }
+    let rejects = read_csv(&run.join("rejects.csv"));
+    assert_eq!(rejects.len(), 1, "{rejects:?}");
+    assert_eq!(
+        (rejects[0]["line"].as_str(), rejects[0]["column"].as_str()),
+        ("10", "DOS"),
+        "the physical line, CRLF and all"
+    );
+    let text = std::fs::read_to_string(repo().join("sample-data/split-names-export.csv")).unwrap();
+    assert!(text.lines().nth(9).unwrap().contains(&rejects[0]["value"]), "line 10 holds the bad value");
+}
+
+#[test]
+fn names_written_last_first_and_several_codes_in_one_column() {
+    let run = run_shape_in("last-first", "last-first-statement.csv");
+    let names = names_in_window(&run);
+    let holds = holds(&run);
+    let audit = read_csv(&run.join("audit.csv"));
+    let guarantor = |account: &str| audit.iter().find(|r| r["account"] == account).unwrap()["guarantor"].clone();
+    let written: BTreeMap<String, String> = export_rows("last-first-statement.csv")
+        .into_iter()
+        .map(|r| (r["Patient Name"].clone(), r["Account"].clone()))
+        .collect();
+    for (as_written, natural) in [
+        ("Reyes, Daniel", "Daniel Reyes"),
+        ("Smith Jr., Robert", "Robert Smith Jr."),
+        ("Smith, Robert, Jr.", "Robert Smith Jr."),
+        ("Nguyen, Thi Mai", "Thi Mai Nguyen"),
+        ("Madonna", "Madonna"),
+    ] {
+        let account = &written[as_written];
+        assert_eq!(guarantor(account), natural, "{as_written}");
+        if let Some(name) = names.get(account) {
+            assert_eq!(name, natural, "{as_written}: in the window");
+        }
+    }
+    assert!(names.values().any(|n| n == "Daniel Reyes") && names.values().any(|n| n == "Madonna"), "{names:?}");
+    let garcia = &written["García López, María José"];
+    assert_eq!(holds[garcia].0, "bankruptcy");
+    assert_eq!(guarantor(garcia), "María José García López");
+    let both = holds.values().find(|(_, reason)| reason.contains("\"BK\"")).unwrap();
+    assert!(both.1.contains("\"ATTY\""), "both codes of \"BK;ATTY\" are named: {}", both.1);
+    assert!(holds.values().filter(|(code, _)| code == "unknown_hold_code").all(|(_, r)| r.contains("ZZ-NEW")));
+    assert_eq!(holds.values().filter(|(code, _)| code == "unknown_hold_code").count(), 3);
+    let warnings = read_csv(&run.join("warnings.csv"));
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    assert_eq!((warnings[0]["kind"].as_str(), warnings[0]["line"].as_str()), ("name_not_split", "10"));
+}
+
+#[test]
+fn characters_the_fonts_lack_are_held_and_invisible_ones_removed() {
+    let run = run_shape_in("scripts", "scripts-export.csv");
+    let names = names_in_window(&run);
+    let holds = holds(&run);
+    let rows = export_rows("scripts-export.csv");
+    let account_of = |name: &str| rows.iter().find(|r| r["Responsible Party"] == name).unwrap()["Patient Acct"].clone();
+    for (name, missing) in [("محمد علي", "U+0645"), ("王小明", "U+738B"), ("Ann 🙂 Lee", "U+1F642")] {
+        let (code, reason) = &holds[&account_of(name)];
+        assert_eq!(code, "preflight", "{name}");
+        assert!(
+            reason.contains("missing glyph") && reason.contains(missing) && reason.contains("the guarantor's name"),
+            "{reason}"
+        );
+    }
+    for printable in ["Αλέξης Παππάς", "Ольга Петрова", "Nguyễn Văn Đức"] {
+        assert_eq!(names[&account_of(printable)], printable, "printed exactly");
+    }
+    assert_eq!(names[&account_of("\u{202e}eeL nnA")], "eeL nnA", "the override is gone: nothing prints reversed");
+    assert_eq!(names[&account_of("Zo\u{200b}ë Núñez")], "Zoë Núñez");
+    assert_eq!(holds[&account_of("Ivan Petrov")].0, "address_not_latin");
+    let text = std::fs::read_to_string(repo().join("sample-data/scripts-export.csv")).unwrap();
+    for warning in read_csv(&run.join("warnings.csv")) {
+        assert_eq!(warning["kind"], "invisible_character");
+        let line: usize = warning["line"].parse().unwrap();
+        let physical = text.lines().nth(line - 1).unwrap();
+        assert!(
+            physical.contains(|c: char| ('\u{200b}'..='\u{202e}').contains(&c) || c == '\u{ad}'),
+            "line {line}: {physical}"
+        );
+    }
+    let record = read_json(&run.join("run.json"));
+    let letters = record["counts"]["letters"].as_u64().unwrap();
+    assert_eq!(letters as usize, names.len());
 }
 
 fn counts(record: &serde_json::Value) -> (u64, u64, u64) {
