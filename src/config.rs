@@ -26,6 +26,8 @@ pub struct Config {
     pub pdf: Pdf,
     #[serde(default)]
     pub lint: LintConfig,
+    #[serde(default)]
+    pub ledger: LedgerSettings,
     /// Folder holding `letter.typ`, `wording/` and `fonts/`, relative to the
     /// config file.
     #[serde(default = "default_layouts")]
@@ -34,6 +36,15 @@ pub struct Config {
 
 fn default_layouts() -> PathBuf {
     PathBuf::from("layouts")
+}
+
+/// `[ledger]`: where kindly keeps what it has mailed.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LedgerSettings {
+    /// The ledger file, relative to the config file. Left out, it is
+    /// `kindly-ledger.sqlite` in the folder that holds the run folders.
+    pub path: Option<PathBuf>,
 }
 
 /// The practice as its patients know it: this name heads every letter.
@@ -99,6 +110,40 @@ pub struct Policy {
     pub payment_due_days: i64,
     /// Days from the letter date to the reply-by date on a final notice.
     pub final_notice_reply_days: i64,
+    /// How the stage follows what was sent (see [`Escalation`]).
+    pub escalation: Escalation,
+    /// No letter to an account sooner than this many days after its last.
+    pub min_days_between_letters: i64,
+    /// With `by_letters_sent`: days after a letter before the next may be
+    /// one stage further.
+    pub days_between_stages: i64,
+    /// With `by_letters_sent`: a payment since the last letter repeats its
+    /// stage instead of escalating.
+    pub repeat_stage_after_payment: bool,
+    /// For nonprofit hospitals under IRS 501(r): no final notice sooner than
+    /// [`IRS_501R_FINAL_NOTICE_DAYS`] after the first letter of the
+    /// sequence, and a reply-by date at least [`IRS_501R_REPLY_DAYS`] out.
+    pub irs_501r: bool,
+}
+
+/// With `irs_501r`: days from the first letter of a sequence before a final
+/// notice may go, so that its 30 days end no sooner than 120 days after the
+/// first statement (IRS 501(r), extraordinary collection actions).
+pub const IRS_501R_FINAL_NOTICE_DAYS: i64 = 90;
+
+/// Days a final notice's reply-by date must give under `irs_501r`.
+pub const IRS_501R_REPLY_DAYS: i64 = 30;
+
+/// How an account's stage is chosen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Escalation {
+    /// At most one stage beyond the last letter actually sent (from the
+    /// ledger), and never beyond what the account's age calls for; an
+    /// account never written to starts at the reminder.
+    ByLettersSent,
+    /// From the age of the oldest unpaid service alone.
+    ByAge,
 }
 
 impl Default for Policy {
@@ -111,6 +156,11 @@ impl Default for Policy {
             final_notice_after_days: 120,
             payment_due_days: 30,
             final_notice_reply_days: 14,
+            escalation: Escalation::ByLettersSent,
+            min_days_between_letters: 28,
+            days_between_stages: 30,
+            repeat_stage_after_payment: true,
+            irs_501r: false,
         }
     }
 }
@@ -666,6 +716,7 @@ impl Config {
         let mut config: Config = toml::from_str(text).map_err(|e| invalid(e.to_string()))?;
         let base = path.parent().unwrap_or(Path::new("."));
         config.layouts = base.join(&config.layouts);
+        config.ledger.path = config.ledger.path.map(|p| base.join(p));
         config.check_settings().map_err(invalid)?;
         Ok((config, bytes))
     }
@@ -687,6 +738,15 @@ impl Config {
             [p.reminder_after_days, p.plan_offer_after_days, p.assistance_after_days, p.final_notice_after_days];
         if ascending.windows(2).any(|w| w[0] > w[1]) || ascending[0] < 0 {
             return Err("[policy] stage days must rise: reminder_after_days <= plan_offer_after_days <= assistance_after_days <= final_notice_after_days".into());
+        }
+        if p.irs_501r && p.final_notice_reply_days < IRS_501R_REPLY_DAYS {
+            return Err(format!(
+                "[policy] irs_501r = true needs final_notice_reply_days = {IRS_501R_REPLY_DAYS} or more \
+                 (the final notice gives 30 days before any extraordinary collection action)"
+            ));
+        }
+        if p.min_days_between_letters < 0 || p.days_between_stages < 0 {
+            return Err("[policy] min_days_between_letters and days_between_stages cannot be negative".into());
         }
         if self.payment_plans.months.contains(&0) {
             return Err("[payment_plans] months must be 1 or more".into());

@@ -90,20 +90,20 @@ pub struct Tally {
 }
 
 /// Reads an export with memory that does not grow with it (see
-/// [`Partitioned`]) and hands it, account by account, to `each`. The issues
+/// [`Partitioned`]) and hands it, a partition's accounts at a time, to `each`. The issues
 /// found are the same as [`read_export`]'s, and they are all that is kept.
 pub fn tally_export(
     path: &Path,
     input: &Input,
     as_of: NaiveDate,
-    mut each: impl FnMut(&Account),
+    mut each: impl FnMut(&[Account]),
 ) -> Result<Tally, IngestError> {
     let export = Partitioned::read(path, input, as_of)?;
     let (mut rejects, mut warnings, mut accounts) = (export.loose.clone(), Vec::new(), 0);
     for part in export.parts() {
         let part = part?;
         accounts += part.accounts.len() as u64;
-        part.accounts.iter().for_each(&mut each);
+        each(&part.accounts);
         rejects.extend(part.rejects);
         warnings.extend(part.warnings);
     }
@@ -1128,8 +1128,8 @@ mod tests {
             let path = Path::new(file);
             let whole = read_export(path, input, as_of()).unwrap();
             let mut seen = Vec::new();
-            let tally = tally_export(path, input, as_of(), |a| {
-                seen.push((a.id.clone(), a.balance(), a.rejected_lines.clone()))
+            let tally = tally_export(path, input, as_of(), |accounts| {
+                seen.extend(accounts.iter().map(|a| (a.id.clone(), a.balance(), a.rejected_lines.clone())))
             })
             .unwrap();
             seen.sort();

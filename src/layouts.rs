@@ -87,6 +87,39 @@ impl Layouts {
     }
 }
 
+impl Layouts {
+    /// SHA-256 of each letter's wording, by template name
+    /// (`en/reminder.typ.j2`): the template with every partial (`_*.typ.j2`)
+    /// and the labels of its language, which is all the text a letter of
+    /// that stage and language can be made of. Recorded per letter in the
+    /// ledger, so an auditor can tell which wording a letter had.
+    pub fn wording_sha256(&self) -> BTreeMap<String, String> {
+        let letters = self.wording.keys().filter(|n| !n.rsplit('/').next().is_some_and(|f| f.starts_with('_')));
+        letters
+            .map(|name| {
+                let language = name.split('/').next().unwrap_or_default();
+                let mut hasher = Sha256::new();
+                let partials = self
+                    .wording
+                    .iter()
+                    .filter(|(n, _)| n.strip_prefix(&format!("{language}/")).is_some_and(|f| f.starts_with('_')));
+                let labels = self.labels.get(language).map(|l| ("labels.toml", l));
+                for (part, text) in [(name.as_str(), &self.wording[name])]
+                    .into_iter()
+                    .chain(partials.map(|(n, t)| (n.as_str(), t)))
+                    .chain(labels)
+                {
+                    hasher.update(part.as_bytes());
+                    hasher.update([0]);
+                    hasher.update((text.len() as u64).to_le_bytes());
+                    hasher.update(text.as_bytes());
+                }
+                (name.clone(), hex(&hasher.finalize()))
+            })
+            .collect()
+    }
+}
+
 fn collect(root: &Path, dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), LayoutsError> {
     let io = |source| LayoutsError::Io { path: dir.to_path_buf(), source };
     for entry in std::fs::read_dir(dir).map_err(io)? {

@@ -9,7 +9,7 @@
 //! Imports follow that direction and never go back up it. The compiler
 //! would allow a cycle, so this list is the rule, kept by hand: a module
 //! imports only modules on the lines above its own.
-//! - leaves: [`money`], [`digest`], `jsonl`, [`sorted`]
+//! - leaves: [`money`], [`digest`], `jsonl`, [`sorted`], [`lock`]
 //! - [`config`] (the practice's settings)
 //! - [`model`] (the data that flows)
 //! - [`ingest`], [`shard`], [`synth`], [`layouts`]
@@ -19,7 +19,7 @@
 //! - [`render`]
 //! - [`output`]
 //! - [`report`], [`verify`]
-//! - [`merge`]
+//! - [`merge`], [`ledger`]
 //! - [`pipeline`], which may use all of the above
 
 pub mod compose;
@@ -28,7 +28,9 @@ pub mod digest;
 pub mod ingest;
 mod jsonl;
 pub mod layouts;
+pub mod ledger;
 pub mod lint;
+pub mod lock;
 pub mod merge;
 pub mod model;
 pub mod money;

@@ -7,6 +7,7 @@ use chrono::NaiveDate;
 use clap::{Parser, Subcommand};
 
 use kindly::config::{Delimiter, Encoding};
+use kindly::ledger::{Ledger, LedgerError, PieceState, StateChange};
 use kindly::pipeline::{self, RunOptions, Setup};
 use kindly::policy::Stage;
 use kindly::shard::Shard;
@@ -44,6 +45,9 @@ enum Command {
         /// Replace the run folder if it exists (for trial runs; real runs are kept for audit).
         #[arg(long)]
         overwrite: bool,
+        /// A trial run: decide with the ledger but never write to it (nothing counts as mailed).
+        #[arg(long)]
+        trial: bool,
         /// Stop before making any letter if any row of the export cannot be used.
         #[arg(long)]
         strict: bool,
@@ -63,6 +67,9 @@ enum Command {
         /// Replace the merged folder if it exists.
         #[arg(long)]
         overwrite: bool,
+        /// The ledger to record the merged run in [default: kindly-ledger.sqlite beside the merged folder].
+        #[arg(long, value_name = "FILE")]
+        ledger: Option<PathBuf>,
     },
     /// Check the export, config and wording, and say what a run would do, without making letters.
     Validate {
@@ -119,6 +126,57 @@ enum Command {
         #[command(flatten)]
         common: Common,
     },
+    /// Every letter and hold of one account across all recorded runs, oldest first.
+    History {
+        /// The account number, as in the export.
+        account: String,
+        #[command(flatten)]
+        at: LedgerAt,
+        /// table (for people) or json (for other programs).
+        #[arg(long, value_enum, default_value = "table")]
+        format: Format,
+    },
+    /// The runs recorded in the ledger, with their counts.
+    Runs {
+        #[command(flatten)]
+        at: LedgerAt,
+        /// table (for people) or json (for other programs).
+        #[arg(long, value_enum, default_value = "table")]
+        format: Format,
+    },
+    /// Prove a run folder is what its inputs make: check the files given are the ones it recorded,
+    /// make the run again in a scratch folder and compare every letter and manifest byte for byte.
+    Reproduce {
+        /// The run folder, e.g. runs/2026-11-30.
+        folder: PathBuf,
+        /// The export the run was made from.
+        #[arg(long, value_name = "FILE")]
+        export: PathBuf,
+        #[command(flatten)]
+        common: Common,
+    },
+    /// Record that a run's pieces were mailed.
+    Mailed {
+        /// The run folder, e.g. runs/2026-11-30.
+        run: PathBuf,
+        /// The day they were mailed [default: today].
+        #[arg(long, value_parser = parse_date, value_name = "DATE")]
+        date: Option<NaiveDate>,
+        #[command(flatten)]
+        at: LedgerAt,
+    },
+    /// Record pieces the vendor reports returned undeliverable: a CSV with piece_id, date and reason.
+    Returns {
+        /// The vendor's CSV of returned pieces.
+        file: PathBuf,
+        #[command(flatten)]
+        at: LedgerAt,
+    },
+    /// The ledger itself: marking single pieces, rebuilding it from run folders.
+    Ledger {
+        #[command(subcommand)]
+        command: LedgerCommand,
+    },
     /// Help with reading another billing system's export.
     Mapping {
         #[command(subcommand)]
@@ -141,9 +199,13 @@ enum Command {
         /// The layout of the export (see sample-data/mappings/ for the matching config).
         #[arg(long, value_enum, default_value = "charges")]
         shape: kindly::synth::Shape,
-        /// Where to write the CSV [default: standard output].
+        /// Where to write the CSV [default: standard output]; with --months, the folder to write them into.
         #[arg(short, long, value_name = "FILE")]
         output: Option<PathBuf>,
+        /// Write N consecutive monthly exports of one practice instead, the first as of --as-of, as
+        /// export-<date>.csv (some accounts pay, some get new charges, some move), for trying the ledger.
+        #[arg(long, value_name = "N", requires = "output", conflicts_with_all = ["broken", "shape"])]
+        months: Option<u32>,
     },
 }
 
@@ -154,6 +216,77 @@ enum MappingCommand {
         /// The billing export (CSV or tab-separated text).
         export: PathBuf,
     },
+}
+
+#[derive(Subcommand)]
+enum LedgerCommand {
+    /// Record what became of single pieces: handed to the vendor, mailed, or returned undeliverable.
+    Mark {
+        /// handed, mailed or returned.
+        #[arg(value_enum)]
+        state: kindly::ledger::PieceState,
+        /// Piece ids, as in the run's manifest.csv.
+        #[arg(required = true)]
+        pieces: Vec<String>,
+        /// The date it happened, as YYYY-MM-DD.
+        #[arg(long, value_parser = parse_date, value_name = "DATE")]
+        on: NaiveDate,
+        /// Why (for returns: the vendor's reason).
+        #[arg(long)]
+        reason: Option<String>,
+        #[command(flatten)]
+        at: LedgerAt,
+    },
+    /// Build a new ledger from run folders alone (the folders are the source of truth).
+    Rebuild {
+        /// The run folders (not shards), in any order.
+        #[arg(required = true)]
+        folders: Vec<PathBuf>,
+        /// The ledger file to create; it must not exist.
+        #[arg(long, value_name = "FILE")]
+        ledger: PathBuf,
+    },
+}
+
+/// Which ledger a command reads or writes.
+#[derive(clap::Args)]
+struct LedgerAt {
+    /// The ledger file [default: the config's [ledger] path, or runs/kindly-ledger.sqlite].
+    #[arg(long, value_name = "FILE")]
+    ledger: Option<PathBuf>,
+    /// The config whose [ledger] path to use.
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+}
+
+impl LedgerAt {
+    fn path(&self) -> Result<PathBuf, LedgerFailure> {
+        if let Some(ledger) = &self.ledger {
+            return Ok(ledger.clone());
+        }
+        let configured = match &self.config {
+            Some(config) => kindly::config::Config::load(config)?.0.ledger.path,
+            None => None,
+        };
+        Ok(configured.unwrap_or_else(|| Path::new("runs").join(kindly::ledger::LEDGER_FILE)))
+    }
+}
+
+/// What stops a ledger command.
+#[derive(Debug, thiserror::Error)]
+enum LedgerFailure {
+    #[error(transparent)]
+    Config(#[from] kindly::config::ConfigError),
+    #[error(transparent)]
+    Ledger(#[from] LedgerError),
+    #[error("there is no ledger at {} yet: no run has been recorded there (pass --ledger or --config)", .0.display())]
+    NoLedger(PathBuf),
+}
+
+impl Failure for LedgerFailure {
+    fn exit_code(&self) -> u8 {
+        EXIT_CANNOT_RUN
+    }
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -182,11 +315,22 @@ struct Common {
     /// The export's delimiter, overriding the config: auto, ",", ";", "|" or tab.
     #[arg(long, value_parser = Delimiter::parse, value_name = "CHAR")]
     delimiter: Option<Delimiter>,
+    /// The ledger of what was mailed [default: the config's [ledger] path, or kindly-ledger.sqlite
+    /// beside the run folders].
+    #[arg(long, value_name = "FILE")]
+    ledger: Option<PathBuf>,
 }
 
 impl Common {
     fn as_of(&self) -> NaiveDate {
         self.as_of.unwrap_or_else(|| chrono::Local::now().date_naive())
+    }
+
+    /// The ledger: `--ledger`, else the config's, else beside the run
+    /// folders (`runs` unless the run's folder is elsewhere).
+    fn ledger(&self, setup: &Setup, runs: &Path) -> PathBuf {
+        let configured = setup.config.ledger.path.clone();
+        self.ledger.clone().or(configured).unwrap_or_else(|| runs.join(kindly::ledger::LEDGER_FILE))
     }
 
     /// The setup for a run: config, mapping, overrides, and the wording
@@ -269,7 +413,7 @@ impl Failure for SampleFailed {
 
 fn main() -> ExitCode {
     match Cli::parse().command {
-        Command::Run { export, common, out, jobs, quiet, overwrite, strict, shard } => {
+        Command::Run { export, common, out, jobs, quiet, overwrite, trial, strict, shard } => {
             let as_of = common.as_of();
             let out = out.unwrap_or_else(|| Path::new("runs").join(as_of.to_string()));
             let options = RunOptions {
@@ -282,10 +426,26 @@ fn main() -> ExitCode {
                 strict,
                 shard,
                 started: std::time::Instant::now(),
+                ledger: PathBuf::new(),
+                trial,
+                recorded_at: now(),
             };
-            finish(run(&common, &options))
+            finish(run(&common, options))
         }
-        Command::Merge { shards, out, overwrite } => finish(merge(&shards, &out, overwrite)),
+        Command::History { account, at, format } => finish(history(&account, &at, format)),
+        Command::Runs { at, format } => finish(runs(&at, format)),
+        Command::Reproduce { folder, export, common } => finish(reproduce(&folder, &export, &common)),
+        Command::Mailed { run, date, at } => {
+            let date = date.unwrap_or_else(|| chrono::Local::now().date_naive());
+            finish(mailed(&run, date, &at))
+        }
+        Command::Returns { file, at } => finish(returns(&file, &at)),
+        Command::Ledger { command } => finish(ledger(command)),
+        Command::Merge { shards, out, overwrite, ledger } => {
+            let ledger =
+                ledger.unwrap_or_else(|| out.parent().unwrap_or(Path::new(".")).join(kindly::ledger::LEDGER_FILE));
+            finish(merge(&shards, &out, overwrite, &ledger))
+        }
         Command::Validate { export, format, common } => finish(validate(&export, format, &common)),
         Command::Preview { export, account, output, stage, png, common } => {
             let pdf = output.unwrap_or_else(|| PathBuf::from(format!("preview-{account}.pdf")));
@@ -295,9 +455,10 @@ fn main() -> ExitCode {
         Command::Lint { common } => finish(lint(&common)),
         Command::Verify { folder } => finish(verify(&folder)),
         Command::Mapping { command: MappingCommand::Suggest { export } } => finish(suggest(&export)),
-        Command::SampleExport { accounts, seed, as_of, broken, shape, output } => {
-            finish(sample_export(output.as_deref(), shape, accounts, seed, as_of, broken))
-        }
+        Command::SampleExport { accounts, seed, as_of, broken, shape, output, months } => match (months, output) {
+            (Some(months), Some(dir)) => finish(sample_months(&dir, accounts, seed, as_of, months)),
+            (_, output) => finish(sample_export(output.as_deref(), shape, accounts, seed, as_of, broken)),
+        },
     }
 }
 
@@ -315,14 +476,46 @@ fn say(lines: impl IntoIterator<Item = String>) {
     }
 }
 
-fn run(common: &Common, options: &RunOptions) -> Result<ExitCode, pipeline::Error> {
-    let summary = pipeline::run(&common.setup()?, options)?;
+/// The wall clock, for when a run was recorded (never for deciding).
+fn now() -> String {
+    chrono::Local::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, false)
+}
+
+fn run(common: &Common, mut options: RunOptions) -> Result<ExitCode, pipeline::Error> {
+    let setup = common.setup()?;
+    options.ledger = common.ledger(&setup, options.out.parent().unwrap_or(Path::new(".")));
+    let summary = pipeline::run(&setup, &options)?;
     say(summary.lines(kindly::peak_rss_bytes()));
     Ok(ExitCode::SUCCESS)
 }
 
-fn merge(shards: &[PathBuf], out: &Path, overwrite: bool) -> Result<ExitCode, kindly::merge::MergeError> {
+/// What stops `kindly merge`: the merge itself, or recording its result.
+#[derive(Debug, thiserror::Error)]
+enum MergeFailure {
+    #[error(transparent)]
+    Merge(#[from] kindly::merge::MergeError),
+    #[error("the merged folder is complete, but the ledger could not record it: {0}")]
+    Ledger(#[from] LedgerError),
+}
+
+impl Failure for MergeFailure {
+    fn exit_code(&self) -> u8 {
+        match self {
+            MergeFailure::Merge(e) => e.exit_code(),
+            MergeFailure::Ledger(e) => e.exit_code(),
+        }
+    }
+}
+
+impl Failure for LedgerError {
+    fn exit_code(&self) -> u8 {
+        LedgerError::exit_code(self)
+    }
+}
+
+fn merge(shards: &[PathBuf], out: &Path, overwrite: bool, ledger: &Path) -> Result<ExitCode, MergeFailure> {
     let (folder, record) = kindly::merge::merge(shards, out, overwrite)?;
+    Ledger::open(ledger, &format!("is recording the merged run {}", out.display()))?.record(&folder, &now())?;
     let c = &record.counts;
     say([
         format!(
@@ -339,8 +532,100 @@ fn merge(shards: &[PathBuf], out: &Path, overwrite: bool) -> Result<ExitCode, ki
     Ok(ExitCode::SUCCESS)
 }
 
+fn existing_ledger(at: &LedgerAt) -> Result<Ledger, LedgerFailure> {
+    let path = at.path()?;
+    Ledger::open_read_only(&path)?.ok_or(LedgerFailure::NoLedger(path))
+}
+
+fn history(account: &str, at: &LedgerAt, format: Format) -> Result<ExitCode, LedgerFailure> {
+    let entries = existing_ledger(at)?.entries(account)?;
+    match format {
+        Format::Json => println!("{}", serde_json::to_string_pretty(&entries).unwrap_or_default()),
+        Format::Table => print!("{}", kindly::ledger::history_table(account, &entries)),
+    }
+    if entries.is_empty() {
+        say([format!("the ledger has nothing for account {account}")]);
+        return Ok(ExitCode::from(EXIT_PROBLEMS));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn runs(at: &LedgerAt, format: Format) -> Result<ExitCode, LedgerFailure> {
+    let runs = existing_ledger(at)?.runs()?;
+    match format {
+        Format::Json => println!("{}", serde_json::to_string_pretty(&runs).unwrap_or_default()),
+        Format::Table => print!("{}", kindly::ledger::runs_table(&runs)),
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn reproduce(folder: &Path, export: &Path, common: &Common) -> Result<ExitCode, pipeline::Error> {
+    let setup = common.setup()?;
+    let ledger = common.ledger(&setup, folder.parent().unwrap_or(Path::new(".")));
+    let shown = pipeline::reproduce(&setup, folder, export, &ledger)?;
+    if shown.differences.is_empty() {
+        say([format!(
+            "{} reproduced: all {} files (letters, manifests, audit and holds) are byte-identical",
+            folder.display(),
+            shown.compared
+        )]);
+        return Ok(ExitCode::SUCCESS);
+    }
+    say(shown.differences.iter().cloned());
+    say([format!("{} of {} files differ from {}", shown.differences.len(), shown.compared, folder.display())]);
+    Ok(ExitCode::from(EXIT_PROBLEMS))
+}
+
+fn mark(at: &LedgerAt, changes: &[StateChange]) -> Result<(), LedgerFailure> {
+    let path = at.path()?;
+    if !path.exists() {
+        return Err(LedgerFailure::NoLedger(path));
+    }
+    Ledger::open(&path, "is recording piece states")?.set_state(changes)?;
+    Ok(())
+}
+
+fn mailed(run: &Path, date: NaiveDate, at: &LedgerAt) -> Result<ExitCode, LedgerFailure> {
+    let pieces = kindly::ledger::pieces_of(run)?;
+    let changes: Vec<StateChange> = pieces
+        .into_iter()
+        .map(|piece| StateChange { piece, state: PieceState::Mailed, on: date, reason: None })
+        .collect();
+    mark(at, &changes)?;
+    say([format!("{} pieces of {} recorded as mailed on {date}", changes.len(), run.display())]);
+    Ok(ExitCode::SUCCESS)
+}
+
+fn returns(file: &Path, at: &LedgerAt) -> Result<ExitCode, LedgerFailure> {
+    let changes = kindly::ledger::read_returns(file)?;
+    mark(at, &changes)?;
+    say([format!(
+        "{} pieces recorded as returned; their accounts are held until the export has a new address",
+        changes.len()
+    )]);
+    Ok(ExitCode::SUCCESS)
+}
+
+fn ledger(command: LedgerCommand) -> Result<ExitCode, LedgerFailure> {
+    match command {
+        LedgerCommand::Mark { state, pieces, on, reason, at } => {
+            let changes: Vec<StateChange> =
+                pieces.into_iter().map(|piece| StateChange { piece, state, on, reason: reason.clone() }).collect();
+            mark(&at, &changes)?;
+            say([format!("{} pieces marked {}", changes.len(), state.id())]);
+            Ok(ExitCode::SUCCESS)
+        }
+        LedgerCommand::Rebuild { folders, ledger } => {
+            kindly::ledger::rebuild(&ledger, &folders, &now())?;
+            say([format!("ledger {} built from {} run folders", ledger.display(), folders.len())]);
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
 fn validate(export: &Path, format: Format, common: &Common) -> Result<ExitCode, pipeline::Error> {
-    let report = pipeline::validate(export, &common.setup()?.config, common.as_of())?;
+    let setup = common.setup()?;
+    let report = pipeline::validate(export, &setup.config, common.as_of(), &common.ledger(&setup, Path::new("runs")))?;
     match format {
         Format::Table => print!("{}", report.table()),
         Format::Json => print!("{}", report.json()),
@@ -356,7 +641,9 @@ fn preview(
     png: bool,
     common: &Common,
 ) -> Result<ExitCode, pipeline::Error> {
-    let made = pipeline::preview(&common.setup()?, export, account, stage, common.as_of(), pdf, png)?;
+    let setup = common.setup()?;
+    let ledger = common.ledger(&setup, Path::new("runs"));
+    let made = pipeline::preview(&setup, export, account, stage, (common.as_of(), &ledger), pdf, png)?;
     say(std::iter::once(format!(
         "{} letter for account {account}, {} page(s): {}",
         made.stage,
@@ -404,6 +691,25 @@ fn verify(folder: &Path) -> Result<ExitCode, kindly::verify::VerifyError> {
 
 fn suggest(export: &Path) -> Result<ExitCode, kindly::ingest::IngestError> {
     print!("{}", kindly::suggest::suggest(export)?);
+    Ok(ExitCode::SUCCESS)
+}
+
+fn sample_months(
+    dir: &Path,
+    accounts: usize,
+    seed: u64,
+    first: NaiveDate,
+    months: u32,
+) -> Result<ExitCode, SampleFailed> {
+    let failed = |path: &Path, e: &dyn std::fmt::Display| SampleFailed(format!("cannot write {}: {e}", path.display()));
+    std::fs::create_dir_all(dir).map_err(|e| failed(dir, &e))?;
+    for month in 0..months {
+        let path = dir.join(format!("export-{}.csv", kindly::synth::month_date(first, month)));
+        let file = std::fs::File::create(&path).map_err(|e| failed(&path, &e))?;
+        kindly::synth::write_month(std::io::BufWriter::new(file), accounts, seed, first, month)
+            .map_err(|e| failed(&path, &e))?;
+        say([format!("month {}: {}", month + 1, path.display())]);
+    }
     Ok(ExitCode::SUCCESS)
 }
 

@@ -36,6 +36,14 @@ impl Address {
         self.street.iter().chain([&self.city, &self.state]).map(String::as_str).find(|t| !t.chars().all(latin))
     }
 
+    /// The address as one line, to tell whether two addresses are the same
+    /// (the ledger keeps where each piece went).
+    pub fn key(&self) -> String {
+        let mut parts = self.street.clone();
+        parts.push(self.last_line());
+        parts.join(", ").to_uppercase()
+    }
+
     /// What is missing for USPS to deliver this, if anything.
     pub fn missing(&self) -> Option<&'static str> {
         if self.street.is_empty() {

@@ -9,11 +9,13 @@
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::digest::hex;
+use crate::lock::{Lock, LockError};
 use crate::model::Issue;
 use crate::policy::Stage;
 
@@ -88,6 +90,19 @@ pub struct AuditRow {
     pub variant: Option<Variant>,
     pub reason: String,
     pub input_lines: String,
+}
+
+impl ManifestRow {
+    /// The address the piece was sent to.
+    pub fn address(&self) -> crate::model::Address {
+        let street = [&self.address_line_1, &self.address_line_2].into_iter().filter(|l| !l.is_empty()).cloned();
+        crate::model::Address {
+            street: street.collect(),
+            city: self.city.clone(),
+            state: self.state.clone(),
+            zip: self.zip.clone(),
+        }
+    }
 }
 
 /// What became of an account in audit.csv: a letter, or a hold (see
@@ -219,6 +234,10 @@ pub struct RunRecord {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mapping: Option<Fingerprint>,
     pub layouts: Fingerprint,
+    /// SHA-256 of each letter template's wording (with its language's
+    /// partials and labels), by template name, e.g. `en/reminder.typ.j2`.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub wording: BTreeMap<String, String>,
     pub vendor: String,
     pub counts: Counts,
     /// SHA-256 of each file of the run other than the letters, which the
@@ -231,6 +250,9 @@ pub struct RunRecord {
     /// SHA-256 of its run.json.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub merged_from: Vec<Fingerprint>,
+    /// A trial run (`--trial`): never recorded in the ledger.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub trial: bool,
 }
 
 /// A shard's place in a sharded run. Rows rejected or warned about are
@@ -249,6 +271,8 @@ pub enum OutputError {
     Exists(PathBuf),
     #[error("cannot write {path}: {source}")]
     Io { path: PathBuf, source: std::io::Error },
+    #[error("the run folder {folder} is being written by another run: {source}; wait for it, or choose another --out")]
+    Locked { folder: PathBuf, source: LockError },
 }
 
 /// A run folder being written. Dropped without [`Staging::finish`], it leaves
@@ -258,21 +282,41 @@ pub struct Staging {
     target: PathBuf,
     overwrite: bool,
     files: BTreeMap<String, String>,
+    /// Held until the folder is in place (or the run gives up).
+    _lock: Lock,
 }
 
 impl Staging {
+    /// Starts writing the run folder `target`. The folder is locked first,
+    /// so a second process writing to it is refused at once, naming the
+    /// first; each process stages in a folder of its own
+    /// (`.NAME.PID.incomplete`), and one left by a run that was stopped is
+    /// removed.
     pub fn create(target: &Path, overwrite: bool) -> Result<Staging, OutputError> {
+        let name = target.file_name().map_or_else(|| "run".into(), |n| n.to_string_lossy().into_owned());
+        let parent = target.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+        std::fs::create_dir_all(parent).map_err(|source| OutputError::Io { path: parent.to_path_buf(), source })?;
+        let holder = crate::lock::holder(&format!("is writing the run folder {}", target.display()));
+        let lock = Lock::take(&parent.join(format!(".{name}.lock")), &holder, Duration::ZERO)
+            .map_err(|e| OutputError::Locked { folder: target.to_path_buf(), source: e })?;
         if target.exists() && !overwrite {
             return Err(OutputError::Exists(target.to_path_buf()));
         }
-        let name = target.file_name().map_or_else(|| "run".into(), |n| n.to_string_lossy().into_owned());
-        let staging = target.with_file_name(format!(".{name}.incomplete"));
-        let io = |source| OutputError::Io { path: staging.clone(), source };
-        if staging.exists() {
-            std::fs::remove_dir_all(&staging).map_err(io)?;
+        let prefix = format!(".{name}.");
+        for entry in
+            std::fs::read_dir(parent).map_err(|source| OutputError::Io { path: parent.to_path_buf(), source })?
+        {
+            let Ok(entry) = entry else { continue };
+            let file = entry.file_name().to_string_lossy().into_owned();
+            if file.starts_with(&prefix) && file.ends_with(".incomplete") {
+                let stale = entry.path();
+                std::fs::remove_dir_all(&stale).map_err(|source| OutputError::Io { path: stale, source })?;
+            }
         }
+        let staging = parent.join(format!(".{name}.{}.incomplete", std::process::id()));
+        let io = |source| OutputError::Io { path: staging.clone(), source };
         std::fs::create_dir_all(staging.join(LETTERS_DIR)).map_err(io)?;
-        Ok(Staging { staging, target: target.to_path_buf(), overwrite, files: BTreeMap::new() })
+        Ok(Staging { staging, target: target.to_path_buf(), overwrite, files: BTreeMap::new(), _lock: lock })
     }
 
     pub fn letters_dir(&self) -> PathBuf {

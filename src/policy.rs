@@ -9,7 +9,7 @@ use std::fmt;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-use crate::config::{CodeMeaning, Policy};
+use crate::config::{CodeMeaning, Escalation, IRS_501R_FINAL_NOTICE_DAYS, Policy};
 use crate::model::{Account, Line};
 use crate::money::Cents;
 
@@ -40,6 +40,15 @@ impl Stage {
         self as u8 + 1
     }
 
+    /// The stage after this one; the final notice is the last.
+    pub fn next(self) -> Stage {
+        match self {
+            Stage::Reminder => Stage::PlanOffer,
+            Stage::PlanOffer => Stage::Assistance,
+            Stage::Assistance | Stage::FinalNotice => Stage::FinalNotice,
+        }
+    }
+
     fn after_days(self, policy: &Policy) -> i64 {
         match self {
             Stage::Reminder => policy.reminder_after_days,
@@ -54,6 +63,33 @@ impl fmt::Display for Stage {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.id())
     }
+}
+
+/// What was sent to an account before this run, from the ledger; empty
+/// when there is no ledger or nothing was sent.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct History {
+    pub last_letter: Option<SentLetter>,
+    /// The account was paid down to nothing or under the minimum in a run
+    /// after its last letter: it starts a new sequence.
+    pub paid_down_since: bool,
+    /// The last letter came back undeliverable, sent to this address
+    /// ([`crate::model::Address::key`]).
+    pub returned_to: Option<String>,
+    /// When the first letter of the account's current sequence went out
+    /// (for `irs_501r`); `None` if a new sequence starts with this run.
+    pub sequence_started: Option<NaiveDate>,
+}
+
+/// The last letter an account was sent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SentLetter {
+    pub piece: String,
+    /// The as-of date of the run that made it (the letter's date).
+    pub date: NaiveDate,
+    pub stage: Stage,
+    /// The balance the letter stated.
+    pub balance: Option<Cents>,
 }
 
 /// Why policy sends no letter to an account. (A letter policy decided on
@@ -80,6 +116,24 @@ pub enum HoldReason {
     /// USPS reads domestic addresses in Latin letters.
     AddressNotLatin {
         text: String,
+    },
+    /// The last letter went out too recently.
+    TooSoon {
+        piece: String,
+        sent: NaiveDate,
+        days: i64,
+        minimum: i64,
+    },
+    /// A final notice was sent and the balance has not grown since: the
+    /// practice's next step is not another letter.
+    FinalNoticeSent {
+        piece: String,
+        sent: NaiveDate,
+    },
+    /// The last letter came back undeliverable and the export still has
+    /// the address it went to.
+    ReturnedMail {
+        piece: String,
     },
     DoNotMail,
     Dispute,
@@ -109,6 +163,9 @@ impl HoldReason {
             HoldReason::Coded { meaning, .. } => meaning.code(),
             HoldReason::UnknownHoldCode { .. } => "unknown_hold_code",
             HoldReason::AddressNotLatin { .. } => "address_not_latin",
+            HoldReason::TooSoon { .. } => "too_soon",
+            HoldReason::FinalNoticeSent { .. } => "final_notice_sent",
+            HoldReason::ReturnedMail { .. } => "returned_mail",
             HoldReason::DoNotMail => "do_not_mail",
             HoldReason::Dispute => "dispute",
             HoldReason::InsurancePending => "insurance_pending",
@@ -139,6 +196,20 @@ impl fmt::Display for HoldReason {
             HoldReason::AddressNotLatin { text } => write!(
                 f,
                 "the address {text:?} is not in Latin letters, which USPS needs; correct it in the billing system"
+            ),
+            HoldReason::TooSoon { piece, sent, days, minimum } => write!(
+                f,
+                "the last letter ({piece}) went out on {sent}, {days} days ago; letters are at least {minimum} days apart"
+            ),
+            HoldReason::FinalNoticeSent { piece, sent } => write!(
+                f,
+                "a final notice ({piece}) went out on {sent} and the balance has not grown since; \
+                 the next step is the practice's, not another letter"
+            ),
+            HoldReason::ReturnedMail { piece } => write!(
+                f,
+                "the last letter ({piece}) came back undeliverable and the export has the same address; \
+                 correct the address"
             ),
             HoldReason::DoNotMail => f.write_str("marked do-not-mail"),
             HoldReason::Dispute => f.write_str("the patient disputes the bill"),
@@ -177,21 +248,26 @@ pub struct Assessment {
     pub oldest_unpaid: Option<NaiveDate>,
     pub days_past_due: i64,
     pub decision: Decision,
+    /// How what was sent before shaped the stage, for the audit file.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
 }
 
 impl Assessment {
     /// One sentence for the audit file.
     pub fn explain(&self, policy: &Policy) -> String {
         match &self.decision {
-            Decision::Letter { stage } => format!(
-                "balance {} (minimum {}); oldest unpaid service {} is {} days old; {} from {} days",
-                self.balance,
-                policy.minimum_balance,
-                self.oldest_unpaid.map_or_else(String::new, |d| d.to_string()),
-                self.days_past_due,
-                stage,
-                stage.after_days(policy),
-            ),
+            Decision::Letter { stage } => {
+                format!(
+                    "balance {} (minimum {}); oldest unpaid service {} is {} days old; {} from {} days",
+                    self.balance,
+                    policy.minimum_balance,
+                    self.oldest_unpaid.map_or_else(String::new, |d| d.to_string()),
+                    self.days_past_due,
+                    stage,
+                    stage.after_days(policy),
+                ) + &self.note.as_ref().map_or(String::new(), |n| format!("; {n}"))
+            }
             Decision::Hold { reasons } => reasons.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "),
         }
     }
@@ -203,8 +279,8 @@ pub fn oldest_unpaid(account: &Account) -> Option<NaiveDate> {
     account.charges.iter().filter(|c| c.balance.is_positive()).map(|c| c.service_date).min()
 }
 
-/// Decides one account as of a given date.
-pub fn assess(account: &Account, as_of: NaiveDate, policy: &Policy) -> Assessment {
+/// Decides one account as of a given date, knowing what was sent before.
+pub fn assess(account: &Account, as_of: NaiveDate, policy: &Policy, history: &History) -> Assessment {
     let balance = account.balance();
     let oldest_unpaid = oldest_unpaid(account);
     let days_past_due = oldest_unpaid.map_or(0, |d| (as_of - d).num_days());
@@ -243,16 +319,70 @@ pub fn assess(account: &Account, as_of: NaiveDate, policy: &Policy) -> Assessmen
     } else if balance < policy.minimum_balance {
         reasons.push(HoldReason::UnderMinimum { balance, minimum: policy.minimum_balance });
     }
-    let stage = Stage::ALL.into_iter().rev().find(|s| days_past_due >= s.after_days(policy));
-    if stage.is_none() && balance.is_positive() {
+    let by_age = Stage::ALL.into_iter().rev().find(|s| days_past_due >= s.after_days(policy));
+    if by_age.is_none() && balance.is_positive() {
         reasons.push(HoldReason::NotYetDue { days: days_past_due, first_letter_after: policy.reminder_after_days });
+    }
+    let last = history.last_letter.as_ref().filter(|_| !history.paid_down_since);
+    let mut notes = Vec::new();
+    let mut stage = by_age.map(|age| match (policy.escalation, last) {
+        (Escalation::ByAge, _) => age,
+        (Escalation::ByLettersSent, None) => {
+            if age > Stage::Reminder {
+                notes.push(format!("no letter sent before ({age} by age), so the first letter, the reminder"));
+            }
+            Stage::Reminder
+        }
+        (Escalation::ByLettersSent, Some(last)) => {
+            let days = (as_of - last.date).num_days();
+            let paid = last.balance.is_some_and(|b| balance < b) && policy.repeat_stage_after_payment;
+            let cap = if days >= policy.days_between_stages && !paid { last.stage.next() } else { last.stage };
+            notes.push(format!("last letter {} ({}) on {}", last.stage, last.piece, last.date));
+            if paid && age > last.stage {
+                notes.push("a payment since then repeats its stage".to_string());
+            }
+            age.min(cap)
+        }
+    });
+    if policy.irs_501r && stage == Some(Stage::FinalNotice) {
+        let started = history.sequence_started.filter(|_| last.is_some());
+        let days = started.map(|d| (as_of - d).num_days());
+        if days.is_none_or(|d| d < IRS_501R_FINAL_NOTICE_DAYS) {
+            stage = Some(Stage::Assistance);
+            notes.push(match (started, days) {
+                (Some(started), Some(days)) => format!(
+                    "irs_501r: the first letter went out on {started}, {days} days ago; \
+                     no final notice before {IRS_501R_FINAL_NOTICE_DAYS} days"
+                ),
+                _ => format!("irs_501r: no final notice before {IRS_501R_FINAL_NOTICE_DAYS} days after a first letter"),
+            });
+        }
+    }
+    let note = (!notes.is_empty()).then(|| notes.join("; "));
+    if let Some(sent) = &history.last_letter {
+        let days = (as_of - sent.date).num_days();
+        if days < policy.min_days_between_letters {
+            let (piece, date, minimum) = (sent.piece.clone(), sent.date, policy.min_days_between_letters);
+            reasons.push(HoldReason::TooSoon { piece, sent: date, days, minimum });
+        }
+    }
+    if let Some(last) = last
+        && last.stage == Stage::FinalNotice
+        && last.balance.is_none_or(|b| balance <= b)
+    {
+        reasons.push(HoldReason::FinalNoticeSent { piece: last.piece.clone(), sent: last.date });
+    }
+    if let (Some(returned_to), Some(last)) = (&history.returned_to, &history.last_letter)
+        && *returned_to == account.guarantor.address.key()
+    {
+        reasons.push(HoldReason::ReturnedMail { piece: last.piece.clone() });
     }
 
     let decision = match stage {
         Some(stage) if reasons.is_empty() => Decision::Letter { stage },
         _ => Decision::Hold { reasons },
     };
-    Assessment { balance, oldest_unpaid, days_past_due, decision }
+    Assessment { balance, oldest_unpaid, days_past_due, decision, note }
 }
 
 #[cfg(test)]
@@ -295,9 +425,11 @@ mod tests {
         "2026-11-30".parse().unwrap()
     }
 
+    /// The stage by age alone (`escalation = "by_age"`).
     fn stage_of(days_old: i64) -> Decision {
         let date = (as_of() - chrono::Duration::days(days_old)).to_string();
-        assess(&account(&[(&date, 5000)]), as_of(), &Policy::default()).decision
+        let by_age = Policy { escalation: Escalation::ByAge, ..Policy::default() };
+        assess(&account(&[(&date, 5000)]), as_of(), &by_age, &History::default()).decision
     }
 
     #[test]
@@ -315,7 +447,7 @@ mod tests {
     fn paid_charges_do_not_age_the_account() {
         let mut a = account(&[("2026-01-01", 5000), ("2026-10-15", 5000)]);
         a.charges[0].balance = Cents::ZERO;
-        let assessment = assess(&a, as_of(), &Policy::default());
+        let assessment = assess(&a, as_of(), &Policy::default(), &History::default());
         assert_eq!(assessment.oldest_unpaid, Some("2026-10-15".parse().unwrap()));
         assert_eq!(assessment.decision, Decision::Letter { stage: Stage::Reminder });
     }
@@ -325,7 +457,9 @@ mod tests {
         let mut a = account(&[("2026-01-01", 500)]);
         a.flags.dispute = true;
         a.guarantor.address.zip.clear();
-        let Decision::Hold { reasons } = assess(&a, as_of(), &Policy::default()).decision else { panic!() };
+        let Decision::Hold { reasons } = assess(&a, as_of(), &Policy::default(), &History::default()).decision else {
+            panic!()
+        };
         let codes: Vec<_> = reasons.iter().map(HoldReason::code).collect();
         assert_eq!(codes, ["dispute", "incomplete_address", "under_minimum"]);
         assert_eq!(reasons[2].to_string(), "balance $5.00 is under the minimum of $10.00");
@@ -333,12 +467,12 @@ mod tests {
 
     #[test]
     fn credit_and_zero_balances_are_held() {
-        let credit = assess(&account(&[("2026-01-01", -2500)]), as_of(), &Policy::default());
+        let credit = assess(&account(&[("2026-01-01", -2500)]), as_of(), &Policy::default(), &History::default());
         assert_eq!(
             credit.decision,
             Decision::Hold { reasons: vec![HoldReason::CreditBalance { balance: Cents(-2500) }] }
         );
-        let zero = assess(&account(&[("2026-01-01", 0)]), as_of(), &Policy::default());
+        let zero = assess(&account(&[("2026-01-01", 0)]), as_of(), &Policy::default(), &History::default());
         assert_eq!(zero.decision, Decision::Hold { reasons: vec![HoldReason::ZeroBalance] });
     }
 
@@ -352,9 +486,14 @@ mod tests {
             meaning,
         };
         a.codes = vec![code("ACTIVE", Some(CodeMeaning::None))];
-        assert_eq!(assess(&a, as_of(), &Policy::default()).decision, Decision::Letter { stage: Stage::FinalNotice });
+        assert_eq!(
+            assess(&a, as_of(), &Policy::default(), &History::default()).decision,
+            Decision::Letter { stage: Stage::Reminder }
+        );
         a.codes = vec![code("BK", Some(CodeMeaning::Bankruptcy)), code("ZZ9", None)];
-        let Decision::Hold { reasons } = assess(&a, as_of(), &Policy::default()).decision else { panic!() };
+        let Decision::Hold { reasons } = assess(&a, as_of(), &Policy::default(), &History::default()).decision else {
+            panic!()
+        };
         let codes: Vec<_> = reasons.iter().map(HoldReason::code).collect();
         assert_eq!(codes, ["bankruptcy", "unknown_hold_code"]);
         assert!(
@@ -370,9 +509,82 @@ mod tests {
     fn an_address_outside_latin_letters_is_held() {
         let mut a = account(&[("2026-01-01", 50_000)]);
         a.guarantor.address.city = "Москва".into();
-        let Decision::Hold { reasons } = assess(&a, as_of(), &Policy::default()).decision else { panic!() };
+        let Decision::Hold { reasons } = assess(&a, as_of(), &Policy::default(), &History::default()).decision else {
+            panic!()
+        };
         assert_eq!(reasons[0].code(), "address_not_latin");
         a.guarantor.address.city = "San José Ñuñoa Đà".into();
-        assert!(matches!(assess(&a, as_of(), &Policy::default()).decision, Decision::Letter { .. }));
+        assert!(matches!(
+            assess(&a, as_of(), &Policy::default(), &History::default()).decision,
+            Decision::Letter { .. }
+        ));
+    }
+
+    fn sent(stage: Stage, days_ago: i64, balance: i64) -> History {
+        History {
+            last_letter: Some(SentLetter {
+                piece: "K1".into(),
+                date: as_of() - chrono::Duration::days(days_ago),
+                stage,
+                balance: Some(Cents(balance)),
+            }),
+            ..History::default()
+        }
+    }
+
+    fn decide(days_old: i64, balance: i64, history: &History) -> Decision {
+        let date = (as_of() - chrono::Duration::days(days_old)).to_string();
+        assess(&account(&[(&date, balance)]), as_of(), &Policy::default(), history).decision
+    }
+
+    fn held_for(decision: &Decision) -> Vec<&'static str> {
+        match decision {
+            Decision::Hold { reasons } => reasons.iter().map(HoldReason::code).collect(),
+            Decision::Letter { .. } => vec![],
+        }
+    }
+
+    #[test]
+    fn letters_escalate_one_stage_at_a_time_from_what_was_sent() {
+        let letter = |stage| Decision::Letter { stage };
+        // First seen at 200 days old: the first letter, not a final notice.
+        assert_eq!(decide(200, 5000, &History::default()), letter(Stage::Reminder));
+        // A month after a reminder: the plan offer, though the age calls for more.
+        assert_eq!(decide(200, 5000, &sent(Stage::Reminder, 30, 5000)), letter(Stage::PlanOffer));
+        // Never beyond what the age calls for.
+        assert_eq!(decide(45, 5000, &sent(Stage::Reminder, 30, 5000)), letter(Stage::Reminder));
+        // A payment since the last letter repeats its stage.
+        assert_eq!(decide(200, 4000, &sent(Stage::PlanOffer, 35, 5000)), letter(Stage::PlanOffer));
+        // Between the minimum gap and the days between stages: the same stage again.
+        assert_eq!(decide(200, 5000, &sent(Stage::Assistance, 29, 5000)), letter(Stage::Assistance));
+        let by_age = Policy { escalation: Escalation::ByAge, ..Policy::default() };
+        let date = (as_of() - chrono::Duration::days(200)).to_string();
+        let decision = assess(&account(&[(&date, 5000)]), as_of(), &by_age, &History::default()).decision;
+        assert_eq!(decision, letter(Stage::FinalNotice));
+    }
+
+    #[test]
+    fn too_soon_final_notice_once_and_returned_mail_are_held() {
+        assert_eq!(held_for(&decide(200, 5000, &sent(Stage::Reminder, 18, 5000))), ["too_soon"]);
+        let Decision::Hold { reasons } = decide(200, 5000, &sent(Stage::Reminder, 18, 5000)) else { panic!() };
+        assert!(reasons[0].to_string().contains("(K1) went out on 2026-11-12, 18 days ago"), "{}", reasons[0]);
+        assert_eq!(held_for(&decide(200, 5000, &sent(Stage::FinalNotice, 40, 5000))), ["final_notice_sent"]);
+        // New charges since the final notice: it may go again.
+        assert_eq!(
+            decide(200, 9000, &sent(Stage::FinalNotice, 40, 5000)),
+            Decision::Letter { stage: Stage::FinalNotice }
+        );
+        let mut returned = sent(Stage::Reminder, 40, 5000);
+        returned.returned_to = Some(account(&[]).guarantor.address.key());
+        assert_eq!(held_for(&decide(200, 5000, &returned)), ["returned_mail"]);
+        returned.returned_to = Some("2 OTHER ST, EUGENE, OR 97401".into());
+        assert_eq!(decide(200, 5000, &returned), Decision::Letter { stage: Stage::PlanOffer });
+    }
+
+    #[test]
+    fn an_account_paid_down_since_its_last_letter_starts_over() {
+        let mut paid = sent(Stage::FinalNotice, 90, 5000);
+        paid.paid_down_since = true;
+        assert_eq!(decide(200, 5000, &paid), Decision::Letter { stage: Stage::Reminder });
     }
 }

@@ -100,6 +100,13 @@ fn suggest_from(file: &str, reader: impl Read, encoding: Encoding) -> Result<Opt
             placed.insert(spec.name, i);
         }
     }
+    // A status column may have any header; its values give it away.
+    if !placed.contains_key("hold_code")
+        && let Some(i) = (0..names.len()).find(|i| !taken.contains(i) && looks_like_codes(&samples[*i]))
+    {
+        taken.insert(i);
+        placed.insert("hold_code", i);
+    }
 
     let mut out = String::new();
     let _ = writeln!(out, "# Mapping suggested by `kindly mapping suggest` for {file}.");
@@ -277,6 +284,19 @@ fn name_parts(names: &[String]) -> Option<NameParts> {
     })
 }
 
+/// Whether a column looks like status codes: mostly empty, a few distinct
+/// short values, written in capitals.
+fn looks_like_codes(values: &[String]) -> bool {
+    let filled: Vec<&String> = values.iter().filter(|v| !v.is_empty()).collect();
+    let distinct: BTreeSet<&String> = filled.iter().copied().collect();
+    !filled.is_empty()
+        && filled.len() * 2 <= values.len()
+        && distinct.len() <= 20
+        && filled
+            .iter()
+            .all(|v| v.len() <= 12 && !v.chars().any(char::is_lowercase) && v.chars().any(char::is_alphabetic))
+}
+
 /// Whether most names are written `Last, First`.
 fn looks_last_first(values: &[String]) -> bool {
     let filled: Vec<&String> = values.iter().filter(|v| !v.is_empty()).collect();
@@ -361,5 +381,18 @@ mod tests {
         assert_eq!(input.columns.service_date, "DOS".into(), "{text}");
         assert!(text.contains("WARNING: column \"Ins Adj\" holds amounts"), "{text}");
         assert!(!text.contains("= \"Payment Date\""), "a date column is never an amount: {text}");
+    }
+
+    #[test]
+    fn a_status_column_is_found_by_its_values_and_its_codes_listed() {
+        let mut export = String::from("Acct,Name,Street,City,State,Zip,DOS,Charge,Misc 7\n");
+        for (i, code) in ["", "", "BK", "", "DECEASED", "", "XQ", "", "", "BK"].iter().enumerate() {
+            export.push_str(&format!("{i},Ann Lee,1 Main St,Eugene,OR,97401,2026-01-05,12.00,{code}\n"));
+        }
+        let text = suggest_from("t.csv", export.as_bytes(), Encoding::Auto).unwrap().unwrap();
+        let input: Input = toml::from_str(&text).unwrap_or_else(|e| panic!("{e}\n{text}"));
+        assert_eq!(input.columns.hold_code, Some("Misc 7".into()), "{text}");
+        assert_eq!(input.hold_codes.get("BK"), Some(&crate::config::CodeMeaning::Bankruptcy), "{text}");
+        assert!(text.contains("# \"XQ\" = \"?\"   # 1 rows; what does it mean?"), "{text}");
     }
 }

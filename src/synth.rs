@@ -4,7 +4,7 @@
 
 use std::io::Write;
 
-use chrono::{Duration, NaiveDate};
+use chrono::{Datelike, Duration, Months, NaiveDate};
 
 use crate::model::{Account, Address, Charge, Flags, Guarantor};
 use crate::money::Cents;
@@ -401,6 +401,100 @@ pub fn write_export(
                 ]
                 .concat(),
             )?;
+        }
+    }
+    Ok(())
+}
+
+/// The as-of date of month `month` of a practice whose first month is
+/// `first` (the same day of each later month, or its last day).
+pub fn month_date(first: NaiveDate, month: u32) -> NaiveDate {
+    let later = first.checked_add_months(Months::new(month)).unwrap_or(first);
+    // Month ends stay month ends: 2026-09-30 is followed by 2026-10-31.
+    let end = |d: NaiveDate| d.succ_opt().is_some_and(|n| n.month() != d.month());
+    if end(first) {
+        let next =
+            NaiveDate::from_ymd_opt(later.year(), later.month(), 1).and_then(|d| d.checked_add_months(Months::new(1)));
+        next.and_then(|d| d.pred_opt()).unwrap_or(later)
+    } else {
+        later
+    }
+}
+
+/// Writes month `month` (0 is the first) of one practice's monthly exports,
+/// a charge-per-row export as of [`month_date`]: the same accounts every
+/// month, each with a way of paying that shows one of the ledger's rules:
+/// - 45% never pay (a letter a month, one stage further each, then held
+///   after the final notice);
+/// - 15% pay in full in month 2 and come back with a new visit in month 3
+///   (they start over at the reminder);
+/// - 15% pay part of the balance every month (the stage repeats);
+/// - 10% have new visits in months 2 and 4 (a final notice may go again);
+/// - 10% move in month 3 (a new street: the letters of months 1 and 2 are
+///   the ones a test marks returned);
+/// - 5% dispute the bill from month 1.
+pub fn write_month(out: impl Write, accounts: usize, seed: u64, first: NaiveDate, month: u32) -> csv::Result<()> {
+    let as_of = month_date(first, month);
+    let mut w = Sink::new(out, Shape::Charges)?;
+    w.write(&HEADER)?;
+    for n in 1..=accounts {
+        let mut rng = Rng(seed ^ (n as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15));
+        let account = format!("{:07}", 2_000_000 + n);
+        let name = format!("{} {}", rng.pick(FIRST), rng.pick(LAST));
+        let number = 10 + rng.below(19990);
+        let (city, state, zip) = *rng.pick(PLACES);
+        let language = if rng.percent(15) { "es" } else { "en" };
+        let persona = rng.below(100);
+        let street = if (85..95).contains(&persona) && month >= 3 {
+            format!("{} {}", number + 7, rng.pick(STREETS))
+        } else {
+            format!("{number} {}", rng.pick(STREETS))
+        };
+        let base = Cents(8_000 + rng.below(40) as i64 * 500);
+        let first_visit = first - Duration::days(35 + rng.below(20) as i64);
+        // A visit on the day of the month before's export (after it was
+        // taken), so first in month m's, 30 or 31 days old: due.
+        let visit_in = |m: u32| month_date(first, m - 1);
+        let mut charges = vec![(first_visit, base, Cents::ZERO)];
+        match persona {
+            45..=59 => {
+                if month >= 2 {
+                    charges[0].2 = base;
+                }
+                if month >= 3 {
+                    charges.push((visit_in(3), Cents(6_500), Cents::ZERO));
+                }
+            }
+            60..=74 => charges[0].2 = Cents(base.0 * i64::from(month.min(5)) * 12 / 100),
+            75..=84 => {
+                charges.extend(
+                    [2, 4].into_iter().filter(|m| month >= *m).map(|m| (visit_in(m), Cents(9_000), Cents::ZERO)),
+                );
+            }
+            _ => {}
+        }
+        let dispute = if persona >= 95 && month >= 1 { "Y" } else { "N" };
+        for (date, charge, paid) in charges.into_iter().filter(|(date, ..)| *date <= as_of) {
+            let paid = if paid.0 == 0 { String::new() } else { plain(paid) };
+            w.write(&[
+                account.as_str(),
+                &name,
+                &street,
+                "",
+                city,
+                state,
+                zip,
+                &date.format("%Y-%m-%d").to_string(),
+                "Office visit",
+                &plain(charge),
+                &paid,
+                "",
+                language,
+                "N",
+                dispute,
+                "N",
+                "N",
+            ])?;
         }
     }
     Ok(())

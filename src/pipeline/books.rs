@@ -245,10 +245,11 @@ mod tests {
             reason: "not a date".into(),
         };
         let mut books = Books::open(&staging, vec![reject]).unwrap();
-        let policy = Policy::default();
+        let policy = Policy { escalation: crate::config::Escalation::ByAge, ..Policy::default() };
         let as_of = chrono::NaiveDate::from_ymd_opt(2026, 11, 30).unwrap();
         let accounts =
-            decide(vec![account("A1", 5000), account("A2", 200), account("A3", 9000)], as_of, &policy, &mut 1);
+            decide(vec![account("A1", 5000), account("A2", 200), account("A3", 9000)], as_of, &policy, None, &mut 1)
+                .unwrap();
         let outcomes = vec![
             Some(Ok(made(&accounts[0]))),
             None,

@@ -15,6 +15,7 @@ use super::Error;
 use super::letters::Times;
 use crate::config::Policy;
 use crate::ingest::{Part, Partitioned};
+use crate::ledger::Ledger;
 use crate::model::{Account, Issue};
 use crate::output::Scratch;
 use crate::policy::{self, Assessment, Decision, Stage};
@@ -41,20 +42,31 @@ impl DecidedAccount {
 /// Decides a partition's accounts, numbering letters from `next` in account
 /// order; `next` moves past them. Every run and shard numbers this way,
 /// partition by partition, so a piece id is the same whichever shard makes
-/// the letter.
-pub fn decide(accounts: Vec<Account>, as_of: NaiveDate, policy: &Policy, next: &mut u64) -> Vec<DecidedAccount> {
+/// the letter. What was sent before comes from the ledger, if there is one.
+pub fn decide(
+    accounts: Vec<Account>,
+    as_of: NaiveDate,
+    policy: &Policy,
+    ledger: Option<&Ledger>,
+    next: &mut u64,
+) -> Result<Vec<DecidedAccount>, Error> {
     let stamp = as_of.format("%Y%m%d");
-    accounts
+    let mut histories = match ledger {
+        Some(ledger) => ledger.histories(accounts.iter().map(|a| a.id.as_str()), as_of)?,
+        None => Default::default(),
+    };
+    Ok(accounts
         .into_iter()
         .map(|account| {
-            let assessment = policy::assess(&account, as_of, policy);
+            let history = histories.remove(&account.id).unwrap_or_default();
+            let assessment = policy::assess(&account, as_of, policy, &history);
             let piece = matches!(assessment.decision, Decision::Letter { .. }).then(|| {
                 *next += 1;
                 format!("K{stamp}-{:05}", *next - 1)
             });
             DecidedAccount { account, assessment, piece }
         })
-        .collect()
+        .collect())
 }
 
 /// A decided partition, as the deciding thread hands it over.
@@ -85,6 +97,7 @@ pub(super) fn decide_ahead<'scope>(
     scope: &'scope std::thread::Scope<'scope, '_>,
     export: &'scope Partitioned,
     (as_of, policy, shard): (NaiveDate, &'scope Policy, Option<Shard>),
+    ledger: Option<Ledger>,
     scratch: &'scope Scratch,
     times: &'scope Times,
     planned: impl Fn(u64) + Send + 'scope,
@@ -96,7 +109,7 @@ pub(super) fn decide_ahead<'scope>(
             let started = Instant::now();
             let part = export.part(i).map_err(Error::from).and_then(|part| {
                 let file = scratch.path(&format!("decided-{i}.jsonl"));
-                decide_part(part, file, (as_of, policy, shard), &mut next)
+                decide_part(part, file, (as_of, policy, shard), ledger.as_ref(), &mut next)
             });
             times.add(&times.decide, started);
             if let Ok(part) = &part {
@@ -114,6 +127,7 @@ fn decide_part(
     part: Part,
     file: PathBuf,
     (as_of, policy, shard): (NaiveDate, &Policy, Option<Shard>),
+    ledger: Option<&Ledger>,
     next: &mut u64,
 ) -> Result<DecidedPart, Error> {
     let rows = part.accounts.iter().map(|a| a.charges.len() as u64).sum();
@@ -121,7 +135,7 @@ fn decide_part(
     let mut writer =
         std::io::BufWriter::new(std::fs::File::create(&file).map_err(|e| super::error::work_file(&file, e))?);
     let mut to_make = 0;
-    for decided in decide(part.accounts, as_of, policy, next).into_iter().filter(|d| in_shard(&d.account)) {
+    for decided in decide(part.accounts, as_of, policy, ledger, next)?.into_iter().filter(|d| in_shard(&d.account)) {
         to_make += u64::from(decided.letter().is_some());
         crate::jsonl::write(&mut writer, &decided).map_err(|e| super::error::work_file(&file, e))?;
     }

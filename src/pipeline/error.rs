@@ -8,6 +8,7 @@ use crate::compose::ComposeError;
 use crate::config::ConfigError;
 use crate::ingest::IngestError;
 use crate::layouts::LayoutsError;
+use crate::ledger::LedgerError;
 use crate::lint::Finding;
 use crate::output::OutputError;
 use crate::policy::Stage;
@@ -29,6 +30,23 @@ pub enum Error {
     Ingest(#[from] IngestError),
     #[error(transparent)]
     Output(#[from] OutputError),
+    #[error(transparent)]
+    Ledger(#[from] LedgerError),
+    #[error(
+        "the run folder {folder} is complete, but the ledger could not record it ({source}); \
+         the next run records it, or run `kindly ledger rebuild`"
+    )]
+    NotRecorded { folder: PathBuf, source: LedgerError },
+    #[error("{} is not a run folder kindly can read: {reason}", folder.display())]
+    NotARun { folder: PathBuf, reason: String },
+    #[error("cannot read {}: {source}", path.display())]
+    Read { path: PathBuf, source: std::io::Error },
+    #[error(
+        "the {what} given ({file}) is not the one {} was made from ({recorded_file}, by SHA-256); \
+         give the exact file the run recorded",
+        folder.display()
+    )]
+    NotTheRecordedFile { what: &'static str, file: String, recorded_file: String, folder: PathBuf },
     #[error("the wording does not pass its checks; fix these and run again:\n{}", .0.iter().map(|f| format!("  {f}")).collect::<Vec<_>>().join("\n"))]
     Lint(Vec<Finding>),
     #[error("{0} rows of the export cannot be used, and --strict makes no letters then; see `kindly validate`")]

@@ -12,6 +12,7 @@ mod decide;
 mod error;
 mod letters;
 mod preview;
+mod reproduce;
 mod setup;
 mod workers;
 
@@ -25,6 +26,7 @@ pub use decide::{DecidedAccount, decide};
 pub use error::Error;
 pub use letters::{Made, Times, Unmade};
 pub use preview::{Preview, preview, write_sources};
+pub use reproduce::{Reproduction, reproduce};
 pub use setup::{LintReport, Setup};
 
 use books::Books;
@@ -32,6 +34,7 @@ use decide::{DecidedPart, decide_ahead};
 use workers::{Job, Workers};
 
 use crate::ingest::{self, IngestError, Partitioned};
+use crate::ledger::{Ledger, LedgerError, Recorded};
 use crate::output::{Counts, Fingerprint, RunRecord, Scratch, ShardRecord, Staging};
 use crate::policy;
 use crate::render::TYPST_VERSION;
@@ -51,6 +54,21 @@ pub struct RunOptions {
     /// When the command started (before the config, layouts and fonts were
     /// loaded): the run's times count from here.
     pub started: Instant,
+    /// The ledger of what was mailed: read to decide, and written when the
+    /// run is complete, unless this is a trial or a shard.
+    pub ledger: PathBuf,
+    /// A trial run reads the ledger but never writes to it.
+    pub trial: bool,
+    /// When the run is recorded in the ledger, as the wall clock says.
+    pub recorded_at: String,
+}
+
+impl RunOptions {
+    /// Whether the run is written to the ledger: a shard's run is recorded
+    /// when its shards are merged.
+    fn records(&self) -> bool {
+        !self.trial && self.shard.is_none()
+    }
 }
 
 /// What the CLI reports at the end of a run.
@@ -67,6 +85,8 @@ pub struct RunSummary {
     /// Thread-seconds for deciding the accounts and each step of making
     /// letters.
     pub letter_steps: [(&'static str, f64); 6],
+    /// What the ledger did with the run, and run folders it mended.
+    pub ledger: Option<(Recorded, Vec<PathBuf>)>,
 }
 
 impl RunSummary {
@@ -88,6 +108,21 @@ impl RunSummary {
             format!("time: {first}{}; per step, summed over threads: {}", show(&self.wall), show(&self.letter_steps)),
             format!("run folder {}", self.folder.display()),
         ];
+        match &self.ledger {
+            None => lines.push("not recorded in the ledger (a trial run or a shard)".to_string()),
+            Some((recorded, mended)) => {
+                for folder in mended {
+                    lines.push(format!("ledger: recorded {}, which an earlier run had not", folder.display()));
+                }
+                lines.push(match recorded {
+                    Recorded::Run => "recorded in the ledger".to_string(),
+                    Recorded::Already => "already in the ledger".to_string(),
+                    Recorded::Rerun { of } => format!(
+                        "the same export, config and date as {of}: recorded as a rerun, its letters not counted twice"
+                    ),
+                });
+            }
+        }
         if c.rows.rejected > 0 {
             lines.push(format!("{} rows could not be read; see rejects.csv", c.rows.rejected));
         }
@@ -101,11 +136,27 @@ pub fn validate(
     export_path: &Path,
     config: &crate::config::Config,
     as_of: NaiveDate,
+    ledger: &Path,
 ) -> Result<crate::report::Validation, Error> {
+    let ledger = Ledger::open_read_only(ledger)?;
     let mut decisions = crate::report::Decisions::default();
-    let tally = ingest::tally_export(export_path, &config.input, as_of, |account| {
-        decisions.add(account, &policy::assess(account, as_of, &config.policy), &config.policy)
+    let mut failed = None;
+    let tally = ingest::tally_export(export_path, &config.input, as_of, |accounts| {
+        let mut histories = match &ledger {
+            Some(ledger) => ledger.histories(accounts.iter().map(|a| a.id.as_str()), as_of).unwrap_or_else(|e| {
+                failed.get_or_insert(e);
+                Default::default()
+            }),
+            None => Default::default(),
+        };
+        for account in accounts {
+            let history = histories.remove(&account.id).unwrap_or_default();
+            decisions.add(account, &policy::assess(account, as_of, &config.policy, &history), &config.policy);
+        }
     })?;
+    if let Some(e) = failed {
+        return Err(e.into());
+    }
     Ok(decisions.finish(tally, as_of))
 }
 
@@ -118,8 +169,21 @@ pub fn validate(
 /// merged into account order at the end.
 pub fn run(setup: &Setup, options: &RunOptions) -> Result<RunSummary, Error> {
     let (started, entered) = (options.started, Instant::now());
+    let (writer, mended) = open_ledger(options)?;
     let export = Partitioned::read(&options.export, &setup.config.input, options.as_of)?;
     let read = Instant::now();
+    if let Some(writer) = &writer {
+        let mapping = setup.mapping_file.as_ref().map(|m| m.sha256.as_str());
+        let inputs = [
+            Some(export.sha256.as_str()),
+            Some(setup.config_file.sha256.as_str()),
+            mapping,
+            Some(setup.layouts.sha256.as_str()),
+        ];
+        if let Some(folder) = writer.other_run_on(options.as_of, inputs)? {
+            return Err(LedgerError::SameDay { as_of: options.as_of.to_string(), folder }.into());
+        }
+    }
     if options.strict {
         refuse_rejects(&export)?;
     }
@@ -127,13 +191,24 @@ pub fn run(setup: &Setup, options: &RunOptions) -> Result<RunSummary, Error> {
     let scratch = staging.scratch()?;
     let times = Times::default();
     let mut books = Books::open(&staging, export.loose.clone())?;
-    let first_letter = make_letters(setup, options, &export, &staging, &scratch, &times, &mut books)?;
+    let reader = Ledger::open_read_only(&options.ledger)?;
+    let first_letter = make_letters(setup, options, &export, reader, (&staging, &scratch), &times, &mut books)?;
     let made = Instant::now();
     let counts = books.close(export.rows, options.shard, &mut staging)?;
     drop(scratch);
     let record = run_record(setup, options, &export, counts, &staging);
     let folder = staging.finish(&record)?;
+    let ledger = match writer {
+        Some(mut writer) => {
+            let recorded = writer
+                .record(&folder, &options.recorded_at)
+                .map_err(|source| Error::NotRecorded { folder: folder.clone(), source })?;
+            Some((recorded, mended))
+        }
+        None => None,
+    };
     Ok(RunSummary {
+        ledger,
         folder,
         record,
         elapsed_secs: started.elapsed().as_secs_f64(),
@@ -146,6 +221,19 @@ pub fn run(setup: &Setup, options: &RunOptions) -> Result<RunSummary, Error> {
         ],
         letter_steps: times.seconds(),
     })
+}
+
+/// The ledger to record the run in, locked for the whole run so that two
+/// runs never decide from the same history at once, and mended first (a run
+/// folder an earlier run did not record is recorded now). None for a trial
+/// or a shard, which only read it.
+fn open_ledger(options: &RunOptions) -> Result<(Option<Ledger>, Vec<PathBuf>), Error> {
+    if !options.records() {
+        return Ok((None, Vec::new()));
+    }
+    let mut ledger = Ledger::open(&options.ledger, &format!("is making the run {}", options.out.display()))?;
+    let mended = ledger.mend(&options.recorded_at)?;
+    Ok((Some(ledger), mended))
 }
 
 /// `--strict`: no letter at all if any row of the export is rejected, which
@@ -167,8 +255,8 @@ fn make_letters(
     setup: &Setup,
     options: &RunOptions,
     export: &Partitioned,
-    staging: &Staging,
-    scratch: &Scratch,
+    ledger: Option<Ledger>,
+    (staging, scratch): (&Staging, &Scratch),
     times: &Times,
     books: &mut Books,
 ) -> Result<Option<f64>, Error> {
@@ -185,7 +273,7 @@ fn make_letters(
     };
     std::thread::scope(|scope| -> Result<(), Error> {
         let policy = &setup.config.policy;
-        let decided = decide_ahead(scope, export, (as_of, policy, options.shard), scratch, times, |letters| {
+        let decided = decide_ahead(scope, export, (as_of, policy, options.shard), ledger, scratch, times, |letters| {
             bar.inc_length(letters)
         });
         let workers = Workers::start(scope, threads, &make)?;
@@ -255,10 +343,12 @@ fn run_record(
         config: setup.config_file.clone(),
         mapping: setup.mapping_file.clone(),
         layouts: Fingerprint { file: setup.layouts.dir.display().to_string(), sha256: setup.layouts.sha256.clone() },
+        wording: setup.layouts.wording_sha256(),
         vendor: setup.config.vendor.name.clone(),
         counts,
         files: staging.files().clone(),
         shard: options.shard.map(|s| ShardRecord { index: s.index(), count: s.count(), export_rows: export.rows }),
         merged_from: Vec::new(),
+        trial: options.trial,
     }
 }

@@ -22,13 +22,14 @@ pub struct Preview {
 
 /// Makes one account's letter into `pdf`: the letter it is due, or `stage`
 /// if given (to see a letter it would not get). With `png`, each page is
-/// also drawn as `PDF-1.png`, `PDF-2.png`, ...
+/// also drawn as `PDF-1.png`, `PDF-2.png`, ... The account is decided as
+/// of `as_of` with what the ledger says was sent before.
 pub fn preview(
     setup: &Setup,
     export: &Path,
     account: &str,
     stage: Option<Stage>,
-    as_of: NaiveDate,
+    (as_of, ledger): (NaiveDate, &Path),
     pdf: &Path,
     png: bool,
 ) -> Result<Preview, Error> {
@@ -38,7 +39,11 @@ pub fn preview(
         .iter()
         .find(|a| a.id == account)
         .ok_or_else(|| Error::NoSuchAccount { account: account.to_string(), export: export.to_path_buf() })?;
-    let assessment = policy::assess(found, as_of, &setup.config.policy);
+    let history = match crate::ledger::Ledger::open_read_only(ledger)? {
+        Some(ledger) => ledger.histories([account], as_of)?.remove(account).unwrap_or_default(),
+        None => policy::History::default(),
+    };
+    let assessment = policy::assess(found, as_of, &setup.config.policy, &history);
     let stage = match (stage, &assessment.decision) {
         (Some(stage), _) => stage,
         (None, Decision::Letter { stage }) => *stage,
@@ -72,7 +77,8 @@ pub fn preview(
 /// that a letter can be compiled by hand with the `typst` command (fonts from
 /// the layouts' `fonts` folder) and other renderers can be measured on the
 /// same letters. Pieces are numbered as `kindly run` numbers them. Returns
-/// how many were written.
+/// how many were written. Accounts are decided as for a practice's first
+/// run, with nothing in the ledger.
 pub fn write_sources(
     setup: &Setup,
     export_path: &Path,
@@ -84,7 +90,7 @@ pub fn write_sources(
     let mut next = 1;
     let mut written = 0;
     for part in export.parts() {
-        for decided in decide(part?.accounts, as_of, &setup.config.policy, &mut next) {
+        for decided in decide(part?.accounts, as_of, &setup.config.policy, None, &mut next)? {
             let Some((stage, piece)) = decided.letter() else { continue };
             if written == limit {
                 return Ok(written);

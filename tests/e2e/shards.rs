@@ -79,3 +79,24 @@ fn a_merge_needs_every_shard_of_one_run() {
     assert!(stderr(&output).contains("fails its checks"), "{}", stderr(&output));
     assert!(!out.exists());
 }
+
+#[test]
+fn shards_read_with_different_mappings_are_not_merged() {
+    let dir = scratch("shards-mapping");
+    // The config's own [input], as a mapping file: the same letters, but a
+    // different file shaped the run, and run.json says so.
+    let config = std::fs::read_to_string(config()).unwrap();
+    let input = config.split("[input]").nth(1).unwrap().split("\n[vendor]").next().unwrap();
+    let mapping = dir.join("mapping.toml");
+    std::fs::write(&mapping, input.replace("[input.", "[")).unwrap();
+    let first = dir.join("shard-1");
+    run_ok(&sample_export(), &first, &["--shard", "1/2"]);
+    let second = dir.join("shard-2");
+    run_ok(&sample_export(), &second, &["--shard", "2/2", "--mapping", mapping.to_str().unwrap()]);
+    assert!(read_json(&second.join("run.json"))["mapping"]["file"].as_str().unwrap().ends_with("mapping.toml"));
+    let out = dir.join("merged");
+    let output = kindly(&["merge", first.to_str().unwrap(), second.to_str().unwrap(), "--out", out.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    assert!(stderr(&output).contains("mapping"), "{}", stderr(&output));
+    assert!(!out.exists());
+}

@@ -1,0 +1,813 @@
+//! The ledger: what kindly has mailed, kept across runs in one SQLite file
+//! per practice, so that letters follow what was sent and an auditor can ask
+//! what went to an account, when, for how much and why.
+//!
+//! Run folders stay the source of truth: a run is written to the ledger only
+//! after its folder is complete, from the folder's own files (run.json,
+//! audit.csv, holds.csv, manifest.csv), in one transaction. The same code
+//! mends a ledger that missed a run (a crash between the folder's rename and
+//! the commit) and rebuilds one from folders alone.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use chrono::NaiveDate;
+use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
+use serde::de::DeserializeOwned;
+
+use crate::lock::{Lock, LockError};
+use crate::money::Cents;
+use crate::output::{
+    AUDIT_CSV, AuditDecision, AuditRow, HOLDS_CSV, HoldRow, MANIFEST_CSV, ManifestRow, RUN_JSON, RunRecord,
+};
+use crate::policy::{History, SentLetter, Stage};
+
+/// The ledger's file name, beside the run folders unless the config says otherwise.
+pub const LEDGER_FILE: &str = "kindly-ledger.sqlite";
+
+/// The schema, one migration per entry, run in order and each once; the
+/// database's `user_version` counts those that have run. A migration only
+/// ever adds, so no version loses data.
+const MIGRATIONS: &[&str] = &[
+    "
+    CREATE TABLE runs (
+        id INTEGER PRIMARY KEY,
+        as_of TEXT NOT NULL,
+        recorded_at TEXT NOT NULL,
+        folder TEXT NOT NULL,
+        run_json_sha256 TEXT NOT NULL,
+        kindly_version TEXT NOT NULL,
+        typst_version TEXT NOT NULL,
+        export_sha256 TEXT NOT NULL,
+        config_sha256 TEXT NOT NULL,
+        mapping_sha256 TEXT,
+        layouts_sha256 TEXT NOT NULL,
+        accounts INTEGER NOT NULL,
+        letters INTEGER NOT NULL,
+        holds INTEGER NOT NULL,
+        rerun_of INTEGER REFERENCES runs(id)
+    );
+    CREATE TABLE decisions (
+        run_id INTEGER NOT NULL REFERENCES runs(id),
+        account TEXT NOT NULL,
+        decision TEXT NOT NULL,
+        stage TEXT,
+        hold_code TEXT,
+        reason TEXT NOT NULL,
+        balance_cents INTEGER,
+        oldest_unpaid TEXT,
+        piece_id TEXT,
+        PRIMARY KEY (run_id, account)
+    );
+    CREATE INDEX runs_by_folder ON runs (folder);
+    CREATE INDEX decisions_by_account ON decisions (account, run_id);
+    CREATE TABLE pieces (
+        piece_id TEXT PRIMARY KEY,
+        run_id INTEGER NOT NULL REFERENCES runs(id),
+        account TEXT NOT NULL,
+        stage TEXT NOT NULL,
+        sha256 TEXT NOT NULL,
+        recipient TEXT NOT NULL,
+        address TEXT NOT NULL,
+        state TEXT NOT NULL DEFAULT 'made',
+        state_on TEXT
+    );
+    CREATE INDEX pieces_by_account ON pieces (account);
+",
+    "
+    ALTER TABLE pieces ADD COLUMN file TEXT NOT NULL DEFAULT '';
+    ALTER TABLE pieces ADD COLUMN state_reason TEXT;
+    ALTER TABLE decisions ADD COLUMN wording_sha256 TEXT;
+    CREATE TABLE piece_events (
+        piece_id TEXT NOT NULL REFERENCES pieces(piece_id),
+        state TEXT NOT NULL,
+        on_date TEXT NOT NULL,
+        reason TEXT
+    );
+    CREATE INDEX piece_events_by_piece ON piece_events (piece_id);
+",
+];
+
+#[derive(Debug, thiserror::Error)]
+pub enum LedgerError {
+    #[error("the ledger {path}: {source}")]
+    Sql { path: PathBuf, source: rusqlite::Error },
+    #[error(
+        "the ledger {path} is damaged ({source}); the run folders still hold everything: build a new one with \
+         `kindly ledger rebuild RUN_FOLDER... --ledger NEW_FILE`, then put NEW_FILE in its place"
+    )]
+    Damaged { path: PathBuf, source: rusqlite::Error },
+    #[error("the ledger {path} is in use by {source}; wait for that to finish, then run again")]
+    Busy { path: PathBuf, source: LockError },
+    #[error(
+        "the ledger {path} has schema version {found}, newer than this kindly knows ({known}); run the kindly that wrote it"
+    )]
+    Newer { path: PathBuf, found: i64, known: usize },
+    #[error("cannot record the run folder {folder} in the ledger: {reason}")]
+    Folder { folder: PathBuf, reason: String },
+    #[error(
+        "the ledger already has a run for {as_of} made from another export, config, mapping or layouts ({folder}); \
+         a second run for the same day would mail the same accounts again. Make a trial run (--trial), \
+         or date this run with another --as-of"
+    )]
+    SameDay { as_of: String, folder: String },
+    #[error("{}:{line}: column {column:?}, value {value:?}: {reason}", file.display())]
+    Returns { file: PathBuf, line: u64, column: String, value: String, reason: String },
+    #[error("the ledger has no piece {0}; piece ids are in the run's manifest.csv")]
+    NoSuchPiece(String),
+    #[error("{0} already exists; rebuild writes a new ledger, so choose another path or move it away")]
+    Exists(PathBuf),
+}
+
+impl LedgerError {
+    /// 2: the ledger cannot be used, so the command cannot run.
+    pub fn exit_code(&self) -> u8 {
+        crate::EXIT_CANNOT_RUN
+    }
+}
+
+/// What became of a piece after it was made.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "snake_case")]
+pub enum PieceState {
+    Made,
+    /// Handed to the print vendor.
+    Handed,
+    Mailed,
+    /// Came back undeliverable.
+    Returned,
+}
+
+impl PieceState {
+    pub fn id(self) -> &'static str {
+        match self {
+            PieceState::Made => "made",
+            PieceState::Handed => "handed",
+            PieceState::Mailed => "mailed",
+            PieceState::Returned => "returned",
+        }
+    }
+}
+
+/// What recording a run folder did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Recorded {
+    /// A new run: its decisions and pieces are in the ledger.
+    Run,
+    /// The same export, config, mapping, layouts and as-of date as an earlier
+    /// run (in `of`): noted, but its decisions are not counted again.
+    Rerun { of: String },
+    /// This very folder was recorded before.
+    Already,
+}
+
+/// One line of an account's history, for `kindly ledger history`.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Entry {
+    pub as_of: String,
+    pub folder: String,
+    pub decision: String,
+    pub stage: Option<String>,
+    pub hold_code: Option<String>,
+    pub reason: String,
+    pub balance: Option<String>,
+    pub piece_id: Option<String>,
+    pub piece_state: Option<String>,
+    pub piece_state_on: Option<String>,
+    pub piece_state_reason: Option<String>,
+    /// Where the piece went, as one line.
+    pub address: Option<String>,
+    /// The letter's PDF in its run folder.
+    pub file: Option<String>,
+    /// SHA-256 of the letter's PDF.
+    pub sha256: Option<String>,
+    /// SHA-256 of the wording it was written with (run.json's `wording`).
+    pub wording_sha256: Option<String>,
+}
+
+/// One run, for `kindly runs`.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct RunEntry {
+    pub as_of: String,
+    pub recorded_at: String,
+    pub folder: String,
+    pub accounts: i64,
+    pub letters: i64,
+    pub holds: i64,
+    /// The run this one repeated (same export, config, mapping, layouts and
+    /// date); its letters are not counted again.
+    pub rerun_of: Option<String>,
+    pub run_json_sha256: String,
+    pub mailed: i64,
+    pub returned: i64,
+}
+
+/// A piece's new state, as of a date, with the vendor's reason if any.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StateChange {
+    pub piece: String,
+    pub state: PieceState,
+    pub on: NaiveDate,
+    pub reason: Option<String>,
+}
+
+pub struct Ledger {
+    conn: Connection,
+    path: PathBuf,
+    /// A ledger opened for writing is locked against other writers until
+    /// dropped; one opened to read is not.
+    _lock: Option<Lock>,
+}
+
+/// How long a second writer waits for the ledger before it gives up.
+const WAIT_FOR_WRITER: Duration = Duration::from_secs(5);
+
+impl Ledger {
+    /// Opens the ledger to write, creating it on first use, and brings its
+    /// schema up to date. `what` says what this process does with it, for a
+    /// second writer that is refused.
+    pub fn open(path: &Path, what: &str) -> Result<Ledger, LedgerError> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir)
+                .map_err(|e| LedgerError::Folder { folder: dir.to_path_buf(), reason: e.to_string() })?;
+        }
+        let mut lock_path = path.as_os_str().to_owned();
+        lock_path.push(".lock");
+        let lock = Lock::take(Path::new(&lock_path), &crate::lock::holder(what), WAIT_FOR_WRITER)
+            .map_err(|source| LedgerError::Busy { path: path.to_path_buf(), source })?;
+        let conn = Connection::open(path).map_err(|source| sql_error(path, source))?;
+        let mut ledger = Ledger { conn, path: path.to_path_buf(), _lock: Some(lock) };
+        ledger.sql(|c| c.pragma_update_and_check(None, "journal_mode", "WAL", |_| Ok(())))?;
+        ledger.sql(|c| c.pragma_update(None, "foreign_keys", true))?;
+        ledger.migrate()?;
+        Ok(ledger)
+    }
+
+    /// Opens an existing ledger without writing to it (a trial run reads
+    /// what was sent but records nothing); `None` when there is none yet.
+    pub fn open_read_only(path: &Path) -> Result<Option<Ledger>, LedgerError> {
+        if !path.exists() {
+            return Ok(None);
+        }
+        let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY)
+            .map_err(|source| sql_error(path, source))?;
+        let ledger = Ledger { conn, path: path.to_path_buf(), _lock: None };
+        let version = ledger.version()?;
+        if version as usize > MIGRATIONS.len() {
+            return Err(LedgerError::Newer { path: path.to_path_buf(), found: version, known: MIGRATIONS.len() });
+        }
+        Ok(Some(ledger))
+    }
+
+    fn sql<T>(&self, f: impl FnOnce(&Connection) -> rusqlite::Result<T>) -> Result<T, LedgerError> {
+        f(&self.conn).map_err(|source| sql_error(&self.path, source))
+    }
+
+    fn version(&self) -> Result<i64, LedgerError> {
+        self.sql(|c| c.pragma_query_value(None, "user_version", |row| row.get(0)))
+    }
+
+    fn migrate(&mut self) -> Result<(), LedgerError> {
+        let version = self.version()?;
+        if version as usize > MIGRATIONS.len() {
+            return Err(LedgerError::Newer { path: self.path.clone(), found: version, known: MIGRATIONS.len() });
+        }
+        let path = self.path.clone();
+        let sql = |source| sql_error(&path, source);
+        for (i, migration) in MIGRATIONS.iter().enumerate().skip(version as usize) {
+            let tx = self.conn.transaction().map_err(sql)?;
+            tx.execute_batch(migration).map_err(sql)?;
+            tx.pragma_update(None, "user_version", i as i64 + 1).map_err(sql)?;
+            tx.commit().map_err(sql)?;
+        }
+        Ok(())
+    }
+
+    /// What was sent to each of `accounts` by runs dated before `as_of` (a
+    /// rerun of the same day never changes its own letters), in two queries
+    /// for the whole set: callers ask partition by partition, so memory stays
+    /// flat and a run of 100,000 accounts makes a few hundred queries, not
+    /// 100,000.
+    pub fn histories<'a>(
+        &self,
+        accounts: impl IntoIterator<Item = &'a str>,
+        as_of: NaiveDate,
+    ) -> Result<HashMap<String, History>, LedgerError> {
+        let ids = serde_json::to_string(&accounts.into_iter().collect::<Vec<_>>()).unwrap_or_default();
+        let day = as_of.to_string();
+        let mut past: HashMap<String, Past> = HashMap::new();
+        self.sql(|c| {
+            let mut letters = c.prepare_cached(
+                "SELECT j.value, r.as_of, p.piece_id, p.stage, d.balance_cents,
+                 p.state = 'returned' AND p.state_on < ?2, p.address
+                 FROM json_each(?1) j JOIN pieces p ON p.account = j.value JOIN runs r ON r.id = p.run_id
+                 JOIN decisions d ON d.run_id = p.run_id AND d.account = p.account
+                 WHERE r.as_of < ?2 ORDER BY j.value, r.as_of, p.piece_id",
+            )?;
+            let mut rows = letters.query(params![ids, day])?;
+            while let Some(row) = rows.next()? {
+                let stage: String = row.get(3)?;
+                let letter = SentLetter {
+                    date: date(&row.get::<_, String>(1)?),
+                    piece: row.get(2)?,
+                    stage: Stage::ALL.into_iter().find(|s| s.id() == stage).unwrap_or(Stage::Reminder),
+                    balance: row.get::<_, Option<i64>>(4)?.map(Cents),
+                };
+                // Returned before this run's date: a rerun of an earlier
+                // month decides as that month did.
+                let returned = row.get::<_, bool>(5)?.then(|| row.get(6)).transpose()?;
+                past.entry(row.get(0)?).or_default().letters.push((letter, returned));
+            }
+            // Runs since an account's first letter in which it owed nothing
+            // (held as paid, or not in the export at all) start it over.
+            let mut runs = c.prepare_cached("SELECT id, as_of FROM runs WHERE rerun_of IS NULL AND as_of < ?1")?;
+            let runs: Vec<(i64, String)> =
+                runs.query_map([&day], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<Result<_, _>>()?;
+            let mut owed = c.prepare_cached(
+                "SELECT j.value, d.run_id FROM json_each(?1) j JOIN decisions d ON d.account = j.value
+                 WHERE d.balance_cents > 0
+                 AND (d.hold_code IS NULL OR d.hold_code NOT IN ('zero_balance', 'credit_balance', 'under_minimum'))",
+            )?;
+            let mut owing: HashMap<String, Vec<i64>> = HashMap::new();
+            let mut rows = owed.query([&ids])?;
+            while let Some(row) = rows.next()? {
+                owing.entry(row.get(0)?).or_default().push(row.get(1)?);
+            }
+            for (account, past) in &mut past {
+                let owed_in = owing.get(account).map_or(&[][..], Vec::as_slice);
+                past.resets = runs.iter().filter(|(id, _)| !owed_in.contains(id)).map(|(_, d)| date(d)).collect();
+            }
+            Ok(())
+        })?;
+        Ok(past.into_iter().map(|(account, past)| (account, past.history())).collect())
+    }
+
+    /// A run recorded for `as_of` from other inputs than these (export,
+    /// config, mapping, layouts SHA-256): its folder. A second run for a day
+    /// would decide from the same history as the first and mail everyone
+    /// again, so the pipeline refuses it.
+    pub fn other_run_on(&self, as_of: NaiveDate, inputs: [Option<&str>; 4]) -> Result<Option<String>, LedgerError> {
+        let [export, config, mapping, layouts] = inputs;
+        self.sql(|c| {
+            c.query_row(
+                "SELECT folder FROM runs WHERE as_of = ?1 AND NOT (export_sha256 = ?2 AND config_sha256 = ?3
+                 AND mapping_sha256 IS ?4 AND layouts_sha256 = ?5) ORDER BY id LIMIT 1",
+                params![as_of.to_string(), export, config, mapping, layouts],
+                |r| r.get(0),
+            )
+            .optional()
+        })
+    }
+
+    /// Records a complete run folder, in one transaction.
+    pub fn record(&mut self, folder: &Path, recorded_at: &str) -> Result<Recorded, LedgerError> {
+        let failed = |reason: String| LedgerError::Folder { folder: folder.to_path_buf(), reason };
+        let bytes = std::fs::read(folder.join(RUN_JSON)).map_err(|e| failed(format!("{RUN_JSON}: {e}")))?;
+        let record: RunRecord = serde_json::from_slice(&bytes).map_err(|e| failed(format!("{RUN_JSON}: {e}")))?;
+        let sha = crate::digest::sha256(&bytes);
+        let place = folder.display().to_string();
+        let known: Option<i64> = self.sql(|c| {
+            c.query_row("SELECT id FROM runs WHERE run_json_sha256 = ?1 AND folder = ?2", [&sha, &place], |r| r.get(0))
+                .optional()
+        })?;
+        if known.is_some() {
+            return Ok(Recorded::Already);
+        }
+        let mapping = record.mapping.as_ref().map(|m| m.sha256.clone());
+        let earlier: Option<(i64, String)> = self.sql(|c| {
+            c.query_row(
+                "SELECT id, folder FROM runs WHERE rerun_of IS NULL AND as_of = ?1 AND export_sha256 = ?2
+                 AND config_sha256 = ?3 AND mapping_sha256 IS ?4 AND layouts_sha256 = ?5",
+                params![record.as_of, record.input.sha256, record.config.sha256, mapping, record.layouts.sha256],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()
+        })?;
+        if earlier.is_none() {
+            let as_of = date(&record.as_of);
+            let inputs = [&record.input.sha256, &record.config.sha256].map(|s| Some(s.as_str()));
+            let inputs = [inputs[0], inputs[1], mapping.as_deref(), Some(record.layouts.sha256.as_str())];
+            if let Some(folder) = self.other_run_on(as_of, inputs)? {
+                return Err(LedgerError::SameDay { as_of: record.as_of.clone(), folder });
+            }
+        }
+        let audit: Vec<AuditRow> = read_rows(folder, AUDIT_CSV).map_err(failed)?;
+        let holds: Vec<HoldRow> = read_rows(folder, HOLDS_CSV).map_err(failed)?;
+        let manifest: Vec<ManifestRow> = read_rows(folder, MANIFEST_CSV).map_err(failed)?;
+
+        let path = self.path.clone();
+        let sql = |source| sql_error(&path, source);
+        let tx = self.conn.transaction().map_err(sql)?;
+        let c = &record.counts;
+        tx.execute(
+            "INSERT INTO runs (as_of, recorded_at, folder, run_json_sha256, kindly_version, typst_version,
+             export_sha256, config_sha256, mapping_sha256, layouts_sha256, accounts, letters, holds, rerun_of)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+            params![
+                record.as_of,
+                recorded_at,
+                folder.display().to_string(),
+                sha,
+                record.kindly_version,
+                record.typst_version,
+                record.input.sha256,
+                record.config.sha256,
+                mapping,
+                record.layouts.sha256,
+                c.accounts as i64,
+                c.letters as i64,
+                c.holds as i64,
+                earlier.as_ref().map(|e| e.0),
+            ],
+        )
+        .map_err(sql)?;
+        if let Some((_, of)) = earlier {
+            tx.commit().map_err(sql)?;
+            return Ok(Recorded::Rerun { of });
+        }
+        let run = tx.last_insert_rowid();
+        {
+            let hold_code: std::collections::HashMap<&str, &str> =
+                holds.iter().map(|h| (h.account.as_str(), h.reason_code.as_str())).collect();
+            let mut decision = tx
+                .prepare(
+                    "INSERT INTO decisions (run_id, account, decision, stage, hold_code, reason, balance_cents,
+                     oldest_unpaid, piece_id, wording_sha256) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                )
+                .map_err(sql)?;
+            for row in &audit {
+                let letter = row.decision == AuditDecision::Letter;
+                decision
+                    .execute(params![
+                        run,
+                        row.account,
+                        if letter { "letter" } else { "hold" },
+                        row.stage.map(Stage::id),
+                        hold_code.get(row.account.as_str()),
+                        row.reason,
+                        Cents::parse(&row.balance).ok().map(|b| b.0),
+                        Some(&row.oldest_unpaid_service).filter(|d| !d.is_empty()),
+                        Some(&row.piece_id).filter(|p| !p.is_empty()),
+                        row.stage.filter(|_| letter).and_then(|stage| {
+                            record.wording.get(&format!("{}/{}.typ.j2", row.letter_language, stage.id()))
+                        }),
+                    ])
+                    .map_err(sql)?;
+            }
+            let account_of: std::collections::HashMap<&str, &str> =
+                audit.iter().map(|a| (a.piece_id.as_str(), a.account.as_str())).collect();
+            let mut piece = tx
+                .prepare(
+                    "INSERT INTO pieces (piece_id, run_id, account, stage, sha256, recipient, address, file)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                )
+                .map_err(sql)?;
+            for row in &manifest {
+                let account = account_of.get(row.piece_id.as_str()).copied().unwrap_or_default();
+                piece
+                    .execute(params![
+                        row.piece_id,
+                        run,
+                        account,
+                        row.stage.id(),
+                        row.sha256,
+                        row.recipient_name,
+                        row.address().key(),
+                        row.file,
+                    ])
+                    .map_err(sql)?;
+            }
+        }
+        tx.commit().map_err(sql)?;
+        Ok(Recorded::Run)
+    }
+
+    /// Run folders beside the ledger that it does not hold yet (kindly
+    /// stopped between a folder's rename and the ledger's commit), recorded
+    /// now. Trial runs and shards (whose merged run is recorded) are not.
+    pub fn mend(&mut self, recorded_at: &str) -> Result<Vec<PathBuf>, LedgerError> {
+        let Some(dir) = self.path.parent().map(Path::to_path_buf) else { return Ok(Vec::new()) };
+        let dir = if dir.as_os_str().is_empty() { PathBuf::from(".") } else { dir };
+        let mut folders: Vec<(String, PathBuf)> = std::fs::read_dir(&dir)
+            .map_err(|e| LedgerError::Folder { folder: dir.clone(), reason: e.to_string() })?
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .filter(|p| !p.file_name().is_some_and(|n| n.to_string_lossy().starts_with('.')))
+            .filter_map(|p| {
+                let record: RunRecord = serde_json::from_slice(&std::fs::read(p.join(RUN_JSON)).ok()?).ok()?;
+                (!record.trial && record.shard.is_none()).then_some((record.as_of, p))
+            })
+            .collect();
+        folders.sort();
+        let mut mended = Vec::new();
+        for (_, folder) in folders {
+            if self.record(&folder, recorded_at)? == Recorded::Run {
+                mended.push(folder);
+            }
+        }
+        Ok(mended)
+    }
+
+    /// Records what became of pieces (handed to the vendor, mailed,
+    /// returned), each as of its date, in one transaction: an unknown piece
+    /// changes nothing. Every change is kept in `piece_events`; the piece
+    /// shows its latest.
+    pub fn set_state(&mut self, changes: &[StateChange]) -> Result<(), LedgerError> {
+        let path = self.path.clone();
+        let sql = |source| sql_error(&path, source);
+        let tx = self.conn.transaction().map_err(sql)?;
+        for change in changes {
+            let (state, on) = (change.state.id(), change.on.to_string());
+            let changed = tx
+                .execute(
+                    "UPDATE pieces SET state = ?1, state_on = ?2, state_reason = ?3 WHERE piece_id = ?4",
+                    params![state, on, change.reason, change.piece],
+                )
+                .map_err(sql)?;
+            if changed == 0 {
+                return Err(LedgerError::NoSuchPiece(change.piece.clone()));
+            }
+            tx.execute(
+                "INSERT INTO piece_events (piece_id, state, on_date, reason) VALUES (?1, ?2, ?3, ?4)",
+                params![change.piece, state, on, change.reason],
+            )
+            .map_err(sql)?;
+        }
+        tx.commit().map_err(sql)
+    }
+
+    /// Every decision recorded for an account, oldest first.
+    pub fn entries(&self, account: &str) -> Result<Vec<Entry>, LedgerError> {
+        self.sql(|c| {
+            let mut statement = c.prepare(
+                "SELECT r.as_of, r.folder, d.decision, d.stage, d.hold_code, d.reason, d.balance_cents, d.piece_id,
+                 p.state, p.state_on, p.state_reason, p.address, p.file, p.sha256, d.wording_sha256
+                 FROM decisions d JOIN runs r ON r.id = d.run_id
+                 LEFT JOIN pieces p ON p.piece_id = d.piece_id AND p.run_id = d.run_id
+                 WHERE d.account = ?1 ORDER BY r.as_of, r.id",
+            )?;
+            let rows = statement.query_map([account], |row| {
+                Ok(Entry {
+                    as_of: row.get(0)?,
+                    folder: row.get(1)?,
+                    decision: row.get(2)?,
+                    stage: row.get(3)?,
+                    hold_code: row.get(4)?,
+                    reason: row.get(5)?,
+                    balance: row.get::<_, Option<i64>>(6)?.map(|c| Cents(c).to_string()),
+                    piece_id: row.get(7)?,
+                    piece_state: row.get(8)?,
+                    piece_state_on: row.get(9)?,
+                    piece_state_reason: row.get(10)?,
+                    address: row.get(11)?,
+                    file: row.get(12)?,
+                    sha256: row.get(13)?,
+                    wording_sha256: row.get(14)?,
+                })
+            })?;
+            rows.collect()
+        })
+    }
+
+    /// The runs recorded, oldest first, with their counts.
+    pub fn runs(&self) -> Result<Vec<RunEntry>, LedgerError> {
+        self.sql(|c| {
+            let mut statement = c.prepare(
+                "SELECT r.as_of, r.recorded_at, r.folder, r.accounts, r.letters, r.holds, o.folder, r.run_json_sha256,
+                 (SELECT COUNT(*) FROM pieces p WHERE p.run_id = r.id AND p.state = 'mailed'),
+                 (SELECT COUNT(*) FROM pieces p WHERE p.run_id = r.id AND p.state = 'returned')
+                 FROM runs r LEFT JOIN runs o ON o.id = r.rerun_of ORDER BY r.as_of, r.id",
+            )?;
+            let rows = statement.query_map([], |row| {
+                Ok(RunEntry {
+                    as_of: row.get(0)?,
+                    recorded_at: row.get(1)?,
+                    folder: row.get(2)?,
+                    accounts: row.get(3)?,
+                    letters: row.get(4)?,
+                    holds: row.get(5)?,
+                    rerun_of: row.get(6)?,
+                    run_json_sha256: row.get(7)?,
+                    mailed: row.get(8)?,
+                    returned: row.get(9)?,
+                })
+            })?;
+            rows.collect()
+        })
+    }
+
+    /// The whole ledger as text, without when each run was recorded, so two
+    /// ledgers can be compared (a rebuilt one and the one kept run by run).
+    pub fn dump(&self) -> Result<String, LedgerError> {
+        self.sql(|c| {
+            let mut out = String::new();
+            for (table, order) in [("runs", "as_of, folder"), ("decisions", "run_id, account"), ("pieces", "piece_id")]
+            {
+                let mut statement = c.prepare(&format!("SELECT * FROM {table} ORDER BY {order}"))?;
+                let names: Vec<String> = statement.column_names().map(String::from).collect();
+                let mut rows = statement.query([])?;
+                while let Some(row) = rows.next()? {
+                    let mut fields = Vec::new();
+                    for (i, name) in names.iter().enumerate() {
+                        if name != "recorded_at" {
+                            let value: rusqlite::types::Value = row.get(i)?;
+                            fields.push(format!("{name}={value:?}"));
+                        }
+                    }
+                    out.push_str(&format!("{table}: {}\n", fields.join(", ")));
+                }
+            }
+            Ok(out)
+        })
+    }
+}
+
+/// A new ledger from run folders alone, recorded in as-of order.
+pub fn rebuild(path: &Path, folders: &[PathBuf], recorded_at: &str) -> Result<Ledger, LedgerError> {
+    if path.exists() {
+        return Err(LedgerError::Exists(path.to_path_buf()));
+    }
+    let mut dated: Vec<(String, PathBuf)> = Vec::new();
+    for folder in folders {
+        let bytes = std::fs::read(folder.join(RUN_JSON))
+            .map_err(|e| LedgerError::Folder { folder: folder.clone(), reason: format!("{RUN_JSON}: {e}") })?;
+        let record: RunRecord = serde_json::from_slice(&bytes)
+            .map_err(|e| LedgerError::Folder { folder: folder.clone(), reason: format!("{RUN_JSON}: {e}") })?;
+        dated.push((record.as_of, folder.clone()));
+    }
+    dated.sort();
+    let mut ledger = Ledger::open(path, "is rebuilding this ledger from run folders")?;
+    for (_, folder) in dated {
+        ledger.record(&folder, recorded_at)?;
+    }
+    Ok(ledger)
+}
+
+/// An account's letters before this run, oldest first, each with the
+/// address it came back from if it was returned; and the dates of the runs in
+/// which it owed nothing.
+#[derive(Default)]
+struct Past {
+    letters: Vec<(SentLetter, Option<String>)>,
+    resets: Vec<NaiveDate>,
+}
+
+impl Past {
+    /// The history policy decides with: the last letter, whether the account
+    /// owed nothing in a run since (a new sequence), and when the current
+    /// sequence's first letter went out.
+    fn history(self) -> History {
+        let Some((last, returned)) = self.letters.last().cloned() else { return History::default() };
+        let paid_down_since = self.resets.iter().any(|d| *d > last.date);
+        let restart = self.resets.iter().filter(|d| **d < last.date).max();
+        let sequence_started = if paid_down_since {
+            None
+        } else {
+            self.letters.iter().map(|(l, _)| l.date).find(|d| restart.is_none_or(|r| d > r))
+        };
+        History { last_letter: Some(last), paid_down_since, returned_to: returned, sequence_started }
+    }
+}
+
+fn date(text: &str) -> NaiveDate {
+    NaiveDate::parse_from_str(text, "%Y-%m-%d").unwrap_or_default()
+}
+
+/// Reads a vendor's report of returned pieces: a CSV with a header naming a
+/// piece column (`piece_id` or `piece`), a date column (`date`,
+/// `returned_on` or `returned_at`; a date, or a timestamp that starts with
+/// one) and, if it has one, a `reason` column. A row that cannot be read
+/// stops the whole file, naming its line, column and value.
+pub fn read_returns(path: &Path) -> Result<Vec<StateChange>, LedgerError> {
+    let bad = |line: u64, column: &str, value: &str, reason: &str| LedgerError::Returns {
+        file: path.to_path_buf(),
+        line,
+        column: column.to_string(),
+        value: value.to_string(),
+        reason: reason.to_string(),
+    };
+    let mut reader =
+        csv::ReaderBuilder::new().flexible(true).from_path(path).map_err(|e| bad(0, "", "", &e.to_string()))?;
+    let headers = reader.headers().map_err(|e| bad(1, "", "", &e.to_string()))?.clone();
+    let find = |names: &[&str]| headers.iter().position(|h| names.contains(&h.trim().to_lowercase().as_str()));
+    let piece = find(&["piece_id", "piece"]).ok_or_else(|| bad(1, "piece_id", "", "no piece_id column"))?;
+    let day = find(&["date", "returned_on", "returned_at"]).ok_or_else(|| bad(1, "date", "", "no date column"))?;
+    let reason = find(&["reason"]);
+    let mut changes = Vec::new();
+    for row in reader.records() {
+        let row = row.map_err(|e| bad(e.position().map_or(0, |p| p.line()), "", "", &e.to_string()))?;
+        let line = row.position().map_or(0, |p| p.line());
+        let cell = |i: usize| row.get(i).unwrap_or_default().trim();
+        let id = cell(piece);
+        if id.is_empty() {
+            return Err(bad(line, &headers[piece], "", "no piece id"));
+        }
+        let text = cell(day);
+        let on = text
+            .get(..10)
+            .and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
+            .ok_or_else(|| bad(line, &headers[day], text, "not a date like 2026-11-30"))?;
+        let reason = reason.map(cell).filter(|r| !r.is_empty()).map(String::from);
+        changes.push(StateChange { piece: id.to_string(), state: PieceState::Returned, on, reason });
+    }
+    Ok(changes)
+}
+
+/// The piece ids of a run folder, from its manifest.
+pub fn pieces_of(folder: &Path) -> Result<Vec<String>, LedgerError> {
+    let rows: Vec<ManifestRow> = read_rows(folder, MANIFEST_CSV)
+        .map_err(|reason| LedgerError::Folder { folder: folder.to_path_buf(), reason })?;
+    Ok(rows.into_iter().map(|r| r.piece_id).collect())
+}
+
+/// `kindly history` for people: one block per run, oldest first.
+pub fn history_table(account: &str, entries: &[Entry]) -> String {
+    let mut out = format!("account {account}: {} runs\n", entries.len());
+    for e in entries {
+        let what = e.stage.as_deref().or(e.hold_code.as_deref()).unwrap_or_default();
+        let balance = e.balance.as_deref().unwrap_or_default();
+        out += &format!("{}  {} {what}, balance {balance}  ({})\n", e.as_of, e.decision, e.folder);
+        if let Some(piece) = &e.piece_id {
+            let state = e.piece_state.as_deref().unwrap_or("made");
+            let since = e.piece_state_on.as_ref().map_or(String::new(), |d| format!(" on {d}"));
+            let why = e.piece_state_reason.as_ref().map_or(String::new(), |r| format!(" ({r})"));
+            out += &format!("    piece {piece}: {state}{since}{why}\n");
+            out += &format!("    to {}\n", e.address.as_deref().unwrap_or_default());
+            out += &format!(
+                "    file {}, SHA-256 {}\n",
+                e.file.as_deref().unwrap_or_default(),
+                e.sha256.as_deref().unwrap_or_default()
+            );
+        }
+        out += &format!("    why: {}\n", e.reason);
+    }
+    out
+}
+
+/// `kindly runs` for people: one line per run.
+pub fn runs_table(runs: &[RunEntry]) -> String {
+    let mut out = String::from("as of       letters   holds  accounts  mailed  returned  folder\n");
+    for r in runs {
+        let rerun = r.rerun_of.as_ref().map_or(String::new(), |o| format!("  (a rerun of {o}, not counted)"));
+        out += &format!(
+            "{:<10} {:>8} {:>7} {:>9} {:>7} {:>9}  {}{rerun}\n",
+            r.as_of, r.letters, r.holds, r.accounts, r.mailed, r.returned, r.folder
+        );
+    }
+    out
+}
+
+/// A damaged file is told apart from other failures, since its remedy is
+/// a rebuild from the run folders.
+fn sql_error(path: &Path, source: rusqlite::Error) -> LedgerError {
+    let code = source.sqlite_error_code();
+    if matches!(code, Some(rusqlite::ErrorCode::NotADatabase | rusqlite::ErrorCode::DatabaseCorrupt)) {
+        LedgerError::Damaged { path: path.to_path_buf(), source }
+    } else {
+        LedgerError::Sql { path: path.to_path_buf(), source }
+    }
+}
+
+fn read_rows<T: DeserializeOwned>(folder: &Path, name: &str) -> Result<Vec<T>, String> {
+    let mut reader = csv::Reader::from_path(folder.join(name)).map_err(|e| format!("{name}: {e}"))?;
+    reader.deserialize().collect::<Result<_, _>>().map_err(|e| format!("{name}: {e}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scratch(name: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("kindly-ledger-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        dir.join(LEDGER_FILE)
+    }
+
+    #[test]
+    fn the_schema_is_made_once_and_a_newer_one_is_refused() {
+        let path = scratch("schema");
+        let ledger = Ledger::open(&path, "is testing").unwrap();
+        assert_eq!(ledger.version().unwrap(), MIGRATIONS.len() as i64);
+        let mode: String = ledger.sql(|c| c.pragma_query_value(None, "journal_mode", |r| r.get(0))).unwrap();
+        assert_eq!(mode, "wal");
+        drop(ledger);
+        let again = Ledger::open(&path, "is testing").unwrap();
+        assert_eq!(again.version().unwrap(), MIGRATIONS.len() as i64, "opening again runs nothing twice");
+        again.sql(|c| c.pragma_update(None, "user_version", 99)).unwrap();
+        drop(again);
+        assert!(matches!(Ledger::open(&path, "is testing"), Err(LedgerError::Newer { found: 99, .. })));
+        assert!(matches!(Ledger::open_read_only(&path), Err(LedgerError::Newer { .. })));
+    }
+
+    #[test]
+    fn no_ledger_means_no_history_and_a_trial_creates_none() {
+        let path = scratch("none");
+        assert!(Ledger::open_read_only(&path).unwrap().is_none());
+        assert!(!path.exists());
+        let ledger = Ledger::open(&path, "is testing").unwrap();
+        let as_of = NaiveDate::from_ymd_opt(2026, 11, 30).unwrap();
+        assert!(ledger.histories(["A1"], as_of).unwrap().is_empty());
+    }
+}
