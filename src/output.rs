@@ -275,8 +275,10 @@ pub enum OutputError {
     Locked { folder: PathBuf, source: LockError },
 }
 
-/// A run folder being written. Dropped without [`Staging::finish`], it leaves
-/// only a hidden `.NAME.incomplete` folder, never a folder that looks done.
+/// A run folder being written. Dropped without [`Staging::finish`] (the run
+/// failed), its hidden `.NAME.PID.incomplete` folder is removed; a process
+/// killed outright leaves it, and the next run into the folder removes it.
+/// Either way no folder that looks done is left.
 pub struct Staging {
     staging: PathBuf,
     target: PathBuf,
@@ -284,6 +286,7 @@ pub struct Staging {
     files: BTreeMap<String, String>,
     /// Held until the folder is in place (or the run gives up).
     _lock: Lock,
+    finished: bool,
 }
 
 impl Staging {
@@ -316,7 +319,14 @@ impl Staging {
         let staging = parent.join(format!(".{name}.{}.incomplete", std::process::id()));
         let io = |source| OutputError::Io { path: staging.clone(), source };
         std::fs::create_dir_all(staging.join(LETTERS_DIR)).map_err(io)?;
-        Ok(Staging { staging, target: target.to_path_buf(), overwrite, files: BTreeMap::new(), _lock: lock })
+        Ok(Staging {
+            staging,
+            target: target.to_path_buf(),
+            overwrite,
+            files: BTreeMap::new(),
+            _lock: lock,
+            finished: false,
+        })
     }
 
     pub fn letters_dir(&self) -> PathBuf {
@@ -354,7 +364,7 @@ impl Staging {
     }
 
     /// Writes `run.json` last and moves the folder into place.
-    pub fn finish(self, record: &RunRecord) -> Result<PathBuf, OutputError> {
+    pub fn finish(mut self, record: &RunRecord) -> Result<PathBuf, OutputError> {
         let json = to_json(record);
         write_file(&self.staging.join(RUN_JSON), &json)?;
         let io = |source| OutputError::Io { path: self.target.clone(), source };
@@ -362,7 +372,16 @@ impl Staging {
             std::fs::remove_dir_all(&self.target).map_err(io)?;
         }
         std::fs::rename(&self.staging, &self.target).map_err(io)?;
-        Ok(self.target)
+        self.finished = true;
+        Ok(self.target.clone())
+    }
+}
+
+impl Drop for Staging {
+    fn drop(&mut self) {
+        if !self.finished {
+            let _ = std::fs::remove_dir_all(&self.staging);
+        }
     }
 }
 

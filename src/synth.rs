@@ -426,8 +426,9 @@ pub fn month_date(first: NaiveDate, month: u32) -> NaiveDate {
 /// month, each with a way of paying that shows one of the ledger's rules:
 /// - 45% never pay (a letter a month, one stage further each, then held
 ///   after the final notice);
-/// - 15% pay in full in month 2 and come back with a new visit in month 3
-///   (they start over at the reminder);
+/// - 15% pay all but $5 in month 2 (under the minimum) and come back with a
+///   new visit in month 3 (they start over at the reminder, though their
+///   oldest service is old);
 /// - 15% pay part of the balance every month (the stage repeats);
 /// - 10% have new visits in months 2 and 4 (a final notice may go again);
 /// - 10% move in month 3 (a new street: the letters of months 1 and 2 are
@@ -459,7 +460,7 @@ pub fn write_month(out: impl Write, accounts: usize, seed: u64, first: NaiveDate
         match persona {
             45..=59 => {
                 if month >= 2 {
-                    charges[0].2 = base;
+                    charges[0].2 = base - Cents(500);
                 }
                 if month >= 3 {
                     charges.push((visit_in(3), Cents(6_500), Cents::ZERO));

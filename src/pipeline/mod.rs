@@ -169,6 +169,9 @@ pub fn validate(
 /// merged into account order at the end.
 pub fn run(setup: &Setup, options: &RunOptions) -> Result<RunSummary, Error> {
     let (started, entered) = (options.started, Instant::now());
+    // The folder first: a second run into it is refused at once, without
+    // waiting for the ledger the first one holds.
+    let mut staging = Staging::create(&options.out, options.overwrite)?;
     let (writer, mended) = open_ledger(options)?;
     let export = Partitioned::read(&options.export, &setup.config.input, options.as_of)?;
     let read = Instant::now();
@@ -187,7 +190,6 @@ pub fn run(setup: &Setup, options: &RunOptions) -> Result<RunSummary, Error> {
     if options.strict {
         refuse_rejects(&export)?;
     }
-    let mut staging = Staging::create(&options.out, options.overwrite)?;
     let scratch = staging.scratch()?;
     let times = Times::default();
     let mut books = Books::open(&staging, export.loose.clone())?;

@@ -74,7 +74,15 @@ pub fn on_export(command: &str, config: &Path, export: &Path, extra: &[&str]) ->
 
 /// `kindly run` on an export into `out`, as of the tests' date.
 pub fn run_with(config: &Path, export: &Path, out: &Path, extra: &[&str]) -> Output {
-    on_export("run", config, export, &[&["--out", out.to_str().unwrap(), "--quiet"], extra].concat())
+    run_as_of(config, export, out, AS_OF, extra)
+}
+
+/// `kindly run` on an export into `out`, as of `as_of`.
+pub fn run_as_of(config: &Path, export: &Path, out: &Path, as_of: &str, extra: &[&str]) -> Output {
+    let mut args = vec!["run", export.to_str().unwrap(), "--config", config.to_str().unwrap(), "--as-of", as_of];
+    args.extend(["--out", out.to_str().unwrap(), "--quiet"]);
+    args.extend_from_slice(extra);
+    kindly(&args)
 }
 
 /// Runs kindly with the sample config and insists it succeeds.

@@ -5,6 +5,7 @@ mod common;
 mod ledger;
 mod letters;
 mod lint;
+mod months;
 mod pdf;
 mod run;
 mod safety;
