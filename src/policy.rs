@@ -587,4 +587,23 @@ mod tests {
         paid.paid_down_since = true;
         assert_eq!(decide(200, 5000, &paid), Decision::Letter { stage: Stage::Reminder });
     }
+
+    #[test]
+    fn under_irs_501r_no_final_notice_comes_sooner_than_90_days_after_the_first_letter() {
+        let policy = Policy { irs_501r: true, final_notice_reply_days: 30, ..Policy::default() };
+        let date = (as_of() - chrono::Duration::days(200)).to_string();
+        let decide = |started_days_ago: i64| {
+            let mut history = sent(Stage::Assistance, 30, 5000);
+            history.sequence_started = Some(as_of() - chrono::Duration::days(started_days_ago));
+            assess(&account(&[(&date, 5000)]), as_of(), &policy, &history)
+        };
+        let early = decide(60);
+        assert_eq!(early.decision, Decision::Letter { stage: Stage::Assistance });
+        assert!(early.note.unwrap().contains("60 days ago; no final notice before 90 days"));
+        assert_eq!(decide(90).decision, Decision::Letter { stage: Stage::FinalNotice });
+        // By age alone, with nothing sent: never a final notice first.
+        let by_age = Policy { escalation: Escalation::ByAge, ..policy.clone() };
+        let first = assess(&account(&[(&date, 5000)]), as_of(), &by_age, &History::default());
+        assert_eq!(first.decision, Decision::Letter { stage: Stage::Assistance });
+    }
 }
