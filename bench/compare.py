@@ -34,6 +34,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 FONTS = REPO / "layouts" / "fonts"
 AS_OF = "2026-11-30"
+LAST_MONTH = "2026-10-31"
 SEED = 42
 
 
@@ -41,10 +42,10 @@ def sh(*args, **kw):
     return subprocess.run([str(a) for a in args], check=True, **kw)
 
 
-def kindly_run(kindly, export, out, config):
+def kindly_run(kindly, export, out, config, as_of=AS_OF):
     """One `kindly run`; its closing summary, parsed."""
     result = subprocess.run(
-        [kindly, "run", export, "--config", config, "--as-of", AS_OF, "--out", out, "--quiet"],
+        [kindly, "run", export, "--config", config, "--as-of", as_of, "--out", out, "--quiet"],
         capture_output=True,
         text=True,
     )
@@ -224,6 +225,9 @@ def main():
     ap.add_argument("--peer-letters", type=int, default=400, help="letters each Typst peer renders")
     ap.add_argument("--weasyprint-letters", type=int, default=20, help="letters WeasyPrint renders")
     ap.add_argument("--no-peers", action="store_true")
+    ap.add_argument("--last-month", action="store_true",
+                    help="first run the month before on the same accounts, so the measured run decides with a "
+                         "ledger that already holds every account")
     a = ap.parse_args()
     work = Path(a.work)
     work.mkdir(parents=True, exist_ok=True)
@@ -235,9 +239,17 @@ def main():
     for n in a.sizes:
         export = work / f"export-{n}.csv"
         sh(a.kindly, "sample-export", "--accounts", n, "--seed", SEED, "--as-of", AS_OF, "-o", export)
-        out = work / f"run-{n}"
+        # Each size is its own practice, with its own ledger beside its runs.
+        practice = work / f"practice-{n}"
+        if a.last_month:
+            before = work / f"export-{n}-{LAST_MONTH}.csv"
+            sh(a.kindly, "sample-export", "--accounts", n, "--seed", SEED, "--as-of", LAST_MONTH, "-o", before)
+            last = kindly_run(a.kindly, before, practice / LAST_MONTH, config, LAST_MONTH)
+            print(f"kindly run, {n:>7} accounts, {LAST_MONTH} (into the ledger): {last['letters']} letters", flush=True)
+            shutil.rmtree(practice / LAST_MONTH / "letters")
+        out = practice / AS_OF
         results[n] = kindly_run(a.kindly, export, out, config)
-        shutil.rmtree(out)
+        shutil.rmtree(practice)
         r = results[n]
         print(
             f"kindly run, {n:>7} accounts: {r['letters']:>6} letters, {r['pages']:>6} pages in {r['seconds']:7.1f} s: "

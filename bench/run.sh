@@ -3,18 +3,25 @@
 # and 100,000 accounts), then the same letters through the renderers a
 # practice would use instead, with the ratios, in one run (see compare.py).
 #
-# Usage: bench/run.sh [--smoke] [SIZES...]
-#   --smoke  a quick check that the benchmark works (debug build, no peers),
-#            as CI runs it; its numbers mean nothing.
+# Usage: bench/run.sh [--smoke] [--last-month] [SIZES...]
+#   --smoke       a quick check that the benchmark works (debug build, no
+#                 peers), as CI runs it; its numbers mean nothing.
+#   --last-month  run the month before first (not measured), so the measured
+#                 run decides with a ledger that holds every account.
 # The peers (typst and WeasyPrint from PyPI) go into bench/.venv, which is
 # not committed. Numbers are for a release build.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 smoke=false
-if [ "${1:-}" = "--smoke" ]; then
-  smoke=true
+extra=()
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --smoke) smoke=true ;;
+    --last-month) extra+=(--last-month) ;;
+    *) break ;;
+  esac
   shift
-fi
+done
 sizes=("$@")
 target="${CARGO_TARGET_DIR:-target}"
 work=$(mktemp -d)
@@ -22,7 +29,7 @@ trap 'rm -rf "$work"' EXIT
 if $smoke; then
   [ ${#sizes[@]} -gt 0 ] || sizes=(1000)
   cargo build --quiet --bin kindly
-  python3 bench/compare.py --kindly "$target/debug/kindly" --work "$work" --sizes "${sizes[@]}" --no-peers
+  python3 bench/compare.py --kindly "$target/debug/kindly" --work "$work" --sizes "${sizes[@]}" --no-peers "${extra[@]}"
   exit
 fi
 [ ${#sizes[@]} -gt 0 ] || sizes=(1000 10000 100000)
@@ -30,4 +37,4 @@ venv=bench/.venv
 [ -x "$venv/bin/python" ] || python3 -m venv "$venv"
 "$venv/bin/pip" install --quiet --disable-pip-version-check typst==0.15.2 weasyprint==70.0
 cargo build --quiet --release --bin kindly
-"$venv/bin/python" bench/compare.py --kindly "$target/release/kindly" --work "$work" --sizes "${sizes[@]}"
+"$venv/bin/python" bench/compare.py --kindly "$target/release/kindly" --work "$work" --sizes "${sizes[@]}" "${extra[@]}"
