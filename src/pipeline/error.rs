@@ -31,12 +31,12 @@ pub enum Error {
     #[error(transparent)]
     Output(#[from] OutputError),
     #[error(transparent)]
-    Ledger(#[from] LedgerError),
+    Ledger(Box<LedgerError>),
     #[error(
         "the run folder {folder} is complete, but the ledger could not record it ({source}); \
          the next run records it, or run `kindly ledger rebuild`"
     )]
-    NotRecorded { folder: PathBuf, source: LedgerError },
+    NotRecorded { folder: PathBuf, source: Box<LedgerError> },
     #[error("{} is not a run folder kindly can read: {reason}", folder.display())]
     NotARun { folder: PathBuf, reason: String },
     #[error("cannot read {}: {source}", path.display())]
@@ -69,6 +69,14 @@ pub enum Error {
     RowsDoNotAddUp(crate::output::RowCounts),
     #[error("internal error: no letter and no reason for account {0}")]
     NoOutcome(String),
+}
+
+/// Boxed: a ledger error carries SQLite's, which would make every result of
+/// the pipeline large.
+impl From<LedgerError> for Error {
+    fn from(e: LedgerError) -> Error {
+        Error::Ledger(Box::new(e))
+    }
 }
 
 /// Something in the run folder's work area could not be written or read.

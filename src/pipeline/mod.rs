@@ -204,7 +204,7 @@ pub fn run(setup: &Setup, options: &RunOptions) -> Result<RunSummary, Error> {
         Some(mut writer) => {
             let recorded = writer
                 .record(&folder, &options.recorded_at)
-                .map_err(|source| Error::NotRecorded { folder: folder.clone(), source })?;
+                .map_err(|source| Error::NotRecorded { folder: folder.clone(), source: Box::new(source) })?;
             Some((recorded, mended))
         }
         None => None,
