@@ -114,6 +114,11 @@ pub enum LedgerError {
     SameDay { as_of: String, folder: String },
     #[error("{}:{line}: column {column:?}, value {value:?}: {reason}", file.display())]
     Returns { file: PathBuf, line: u64, column: String, value: String, reason: String },
+    #[error(
+        "the run {folder} went to the vendor or the mail (the ledger says so), and a run that went out is kept \
+         for audit; write the new run to another --out"
+    )]
+    Sent { folder: String },
     #[error("the ledger has no piece {0}; piece ids are in the run's manifest.csv")]
     NoSuchPiece(String),
     #[error("{0} already exists; rebuild writes a new ledger, so choose another path or move it away")]
@@ -344,20 +349,43 @@ impl Ledger {
     }
 
     /// A run recorded for `as_of` from other inputs than these (export,
-    /// config, mapping, layouts SHA-256): its folder. A second run for a day
+    /// config, mapping, layouts SHA-256), other than the one at `folder`
+    /// (which a new run there replaces): its folder. A second run for a day
     /// would decide from the same history as the first and mail everyone
     /// again, so the pipeline refuses it.
-    pub fn other_run_on(&self, as_of: NaiveDate, inputs: [Option<&str>; 4]) -> Result<Option<String>, LedgerError> {
+    pub fn other_run_on(
+        &self,
+        as_of: NaiveDate,
+        inputs: [Option<&str>; 4],
+        folder: &Path,
+    ) -> Result<Option<String>, LedgerError> {
         let [export, config, mapping, layouts] = inputs;
         self.sql(|c| {
             c.query_row(
-                "SELECT folder FROM runs WHERE as_of = ?1 AND NOT (export_sha256 = ?2 AND config_sha256 = ?3
-                 AND mapping_sha256 IS ?4 AND layouts_sha256 = ?5) ORDER BY id LIMIT 1",
-                params![as_of.to_string(), export, config, mapping, layouts],
+                "SELECT folder FROM runs WHERE as_of = ?1 AND folder != ?6 AND NOT (export_sha256 = ?2
+                 AND config_sha256 = ?3 AND mapping_sha256 IS ?4 AND layouts_sha256 = ?5) ORDER BY id LIMIT 1",
+                params![as_of.to_string(), export, config, mapping, layouts, folder.display().to_string()],
                 |r| r.get(0),
             )
             .optional()
         })
+    }
+
+    /// Whether a new run may replace the run recorded at `folder` (a run
+    /// remade with `--overwrite`, after a wording fix say): only while none of
+    /// its pieces was handed to the vendor or mailed. Nothing recorded there
+    /// is fine too.
+    pub fn check_replaceable(&self, folder: &Path) -> Result<(), LedgerError> {
+        let place = folder.display().to_string();
+        let gone: bool = self.sql(|c| {
+            c.query_row(
+                "SELECT EXISTS (SELECT 1 FROM pieces p JOIN runs r ON r.id = p.run_id
+                 WHERE r.folder = ?1 AND p.state != 'made')",
+                [&place],
+                |r| r.get(0),
+            )
+        })?;
+        if gone { Err(LedgerError::Sent { folder: place }) } else { Ok(()) }
     }
 
     /// Records a complete run folder, in one transaction.
@@ -374,12 +402,13 @@ impl Ledger {
         if known.is_some() {
             return Ok(Recorded::Already);
         }
+        self.check_replaceable(folder)?;
         let mapping = record.mapping.as_ref().map(|m| m.sha256.clone());
         let earlier: Option<(i64, String)> = self.sql(|c| {
             c.query_row(
                 "SELECT id, folder FROM runs WHERE rerun_of IS NULL AND as_of = ?1 AND export_sha256 = ?2
-                 AND config_sha256 = ?3 AND mapping_sha256 IS ?4 AND layouts_sha256 = ?5",
-                params![record.as_of, record.input.sha256, record.config.sha256, mapping, record.layouts.sha256],
+                 AND config_sha256 = ?3 AND mapping_sha256 IS ?4 AND layouts_sha256 = ?5 AND folder != ?6",
+                params![record.as_of, record.input.sha256, record.config.sha256, mapping, record.layouts.sha256, place],
                 |r| Ok((r.get(0)?, r.get(1)?)),
             )
             .optional()
@@ -388,7 +417,7 @@ impl Ledger {
             let as_of = date(&record.as_of);
             let inputs = [&record.input.sha256, &record.config.sha256].map(|s| Some(s.as_str()));
             let inputs = [inputs[0], inputs[1], mapping.as_deref(), Some(record.layouts.sha256.as_str())];
-            if let Some(folder) = self.other_run_on(as_of, inputs)? {
+            if let Some(folder) = self.other_run_on(as_of, inputs, folder)? {
                 return Err(LedgerError::SameDay { as_of: record.as_of.clone(), folder });
             }
         }
@@ -399,6 +428,19 @@ impl Ledger {
         let path = self.path.clone();
         let sql = |source| sql_error(&path, source);
         let tx = self.conn.transaction().map_err(sql)?;
+        // The run this one replaces (made again into the same folder), with
+        // any reruns of it: their letters never went out.
+        let replaced = "SELECT id FROM runs WHERE folder = ?1 OR rerun_of IN (SELECT id FROM runs WHERE folder = ?1)";
+        for statement in [
+            format!(
+                "DELETE FROM piece_events WHERE piece_id IN (SELECT piece_id FROM pieces WHERE run_id IN ({replaced}))"
+            ),
+            format!("DELETE FROM pieces WHERE run_id IN ({replaced})"),
+            format!("DELETE FROM decisions WHERE run_id IN ({replaced})"),
+            format!("DELETE FROM runs WHERE id IN ({replaced})"),
+        ] {
+            tx.execute(&statement, [&place]).map_err(sql)?;
+        }
         let c = &record.counts;
         tx.execute(
             "INSERT INTO runs (as_of, recorded_at, folder, run_json_sha256, kindly_version, typst_version,
@@ -502,7 +544,13 @@ impl Ledger {
         folders.sort();
         let mut mended = Vec::new();
         for (_, folder) in folders {
-            if self.record(&folder, recorded_at)? == Recorded::Run {
+            // A folder superseded by another run of its day (one that was
+            // replaced, or a rerun of it) is left as it is.
+            let recorded = match self.record(&folder, recorded_at) {
+                Err(LedgerError::SameDay { .. }) => continue,
+                other => other?,
+            };
+            if recorded == Recorded::Run {
                 mended.push(folder);
             }
         }

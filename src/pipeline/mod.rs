@@ -183,7 +183,8 @@ pub fn run(setup: &Setup, options: &RunOptions) -> Result<RunSummary, Error> {
             mapping,
             Some(setup.layouts.sha256.as_str()),
         ];
-        if let Some(folder) = writer.other_run_on(options.as_of, inputs)? {
+        writer.check_replaceable(&options.out)?;
+        if let Some(folder) = writer.other_run_on(options.as_of, inputs, &options.out)? {
             return Err(LedgerError::SameDay { as_of: options.as_of.to_string(), folder }.into());
         }
     }

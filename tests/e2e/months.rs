@@ -350,3 +350,32 @@ fn a_damaged_ledger_says_so_and_the_run_folders_rebuild_it() {
     assert!(output.status.success(), "{}", stderr(&output));
     assert_eq!(Ledger::open_read_only(&rebuilt).unwrap().unwrap().dump().unwrap(), good);
 }
+
+#[test]
+fn a_run_remade_before_it_went_out_replaces_itself_and_one_that_went_out_is_kept() {
+    let dir = scratch("remade");
+    let out = dir.join("runs/2026-11-30");
+    run_ok(&sample_export(), &out, &[]);
+    let ledger = dir.join("runs").join(kindly::ledger::LEDGER_FILE);
+    // A wording fix, then the same run again over its folder.
+    let layouts = layouts_with(&dir, "wording/en/reminder.typ.j2", |t| t.replacen("Dear", "Hello", 1));
+    let config =
+        config_with(&dir, |c| c.replace(&repo().join("layouts").display().to_string(), &layouts.display().to_string()));
+    let again = run_with(&config, &sample_export(), &out, &["--overwrite"]);
+    assert!(again.status.success(), "{}", stderr(&again));
+    let runs = kindly(&["runs", "--ledger", ledger.to_str().unwrap(), "--format", "json"]);
+    let runs: Vec<serde_json::Value> = serde_json::from_slice(&runs.stdout).unwrap();
+    assert_eq!(runs.len(), 1, "the remade run replaced the first");
+    let recorded = Ledger::open_read_only(&ledger).unwrap().unwrap().dump().unwrap();
+    assert!(recorded.contains(&read_json(&out.join("run.json"))["layouts"]["sha256"].as_str().unwrap().to_string()));
+
+    // Once mailed, it stays as it is.
+    let mailed =
+        kindly(&["mailed", out.to_str().unwrap(), "--date", "2026-12-02", "--ledger", ledger.to_str().unwrap()]);
+    assert!(mailed.status.success(), "{}", stderr(&mailed));
+    let sent = std::fs::read(out.join("run.json")).unwrap();
+    let third = run_with(&crate::common::config(), &sample_export(), &out, &["--overwrite"]);
+    assert_eq!(third.status.code(), Some(2));
+    assert!(stderr(&third).contains("went to the vendor or the mail"), "{}", stderr(&third));
+    assert_eq!(std::fs::read(out.join("run.json")).unwrap(), sent, "the folder that went out is untouched");
+}
