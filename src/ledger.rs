@@ -421,10 +421,6 @@ impl Ledger {
                 return Err(LedgerError::SameDay { as_of: record.as_of.clone(), folder });
             }
         }
-        let audit: Vec<AuditRow> = read_rows(folder, AUDIT_CSV).map_err(failed)?;
-        let holds: Vec<HoldRow> = read_rows(folder, HOLDS_CSV).map_err(failed)?;
-        let manifest: Vec<ManifestRow> = read_rows(folder, MANIFEST_CSV).map_err(failed)?;
-
         let path = self.path.clone();
         let sql = |source| sql_error(&path, source);
         let tx = self.conn.transaction().map_err(sql)?;
@@ -469,57 +465,60 @@ impl Ledger {
             return Ok(Recorded::Rerun { of });
         }
         let run = tx.last_insert_rowid();
+        // The run folder's files are read a row at a time, so recording a
+        // run of 100,000 accounts takes no more memory than one of ten.
         {
-            let hold_code: std::collections::HashMap<&str, &str> =
-                holds.iter().map(|h| (h.account.as_str(), h.reason_code.as_str())).collect();
             let mut decision = tx
                 .prepare(
-                    "INSERT INTO decisions (run_id, account, decision, stage, hold_code, reason, balance_cents,
-                     oldest_unpaid, piece_id, wording_sha256) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                    "INSERT INTO decisions (run_id, account, decision, stage, reason, balance_cents,
+                     oldest_unpaid, piece_id, wording_sha256) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
                 )
                 .map_err(sql)?;
-            for row in &audit {
+            for_each_row((folder, &path), AUDIT_CSV, |row: AuditRow| {
                 let letter = row.decision == AuditDecision::Letter;
+                let wording = row
+                    .stage
+                    .filter(|_| letter)
+                    .and_then(|stage| record.wording.get(&format!("{}/{}.typ.j2", row.letter_language, stage.id())));
                 decision
                     .execute(params![
                         run,
                         row.account,
                         if letter { "letter" } else { "hold" },
                         row.stage.map(Stage::id),
-                        hold_code.get(row.account.as_str()),
                         row.reason,
                         Cents::parse(&row.balance).ok().map(|b| b.0),
                         Some(&row.oldest_unpaid_service).filter(|d| !d.is_empty()),
                         Some(&row.piece_id).filter(|p| !p.is_empty()),
-                        row.stage.filter(|_| letter).and_then(|stage| {
-                            record.wording.get(&format!("{}/{}.typ.j2", row.letter_language, stage.id()))
-                        }),
+                        wording,
                     ])
-                    .map_err(sql)?;
-            }
-            let account_of: std::collections::HashMap<&str, &str> =
-                audit.iter().map(|a| (a.piece_id.as_str(), a.account.as_str())).collect();
+                    .map(drop)
+            })?;
+            let mut hold =
+                tx.prepare("UPDATE decisions SET hold_code = ?3 WHERE run_id = ?1 AND account = ?2").map_err(sql)?;
+            for_each_row((folder, &path), HOLDS_CSV, |row: HoldRow| {
+                hold.execute(params![run, row.account, row.reason_code]).map(drop)
+            })?;
             let mut piece = tx
                 .prepare(
                     "INSERT INTO pieces (piece_id, run_id, account, stage, sha256, recipient, address, file)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                     VALUES (?1, ?2, (SELECT account FROM decisions WHERE run_id = ?2 AND piece_id = ?1),
+                     ?3, ?4, ?5, ?6, ?7)",
                 )
                 .map_err(sql)?;
-            for row in &manifest {
-                let account = account_of.get(row.piece_id.as_str()).copied().unwrap_or_default();
+            for_each_row((folder, &path), MANIFEST_CSV, |row: ManifestRow| {
                 piece
                     .execute(params![
                         row.piece_id,
                         run,
-                        account,
                         row.stage.id(),
                         row.sha256,
                         row.recipient_name,
                         row.address().key(),
                         row.file,
                     ])
-                    .map_err(sql)?;
-            }
+                    .map(drop)
+            })?;
         }
         tx.commit().map_err(sql)?;
         Ok(Recorded::Run)
@@ -820,6 +819,20 @@ fn sql_error(path: &Path, source: rusqlite::Error) -> LedgerError {
 fn read_rows<T: DeserializeOwned>(folder: &Path, name: &str) -> Result<Vec<T>, String> {
     let mut reader = csv::Reader::from_path(folder.join(name)).map_err(|e| format!("{name}: {e}"))?;
     reader.deserialize().collect::<Result<_, _>>().map_err(|e| format!("{name}: {e}"))
+}
+
+/// Hands each row of a run folder's CSV file to `each`, one at a time.
+fn for_each_row<T: DeserializeOwned>(
+    (folder, ledger): (&Path, &Path),
+    name: &str,
+    mut each: impl FnMut(T) -> rusqlite::Result<()>,
+) -> Result<(), LedgerError> {
+    let failed = |reason: String| LedgerError::Folder { folder: folder.to_path_buf(), reason };
+    let mut reader = csv::Reader::from_path(folder.join(name)).map_err(|e| failed(format!("{name}: {e}")))?;
+    for row in reader.deserialize() {
+        each(row.map_err(|e| failed(format!("{name}: {e}")))?).map_err(|e| sql_error(ledger, e))?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]
