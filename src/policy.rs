@@ -73,9 +73,11 @@ pub struct History {
     /// The account was paid down to nothing or under the minimum in a run
     /// after its last letter: it starts a new sequence.
     pub paid_down_since: bool,
-    /// The last letter came back undeliverable, sent to this address
-    /// ([`crate::model::Address::key`]).
-    pub returned_to: Option<String>,
+    /// Letters that came back undeliverable: piece and the address it was
+    /// sent to ([`crate::model::Address::key`]). Any of them holds the
+    /// account while the export still has that address, also when a later
+    /// letter went there before the return was reported.
+    pub returned: Vec<(String, String)>,
     /// When the first letter of the account's current sequence went out
     /// (for `irs_501r`); `None` if a new sequence starts with this run.
     pub sequence_started: Option<NaiveDate>,
@@ -130,8 +132,8 @@ pub enum HoldReason {
         piece: String,
         sent: NaiveDate,
     },
-    /// The last letter came back undeliverable and the export still has
-    /// the address it went to.
+    /// A letter came back undeliverable and the export still has the
+    /// address it went to.
     ReturnedMail {
         piece: String,
     },
@@ -208,8 +210,8 @@ impl fmt::Display for HoldReason {
             ),
             HoldReason::ReturnedMail { piece } => write!(
                 f,
-                "the last letter ({piece}) came back undeliverable and the export has the same address; \
-                 correct the address"
+                "a letter ({piece}) sent to this address came back undeliverable and the export still has \
+                 the same address; correct the address"
             ),
             HoldReason::DoNotMail => f.write_str("marked do-not-mail"),
             HoldReason::Dispute => f.write_str("the patient disputes the bill"),
@@ -372,10 +374,9 @@ pub fn assess(account: &Account, as_of: NaiveDate, policy: &Policy, history: &Hi
     {
         reasons.push(HoldReason::FinalNoticeSent { piece: last.piece.clone(), sent: last.date });
     }
-    if let (Some(returned_to), Some(last)) = (&history.returned_to, &history.last_letter)
-        && *returned_to == account.guarantor.address.key()
-    {
-        reasons.push(HoldReason::ReturnedMail { piece: last.piece.clone() });
+    let address = account.guarantor.address.key();
+    if let Some((piece, _)) = history.returned.iter().find(|(_, to)| *to == address) {
+        reasons.push(HoldReason::ReturnedMail { piece: piece.clone() });
     }
 
     let decision = match stage {
@@ -575,9 +576,10 @@ mod tests {
             Decision::Letter { stage: Stage::FinalNotice }
         );
         let mut returned = sent(Stage::Reminder, 40, 5000);
-        returned.returned_to = Some(account(&[]).guarantor.address.key());
-        assert_eq!(held_for(&decide(200, 5000, &returned)), ["returned_mail"]);
-        returned.returned_to = Some("2 OTHER ST, EUGENE, OR 97401".into());
+        returned.returned = vec![("K0".into(), account(&[]).guarantor.address.key())];
+        let Decision::Hold { reasons } = decide(200, 5000, &returned) else { panic!() };
+        assert_eq!(reasons, [HoldReason::ReturnedMail { piece: "K0".into() }], "an earlier piece came back");
+        returned.returned = vec![("K0".into(), "2 OTHER ST, EUGENE, OR 97401".into())];
         assert_eq!(decide(200, 5000, &returned), Decision::Letter { stage: Stage::PlanOffer });
     }
 

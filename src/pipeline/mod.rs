@@ -235,7 +235,7 @@ fn open_ledger(options: &RunOptions) -> Result<(Option<Ledger>, Vec<PathBuf>), E
         return Ok((None, Vec::new()));
     }
     let mut ledger = Ledger::open(&options.ledger, &format!("is making the run {}", options.out.display()))?;
-    let mended = ledger.mend(&options.recorded_at)?;
+    let mended = ledger.mend(options.out.parent().unwrap_or(Path::new(".")), &options.recorded_at)?;
     Ok((Some(ledger), mended))
 }
 
