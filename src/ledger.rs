@@ -231,6 +231,13 @@ pub struct Ledger {
     _lock: Option<Lock>,
 }
 
+/// SQLite's page cache per connection, as a negative number of KiB (its
+/// convention). Its default, 2 MiB, took a run's peak memory 6 MiB over a run
+/// without a ledger at 100,000 accounts (a run holds two connections); the
+/// indexes are filled in order and history is read a partition at a time, so
+/// a small cache costs no time (recording 100,000 accounts: 1.3 s either way).
+const CACHE_KIB: i64 = -512;
+
 /// How long a second writer waits for the ledger before it gives up.
 const WAIT_FOR_WRITER: Duration = Duration::from_secs(5);
 
@@ -251,6 +258,7 @@ impl Ledger {
         let mut ledger = Ledger { conn, path: path.to_path_buf(), _lock: Some(lock) };
         ledger.sql(|c| c.pragma_update_and_check(None, "journal_mode", "WAL", |_| Ok(())))?;
         ledger.sql(|c| c.pragma_update(None, "foreign_keys", true))?;
+        ledger.sql(|c| c.pragma_update(None, "cache_size", CACHE_KIB))?;
         ledger.migrate()?;
         Ok(ledger)
     }
@@ -264,6 +272,7 @@ impl Ledger {
         let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY)
             .map_err(|source| sql_error(path, source))?;
         let ledger = Ledger { conn, path: path.to_path_buf(), _lock: None };
+        ledger.sql(|c| c.pragma_update(None, "cache_size", CACHE_KIB))?;
         let version = ledger.version()?;
         if version as usize > MIGRATIONS.len() {
             return Err(LedgerError::Newer { path: path.to_path_buf(), found: version, known: MIGRATIONS.len() });

@@ -35,10 +35,7 @@ impl Practice {
     /// `kindly run` as of a date into runs/FOLDER; stages by account.
     fn run(&self, as_of: &str, folder: &str, extra: &[&str]) -> std::collections::BTreeMap<String, String> {
         let out = self.dir.join("runs").join(folder);
-        let mut args = vec!["run", self.export.to_str().unwrap(), "--config", self.config.to_str().unwrap()];
-        args.extend(["--as-of", as_of, "--out", out.to_str().unwrap(), "--quiet"]);
-        args.extend_from_slice(extra);
-        let output = kindly(&args);
+        let output = run_as_of(&self.config, &self.export, &out, as_of, extra);
         assert!(output.status.success(), "{}", stderr(&output));
         read_csv(&out.join("audit.csv"))
             .into_iter()
@@ -81,17 +78,7 @@ fn letters_follow_what_was_sent_month_by_month() {
     assert_eq!(p.run("2026-10-31", "2026-10-31", &[]), stages(&[("L1", "plan_offer"), ("L2", "plan_offer")]));
     let october = std::fs::read(p.dir.join("runs/2026-10-31/manifest.csv")).unwrap();
     // The same run again is recognised and does not count twice.
-    let rerun = kindly(&[
-        "run",
-        p.export.to_str().unwrap(),
-        "--config",
-        p.config.to_str().unwrap(),
-        "--as-of",
-        "2026-10-31",
-        "--out",
-        p.dir.join("runs/again").to_str().unwrap(),
-        "--quiet",
-    ]);
+    let rerun = run_as_of(&p.config, &p.export, &p.dir.join("runs/again"), "2026-10-31", &[]);
     assert!(rerun.status.success(), "{}", stderr(&rerun));
     assert!(stderr(&rerun).contains("recorded as a rerun"), "{}", stderr(&rerun));
     assert_eq!(
@@ -148,17 +135,7 @@ fn a_final_notice_goes_once_and_run_folders_rebuild_the_ledger() {
     std::fs::remove_file(p.ledger()).unwrap();
     let _ = std::fs::remove_file(p.ledger().with_extension("sqlite-wal"));
     let _ = std::fs::remove_file(p.ledger().with_extension("sqlite-shm"));
-    let again = kindly(&[
-        "run",
-        p.export.to_str().unwrap(),
-        "--config",
-        p.config.to_str().unwrap(),
-        "--as-of",
-        "2026-12-31",
-        "--out",
-        p.dir.join("runs/2026-12-31").to_str().unwrap(),
-        "--quiet",
-    ]);
+    let again = run_as_of(&p.config, &p.export, &p.dir.join("runs/2026-12-31"), "2026-12-31", &[]);
     assert!(again.status.success(), "{}", stderr(&again));
     assert_eq!(stderr(&again).matches("which an earlier run had not").count(), 5, "{}", stderr(&again));
     assert_eq!(holds_code(&p.dir.join("runs/2026-12-31"), "L1"), "final_notice_sent");
