@@ -173,7 +173,7 @@ pub enum Recorded {
     Already,
 }
 
-/// One line of an account's history, for `kindly ledger history`.
+/// One line of an account's history, for `kindly history`.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct Entry {
     pub as_of: String,
