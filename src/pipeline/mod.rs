@@ -345,7 +345,7 @@ fn run_record(
         input: Fingerprint { file: export.file.clone(), sha256: export.sha256.clone() },
         config: setup.config_file.clone(),
         mapping: setup.mapping_file.clone(),
-        layouts: Fingerprint { file: setup.layouts.dir.display().to_string(), sha256: setup.layouts.sha256.clone() },
+        layouts: setup.layouts_fingerprint(),
         wording: setup.layouts.wording_sha256(),
         vendor: setup.config.vendor.name.clone(),
         counts,

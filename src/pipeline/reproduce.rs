@@ -12,7 +12,7 @@ use chrono::NaiveDate;
 use sha2::{Digest, Sha256};
 
 use super::{Error, RunOptions, Setup};
-use crate::output::{LETTERS_DIR, RUN_JSON, RunRecord};
+use crate::output::{Fingerprint, LETTERS_DIR, RUN_JSON, RunRecord};
 use crate::shard::Shard;
 
 /// What making the run again showed.
@@ -31,38 +31,23 @@ pub fn reproduce(setup: &Setup, folder: &Path, export: &Path, ledger: &Path) -> 
     let bytes = std::fs::read(folder.join(RUN_JSON)).map_err(|e| unreadable(format!("{RUN_JSON}: {e}")))?;
     let record: RunRecord = serde_json::from_slice(&bytes).map_err(|e| unreadable(format!("{RUN_JSON}: {e}")))?;
     let export_sha = sha256_file(export).map_err(|e| Error::Read { path: export.to_path_buf(), source: e })?;
-    let given_mapping = setup.mapping_file.as_ref().map(|m| m.sha256.as_str());
-    let recorded_mapping = record.mapping.as_ref().map(|m| m.sha256.as_str());
+    let given_export = Fingerprint { file: export.display().to_string(), sha256: export_sha };
+    let given_layouts = setup.layouts_fingerprint();
     let checks = [
-        ("export", export.display().to_string(), Some(export_sha.as_str()), Some(record.input.sha256.as_str())),
-        (
-            "config",
-            setup.config_file.file.clone(),
-            Some(setup.config_file.sha256.as_str()),
-            Some(record.config.sha256.as_str()),
-        ),
-        (
-            "mapping",
-            setup.mapping_file.as_ref().map_or("(none)".into(), |m| m.file.clone()),
-            given_mapping,
-            recorded_mapping,
-        ),
-        (
-            "layouts",
-            setup.layouts.dir.display().to_string(),
-            Some(setup.layouts.sha256.as_str()),
-            Some(record.layouts.sha256.as_str()),
-        ),
+        ("export", Some(&given_export), Some(&record.input)),
+        ("config", Some(&setup.config_file), Some(&record.config)),
+        ("mapping", setup.mapping_file.as_ref(), record.mapping.as_ref()),
+        ("layouts", Some(&given_layouts), Some(&record.layouts)),
     ];
-    for (what, file, given, recorded) in checks {
-        if given != recorded {
-            let recorded_file = match what {
-                "export" => record.input.file.clone(),
-                "config" => record.config.file.clone(),
-                "mapping" => record.mapping.as_ref().map_or("(none)".into(), |m| m.file.clone()),
-                _ => record.layouts.file.clone(),
-            };
-            return Err(Error::NotTheRecordedFile { what, file, recorded_file, folder: folder.to_path_buf() });
+    let named = |f: Option<&Fingerprint>| f.map_or_else(|| "(none)".to_string(), |f| f.file.clone());
+    for (what, given, recorded) in checks {
+        if given.map(|f| &f.sha256) != recorded.map(|f| &f.sha256) {
+            return Err(Error::NotTheRecordedFile {
+                what,
+                file: named(given),
+                recorded_file: named(recorded),
+                folder: folder.to_path_buf(),
+            });
         }
     }
     let as_of = NaiveDate::parse_from_str(&record.as_of, "%Y-%m-%d")

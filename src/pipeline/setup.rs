@@ -41,6 +41,11 @@ pub struct LintReport {
 }
 
 impl Setup {
+    /// The layouts folder and its SHA-256, as run.json records them.
+    pub fn layouts_fingerprint(&self) -> crate::output::Fingerprint {
+        crate::output::Fingerprint { file: self.layouts.dir.display().to_string(), sha256: self.layouts.sha256.clone() }
+    }
+
     /// Loads the config and its layouts, lints every stage's wording in every
     /// language and lays out a sample of each, so that a broken template,
     /// wording that fails its checks, or a layout that fails preflight stops
