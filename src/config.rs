@@ -6,9 +6,14 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use crate::money::Cents;
+
+mod vendor;
+pub use vendor::{
+    Click2MailOptions, FieldLimits, LobOptions, PostGridOptions, Postage, Print, Rect, Vendor, VendorFormat,
+};
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -28,6 +33,8 @@ pub struct Config {
     pub lint: LintConfig,
     #[serde(default)]
     pub ledger: LedgerSettings,
+    #[serde(default)]
+    pub print: Print,
     /// Folder holding `letter.typ`, `wording/` and `fonts/`, relative to the
     /// config file.
     #[serde(default = "default_layouts")]
@@ -562,51 +569,6 @@ pub enum PdfStandard {
     PdfA2b,
 }
 
-/// A rectangle on the flat (unfolded) first page, in inches from its top-left.
-#[derive(Debug, Clone, Copy, PartialEq, Deserialize, serde::Serialize)]
-#[serde(deny_unknown_fields)]
-pub struct Rect {
-    pub left: f64,
-    pub top: f64,
-    pub width: f64,
-    pub height: f64,
-}
-
-/// The print vendor's envelope and production settings. Window positions
-/// differ by a few tenths of an inch between vendors, so they live here.
-#[derive(Debug, Clone, Deserialize, serde::Serialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct Vendor {
-    pub name: String,
-    pub envelope: String,
-    pub mail_class: String,
-    pub duplex: bool,
-    pub max_sheets: u32,
-    /// Clear space kept between an address block and its window's edges.
-    pub clearance: f64,
-    /// How far the folded insert can slide inside the envelope, in any
-    /// direction; the address must stay clear of the window even then.
-    pub tolerance: f64,
-    pub return_window: Rect,
-    pub recipient_window: Rect,
-}
-
-impl Default for Vendor {
-    fn default() -> Self {
-        Vendor {
-            name: "Generic #10 double-window".into(),
-            envelope: "#10 double window".into(),
-            mail_class: "First-Class".into(),
-            duplex: true,
-            max_sheets: 6,
-            clearance: 0.125,
-            tolerance: 0.0625,
-            return_window: Rect { left: 0.625, top: 0.5, width: 3.25, height: 0.875 },
-            recipient_window: Rect { left: 0.625, top: 2.125, width: 4.0, height: 1.0 },
-        }
-    }
-}
-
 /// `[lint]` in the config.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -780,6 +742,87 @@ impl Config {
         if self.practice.address.is_empty() {
             return Err("[practice] address needs at least one line".into());
         }
+        if self.vendor.format != VendorFormat::Generic {
+            let format = self.vendor.format.name();
+            self.practice.return_address().map_err(|e| format!("[vendor] format = {format:?}: {e}"))?;
+            if let Some(max) = self.vendor.field_limits().name
+                && self.practice.name.chars().count() > max
+            {
+                return Err(format!(
+                    "[practice] name is {} characters; {} takes at most {max} in the return address",
+                    self.practice.name.chars().count(),
+                    self.vendor.format.title()
+                ));
+            }
+        }
+        if self.print.max_pages == 0 || self.vendor.postage.sheets_per_ounce == 0 {
+            return Err("[print] max_pages and [vendor.postage] sheets_per_ounce must be 1 or more".into());
+        }
         Ok(())
+    }
+
+    /// Whether the run writes combined print files: when `[print]` asks,
+    /// and always for a vendor that takes only those.
+    pub fn combined_print(&self) -> bool {
+        self.print.combined || self.vendor.format.needs_combined()
+    }
+}
+
+/// The practice's mailing address in the fields a vendor's upload takes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ReturnAddress {
+    pub name: String,
+    pub street: Vec<String>,
+    pub city: String,
+    pub state: String,
+    pub zip: String,
+}
+
+impl Practice {
+    /// `[practice] address` read as street lines and a last line
+    /// `City, ST 12345`, which vendors take as separate fields.
+    pub fn return_address(&self) -> Result<ReturnAddress, String> {
+        let (last, street) = self.address.split_last().ok_or("[practice] address needs at least one line")?;
+        let bad = || {
+            format!(
+                "the last line of [practice] address must read \"City, ST 12345\" for the vendor's files, not {last:?}"
+            )
+        };
+        let (city, rest) = last.rsplit_once(',').ok_or_else(bad)?;
+        let mut words = rest.split_whitespace();
+        let (Some(state), Some(zip), None) = (words.next(), words.next(), words.next()) else { return Err(bad()) };
+        if state.len() != 2 || !state.chars().all(|c| c.is_ascii_uppercase()) || street.is_empty() {
+            return Err(bad());
+        }
+        Ok(ReturnAddress {
+            name: self.name.clone(),
+            street: street.to_vec(),
+            city: city.trim().to_string(),
+            state: state.to_string(),
+            zip: zip.to_string(),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    fn practice(address: &[&str]) -> super::Practice {
+        let text = std::fs::read_to_string("sample-data/kindly.toml").unwrap();
+        let mut config: super::Config = toml::from_str(&text).unwrap();
+        config.practice.address = address.iter().map(|l| l.to_string()).collect();
+        config.practice
+    }
+
+    #[test]
+    fn the_return_address_is_read_as_vendor_fields() {
+        let from = practice(&["1200 Willow Creek Road, Suite 300", "Springfield, OR 97477"]).return_address().unwrap();
+        assert_eq!(from.street, ["1200 Willow Creek Road, Suite 300"]);
+        assert_eq!((from.city.as_str(), from.state.as_str(), from.zip.as_str()), ("Springfield", "OR", "97477"));
+        for bad in
+            [&["Springfield OR 97477"][..], &["1 Main St", "Springfield, Oregon 97477"], &["Springfield, OR 97477"]]
+        {
+            let e = practice(bad).return_address().unwrap_err();
+            assert!(e.contains("City, ST 12345"), "{e}");
+        }
     }
 }

@@ -18,13 +18,14 @@
 //! - [`lint`], [`preflight`]
 //! - [`render`]
 //! - [`output`]
-//! - [`report`], [`verify`]
-//! - [`merge`], [`ledger`]
+//! - [`report`], [`verify`], [`print`]
+//! - [`merge`], [`ledger`], [`handoff`]
 //! - [`pipeline`], which may use all of the above
 
 pub mod compose;
 pub mod config;
 pub mod digest;
+pub mod handoff;
 pub mod ingest;
 mod jsonl;
 pub mod layouts;
@@ -38,6 +39,7 @@ pub mod output;
 pub mod pipeline;
 pub mod policy;
 pub mod preflight;
+pub mod print;
 pub mod render;
 pub mod report;
 pub mod shard;

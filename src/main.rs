@@ -106,6 +106,21 @@ enum Command {
         #[command(flatten)]
         common: Common,
     },
+    /// Write a vendor's upload files from a finished run folder (after checking it), with copies of
+    /// the PDFs they name, into a new folder: to hand a run to another vendor, or again.
+    Handoff {
+        /// The run folder, e.g. runs/2026-11-30.
+        run: PathBuf,
+        /// The vendor's format: generic, click2mail, lob or postgrid [default: the config's].
+        #[arg(long, value_name = "FORMAT")]
+        vendor: Option<kindly::config::VendorFormat>,
+        /// The folder to create for the vendor.
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+        /// The practice's config file (its [vendor] options and return address).
+        #[arg(long, value_name = "FILE", default_value = "kindly.toml")]
+        config: PathBuf,
+    },
     /// Re-check a run folder: every file against its checksum, and the counts.
     Verify {
         /// The run folder, e.g. runs/2026-11-30.
@@ -454,6 +469,7 @@ fn main() -> ExitCode {
         Command::Sources { export, out, limit, common } => finish(sources(&export, &out, limit, &common)),
         Command::Lint { common } => finish(lint(&common)),
         Command::Verify { folder } => finish(verify(&folder)),
+        Command::Handoff { run, vendor, out, config } => finish(handoff(&run, vendor, &out, &config)),
         Command::Mapping { command: MappingCommand::Suggest { export } } => finish(suggest(&export)),
         Command::SampleExport { accounts, seed, as_of, broken, shape, output, months } => match (months, output) {
             (Some(months), Some(dir)) => finish(sample_months(&dir, accounts, seed, as_of, months)),
@@ -687,6 +703,44 @@ fn verify(folder: &Path) -> Result<ExitCode, kindly::verify::VerifyError> {
     say(problems.iter().cloned());
     say(std::iter::once(format!("{} problem(s) in {}", problems.len(), folder.display())));
     Ok(ExitCode::from(EXIT_PROBLEMS))
+}
+
+/// What stops `kindly handoff`.
+#[derive(Debug, thiserror::Error)]
+enum HandoffFailure {
+    #[error(transparent)]
+    Config(#[from] kindly::config::ConfigError),
+    #[error(transparent)]
+    Handoff(#[from] kindly::handoff::HandoffError),
+}
+
+impl Failure for HandoffFailure {
+    fn exit_code(&self) -> u8 {
+        match self {
+            HandoffFailure::Config(_) => EXIT_CANNOT_RUN,
+            HandoffFailure::Handoff(e) => e.exit_code(),
+        }
+    }
+}
+
+fn handoff(
+    run: &Path,
+    vendor: Option<kindly::config::VendorFormat>,
+    out: &Path,
+    config: &Path,
+) -> Result<ExitCode, HandoffFailure> {
+    let (config, _) = kindly::config::Config::load(config)?;
+    let format = vendor.unwrap_or(config.vendor.format);
+    let handed = kindly::handoff::handoff(run, &config, format, out)?;
+    say([format!(
+        "{} pieces of {} for {}: {} files in {}",
+        handed.pieces,
+        run.display(),
+        format.title(),
+        handed.files.len() + 1,
+        out.display()
+    )]);
+    Ok(ExitCode::SUCCESS)
 }
 
 fn suggest(export: &Path) -> Result<ExitCode, kindly::ingest::IngestError> {

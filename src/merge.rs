@@ -10,6 +10,7 @@ use crate::output::{
     AUDIT_CSV, AuditRow, Counts, Fingerprint, HOLDS_CSV, HoldRow, MANIFEST_CSV, ManifestRow, OutputError, REJECTS_CSV,
     Records, RunRecord, Staging, WARNINGS_CSV,
 };
+use crate::print::PRINT_DIR;
 use crate::verify::{self, VerifyError};
 
 #[derive(Debug, thiserror::Error)]
@@ -140,6 +141,15 @@ pub fn merge(shards: &[PathBuf], out: &Path, overwrite: bool) -> Result<(PathBuf
     let reporter = records.iter().position(|r| r.shard.as_ref().is_some_and(|s| s.index == 1)).unwrap_or(0);
     for name in [REJECTS_CSV, WARNINGS_CSV] {
         staging.write(name, &verify::read(&shards[reporter], name)?)?;
+    }
+    // Each shard's combined print files, named by shard, with the pieces'
+    // page ranges in them as the manifest rows give them.
+    for (folder, record) in shards.iter().zip(&records) {
+        for name in record.files.keys().filter(|f| f.starts_with(&format!("{PRINT_DIR}/"))) {
+            let dir = staging.path().join(PRINT_DIR);
+            std::fs::create_dir_all(&dir).map_err(|source| OutputError::Io { path: dir, source })?;
+            staging.write(name, &verify::read(folder, name)?)?;
+        }
     }
     let record = RunRecord { counts, files: staging.files().clone(), shard: None, merged_from, ..first.clone() };
     let folder = staging.finish(&record)?;

@@ -14,9 +14,11 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use crate::config::Postage;
 use crate::digest::hex;
 use crate::lock::{Lock, LockError};
 use crate::model::Issue;
+use crate::money::Cents;
 use crate::policy::Stage;
 
 pub const LETTERS_DIR: &str = "letters";
@@ -53,6 +55,14 @@ pub struct ManifestRow {
     pub variant: Variant,
     pub stage: Stage,
     pub sha256: String,
+    /// The combined print file holding the piece, and the piece's pages in
+    /// it; empty when the run writes no combined files (`[print]`).
+    #[serde(default)]
+    pub print_file: String,
+    #[serde(default)]
+    pub print_first_page: Option<usize>,
+    #[serde(default)]
+    pub print_last_page: Option<usize>,
 }
 
 impl ManifestRow {
@@ -176,18 +186,26 @@ pub struct Counts {
     pub holds: u64,
     pub pages: u64,
     pub sheets: u64,
+    /// One per letter (kindly does not yet put several letters in one).
+    #[serde(default)]
+    pub envelopes: u64,
+    /// Estimated from `[vendor.postage]`; the vendor's invoice is the real figure.
+    #[serde(default)]
+    pub estimated_postage: Cents,
     #[serde(flatten)]
     pub by: Breakdown,
 }
 
 impl Counts {
     /// An account that got a letter, from `rows` rows of the export.
-    pub fn letter(&mut self, stage: Stage, rows: u64, row: &ManifestRow) {
+    pub fn letter(&mut self, stage: Stage, rows: u64, row: &ManifestRow, postage: &Postage) {
         self.accounts += 1;
         self.rows.in_letters += rows;
         self.letters += 1;
+        self.envelopes += 1;
         self.pages += row.pages as u64;
         self.sheets += row.sheets as u64;
+        self.estimated_postage += postage.of(row.sheets as u64);
         self.by.letter(stage);
     }
 
@@ -212,6 +230,8 @@ impl Counts {
         self.holds += other.holds;
         self.pages += other.pages;
         self.sheets += other.sheets;
+        self.envelopes += other.envelopes;
+        self.estimated_postage += other.estimated_postage;
         self.by.add(&other.by);
     }
 }
@@ -253,6 +273,26 @@ pub struct RunRecord {
     /// A trial run (`--trial`): never recorded in the ledger.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub trial: bool,
+}
+
+/// A run's identity, for vendors' idempotency keys: the same as-of date,
+/// export, config, mapping and layouts give the same key, so a rerun of a
+/// run, or handing it over again, cannot mail a piece twice. `inputs` are
+/// the SHA-256 of the export, config, mapping (if any) and layouts.
+pub fn run_key(as_of: &str, inputs: &[Option<&str>; 4]) -> String {
+    let text = format!("{as_of}|{}", inputs.map(|i| i.unwrap_or("")).join("|"));
+    crate::digest::sha256(text.as_bytes())[..32].to_string()
+}
+
+impl RunRecord {
+    /// [`run_key`] of this run.
+    pub fn key(&self) -> String {
+        let mapping = self.mapping.as_ref().map(|m| m.sha256.as_str());
+        run_key(
+            &self.as_of,
+            &[Some(&self.input.sha256), Some(&self.config.sha256), mapping, Some(&self.layouts.sha256)],
+        )
+    }
 }
 
 /// A shard's place in a sharded run. Rows rejected or warned about are
@@ -359,6 +399,17 @@ impl Staging {
         Ok(Scratch(dir))
     }
 
+    /// The folder being written, for files a stage writes itself.
+    pub fn path(&self) -> &Path {
+        &self.staging
+    }
+
+    /// Remembers the checksum of a file written into the folder by other
+    /// means (the combined print files).
+    pub fn written(&mut self, name: &str, sha256: &str) {
+        self.files.insert(name.to_string(), sha256.to_string());
+    }
+
     pub fn files(&self) -> &BTreeMap<String, String> {
         &self.files
     }
@@ -408,12 +459,13 @@ pub struct HashedFile {
 }
 
 impl HashedFile {
-    fn create(path: PathBuf) -> Result<HashedFile, OutputError> {
+    pub fn create(path: PathBuf) -> Result<HashedFile, OutputError> {
         let file = std::fs::File::create(&path).map_err(|source| OutputError::Io { path: path.clone(), source })?;
         Ok(HashedFile { path, writer: std::io::BufWriter::new(file), hasher: Sha256::new() })
     }
 
-    fn finish(mut self) -> Result<String, OutputError> {
+    /// Flushes the file and returns its SHA-256.
+    pub fn finish(mut self) -> Result<String, OutputError> {
         self.writer.flush().map_err(|source| OutputError::Io { path: self.path.clone(), source })?;
         Ok(hex(&self.hasher.finalize()))
     }

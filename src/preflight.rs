@@ -13,7 +13,8 @@ use std::fmt;
 use typst::layout::{Frame, FrameItem, Point, Transform};
 use typst_layout::PagedDocument;
 
-use crate::config::{Rect, Vendor};
+use crate::config::{FieldLimits, Rect, Vendor};
+use crate::model::Guarantor;
 
 /// US Letter in inches; vendors reject any other page size.
 const LETTER_IN: (f64, f64) = (8.5, 11.0);
@@ -72,7 +73,7 @@ pub fn check_page(document: &PagedDocument, vendor: &Vendor, fields: &[(&str, &s
         });
     }
     let pages = document.pages();
-    let sheets = if vendor.duplex { pages.len().div_ceil(2) } else { pages.len() };
+    let sheets = vendor.sheets(pages.len());
     if sheets > vendor.max_sheets as usize {
         return Err(Violation {
             rule: "sheet limit",
@@ -112,6 +113,54 @@ pub fn check_page(document: &PagedDocument, vendor: &Vendor, fields: &[(&str, &s
         }
     }
     Ok(())
+}
+
+/// Checks a piece's recipient against what the vendor's upload takes
+/// (`[vendor] format` and `[vendor.limits]`), before the letter is laid out:
+/// a name or street line the vendor would cut, or a ZIP it would refuse.
+pub fn check_recipient(limits: &FieldLimits, vendor: &str, to: &Guarantor) -> Result<(), Violation> {
+    let too_long = |what: &str, value: &str, max: Option<usize>| match max {
+        Some(max) if value.chars().count() > max => Err(Violation {
+            rule: "vendor field limit",
+            detail: format!("{what} {value:?} is {} characters; {vendor} takes at most {max}", value.chars().count()),
+        }),
+        _ => Ok(()),
+    };
+    too_long("the guarantor's name", &to.name, limits.name)?;
+    for line in &to.address.street {
+        too_long("the street line", line, limits.address_line)?;
+    }
+    too_long("the city", &to.address.city, limits.city)?;
+    if let Some(shapes) = &limits.zip
+        && !shapes.iter().any(|shape| zip_fits(&to.address.zip, shape))
+    {
+        return Err(Violation {
+            rule: "vendor field limit",
+            detail: format!(
+                "the ZIP code {:?} is not written {}, as {vendor} takes it",
+                to.address.zip,
+                shapes.join(" or ")
+            ),
+        });
+    }
+    Ok(())
+}
+
+/// Whether a ZIP code has a shape like `#####-####` (`#` one digit).
+fn zip_fits(zip: &str, shape: &str) -> bool {
+    zip.len() == shape.len()
+        && zip.chars().zip(shape.chars()).all(|(z, s)| if s == '#' { z.is_ascii_digit() } else { z == s })
+}
+
+/// Checks a laid-out piece's page count against the vendor's limit.
+pub fn check_pages(limits: &FieldLimits, vendor: &str, pages: usize) -> Result<(), Violation> {
+    match limits.pages {
+        Some(max) if pages > max => Err(Violation {
+            rule: "vendor page limit",
+            detail: format!("{pages} pages; {vendor} takes at most {max} in one letter"),
+        }),
+        _ => Ok(()),
+    }
 }
 
 fn check_window(
@@ -434,5 +483,53 @@ mod tests {
         let two_pages = |l: &str| format!("{l}\n#pagebreak()\nMore.\n");
         let v = check_with(two_pages, |_| {}, &vendor).unwrap_err();
         assert_eq!(v.rule, "sheet limit");
+    }
+
+    fn guarantor(name: &str, street: &str, zip: &str) -> crate::model::Guarantor {
+        let mut g = crate::synth::sample_account().guarantor;
+        g.name = name.into();
+        g.address.street = vec![street.into()];
+        g.address.zip = zip.into();
+        g
+    }
+
+    #[test]
+    fn lobs_limits_hold_what_lob_would_refuse() {
+        let lob = crate::config::VendorFormat::Lob.limits();
+        assert_eq!(check_recipient(&lob, "Lob", &guarantor(&"A".repeat(40), &"S".repeat(64), "97401-1234")), Ok(()));
+        let v = check_recipient(&lob, "Lob", &guarantor(&"A".repeat(41), "1 Main St", "97401")).unwrap_err();
+        assert_eq!(v.rule, "vendor field limit");
+        assert!(v.detail.contains("41 characters; Lob takes at most 40"), "{}", v.detail);
+        let v = check_recipient(&lob, "Lob", &guarantor("Ana", &"S".repeat(65), "97401")).unwrap_err();
+        assert!(v.detail.contains("street line"), "{}", v.detail);
+        for zip in ["9740", "97401-12", "974011234", "ABCDE", "97401 1234"] {
+            let v = check_recipient(&lob, "Lob", &guarantor("Ana", "1 Main St", zip)).unwrap_err();
+            assert!(v.detail.contains(&format!("{zip:?}")), "{}", v.detail);
+        }
+        // Characters, not bytes: an accented name is as long as it looks.
+        assert_eq!(check_recipient(&lob, "Lob", &guarantor(&"é".repeat(40), "1 Main St", "97401")), Ok(()));
+        let generic = crate::config::VendorFormat::Generic.limits();
+        assert_eq!(
+            check_recipient(&generic, "the print vendor", &guarantor(&"A".repeat(90), "1 Main St", "9740")),
+            Ok(())
+        );
+    }
+
+    #[test]
+    fn a_page_limit_holds_longer_letters() {
+        let limits = crate::config::FieldLimits { pages: Some(10), ..Default::default() };
+        assert_eq!(check_pages(&limits, "Stannp", 10), Ok(()));
+        assert_eq!(check_pages(&limits, "Stannp", 11).unwrap_err().rule, "vendor page limit");
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn a_zip_fits_its_shape_exactly_when_digit_for_digit(zip in "[0-9A-Z -]{0,11}") {
+            let fits = zip_fits(&zip, "#####") || zip_fits(&zip, "#####-####");
+            let b = zip.as_bytes();
+            let five = b.len() == 5 && b.iter().all(u8::is_ascii_digit);
+            let nine = b.len() == 10 && b[5] == b'-' && b[..5].iter().chain(&b[6..]).all(u8::is_ascii_digit);
+            proptest::prop_assert_eq!(fits, five || nine);
+        }
     }
 }

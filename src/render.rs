@@ -37,6 +37,10 @@ static DATA: LazyLock<FileId> = LazyLock::new(|| file_id("/data.json"));
 static BODY: LazyLock<FileId> = LazyLock::new(|| file_id("/body.typ"));
 static QR: LazyLock<FileId> = LazyLock::new(|| file_id("/qr.png"));
 
+/// A letter's laid-out pages, kept for the combined print files (cheap to
+/// clone: the frames are shared).
+pub type Pages = ecow::EcoVec<typst_layout::Page>;
+
 /// A rendered letter.
 #[derive(Debug, Clone)]
 pub struct Rendered {
@@ -90,17 +94,34 @@ impl Renderer {
     /// first). The PDF's timestamp is the letter date and its identifier
     /// derives from the piece id, so the same inputs give the same bytes.
     pub fn export(&self, document: &PagedDocument, piece: &str, date: NaiveDate) -> Result<Rendered, RenderError> {
+        let pdf = self.pdf(document, piece, date, self.tagged)?;
+        Ok(Rendered { pdf, pages: document.pages().len() })
+    }
+
+    fn pdf(
+        &self,
+        document: &PagedDocument,
+        ident: &str,
+        date: NaiveDate,
+        tagged: bool,
+    ) -> Result<Vec<u8>, RenderError> {
         let options = typst_pdf::PdfOptions {
-            ident: Smart::Custom(piece.to_string()),
+            ident: Smart::Custom(ident.to_string()),
             timestamp: Some(typst_pdf::Timestamp::new_utc(typst_datetime(date))),
-            tagged: self.tagged,
+            tagged,
             standards: self.standards.clone(),
             ..Default::default()
         };
-        let pdf = typst_pdf::pdf(document, &options).map_err(|errors| {
+        typst_pdf::pdf(document, &options).map_err(|errors| {
             RenderError::Failed(errors.iter().map(|e| e.message.to_string()).collect::<Vec<_>>().join("; "))
-        })?;
-        Ok(Rendered { pdf, pages: document.pages().len() })
+        })
+    }
+
+    /// Writes many letters' laid-out pages as one PDF, `name` its identifier:
+    /// a print file for the vendor, so untagged, and the fonts embedded once.
+    pub fn export_combined(&self, pages: Pages, name: &str, date: NaiveDate) -> Result<Vec<u8>, RenderError> {
+        let info = typst::model::DocumentInfo { title: Some(name.into()), ..Default::default() };
+        self.pdf(&PagedDocument::new(pages, info), name, date, false)
     }
 
     /// Lays a letter out and draws each page as a PNG image, `scale` pixels

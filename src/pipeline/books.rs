@@ -12,8 +12,8 @@ use serde::{Deserialize, Serialize};
 use super::Error;
 use super::decide::{DecidedAccount, DecidedPart};
 use super::error::work_file;
-use super::letters::Made;
-use crate::config::Policy;
+use super::letters::{Made, Piece};
+use crate::config::{Policy, Postage};
 use crate::model::Issue;
 use crate::output::{
     AuditDecision, AuditRow, Counts, HoldRow, REJECTS_CSV, Records, Staging, WARNINGS_CSV, issues_csv,
@@ -40,12 +40,13 @@ pub(super) struct Books {
     records: Records,
     /// Each partition's audit and hold rows, in account order within it.
     entries: Vec<PathBuf>,
+    postage: Postage,
 }
 
 impl Books {
     /// Books for a run whose export had `loose` rejects: rows whose account
     /// could not be read, so in no partition.
-    pub fn open(staging: &Staging, loose: Vec<Issue>) -> Result<Books, Error> {
+    pub fn open(staging: &Staging, loose: Vec<Issue>, postage: Postage) -> Result<Books, Error> {
         Ok(Books {
             counts: Counts::default(),
             rejects: loose,
@@ -53,6 +54,7 @@ impl Books {
             rows_in_accounts: 0,
             records: Records::create(staging)?,
             entries: Vec::new(),
+            postage,
         })
     }
 
@@ -115,8 +117,8 @@ impl Books {
             Entry { audit: audit(AuditDecision::Hold, reason), hold: Some(row) }
         };
         let entry = match (&assessment.decision, made) {
-            (Decision::Letter { stage }, Some(Ok(row))) => {
-                self.counts.letter(*stage, rows, &row);
+            (Decision::Letter { stage }, Some(Ok(Piece { row, .. }))) => {
+                self.counts.letter(*stage, rows, &row, &self.postage);
                 self.records.manifest(&row)?;
                 let audit = AuditRow {
                     stage: Some(*stage),
@@ -227,6 +229,9 @@ mod tests {
             variant: crate::output::Variant::Standard,
             stage,
             sha256: String::new(),
+            print_file: String::new(),
+            print_first_page: None,
+            print_last_page: None,
         }
     }
 
@@ -244,14 +249,14 @@ mod tests {
             value: "x".into(),
             reason: "not a date".into(),
         };
-        let mut books = Books::open(&staging, vec![reject]).unwrap();
+        let mut books = Books::open(&staging, vec![reject], Postage::default()).unwrap();
         let policy = Policy { escalation: crate::config::Escalation::ByAge, ..Policy::default() };
         let as_of = chrono::NaiveDate::from_ymd_opt(2026, 11, 30).unwrap();
         let accounts =
             decide(vec![account("A1", 5000), account("A2", 200), account("A3", 9000)], as_of, &policy, None, &mut 1)
                 .unwrap();
         let outcomes = vec![
-            Some(Ok(made(&accounts[0]))),
+            Some(Ok(Piece { row: made(&accounts[0]), pages: None })),
             None,
             Some(Err(Unmade::Preflight { rule: "window".into(), detail: "too long".into() })),
         ];
@@ -264,7 +269,8 @@ mod tests {
             (counts.rows.input, counts.rows.in_letters, counts.rows.in_holds, counts.rows.rejected),
             (4, 1, 2, 1)
         );
-        assert_eq!((counts.pages, counts.sheets), (3, 2));
+        assert_eq!((counts.pages, counts.sheets, counts.envelopes), (3, 2, 1));
+        assert_eq!(counts.estimated_postage, Postage::default().of(2));
         assert_eq!(counts.by.letters_by_stage[Stage::FinalNotice.id()], 1);
         assert_eq!(counts.by.holds_by_reason["under_minimum"], 1);
         assert_eq!(counts.by.holds_by_reason["preflight"], 1);
@@ -276,7 +282,7 @@ mod tests {
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).unwrap();
         let mut staging = Staging::create(&dir.join("run"), false).unwrap();
-        let books = Books::open(&staging, vec![]).unwrap();
+        let books = Books::open(&staging, vec![], Postage::default()).unwrap();
         let err = books.close(1, None, &mut staging).unwrap_err();
         assert!(matches!(err, Error::RowsLost { read: 1, in_accounts: 0, rejected: 0 }), "{err}");
     }

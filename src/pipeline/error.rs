@@ -31,6 +31,10 @@ pub enum Error {
     #[error(transparent)]
     Output(#[from] OutputError),
     #[error(transparent)]
+    Print(#[from] crate::print::PrintError),
+    #[error(transparent)]
+    Handoff(#[from] crate::handoff::HandoffError),
+    #[error(transparent)]
     Ledger(Box<LedgerError>),
     #[error(
         "the run folder {folder} is complete, but the ledger could not record it ({source}); \

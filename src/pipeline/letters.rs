@@ -17,7 +17,7 @@ use crate::model::Account;
 use crate::output::{self, LETTERS_DIR, ManifestRow, OutputError, Variant};
 use crate::policy::Stage;
 use crate::preflight;
-use crate::render::{RenderError, Rendered};
+use crate::render::{Pages, RenderError, Rendered};
 
 /// Why a letter that policy decided on was not made. Its account is held,
 /// with this as the reason, and staff must look at the layout or wording.
@@ -58,9 +58,17 @@ impl From<RenderError> for Unmade {
     }
 }
 
+/// A letter written: its manifest row, and its laid-out pages when the run
+/// writes combined print files.
+#[derive(Debug, Clone)]
+pub struct Piece {
+    pub row: ManifestRow,
+    pub pages: Option<Pages>,
+}
+
 /// What became of one letter policy decided on: written with its manifest
 /// row, or not made and why.
-pub type Made = Result<ManifestRow, Unmade>;
+pub type Made = Result<Piece, Unmade>;
 
 /// Time spent on each step of making letters, summed over all render
 /// threads, to see where a run's time goes.
@@ -118,7 +126,10 @@ impl Setup {
         piece: &str,
         as_of: NaiveDate,
         times: &Times,
-    ) -> Result<(compose::Letter, Rendered), Unmade> {
+    ) -> Result<(compose::Letter, Rendered, Option<Pages>), Unmade> {
+        let vendor = &self.config.vendor;
+        let vendor_name = vendor.format.title();
+        preflight::check_recipient(&self.limits, vendor_name, &account.guarantor).map_err(RenderError::Preflight)?;
         let started = Instant::now();
         let (letter, files) = self
             .compose_letter(account, stage, piece, as_of)
@@ -134,12 +145,13 @@ impl Setup {
         }
         let document = self.renderer.layout(files, as_of)?;
         let started = times.add(&times.layout, started);
-        preflight::check_page(&document, &self.config.vendor, &printed_fields(account))
-            .map_err(RenderError::Preflight)?;
+        preflight::check_page(&document, vendor, &printed_fields(account)).map_err(RenderError::Preflight)?;
+        preflight::check_pages(&self.limits, vendor_name, document.pages().len()).map_err(RenderError::Preflight)?;
         let started = times.add(&times.check, started);
         let rendered = self.renderer.export(&document, piece, as_of)?;
         times.add(&times.export, started);
-        Ok((letter, rendered))
+        let pages = self.combined.then(|| document.pages().iter().cloned().collect());
+        Ok((letter, rendered, pages))
     }
 
     /// Makes one piece and writes its PDF into `letters_dir`. Only a failure
@@ -153,20 +165,20 @@ impl Setup {
         letters_dir: &Path,
         times: &Times,
     ) -> Result<Made, OutputError> {
-        let (letter, rendered) = match self.make_letter(account, stage, piece, as_of, times) {
+        let (letter, rendered, laid_out) = match self.make_letter(account, stage, piece, as_of, times) {
             Ok(done) => done,
             Err(unmade) => return Ok(Err(unmade)),
         };
         let started = Instant::now();
         let vendor = &self.config.vendor;
         let pages = rendered.pages;
-        let sheets = if vendor.duplex { pages.div_ceil(2) } else { pages };
+        let sheets = vendor.sheets(pages);
         let file = format!("{piece}.pdf");
         output::write_file(&letters_dir.join(&file), &rendered.pdf)?;
         times.add(&times.write, started);
         let address = &account.guarantor.address;
         let (address_line_1, address_line_2) = ManifestRow::street(&address.street);
-        Ok(Ok(ManifestRow {
+        let row = ManifestRow {
             piece_id: piece.to_string(),
             file: format!("{LETTERS_DIR}/{file}"),
             first_page: 1,
@@ -186,6 +198,10 @@ impl Setup {
             variant: if letter.large_print { Variant::LargePrint } else { Variant::Standard },
             stage,
             sha256: crate::digest::sha256(&rendered.pdf),
-        }))
+            print_file: String::new(),
+            print_first_page: None,
+            print_last_page: None,
+        };
+        Ok(Ok(Piece { row, pages: laid_out }))
     }
 }

@@ -37,6 +37,7 @@ use crate::ingest::{self, IngestError, Partitioned};
 use crate::ledger::{Ledger, LedgerError, Recorded};
 use crate::output::{Counts, Fingerprint, RunRecord, Scratch, ShardRecord, Staging};
 use crate::policy;
+use crate::print::{self, PrintFiles};
 use crate::render::TYPST_VERSION;
 use crate::shard::Shard;
 
@@ -105,6 +106,7 @@ impl RunSummary {
                 "{} letters ({} pages, {} sheets), {} holds, {} rejected rows in {:.1} s ({rate:.0} letters/s{rss})",
                 c.letters, c.pages, c.sheets, c.holds, c.rows.rejected, self.elapsed_secs
             ),
+            format!("{} envelopes, estimated postage {} (rates in [vendor.postage])", c.envelopes, c.estimated_postage),
             format!("time: {first}{}; per step, summed over threads: {}", show(&self.wall), show(&self.letter_steps)),
             format!("run folder {}", self.folder.display()),
         ];
@@ -176,15 +178,8 @@ pub fn run(setup: &Setup, options: &RunOptions) -> Result<RunSummary, Error> {
     let export = Partitioned::read(&options.export, &setup.config.input, options.as_of)?;
     let read = Instant::now();
     if let Some(writer) = &writer {
-        let mapping = setup.mapping_file.as_ref().map(|m| m.sha256.as_str());
-        let inputs = [
-            Some(export.sha256.as_str()),
-            Some(setup.config_file.sha256.as_str()),
-            mapping,
-            Some(setup.layouts.sha256.as_str()),
-        ];
         writer.check_replaceable(&options.out)?;
-        if let Some(folder) = writer.other_run_on(options.as_of, inputs, &options.out)? {
+        if let Some(folder) = writer.other_run_on(options.as_of, run_inputs(setup, &export), &options.out)? {
             return Err(LedgerError::SameDay { as_of: options.as_of.to_string(), folder }.into());
         }
     }
@@ -193,12 +188,19 @@ pub fn run(setup: &Setup, options: &RunOptions) -> Result<RunSummary, Error> {
     }
     let scratch = staging.scratch()?;
     let times = Times::default();
-    let mut books = Books::open(&staging, export.loose.clone())?;
+    let mut books = Books::open(&staging, export.loose.clone(), setup.config.vendor.postage)?;
     let reader = Ledger::open_read_only(&options.ledger)?;
-    let first_letter = make_letters(setup, options, &export, reader, (&staging, &scratch), &times, &mut books)?;
+    let (first_letter, print_files) =
+        make_letters(setup, options, &export, reader, (&staging, &scratch), &times, &mut books)?;
     let made = Instant::now();
+    for written in &print_files {
+        staging.written(&written.file, &written.sha256);
+    }
     let counts = books.close(export.rows, options.shard, &mut staging)?;
     drop(scratch);
+    let key = crate::output::run_key(&options.as_of.to_string(), &run_inputs(setup, &export));
+    let folder = staging.path().to_path_buf();
+    crate::handoff::write_requests(&setup.config, &folder, &key, |name, sha| staging.written(name, sha))?;
     let record = run_record(setup, options, &export, counts, &staging);
     let folder = staging.finish(&record)?;
     let ledger = match writer {
@@ -224,6 +226,18 @@ pub fn run(setup: &Setup, options: &RunOptions) -> Result<RunSummary, Error> {
         ],
         letter_steps: times.seconds(),
     })
+}
+
+/// The SHA-256 of what made the run: export, config, mapping (if any) and
+/// layouts.
+fn run_inputs<'a>(setup: &'a Setup, export: &'a Partitioned) -> [Option<&'a str>; 4] {
+    let mapping = setup.mapping_file.as_ref().map(|m| m.sha256.as_str());
+    [
+        Some(export.sha256.as_str()),
+        Some(setup.config_file.sha256.as_str()),
+        mapping,
+        Some(setup.layouts.sha256.as_str()),
+    ]
 }
 
 /// The ledger to record the run in, locked for the whole run so that two
@@ -253,7 +267,7 @@ fn refuse_rejects(export: &Partitioned) -> Result<(), Error> {
 
 /// Decides every partition ahead and makes its letters as it comes, into
 /// the books. Returns when the first letter was made, in seconds from the
-/// command's start.
+/// command's start, and the combined print files written.
 fn make_letters(
     setup: &Setup,
     options: &RunOptions,
@@ -262,7 +276,7 @@ fn make_letters(
     (staging, scratch): (&Staging, &Scratch),
     times: &Times,
     books: &mut Books,
-) -> Result<Option<f64>, Error> {
+) -> Result<(Option<f64>, Vec<print::Written>), Error> {
     let as_of = options.as_of;
     let bar = progress_bar(options.progress);
     let letters_dir = staging.letters_dir();
@@ -274,21 +288,37 @@ fn make_letters(
         bar.inc(1);
         made
     };
-    std::thread::scope(|scope| -> Result<(), Error> {
+    let print_files = std::thread::scope(|scope| -> Result<Vec<print::Written>, Error> {
         let policy = &setup.config.policy;
         let decided = decide_ahead(scope, export, (as_of, policy, options.shard), ledger, scratch, times, |letters| {
             bar.inc_length(letters)
         });
         let workers = Workers::start(scope, threads, &make)?;
+        let print_dir = staging.path().join(print::PRINT_DIR);
+        let mut print = match setup.combined {
+            true => {
+                let stem = match options.shard {
+                    Some(shard) => format!("letters-shard-{}-of-{}", shard.index(), shard.count()),
+                    None => "letters".to_string(),
+                };
+                let max_pages = setup.config.print.max_pages;
+                let to = (print_dir, stem);
+                Some(PrintFiles::start(scope, &setup.renderer, to, max_pages, as_of, setup::WORKER_STACK)?)
+            }
+            false => None,
+        };
         for i in 0..export.count() {
             let mut part = decided.recv().map_err(|_| Error::DecidingStopped)??;
             books.take(&mut part);
-            make_part(&workers, part, books, policy, &scratch.path(&format!("{i}.jsonl")))?;
+            make_part(&workers, part, books, print.as_mut(), policy, &scratch.path(&format!("{i}.jsonl")))?;
         }
-        Ok(())
+        Ok(match print {
+            Some(print) => print.finish()?,
+            None => Vec::new(),
+        })
     })?;
     bar.finish_and_clear();
-    Ok(first_letter.get().copied())
+    Ok((first_letter.get().copied(), print_files))
 }
 
 /// Makes one decided partition's letters on the render threads and settles
@@ -297,6 +327,7 @@ fn make_part(
     workers: &Workers,
     part: DecidedPart,
     books: &mut Books,
+    mut print: Option<&mut PrintFiles>,
     policy: &crate::config::Policy,
     entries: &Path,
 ) -> Result<(), Error> {
@@ -314,6 +345,15 @@ fn make_part(
         made[index] = Some(letter);
         Ok(())
     })?;
+    // In account order, as the manifest lists them.
+    if let Some(print) = print.as_mut() {
+        for piece in made.iter_mut().flatten().flatten() {
+            let placed = print.add(&piece.pages.take().unwrap_or_default())?;
+            piece.row.print_file = placed.file;
+            piece.row.print_first_page = Some(placed.first_page);
+            piece.row.print_last_page = Some(placed.last_page);
+        }
+    }
     books.settle(accounts, made, policy, entries)
 }
 

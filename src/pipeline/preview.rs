@@ -56,7 +56,7 @@ pub fn preview(
     };
     let piece = format!("PREVIEW-{account}");
     let cannot = |reason: String| Error::CannotMake { account: account.to_string(), reason };
-    let (_, rendered) =
+    let (_, rendered, _) =
         setup.make_letter(found, stage, &piece, as_of, &Times::default()).map_err(|e| cannot(e.to_string()))?;
     output::write_file(pdf, &rendered.pdf)?;
     let mut pngs = Vec::new();

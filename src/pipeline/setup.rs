@@ -9,7 +9,7 @@ use chrono::NaiveDate;
 
 use super::Error;
 use crate::compose::{self, ComposeError, LetterFiles, Wording};
-use crate::config::Config;
+use crate::config::{Config, FieldLimits};
 use crate::layouts::Layouts;
 use crate::lint::{self, Finding};
 use crate::model::Account;
@@ -31,6 +31,10 @@ pub struct Setup {
     pub layouts: Layouts,
     pub wording: Wording,
     pub renderer: Renderer,
+    /// What the vendor's upload takes of each piece (`[vendor]`).
+    pub limits: FieldLimits,
+    /// Whether letters keep their laid-out pages for combined print files.
+    pub combined: bool,
 }
 
 /// What linting found in one wording template.
@@ -70,6 +74,8 @@ impl Setup {
         let wording = Wording::new(&layouts)?;
         let renderer = Renderer::new(&layouts, &config.pdf)?;
         Ok(Setup {
+            limits: config.vendor.field_limits(),
+            combined: config.combined_print(),
             config_file: Fingerprint { file: config_path.display().to_string(), sha256: crate::digest::sha256(&bytes) },
             config,
             mapping_file: None,

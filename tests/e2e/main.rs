@@ -13,3 +13,4 @@ mod shapes;
 mod shards;
 mod snapshots;
 mod validate;
+mod vendors;

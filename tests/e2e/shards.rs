@@ -21,20 +21,28 @@ fn files(folder: &Path) -> Vec<(String, Vec<u8>)> {
     found
 }
 
-fn shard_runs(dir: &Path, count: u32) -> Vec<String> {
+fn shard_runs(dir: &Path, count: u32, config: &Path) -> Vec<String> {
     (1..=count)
         .map(|k| {
             let out = dir.join(format!("shard-{k}"));
-            run_ok(&sample_export(), &out, &["--shard", &format!("{k}/{count}")]);
+            let output = run_with(config, &sample_export(), &out, &["--shard", &format!("{k}/{count}")]);
+            assert!(output.status.success(), "{}", stderr(&output));
             out.display().to_string()
         })
         .collect()
 }
 
+/// The sample config without combined print files: each shard writes its
+/// own, so a merged run's print files are not the unsharded run's.
+fn without_print_files(dir: &Path) -> std::path::PathBuf {
+    config_with(dir, |t| t.replace("combined = true", "combined = false"))
+}
+
 #[test]
 fn four_shards_merged_are_the_unsharded_run() {
     let dir = scratch("shards");
-    let shards = shard_runs(&dir, 4);
+    let config = without_print_files(&dir);
+    let shards = shard_runs(&dir, 4, &config);
     let records: Vec<_> = shards.iter().map(|s| read_json(&Path::new(s).join("run.json"))).collect();
     let letters: Vec<u64> = records.iter().map(|r| r["counts"]["letters"].as_u64().unwrap()).collect();
     assert!(letters.iter().all(|&n| n > 0), "every shard has letters: {letters:?}");
@@ -49,8 +57,10 @@ fn four_shards_merged_are_the_unsharded_run() {
     assert!(output.status.success(), "{}", stderr(&output));
     assert!(kindly(&["verify", merged.to_str().unwrap()]).status.success());
 
-    let whole = sample_run();
-    let (a, b) = (files(whole), files(&merged));
+    let whole = dir.join("whole");
+    let output = run_with(&config, &sample_export(), &whole, &["--trial"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let (a, b) = (files(&whole), files(&merged));
     assert_eq!(a.iter().map(|f| &f.0).collect::<Vec<_>>(), b.iter().map(|f| &f.0).collect::<Vec<_>>());
     for ((name, x), (_, y)) in a.iter().zip(&b) {
         assert!(x == y, "{name} differs between the unsharded and the merged run");
@@ -62,9 +72,22 @@ fn four_shards_merged_are_the_unsharded_run() {
 }
 
 #[test]
+fn merged_shards_keep_each_shards_print_files() {
+    let dir = scratch("shards-print");
+    let shards = shard_runs(&dir, 2, &config());
+    let merged = dir.join("merged");
+    let output = kindly(&["merge", &shards[0], &shards[1], "--out", merged.to_str().unwrap()]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(kindly(&["verify", merged.to_str().unwrap()]).status.success());
+    assert!(merged.join("print/letters-shard-1-of-2-0001.pdf").is_file());
+    assert!(merged.join("print/letters-shard-2-of-2-0001.pdf").is_file());
+    crate::vendors::assert_print_files_hold_their_pieces(&merged);
+}
+
+#[test]
 fn a_merge_needs_every_shard_of_one_run() {
     let dir = scratch("shards-missing");
-    let shards = shard_runs(&dir, 2);
+    let shards = shard_runs(&dir, 2, &config());
     let out = dir.join("merged");
     let output = kindly(&["merge", &shards[0], "--out", out.to_str().unwrap()]);
     assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
