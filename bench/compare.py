@@ -60,7 +60,7 @@ def kindly_run(kindly, export, out, config, as_of=AS_OF):
     if not m:
         sys.exit(f"cannot read kindly's summary: {lines[0]!r}")
     letters, pages, _, holds, _, secs, _, peak = m.groups()
-    timing = lines[1].split("time: ", 1)[1]
+    timing = next(line for line in lines if line.startswith("kindly: time: ")).split("time: ", 1)[1]
     first = re.search(r"first letter after ([\d.]+) s", timing)
     steps = dict(
         (name.strip(), float(v))
@@ -225,13 +225,15 @@ def main():
     ap.add_argument("--peer-letters", type=int, default=400, help="letters each Typst peer renders")
     ap.add_argument("--weasyprint-letters", type=int, default=20, help="letters WeasyPrint renders")
     ap.add_argument("--no-peers", action="store_true")
+    ap.add_argument("--config", help="the config kindly runs with [default: sample-data/kindly.toml], e.g. a copy "
+                                     "with [print] combined = false to measure without combined print files")
     ap.add_argument("--last-month", action="store_true",
                     help="first run the month before on the same accounts, so the measured run decides with a "
                          "ledger that already holds every account")
     a = ap.parse_args()
     work = Path(a.work)
     work.mkdir(parents=True, exist_ok=True)
-    config = REPO / "sample-data" / "kindly.toml"
+    config = Path(a.config) if a.config else REPO / "sample-data" / "kindly.toml"
     tagged = "tagged = false" not in config.read_text()
     cores = os.cpu_count() or 1
 

@@ -3,11 +3,13 @@
 # and 100,000 accounts), then the same letters through the renderers a
 # practice would use instead, with the ratios, in one run (see compare.py).
 #
-# Usage: bench/run.sh [--smoke] [--last-month] [SIZES...]
+# Usage: bench/run.sh [--smoke] [--last-month] [--config FILE] [SIZES...]
 #   --smoke       a quick check that the benchmark works (debug build, no
 #                 peers), as CI runs it; its numbers mean nothing.
 #   --last-month  run the month before first (not measured), so the measured
 #                 run decides with a ledger that holds every account.
+#   --config FILE another config than sample-data/kindly.toml (e.g. one with
+#                 [print] combined = false).
 # The peers (typst and WeasyPrint from PyPI) go into bench/.venv, which is
 # not committed. Numbers are for a release build.
 set -euo pipefail
@@ -18,6 +20,7 @@ while [ $# -gt 0 ]; do
   case "$1" in
     --smoke) smoke=true ;;
     --last-month) extra+=(--last-month) ;;
+    --config) extra+=(--config "$(realpath "$2")"); shift ;;
     *) break ;;
   esac
   shift
