@@ -297,9 +297,9 @@ pub struct Print {
 
 impl Default for Print {
     fn default() -> Self {
-        // 1,000 pages: about 2 MB of PDF (the fonts once) and 20 MiB of
-        // laid-out pages held while the file is written.
-        Print { combined: false, max_pages: 1000 }
+        // 250 pages: about 1 MB of PDF (the fonts once); the run holds two
+        // files' laid-out pages, about 45 MiB (90 KB a page, measured).
+        Print { combined: false, max_pages: 250 }
     }
 }
 

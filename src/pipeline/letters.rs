@@ -149,8 +149,8 @@ impl Setup {
         preflight::check_pages(&self.limits, vendor_name, document.pages().len()).map_err(RenderError::Preflight)?;
         let started = times.add(&times.check, started);
         let rendered = self.renderer.export(&document, piece, as_of)?;
+        let pages = self.combined.then(|| crate::print::pages_for_print(document.pages()));
         times.add(&times.export, started);
-        let pages = self.combined.then(|| document.pages().iter().cloned().collect());
         Ok((letter, rendered, pages))
     }
 

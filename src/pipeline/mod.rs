@@ -294,19 +294,7 @@ fn make_letters(
             bar.inc_length(letters)
         });
         let workers = Workers::start(scope, threads, &make)?;
-        let print_dir = staging.path().join(print::PRINT_DIR);
-        let mut print = match setup.combined {
-            true => {
-                let stem = match options.shard {
-                    Some(shard) => format!("letters-shard-{}-of-{}", shard.index(), shard.count()),
-                    None => "letters".to_string(),
-                };
-                let max_pages = setup.config.print.max_pages;
-                let to = (print_dir, stem);
-                Some(PrintFiles::start(scope, &setup.renderer, to, max_pages, as_of, setup::WORKER_STACK)?)
-            }
-            false => None,
-        };
+        let mut print = start_print(scope, setup, options, staging)?;
         for i in 0..export.count() {
             let mut part = decided.recv().map_err(|_| Error::DecidingStopped)??;
             books.take(&mut part);
@@ -319,6 +307,26 @@ fn make_letters(
     })?;
     bar.finish_and_clear();
     Ok((first_letter.get().copied(), print_files))
+}
+
+/// The combined print files' writer, if the run writes them: named
+/// `letters-0001.pdf` and on, or after the shard.
+fn start_print<'scope, 'env>(
+    scope: &'scope std::thread::Scope<'scope, 'env>,
+    setup: &'env Setup,
+    options: &RunOptions,
+    staging: &Staging,
+) -> Result<Option<PrintFiles<'scope>>, Error> {
+    if !setup.combined {
+        return Ok(None);
+    }
+    let stem = match options.shard {
+        Some(shard) => format!("letters-shard-{}-of-{}", shard.index(), shard.count()),
+        None => "letters".to_string(),
+    };
+    let to = (staging.path().join(print::PRINT_DIR), stem);
+    let max_pages = setup.config.print.max_pages;
+    Ok(Some(PrintFiles::start(scope, &setup.renderer, to, max_pages, options.as_of, setup::WORKER_STACK)?))
 }
 
 /// Makes one decided partition's letters on the render threads and settles

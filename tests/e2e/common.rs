@@ -101,6 +101,23 @@ pub fn sample_run() -> &'static Path {
     })
 }
 
+/// A copy of the sample config in `dir` with combined print files on.
+pub fn print_config(dir: &Path) -> PathBuf {
+    config_with(dir, |t| t.replace("combined = false", "combined = true"))
+}
+
+/// The sample run with combined print files, made once and shared.
+pub fn print_run() -> &'static Path {
+    static RUN: OnceLock<PathBuf> = OnceLock::new();
+    RUN.get_or_init(|| {
+        let dir = scratch("sample-print");
+        let out = dir.join("run");
+        let output = run_with(&print_config(&dir), &sample_export(), &out, &[]);
+        assert!(output.status.success(), "kindly run failed: {}", stderr(&output));
+        out
+    })
+}
+
 pub fn read_json(path: &Path) -> serde_json::Value {
     serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap()
 }

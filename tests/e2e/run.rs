@@ -151,6 +151,22 @@ fn two_runs_give_identical_files() {
 }
 
 #[test]
+fn two_runs_give_identical_print_files() {
+    let a = print_run();
+    let dir = scratch("print-again");
+    let b = dir.join("run");
+    let output = run_with(&print_config(&dir), &sample_export(), &b, &["-j", "1"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    // Made from pages laid out on other threads, in another order.
+    let files = read_json(&a.join("run.json"))["files"].as_object().unwrap().keys().cloned().collect::<Vec<_>>();
+    let print_files: Vec<_> = files.into_iter().filter(|f| f.starts_with("print/")).collect();
+    assert!(!print_files.is_empty());
+    for name in print_files.iter().map(String::as_str).chain(["manifest.csv"]) {
+        assert_eq!(std::fs::read(a.join(name)).unwrap(), std::fs::read(b.join(name)).unwrap(), "{name} differs");
+    }
+}
+
+#[test]
 fn verify_passes_on_a_run_and_catches_a_changed_letter() {
     let dir = scratch("verify");
     let out = dir.join("run");

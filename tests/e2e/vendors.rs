@@ -11,7 +11,11 @@ use crate::common::*;
 /// A run of `export` with the sample config, `[vendor] format` set.
 fn run_for(name: &str, format: &str, export: &Path) -> PathBuf {
     let dir = scratch(name);
-    let config = config_with(&dir, |t| t.replace("format = \"generic\"", &format!("format = \"{format}\"")));
+    // Combined print files on, so that the run can be handed to Click2Mail too.
+    let config = config_with(&dir, |t| {
+        t.replace("format = \"generic\"", &format!("format = \"{format}\""))
+            .replace("combined = false", "combined = true")
+    });
     let out = dir.join("run");
     let output = run_with(&config, export, &out, &[]);
     assert!(output.status.success(), "{}", stderr(&output));
@@ -41,7 +45,7 @@ fn embedded_fonts(bytes: &[u8]) -> usize {
 
 #[test]
 fn combined_print_files_hold_each_piece_exactly_with_the_fonts_once() {
-    assert_print_files_hold_their_pieces(sample_run());
+    assert_print_files_hold_their_pieces(print_run());
 }
 
 /// Every piece's pages in its combined print file are its own PDF's pages,
@@ -89,7 +93,9 @@ pub fn assert_print_files_hold_their_pieces(run: &Path) {
 #[test]
 fn combined_files_split_at_the_page_limit_never_inside_a_piece() {
     let dir = scratch("print-split");
-    let config = config_with(&dir, |t| t.replace("max_pages = 1000", "max_pages = 25"));
+    let config = config_with(&dir, |t| {
+        t.replace("max_pages = 250", "max_pages = 25").replace("combined = false", "combined = true")
+    });
     let out = dir.join("run");
     let output = run_with(&config, &sample_export(), &out, &[]);
     assert!(output.status.success(), "{}", stderr(&output));
@@ -350,10 +356,7 @@ fn handoff_writes_another_vendors_files_from_a_finished_run() {
 
     // A run without combined files cannot go to Click2Mail, and says how.
     let plain = dir.join("plain");
-    let plain_config = dir.join("plain-config");
-    std::fs::create_dir_all(&plain_config).unwrap();
-    let no_print = config_with(&plain_config, |t| t.replace("combined = true", "combined = false"));
-    let output = run_with(&no_print, &sample_export(), &plain, &["--trial"]);
+    let output = run_with(&crate::common::config(), &sample_export(), &plain, &["--trial"]);
     assert!(output.status.success(), "{}", stderr(&output));
     assert!(!plain.join("print").exists());
     let output = handoff(&plain, "click2mail", &dir.join("refused"));
