@@ -35,6 +35,8 @@ pub struct Config {
     pub ledger: LedgerSettings,
     #[serde(default)]
     pub print: Print,
+    #[serde(default)]
+    pub mailing: Mailing,
     /// Folder holding `letter.typ`, `wording/` and `fonts/`, relative to the
     /// config file.
     #[serde(default = "default_layouts")]
@@ -52,6 +54,24 @@ pub struct LedgerSettings {
     /// The ledger file, relative to the config file. Left out, it is
     /// `kindly-ledger.sqlite` in the folder that holds the run folders.
     pub path: Option<PathBuf>,
+}
+
+/// `[mailing]`: how the run's pieces go out.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Mailing {
+    pub order: PieceOrder,
+}
+
+/// The order pieces are numbered, made and listed in.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PieceOrder {
+    /// As kindly reads the export (the same on every run of it).
+    #[default]
+    Run,
+    /// By ZIP code, then ZIP+4, for a printer who sorts mail by ZIP.
+    Zip,
 }
 
 /// The practice as its patients know it: this name heads every letter.

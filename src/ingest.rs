@@ -53,6 +53,7 @@ impl IngestError {
     }
 }
 
+mod by_zip;
 mod decode;
 
 pub use decode::{FieldText, prepare};
@@ -124,6 +125,8 @@ pub struct Partitioned {
     pub loose: Vec<Issue>,
     spill: Spill,
     parts: u64,
+    /// The partitions regrouped in ZIP order, if asked for ([`Partitioned::by_zip`]).
+    zip: Option<by_zip::ZipOrder>,
 }
 
 /// One partition: its accounts in account-number order, and the issues found
@@ -167,7 +170,7 @@ impl Partitioned {
         for w in &mut writers {
             w.flush().map_err(io)?;
         }
-        Ok(Partitioned { file, rows, sha256, loose, spill, parts })
+        Ok(Partitioned { file, rows, sha256, loose, spill, parts, zip: None })
     }
 
     /// Each partition in turn, grouped into accounts.
@@ -177,11 +180,14 @@ impl Partitioned {
 
     /// How many partitions there are.
     pub fn count(&self) -> u64 {
-        self.parts
+        self.zip.as_ref().map_or(self.parts, by_zip::ZipOrder::count)
     }
 
     /// Partition `i`, grouped into accounts.
     pub fn part(&self, i: u64) -> Result<Part, IngestError> {
+        if let Some(zip) = &self.zip {
+            return zip.part(i, &self.file);
+        }
         let io = |source| IngestError::Io { file: self.file.clone(), source };
         let mut grouper = Grouper::default();
         for event in crate::jsonl::read(&self.spill.part(i)).map_err(io)? {

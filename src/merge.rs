@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use crate::output::{
     AUDIT_CSV, AuditRow, Counts, Fingerprint, HOLDS_CSV, HoldRow, MANIFEST_CSV, ManifestRow, OutputError, REJECTS_CSV,
-    Records, RunRecord, Staging, WARNINGS_CSV,
+    Records, RunRecord, Staging, WARNINGS_CSV, ZIP_COUNTS,
 };
 use crate::print::PRINT_DIR;
 use crate::verify::{self, VerifyError};
@@ -150,6 +150,10 @@ pub fn merge(shards: &[PathBuf], out: &Path, overwrite: bool) -> Result<(PathBuf
             std::fs::create_dir_all(&dir).map_err(|source| OutputError::Io { path: dir, source })?;
             staging.write(name, &verify::read(folder, name)?)?;
         }
+    }
+    if first.files.contains_key(ZIP_COUNTS) {
+        let folder = staging.path().to_path_buf();
+        crate::output::write_zip_counts(&folder, |name, sha| staging.written(name, sha))?;
     }
     let record = RunRecord { counts, files: staging.files().clone(), shard: None, merged_from, ..first.clone() };
     let folder = staging.finish(&record)?;

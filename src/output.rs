@@ -29,6 +29,7 @@ pub const HOLDS_CSV: &str = "holds.csv";
 pub const REJECTS_CSV: &str = "rejects.csv";
 pub const WARNINGS_CSV: &str = "warnings.csv";
 pub const RUN_JSON: &str = "run.json";
+pub const ZIP_COUNTS: &str = "zip-counts.csv";
 
 /// One envelope for the print vendor: a row of manifest.csv and an entry of
 /// manifest.json. No balances and no account numbers: those are not the
@@ -590,4 +591,50 @@ pub fn issues_csv(issues: &[Issue]) -> Vec<u8> {
 /// never drift from the rows.
 fn header<'de, T: Deserialize<'de>>() -> &'static [&'static str] {
     serde_aux::serde_introspection::serde_introspect::<T>()
+}
+
+/// `zip-counts.csv`: pieces and sheets by 5-digit ZIP, with its 3-digit
+/// area, for a run whose manifest is in ZIP order (`[mailing] order =
+/// "zip"`), written a row per ZIP as the manifest is read. Returns how
+/// many 3-digit areas and ZIP codes there are.
+pub fn write_zip_counts(folder: &Path, mut written: impl FnMut(&str, &str)) -> Result<(u64, u64), OutputError> {
+    let path = folder.join(ZIP_COUNTS);
+    let fail = |e: csv::Error| csv_error(path.clone(), e);
+    let mut out = csv::Writer::from_writer(HashedFile::create(path.clone())?);
+    out.write_record(["zip3", "zip5", "pieces", "sheets"]).map_err(fail)?;
+    let (mut areas, mut codes) = (0, 0);
+    let mut current: Option<(String, u64, u64)> = None;
+    let flush = |out: &mut csv::Writer<HashedFile>, (zip5, pieces, sheets): (String, u64, u64)| {
+        out.write_record([&zip5[..3.min(zip5.len())], &zip5, &pieces.to_string(), &sheets.to_string()])
+    };
+    let mut last_area = String::new();
+    let manifest = folder.join(MANIFEST_CSV);
+    let reader = csv::Reader::from_path(&manifest).map_err(|e| csv_error(manifest.clone(), e))?;
+    for row in reader.into_deserialize::<ManifestRow>() {
+        let row = row.map_err(|e| csv_error(manifest.clone(), e))?;
+        let zip5: String = row.zip.chars().take(5).collect();
+        let area: String = zip5.chars().take(3).collect();
+        if area != last_area {
+            areas += 1;
+            last_area = area;
+        }
+        match &mut current {
+            Some((zip, pieces, sheets)) if *zip == zip5 => {
+                *pieces += 1;
+                *sheets += row.sheets as u64;
+            }
+            _ => {
+                if let Some(done) = current.replace((zip5, 1, row.sheets as u64)) {
+                    flush(&mut out, done).map_err(fail)?;
+                }
+                codes += 1;
+            }
+        }
+    }
+    if let Some(done) = current {
+        flush(&mut out, done).map_err(fail)?;
+    }
+    let file = out.into_inner().map_err(|e| OutputError::Io { path: path.clone(), source: e.into_error() })?;
+    written(ZIP_COUNTS, &file.finish()?);
+    Ok((areas, codes))
 }

@@ -65,10 +65,10 @@ impl Books {
         self.warnings.append(&mut part.warnings);
     }
 
-    /// Settles a partition's accounts, in account order: each with its
+    /// Settles a partition's accounts, in piece order: each with its
     /// letter as made, or none if policy held it. Manifest rows are written
     /// now, in piece order; audit and hold rows go to the work file
-    /// `entries`, to be merged in account order at the end.
+    /// `entries` in account order, to be merged at the end.
     pub fn settle(
         &mut self,
         accounts: Vec<DecidedAccount>,
@@ -77,9 +77,15 @@ impl Books {
         entries: &Path,
     ) -> Result<(), Error> {
         let mut file = std::io::BufWriter::new(std::fs::File::create(entries).map_err(|e| work_file(entries, e))?);
-        for (decided, made) in accounts.into_iter().zip(made) {
-            let entry = self.settle_one(decided, made, policy)?;
-            crate::jsonl::write(&mut file, &entry).map_err(|e| work_file(entries, e))?;
+        let mut settled = accounts
+            .into_iter()
+            .zip(made)
+            .map(|(decided, made)| self.settle_one(decided, made, policy))
+            .collect::<Result<Vec<_>, _>>()?;
+        // In account order for audit.csv, whatever order the pieces are in.
+        settled.sort_by(|a, b| a.audit.account.cmp(&b.audit.account));
+        for entry in &settled {
+            crate::jsonl::write(&mut file, entry).map_err(|e| work_file(entries, e))?;
         }
         file.flush().map_err(|e| work_file(entries, e))?;
         self.entries.push(entries.to_path_buf());

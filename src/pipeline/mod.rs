@@ -33,6 +33,7 @@ use books::Books;
 use decide::{DecidedPart, decide_ahead};
 use workers::{Job, Workers};
 
+use crate::config::PieceOrder;
 use crate::ingest::{self, IngestError, Partitioned};
 use crate::ledger::{Ledger, LedgerError, Recorded};
 use crate::output::{Counts, Fingerprint, RunRecord, Scratch, ShardRecord, Staging};
@@ -88,6 +89,9 @@ pub struct RunSummary {
     pub letter_steps: [(&'static str, f64); 6],
     /// What the ledger did with the run, and run folders it mended.
     pub ledger: Option<(Recorded, Vec<PathBuf>)>,
+    /// With pieces in ZIP order: how many 3-digit ZIP areas and ZIP codes
+    /// they go to (zip-counts.csv has each).
+    pub zips: Option<(u64, u64)>,
 }
 
 impl RunSummary {
@@ -124,6 +128,11 @@ impl RunSummary {
                     ),
                 });
             }
+        }
+        if let Some((areas, codes)) = self.zips {
+            lines.push(format!(
+                "pieces in ZIP order: {areas} 3-digit ZIP areas, {codes} ZIP codes (counts in zip-counts.csv; not a USPS presort)"
+            ));
         }
         if c.rows.rejected > 0 {
             lines.push(format!("{} rows could not be read; see rejects.csv", c.rows.rejected));
@@ -176,6 +185,10 @@ pub fn run(setup: &Setup, options: &RunOptions) -> Result<RunSummary, Error> {
     let mut staging = Staging::create(&options.out, options.overwrite)?;
     let (writer, mended) = open_ledger(options)?;
     let export = Partitioned::read(&options.export, &setup.config.input, options.as_of)?;
+    let export = match setup.config.mailing.order {
+        PieceOrder::Run => export,
+        PieceOrder::Zip => export.by_zip()?,
+    };
     let read = Instant::now();
     if let Some(writer) = &writer {
         writer.check_replaceable(&options.out)?;
@@ -201,9 +214,13 @@ pub fn run(setup: &Setup, options: &RunOptions) -> Result<RunSummary, Error> {
     let key = crate::output::run_key(&options.as_of.to_string(), &run_inputs(setup, &export));
     let folder = staging.path().to_path_buf();
     crate::handoff::write_requests(&setup.config, &folder, &key, |name, sha| staging.written(name, sha))?;
+    let zips = match setup.config.mailing.order {
+        PieceOrder::Zip => Some(crate::output::write_zip_counts(&folder, |name, sha| staging.written(name, sha))?),
+        PieceOrder::Run => None,
+    };
     let record = run_record(setup, options, &export, counts, &staging);
     let folder = staging.finish(&record)?;
-    let ledger = match writer {
+    let ledger_recorded = match writer {
         Some(mut writer) => {
             let recorded = writer
                 .record(&folder, &options.recorded_at)
@@ -213,7 +230,8 @@ pub fn run(setup: &Setup, options: &RunOptions) -> Result<RunSummary, Error> {
         None => None,
     };
     Ok(RunSummary {
-        ledger,
+        ledger: ledger_recorded,
+        zips,
         folder,
         record,
         elapsed_secs: started.elapsed().as_secs_f64(),

@@ -388,3 +388,57 @@ fn run_json_counts_envelopes_and_estimates_postage() {
         .sum();
     assert_eq!(counts["estimated_postage"], format!("{}.{:02}", expected / 100, expected % 100).as_str());
 }
+
+#[test]
+fn zip_order_numbers_pieces_by_zip_and_counts_them() {
+    let dir = scratch("zip-order");
+    let config = config_with(&dir, |t| {
+        t.replace("order = \"run\"", "order = \"zip\"").replace("combined = false", "combined = true")
+    });
+    let out = dir.join("run");
+    let output = run_with(&config, &sample_export(), &out, &[]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(stderr(&output).contains("3-digit ZIP areas"), "{}", stderr(&output));
+    let manifest = read_csv(&out.join("manifest.csv"));
+    let zips: Vec<(String, String)> = manifest
+        .iter()
+        .map(|r| {
+            let (five, four) = r["zip"].split_once('-').unwrap_or((&r["zip"], ""));
+            (five.to_string(), four.to_string())
+        })
+        .collect();
+    assert!(zips.windows(2).all(|w| w[0] <= w[1]), "pieces in ZIP order, then ZIP+4");
+    let pieces: Vec<&String> = manifest.iter().map(|r| &r["piece_id"]).collect();
+    assert!(pieces.windows(2).all(|w| w[0] < w[1]), "pieces numbered in that order");
+    assert_print_files_hold_their_pieces(&out);
+
+    // The same letters as the run in the usual order; audit.csv still in account order.
+    let usual: std::collections::BTreeSet<(String, String)> = read_csv(&sample_run().join("manifest.csv"))
+        .into_iter()
+        .map(|r| (r["recipient_name"].clone(), r["stage"].clone()))
+        .collect();
+    let zipped: std::collections::BTreeSet<(String, String)> =
+        manifest.iter().map(|r| (r["recipient_name"].clone(), r["stage"].clone())).collect();
+    assert_eq!(usual, zipped);
+    let audit: Vec<String> = read_csv(&out.join("audit.csv")).into_iter().map(|r| r["account"].clone()).collect();
+    assert!(audit.windows(2).all(|w| w[0] < w[1]));
+    assert_eq!(audit.len(), read_csv(&sample_run().join("audit.csv")).len());
+
+    // zip-counts.csv: one row per ZIP code, adding up to the run.
+    let counts = read_csv(&out.join("zip-counts.csv"));
+    let total: usize = counts.iter().map(|r| r["pieces"].parse::<usize>().unwrap()).sum();
+    assert_eq!(total, manifest.len());
+    let codes: Vec<&String> = counts.iter().map(|r| &r["zip5"]).collect();
+    assert!(codes.windows(2).all(|w| w[0] < w[1]));
+    assert!(counts.iter().all(|r| r["zip5"].starts_with(&r["zip3"]) && r["zip3"].len() == 3));
+    let verify = kindly(&["verify", out.to_str().unwrap()]);
+    assert!(verify.status.success(), "{}", stderr(&verify));
+
+    // And again: the same bytes.
+    let again = dir.join("again");
+    let output = run_with(&config, &sample_export(), &again, &["--trial", "-j", "1"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    for name in ["manifest.csv", "audit.csv", "zip-counts.csv", "print/letters-0001.pdf"] {
+        assert_eq!(std::fs::read(out.join(name)).unwrap(), std::fs::read(again.join(name)).unwrap(), "{name}");
+    }
+}
