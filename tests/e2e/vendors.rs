@@ -442,3 +442,26 @@ fn zip_order_numbers_pieces_by_zip_and_counts_them() {
         assert_eq!(std::fs::read(out.join(name)).unwrap(), std::fs::read(again.join(name)).unwrap(), "{name}");
     }
 }
+
+#[test]
+fn patient_data_is_escaped_in_the_vendors_files() {
+    let dir = scratch("vendor-escaping");
+    let name = "Ann & Bo <Lee> \"#panic()\"";
+    let export = write_export(
+        &dir,
+        &format!(
+            "E1,\"{}\",\"12 Oak St, *]_$\",,Eugene,OR,97401,2026-06-01,Office visit,200.00,0,0,en,N,N,N,N\n",
+            name.replace('"', "\"\"")
+        ),
+    );
+    let run = run_for("vendor-escaping-c2m", "click2mail", &export);
+    let xml = std::fs::read_to_string(run.join("click2mail-letters-0001.xml")).unwrap();
+    let doc = roxmltree::Document::parse(&xml).unwrap();
+    let to = doc.descendants().find(|n| n.has_tag_name("recipients")).unwrap();
+    let address = to.children().find(|c| c.is_element()).unwrap();
+    assert_eq!(text_of(address, "name"), name);
+    assert_eq!(text_of(address, "address1"), "12 Oak St, *]_$");
+    let lob = run_for("vendor-escaping-lob", "lob", &export);
+    let letter = &json_lines(&lob.join("lob-letters.jsonl"))[0];
+    assert_eq!(letter["to"]["name"], name);
+}
