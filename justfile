@@ -26,6 +26,7 @@ bench *SIZES:
 # Regenerate the shipped sample export (520 accounts, a few broken rows).
 sample-data:
     cargo run -- sample-export --accounts 520 --seed 7 --as-of 2026-11-30 --broken -o sample-data/export.csv
+    cargo run -- sample-export --accounts 60 --seed 7 --as-of 2026-11-30 --shape households -o sample-data/household-export.csv
 
 # The README's pictures of each stage's letter, from the sample export.
 pictures:

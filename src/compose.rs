@@ -39,7 +39,14 @@ pub struct Letter {
     pub recipient: Vec<String>,
     pub zip: String,
     pub practice: Practice,
+    /// Every service of every account in the letter.
     pub items: Vec<Item>,
+    /// The accounts in the letter, each with its services: one, or a
+    /// household's several.
+    pub accounts: Vec<AccountPart>,
+    /// The accounts whose own stage is the letter's (in a household's
+    /// letter, the others are at an earlier stage).
+    pub leading_accounts: Vec<String>,
     pub balance: String,
     pub due_date: String,
     /// Only on a final notice.
@@ -80,6 +87,20 @@ pub fn files(letter: &Letter, body: String) -> Result<LetterFiles, ComposeError>
         qr: letter.payment_link.as_deref().map(qr_png).transpose()?,
         title: format!("{} – {}", letter.practice.name, letter.piece),
     })
+}
+
+/// One account of a letter, as a household's letter lists it.
+#[derive(Debug, Clone, Serialize)]
+pub struct AccountPart {
+    pub account: String,
+    /// The patient's name, or the guarantor's where the export has none.
+    pub patient: String,
+    /// The letter this account alone would have got.
+    pub stage: Stage,
+    /// Whether its stage is the letter's.
+    pub leading: bool,
+    pub balance: String,
+    pub items: Vec<Item>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -299,17 +320,43 @@ pub fn plans(balance: Cents, config: &Config) -> Vec<PaymentPlan> {
         .collect()
 }
 
-/// Builds the letter data for an account that is due a letter.
+/// The services of one account, as the letter lists them.
+fn items(account: &Account, labels: &Labels) -> Vec<Item> {
+    let mut charges: Vec<_> = account.charges.iter().collect();
+    charges.sort_by_key(|c| (c.service_date, c.line));
+    charges
+        .into_iter()
+        .map(|c| Item {
+            date: c.service_date.format("%m/%d/%Y").to_string(),
+            // A one-row-per-account export has no description.
+            description: if c.description.is_empty() {
+                labels.words.get("balance_forward").cloned().unwrap_or_default()
+            } else {
+                c.description.clone()
+            },
+            charge: c.charge.to_string(),
+            credits: (-c.credits).to_string(),
+            balance: c.balance.to_string(),
+        })
+        .collect()
+}
+
+/// Builds the letter data for the accounts of one envelope that are due a
+/// letter, each with its own stage: one account, or a household's (one
+/// guarantor at one address). A household's letter is at the most advanced
+/// of their stages, lists each account's services under the patient's name
+/// with its balance, and states one total.
 pub fn letter(
-    account: &Account,
-    stage: Stage,
+    accounts: &[(Account, Stage)],
     piece: &str,
     (language, labels): (&str, &Labels),
     as_of: NaiveDate,
     config: &Config,
 ) -> Letter {
     let policy = &config.policy;
-    let guarantor = &account.guarantor;
+    let (first, _) = &accounts[0];
+    let stage = accounts.iter().map(|(_, stage)| *stage).max().unwrap_or(Stage::Reminder);
+    let guarantor = &first.guarantor;
     let address = &guarantor.address;
     let mut recipient = vec![guarantor.name.clone()];
     recipient.extend(address.street.iter().cloned());
@@ -317,35 +364,36 @@ pub fn letter(
     let reply_by =
         (stage == Stage::FinalNotice).then(|| as_of + chrono::Duration::days(policy.final_notice_reply_days));
     let due = reply_by.unwrap_or(as_of + chrono::Duration::days(policy.payment_due_days));
-    let balance = account.balance();
-    let mut charges: Vec<_> = account.charges.iter().collect();
-    charges.sort_by_key(|c| (c.service_date, c.line));
+    let balance: Cents = accounts.iter().map(|(a, _)| a.balance()).sum();
+    let parts: Vec<AccountPart> = accounts
+        .iter()
+        .map(|(account, own)| AccountPart {
+            account: account.id.clone(),
+            patient: if account.patient.is_empty() { guarantor.name.clone() } else { account.patient.clone() },
+            stage: *own,
+            leading: *own == stage,
+            balance: account.balance().to_string(),
+            items: items(account, labels),
+        })
+        .collect();
+    let reportable = accounts.iter().all(|(account, _)| {
+        let age = crate::policy::oldest_unpaid(account).map_or(0, |d| (as_of - d).num_days());
+        config.lint.credit_reporting_possible(account.balance(), age, &address.state)
+    });
     Letter {
         piece: piece.to_string(),
         stage,
         stage_number: stage.number(),
         language: language.to_string(),
         date: labels.date(as_of),
-        account: account.id.clone(),
+        account: parts.iter().map(|p| p.account.as_str()).collect::<Vec<_>>().join(", "),
         name: guarantor.name.clone(),
         recipient,
         zip: address.zip.clone(),
         practice: config.practice.in_language(language),
-        items: charges
-            .into_iter()
-            .map(|c| Item {
-                date: c.service_date.format("%m/%d/%Y").to_string(),
-                // A one-row-per-account export has no description.
-                description: if c.description.is_empty() {
-                    labels.words.get("balance_forward").cloned().unwrap_or_default()
-                } else {
-                    c.description.clone()
-                },
-                charge: c.charge.to_string(),
-                credits: (-c.credits).to_string(),
-                balance: c.balance.to_string(),
-            })
-            .collect(),
+        items: parts.iter().flat_map(|p| p.items.iter().cloned()).collect(),
+        leading_accounts: parts.iter().filter(|p| p.leading).map(|p| p.account.clone()).collect(),
+        accounts: parts,
         balance: balance.to_string(),
         due_date: labels.date(due),
         reply_by: reply_by.map(|d| labels.date(d)),
@@ -355,13 +403,11 @@ pub fn letter(
             recipient: config.vendor.recipient_window,
             inset: config.vendor.clearance + config.vendor.tolerance,
         },
-        large_print: account.flags.large_print,
-        payment_link: config.practice.payment_link.as_ref().map(|link| link.replace("{account}", &account.id)),
-        credit_reporting_possible: config.lint.credit_reporting_possible(
-            balance,
-            crate::policy::oldest_unpaid(account).map_or(0, |d| (as_of - d).num_days()),
-            &address.state,
-        ),
+        large_print: accounts.iter().any(|(account, _)| account.flags.large_print),
+        // The first account's link: a practice's portal shows the
+        // guarantor's other accounts beside it.
+        payment_link: config.practice.payment_link.as_ref().map(|link| link.replace("{account}", &first.id)),
+        credit_reporting_possible: reportable,
         labels: labels.words.clone(),
     }
 }
@@ -445,7 +491,7 @@ mod tests {
         let config: Config = toml::from_str(&std::fs::read_to_string("sample-data/kindly.toml").unwrap()).unwrap();
         let as_of = NaiveDate::from_ymd_opt(2026, 11, 30).unwrap();
         let w = wording(&[]).unwrap();
-        letter(&crate::synth::sample_account(), stage, "P1", w.language_for("en"), as_of, &config)
+        letter(&[(crate::synth::sample_account(), stage)], "P1", w.language_for("en"), as_of, &config)
     }
 
     #[test]

@@ -61,6 +61,9 @@ pub struct LedgerSettings {
 #[serde(deny_unknown_fields, default)]
 pub struct Mailing {
     pub order: PieceOrder,
+    /// One envelope for the accounts due a letter that share a guarantor
+    /// and a mailing address, read as `household::key` reads them.
+    pub household: bool,
 }
 
 /// The order pieces are numbered, made and listed in.
@@ -547,6 +550,9 @@ export_fields! {
             "balance", "balancedue", "amountdue", "openbalance", "patientbalance", "due",
         ];
         language = Some("Language"), Text, seen ["language", "lang", "preferredlanguage"];
+        /// The patient the account is for, where the guarantor is someone
+        /// else (a parent): a household letter lists each account under it.
+        patient = None, Text, seen ["patient", "patientfullname", "patientfirstlast"];
         insurance_pending = Some("Insurance Pending"), Flag, seen [
             "insurancepending", "inspending", "inspend", "pendinginsurance",
         ];

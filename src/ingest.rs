@@ -53,7 +53,9 @@ impl IngestError {
     }
 }
 
-mod by_zip;
+mod regroup;
+
+pub use regroup::Regroup;
 mod decode;
 
 pub use decode::{FieldText, prepare};
@@ -125,8 +127,8 @@ pub struct Partitioned {
     pub loose: Vec<Issue>,
     spill: Spill,
     parts: u64,
-    /// The partitions regrouped in ZIP order, if asked for ([`Partitioned::by_zip`]).
-    zip: Option<by_zip::ZipOrder>,
+    /// The partitions regrouped, if asked for ([`Partitioned::regroup`]).
+    regrouped: Option<regroup::Regrouped>,
 }
 
 /// One partition: its accounts in account-number order, and the issues found
@@ -170,7 +172,7 @@ impl Partitioned {
         for w in &mut writers {
             w.flush().map_err(io)?;
         }
-        Ok(Partitioned { file, rows, sha256, loose, spill, parts, zip: None })
+        Ok(Partitioned { file, rows, sha256, loose, spill, parts, regrouped: None })
     }
 
     /// Each partition in turn, grouped into accounts.
@@ -180,13 +182,13 @@ impl Partitioned {
 
     /// How many partitions there are.
     pub fn count(&self) -> u64 {
-        self.zip.as_ref().map_or(self.parts, by_zip::ZipOrder::count)
+        self.regrouped.as_ref().map_or(self.parts, regroup::Regrouped::count)
     }
 
     /// Partition `i`, grouped into accounts.
     pub fn part(&self, i: u64) -> Result<Part, IngestError> {
-        if let Some(zip) = &self.zip {
-            return zip.part(i, &self.file);
+        if let Some(regrouped) = &self.regrouped {
+            return regrouped.part(i, &self.file);
         }
         let io = |source| IngestError::Io { file: self.file.clone(), source };
         let mut grouper = Grouper::default();
@@ -403,6 +405,7 @@ impl Grouper {
         let account = self.accounts.entry(parsed.account.clone()).or_insert_with(|| Account {
             id: parsed.account.clone(),
             guarantor: parsed.guarantor.clone(),
+            patient: parsed.patient.clone(),
             language: parsed.language.clone(),
             flags: Flags::default(),
             charges: Vec::new(),
@@ -733,6 +736,8 @@ fn is_suffix(text: &str) -> bool {
 struct Parsed {
     account: String,
     guarantor: Guarantor,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    patient: String,
     language: String,
     flags: Flags,
     codes: Vec<HoldCode>,
@@ -903,6 +908,7 @@ impl ColumnLayout {
         Ok(Parsed {
             account,
             guarantor: Guarantor { name: guarantor, address: Address { street, city, state, zip } },
+            patient: t.patient.map(|p| natural_order(&p).unwrap_or(p)).unwrap_or_default(),
             language: normalise_language(&t.language.unwrap_or_default()),
             flags,
             codes,

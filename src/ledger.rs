@@ -320,7 +320,7 @@ impl Ledger {
         let mut past: HashMap<String, Past> = HashMap::new();
         self.sql(|c| {
             let mut letters = c.prepare_cached(
-                "SELECT j.value, r.as_of, p.piece_id, p.stage, d.balance_cents,
+                "SELECT j.value, r.as_of, p.piece_id, COALESCE(d.stage, p.stage), d.balance_cents,
                  p.state = 'returned' AND p.state_on < ?2, p.address
                  FROM json_each(?1) j JOIN decisions d ON d.account = j.value JOIN runs r ON r.id = d.run_id
                  JOIN pieces p ON p.piece_id = d.piece_id

@@ -12,6 +12,7 @@
 //! - leaves: [`money`], [`digest`], `jsonl`, [`sorted`], [`lock`]
 //! - [`config`] (the practice's settings)
 //! - [`model`] (the data that flows)
+//! - [`household`] (who shares an envelope)
 //! - [`ingest`], [`shard`], [`synth`], [`layouts`]
 //! - [`suggest`], [`policy`]
 //! - [`compose`]
@@ -26,6 +27,7 @@ pub mod compose;
 pub mod config;
 pub mod digest;
 pub mod handoff;
+pub mod household;
 pub mod ingest;
 mod jsonl;
 pub mod layouts;

@@ -91,6 +91,10 @@ pub struct Charge {
 pub struct Account {
     pub id: String,
     pub guarantor: Guarantor,
+    /// The patient the account is for, when the export names one apart
+    /// from the guarantor (a child on a parent's bill); empty otherwise.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub patient: String,
     /// ISO 639-1 code such as `en` or `es`, lower case.
     pub language: String,
     pub flags: Flags,

@@ -183,11 +183,15 @@ impl Breakdown {
 pub struct Counts {
     pub rows: RowCounts,
     pub accounts: u64,
+    /// Accounts that got a letter: more than `letters` where households
+    /// share one (absent from runs made before householding: `letters`).
+    #[serde(default)]
+    pub accounts_in_letters: u64,
     pub letters: u64,
     pub holds: u64,
     pub pages: u64,
     pub sheets: u64,
-    /// One per letter (kindly does not yet put several letters in one).
+    /// One per letter: a household's accounts share one letter and envelope.
     #[serde(default)]
     pub envelopes: u64,
     /// Estimated from `[vendor.postage]`; the vendor's invoice is the real figure.
@@ -198,16 +202,28 @@ pub struct Counts {
 }
 
 impl Counts {
-    /// An account that got a letter, from `rows` rows of the export.
-    pub fn letter(&mut self, stage: Stage, rows: u64, row: &ManifestRow, postage: &Postage) {
+    /// An account that got a letter (on its own, or in a household's), from
+    /// `rows` rows of the export.
+    pub fn in_letter(&mut self, rows: u64) {
         self.accounts += 1;
+        self.accounts_in_letters += 1;
         self.rows.in_letters += rows;
+    }
+
+    /// A letter made, in its envelope, at the stage the manifest gives it.
+    pub fn letter(&mut self, row: &ManifestRow, postage: &Postage) {
         self.letters += 1;
         self.envelopes += 1;
         self.pages += row.pages as u64;
         self.sheets += row.sheets as u64;
         self.estimated_postage += postage.of(row.sheets as u64);
-        self.by.letter(stage);
+        self.by.letter(row.stage);
+    }
+
+    /// Accounts that got a letter, in runs made before and after kindly
+    /// counted them apart from letters.
+    pub fn accounts_in_letters(&self) -> u64 {
+        if self.accounts_in_letters == 0 { self.letters } else { self.accounts_in_letters }
     }
 
     /// An account held for `reason_code`, from `rows` rows of the export.
@@ -227,6 +243,7 @@ impl Counts {
         r.rejected += o.rejected;
         r.warned += o.warned;
         self.accounts += other.accounts;
+        self.accounts_in_letters += other.accounts_in_letters;
         self.letters += other.letters;
         self.holds += other.holds;
         self.pages += other.pages;

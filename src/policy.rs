@@ -394,6 +394,7 @@ mod tests {
     fn account(charges: &[(&str, i64)]) -> Account {
         Account {
             id: "A1".into(),
+            patient: String::new(),
             guarantor: Guarantor {
                 name: "Ann Lee".into(),
                 address: Address {

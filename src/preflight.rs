@@ -76,7 +76,7 @@ pub fn check_page(document: &PagedDocument, vendor: &Vendor, fields: &[(&str, &s
     let sheets = vendor.sheets(pages.len());
     if sheets > vendor.max_sheets as usize {
         return Err(Violation {
-            rule: "sheet limit",
+            rule: SHEET_LIMIT,
             detail: format!("{sheets} sheets; the envelope holds at most {}", vendor.max_sheets),
         });
     }
@@ -152,11 +152,16 @@ fn zip_fits(zip: &str, shape: &str) -> bool {
         && zip.chars().zip(shape.chars()).all(|(z, s)| if s == '#' { z.is_ascii_digit() } else { z == s })
 }
 
+/// The rule a letter breaks with more sheets than its envelope holds.
+pub const SHEET_LIMIT: &str = "sheet limit";
+/// The rule a letter breaks with more pages than the vendor takes in one.
+pub const PAGE_LIMIT: &str = "vendor page limit";
+
 /// Checks a laid-out piece's page count against the vendor's limit.
 pub fn check_pages(limits: &FieldLimits, vendor: &str, pages: usize) -> Result<(), Violation> {
     match limits.pages {
         Some(max) if pages > max => Err(Violation {
-            rule: "vendor page limit",
+            rule: PAGE_LIMIT,
             detail: format!("{pages} pages; {vendor} takes at most {max} in one letter"),
         }),
         _ => Ok(()),
@@ -356,7 +361,8 @@ mod tests {
         let mut account = crate::synth::sample_account();
         edit_account(&mut account);
         let as_of = chrono::NaiveDate::from_ymd_opt(2026, 11, 30).unwrap();
-        let letter = compose::letter(&account, Stage::Reminder, "T1", wording.language_for("en"), as_of, &config());
+        let letter =
+            compose::letter(&[(account.clone(), Stage::Reminder)], "T1", wording.language_for("en"), as_of, &config());
         let body = wording.body(&letter).unwrap();
         let document = renderer.layout(compose::files(&letter, body).unwrap(), as_of).unwrap();
         check_page(&document, vendor, &[("the guarantor's name", &account.guarantor.name)])
@@ -392,8 +398,7 @@ mod tests {
         let renderer = Renderer::new(&layouts, &config().pdf).unwrap();
         let as_of = chrono::NaiveDate::from_ymd_opt(2026, 11, 30).unwrap();
         let letter = compose::letter(
-            &crate::synth::sample_account(),
-            Stage::PlanOffer,
+            &[(crate::synth::sample_account(), Stage::PlanOffer)],
             "T1",
             wording.language_for("en"),
             as_of,

@@ -36,16 +36,13 @@ impl Shard {
     }
 
     /// Whether this shard makes the letters of this guarantor's accounts.
-    /// The share depends only on the guarantor's name and address, by a hash
-    /// that is the same on every machine and in every version, so a household
-    /// never splits across shards.
+    /// The share depends only on the guarantor's name and address (read as
+    /// [`crate::household::key`] reads them), by a hash that is the same on
+    /// every machine and in every version, so a household never splits
+    /// across shards.
     pub fn includes(self, guarantor: &Guarantor) -> bool {
         let mut hasher = Sha256::new();
-        let a = &guarantor.address;
-        for part in std::iter::once(&guarantor.name).chain(&a.street).chain([&a.city, &a.state, &a.zip]) {
-            hasher.update(part.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase().as_bytes());
-            hasher.update([0]);
-        }
+        hasher.update(crate::household::key(guarantor).as_bytes());
         let digest = hasher.finalize();
         let mut first = [0u8; 8];
         first.copy_from_slice(&digest[..8]);

@@ -173,12 +173,19 @@ pub enum Shape {
     /// CRLF line ends, as spreadsheet programs save "Unicode text"
     /// (sample-data/mappings/tab-utf16.toml).
     TabUtf16,
+    /// The default shape with a `Patient` column, where about a third of the
+    /// guarantors (parents) have two or three accounts, one per child, and
+    /// some of them have the address written another way on each
+    /// (`Street`/`St`, `Apartment`/`Apt`): the export to try householding
+    /// on (sample-data/mappings/households.toml).
+    Households,
 }
 
 impl Shape {
     fn header(self) -> Vec<&'static str> {
         match self {
             Shape::Charges => HEADER.to_vec(),
+            Shape::Households => [&HEADER[..], &["Patient"]].concat(),
             Shape::Statement => vec![
                 "Acct No",
                 "Responsible Party",
@@ -228,7 +235,7 @@ impl<W: Write> Sink<W> {
         // Flexible, so that a deliberately short row can be written.
         builder.flexible(true);
         match shape {
-            Shape::Charges => {}
+            Shape::Charges | Shape::Households => {}
             Shape::Statement => {
                 builder.delimiter(b';');
             }
@@ -246,7 +253,7 @@ impl<W: Write> Sink<W> {
         let bytes = one.into_inner().map_err(|e| csv::Error::from(std::io::Error::other(e.to_string())))?;
         let text = String::from_utf8_lossy(&bytes);
         match self.shape {
-            Shape::Charges => self.out.write_all(text.as_bytes())?,
+            Shape::Charges | Shape::Households => self.out.write_all(text.as_bytes())?,
             // Windows-1252 has no "ễ"; real exports lose such letters too.
             Shape::Statement => self.out.write_all(&encoding_rs::WINDOWS_1252.encode(&text.replace('ễ', "e")).0)?,
             Shape::TabUtf16 => {
@@ -272,12 +279,30 @@ pub fn write_export(
     let mut rng = Rng(seed);
     let mut w = Sink::new(out, shape)?;
     w.write(&shape.header())?;
+    // The guarantor of the last account and their children's accounts so
+    // far, for the households shape.
+    let mut parent: Option<(String, String, String, (&str, &str, &str), usize)> = None;
     for n in 1..=accounts {
         let account = format!("{:07}", 1_000_000 + n * 7 + rng.below(7));
-        let name = format!("{} {}", rng.pick(FIRST), rng.pick(LAST));
-        let street = format!("{} {}", 10 + rng.below(19990), rng.pick(STREETS));
-        let unit = if rng.percent(30) { rng.pick(UNITS).to_string() } else { String::new() };
-        let (city, state, zip) = *rng.pick(PLACES);
+        let mut name = format!("{} {}", rng.pick(FIRST), rng.pick(LAST));
+        let mut street = format!("{} {}", 10 + rng.below(19990), rng.pick(STREETS));
+        let mut unit = if rng.percent(30) { rng.pick(UNITS).to_string() } else { String::new() };
+        let mut place = *rng.pick(PLACES);
+        let mut patient = String::new();
+        if shape == Shape::Households {
+            match parent.take() {
+                Some((p_name, p_street, p_unit, p_place, children)) if children < 3 && rng.percent(45) => {
+                    (name, place) = (p_name, p_place);
+                    (street, unit) =
+                        if rng.percent(40) { written_otherwise(&p_street, &p_unit) } else { (p_street, p_unit) };
+                    parent = Some((name.clone(), street.clone(), unit.clone(), place, children + 1));
+                }
+                _ => parent = Some((name.clone(), street.clone(), unit.clone(), place, 1)),
+            }
+            let last = name.rsplit(' ').next().unwrap_or_default();
+            patient = format!("{} {last}", rng.pick(FIRST));
+        }
+        let (city, state, zip) = place;
         let language = if rng.percent(15) { "es" } else { "en" };
         let (mut street, mut zip) = (street, zip.to_string());
         match rng.below(100) {
@@ -356,6 +381,7 @@ pub fn write_export(
             }
             match shape {
                 Shape::Charges => w.write(&row)?,
+                Shape::Households => w.write(&[&row[..], &[patient.clone()]].concat())?,
                 Shape::Statement => {}
                 Shape::TabUtf16 => {
                     let yes_no = |v: &str, yes: &str, no: &str| if v == "Y" { yes } else { no }.to_string();
@@ -404,6 +430,20 @@ pub fn write_export(
         }
     }
     Ok(())
+}
+
+/// The same street and unit as another row of the export writes them: the
+/// suffix and unit words spelt out or shortened (`St` / `Street`, `Apt` /
+/// `Apartment`), as two billing clerks would type them.
+fn written_otherwise(street: &str, unit: &str) -> (String, String) {
+    const LONG: &[(&str, &str)] =
+        &[(" St", " Street"), (" Rd", " Road"), (" Ave", " Avenue"), (" Dr", " Drive"), (" Ln", " Lane")];
+    let mut street = street.to_string();
+    if let Some((short, long)) = LONG.iter().find(|(short, _)| street.ends_with(short)) {
+        street = format!("{}{long}", &street[..street.len() - short.len()]);
+    }
+    let unit = unit.replacen("Apt ", "Apartment ", 1).replacen("Unit ", "# ", 1);
+    (street.to_uppercase(), unit)
 }
 
 /// The as-of date of month `month` of a practice whose first month is
@@ -520,6 +560,7 @@ pub fn sample_account() -> Account {
     };
     Account {
         id: "0000000".into(),
+        patient: String::new(),
         guarantor: Guarantor {
             name: "María José Rodríguez-Peña".into(),
             address: Address {

@@ -77,11 +77,20 @@ impl Books {
         entries: &Path,
     ) -> Result<(), Error> {
         let mut file = std::io::BufWriter::new(std::fs::File::create(entries).map_err(|e| work_file(entries, e))?);
-        let mut settled = accounts
-            .into_iter()
-            .zip(made)
-            .map(|(decided, made)| self.settle_one(decided, made, policy))
-            .collect::<Result<Vec<_>, _>>()?;
+        let mut last_piece = String::new();
+        let mut settled = Vec::with_capacity(accounts.len());
+        for (decided, made) in accounts.into_iter().zip(made) {
+            // A household's accounts share one piece: it is listed and
+            // counted with the first of them.
+            let first = match &made {
+                Some(Ok(piece)) if piece.row.piece_id != last_piece => {
+                    last_piece.clone_from(&piece.row.piece_id);
+                    true
+                }
+                _ => false,
+            };
+            settled.push(self.settle_one(decided, made, first, policy)?);
+        }
         // In account order for audit.csv, whatever order the pieces are in.
         settled.sort_by(|a, b| a.audit.account.cmp(&b.audit.account));
         for entry in &settled {
@@ -92,7 +101,14 @@ impl Books {
         Ok(())
     }
 
-    fn settle_one(&mut self, decided: DecidedAccount, made: Option<Made>, policy: &Policy) -> Result<Entry, Error> {
+    /// One account; `first` when it is the first account of its piece.
+    fn settle_one(
+        &mut self,
+        decided: DecidedAccount,
+        made: Option<Made>,
+        first: bool,
+        policy: &Policy,
+    ) -> Result<Entry, Error> {
         let DecidedAccount { account, assessment, .. } = decided;
         let lines = account.lines().map(|l| l.to_string()).collect::<Vec<_>>().join(" ");
         let rows = account.charges.len() as u64;
@@ -124,8 +140,11 @@ impl Books {
         };
         let entry = match (&assessment.decision, made) {
             (Decision::Letter { stage }, Some(Ok(Piece { row, .. }))) => {
-                self.counts.letter(*stage, rows, &row, &self.postage);
-                self.records.manifest(&row)?;
+                self.counts.in_letter(rows);
+                if first {
+                    self.counts.letter(&row, &self.postage);
+                    self.records.manifest(&row)?;
+                }
                 let audit = AuditRow {
                     stage: Some(*stage),
                     piece_id: row.piece_id.clone(),
@@ -258,9 +277,15 @@ mod tests {
         let mut books = Books::open(&staging, vec![reject], Postage::default()).unwrap();
         let policy = Policy { escalation: crate::config::Escalation::ByAge, ..Policy::default() };
         let as_of = chrono::NaiveDate::from_ymd_opt(2026, 11, 30).unwrap();
-        let accounts =
-            decide(vec![account("A1", 5000), account("A2", 200), account("A3", 9000)], as_of, &policy, None, &mut 1)
-                .unwrap();
+        let accounts = decide(
+            vec![account("A1", 5000), account("A2", 200), account("A3", 9000)],
+            as_of,
+            &policy,
+            None,
+            &mut 1,
+            false,
+        )
+        .unwrap();
         let outcomes = vec![
             Some(Ok(Piece { row: made(&accounts[0]), pages: None })),
             None,

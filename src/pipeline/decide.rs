@@ -4,6 +4,7 @@
 //! made, so memory holds one partition however far ahead deciding runs, and
 //! the progress bar learns the run's total early.
 
+use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::mpsc;
 use std::time::Instant;
@@ -43,27 +44,41 @@ impl DecidedAccount {
 /// order; `next` moves past them. Every run and shard numbers this way,
 /// partition by partition, so a piece id is the same whichever shard makes
 /// the letter. What was sent before comes from the ledger, if there is one.
+/// With `household`, the accounts due a letter whose guarantor has the same
+/// name and address ([`crate::household::key`]) share one piece id: one
+/// envelope. The partition holds whole households (see
+/// [`crate::ingest::Regroup::Household`]).
 pub fn decide(
     accounts: Vec<Account>,
     as_of: NaiveDate,
     policy: &Policy,
     ledger: Option<&Ledger>,
     next: &mut u64,
+    household: bool,
 ) -> Result<Vec<DecidedAccount>, Error> {
     let stamp = as_of.format("%Y%m%d");
     let mut histories = match ledger {
         Some(ledger) => ledger.histories(accounts.iter().map(|a| a.id.as_str()), as_of)?,
         None => Default::default(),
     };
+    let mut envelopes: HashMap<String, String> = HashMap::new();
     Ok(accounts
         .into_iter()
         .map(|account| {
             let history = histories.remove(&account.id).unwrap_or_default();
             let assessment = policy::assess(&account, as_of, policy, &history);
-            let piece = matches!(assessment.decision, Decision::Letter { .. }).then(|| {
+            let mut number = || {
                 *next += 1;
                 format!("K{stamp}-{:05}", *next - 1)
-            });
+            };
+            let piece = match assessment.decision {
+                Decision::Letter { .. } if household => {
+                    let key = crate::household::key(&account.guarantor);
+                    Some(envelopes.entry(key).or_insert_with(number).clone())
+                }
+                Decision::Letter { .. } => Some(number()),
+                Decision::Hold { .. } => None,
+            };
             DecidedAccount { account, assessment, piece }
         })
         .collect())
@@ -96,7 +111,7 @@ impl DecidedPart {
 pub(super) fn decide_ahead<'scope>(
     scope: &'scope std::thread::Scope<'scope, '_>,
     export: &'scope Partitioned,
-    (as_of, policy, shard): (NaiveDate, &'scope Policy, Option<Shard>),
+    (as_of, policy, shard, household): (NaiveDate, &'scope Policy, Option<Shard>, bool),
     ledger: Option<Ledger>,
     scratch: &'scope Scratch,
     times: &'scope Times,
@@ -109,7 +124,7 @@ pub(super) fn decide_ahead<'scope>(
             let started = Instant::now();
             let part = export.part(i).map_err(Error::from).and_then(|part| {
                 let file = scratch.path(&format!("decided-{i}.jsonl"));
-                decide_part(part, file, (as_of, policy, shard), ledger.as_ref(), &mut next)
+                decide_part(part, file, (as_of, policy, shard, household), ledger.as_ref(), &mut next)
             });
             times.add(&times.decide, started);
             if let Ok(part) = &part {
@@ -126,7 +141,7 @@ pub(super) fn decide_ahead<'scope>(
 fn decide_part(
     part: Part,
     file: PathBuf,
-    (as_of, policy, shard): (NaiveDate, &Policy, Option<Shard>),
+    (as_of, policy, shard, household): (NaiveDate, &Policy, Option<Shard>, bool),
     ledger: Option<&Ledger>,
     next: &mut u64,
 ) -> Result<DecidedPart, Error> {
@@ -135,8 +150,16 @@ fn decide_part(
     let mut writer =
         std::io::BufWriter::new(std::fs::File::create(&file).map_err(|e| super::error::work_file(&file, e))?);
     let mut to_make = 0;
-    for decided in decide(part.accounts, as_of, policy, ledger, next)?.into_iter().filter(|d| in_shard(&d.account)) {
-        to_make += u64::from(decided.letter().is_some());
+    let mut last_piece = None;
+    let decided = decide(part.accounts, as_of, policy, ledger, next, household)?;
+    for decided in decided.into_iter().filter(|d| in_shard(&d.account)) {
+        // A household's accounts are neighbours, so a new piece id is a new letter.
+        if let Some((_, piece)) = decided.letter()
+            && last_piece.as_deref() != Some(piece)
+        {
+            to_make += 1;
+            last_piece = Some(piece.to_string());
+        }
         crate::jsonl::write(&mut writer, &decided).map_err(|e| super::error::work_file(&file, e))?;
     }
     std::io::Write::flush(&mut writer).map_err(|e| super::error::work_file(&file, e))?;

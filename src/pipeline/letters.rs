@@ -4,6 +4,7 @@
 //! it comes back [`Unmade`] and its account is held with the reason.
 
 use std::fmt;
+use std::ops::Range;
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
@@ -31,6 +32,12 @@ pub enum Unmade {
 }
 
 impl Unmade {
+    /// Whether the letter failed only for having more sheets or pages than
+    /// one envelope or the vendor takes.
+    pub fn too_long(&self) -> bool {
+        matches!(self, Unmade::Preflight { rule, .. } if rule == preflight::SHEET_LIMIT || rule == preflight::PAGE_LIMIT)
+    }
+
     /// The reason code in holds.csv and run.json.
     pub fn code(&self) -> &'static str {
         match self {
@@ -107,33 +114,40 @@ impl Times {
 
 /// The export's values a letter prints, named as a billing manager knows
 /// them, so that preflight can say where a character it cannot print is.
-fn printed_fields(account: &Account) -> Vec<(&str, &str)> {
-    let g = &account.guarantor;
+fn printed_fields(accounts: &[(Account, Stage)]) -> Vec<(&str, &str)> {
+    let g = &accounts[0].0.guarantor;
     let mut fields = vec![("the guarantor's name", g.name.as_str())];
     let street = ["address line 1", "address line 2", "address line 3"];
     fields.extend(street.into_iter().zip(g.address.street.iter().map(String::as_str)));
-    fields.extend([("the city", g.address.city.as_str()), ("the account number", account.id.as_str())]);
-    fields.extend(account.charges.iter().map(|c| ("a service description", c.description.as_str())));
+    fields.push(("the city", g.address.city.as_str()));
+    for (account, _) in accounts {
+        fields.extend([("the account number", account.id.as_str()), ("the patient's name", account.patient.as_str())]);
+        fields.extend(account.charges.iter().map(|c| ("a service description", c.description.as_str())));
+    }
     fields
 }
 
+/// The accounts of one envelope, split where the letter would not fit it:
+/// each part with the range of accounts it carries and what became of it.
+pub type Envelopes = Vec<(Range<usize>, Made)>;
+
 impl Setup {
-    /// Composes, lays out and checks one letter, and writes its PDF.
+    /// Composes, lays out and checks one letter for the accounts of one
+    /// envelope (one account, or a household's), each with its own stage.
     pub fn make_letter(
         &self,
-        account: &Account,
-        stage: Stage,
+        accounts: &[(Account, Stage)],
         piece: &str,
         as_of: NaiveDate,
         times: &Times,
     ) -> Result<(compose::Letter, Rendered, Option<Pages>), Unmade> {
         let vendor = &self.config.vendor;
         let vendor_name = vendor.format.title();
-        preflight::check_recipient(&self.limits, vendor_name, &account.guarantor).map_err(RenderError::Preflight)?;
+        let guarantor = &accounts[0].0.guarantor;
+        preflight::check_recipient(&self.limits, vendor_name, guarantor).map_err(RenderError::Preflight)?;
         let started = Instant::now();
-        let (letter, files) = self
-            .compose_letter(account, stage, piece, as_of)
-            .map_err(|e| Unmade::RenderFailed { message: e.to_string() })?;
+        let (letter, files) =
+            self.compose_letter(accounts, piece, as_of).map_err(|e| Unmade::RenderFailed { message: e.to_string() })?;
         let started = times.add(&times.compose, started);
         if !letter.credit_reporting_possible
             && let Some(phrase) = self.config.lint.credit_language(&lint::plain_text(&files.body))
@@ -145,7 +159,7 @@ impl Setup {
         }
         let document = self.renderer.layout(files, as_of)?;
         let started = times.add(&times.layout, started);
-        preflight::check_page(&document, vendor, &printed_fields(account)).map_err(RenderError::Preflight)?;
+        preflight::check_page(&document, vendor, &printed_fields(accounts)).map_err(RenderError::Preflight)?;
         preflight::check_pages(&self.limits, vendor_name, document.pages().len()).map_err(RenderError::Preflight)?;
         let started = times.add(&times.check, started);
         let rendered = self.renderer.export(&document, piece, as_of)?;
@@ -154,18 +168,53 @@ impl Setup {
         Ok((letter, rendered, pages))
     }
 
-    /// Makes one piece and writes its PDF into `letters_dir`. Only a failure
-    /// to write stops the run.
-    pub(super) fn make_piece(
+    /// Makes the envelope of `accounts` (one account, or a household's) and
+    /// writes its PDF into `letters_dir`. A household whose letter is over
+    /// the envelope's or the vendor's limit is split into more envelopes,
+    /// `PIECE-1`, `PIECE-2`, ... in account order, each as full as fits, so
+    /// that no account is left out for want of room. Only a failure to
+    /// write stops the run.
+    pub(super) fn make_envelopes(
         &self,
-        account: &Account,
-        stage: Stage,
+        accounts: &[(Account, Stage)],
+        piece: &str,
+        as_of: NaiveDate,
+        letters_dir: &Path,
+        times: &Times,
+    ) -> Result<Envelopes, OutputError> {
+        let mut made = Vec::new();
+        let mut start = 0;
+        while start < accounts.len() {
+            let mut end = accounts.len();
+            loop {
+                let id = match (start, end == accounts.len()) {
+                    (0, true) => piece.to_string(),
+                    _ => format!("{piece}-{}", made.len() + 1),
+                };
+                let letter = self.make_piece(&accounts[start..end], &id, as_of, letters_dir, times)?;
+                match letter {
+                    Err(unmade) if unmade.too_long() && end - start > 1 => end = start + (end - start) / 2,
+                    letter => {
+                        made.push((start..end, letter));
+                        break;
+                    }
+                }
+            }
+            start = end;
+        }
+        Ok(made)
+    }
+
+    /// Makes one piece and writes its PDF into `letters_dir`.
+    fn make_piece(
+        &self,
+        accounts: &[(Account, Stage)],
         piece: &str,
         as_of: NaiveDate,
         letters_dir: &Path,
         times: &Times,
     ) -> Result<Made, OutputError> {
-        let (letter, rendered, laid_out) = match self.make_letter(account, stage, piece, as_of, times) {
+        let (letter, rendered, laid_out) = match self.make_letter(accounts, piece, as_of, times) {
             Ok(done) => done,
             Err(unmade) => return Ok(Err(unmade)),
         };
@@ -176,7 +225,8 @@ impl Setup {
         let file = format!("{piece}.pdf");
         output::write_file(&letters_dir.join(&file), &rendered.pdf)?;
         times.add(&times.write, started);
-        let address = &account.guarantor.address;
+        let guarantor = &accounts[0].0.guarantor;
+        let address = &guarantor.address;
         let (address_line_1, address_line_2) = ManifestRow::street(&address.street);
         let row = ManifestRow {
             piece_id: piece.to_string(),
@@ -188,7 +238,7 @@ impl Setup {
             duplex: vendor.duplex,
             envelope: vendor.envelope.clone(),
             mail_class: vendor.mail_class.clone(),
-            recipient_name: account.guarantor.name.clone(),
+            recipient_name: guarantor.name.clone(),
             address_line_1,
             address_line_2,
             city: address.city.clone(),
@@ -196,7 +246,7 @@ impl Setup {
             zip: address.zip.clone(),
             language: letter.language,
             variant: if letter.large_print { Variant::LargePrint } else { Variant::Standard },
-            stage,
+            stage: letter.stage,
             sha256: crate::digest::sha256(&rendered.pdf),
             print_file: String::new(),
             print_first_page: None,

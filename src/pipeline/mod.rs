@@ -34,7 +34,7 @@ use decide::{DecidedPart, decide_ahead};
 use workers::{Job, Workers};
 
 use crate::config::PieceOrder;
-use crate::ingest::{self, IngestError, Partitioned};
+use crate::ingest::{self, IngestError, Partitioned, Regroup};
 use crate::ledger::{Ledger, LedgerError, Recorded};
 use crate::output::{Counts, Fingerprint, RunRecord, Scratch, ShardRecord, Staging};
 use crate::policy;
@@ -110,7 +110,12 @@ impl RunSummary {
                 "{} letters ({} pages, {} sheets), {} holds, {} rejected rows in {:.1} s ({rate:.0} letters/s{rss})",
                 c.letters, c.pages, c.sheets, c.holds, c.rows.rejected, self.elapsed_secs
             ),
-            format!("{} envelopes, estimated postage {} (rates in [vendor.postage])", c.envelopes, c.estimated_postage),
+            format!(
+                "{} envelopes for {} accounts, estimated postage {} (rates in [vendor.postage])",
+                c.envelopes,
+                c.accounts_in_letters(),
+                c.estimated_postage
+            ),
             format!("time: {first}{}; per step, summed over threads: {}", show(&self.wall), show(&self.letter_steps)),
             format!("run folder {}", self.folder.display()),
         ];
@@ -185,9 +190,11 @@ pub fn run(setup: &Setup, options: &RunOptions) -> Result<RunSummary, Error> {
     let mut staging = Staging::create(&options.out, options.overwrite)?;
     let (writer, mended) = open_ledger(options)?;
     let export = Partitioned::read(&options.export, &setup.config.input, options.as_of)?;
-    let export = match setup.config.mailing.order {
-        PieceOrder::Run => export,
-        PieceOrder::Zip => export.by_zip()?,
+    let mailing = &setup.config.mailing;
+    let export = match (mailing.household, mailing.order) {
+        (true, _) => export.regroup(Regroup::Household)?,
+        (false, PieceOrder::Zip) => export.regroup(Regroup::Zip)?,
+        (false, PieceOrder::Run) => export,
     };
     let read = Instant::now();
     if let Some(writer) = &writer {
@@ -301,16 +308,15 @@ fn make_letters(
     let threads = options.jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())).max(1);
     let first_letter = std::sync::OnceLock::new();
     let make = |job: &Job| {
-        let made = setup.make_piece(&job.account, job.stage, &job.piece, as_of, &letters_dir, times);
+        let made = setup.make_envelopes(&job.accounts, &job.piece, as_of, &letters_dir, times);
         first_letter.get_or_init(|| options.started.elapsed().as_secs_f64());
         bar.inc(1);
         made
     };
     let print_files = std::thread::scope(|scope| -> Result<Vec<print::Written>, Error> {
         let policy = &setup.config.policy;
-        let decided = decide_ahead(scope, export, (as_of, policy, options.shard), ledger, scratch, times, |letters| {
-            bar.inc_length(letters)
-        });
+        let deciding = (as_of, policy, options.shard, setup.config.mailing.household);
+        let decided = decide_ahead(scope, export, deciding, ledger, scratch, times, |letters| bar.inc_length(letters));
         let workers = Workers::start(scope, threads, &make)?;
         let mut print = start_print(scope, setup, options, staging)?;
         for i in 0..export.count() {
@@ -348,7 +354,8 @@ fn start_print<'scope, 'env>(
 }
 
 /// Makes one decided partition's letters on the render threads and settles
-/// its accounts in the books.
+/// its accounts in the books. Accounts that share a piece id (a household)
+/// go in one job.
 fn make_part(
     workers: &Workers,
     part: DecidedPart,
@@ -358,26 +365,42 @@ fn make_part(
     entries: &Path,
 ) -> Result<(), Error> {
     let accounts = part.accounts()?;
-    let jobs = accounts
-        .iter()
-        .enumerate()
-        .filter_map(|(index, decided)| {
-            let (stage, piece) = decided.letter()?;
-            Some(Job { index, account: decided.account.clone(), stage, piece: piece.to_string() })
-        })
-        .collect();
-    let mut made: Vec<Option<Made>> = vec![None; accounts.len()];
-    workers.make(jobs, |index, letter| {
-        made[index] = Some(letter);
+    let mut jobs: Vec<Job> = Vec::new();
+    // Each job's accounts, by their place in the partition.
+    let mut members: Vec<Vec<usize>> = Vec::new();
+    for (at, decided) in accounts.iter().enumerate() {
+        let Some((stage, piece)) = decided.letter() else { continue };
+        let due = (decided.account.clone(), stage);
+        // A household's accounts are neighbours in the partition.
+        match jobs.last_mut().filter(|job| job.piece == piece) {
+            Some(job) => {
+                job.accounts.push(due);
+                members[job.index].push(at);
+            }
+            None => {
+                members.push(vec![at]);
+                jobs.push(Job { index: jobs.len(), accounts: vec![due], piece: piece.to_string() });
+            }
+        }
+    }
+    let mut envelopes: Vec<Option<letters::Envelopes>> = vec![None; jobs.len()];
+    workers.make(jobs, |index, made| {
+        envelopes[index] = Some(made);
         Ok(())
     })?;
-    // In account order, as the manifest lists them.
-    if let Some(print) = print.as_mut() {
-        for piece in made.iter_mut().flatten().flatten() {
-            let placed = print.add(&piece.pages.take().unwrap_or_default())?;
-            piece.row.print_file = placed.file;
-            piece.row.print_first_page = Some(placed.first_page);
-            piece.row.print_last_page = Some(placed.last_page);
+    let mut made: Vec<Option<Made>> = vec![None; accounts.len()];
+    // In piece order, as the manifest lists them.
+    for (job, envelopes) in envelopes.into_iter().enumerate() {
+        for (carried, mut letter) in envelopes.into_iter().flatten() {
+            if let (Some(print), Ok(piece)) = (print.as_mut(), letter.as_mut()) {
+                let placed = print.add(&piece.pages.take().unwrap_or_default())?;
+                piece.row.print_file = placed.file;
+                piece.row.print_first_page = Some(placed.first_page);
+                piece.row.print_last_page = Some(placed.last_page);
+            }
+            for &at in &members[job][carried] {
+                made[at] = Some(letter.clone());
+            }
         }
     }
     books.settle(accounts, made, policy, entries)

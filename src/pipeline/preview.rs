@@ -56,12 +56,13 @@ pub fn preview(
     };
     let piece = format!("PREVIEW-{account}");
     let cannot = |reason: String| Error::CannotMake { account: account.to_string(), reason };
+    let due = [(found.clone(), stage)];
     let (_, rendered, _) =
-        setup.make_letter(found, stage, &piece, as_of, &Times::default()).map_err(|e| cannot(e.to_string()))?;
+        setup.make_letter(&due, &piece, as_of, &Times::default()).map_err(|e| cannot(e.to_string()))?;
     output::write_file(pdf, &rendered.pdf)?;
     let mut pngs = Vec::new();
     if png {
-        let (_, files) = setup.compose_letter(found, stage, &piece, as_of)?;
+        let (_, files) = setup.compose_letter(&due, &piece, as_of)?;
         let stem = pdf.with_extension("");
         for (i, page) in setup.renderer.png_pages(files, as_of, 2.0)?.iter().enumerate() {
             let file = PathBuf::from(format!("{}-{}.png", stem.display(), i + 1));
@@ -78,7 +79,8 @@ pub fn preview(
 /// the layouts' `fonts` folder) and other renderers can be measured on the
 /// same letters. Pieces are numbered as `kindly run` numbers them. Returns
 /// how many were written. Accounts are decided as for a practice's first
-/// run, with nothing in the ledger.
+/// run, with nothing in the ledger, and one letter per account (never a
+/// household's).
 pub fn write_sources(
     setup: &Setup,
     export_path: &Path,
@@ -90,12 +92,12 @@ pub fn write_sources(
     let mut next = 1;
     let mut written = 0;
     for part in export.parts() {
-        for decided in decide(part?.accounts, as_of, &setup.config.policy, None, &mut next)? {
+        for decided in decide(part?.accounts, as_of, &setup.config.policy, None, &mut next, false)? {
             let Some((stage, piece)) = decided.letter() else { continue };
             if written == limit {
                 return Ok(written);
             }
-            let (_, files) = setup.compose_letter(&decided.account, stage, piece, as_of)?;
+            let (_, files) = setup.compose_letter(&[(decided.account.clone(), stage)], piece, as_of)?;
             let dir = out.join(piece);
             let write = |name: &str, bytes: &[u8]| output::write_file(&dir.join(name), bytes);
             std::fs::create_dir_all(&dir).map_err(|source| OutputError::Io { path: dir.clone(), source })?;

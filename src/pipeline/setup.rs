@@ -95,50 +95,64 @@ impl Setup {
     }
 
     /// Every stage's letter in every language, written for a sample account
-    /// that cannot be credit-reported: its findings, and an error if one
-    /// cannot be laid out.
+    /// that cannot be credit-reported, and for a household of it and a
+    /// second account at the first stage (as householding writes them): their
+    /// findings, and an error if one cannot be laid out.
     pub fn lint(&self) -> Result<Vec<LintReport>, Error> {
         let sample = crate::synth::sample_account();
+        let mut sibling = sample.clone();
+        sibling.id = "0000001".into();
+        sibling.patient = "Mateo Rodríguez".into();
         let as_of = NaiveDate::from_ymd_opt(2026, 1, 31).unwrap_or_default();
         let mut reports = Vec::new();
         for language in self.wording.languages() {
             for stage in Stage::ALL {
-                let letter =
-                    compose::letter(&sample, stage, "CHECK", self.wording.language_for(language), as_of, &self.config);
-                let body = self.wording.body(&letter)?;
                 let template = format!("{}/{language}/{}.typ.j2", crate::layouts::WORDING_DIR, stage.id());
-                let mut findings = lint::check_wording(&template, &letter, &body, &self.config.lint);
-                let readability = lint::readability(language, &body);
-                let files = compose::files(&letter, body)?;
-                let cannot = |source| Error::SampleLetter { language: language.to_string(), stage, source };
-                let document = self.renderer.layout(files, as_of).map_err(cannot)?;
-                let name = &letter.practice.name;
-                if !preflight::letterhead_names(&document, name, &self.config.vendor) {
-                    findings.push(Finding {
-                        template: template.clone(),
-                        rule: "letterhead",
-                        detail: format!("the first page does not name {name:?} above the recipient window"),
-                    });
+                let alone = [(sample.clone(), stage)];
+                let household = [(sample.clone(), stage), (sibling.clone(), Stage::Reminder)];
+                let mut findings = Vec::new();
+                let mut readability = None;
+                for accounts in [&alone[..], &household[..]] {
+                    let letter =
+                        compose::letter(accounts, "CHECK", self.wording.language_for(language), as_of, &self.config);
+                    let body = self.wording.body(&letter)?;
+                    for finding in lint::check_wording(&template, &letter, &body, &self.config.lint) {
+                        if !findings.contains(&finding) {
+                            findings.push(finding);
+                        }
+                    }
+                    readability.get_or_insert_with(|| lint::readability(language, &body));
+                    let files = compose::files(&letter, body)?;
+                    let cannot = |source| Error::SampleLetter { language: language.to_string(), stage, source };
+                    let document = self.renderer.layout(files, as_of).map_err(cannot)?;
+                    let name = &letter.practice.name;
+                    if !preflight::letterhead_names(&document, name, &self.config.vendor) {
+                        findings.push(Finding {
+                            template: template.clone(),
+                            rule: "letterhead",
+                            detail: format!("the first page does not name {name:?} above the recipient window"),
+                        });
+                    }
+                    preflight::check_page(&document, &self.config.vendor, &[])
+                        .map_err(|v| cannot(crate::render::RenderError::Preflight(v)))?;
+                    self.renderer.export(&document, "CHECK", as_of).map_err(cannot)?;
                 }
-                preflight::check_page(&document, &self.config.vendor, &[])
-                    .map_err(|v| cannot(crate::render::RenderError::Preflight(v)))?;
-                self.renderer.export(&document, "CHECK", as_of).map_err(cannot)?;
-                reports.push(LintReport { readability, findings, template });
+                reports.push(LintReport { readability: readability.flatten(), findings, template });
             }
         }
         Ok(reports)
     }
 
-    /// Writes one letter: its facts, wording and QR code.
+    /// Writes one letter: its facts, wording and QR code, for the accounts
+    /// of one envelope, each with its own stage.
     pub fn compose_letter(
         &self,
-        account: &Account,
-        stage: Stage,
+        accounts: &[(Account, Stage)],
         piece: &str,
         as_of: NaiveDate,
     ) -> Result<(compose::Letter, LetterFiles), ComposeError> {
-        let language = self.wording.language_for(&account.language);
-        let letter = compose::letter(account, stage, piece, language, as_of, &self.config);
+        let language = self.wording.language_for(&accounts[0].0.language);
+        let letter = compose::letter(accounts, piece, language, as_of, &self.config);
         let body = self.wording.body(&letter)?;
         let files = compose::files(&letter, body)?;
         Ok((letter, files))

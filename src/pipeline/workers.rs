@@ -5,7 +5,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, mpsc};
 
 use super::Error;
-use super::letters::{Made, Unmade};
+use super::letters::{Envelopes, Unmade};
 use super::setup::WORKER_STACK;
 use crate::model::Account;
 use crate::output::OutputError;
@@ -24,21 +24,21 @@ const LETTERS_BETWEEN_TRIMS: usize = 4;
 /// layout ~20% slower (1.95 vs 1.6 s of layout for 659 letters) for 7 MiB less.
 const CACHE_AGE: usize = 1;
 
-/// One letter to make: the account's place in its partition, the account,
-/// its stage and its piece id.
+/// One envelope to make: its number among the partition's jobs, the
+/// accounts it carries (one, or a household's) each with its stage, and its
+/// piece id.
 pub(super) struct Job {
     pub index: usize,
-    pub account: Account,
-    pub stage: Stage,
+    pub accounts: Vec<(Account, Stage)>,
     pub piece: String,
 }
 
-/// A letter as a render thread hands it back: its job's index, and the
-/// letter, unless writing it failed.
-type Done = (usize, Result<Made, OutputError>);
+/// An envelope as a render thread hands it back: its job's index, and its
+/// letters, unless writing one failed.
+type Done = (usize, Result<Envelopes, OutputError>);
 
-/// How a render thread makes one letter.
-pub(super) type MakeOne<'env> = dyn Fn(&Job) -> Result<Made, OutputError> + Sync + 'env;
+/// How a render thread makes one envelope.
+pub(super) type MakeOne<'env> = dyn Fn(&Job) -> Result<Envelopes, OutputError> + Sync + 'env;
 
 /// The render threads. Letters are not rayon tasks: Typst queues its own
 /// work on rayon, and a letter waiting on that work would pick up other
@@ -97,9 +97,13 @@ impl Workers {
         Ok(Workers { jobs, done, stopping })
     }
 
-    /// Makes the letters, handing each to `each` as it is made (in any order)
-    /// with its job's index.
-    pub fn make(&self, jobs: Vec<Job>, mut each: impl FnMut(usize, Made) -> Result<(), Error>) -> Result<(), Error> {
+    /// Makes the envelopes, handing each to `each` as it is made (in any
+    /// order) with its job's index.
+    pub fn make(
+        &self,
+        jobs: Vec<Job>,
+        mut each: impl FnMut(usize, Envelopes) -> Result<(), Error>,
+    ) -> Result<(), Error> {
         let count = jobs.len();
         for job in jobs {
             self.jobs.send(job).map_err(|_| Error::RenderThreadStopped)?;
@@ -112,15 +116,16 @@ impl Workers {
     }
 }
 
-/// A panic inside Typst holds that one letter, with the reason, instead of
-/// stopping the run.
-fn make_caught(make: &MakeOne, job: &Job) -> Result<Made, OutputError> {
+/// A panic inside Typst holds that one envelope's accounts, with the
+/// reason, instead of stopping the run.
+fn make_caught(make: &MakeOne, job: &Job) -> Result<Envelopes, OutputError> {
     std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| make(job))).unwrap_or_else(|panic| {
         let message = panic
             .downcast_ref::<String>()
             .cloned()
             .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
             .unwrap_or_default();
-        Ok(Err(Unmade::RenderFailed { message: format!("Typst stopped with an internal error: {message}") }))
+        let unmade = Unmade::RenderFailed { message: format!("Typst stopped with an internal error: {message}") };
+        Ok(vec![(0..job.accounts.len(), Err(unmade))])
     })
 }

@@ -1,38 +1,66 @@
-//! The export in ZIP order, for a printer who wants the pieces by ZIP code
-//! (five digits, then ZIP+4): each partition's accounts are sorted and
-//! spilled, the sorted partitions merged into one stream, and the stream
-//! cut into partitions again, so that partitions follow each other in ZIP
-//! order and memory still holds one partition at a time. A practice's
-//! patients crowd into a few ZIP codes, so partitions are cut by count,
-//! never by ZIP range.
+//! The export's partitions in another order: by ZIP code (five digits, then
+//! ZIP+4) for a printer who wants the pieces that way, or by household, so
+//! that the accounts of one envelope are decided together. Each partition's
+//! accounts are sorted and spilled, the sorted partitions merged into one
+//! stream, and the stream cut into partitions again, so that partitions
+//! follow each other in order and memory still holds one partition at a
+//! time. A practice's patients crowd into a few ZIP codes, so partitions are
+//! cut by count, never by ZIP range, and never inside a household.
 
 use super::{IngestError, Part, Partitioned, Spill};
 use crate::model::{Account, Issue};
 
+/// The order to regroup the export in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Regroup {
+    /// By ZIP, then ZIP+4 (none first), then account number.
+    Zip,
+    /// By household ([`crate::household::key`], which starts with the
+    /// five-digit ZIP), then account number; a household is never cut
+    /// between two partitions.
+    Household,
+}
+
+impl Regroup {
+    /// An account's place: what must stay in one partition, then the rest.
+    fn key(self, account: &Account) -> ((String, String), String) {
+        match self {
+            Regroup::Zip => {
+                let zip = &account.guarantor.address.zip;
+                let (five, four) = zip.split_once('-').unwrap_or((zip, ""));
+                ((five.to_string(), four.to_string()), account.id.clone())
+            }
+            Regroup::Household => ((crate::household::key(&account.guarantor), String::new()), account.id.clone()),
+        }
+    }
+
+    /// Whether two neighbouring accounts may go to different partitions.
+    fn may_cut(self, before: &Account, after: &Account) -> bool {
+        match self {
+            Regroup::Zip => true,
+            Regroup::Household => self.key(before).0 != self.key(after).0,
+        }
+    }
+}
+
 /// The regrouped partitions, and the rows' issues (reported with the first).
-pub(super) struct ZipOrder {
+pub(super) struct Regrouped {
     spill: Spill,
     parts: u64,
     rejects: Vec<Issue>,
     warnings: Vec<Issue>,
 }
 
-/// Where an account goes: its ZIP, then ZIP+4 (none first), then number.
-fn key(account: &Account) -> (String, String, String) {
-    let zip = &account.guarantor.address.zip;
-    let (five, four) = zip.split_once('-').unwrap_or((zip, ""));
-    (five.to_string(), four.to_string(), account.id.clone())
-}
-
 impl Partitioned {
-    /// The same export with its partitions in ZIP order.
-    pub fn by_zip(mut self) -> Result<Partitioned, IngestError> {
+    /// The same export with its partitions in `order`.
+    pub fn regroup(mut self, order: Regroup) -> Result<Partitioned, IngestError> {
         let io = |source| IngestError::Io { file: self.file.clone(), source };
+        let key = |account: &Account| order.key(account);
         let runs = Spill::create().map_err(io)?;
         let (mut rejects, mut warnings, mut accounts) = (Vec::new(), Vec::new(), 0u64);
         for i in 0..self.count() {
             let mut part = self.part(i)?;
-            part.accounts.sort_by_key(key);
+            part.accounts.sort_by_cached_key(key);
             accounts += part.accounts.len() as u64;
             rejects.append(&mut part.rejects);
             warnings.append(&mut part.warnings);
@@ -43,14 +71,16 @@ impl Partitioned {
         let merged = crate::sorted::merge(streams.map_err(io)?, key);
         let spill = Spill::create().map_err(io)?;
         let per_part = accounts.div_ceil(parts).max(1);
-        let mut chunk = Vec::new();
+        let mut chunk: Vec<Account> = Vec::new();
         let mut written = 0;
         for account in merged {
-            chunk.push(account.map_err(io)?);
-            if chunk.len() as u64 == per_part {
+            let account = account.map_err(io)?;
+            let full = chunk.len() as u64 >= per_part;
+            if full && chunk.last().is_some_and(|last| order.may_cut(last, &account)) {
                 write_all(&spill.part(written), &chunk).map_err(io)?;
                 (written, chunk) = (written + 1, Vec::new());
             }
+            chunk.push(account);
         }
         if !chunk.is_empty() || written == 0 {
             write_all(&spill.part(written), &chunk).map_err(io)?;
@@ -58,12 +88,12 @@ impl Partitioned {
         }
         rejects.sort_by_key(|i| i.line);
         warnings.sort_by_key(|i| i.line);
-        self.zip = Some(ZipOrder { spill, parts: written, rejects, warnings });
+        self.regrouped = Some(Regrouped { spill, parts: written, rejects, warnings });
         Ok(self)
     }
 }
 
-impl ZipOrder {
+impl Regrouped {
     pub(super) fn count(&self) -> u64 {
         self.parts
     }
