@@ -279,9 +279,8 @@ pub fn write_export(
     let mut rng = Rng(seed);
     let mut w = Sink::new(out, shape)?;
     w.write(&shape.header())?;
-    // The guarantor of the last account and their children's accounts so
-    // far, for the households shape.
-    let mut parent: Option<(String, String, String, (&str, &str, &str), usize)> = None;
+    // The guarantor of the last account, for the households shape.
+    let mut parent: Option<Family> = None;
     for n in 1..=accounts {
         let account = format!("{:07}", 1_000_000 + n * 7 + rng.below(7));
         let mut name = format!("{} {}", rng.pick(FIRST), rng.pick(LAST));
@@ -290,15 +289,16 @@ pub fn write_export(
         let mut place = *rng.pick(PLACES);
         let mut patient = String::new();
         if shape == Shape::Households {
-            match parent.take() {
-                Some((p_name, p_street, p_unit, p_place, children)) if children < 3 && rng.percent(45) => {
-                    (name, place) = (p_name, p_place);
-                    (street, unit) =
-                        if rng.percent(40) { written_otherwise(&p_street, &p_unit) } else { (p_street, p_unit) };
-                    parent = Some((name.clone(), street.clone(), unit.clone(), place, children + 1));
-                }
-                _ => parent = Some((name.clone(), street.clone(), unit.clone(), place, 1)),
+            let mut children = 1;
+            if let Some(family) = parent.take().filter(|f| f.children < 3 && rng.percent(45)) {
+                (name, place, children) = (family.name, family.place, family.children + 1);
+                (street, unit) = if rng.percent(40) {
+                    written_otherwise(&family.street, &family.unit)
+                } else {
+                    (family.street, family.unit)
+                };
             }
+            parent = Some(Family { name: name.clone(), street: street.clone(), unit: unit.clone(), place, children });
             let last = name.rsplit(' ').next().unwrap_or_default();
             patient = format!("{} {last}", rng.pick(FIRST));
         }
@@ -430,6 +430,16 @@ pub fn write_export(
         }
     }
     Ok(())
+}
+
+/// A guarantor of the households shape, and how many children's accounts
+/// they have so far.
+struct Family {
+    name: String,
+    street: String,
+    unit: String,
+    place: (&'static str, &'static str, &'static str),
+    children: usize,
 }
 
 /// The same street and unit as another row of the export writes them: the

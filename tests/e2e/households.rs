@@ -131,32 +131,46 @@ fn a_family_gets_one_envelope_listing_each_account_and_the_total() {
 }
 
 #[test]
-fn a_household_over_the_envelopes_sheets_splits_and_leaves_no_account_out() {
+fn a_household_over_the_page_limit_splits_and_leaves_no_account_out() {
     let dir = scratch("households-split");
-    let config = household_config(&dir, |t| {
-        t.replace("max_sheets = 6", "max_sheets = 1").replace("duplex = true", "duplex = false")
-    });
+    // A vendor that takes two pages a letter, and a family whose letter
+    // lists too many services for that.
+    let config = household_config(&dir, |t| format!("{t}\n[vendor.limits]\npages = 2\n"));
+    let mut rows = String::from(ROWS);
+    for (account, patient) in
+        [("2000001", "Lucia Delgado"), ("2000002", "\"Delgado, Mateo\""), ("2000003", "Sofia Delgado")]
+    {
+        for day in 1..=20 {
+            rows.push_str(&format!(
+                "{account},Rosa Delgado,{patient},48 Willow Creek Road,Apartment 4,Eugene,OR,97401,2026-10-{day:02},Follow-up visit,10.00,,,en,N,N,N,N\n"
+            ));
+        }
+    }
+    let export = dir.join("households.csv");
+    std::fs::write(&export, format!("{HOUSEHOLD_HEADER}{rows}")).unwrap();
+    let mapping = repo().join("sample-data/mappings/households.toml");
     let out = dir.join("run");
-    run_households(&dir, &config, &out, &[]);
+    let output = run_with(&config, &export, &out, &["--mapping", mapping.to_str().unwrap()]);
+    assert!(output.status.success(), "{}", stderr(&output));
+
     let audit = by_account(&out);
     let family = ["2000001", "2000002", "2000003"];
-    let pieces: std::collections::BTreeSet<&str> =
-        family.iter().map(|a| audit[*a]["piece_id"].as_str()).filter(|p| !p.is_empty()).collect();
-    assert!(pieces.len() >= 2, "the family's letter is split: {pieces:?}");
+    let pieces: std::collections::BTreeSet<&str> = family.iter().map(|a| audit[*a]["piece_id"].as_str()).collect();
+    assert!(pieces.len() >= 2 && !pieces.contains(""), "every account in a letter, over several: {pieces:?}");
     let base = pieces.iter().next().unwrap().rsplit_once('-').unwrap().0;
     for (n, piece) in pieces.iter().enumerate() {
-        assert_eq!(*piece, format!("{base}-{}", n + 1));
-    }
-    // Every account is in a letter or held with the rule, none lost.
-    for account in family {
-        let row = &audit[account];
-        assert!(
-            !row["piece_id"].is_empty() || row["reason"].contains("sheet limit"),
-            "{account} is neither in a letter nor held for the envelope: {row:?}"
-        );
+        assert_eq!(*piece, format!("{base}-{}", n + 1), "split pieces are numbered in account order");
     }
     let manifest = read_csv(&out.join("manifest.csv"));
-    assert!(manifest.iter().all(|r| r["sheets"] == "1"));
+    assert!(manifest.iter().all(|r| r["pages"].parse::<u32>().unwrap() <= 2), "{manifest:?}");
+    // Each part lists its own accounts and their own total.
+    for piece in &pieces {
+        let text = crate::pdf::read(&std::fs::read(out.join(format!("letters/{piece}.pdf"))).unwrap()).text();
+        let carried: Vec<&str> = family.iter().copied().filter(|a| audit[*a]["piece_id"] == *piece).collect();
+        for account in family {
+            assert_eq!(text.contains(&format!("Account {account}")), carried.contains(&account), "{piece}: {text}");
+        }
+    }
     let verify = kindly(&["verify", out.to_str().unwrap()]);
     assert!(verify.status.success(), "{}", stderr(&verify));
 }
