@@ -64,6 +64,9 @@ pub struct Mailing {
     /// One envelope for the accounts due a letter that share a guarantor
     /// and a mailing address, read as `household::key` reads them.
     pub household: bool,
+    /// `kindly handoff` only for a run someone approved (`kindly approve`)
+    /// and that has not changed since.
+    pub require_approval: bool,
 }
 
 /// The order pieces are numbered, made and listed in.

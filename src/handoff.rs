@@ -43,6 +43,8 @@ pub enum HandoffError {
     Unreadable(#[from] crate::verify::VerifyError),
     #[error("{folder} fails its checks, so it is not handed over:\n  {}", .problems.join("\n  "))]
     FailsChecks { folder: PathBuf, problems: Vec<String> },
+    #[error(transparent)]
+    Approval(#[from] crate::approval::ApprovalError),
 }
 
 impl HandoffError {
@@ -349,6 +351,9 @@ pub struct Handoff {
     pub pieces: u64,
     /// Every file of the hand-off folder but this record, with its SHA-256.
     pub files: std::collections::BTreeMap<String, String>,
+    /// Who approved the run, and when, if someone did (`kindly approve`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub approval: Option<crate::approval::Approval>,
 }
 
 /// Writes a vendor's files from a finished run folder into a new folder
@@ -359,6 +364,10 @@ pub fn handoff(run: &Path, config: &Config, format: VendorFormat, out: &Path) ->
     if !problems.is_empty() {
         return Err(HandoffError::FailsChecks { folder: run.to_path_buf(), problems });
     }
+    let approval = match config.mailing.require_approval {
+        true => Some(crate::approval::check(run)?),
+        false => crate::approval::check(run).ok(),
+    };
     let (record, run_json) = crate::verify::record(run)?;
     if out.exists() {
         return Err(OutputError::Exists(out.to_path_buf()).into());
@@ -380,6 +389,7 @@ pub fn handoff(run: &Path, config: &Config, format: VendorFormat, out: &Path) ->
         vendor: format,
         pieces: record.counts.letters,
         files,
+        approval,
     };
     crate::output::write_file(&partial.join(HANDOFF_JSON), &crate::output::to_json(&handoff))?;
     std::fs::rename(&partial, out).map_err(io(out.to_path_buf()))?;

@@ -16,6 +16,7 @@ use chrono::NaiveDate;
 use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
 use serde::de::DeserializeOwned;
 
+use crate::approval::Approval;
 use crate::lock::{Lock, LockError};
 use crate::money::Cents;
 use crate::output::{
@@ -92,6 +93,15 @@ const MIGRATIONS: &[&str] = &[
         reason TEXT
     );
     CREATE INDEX piece_events_by_piece ON piece_events (piece_id);
+",
+    "
+    CREATE TABLE approvals (
+        run_json_sha256 TEXT NOT NULL,
+        folder TEXT NOT NULL,
+        approved_by TEXT NOT NULL,
+        approved_on TEXT NOT NULL
+    );
+    CREATE INDEX approvals_by_run ON approvals (run_json_sha256);
 ",
 ];
 
@@ -609,6 +619,19 @@ impl Ledger {
         tx.commit().map_err(sql)
     }
 
+    /// Records that a run was approved (`kindly approve`), by the SHA-256
+    /// of the run.json approved.
+    pub fn record_approval(&mut self, folder: &Path, approval: &Approval) -> Result<(), LedgerError> {
+        let folder = absolute(folder).display().to_string();
+        self.conn
+            .execute(
+                "INSERT INTO approvals (run_json_sha256, folder, approved_by, approved_on) VALUES (?1, ?2, ?3, ?4)",
+                params![approval.run_json_sha256, folder, approval.approved_by, approval.approved_on],
+            )
+            .map(drop)
+            .map_err(|source| sql_error(&self.path, source))
+    }
+
     /// Every decision recorded for an account, oldest first.
     pub fn entries(&self, account: &str) -> Result<Vec<Entry>, LedgerError> {
         self.sql(|c| {
@@ -712,6 +735,10 @@ pub fn rebuild(path: &Path, folders: &[PathBuf], recorded_at: &str) -> Result<Le
     let mut ledger = Ledger::open(path, "is rebuilding this ledger from run folders")?;
     for (_, folder) in dated {
         ledger.record(&folder, recorded_at)?;
+        // An approval still matching its run comes back too.
+        if let Ok(approval) = crate::approval::check(&folder) {
+            ledger.record_approval(&folder, &approval)?;
+        }
     }
     Ok(ledger)
 }

@@ -19,10 +19,12 @@
 //! - [`lint`], [`preflight`]
 //! - [`render`]
 //! - [`output`]
-//! - [`report`], [`verify`], [`print`]
+//! - [`report`], [`verify`], [`print`], [`run_report`]
+//! - [`approval`]
 //! - [`merge`], [`ledger`], [`handoff`]
 //! - [`pipeline`], which may use all of the above
 
+pub mod approval;
 pub mod compose;
 pub mod config;
 pub mod digest;
@@ -44,6 +46,7 @@ pub mod preflight;
 pub mod print;
 pub mod render;
 pub mod report;
+pub mod run_report;
 pub mod shard;
 pub mod sorted;
 pub mod suggest;

@@ -180,6 +180,20 @@ enum Command {
         #[command(flatten)]
         at: LedgerAt,
     },
+    /// Record that someone looked at a run (its report.html and letters) and approved it for the
+    /// vendor: approval.json in the run folder, and the ledger where there is one.
+    Approve {
+        /// The run folder, e.g. runs/2026-11-30.
+        run: PathBuf,
+        /// Who approves it.
+        #[arg(long, value_name = "NAME")]
+        by: String,
+        /// The day it is approved [default: today].
+        #[arg(long, value_parser = parse_date, value_name = "DATE")]
+        on: Option<NaiveDate>,
+        #[command(flatten)]
+        at: LedgerAt,
+    },
     /// Record pieces the vendor reports returned undeliverable: a CSV with piece_id, date and reason.
     Returns {
         /// The vendor's CSV of returned pieces.
@@ -296,6 +310,8 @@ enum LedgerFailure {
     Ledger(#[from] LedgerError),
     #[error("there is no ledger at {} yet: no run has been recorded there (pass --ledger or --config)", .0.display())]
     NoLedger(PathBuf),
+    #[error(transparent)]
+    Approval(#[from] kindly::approval::ApprovalError),
 }
 
 impl Failure for LedgerFailure {
@@ -454,6 +470,10 @@ fn main() -> ExitCode {
             let date = date.unwrap_or_else(|| chrono::Local::now().date_naive());
             finish(mailed(&run, date, &at))
         }
+        Command::Approve { run, by, on, at } => {
+            let on = on.unwrap_or_else(|| chrono::Local::now().date_naive());
+            finish(approve(&run, &by, on, &at))
+        }
         Command::Returns { file, at } => finish(returns(&file, &at)),
         Command::Ledger { command } => finish(ledger(command)),
         Command::Merge { shards, out, overwrite, ledger } => {
@@ -609,6 +629,27 @@ fn mailed(run: &Path, date: NaiveDate, at: &LedgerAt) -> Result<ExitCode, Ledger
         .collect();
     mark(at, &changes)?;
     say([format!("{} pieces of {} recorded as mailed on {date}", changes.len(), run.display())]);
+    Ok(ExitCode::SUCCESS)
+}
+
+fn approve(run: &Path, by: &str, on: NaiveDate, at: &LedgerAt) -> Result<ExitCode, LedgerFailure> {
+    let approval = kindly::approval::approve(run, by, &on.to_string())?;
+    let mut lines = vec![format!(
+        "{} approved by {} on {on} (approval.json; run.json SHA-256 {})",
+        run.display(),
+        approval.approved_by,
+        &approval.run_json_sha256[..16]
+    )];
+    // The ledger named, or the one the run was recorded in, beside it.
+    let ledger = match (&at.ledger, &at.config) {
+        (None, None) => run.parent().unwrap_or(Path::new(".")).join(kindly::ledger::LEDGER_FILE),
+        _ => at.path()?,
+    };
+    if ledger.exists() {
+        Ledger::open(&ledger, "is recording an approval")?.record_approval(run, &approval)?;
+        lines.push(format!("recorded in the ledger {}", ledger.display()));
+    }
+    say(lines);
     Ok(ExitCode::SUCCESS)
 }
 

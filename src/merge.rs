@@ -156,6 +156,9 @@ pub fn merge(shards: &[PathBuf], out: &Path, overwrite: bool) -> Result<(PathBuf
         crate::output::write_zip_counts(&folder, |name, sha| staging.written(name, sha))?;
     }
     let record = RunRecord { counts, files: staging.files().clone(), shard: None, merged_from, ..first.clone() };
+    let report = crate::run_report::write(staging.path(), &record)?;
+    staging.write(crate::run_report::REPORT_HTML, &report)?;
+    let record = RunRecord { files: staging.files().clone(), ..record };
     let folder = staging.finish(&record)?;
     Ok((folder, record))
 }

@@ -40,6 +40,7 @@ use crate::output::{Counts, Fingerprint, RunRecord, Scratch, ShardRecord, Stagin
 use crate::policy;
 use crate::print::{self, PrintFiles};
 use crate::render::TYPST_VERSION;
+use crate::run_report::REPORT_HTML;
 use crate::shard::Shard;
 
 pub struct RunOptions {
@@ -225,6 +226,10 @@ pub fn run(setup: &Setup, options: &RunOptions) -> Result<RunSummary, Error> {
         PieceOrder::Zip => Some(crate::output::write_zip_counts(&folder, |name, sha| staging.written(name, sha))?),
         PieceOrder::Run => None,
     };
+    // The report reads the folder's files and goes in it, listed in run.json.
+    let record = run_record(setup, options, &export, counts.clone(), &staging);
+    let report = crate::run_report::write(&folder, &record)?;
+    staging.write(REPORT_HTML, &report)?;
     let record = run_record(setup, options, &export, counts, &staging);
     let folder = staging.finish(&record)?;
     let ledger_recorded = match writer {

@@ -1,0 +1,396 @@
+//! `report.html`: the run at a glance, for the billing manager who decides
+//! whether it goes to the vendor. One self-contained file (charts as inline
+//! SVG drawn by plotters, each with the table of its numbers for screen
+//! readers, pictures as inline PNG, the styles inline, no script, no font
+//! and no address outside the run folder), made from the run folder's own
+//! files a row at a time, so its cost does not grow with memory.
+//!
+//! Everything a patient's record or the export holds is HTML-escaped.
+
+use std::collections::BTreeMap;
+use std::fmt::Write;
+use std::path::Path;
+
+use base64::Engine;
+use plotters::prelude::*;
+use serde::de::DeserializeOwned;
+
+use crate::model::Issue;
+use crate::money::Cents;
+use crate::output::{
+    AUDIT_CSV, AuditDecision, AuditRow, HOLDS_CSV, HoldRow, MANIFEST_CSV, ManifestRow, OutputError, REJECTS_CSV,
+    RunRecord, Variant, WARNINGS_CSV,
+};
+use crate::policy::Stage;
+
+/// The report's file name in the run folder.
+pub const REPORT_HTML: &str = "report.html";
+
+/// Rows of rejects and warnings shown per kind; the rest are counted.
+const ROWS_SHOWN: usize = 5;
+
+/// Pixels per point of the letter pictures: 0.6 draws a US Letter page
+/// 367 x 475 pixels, enough to read the wording and see the layout.
+const PICTURE_SCALE: f64 = 0.6;
+
+/// Age buckets of the oldest unpaid service, in days, as billing managers
+/// report them: (label, highest day in the bucket).
+const AGE_BUCKETS: [(&str, i64); 5] =
+    [("0-30 days", 30), ("31-60 days", 60), ("61-90 days", 90), ("91-120 days", 120), ("over 120 days", i64::MAX)];
+
+/// One letter's picture: which kind of letter it shows, its piece, and the
+/// first page as PNG.
+struct Picture {
+    kind: (Stage, String, Variant),
+    piece: ManifestRow,
+    png: Result<Vec<u8>, String>,
+}
+
+/// What the report counts, read from the run folder's files.
+#[derive(Default)]
+struct Tally {
+    letters: BTreeMap<(Stage, String), u64>,
+    dollars_by_stage: BTreeMap<Stage, Cents>,
+    accounts_by_stage: BTreeMap<Stage, u64>,
+    ages: [(u64, Cents); 5],
+    holds: BTreeMap<String, (u64, Cents)>,
+    rejects: BTreeMap<String, Vec<Issue>>,
+    warnings: BTreeMap<String, Vec<Issue>>,
+    /// The first piece of each stage, language and variant, in piece order.
+    samples: BTreeMap<(Stage, String, Variant), ManifestRow>,
+}
+
+/// Reads each row of one of the run folder's CSV files.
+fn each_row<T: DeserializeOwned>(folder: &Path, name: &str, mut f: impl FnMut(T)) -> Result<(), OutputError> {
+    let path = folder.join(name);
+    let unreadable = |e: csv::Error| OutputError::Io { path: path.clone(), source: std::io::Error::other(e) };
+    let mut reader = csv::Reader::from_path(&path).map_err(unreadable)?;
+    for row in reader.deserialize() {
+        f(row.map_err(unreadable)?);
+    }
+    Ok(())
+}
+
+fn money(text: &str) -> Cents {
+    Cents::parse(text).unwrap_or(Cents::ZERO)
+}
+
+impl Tally {
+    fn read(folder: &Path) -> Result<Tally, OutputError> {
+        let mut t = Tally::default();
+        each_row(folder, MANIFEST_CSV, |row: ManifestRow| {
+            *t.letters.entry((row.stage, row.language.clone())).or_default() += 1;
+            t.samples.entry((row.stage, row.language.clone(), row.variant)).or_insert(row);
+        })?;
+        each_row(folder, AUDIT_CSV, |row: AuditRow| {
+            let balance = money(&row.balance);
+            if let (AuditDecision::Letter, Some(stage)) = (row.decision, row.stage) {
+                *t.dollars_by_stage.entry(stage).or_default() += balance;
+                *t.accounts_by_stage.entry(stage).or_default() += 1;
+            }
+            if balance > Cents::ZERO {
+                let bucket = AGE_BUCKETS.iter().position(|(_, top)| row.days_past_due <= *top).unwrap_or(4);
+                t.ages[bucket].0 += 1;
+                t.ages[bucket].1 += balance;
+            }
+        })?;
+        each_row(folder, HOLDS_CSV, |row: HoldRow| {
+            let entry = t.holds.entry(row.reason_code).or_default();
+            entry.0 += 1;
+            entry.1 += money(&row.balance);
+        })?;
+        for (name, group) in [(REJECTS_CSV, &mut t.rejects), (WARNINGS_CSV, &mut t.warnings)] {
+            each_row(folder, name, |issue: Issue| group.entry(issue.kind.code().to_string()).or_default().push(issue))?;
+        }
+        Ok(t)
+    }
+}
+
+/// Text made safe to put in HTML, in an element or an attribute.
+fn esc(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// A horizontal bar chart as inline SVG, one bar per row, values in whole
+/// units (letters, or cents shown as dollars). Empty if plotters cannot
+/// draw it: the table beside it still has the numbers.
+fn bar_chart(rows: &[(String, u64)], dollars: bool) -> String {
+    let mut svg = String::new();
+    let height = 48 + 26 * rows.len().max(1) as u32;
+    let drawn = draw_bars(SVGBackend::with_string(&mut svg, (640, height)).into_drawing_area(), rows, dollars);
+    if drawn.is_err() { String::new() } else { svg }
+}
+
+fn draw_bars(
+    root: DrawingArea<SVGBackend<'_>, plotters::coord::Shift>,
+    rows: &[(String, u64)],
+    dollars: bool,
+) -> Result<(), Box<dyn std::error::Error>> {
+    root.fill(&WHITE)?;
+    let max = rows.iter().map(|(_, v)| *v).max().unwrap_or(0).max(1);
+    let mut chart = ChartBuilder::on(&root)
+        .margin(8)
+        .x_label_area_size(24)
+        .y_label_area_size(170)
+        .build_cartesian_2d(0u64..max + max / 10 + 1, (0..rows.len().max(1) - 1).into_segmented())?;
+    // The first row at the top: segment 0 is at the bottom of the chart.
+    let top_down = |i: usize| rows.len().saturating_sub(1 + i);
+    let label = |v: &SegmentValue<usize>| match v {
+        SegmentValue::CenterOf(i) | SegmentValue::Exact(i) => {
+            rows.get(top_down(*i)).map(|r| r.0.clone()).unwrap_or_default()
+        }
+        SegmentValue::Last => String::new(),
+    };
+    let amount = |v: &u64| if dollars { format!("${}", v / 100) } else { v.to_string() };
+    chart
+        .configure_mesh()
+        .disable_y_mesh()
+        .light_line_style(RGBColor(238, 238, 238))
+        .y_labels(rows.len().max(1))
+        .y_label_formatter(&label)
+        .x_label_formatter(&amount)
+        .x_labels(5)
+        .label_style(("sans-serif", 13))
+        .draw()?;
+    // Bars drawn one by one, in the rows' order: plotters' Histogram sums
+    // its data in a HashMap and would draw them in a different order on
+    // every run, and the report must be the same bytes on a rerun.
+    let bar = RGBColor(46, 94, 140).filled();
+    chart.draw_series(rows.iter().enumerate().map(|(row, (_, value))| {
+        let i = top_down(row);
+        let end = if i + 1 == rows.len() { SegmentValue::Last } else { SegmentValue::Exact(i + 1) };
+        let mut rect = Rectangle::new([(0, SegmentValue::Exact(i)), (*value, end)], bar);
+        rect.set_margin(4, 4, 0, 0);
+        rect
+    }))?;
+    root.present()?;
+    Ok(())
+}
+
+/// A table of the chart's numbers: the header cells, then rows of cells.
+fn table(caption: &str, header: &[&str], rows: &[Vec<String>]) -> String {
+    let mut html = format!("<table><caption>{}</caption><thead><tr>", esc(caption));
+    for h in header {
+        let _ = write!(html, "<th scope=\"col\">{}</th>", esc(h));
+    }
+    html.push_str("</tr></thead><tbody>");
+    for row in rows {
+        html.push_str("<tr>");
+        for (i, cell) in row.iter().enumerate() {
+            let _ = if i == 0 {
+                write!(html, "<th scope=\"row\">{}</th>", esc(cell))
+            } else {
+                write!(html, "<td>{}</td>", esc(cell))
+            };
+        }
+        html.push_str("</tr>");
+    }
+    html.push_str("</tbody></table>");
+    html
+}
+
+/// One section: a heading, the chart (hidden from screen readers, which
+/// read the table) and its table.
+fn section(html: &mut String, id: &str, title: &str, chart: &str, numbers: &str) {
+    let _ = write!(
+        html,
+        "<section id=\"{id}\"><h2>{}</h2><div class=\"chart\" aria-hidden=\"true\">{chart}</div>{numbers}</section>",
+        esc(title)
+    );
+}
+
+/// The report of the run folder `folder`, whose record is `record` (not
+/// yet written).
+pub fn write(folder: &Path, record: &RunRecord) -> Result<Vec<u8>, OutputError> {
+    let picture = |pdf: &[u8]| crate::render::first_page_png(pdf, PICTURE_SCALE).map_err(|e| e.to_string());
+    let tally = Tally::read(folder)?;
+    let pictures: Vec<Picture> = tally
+        .samples
+        .iter()
+        .map(|(kind, piece)| {
+            let png = std::fs::read(folder.join(&piece.file)).map_err(|e| e.to_string()).and_then(|pdf| picture(&pdf));
+            Picture { kind: kind.clone(), piece: piece.clone(), png }
+        })
+        .collect();
+    Ok(render(record, &tally, &pictures).into_bytes())
+}
+
+fn render(record: &RunRecord, t: &Tally, pictures: &[Picture]) -> String {
+    let c = &record.counts;
+    let mut html = String::with_capacity(256 * 1024);
+    let title = format!("kindly run of {}", record.as_of);
+    let _ = write!(
+        html,
+        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"/><title>{}</title><style>{STYLE}</style></head><body>",
+        esc(&title)
+    );
+    let _ = write!(
+        html,
+        "<header><h1>{}</h1><p class=\"lead\">{} letters ({} pages, {} sheets, {} envelopes) for {} accounts; {} accounts on hold; {} rows could not be read. Estimated postage {}.</p></header>",
+        esc(&title),
+        c.letters,
+        c.pages,
+        c.sheets,
+        c.envelopes,
+        c.accounts_in_letters(),
+        c.holds,
+        c.rows.rejected,
+        esc(&c.estimated_postage.to_string()),
+    );
+
+    let letters: Vec<(String, u64)> =
+        t.letters.iter().map(|((stage, language), n)| (format!("{stage} ({language})"), *n)).collect();
+    let rows: Vec<Vec<String>> = t
+        .letters
+        .iter()
+        .map(|((stage, language), n)| vec![stage.to_string(), language.clone(), n.to_string()])
+        .collect();
+    section(
+        &mut html,
+        "letters",
+        "Letters by stage and language",
+        &bar_chart(&letters, false),
+        &table("Letters by stage and language", &["Stage", "Language", "Letters"], &rows),
+    );
+
+    let dollars: Vec<(String, u64)> =
+        t.dollars_by_stage.iter().map(|(stage, cents)| (stage.to_string(), cents.0.max(0) as u64)).collect();
+    let rows: Vec<Vec<String>> = t
+        .dollars_by_stage
+        .iter()
+        .map(|(stage, cents)| {
+            vec![stage.to_string(), t.accounts_by_stage.get(stage).copied().unwrap_or(0).to_string(), cents.to_string()]
+        })
+        .collect();
+    section(
+        &mut html,
+        "dollars",
+        "Dollars in letters, by stage",
+        &bar_chart(&dollars, true),
+        &table("Dollars in letters, by stage", &["Stage", "Accounts", "Balance"], &rows),
+    );
+
+    let ages: Vec<(String, u64)> =
+        AGE_BUCKETS.iter().zip(&t.ages).map(|((l, _), (n, _))| (l.to_string(), *n)).collect();
+    let rows: Vec<Vec<String>> = AGE_BUCKETS
+        .iter()
+        .zip(&t.ages)
+        .map(|((label, _), (n, cents))| vec![label.to_string(), n.to_string(), cents.to_string()])
+        .collect();
+    section(
+        &mut html,
+        "ages",
+        "Accounts owing, by age of the oldest unpaid service",
+        &bar_chart(&ages, false),
+        &table("Accounts owing, by age", &["Age", "Accounts", "Balance"], &rows),
+    );
+
+    let holds: Vec<(String, u64)> = t.holds.iter().map(|(reason, (n, _))| (reason.clone(), *n)).collect();
+    let rows: Vec<Vec<String>> =
+        t.holds.iter().map(|(reason, (n, cents))| vec![reason.clone(), n.to_string(), cents.to_string()]).collect();
+    section(
+        &mut html,
+        "holds",
+        "Accounts on hold, by reason (holds.csv lists each)",
+        &bar_chart(&holds, false),
+        &table("Accounts on hold, by reason", &["Reason", "Accounts", "Balance"], &rows),
+    );
+
+    for (id, title, group) in [
+        ("rejects", "Rows that could not be read (rejects.csv)", &t.rejects),
+        ("warnings", "Rows read with a warning (warnings.csv)", &t.warnings),
+    ] {
+        let bars: Vec<(String, u64)> = group.iter().map(|(kind, rows)| (kind.clone(), rows.len() as u64)).collect();
+        let mut numbers = table(
+            title,
+            &["Kind", "Rows"],
+            &bars.iter().map(|(k, n)| vec![k.clone(), n.to_string()]).collect::<Vec<_>>(),
+        );
+        for (kind, rows) in group {
+            let shown: Vec<Vec<String>> = rows
+                .iter()
+                .take(ROWS_SHOWN)
+                .map(|i| vec![format!("{}:{}", i.file, i.line), i.column.clone(), i.value.clone(), i.reason.clone()])
+                .collect();
+            let caption = format!("{kind}: the first {} of {}", shown.len(), rows.len());
+            numbers.push_str(&table(&caption, &["Line", "Column", "Value", "Reason"], &shown));
+        }
+        section(&mut html, id, title, &bar_chart(&bars, false), &numbers);
+    }
+
+    let rows = vec![
+        vec!["Letters".to_string(), c.letters.to_string()],
+        vec!["Pages".to_string(), c.pages.to_string()],
+        vec!["Sheets".to_string(), c.sheets.to_string()],
+        vec!["Envelopes".to_string(), c.envelopes.to_string()],
+        vec!["Estimated postage".to_string(), c.estimated_postage.to_string()],
+    ];
+    let _ = write!(
+        html,
+        "<section id=\"mail\"><h2>Pages, sheets and postage</h2>{}<p class=\"note\">Postage is an estimate from the rates in the config's [vendor.postage]; the vendor's invoice is the real figure.</p></section>",
+        table("Pages, sheets and postage", &["", "Count"], &rows)
+    );
+
+    html.push_str("<section id=\"letters-seen\"><h2>One letter of each kind in this run</h2><div class=\"pictures\">");
+    for p in pictures {
+        let (stage, language, variant) = &p.kind;
+        let variant = match variant {
+            Variant::Standard => "standard",
+            Variant::LargePrint => "large print",
+        };
+        let caption = format!("{stage}, {language}, {variant}: {}", p.piece.piece_id);
+        let _ = write!(html, "<figure><a href=\"{}\">", esc(&p.piece.file));
+        match &p.png {
+            Ok(png) => {
+                let data = base64::engine::general_purpose::STANDARD.encode(png);
+                let _ =
+                    write!(html, "<img src=\"data:image/png;base64,{data}\" alt=\"First page of {}\"/>", esc(&caption));
+            }
+            Err(e) => {
+                let _ = write!(html, "<span class=\"missing\">No picture: {}</span>", esc(e));
+            }
+        }
+        let _ = write!(html, "</a><figcaption>{}</figcaption></figure>", esc(&caption));
+    }
+    html.push_str("</div></section>");
+
+    let mut identity = vec![
+        vec!["As of".to_string(), record.as_of.clone()],
+        vec!["kindly".to_string(), record.kindly_version.clone()],
+        vec!["Typst".to_string(), record.typst_version.clone()],
+        vec!["Vendor".to_string(), record.vendor.clone()],
+        vec![format!("Export {}", record.input.file), record.input.sha256.clone()],
+        vec![format!("Config {}", record.config.file), record.config.sha256.clone()],
+        vec![format!("Layouts {}", record.layouts.file), record.layouts.sha256.clone()],
+    ];
+    if let Some(mapping) = &record.mapping {
+        identity.push(vec![format!("Mapping {}", mapping.file), mapping.sha256.clone()]);
+    }
+    let _ = write!(
+        html,
+        "<section id=\"identity\"><h2>What made this run</h2>{}<p class=\"note\">SHA-256 checksums: <code>kindly verify</code> checks every file of the run against run.json.</p></section>",
+        table("What made this run", &["", "Value or SHA-256"], &identity)
+    );
+    html.push_str("</body></html>\n");
+    html
+}
+
+const STYLE: &str = "body{font-family:system-ui,-apple-system,'Segoe UI',sans-serif;max-width:62rem;margin:2rem auto;padding:0 1rem;color:#1b1b1b;line-height:1.45}\
+h1{font-size:1.6rem;margin-bottom:.2rem}h2{font-size:1.2rem;margin-top:2rem;border-bottom:1px solid #ccc}\
+.lead{font-size:1.05rem}table{border-collapse:collapse;margin:.6rem 0 1rem;font-size:.9rem}\
+caption{text-align:left;font-weight:600;padding:.2rem 0}th,td{border:1px solid #ccc;padding:.2rem .6rem;text-align:left}\
+td{font-variant-numeric:tabular-nums}thead th{background:#eef2f6}.chart svg{max-width:100%;height:auto}\
+.pictures{display:flex;flex-wrap:wrap;gap:1rem}figure{margin:0;width:280px}figure img{width:100%;border:1px solid #999}\
+figcaption{font-size:.85rem}.note{font-size:.85rem;color:#444}code{font-size:.85rem}\
+@media print{body{margin:0;max-width:none}section{break-inside:avoid}a{color:inherit;text-decoration:none}}";

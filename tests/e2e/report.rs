@@ -1,0 +1,164 @@
+//! report.html, checked without a browser: it parses, every chart has its
+//! numbers as a table, the numbers are run.json's, and nothing in it points
+//! outside the file but the run's own letters.
+
+use crate::common::*;
+
+fn cells(table: roxmltree::Node) -> Vec<Vec<String>> {
+    table
+        .descendants()
+        .filter(|n| n.has_tag_name("tr") && n.ancestors().any(|a| a.has_tag_name("tbody")))
+        .map(|tr| {
+            tr.children()
+                .filter(|c| c.has_tag_name("td") || c.has_tag_name("th"))
+                .map(|c| c.text().unwrap_or_default().to_string())
+                .collect()
+        })
+        .collect()
+}
+
+fn section<'a>(doc: &'a roxmltree::Document, id: &str) -> roxmltree::Node<'a, 'a> {
+    doc.descendants().find(|n| n.has_tag_name("section") && n.attribute("id") == Some(id)).unwrap()
+}
+
+fn first_table<'a>(node: roxmltree::Node<'a, 'a>) -> roxmltree::Node<'a, 'a> {
+    node.descendants().find(|n| n.has_tag_name("table")).unwrap()
+}
+
+fn sum(rows: &[Vec<String>], column: usize) -> u64 {
+    rows.iter().map(|r| r[column].parse::<u64>().unwrap()).sum()
+}
+
+#[test]
+fn the_report_has_the_runs_numbers_and_nothing_from_outside() {
+    let run = sample_run();
+    let record = read_json(&run.join("run.json"));
+    let counts = &record["counts"];
+    let text = std::fs::read_to_string(run.join("report.html")).unwrap();
+    assert!(record["files"]["report.html"].is_string(), "report.html is listed in run.json");
+    let verify = kindly(&["verify", run.to_str().unwrap()]);
+    assert!(verify.status.success(), "{}", stderr(&verify));
+
+    let doc = roxmltree::Document::parse_with_options(
+        text.strip_prefix("<!DOCTYPE html>").unwrap(),
+        roxmltree::ParsingOptions { allow_dtd: true, ..Default::default() },
+    )
+    .unwrap_or_else(|e| panic!("report.html does not parse: {e}"));
+
+    // Every chart has a table of its numbers beside it.
+    let charts: Vec<_> = doc.descendants().filter(|n| n.attribute("class") == Some("chart")).collect();
+    assert!(charts.len() >= 5, "{} charts", charts.len());
+    for chart in &charts {
+        assert!(chart.descendants().any(|n| n.has_tag_name("svg")), "a chart is drawn as SVG");
+        let section = chart.parent().unwrap();
+        assert!(section.children().any(|n| n.has_tag_name("table")), "{:?} has no table", section.attribute("id"));
+    }
+
+    // The numbers are run.json's.
+    let letters = cells(first_table(section(&doc, "letters")));
+    assert_eq!(sum(&letters, 2), counts["letters"].as_u64().unwrap());
+    for (stage, n) in counts["letters_by_stage"].as_object().unwrap() {
+        let in_report: u64 = letters.iter().filter(|r| &r[0] == stage).map(|r| r[2].parse::<u64>().unwrap()).sum();
+        assert_eq!(in_report, n.as_u64().unwrap(), "{stage}");
+    }
+    let holds = cells(first_table(section(&doc, "holds")));
+    assert_eq!(sum(&holds, 1), counts["holds"].as_u64().unwrap());
+    for (reason, n) in counts["holds_by_reason"].as_object().unwrap() {
+        let row = holds.iter().find(|r| &r[0] == reason).unwrap_or_else(|| panic!("{reason} is not in the report"));
+        assert_eq!(row[1].parse::<u64>().unwrap(), n.as_u64().unwrap(), "{reason}");
+    }
+    let rejects = cells(first_table(section(&doc, "rejects")));
+    assert_eq!(sum(&rejects, 1), counts["rows"]["rejected"].as_u64().unwrap());
+    let ages = cells(first_table(section(&doc, "ages")));
+    assert_eq!(ages.len(), 5);
+    let mail = cells(first_table(section(&doc, "mail")));
+    assert_eq!(mail[1][1], counts["pages"].as_u64().unwrap().to_string());
+    assert_eq!(mail[2][1], counts["sheets"].as_u64().unwrap().to_string());
+
+    // One picture per stage, language and variant in the manifest, each
+    // linked to its letter in the run folder.
+    let kinds: std::collections::BTreeSet<(String, String, String)> = read_csv(&run.join("manifest.csv"))
+        .into_iter()
+        .map(|r| (r["stage"].clone(), r["language"].clone(), r["variant"].clone()))
+        .collect();
+    let figures: Vec<_> = doc.descendants().filter(|n| n.has_tag_name("figure")).collect();
+    assert_eq!(figures.len(), kinds.len());
+    for figure in &figures {
+        let img = figure.descendants().find(|n| n.has_tag_name("img")).expect("each letter has its picture");
+        assert!(img.attribute("src").unwrap().starts_with("data:image/png;base64,"));
+        let href = figure.descendants().find_map(|n| n.attribute("href")).unwrap();
+        assert!(run.join(href).is_file(), "{href} is a letter of the run");
+    }
+
+    // Nothing points outside the file but the run's own letters.
+    for node in doc.descendants() {
+        assert!(!node.has_tag_name("script") && !node.has_tag_name("link"), "{:?}", node.tag_name());
+        if let Some(src) = node.attribute("src") {
+            assert!(src.starts_with("data:"), "{src}");
+        }
+        if let Some(href) = node.attribute("href") {
+            assert!(href.starts_with("letters/") && !href.contains(".."), "{href}");
+        }
+    }
+    // (The SVG charts name their XML namespace, which is no address to fetch.)
+    let text = text.replace("xmlns=\"http://www.w3.org/2000/svg\"", "");
+    assert!(!text.contains("http://") && !text.contains("https://"), "no address outside the file");
+}
+
+#[test]
+fn a_handoff_waits_for_an_approval_of_the_very_run() {
+    let dir = scratch("approval");
+    let config = config_with(&dir, |t| t.replace("require_approval = false", "require_approval = true"));
+    let export = write_export(
+        &dir,
+        "3000001,Ann Lee,1 Main St,,Eugene,OR,97401,2026-09-01,Office visit,120.00,,,en,N,N,N,N\n\
+         3000002,Bo Kim,2 Oak Ave,,Eugene,OR,97401,2026-07-01,Lab work,80.00,,,en,N,N,N,N\n",
+    );
+    let (first, second) = (dir.join("first"), dir.join("second"));
+    for (out, as_of) in [(&first, AS_OF), (&second, "2026-12-31")] {
+        let output = run_as_of(&config, &export, out, as_of, &["--trial"]);
+        assert!(output.status.success(), "{}", stderr(&output));
+    }
+    let handoff = |run: &std::path::Path, out: &str| {
+        kindly(&[
+            "handoff",
+            run.to_str().unwrap(),
+            "--out",
+            dir.join(out).to_str().unwrap(),
+            "--config",
+            config.to_str().unwrap(),
+        ])
+    };
+
+    let refused = handoff(&first, "before");
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(
+        stderr(&refused).contains("has not been approved") && stderr(&refused).contains("kindly approve"),
+        "{}",
+        stderr(&refused)
+    );
+    assert!(!dir.join("before").exists());
+
+    let approved = kindly(&["approve", first.to_str().unwrap(), "--by", "Dana Whitfield", "--on", "2026-12-01"]);
+    assert!(approved.status.success(), "{}", stderr(&approved));
+    let approval = read_json(&first.join("approval.json"));
+    assert_eq!(approval["approved_by"], "Dana Whitfield");
+    assert_eq!(approval["approved_on"], "2026-12-01");
+    let run_json = std::fs::read(first.join("run.json")).unwrap();
+    use sha2::Digest;
+    let sha: String = sha2::Sha256::digest(&run_json).iter().map(|b| format!("{b:02x}")).collect();
+    assert_eq!(approval["run_json_sha256"], sha.as_str());
+
+    let handed = handoff(&first, "after");
+    assert!(handed.status.success(), "{}", stderr(&handed));
+    assert_eq!(read_json(&dir.join("after/handoff.json"))["approval"]["approved_by"], "Dana Whitfield");
+
+    // An approval of another run does not approve this one.
+    std::fs::copy(first.join("approval.json"), second.join("approval.json")).unwrap();
+    let refused = handoff(&second, "other");
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(stderr(&refused).contains("changed after Dana Whitfield approved it"), "{}", stderr(&refused));
+
+    let nameless = kindly(&["approve", second.to_str().unwrap(), "--by", "  "]);
+    assert_eq!(nameless.status.code(), Some(2));
+}
