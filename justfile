@@ -35,6 +35,12 @@ pictures:
         --account 1000017 --stage $stage -o docs/$stage.pdf --png && rm docs/$stage.pdf && mv docs/$stage-1.png docs/$stage.png; \
     done
 
+# A screenshot of a run's report.html from headless Chromium (Debian package `chromium`), as docs/report.png.
+report-picture RUN="runs/sample":
+    chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run --disable-background-networking \
+      --disable-component-update --disable-sync --user-data-dir="$(mktemp -d)" --hide-scrollbars \
+      --window-size=1100,2000 --screenshot="$PWD/docs/report.png" "file://$(realpath {{RUN}})/report.html"
+
 # Fuzz the export reader for SECONDS (needs `cargo install cargo-fuzz`).
 fuzz SECONDS="300":
     cd fuzz && RUSTC_BOOTSTRAP=1 cargo fuzz run ingest --sanitizer none -O -- -max_total_time={{SECONDS}}

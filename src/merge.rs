@@ -103,6 +103,7 @@ pub fn merge(shards: &[PathBuf], out: &Path, overwrite: bool) -> Result<(PathBuf
     let manifests = open_each::<ManifestRow>(shards, MANIFEST_CSV)?;
     let mut last = None;
     let (mut letters, mut pages) = (0, 0);
+    let mut pictured = std::collections::BTreeSet::new();
     for item in crate::sorted::merge(manifests, |(row, _): &(ManifestRow, usize)| piece_order(&row.piece_id)) {
         let (row, shard) = item?;
         let folder = &shards[shard];
@@ -115,6 +116,15 @@ pub fn merge(shards: &[PathBuf], out: &Path, overwrite: bool) -> Result<(PathBuf
         }
         let name = Path::new(&row.file).file_name().ok_or_else(|| MergeError::NotLetter(row.file.clone()))?;
         crate::output::write_file(&staging.letters_dir().join(name), &bytes)?;
+        // The report's picture of each kind of letter: the first piece's
+        // that has one, as a single run would have drawn it.
+        let picture = crate::run_report::picture_of(&row.piece_id);
+        let kind = (row.stage, row.language.clone(), row.variant);
+        if records[shard].files.contains_key(&picture) && pictured.insert(kind) {
+            let dir = staging.path().join(crate::run_report::PICTURES_DIR);
+            std::fs::create_dir_all(&dir).map_err(|source| OutputError::Io { path: dir, source })?;
+            staging.write(&picture, &verify::read(folder, &picture)?)?;
+        }
         records_out.manifest(&row)?;
         (letters, pages) = (letters + 1, pages + row.pages as u64);
         last = Some(row.piece_id);

@@ -36,11 +36,6 @@ static MAIN: LazyLock<FileId> = LazyLock::new(|| file_id("/letter.typ"));
 static DATA: LazyLock<FileId> = LazyLock::new(|| file_id("/data.json"));
 static BODY: LazyLock<FileId> = LazyLock::new(|| file_id("/body.typ"));
 static QR: LazyLock<FileId> = LazyLock::new(|| file_id("/qr.png"));
-static PICTURE: LazyLock<FileId> = LazyLock::new(|| file_id("/picture.typ"));
-static PICTURED: LazyLock<FileId> = LazyLock::new(|| file_id("/pictured.pdf"));
-
-/// A page that shows the first page of `/pictured.pdf`, edge to edge.
-const PICTURE_SOURCE: &str = "#set page(width: 8.5in, height: 11in, margin: 0pt)\n#image(\"/pictured.pdf\", page: 1, width: 100%, height: 100%)\n";
 
 /// A letter's laid-out pages, kept for the combined print files (cheap to
 /// clone: the frames are shared).
@@ -133,16 +128,7 @@ impl Renderer {
     /// per point (2.0 is about 144 dots per inch).
     pub fn png_pages(&self, files: LetterFiles, date: NaiveDate, scale: f64) -> Result<Vec<Vec<u8>>, RenderError> {
         let document = self.layout(files, date)?;
-        let options = typst_render::RenderOptions { pixel_per_pt: scale.into(), ..Default::default() };
-        document
-            .pages()
-            .iter()
-            .map(|page| {
-                typst_render::render(page, &options)
-                    .encode_png()
-                    .map_err(|e| RenderError::Failed(format!("cannot encode the page as PNG: {e}")))
-            })
-            .collect()
+        document.pages().iter().map(|page| page_png(page, scale)).collect()
     }
 
     /// Lays a letter out without checking or exporting it.
@@ -252,65 +238,13 @@ impl World for LetterWorld<'_> {
     }
 }
 
-/// Draws the first page of a letter's PDF as a PNG image, `scale` pixels
-/// per point: the letter as printed, from its own file, for the run's
-/// report. Typst places the PDF page as an image and draws it; the PDF
-/// brings its own fonts, so this needs neither the layouts nor a config.
-pub fn first_page_png(pdf: &[u8], scale: f64) -> Result<Vec<u8>, RenderError> {
-    static LIBRARY: LazyLock<LazyHash<Library>> = LazyLock::new(|| LazyHash::new(Library::default()));
-    static NO_FONTS: LazyLock<LazyHash<FontBook>> = LazyLock::new(|| LazyHash::new(FontBook::new()));
-    let world = PictureWorld {
-        library: &LIBRARY,
-        book: &NO_FONTS,
-        main: Source::new(*PICTURE, PICTURE_SOURCE.to_string()),
-        pdf: Bytes::new(pdf.to_vec()),
-    };
-    let document = typst::compile::<PagedDocument>(&world).output.map_err(|errors| {
-        RenderError::Failed(errors.iter().map(|e| e.message.to_string()).collect::<Vec<_>>().join("; "))
-    })?;
-    let page = document.pages().first().ok_or_else(|| RenderError::Failed("the letter has no page".into()))?;
+/// Draws a laid-out page as a PNG image, `scale` pixels per point (2.0 is
+/// about 144 dots per inch).
+pub fn page_png(page: &typst_layout::Page, scale: f64) -> Result<Vec<u8>, RenderError> {
     let options = typst_render::RenderOptions { pixel_per_pt: scale.into(), ..Default::default() };
     typst_render::render(page, &options)
         .encode_png()
         .map_err(|e| RenderError::Failed(format!("cannot encode the page as PNG: {e}")))
-}
-
-/// The world of [`first_page_png`]: one page showing one PDF.
-struct PictureWorld {
-    library: &'static LazyHash<Library>,
-    book: &'static LazyHash<FontBook>,
-    main: Source,
-    pdf: Bytes,
-}
-
-impl World for PictureWorld {
-    fn library(&self) -> &LazyHash<Library> {
-        self.library
-    }
-
-    fn book(&self) -> &LazyHash<FontBook> {
-        self.book
-    }
-
-    fn main(&self) -> FileId {
-        *PICTURE
-    }
-
-    fn source(&self, id: FileId) -> FileResult<Source> {
-        if id == *PICTURE { Ok(self.main.clone()) } else { Err(not_found(id)) }
-    }
-
-    fn file(&self, id: FileId) -> FileResult<Bytes> {
-        if id == *PICTURED { Ok(self.pdf.clone()) } else { Err(not_found(id)) }
-    }
-
-    fn font(&self, _index: usize) -> Option<Font> {
-        None
-    }
-
-    fn today(&self, _offset: Option<typst::foundations::Duration>) -> Option<Datetime> {
-        None
-    }
 }
 
 /// The layout may read only the letter's own files; anything else (a stray

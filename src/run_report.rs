@@ -29,9 +29,10 @@ pub const REPORT_HTML: &str = "report.html";
 /// Rows of rejects and warnings shown per kind; the rest are counted.
 const ROWS_SHOWN: usize = 5;
 
-/// Pixels per point of the letter pictures: 0.6 draws a US Letter page
-/// 367 x 475 pixels, enough to read the wording and see the layout.
-const PICTURE_SCALE: f64 = 0.6;
+/// The folder of the run with the pictures of letters the report shows,
+/// `pictures/<piece>.png`: the first page of the first letter of each
+/// stage, language and variant, drawn by the run as it laid them out.
+pub const PICTURES_DIR: &str = "pictures";
 
 /// Age buckets of the oldest unpaid service, in days, as billing managers
 /// report them: (label, highest day in the bucket).
@@ -43,7 +44,7 @@ const AGE_BUCKETS: [(&str, i64); 5] =
 struct Picture {
     kind: (Stage, String, Variant),
     piece: ManifestRow,
-    png: Result<Vec<u8>, String>,
+    png: Vec<u8>,
 }
 
 /// What the report counts, read from the run folder's files.
@@ -56,7 +57,8 @@ struct Tally {
     holds: BTreeMap<String, (u64, Cents)>,
     rejects: BTreeMap<String, Vec<Issue>>,
     warnings: BTreeMap<String, Vec<Issue>>,
-    /// The first piece of each stage, language and variant, in piece order.
+    /// The piece of each stage, language and variant whose picture the run
+    /// drew.
     samples: BTreeMap<(Stage, String, Variant), ManifestRow>,
 }
 
@@ -76,11 +78,13 @@ fn money(text: &str) -> Cents {
 }
 
 impl Tally {
-    fn read(folder: &Path) -> Result<Tally, OutputError> {
+    fn read(folder: &Path, record: &RunRecord) -> Result<Tally, OutputError> {
         let mut t = Tally::default();
         each_row(folder, MANIFEST_CSV, |row: ManifestRow| {
             *t.letters.entry((row.stage, row.language.clone())).or_default() += 1;
-            t.samples.entry((row.stage, row.language.clone(), row.variant)).or_insert(row);
+            if record.files.contains_key(&picture_of(&row.piece_id)) {
+                t.samples.entry((row.stage, row.language.clone(), row.variant)).or_insert(row);
+            }
         })?;
         each_row(folder, AUDIT_CSV, |row: AuditRow| {
             let balance = money(&row.balance);
@@ -210,19 +214,21 @@ fn section(html: &mut String, id: &str, title: &str, chart: &str, numbers: &str)
     );
 }
 
+/// The name in the run folder of a piece's picture.
+pub fn picture_of(piece: &str) -> String {
+    format!("{PICTURES_DIR}/{piece}.png")
+}
+
 /// The report of the run folder `folder`, whose record is `record` (not
-/// yet written).
+/// yet written; its `files` list the pictures).
 pub fn write(folder: &Path, record: &RunRecord) -> Result<Vec<u8>, OutputError> {
-    let picture = |pdf: &[u8]| crate::render::first_page_png(pdf, PICTURE_SCALE).map_err(|e| e.to_string());
-    let tally = Tally::read(folder)?;
-    let pictures: Vec<Picture> = tally
-        .samples
-        .iter()
-        .map(|(kind, piece)| {
-            let png = std::fs::read(folder.join(&piece.file)).map_err(|e| e.to_string()).and_then(|pdf| picture(&pdf));
-            Picture { kind: kind.clone(), piece: piece.clone(), png }
-        })
-        .collect();
+    let tally = Tally::read(folder, record)?;
+    let mut pictures = Vec::new();
+    for (kind, piece) in &tally.samples {
+        let path = folder.join(picture_of(&piece.piece_id));
+        let png = std::fs::read(&path).map_err(|source| OutputError::Io { path, source })?;
+        pictures.push(Picture { kind: kind.clone(), piece: piece.clone(), png });
+    }
     Ok(render(record, &tally, &pictures).into_bytes())
 }
 
@@ -351,16 +357,8 @@ fn render(record: &RunRecord, t: &Tally, pictures: &[Picture]) -> String {
         };
         let caption = format!("{stage}, {language}, {variant}: {}", p.piece.piece_id);
         let _ = write!(html, "<figure><a href=\"{}\">", esc(&p.piece.file));
-        match &p.png {
-            Ok(png) => {
-                let data = base64::engine::general_purpose::STANDARD.encode(png);
-                let _ =
-                    write!(html, "<img src=\"data:image/png;base64,{data}\" alt=\"First page of {}\"/>", esc(&caption));
-            }
-            Err(e) => {
-                let _ = write!(html, "<span class=\"missing\">No picture: {}</span>", esc(e));
-            }
-        }
+        let data = base64::engine::general_purpose::STANDARD.encode(&p.png);
+        let _ = write!(html, "<img src=\"data:image/png;base64,{data}\" alt=\"First page of {}\"/>", esc(&caption));
         let _ = write!(html, "</a><figcaption>{}</figcaption></figure>", esc(&caption));
     }
     html.push_str("</div></section>");

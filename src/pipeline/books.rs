@@ -287,7 +287,7 @@ mod tests {
         )
         .unwrap();
         let outcomes = vec![
-            Some(Ok(Piece { row: made(&accounts[0]), pages: None })),
+            Some(Ok(Piece { row: made(&accounts[0]), pages: None, picture: None })),
             None,
             Some(Err(Unmade::Preflight { rule: "window".into(), detail: "too long".into() })),
         ];

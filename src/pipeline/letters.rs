@@ -20,6 +20,11 @@ use crate::policy::Stage;
 use crate::preflight;
 use crate::render::{Pages, RenderError, Rendered};
 
+/// Pixels per point of the pictures of letters in the run's report: 0.6
+/// draws a US Letter page 367 x 475 pixels, enough to read the wording and
+/// see the layout, at about 50 KB a picture.
+const PICTURE_SCALE: f64 = 0.6;
+
 /// Why a letter that policy decided on was not made. Its account is held,
 /// with this as the reason, and staff must look at the layout or wording.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -71,6 +76,18 @@ impl From<RenderError> for Unmade {
 pub struct Piece {
     pub row: ManifestRow,
     pub pages: Option<Pages>,
+    /// Its first page as PNG, when asked for (for the run's report).
+    pub picture: Option<Vec<u8>>,
+}
+
+/// A letter laid out, checked and exported: its data, its PDF, its pages
+/// when the run writes combined print files, and its first page as PNG when
+/// asked for.
+pub struct Laid {
+    pub letter: compose::Letter,
+    pub rendered: Rendered,
+    pub pages: Option<Pages>,
+    pub picture: Option<Vec<u8>>,
 }
 
 /// What became of one letter policy decided on: written with its manifest
@@ -138,9 +155,9 @@ impl Setup {
         &self,
         accounts: &[(Account, Stage)],
         piece: &str,
-        as_of: NaiveDate,
+        (as_of, picture): (NaiveDate, bool),
         times: &Times,
-    ) -> Result<(compose::Letter, Rendered, Option<Pages>), Unmade> {
+    ) -> Result<Laid, Unmade> {
         let vendor = &self.config.vendor;
         let vendor_name = vendor.format.title();
         let guarantor = &accounts[0].0.guarantor;
@@ -164,8 +181,12 @@ impl Setup {
         let started = times.add(&times.check, started);
         let rendered = self.renderer.export(&document, piece, as_of)?;
         let pages = self.combined.then(|| crate::print::pages_for_print(document.pages()));
+        let picture = match (picture, document.pages().first()) {
+            (true, Some(page)) => Some(crate::render::page_png(page, PICTURE_SCALE)?),
+            _ => None,
+        };
         times.add(&times.export, started);
-        Ok((letter, rendered, pages))
+        Ok(Laid { letter, rendered, pages, picture })
     }
 
     /// Makes the envelope of `accounts` (one account, or a household's) and
@@ -178,7 +199,7 @@ impl Setup {
         &self,
         accounts: &[(Account, Stage)],
         piece: &str,
-        as_of: NaiveDate,
+        (as_of, picture): (NaiveDate, bool),
         letters_dir: &Path,
         times: &Times,
     ) -> Result<Envelopes, OutputError> {
@@ -191,7 +212,8 @@ impl Setup {
                     (0, true) => piece.to_string(),
                     _ => format!("{piece}-{}", made.len() + 1),
                 };
-                let letter = self.make_piece(&accounts[start..end], &id, as_of, letters_dir, times)?;
+                let picture = picture && made.is_empty();
+                let letter = self.make_piece(&accounts[start..end], &id, (as_of, picture), letters_dir, times)?;
                 match letter {
                     Err(unmade) if unmade.too_long() && end - start > 1 => end = start + (end - start) / 2,
                     letter => {
@@ -210,14 +232,15 @@ impl Setup {
         &self,
         accounts: &[(Account, Stage)],
         piece: &str,
-        as_of: NaiveDate,
+        (as_of, picture): (NaiveDate, bool),
         letters_dir: &Path,
         times: &Times,
     ) -> Result<Made, OutputError> {
-        let (letter, rendered, laid_out) = match self.make_letter(accounts, piece, as_of, times) {
-            Ok(done) => done,
-            Err(unmade) => return Ok(Err(unmade)),
-        };
+        let Laid { letter, rendered, pages: laid_out, picture } =
+            match self.make_letter(accounts, piece, (as_of, picture), times) {
+                Ok(done) => done,
+                Err(unmade) => return Ok(Err(unmade)),
+            };
         let started = Instant::now();
         let vendor = &self.config.vendor;
         let pages = rendered.pages;
@@ -252,6 +275,6 @@ impl Setup {
             print_first_page: None,
             print_last_page: None,
         };
-        Ok(Ok(Piece { row, pages: laid_out }))
+        Ok(Ok(Piece { row, pages: laid_out, picture }))
     }
 }

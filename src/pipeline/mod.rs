@@ -36,12 +36,15 @@ use workers::{Job, Workers};
 use crate::config::PieceOrder;
 use crate::ingest::{self, IngestError, Partitioned, Regroup};
 use crate::ledger::{Ledger, LedgerError, Recorded};
+use crate::output::Variant;
 use crate::output::{Counts, Fingerprint, RunRecord, Scratch, ShardRecord, Staging};
 use crate::policy;
+use crate::policy::Stage;
 use crate::print::{self, PrintFiles};
 use crate::render::TYPST_VERSION;
-use crate::run_report::REPORT_HTML;
+use crate::run_report::{PICTURES_DIR, REPORT_HTML};
 use crate::shard::Shard;
+use std::collections::BTreeMap;
 
 pub struct RunOptions {
     pub export: PathBuf,
@@ -211,12 +214,13 @@ pub fn run(setup: &Setup, options: &RunOptions) -> Result<RunSummary, Error> {
     let times = Times::default();
     let mut books = Books::open(&staging, export.loose.clone(), setup.config.vendor.postage)?;
     let reader = Ledger::open_read_only(&options.ledger)?;
-    let (first_letter, print_files) =
+    let (first_letter, print_files, pictures) =
         make_letters(setup, options, &export, reader, (&staging, &scratch), &times, &mut books)?;
     let made = Instant::now();
     for written in &print_files {
         staging.written(&written.file, &written.sha256);
     }
+    write_pictures(&mut staging, pictures)?;
     let counts = books.close(export.rows, options.shard, &mut staging)?;
     drop(scratch);
     let key = crate::output::run_key(&options.as_of.to_string(), &run_inputs(setup, &export));
@@ -295,9 +299,25 @@ fn refuse_rejects(export: &Partitioned) -> Result<(), Error> {
     if rejected > 0 { Err(Error::Strict(rejected)) } else { Ok(()) }
 }
 
+/// The first page of the first letter of each stage, language and variant,
+/// in piece order, for the run's report: its piece id and the PNG.
+type Pictures = BTreeMap<(Stage, String, Variant), (String, Vec<u8>)>;
+
+/// Writes the pictures of letters for the report into `pictures/`, each
+/// named after its piece.
+fn write_pictures(staging: &mut Staging, pictures: Pictures) -> Result<(), Error> {
+    let dir = staging.path().join(PICTURES_DIR);
+    std::fs::create_dir_all(&dir).map_err(|source| crate::output::OutputError::Io { path: dir, source })?;
+    for (piece, png) in pictures.into_values() {
+        staging.write(&format!("{PICTURES_DIR}/{piece}.png"), &png)?;
+    }
+    Ok(())
+}
+
 /// Decides every partition ahead and makes its letters as it comes, into
 /// the books. Returns when the first letter was made, in seconds from the
-/// command's start, and the combined print files written.
+/// command's start, the combined print files written, and the pictures of
+/// letters for the report.
 fn make_letters(
     setup: &Setup,
     options: &RunOptions,
@@ -306,18 +326,19 @@ fn make_letters(
     (staging, scratch): (&Staging, &Scratch),
     times: &Times,
     books: &mut Books,
-) -> Result<(Option<f64>, Vec<print::Written>), Error> {
+) -> Result<(Option<f64>, Vec<print::Written>, Pictures), Error> {
     let as_of = options.as_of;
     let bar = progress_bar(options.progress);
     let letters_dir = staging.letters_dir();
     let threads = options.jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())).max(1);
     let first_letter = std::sync::OnceLock::new();
     let make = |job: &Job| {
-        let made = setup.make_envelopes(&job.accounts, &job.piece, as_of, &letters_dir, times);
+        let made = setup.make_envelopes(&job.accounts, &job.piece, (as_of, job.picture), &letters_dir, times);
         first_letter.get_or_init(|| options.started.elapsed().as_secs_f64());
         bar.inc(1);
         made
     };
+    let mut pictures = Pictures::new();
     let print_files = std::thread::scope(|scope| -> Result<Vec<print::Written>, Error> {
         let policy = &setup.config.policy;
         let deciding = (as_of, policy, options.shard, setup.config.mailing.household);
@@ -327,7 +348,8 @@ fn make_letters(
         for i in 0..export.count() {
             let mut part = decided.recv().map_err(|_| Error::DecidingStopped)??;
             books.take(&mut part);
-            make_part(&workers, part, books, print.as_mut(), policy, &scratch.path(&format!("{i}.jsonl")))?;
+            let entries = scratch.path(&format!("{i}.jsonl"));
+            make_part(setup, &workers, part, books, (print.as_mut(), &mut pictures), &entries)?;
         }
         Ok(match print {
             Some(print) => print.finish()?,
@@ -335,7 +357,7 @@ fn make_letters(
         })
     })?;
     bar.finish_and_clear();
-    Ok((first_letter.get().copied(), print_files))
+    Ok((first_letter.get().copied(), print_files, pictures))
 }
 
 /// The combined print files' writer, if the run writes them: named
@@ -360,13 +382,15 @@ fn start_print<'scope, 'env>(
 
 /// Makes one decided partition's letters on the render threads and settles
 /// its accounts in the books. Accounts that share a piece id (a household)
-/// go in one job.
+/// go in one job. The first job of each stage, language and variant that
+/// has no picture yet draws its first page for the report: chosen in piece
+/// order, so the same run always shows the same letters.
 fn make_part(
+    setup: &Setup,
     workers: &Workers,
     part: DecidedPart,
     books: &mut Books,
-    mut print: Option<&mut PrintFiles>,
-    policy: &crate::config::Policy,
+    (mut print, pictures): (Option<&mut PrintFiles>, &mut Pictures),
     entries: &Path,
 ) -> Result<(), Error> {
     let accounts = part.accounts()?;
@@ -384,9 +408,14 @@ fn make_part(
             }
             None => {
                 members.push(vec![at]);
-                jobs.push(Job { index: jobs.len(), accounts: vec![due], piece: piece.to_string() });
+                jobs.push(Job { index: jobs.len(), accounts: vec![due], piece: piece.to_string(), picture: false });
             }
         }
+    }
+    let mut flagged = std::collections::BTreeSet::new();
+    for job in &mut jobs {
+        let kind = setup.kind_of(&job.accounts);
+        job.picture = !pictures.contains_key(&kind) && flagged.insert(kind);
     }
     let mut envelopes: Vec<Option<letters::Envelopes>> = vec![None; jobs.len()];
     workers.make(jobs, |index, made| {
@@ -397,18 +426,25 @@ fn make_part(
     // In piece order, as the manifest lists them.
     for (job, envelopes) in envelopes.into_iter().enumerate() {
         for (carried, mut letter) in envelopes.into_iter().flatten() {
-            if let (Some(print), Ok(piece)) = (print.as_mut(), letter.as_mut()) {
-                let placed = print.add(&piece.pages.take().unwrap_or_default())?;
-                piece.row.print_file = placed.file;
-                piece.row.print_first_page = Some(placed.first_page);
-                piece.row.print_last_page = Some(placed.last_page);
+            if let Ok(piece) = letter.as_mut() {
+                if let Some(print) = print.as_mut() {
+                    let placed = print.add(&piece.pages.take().unwrap_or_default())?;
+                    piece.row.print_file = placed.file;
+                    piece.row.print_first_page = Some(placed.first_page);
+                    piece.row.print_last_page = Some(placed.last_page);
+                }
+                if let Some(png) = piece.picture.take() {
+                    let row = &piece.row;
+                    let kind = (row.stage, row.language.clone(), row.variant);
+                    pictures.entry(kind).or_insert_with(|| (row.piece_id.clone(), png));
+                }
             }
             for &at in &members[job][carried] {
                 made[at] = Some(letter.clone());
             }
         }
     }
-    books.settle(accounts, made, policy, entries)
+    books.settle(accounts, made, &setup.config.policy, entries)
 }
 
 fn progress_bar(show: bool) -> ProgressBar {

@@ -57,8 +57,8 @@ pub fn preview(
     let piece = format!("PREVIEW-{account}");
     let cannot = |reason: String| Error::CannotMake { account: account.to_string(), reason };
     let due = [(found.clone(), stage)];
-    let (_, rendered, _) =
-        setup.make_letter(&due, &piece, as_of, &Times::default()).map_err(|e| cannot(e.to_string()))?;
+    let rendered =
+        setup.make_letter(&due, &piece, (as_of, false), &Times::default()).map_err(|e| cannot(e.to_string()))?.rendered;
     output::write_file(pdf, &rendered.pdf)?;
     let mut pngs = Vec::new();
     if png {

@@ -31,6 +31,8 @@ pub(super) struct Job {
     pub index: usize,
     pub accounts: Vec<(Account, Stage)>,
     pub piece: String,
+    /// Whether to draw its first page for the run's report.
+    pub picture: bool,
 }
 
 /// An envelope as a render thread hands it back: its job's index, and its
