@@ -24,6 +24,8 @@ pub enum Error {
     Compose(#[from] ComposeError),
     #[error("the layout cannot be used: {0}")]
     Render(#[from] RenderError),
+    #[error("cannot draw the first page of {piece} for report.html: {message}")]
+    Picture { piece: String, message: String },
     #[error("the {language} {stage} letter cannot be laid out: {source}")]
     SampleLetter { language: String, stage: Stage, source: RenderError },
     #[error(transparent)]

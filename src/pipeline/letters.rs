@@ -20,11 +20,6 @@ use crate::policy::Stage;
 use crate::preflight;
 use crate::render::{Pages, RenderError, Rendered};
 
-/// Pixels per point of the pictures of letters in the run's report: 0.6
-/// draws a US Letter page 367 x 475 pixels, enough to read the wording and
-/// see the layout, at about 50 KB a picture.
-const PICTURE_SCALE: f64 = 0.6;
-
 /// Why a letter that policy decided on was not made. Its account is held,
 /// with this as the reason, and staff must look at the layout or wording.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -76,18 +71,18 @@ impl From<RenderError> for Unmade {
 pub struct Piece {
     pub row: ManifestRow,
     pub pages: Option<Pages>,
-    /// Its first page as PNG, when asked for (for the run's report).
-    pub picture: Option<Vec<u8>>,
+    /// Its first page as laid out, when asked for (for the run's report).
+    pub picture: Option<typst_layout::Page>,
 }
 
 /// A letter laid out, checked and exported: its data, its PDF, its pages
-/// when the run writes combined print files, and its first page as PNG when
-/// asked for.
+/// when the run writes combined print files, and its first page when asked
+/// for.
 pub struct Laid {
     pub letter: compose::Letter,
     pub rendered: Rendered,
     pub pages: Option<Pages>,
-    pub picture: Option<Vec<u8>>,
+    pub picture: Option<typst_layout::Page>,
 }
 
 /// What became of one letter policy decided on: written with its manifest
@@ -181,10 +176,7 @@ impl Setup {
         let started = times.add(&times.check, started);
         let rendered = self.renderer.export(&document, piece, as_of)?;
         let pages = self.combined.then(|| crate::print::pages_for_print(document.pages()));
-        let picture = match (picture, document.pages().first()) {
-            (true, Some(page)) => Some(crate::render::page_png(page, PICTURE_SCALE)?),
-            _ => None,
-        };
+        let picture = document.pages().first().filter(|_| picture).cloned();
         times.add(&times.export, started);
         Ok(Laid { letter, rendered, pages, picture })
     }

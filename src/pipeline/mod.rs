@@ -299,6 +299,11 @@ fn refuse_rejects(export: &Partitioned) -> Result<(), Error> {
     if rejected > 0 { Err(Error::Strict(rejected)) } else { Ok(()) }
 }
 
+/// Pixels per point of the pictures of letters in the run's report: 0.6
+/// draws a US Letter page 367 x 475 pixels, enough to read the wording and
+/// see the layout, at about 50 KB a picture.
+const PICTURE_SCALE: f64 = 0.6;
+
 /// The first page of the first letter of each stage, language and variant,
 /// in piece order, for the run's report: its piece id and the PNG.
 type Pictures = BTreeMap<(Stage, String, Variant), (String, Vec<u8>)>;
@@ -433,10 +438,17 @@ fn make_part(
                     piece.row.print_first_page = Some(placed.first_page);
                     piece.row.print_last_page = Some(placed.last_page);
                 }
-                if let Some(png) = piece.picture.take() {
+                if let Some(page) = piece.picture.take() {
                     let row = &piece.row;
                     let kind = (row.stage, row.language.clone(), row.variant);
-                    pictures.entry(kind).or_insert_with(|| (row.piece_id.clone(), png));
+                    if !pictures.contains_key(&kind) {
+                        // Drawn here, on the thread that waits for the
+                        // letters: on the render threads it grew their
+                        // memory by about 5 MiB.
+                        let png = crate::render::page_png(&page, PICTURE_SCALE)
+                            .map_err(|e| Error::Picture { piece: row.piece_id.clone(), message: e.to_string() })?;
+                        pictures.insert(kind, (row.piece_id.clone(), png));
+                    }
                 }
             }
             for &at in &members[job][carried] {
