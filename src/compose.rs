@@ -341,6 +341,17 @@ fn items(account: &Account, labels: &Labels) -> Vec<Item> {
         .collect()
 }
 
+/// The stage of one envelope's letter: the most advanced of its accounts'.
+pub fn envelope_stage(accounts: &[(Account, Stage)]) -> Stage {
+    accounts.iter().map(|(_, stage)| *stage).max().unwrap_or(Stage::Reminder)
+}
+
+/// Whether one envelope's letter is in large print: if any of its
+/// accounts asked for it.
+pub fn envelope_large_print(accounts: &[(Account, Stage)]) -> bool {
+    accounts.iter().any(|(account, _)| account.flags.large_print)
+}
+
 /// Builds the letter data for the accounts of one envelope that are due a
 /// letter, each with its own stage: one account, or a household's (one
 /// guarantor at one address). A household's letter is at the most advanced
@@ -355,7 +366,7 @@ pub fn letter(
 ) -> Letter {
     let policy = &config.policy;
     let (first, _) = &accounts[0];
-    let stage = accounts.iter().map(|(_, stage)| *stage).max().unwrap_or(Stage::Reminder);
+    let stage = envelope_stage(accounts);
     let guarantor = &first.guarantor;
     let address = &guarantor.address;
     let mut recipient = vec![guarantor.name.clone()];
@@ -403,7 +414,7 @@ pub fn letter(
             recipient: config.vendor.recipient_window,
             inset: config.vendor.clearance + config.vendor.tolerance,
         },
-        large_print: accounts.iter().any(|(account, _)| account.flags.large_print),
+        large_print: envelope_large_print(accounts),
         // The first account's link: a practice's portal shows the
         // guarantor's other accounts beside it.
         payment_link: config.practice.payment_link.as_ref().map(|link| link.replace("{account}", &first.id)),

@@ -204,13 +204,25 @@ fn table(caption: &str, header: &[&str], rows: &[Vec<String>]) -> String {
     html
 }
 
-/// One section: a heading, the chart (hidden from screen readers, which
-/// read the table) and its table.
-fn section(html: &mut String, id: &str, title: &str, chart: &str, numbers: &str) {
+/// One bar of a chart and the row of its table.
+struct Bar {
+    label: String,
+    value: u64,
+    cells: Vec<String>,
+}
+
+/// One section: a heading, the chart of `bars` (hidden from screen readers,
+/// which read the table), the table of their numbers under `header`, and
+/// `more` after it.
+fn section(html: &mut String, (id, title): (&str, &str), header: &[&str], bars: &[Bar], dollars: bool, more: &str) {
+    let chart: Vec<(String, u64)> = bars.iter().map(|b| (b.label.clone(), b.value)).collect();
+    let rows: Vec<Vec<String>> = bars.iter().map(|b| b.cells.clone()).collect();
     let _ = write!(
         html,
-        "<section id=\"{id}\"><h2>{}</h2><div class=\"chart\" aria-hidden=\"true\">{chart}</div>{numbers}</section>",
-        esc(title)
+        "<section id=\"{id}\"><h2>{}</h2><div class=\"chart\" aria-hidden=\"true\">{}</div>{}{more}</section>",
+        esc(title),
+        bar_chart(&chart, dollars),
+        table(title, header, &rows)
     );
 }
 
@@ -255,74 +267,71 @@ fn render(record: &RunRecord, t: &Tally, pictures: &[Picture]) -> String {
         esc(&c.estimated_postage.to_string()),
     );
 
-    let letters: Vec<(String, u64)> =
-        t.letters.iter().map(|((stage, language), n)| (format!("{stage} ({language})"), *n)).collect();
-    let rows: Vec<Vec<String>> = t
+    let bars: Vec<Bar> = t
         .letters
         .iter()
-        .map(|((stage, language), n)| vec![stage.to_string(), language.clone(), n.to_string()])
-        .collect();
-    section(
-        &mut html,
-        "letters",
-        "Letters by stage and language",
-        &bar_chart(&letters, false),
-        &table("Letters by stage and language", &["Stage", "Language", "Letters"], &rows),
-    );
-
-    let dollars: Vec<(String, u64)> =
-        t.dollars_by_stage.iter().map(|(stage, cents)| (stage.to_string(), cents.0.max(0) as u64)).collect();
-    let rows: Vec<Vec<String>> = t
-        .dollars_by_stage
-        .iter()
-        .map(|(stage, cents)| {
-            vec![stage.to_string(), t.accounts_by_stage.get(stage).copied().unwrap_or(0).to_string(), cents.to_string()]
+        .map(|((stage, language), n)| Bar {
+            label: format!("{stage} ({language})"),
+            value: *n,
+            cells: vec![stage.to_string(), language.clone(), n.to_string()],
         })
         .collect();
-    section(
-        &mut html,
-        "dollars",
-        "Dollars in letters, by stage",
-        &bar_chart(&dollars, true),
-        &table("Dollars in letters, by stage", &["Stage", "Accounts", "Balance"], &rows),
-    );
+    let letters = ("letters", "Letters by stage and language");
+    section(&mut html, letters, &["Stage", "Language", "Letters"], &bars, false, "");
 
-    let ages: Vec<(String, u64)> =
-        AGE_BUCKETS.iter().zip(&t.ages).map(|((l, _), (n, _))| (l.to_string(), *n)).collect();
-    let rows: Vec<Vec<String>> = AGE_BUCKETS
+    let bars: Vec<Bar> = t
+        .dollars_by_stage
+        .iter()
+        .map(|(stage, cents)| Bar {
+            label: stage.to_string(),
+            value: cents.0.max(0) as u64,
+            cells: vec![
+                stage.to_string(),
+                t.accounts_by_stage.get(stage).copied().unwrap_or(0).to_string(),
+                cents.to_string(),
+            ],
+        })
+        .collect();
+    let dollars = ("dollars", "Dollars in letters, by stage");
+    section(&mut html, dollars, &["Stage", "Accounts", "Balance"], &bars, true, "");
+
+    let bars: Vec<Bar> = AGE_BUCKETS
         .iter()
         .zip(&t.ages)
-        .map(|((label, _), (n, cents))| vec![label.to_string(), n.to_string(), cents.to_string()])
+        .map(|((label, _), (n, cents))| Bar {
+            label: label.to_string(),
+            value: *n,
+            cells: vec![label.to_string(), n.to_string(), cents.to_string()],
+        })
         .collect();
-    section(
-        &mut html,
-        "ages",
-        "Accounts owing, by age of the oldest unpaid service",
-        &bar_chart(&ages, false),
-        &table("Accounts owing, by age", &["Age", "Accounts", "Balance"], &rows),
-    );
+    let ages = ("ages", "Accounts owing, by age of the oldest unpaid service");
+    section(&mut html, ages, &["Age", "Accounts", "Balance"], &bars, false, "");
 
-    let holds: Vec<(String, u64)> = t.holds.iter().map(|(reason, (n, _))| (reason.clone(), *n)).collect();
-    let rows: Vec<Vec<String>> =
-        t.holds.iter().map(|(reason, (n, cents))| vec![reason.clone(), n.to_string(), cents.to_string()]).collect();
-    section(
-        &mut html,
-        "holds",
-        "Accounts on hold, by reason (holds.csv lists each)",
-        &bar_chart(&holds, false),
-        &table("Accounts on hold, by reason", &["Reason", "Accounts", "Balance"], &rows),
-    );
+    let bars: Vec<Bar> = t
+        .holds
+        .iter()
+        .map(|(reason, (n, cents))| Bar {
+            label: reason.clone(),
+            value: *n,
+            cells: vec![reason.clone(), n.to_string(), cents.to_string()],
+        })
+        .collect();
+    let holds = ("holds", "Accounts on hold, by reason (holds.csv lists each)");
+    section(&mut html, holds, &["Reason", "Accounts", "Balance"], &bars, false, "");
 
     for (id, title, group) in [
         ("rejects", "Rows that could not be read (rejects.csv)", &t.rejects),
         ("warnings", "Rows read with a warning (warnings.csv)", &t.warnings),
     ] {
-        let bars: Vec<(String, u64)> = group.iter().map(|(kind, rows)| (kind.clone(), rows.len() as u64)).collect();
-        let mut numbers = table(
-            title,
-            &["Kind", "Rows"],
-            &bars.iter().map(|(k, n)| vec![k.clone(), n.to_string()]).collect::<Vec<_>>(),
-        );
+        let bars: Vec<Bar> = group
+            .iter()
+            .map(|(kind, rows)| Bar {
+                label: kind.clone(),
+                value: rows.len() as u64,
+                cells: vec![kind.clone(), rows.len().to_string()],
+            })
+            .collect();
+        let mut shown_rows = String::new();
         for (kind, rows) in group {
             let shown: Vec<Vec<String>> = rows
                 .iter()
@@ -330,9 +339,9 @@ fn render(record: &RunRecord, t: &Tally, pictures: &[Picture]) -> String {
                 .map(|i| vec![format!("{}:{}", i.file, i.line), i.column.clone(), i.value.clone(), i.reason.clone()])
                 .collect();
             let caption = format!("{kind}: the first {} of {}", shown.len(), rows.len());
-            numbers.push_str(&table(&caption, &["Line", "Column", "Value", "Reason"], &shown));
+            shown_rows.push_str(&table(&caption, &["Line", "Column", "Value", "Reason"], &shown));
         }
-        section(&mut html, id, title, &bar_chart(&bars, false), &numbers);
+        section(&mut html, (id, title), &["Kind", "Rows"], &bars, false, &shown_rows);
     }
 
     let rows = vec![

@@ -150,11 +150,14 @@ impl Setup {
     /// The stage, language and variant of the letter these accounts get
     /// (one account's, or a household's), as the manifest will list it.
     pub fn kind_of(&self, accounts: &[(Account, Stage)]) -> (Stage, String, crate::output::Variant) {
-        let stage = accounts.iter().map(|(_, stage)| *stage).max().unwrap_or(Stage::Reminder);
         let language =
             accounts.first().map_or(compose::FALLBACK_LANGUAGE, |(a, _)| self.wording.language_for(&a.language).0);
-        let large_print = accounts.iter().any(|(account, _)| account.flags.large_print);
-        let variant = if large_print { crate::output::Variant::LargePrint } else { crate::output::Variant::Standard };
+        let variant = if compose::envelope_large_print(accounts) {
+            crate::output::Variant::LargePrint
+        } else {
+            crate::output::Variant::Standard
+        };
+        let stage = compose::envelope_stage(accounts);
         (stage, language.to_string(), variant)
     }
 
