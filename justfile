@@ -41,6 +41,10 @@ report-picture RUN="runs/sample":
       --disable-component-update --disable-sync --user-data-dir="$(mktemp -d)" --hide-scrollbars \
       --window-size=1100,2000 --screenshot="$PWD/docs/report.png" "file://$(realpath {{RUN}})/report.html"
 
+# A picture of the cover of a run's proof.pdf (Debian package `poppler-utils`), as docs/proof-cover.png.
+proof-picture RUN="runs/sample":
+    pdftoppm -f 1 -l 1 -png -r 70 -singlefile {{RUN}}/proof.pdf docs/proof-cover
+
 # Fuzz the export reader for SECONDS (needs `cargo install cargo-fuzz`).
 fuzz SECONDS="300":
     cd fuzz && RUSTC_BOOTSTRAP=1 cargo fuzz run ingest --sanitizer none -O -- -max_total_time={{SECONDS}}

@@ -23,6 +23,7 @@ use crate::output::{
     AUDIT_CSV, AuditDecision, AuditRow, HOLDS_CSV, HoldRow, MANIFEST_CSV, ManifestRow, RUN_JSON, RunRecord,
 };
 use crate::policy::{History, SentLetter, Stage};
+use crate::run_report::{Changes, Then};
 
 /// The ledger's file name, beside the run folders unless the config says otherwise.
 pub const LEDGER_FILE: &str = "kindly-ledger.sqlite";
@@ -342,7 +343,7 @@ impl Ledger {
                 let letter = SentLetter {
                     date: date(&row.get::<_, String>(1)?),
                     piece: row.get(2)?,
-                    stage: Stage::ALL.into_iter().find(|s| s.id() == stage).unwrap_or(Stage::Reminder),
+                    stage: Stage::from_id(&stage).unwrap_or(Stage::Reminder),
                     balance: row.get::<_, Option<i64>>(4)?.map(Cents),
                 };
                 // Returned before this run's date: a rerun of an earlier
@@ -663,6 +664,99 @@ impl Ledger {
             })?;
             rows.collect()
         })
+    }
+
+    /// What changed between the latest earlier run recorded and the run
+    /// whose files are in `staged` (to go into `folder`, as of `as_of`):
+    /// None if the ledger has no earlier run. The run folder's audit.csv
+    /// and holds.csv are read a row at a time beside the earlier run's
+    /// decisions, both in account order, so memory does not grow with the
+    /// run.
+    pub fn changes(&self, folder: &Path, as_of: &str, staged: &Path) -> Result<Option<Changes>, LedgerError> {
+        let previous: Option<(i64, String, String)> = self.sql(|c| {
+            c.query_row(
+                "SELECT id, as_of, folder FROM runs WHERE rerun_of IS NULL AND as_of < ?1 AND folder != ?2
+                 ORDER BY as_of DESC, id DESC LIMIT 1",
+                params![as_of, place(folder)],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .optional()
+        })?;
+        let Some((run, previous_as_of, previous_folder)) = previous else { return Ok(None) };
+        let mut changes = Changes { previous_as_of, previous_folder, ..Changes::default() };
+        self.side_by_side(
+            run,
+            staged,
+            AUDIT_CSV,
+            |row: &AuditRow| &row.account,
+            |now, then| changes.account(now.map(|n| (n.decision == AuditDecision::Letter, n.stage)), then),
+        )?;
+        self.side_by_side(
+            run,
+            staged,
+            HOLDS_CSV,
+            |row: &HoldRow| &row.account,
+            |now, then| {
+                if let Some(now) = now
+                    && then.is_none_or(|t| t.letter)
+                {
+                    changes.new_hold(&now.reason_code, &now.account, &now.reason);
+                }
+            },
+        )?;
+        Ok(Some(changes))
+    }
+
+    /// Hands `each` every account of a run folder's file (`name`, in account
+    /// order) and of the earlier run `run`, side by side: (this run's row,
+    /// the earlier run's decision), either absent where the account is not
+    /// in that run.
+    fn side_by_side<T: DeserializeOwned>(
+        &self,
+        run: i64,
+        staged: &Path,
+        name: &str,
+        key: impl Fn(&T) -> &String,
+        mut each: impl FnMut(Option<&T>, Option<&Then>),
+    ) -> Result<(), LedgerError> {
+        let sql = |source| sql_error(&self.path, source);
+        let mut statement = self
+            .conn
+            .prepare("SELECT account, decision, stage FROM decisions WHERE run_id = ?1 ORDER BY account")
+            .map_err(sql)?;
+        let mut rows = statement.query([run]).map_err(sql)?;
+        let mut next = || -> rusqlite::Result<Option<Then>> {
+            rows.next()?
+                .map(|r| {
+                    let stage: Option<String> = r.get(2)?;
+                    Ok(Then {
+                        account: r.get(0)?,
+                        letter: r.get::<_, String>(1)? == "letter",
+                        stage: stage.as_deref().and_then(Stage::from_id),
+                    })
+                })
+                .transpose()
+        };
+        let mut then = next().map_err(sql)?;
+        for_each_row((staged, &self.path), name, |now: T| {
+            while let Some(earlier) = then.as_ref().filter(|t| t.account < *key(&now)) {
+                each(None, Some(earlier));
+                then = next()?;
+            }
+            match then.as_ref().filter(|t| t.account == *key(&now)) {
+                Some(same) => {
+                    each(Some(&now), Some(same));
+                    then = next()?;
+                }
+                None => each(Some(&now), None),
+            }
+            Ok(())
+        })?;
+        while let Some(earlier) = then {
+            each(None, Some(&earlier));
+            then = next().map_err(sql)?;
+        }
+        Ok(())
     }
 
     /// The runs recorded, oldest first, with their counts.

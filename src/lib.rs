@@ -19,9 +19,11 @@
 //! - [`lint`], [`preflight`]
 //! - [`render`]
 //! - [`output`]
+//! - [`proof`] (the proof set signed before mailing)
 //! - [`report`], [`verify`], [`print`], [`run_report`]
 //! - [`approval`]
-//! - [`merge`], [`ledger`], [`handoff`]
+//! - [`ledger`], [`handoff`]
+//! - [`merge`]
 //! - [`pipeline`], which may use all of the above
 
 pub mod approval;
@@ -44,6 +46,7 @@ pub mod pipeline;
 pub mod policy;
 pub mod preflight;
 pub mod print;
+pub mod proof;
 pub mod render;
 pub mod report;
 pub mod run_report;

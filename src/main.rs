@@ -78,6 +78,10 @@ enum Command {
         /// table (for people) or json (for other programs).
         #[arg(long, value_enum, default_value = "table")]
         format: Format,
+        /// Also write the report a run would have (report.html's charts and tables, and a picture
+        /// of one sample letter of each kind) to FILE.
+        #[arg(long, value_name = "FILE")]
+        report: Option<PathBuf>,
         #[command(flatten)]
         common: Common,
     },
@@ -98,6 +102,18 @@ enum Command {
         /// Also draw each page as a PNG picture (FILE-1.png, FILE-2.png, ...), to look at without a PDF viewer.
         #[arg(long)]
         png: bool,
+        #[command(flatten)]
+        common: Common,
+    },
+    /// Make the proof set a run would make (a cover with the counts, one letter of each stage,
+    /// language and print size, and the first, middle and last letter, each page marked PROOF),
+    /// laying out only those letters: to check and sign before the run.
+    Proof {
+        /// The billing export.
+        export: PathBuf,
+        /// Where to write the proof [default: proof-<as-of date>.pdf].
+        #[arg(short, long, value_name = "FILE")]
+        output: Option<PathBuf>,
         #[command(flatten)]
         common: Common,
     },
@@ -392,9 +408,7 @@ fn parse_date(text: &str) -> Result<NaiveDate, String> {
 }
 
 fn parse_stage(text: &str) -> Result<Stage, String> {
-    Stage::ALL
-        .into_iter()
-        .find(|s| s.id() == text)
+    Stage::from_id(text)
         .ok_or_else(|| format!("{text:?} is not a stage: use reminder, plan_offer, assistance or final_notice"))
 }
 
@@ -481,10 +495,14 @@ fn main() -> ExitCode {
                 ledger.unwrap_or_else(|| out.parent().unwrap_or(Path::new(".")).join(kindly::ledger::LEDGER_FILE));
             finish(merge(&shards, &out, overwrite, &ledger))
         }
-        Command::Validate { export, format, common } => finish(validate(&export, format, &common)),
+        Command::Validate { export, format, report, common } => finish(validate(&export, format, report, &common)),
         Command::Preview { export, account, output, stage, png, common } => {
             let pdf = output.unwrap_or_else(|| PathBuf::from(format!("preview-{account}.pdf")));
             finish(preview(&export, &account, stage, &pdf, png, &common))
+        }
+        Command::Proof { export, output, common } => {
+            let output = output.unwrap_or_else(|| PathBuf::from(format!("proof-{}.pdf", common.as_of())));
+            finish(proof(&export, &output, &common))
         }
         Command::Sources { export, out, limit, common } => finish(sources(&export, &out, limit, &common)),
         Command::Lint { common } => finish(lint(&common)),
@@ -550,7 +568,7 @@ impl Failure for LedgerError {
 }
 
 fn merge(shards: &[PathBuf], out: &Path, overwrite: bool, ledger: &Path) -> Result<ExitCode, MergeFailure> {
-    let (folder, record) = kindly::merge::merge(shards, out, overwrite)?;
+    let (folder, record) = kindly::merge::merge(shards, out, overwrite, ledger)?;
     Ledger::open(ledger, &format!("is recording the merged run {}", out.display()))?.record(&folder, &now())?;
     let c = &record.counts;
     say([
@@ -680,9 +698,15 @@ fn ledger(command: LedgerCommand) -> Result<ExitCode, LedgerFailure> {
     }
 }
 
-fn validate(export: &Path, format: Format, common: &Common) -> Result<ExitCode, pipeline::Error> {
+fn validate(
+    export: &Path,
+    format: Format,
+    html: Option<PathBuf>,
+    common: &Common,
+) -> Result<ExitCode, pipeline::Error> {
     let setup = common.setup()?;
-    let report = pipeline::validate(export, &setup.config, common.as_of(), &common.ledger(&setup, Path::new("runs")))?;
+    let ledger = common.ledger(&setup, Path::new("runs"));
+    let report = pipeline::validate(export, &setup, common.as_of(), &ledger, html.as_deref())?;
     match format {
         Format::Table => print!("{}", report.table()),
         Format::Json => print!("{}", report.json()),
@@ -708,6 +732,24 @@ fn preview(
         made.pdf.display()
     )));
     say(made.pngs.iter().enumerate().map(|(i, file)| format!("page {}: {}", i + 1, file.display())));
+    Ok(ExitCode::SUCCESS)
+}
+
+fn proof(export: &Path, out: &Path, common: &Common) -> Result<ExitCode, pipeline::Error> {
+    let setup = common.setup()?;
+    let ledger = common.ledger(&setup, Path::new("runs"));
+    let made = pipeline::proof(&setup, export, (common.as_of(), &ledger), out)?;
+    let mut lines = vec![format!(
+        "proof of {} letters: {} letters on {} pages after the cover, in {}",
+        made.letters,
+        made.proofed,
+        made.pages,
+        out.display()
+    )];
+    for (piece, why) in &made.unmade {
+        lines.push(format!("{piece} is not in the proof: {why}; a run would hold its accounts"));
+    }
+    say(lines);
     Ok(ExitCode::SUCCESS)
 }
 

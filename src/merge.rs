@@ -43,6 +43,10 @@ pub enum MergeError {
     CountsDiffer { letters: u64, pages: u64, listed: u64, listed_pages: u64 },
     #[error(transparent)]
     Output(#[from] OutputError),
+    #[error(transparent)]
+    Proof(#[from] crate::proof::ProofError),
+    #[error(transparent)]
+    Ledger(#[from] Box<crate::ledger::LedgerError>),
 }
 
 impl MergeError {
@@ -52,8 +56,14 @@ impl MergeError {
     }
 }
 
-/// Merges `shards` into a new run folder `out`; returns its record.
-pub fn merge(shards: &[PathBuf], out: &Path, overwrite: bool) -> Result<(PathBuf, RunRecord), MergeError> {
+/// Merges `shards` into a new run folder `out`; returns its record. Its
+/// report compares it with the latest earlier run in `ledger`, if any.
+pub fn merge(
+    shards: &[PathBuf],
+    out: &Path,
+    overwrite: bool,
+    ledger: &Path,
+) -> Result<(PathBuf, RunRecord), MergeError> {
     let (records, merged_from): (Vec<RunRecord>, Vec<Fingerprint>) =
         shards.iter().map(|folder| load(folder)).collect::<Result<Vec<_>, _>>()?.into_iter().unzip();
     let first = records.first().ok_or(MergeError::NoShards)?;
@@ -165,10 +175,19 @@ pub fn merge(shards: &[PathBuf], out: &Path, overwrite: bool) -> Result<(PathBuf
         let folder = staging.path().to_path_buf();
         crate::output::write_zip_counts(&folder, |name, sha| staging.written(name, sha))?;
     }
-    let record = RunRecord { counts, files: staging.files().clone(), shard: None, merged_from, ..first.clone() };
-    let report = crate::run_report::write(staging.path(), &record)?;
-    staging.write(crate::run_report::REPORT_HTML, &report)?;
-    let record = RunRecord { files: staging.files().clone(), ..record };
+    let record = |staging: &Staging| RunRecord {
+        counts: counts.clone(),
+        files: staging.files().clone(),
+        shard: None,
+        merged_from: merged_from.clone(),
+        ..first.clone()
+    };
+    let changes = match crate::ledger::Ledger::open_read_only(ledger).map_err(Box::new)? {
+        Some(ledger) => ledger.changes(out, &first.as_of, staging.path()).map_err(Box::new)?,
+        None => None,
+    };
+    crate::run_report::finish_folder(&mut staging, record, changes.as_ref())?;
+    let record = record(&staging);
     let folder = staging.finish(&record)?;
     Ok((folder, record))
 }

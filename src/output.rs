@@ -577,6 +577,21 @@ fn csv_error(path: PathBuf, e: csv::Error) -> OutputError {
     OutputError::Io { path, source: e.into() }
 }
 
+/// Reads each row of one of a run folder's CSV files, one at a time.
+pub fn each_row<T: serde::de::DeserializeOwned>(
+    folder: &Path,
+    name: &str,
+    mut f: impl FnMut(T),
+) -> Result<(), OutputError> {
+    let path = folder.join(name);
+    let unreadable = |e: csv::Error| OutputError::Io { path: path.clone(), source: std::io::Error::other(e) };
+    let mut reader = csv::Reader::from_path(&path).map_err(unreadable)?;
+    for row in reader.deserialize() {
+        f(row.map_err(unreadable)?);
+    }
+    Ok(())
+}
+
 pub fn write_file(path: &Path, bytes: &[u8]) -> Result<(), OutputError> {
     std::fs::write(path, bytes).map_err(|source| OutputError::Io { path: path.to_path_buf(), source })
 }

@@ -36,6 +36,11 @@ impl Stage {
         }
     }
 
+    /// The stage whose [`Stage::id`] is `id`.
+    pub fn from_id(id: &str) -> Option<Stage> {
+        Stage::ALL.into_iter().find(|s| s.id() == id)
+    }
+
     pub fn number(self) -> u8 {
         self as u8 + 1
     }

@@ -27,7 +27,7 @@ use crate::preflight::Violation;
 /// The version of Typst compiled in, for the run record (pinned in Cargo.toml).
 pub const TYPST_VERSION: &str = "0.15.1";
 
-fn file_id(path: &str) -> FileId {
+pub(crate) fn file_id(path: &str) -> FileId {
     let vpath = VirtualPath::new(path).unwrap_or_else(|_| unreachable!("fixed virtual path {path}"));
     RootedPath::new(VirtualRoot::Project, vpath).intern()
 }
@@ -105,16 +105,7 @@ impl Renderer {
         date: NaiveDate,
         tagged: bool,
     ) -> Result<Vec<u8>, RenderError> {
-        let options = typst_pdf::PdfOptions {
-            ident: Smart::Custom(ident.to_string()),
-            timestamp: Some(typst_pdf::Timestamp::new_utc(typst_datetime(date))),
-            tagged,
-            standards: self.standards.clone(),
-            ..Default::default()
-        };
-        typst_pdf::pdf(document, &options).map_err(|errors| {
-            RenderError::Failed(errors.iter().map(|e| e.message.to_string()).collect::<Vec<_>>().join("; "))
-        })
+        write_pdf(document, ident, date, tagged, self.standards.clone())
     }
 
     /// Writes many letters' laid-out pages as one PDF, `name` its identifier:
@@ -150,11 +141,32 @@ impl Renderer {
     }
 }
 
+/// Writes a laid-out document as PDF whose timestamp is `date` and whose
+/// identifier derives from `ident`, so the same inputs give the same bytes.
+pub(crate) fn write_pdf(
+    document: &PagedDocument,
+    ident: &str,
+    date: NaiveDate,
+    tagged: bool,
+    standards: typst_pdf::PdfStandards,
+) -> Result<Vec<u8>, RenderError> {
+    let options = typst_pdf::PdfOptions {
+        ident: Smart::Custom(ident.to_string()),
+        timestamp: Some(typst_pdf::Timestamp::new_utc(typst_datetime(date))),
+        tagged,
+        standards,
+        ..Default::default()
+    };
+    typst_pdf::pdf(document, &options).map_err(|errors| {
+        RenderError::Failed(errors.iter().map(|e| e.message.to_string()).collect::<Vec<_>>().join("; "))
+    })
+}
+
 fn compile(world: &LetterWorld) -> Result<PagedDocument, RenderError> {
     typst::compile::<PagedDocument>(world).output.map_err(|errors| RenderError::Failed(describe(world, &errors)))
 }
 
-fn typst_datetime(date: NaiveDate) -> Datetime {
+pub(crate) fn typst_datetime(date: NaiveDate) -> Datetime {
     Datetime::from_ymd_hms(date.year(), date.month() as u8, date.day() as u8, 0, 0, 0)
         .unwrap_or_else(|| unreachable!("a chrono date is a valid calendar date"))
 }

@@ -20,6 +20,9 @@ const HOLDS_LISTED: usize = 50;
 #[derive(Debug, Serialize)]
 pub struct Validation {
     pub file: String,
+    /// The export's SHA-256, for a dry run's report.
+    #[serde(skip)]
+    pub sha256: String,
     pub as_of: String,
     pub rows: u64,
     pub accounts: u64,
@@ -104,6 +107,7 @@ impl Decisions {
             .collect();
         Validation {
             file: tally.file,
+            sha256: tally.sha256,
             as_of: as_of.to_string(),
             rows: tally.rows,
             accounts: tally.accounts,

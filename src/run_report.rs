@@ -13,15 +13,15 @@ use std::path::Path;
 
 use base64::Engine;
 use plotters::prelude::*;
-use serde::de::DeserializeOwned;
 
 use crate::model::Issue;
 use crate::money::Cents;
 use crate::output::{
     AUDIT_CSV, AuditDecision, AuditRow, HOLDS_CSV, HoldRow, MANIFEST_CSV, ManifestRow, OutputError, REJECTS_CSV,
-    RunRecord, Variant, WARNINGS_CSV,
+    RunRecord, Staging, Variant, WARNINGS_CSV, each_row,
 };
 use crate::policy::Stage;
+use crate::proof::{Kind, PROOF_PDF, ProofError};
 
 /// The report's file name in the run folder.
 pub const REPORT_HTML: &str = "report.html";
@@ -39,11 +39,13 @@ pub const PICTURES_DIR: &str = "pictures";
 const AGE_BUCKETS: [(&str, i64); 5] =
     [("0-30 days", 30), ("31-60 days", 60), ("61-90 days", 90), ("91-120 days", 120), ("over 120 days", i64::MAX)];
 
-/// One letter's picture: which kind of letter it shows, its piece, and the
-/// first page as PNG.
+/// One letter's picture: which kind of letter it shows, its piece (or, in a
+/// dry run, its account), the letter's file to link to, and the first page
+/// as PNG.
 struct Picture {
-    kind: (Stage, String, Variant),
-    piece: ManifestRow,
+    kind: Kind,
+    name: String,
+    link: Option<String>,
     png: Vec<u8>,
 }
 
@@ -59,18 +61,7 @@ struct Tally {
     warnings: BTreeMap<String, Vec<Issue>>,
     /// The piece of each stage, language and variant whose picture the run
     /// drew.
-    samples: BTreeMap<(Stage, String, Variant), ManifestRow>,
-}
-
-/// Reads each row of one of the run folder's CSV files.
-fn each_row<T: DeserializeOwned>(folder: &Path, name: &str, mut f: impl FnMut(T)) -> Result<(), OutputError> {
-    let path = folder.join(name);
-    let unreadable = |e: csv::Error| OutputError::Io { path: path.clone(), source: std::io::Error::other(e) };
-    let mut reader = csv::Reader::from_path(&path).map_err(unreadable)?;
-    for row in reader.deserialize() {
-        f(row.map_err(unreadable)?);
-    }
-    Ok(())
+    samples: BTreeMap<Kind, ManifestRow>,
 }
 
 fn money(text: &str) -> Cents {
@@ -78,6 +69,26 @@ fn money(text: &str) -> Cents {
 }
 
 impl Tally {
+    /// An account, with its balance and the age of its oldest unpaid
+    /// service, and the stage of its letter if it gets one.
+    fn account(&mut self, letter: Option<Stage>, balance: Cents, days_past_due: i64) {
+        if let Some(stage) = letter {
+            *self.dollars_by_stage.entry(stage).or_default() += balance;
+            *self.accounts_by_stage.entry(stage).or_default() += 1;
+        }
+        if balance > Cents::ZERO {
+            let bucket = AGE_BUCKETS.iter().position(|(_, top)| days_past_due <= *top).unwrap_or(4);
+            self.ages[bucket].0 += 1;
+            self.ages[bucket].1 += balance;
+        }
+    }
+
+    fn hold(&mut self, reason_code: String, balance: Cents) {
+        let entry = self.holds.entry(reason_code).or_default();
+        entry.0 += 1;
+        entry.1 += balance;
+    }
+
     fn read(folder: &Path, record: &RunRecord) -> Result<Tally, OutputError> {
         let mut t = Tally::default();
         each_row(folder, MANIFEST_CSV, |row: ManifestRow| {
@@ -87,26 +98,181 @@ impl Tally {
             }
         })?;
         each_row(folder, AUDIT_CSV, |row: AuditRow| {
-            let balance = money(&row.balance);
-            if let (AuditDecision::Letter, Some(stage)) = (row.decision, row.stage) {
-                *t.dollars_by_stage.entry(stage).or_default() += balance;
-                *t.accounts_by_stage.entry(stage).or_default() += 1;
-            }
-            if balance > Cents::ZERO {
-                let bucket = AGE_BUCKETS.iter().position(|(_, top)| row.days_past_due <= *top).unwrap_or(4);
-                t.ages[bucket].0 += 1;
-                t.ages[bucket].1 += balance;
-            }
+            let letter = row.stage.filter(|_| row.decision == AuditDecision::Letter);
+            t.account(letter, money(&row.balance), row.days_past_due);
         })?;
-        each_row(folder, HOLDS_CSV, |row: HoldRow| {
-            let entry = t.holds.entry(row.reason_code).or_default();
-            entry.0 += 1;
-            entry.1 += money(&row.balance);
-        })?;
-        for (name, group) in [(REJECTS_CSV, &mut t.rejects), (WARNINGS_CSV, &mut t.warnings)] {
-            each_row(folder, name, |issue: Issue| group.entry(issue.kind.code().to_string()).or_default().push(issue))?;
-        }
+        each_row(folder, HOLDS_CSV, |row: HoldRow| t.hold(row.reason_code, money(&row.balance)))?;
+        let (mut rejects, mut warnings) = (Vec::new(), Vec::new());
+        each_row(folder, REJECTS_CSV, |issue: Issue| rejects.push(issue))?;
+        each_row(folder, WARNINGS_CSV, |issue: Issue| warnings.push(issue))?;
+        t.issues(rejects, warnings);
         Ok(t)
+    }
+
+    fn issues(&mut self, rejects: Vec<Issue>, warnings: Vec<Issue>) {
+        for (issues, group) in [(rejects, &mut self.rejects), (warnings, &mut self.warnings)] {
+            for issue in issues {
+                group.entry(issue.kind.code().to_string()).or_default().push(issue);
+            }
+        }
+    }
+}
+
+/// The report of a dry run (`kindly validate --report`): the same sections
+/// as a run's, from the accounts as policy decides them, one letter per
+/// account (households are not put together), and pictures of sample
+/// letters; no pages, sheets or postage, which are known once letters are
+/// made.
+#[derive(Default)]
+pub struct DryRun {
+    tally: Tally,
+    pictures: Vec<Picture>,
+}
+
+impl DryRun {
+    /// An account policy decided: its letter's kind if it gets one, else
+    /// its hold's reason code; its balance and days past due.
+    pub fn account(&mut self, decided: Result<&Kind, &str>, balance: Cents, days_past_due: i64) {
+        match decided {
+            Ok((stage, language, _)) => {
+                *self.tally.letters.entry((*stage, language.clone())).or_default() += 1;
+                self.tally.account(Some(*stage), balance, days_past_due);
+            }
+            Err(code) => {
+                self.tally.account(None, balance, days_past_due);
+                self.tally.hold(code.to_string(), balance);
+            }
+        }
+    }
+
+    /// The export's rejected rows and warnings.
+    pub fn issues(&mut self, rejects: Vec<Issue>, warnings: Vec<Issue>) {
+        self.tally.issues(rejects, warnings);
+    }
+
+    /// A sample letter's first page, of `kind`, for `account`.
+    pub fn picture(&mut self, kind: Kind, account: &str, png: Vec<u8>) {
+        self.pictures.push(Picture { kind, name: format!("account {account}"), link: None, png });
+    }
+
+    /// The report; `record` gives its identity and counts (of accounts,
+    /// letters, holds and rejected rows).
+    pub fn write(self, record: &RunRecord) -> Vec<u8> {
+        render(record, &self.tally, &self.pictures, Heading::DryRun).into_bytes()
+    }
+}
+
+/// What the report is of: a run, with what changed since the ledger's
+/// latest earlier run (None if it has none), or a dry run.
+#[derive(Clone, Copy)]
+enum Heading<'a> {
+    Run(Option<&'a Changes>),
+    DryRun,
+}
+
+/// Accounts listed by name in each part of "What changed"; the rest are
+/// counted.
+const CHANGES_LISTED: usize = 5;
+
+/// One account's decision in an earlier run, as the ledger holds it.
+pub struct Then {
+    pub account: String,
+    pub letter: bool,
+    pub stage: Option<Stage>,
+}
+
+/// What changed since the latest earlier run the ledger holds.
+#[derive(Default)]
+pub struct Changes {
+    pub previous_as_of: String,
+    pub previous_folder: String,
+    /// Accounts with a letter, by stage: (in the earlier run, in this one).
+    pub letters: BTreeMap<Stage, (u64, u64)>,
+    /// Accounts on hold now that were not then (they had a letter, or were
+    /// not in that run), by reason code: how many, and the first few with
+    /// their reasons.
+    pub new_holds: BTreeMap<String, (u64, Vec<(String, String)>)>,
+    /// Accounts in the earlier run that are not in this export: how many,
+    /// and the first few with what they had then.
+    pub left: (u64, Vec<(String, String)>),
+    /// Accounts in this export that were not in the earlier run.
+    pub new_accounts: u64,
+    /// Accounts on hold then that get a letter now.
+    pub released: u64,
+}
+
+impl Changes {
+    /// One account, side by side: now (whether it gets a letter, at which
+    /// stage) and then; either absent.
+    pub fn account(&mut self, now: Option<(bool, Option<Stage>)>, then: Option<&Then>) {
+        if let Some(Then { letter: true, stage: Some(stage), .. }) = then {
+            self.letters.entry(*stage).or_default().0 += 1;
+        }
+        if let Some((true, Some(stage))) = now {
+            self.letters.entry(stage).or_default().1 += 1;
+        }
+        match (now, then) {
+            (None, Some(then)) => {
+                self.left.0 += 1;
+                if self.left.1.len() < CHANGES_LISTED {
+                    let had = match (then.letter, then.stage) {
+                        (true, Some(stage)) => format!("a {stage} letter"),
+                        _ => "on hold".to_string(),
+                    };
+                    self.left.1.push((then.account.clone(), had));
+                }
+            }
+            (Some(_), None) => self.new_accounts += 1,
+            (Some((true, _)), Some(Then { letter: false, .. })) => self.released += 1,
+            _ => {}
+        }
+    }
+
+    /// An account on hold now that was not then.
+    pub fn new_hold(&mut self, code: &str, account: &str, reason: &str) {
+        let (n, listed) = self.new_holds.entry(code.to_string()).or_default();
+        *n += 1;
+        if listed.len() < CHANGES_LISTED {
+            listed.push((account.to_string(), reason.to_string()));
+        }
+    }
+
+    fn html(&self) -> String {
+        let mut html = String::new();
+        let _ = write!(
+            html,
+            "<p>Compared with the run of {} ({}), from the ledger. {} accounts are new since then; {} accounts on hold then get a letter now.</p>",
+            esc(&self.previous_as_of),
+            esc(&self.previous_folder),
+            self.new_accounts,
+            self.released
+        );
+        let rows: Vec<Vec<String>> = self
+            .letters
+            .iter()
+            .map(|(stage, (then, now))| {
+                vec![stage.to_string(), then.to_string(), now.to_string(), format!("{:+}", *now as i64 - *then as i64)]
+            })
+            .collect();
+        let then = format!("Run of {}", self.previous_as_of);
+        html.push_str(&table("Accounts with a letter, by stage", &["Stage", &then, "This run", "Change"], &rows));
+        let rows: Vec<Vec<String>> =
+            self.new_holds.iter().map(|(code, (n, _))| vec![code.clone(), n.to_string()]).collect();
+        html.push_str(&table("Accounts on hold now that were not then, by reason", &["Reason", "Accounts"], &rows));
+        for (code, (n, listed)) in &self.new_holds {
+            let rows: Vec<Vec<String>> = listed.iter().map(|(a, why)| vec![a.clone(), why.clone()]).collect();
+            let caption = format!("{code}: the first {} of {n}", rows.len());
+            html.push_str(&table(&caption, &["Account", "Reason"], &rows));
+        }
+        let rows: Vec<Vec<String>> = self.left.1.iter().map(|(a, had)| vec![a.clone(), had.clone()]).collect();
+        let caption = format!(
+            "Accounts in the run of {} that are not in this export: the first {} of {}",
+            self.previous_as_of,
+            rows.len(),
+            self.left.0
+        );
+        html.push_str(&table(&caption, &["Account", "Then"], &rows));
+        html
     }
 }
 
@@ -231,42 +397,73 @@ pub fn picture_of(piece: &str) -> String {
     format!("{PICTURES_DIR}/{piece}.png")
 }
 
+/// Writes the last files of a run folder, which read the others: proof.pdf,
+/// then report.html, which links to it. `record` gives the run's record
+/// with the files staged so far.
+pub fn finish_folder(
+    staging: &mut Staging,
+    record: impl Fn(&Staging) -> RunRecord,
+    changes: Option<&Changes>,
+) -> Result<(), ProofError> {
+    let folder = staging.path().to_path_buf();
+    let proof = crate::proof::of_folder(&folder, &record(staging))?;
+    staging.write(PROOF_PDF, &proof)?;
+    let report = write(&folder, &record(staging), changes)?;
+    staging.write(REPORT_HTML, &report)?;
+    Ok(())
+}
+
 /// The report of the run folder `folder`, whose record is `record` (not
-/// yet written; its `files` list the pictures).
-pub fn write(folder: &Path, record: &RunRecord) -> Result<Vec<u8>, OutputError> {
+/// yet written; its `files` list the pictures), with what changed since the
+/// ledger's latest earlier run, if there is one.
+pub fn write(folder: &Path, record: &RunRecord, changes: Option<&Changes>) -> Result<Vec<u8>, OutputError> {
     let tally = Tally::read(folder, record)?;
     let mut pictures = Vec::new();
     for (kind, piece) in &tally.samples {
         let path = folder.join(picture_of(&piece.piece_id));
         let png = std::fs::read(&path).map_err(|source| OutputError::Io { path, source })?;
-        pictures.push(Picture { kind: kind.clone(), piece: piece.clone(), png });
+        let (name, link) = (piece.piece_id.clone(), Some(piece.file.clone()));
+        pictures.push(Picture { kind: kind.clone(), name, link, png });
     }
-    Ok(render(record, &tally, &pictures).into_bytes())
+    Ok(render(record, &tally, &pictures, Heading::Run(changes)).into_bytes())
 }
 
-fn render(record: &RunRecord, t: &Tally, pictures: &[Picture]) -> String {
+fn render(record: &RunRecord, t: &Tally, pictures: &[Picture], heading: Heading) -> String {
     let c = &record.counts;
     let mut html = String::with_capacity(256 * 1024);
-    let title = format!("kindly run of {}", record.as_of);
+    let title = match heading {
+        Heading::Run(_) => format!("kindly run of {}", record.as_of),
+        Heading::DryRun => format!("kindly dry run of {}, as of {}", record.input.file, record.as_of),
+    };
     let _ = write!(
         html,
         "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"/><title>{}</title><style>{STYLE}</style></head><body>",
         esc(&title)
     );
-    let _ = write!(
-        html,
-        "<header><h1>{}</h1><p class=\"lead\">{} letters ({} pages, {} sheets, {} envelopes) for {} accounts; {} accounts on hold; {} rows could not be read. Estimated postage {}.</p></header>",
-        esc(&title),
-        c.letters,
-        c.pages,
-        c.sheets,
-        c.envelopes,
-        c.accounts_in_letters(),
-        c.holds,
-        c.rows.rejected,
-        esc(&c.estimated_postage.to_string()),
-    );
-
+    let lead = match heading {
+        Heading::Run(_) => format!(
+            "{} letters ({} pages, {} sheets, {} envelopes) for {} accounts; {} accounts on hold; {} rows could not be read. Estimated postage {}.",
+            c.letters,
+            c.pages,
+            c.sheets,
+            c.envelopes,
+            c.accounts_in_letters(),
+            c.holds,
+            c.rows.rejected,
+            c.estimated_postage,
+        ),
+        Heading::DryRun => format!(
+            "A dry run: no letters were made. A run would make {} letters, one per account (households are put together only by a run); {} accounts on hold; {} rows could not be read. Pages, sheets and postage are known once the letters are made.",
+            c.letters, c.holds, c.rows.rejected,
+        ),
+    };
+    let _ = write!(html, "<header><h1>{}</h1><p class=\"lead\">{}</p></header>", esc(&title), esc(&lead));
+    if record.files.contains_key(PROOF_PDF) {
+        let _ = write!(
+            html,
+            "<p class=\"proof\"><a href=\"{PROOF_PDF}\">proof.pdf</a>: the letters to check and sign before this run goes to the vendor, then <code>kindly approve</code>.</p>"
+        );
+    }
     let bars: Vec<Bar> = t
         .letters
         .iter()
@@ -344,31 +541,25 @@ fn render(record: &RunRecord, t: &Tally, pictures: &[Picture]) -> String {
         section(&mut html, (id, title), &["Kind", "Rows"], &bars, false, &shown_rows);
     }
 
-    let rows = vec![
-        vec!["Letters".to_string(), c.letters.to_string()],
-        vec!["Pages".to_string(), c.pages.to_string()],
-        vec!["Sheets".to_string(), c.sheets.to_string()],
-        vec!["Envelopes".to_string(), c.envelopes.to_string()],
-        vec!["Estimated postage".to_string(), c.estimated_postage.to_string()],
-    ];
-    let _ = write!(
-        html,
-        "<section id=\"mail\"><h2>Pages, sheets and postage</h2>{}<p class=\"note\">Postage is an estimate from the rates in the config's [vendor.postage]; the vendor's invoice is the real figure.</p></section>",
-        table("Pages, sheets and postage", &["", "Count"], &rows)
-    );
+    if let Heading::Run(changes) = heading {
+        mail_and_changes(&mut html, c, changes);
+    }
 
-    html.push_str("<section id=\"letters-seen\"><h2>One letter of each kind in this run</h2><div class=\"pictures\">");
+    html.push_str("<section id=\"letters-seen\"><h2>One letter of each kind</h2><div class=\"pictures\">");
     for p in pictures {
         let (stage, language, variant) = &p.kind;
         let variant = match variant {
             Variant::Standard => "standard",
             Variant::LargePrint => "large print",
         };
-        let caption = format!("{stage}, {language}, {variant}: {}", p.piece.piece_id);
-        let _ = write!(html, "<figure><a href=\"{}\">", esc(&p.piece.file));
+        let caption = format!("{stage}, {language}, {variant}: {}", p.name);
         let data = base64::engine::general_purpose::STANDARD.encode(&p.png);
-        let _ = write!(html, "<img src=\"data:image/png;base64,{data}\" alt=\"First page of {}\"/>", esc(&caption));
-        let _ = write!(html, "</a><figcaption>{}</figcaption></figure>", esc(&caption));
+        let img = format!("<img src=\"data:image/png;base64,{data}\" alt=\"First page of {}\"/>", esc(&caption));
+        let _ = match &p.link {
+            Some(file) => write!(html, "<figure><a href=\"{}\">{img}</a>", esc(file)),
+            None => write!(html, "<figure>{img}"),
+        };
+        let _ = write!(html, "<figcaption>{}</figcaption></figure>", esc(&caption));
     }
     html.push_str("</div></section>");
 
@@ -391,6 +582,29 @@ fn render(record: &RunRecord, t: &Tally, pictures: &[Picture]) -> String {
     );
     html.push_str("</body></html>\n");
     html
+}
+
+/// The sections of a run only: pages, sheets and postage, and what changed
+/// since the last run.
+fn mail_and_changes(html: &mut String, c: &crate::output::Counts, changes: Option<&Changes>) {
+    let rows = vec![
+        vec!["Letters".to_string(), c.letters.to_string()],
+        vec!["Pages".to_string(), c.pages.to_string()],
+        vec!["Sheets".to_string(), c.sheets.to_string()],
+        vec!["Envelopes".to_string(), c.envelopes.to_string()],
+        vec!["Estimated postage".to_string(), c.estimated_postage.to_string()],
+    ];
+    let _ = write!(
+        html,
+        "<section id=\"mail\"><h2>Pages, sheets and postage</h2>{}<p class=\"note\">Postage is an estimate from the rates in the config's [vendor.postage]; the vendor's invoice is the real figure.</p></section>",
+        table("Pages, sheets and postage", &["", "Count"], &rows)
+    );
+
+    let changed = match changes {
+        Some(changes) => changes.html(),
+        None => "<p>The ledger holds no earlier run to compare this one with.</p>".to_string(),
+    };
+    let _ = write!(html, "<section id=\"changes\"><h2>What changed since the last run</h2>{changed}</section>");
 }
 
 const STYLE: &str = "body{font-family:system-ui,-apple-system,'Segoe UI',sans-serif;max-width:62rem;margin:2rem auto;padding:0 1rem;color:#1b1b1b;line-height:1.45}\

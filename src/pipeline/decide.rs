@@ -40,6 +40,34 @@ impl DecidedAccount {
     }
 }
 
+/// One letter to make from a partition: its piece id, the places in the
+/// partition of the accounts it carries (one, or a household's), and those
+/// accounts with their stages.
+pub struct Envelope {
+    pub piece: String,
+    pub members: Vec<usize>,
+    pub accounts: Vec<(Account, Stage)>,
+}
+
+/// The letters to make from a partition's decided accounts, in piece order.
+/// A household's accounts are neighbours in the partition and share a piece
+/// id, so they share one letter.
+pub fn envelopes(decided: &[DecidedAccount]) -> Vec<Envelope> {
+    let mut envelopes: Vec<Envelope> = Vec::new();
+    for (at, account) in decided.iter().enumerate() {
+        let Some((stage, piece)) = account.letter() else { continue };
+        let due = (account.account.clone(), stage);
+        match envelopes.last_mut().filter(|e| e.piece == piece) {
+            Some(envelope) => {
+                envelope.members.push(at);
+                envelope.accounts.push(due);
+            }
+            None => envelopes.push(Envelope { piece: piece.to_string(), members: vec![at], accounts: vec![due] }),
+        }
+    }
+    envelopes
+}
+
 /// Decides a partition's accounts, numbering letters from `next` in account
 /// order; `next` moves past them. Every run and shard numbers this way,
 /// partition by partition, so a piece id is the same whichever shard makes

@@ -35,6 +35,8 @@ pub enum Error {
     #[error(transparent)]
     Print(#[from] crate::print::PrintError),
     #[error(transparent)]
+    Proof(#[from] crate::proof::ProofError),
+    #[error(transparent)]
     Handoff(#[from] crate::handoff::HandoffError),
     #[error(transparent)]
     Ledger(Box<LedgerError>),

@@ -25,7 +25,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 pub use decide::{DecidedAccount, decide};
 pub use error::Error;
 pub use letters::{Made, Times, Unmade};
-pub use preview::{Preview, preview, write_sources};
+pub use preview::{Preview, ProofSet, preview, proof, write_sources};
 pub use reproduce::{Reproduction, reproduce};
 pub use setup::{LintReport, Setup};
 
@@ -42,9 +42,11 @@ use crate::policy;
 use crate::policy::Stage;
 use crate::print::{self, PrintFiles};
 use crate::render::TYPST_VERSION;
-use crate::run_report::{PICTURES_DIR, REPORT_HTML};
+use crate::run_report::PICTURES_DIR;
 use crate::shard::Shard;
 use std::collections::BTreeMap;
+
+use crate::model::Account;
 
 pub struct RunOptions {
     pub export: PathBuf,
@@ -151,15 +153,22 @@ impl RunSummary {
 }
 
 /// What a run would do with an export, without making letters or keeping
-/// the accounts: memory stays the same however long the export.
+/// the accounts: memory stays the same however long the export. With
+/// `report`, also writes there the report of this dry run: report.html's
+/// sections, and a picture of one sample letter of each stage, language and
+/// print size (only these are laid out).
 pub fn validate(
     export_path: &Path,
-    config: &crate::config::Config,
+    setup: &Setup,
     as_of: NaiveDate,
     ledger: &Path,
+    report: Option<&Path>,
 ) -> Result<crate::report::Validation, Error> {
+    let config = &setup.config;
     let ledger = Ledger::open_read_only(ledger)?;
     let mut decisions = crate::report::Decisions::default();
+    let mut dry = crate::run_report::DryRun::default();
+    let mut samples: BTreeMap<crate::proof::Kind, (Account, Stage)> = BTreeMap::new();
     let mut failed = None;
     let tally = ingest::tally_export(export_path, &config.input, as_of, |accounts| {
         let mut histories = match &ledger {
@@ -171,13 +180,65 @@ pub fn validate(
         };
         for account in accounts {
             let history = histories.remove(&account.id).unwrap_or_default();
-            decisions.add(account, &policy::assess(account, as_of, &config.policy, &history), &config.policy);
+            let assessment = policy::assess(account, as_of, &config.policy, &history);
+            decisions.add(account, &assessment, &config.policy);
+            if report.is_none() {
+                continue;
+            }
+            let (balance, days) = (assessment.balance, assessment.days_past_due);
+            match &assessment.decision {
+                policy::Decision::Letter { stage } => {
+                    let due = [(account.clone(), *stage)];
+                    let kind = setup.kind_of(&due);
+                    dry.account(Ok(&kind), balance, days);
+                    let [due] = due;
+                    samples.entry(kind).or_insert(due);
+                }
+                policy::Decision::Hold { reasons } => {
+                    dry.account(Err(reasons.first().map_or("", policy::HoldReason::code)), balance, days)
+                }
+            }
         }
     })?;
     if let Some(e) = failed {
         return Err(e.into());
     }
-    Ok(decisions.finish(tally, as_of))
+    let Some(report) = report else { return Ok(decisions.finish(tally, as_of)) };
+    dry.issues(tally.rejects.clone(), tally.warnings.clone());
+    for (kind, due) in samples {
+        let account = due.0.id.clone();
+        let (_, files) = setup.compose_letter(&[due], &format!("SAMPLE-{account}"), as_of)?;
+        let document = setup.renderer.layout(files, as_of)?;
+        let picture = |message: String| Error::Picture { piece: format!("account {account}"), message };
+        let page = document.pages().first().ok_or_else(|| picture("it has no pages".to_string()))?;
+        let png = crate::render::page_png(page, PICTURE_SCALE).map_err(|e| picture(e.to_string()))?;
+        dry.picture(kind, &account, png);
+    }
+    let validation = decisions.finish(tally, as_of);
+    let mut counts = Counts::default();
+    counts.accounts = validation.accounts;
+    counts.letters = validation.letters_by_stage.values().sum();
+    counts.accounts_in_letters = counts.letters;
+    counts.holds = validation.holds_by_reason.values().map(|h| h.count as u64).sum();
+    counts.rows.rejected = validation.rejects.count as u64;
+    let record = RunRecord {
+        kindly_version: env!("CARGO_PKG_VERSION").to_string(),
+        typst_version: TYPST_VERSION.to_string(),
+        as_of: as_of.to_string(),
+        input: Fingerprint { file: validation.file.clone(), sha256: validation.sha256.clone() },
+        config: setup.config_file.clone(),
+        mapping: setup.mapping_file.clone(),
+        layouts: setup.layouts_fingerprint(),
+        wording: setup.layouts.wording_sha256(),
+        vendor: config.vendor.name.clone(),
+        counts,
+        files: BTreeMap::new(),
+        shard: None,
+        merged_from: Vec::new(),
+        trial: true,
+    };
+    crate::output::write_file(report, &dry.write(&record))?;
+    Ok(validation)
 }
 
 /// Makes the letters and writes the run folder. The export is read once into
@@ -193,13 +254,7 @@ pub fn run(setup: &Setup, options: &RunOptions) -> Result<RunSummary, Error> {
     // waiting for the ledger the first one holds.
     let mut staging = Staging::create(&options.out, options.overwrite)?;
     let (writer, mended) = open_ledger(options)?;
-    let export = Partitioned::read(&options.export, &setup.config.input, options.as_of)?;
-    let mailing = &setup.config.mailing;
-    let export = match (mailing.household, mailing.order) {
-        (true, _) => export.regroup(Regroup::Household)?,
-        (false, PieceOrder::Zip) => export.regroup(Regroup::Zip)?,
-        (false, PieceOrder::Run) => export,
-    };
+    let export = read_export(setup, &options.export, options.as_of)?;
     let read = Instant::now();
     if let Some(writer) = &writer {
         writer.check_replaceable(&options.out)?;
@@ -230,10 +285,12 @@ pub fn run(setup: &Setup, options: &RunOptions) -> Result<RunSummary, Error> {
         PieceOrder::Zip => Some(crate::output::write_zip_counts(&folder, |name, sha| staging.written(name, sha))?),
         PieceOrder::Run => None,
     };
-    // The report reads the folder's files and goes in it, listed in run.json.
-    let record = run_record(setup, options, &export, counts.clone(), &staging);
-    let report = crate::run_report::write(&folder, &record)?;
-    staging.write(REPORT_HTML, &report)?;
+    let changes = match (options.shard, Ledger::open_read_only(&options.ledger)?) {
+        (None, Some(ledger)) => ledger.changes(&options.out, &options.as_of.to_string(), &folder)?,
+        _ => None,
+    };
+    let record = |staging: &Staging| run_record(setup, options, &export, counts.clone(), staging);
+    crate::run_report::finish_folder(&mut staging, record, changes.as_ref())?;
     let record = run_record(setup, options, &export, counts, &staging);
     let folder = staging.finish(&record)?;
     let ledger_recorded = match writer {
@@ -259,6 +316,18 @@ pub fn run(setup: &Setup, options: &RunOptions) -> Result<RunSummary, Error> {
             ("manifests and records", made.elapsed().as_secs_f64()),
         ],
         letter_steps: times.seconds(),
+    })
+}
+
+/// The export read into partitions, in the order the run makes their
+/// letters: households together, or ZIP order, as `[mailing]` says.
+fn read_export(setup: &Setup, path: &Path, as_of: NaiveDate) -> Result<Partitioned, Error> {
+    let export = Partitioned::read(path, &setup.config.input, as_of)?;
+    let mailing = &setup.config.mailing;
+    Ok(match (mailing.household, mailing.order) {
+        (true, _) => export.regroup(Regroup::Household)?,
+        (false, PieceOrder::Zip) => export.regroup(Regroup::Zip)?,
+        (false, PieceOrder::Run) => export,
     })
 }
 
@@ -405,23 +474,11 @@ fn make_part(
     entries: &Path,
 ) -> Result<(), Error> {
     let accounts = part.accounts()?;
-    let mut jobs: Vec<Job> = Vec::new();
-    // Each job's accounts, by their place in the partition.
     let mut members: Vec<Vec<usize>> = Vec::new();
-    for (at, decided) in accounts.iter().enumerate() {
-        let Some((stage, piece)) = decided.letter() else { continue };
-        let due = (decided.account.clone(), stage);
-        // A household's accounts are neighbours in the partition.
-        match jobs.last_mut().filter(|job| job.piece == piece) {
-            Some(job) => {
-                job.accounts.push(due);
-                members[job.index].push(at);
-            }
-            None => {
-                members.push(vec![at]);
-                jobs.push(Job { index: jobs.len(), accounts: vec![due], piece: piece.to_string(), picture: false });
-            }
-        }
+    let mut jobs: Vec<Job> = Vec::new();
+    for (index, envelope) in decide::envelopes(&accounts).into_iter().enumerate() {
+        members.push(envelope.members);
+        jobs.push(Job { index, accounts: envelope.accounts, piece: envelope.piece, picture: false });
     }
     let mut flagged = std::collections::BTreeSet::new();
     for job in &mut jobs {

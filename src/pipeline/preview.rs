@@ -1,16 +1,18 @@
 //! Looking at letters before a run: one account's letter as PDF (and PNG
-//! pages), and the exact Typst sources of the letters a run would make.
+//! pages), the proof set a run would make, and the exact Typst sources of
+//! the letters a run would make.
 
 use std::path::{Path, PathBuf};
 
 use chrono::NaiveDate;
 
-use super::decide::decide;
+use super::decide::{DecidedAccount, decide, envelopes};
 use super::letters::Times;
 use super::{Error, Setup};
 use crate::ingest::{self, Partitioned};
 use crate::output::{self, OutputError};
-use crate::policy::{self, Decision, Stage};
+use crate::policy::{self, Decision, HoldReason, Stage};
+use crate::proof::{Cover, Picker, Proofed};
 
 /// What `kindly preview` wrote.
 pub struct Preview {
@@ -111,4 +113,103 @@ pub fn write_sources(
         }
     }
     Ok(written)
+}
+
+/// What `kindly proof` made.
+pub struct ProofSet {
+    /// Letters the run would make.
+    pub letters: u64,
+    /// Letters in the proof, and its pages with the cover.
+    pub proofed: usize,
+    pub pages: usize,
+    /// Letters chosen for the proof that could not be made, with why: the
+    /// run would hold their accounts.
+    pub unmade: Vec<(String, String)>,
+}
+
+/// Makes the proof set of the run `kindly run` would make of `export` as of
+/// `as_of` (the same letters, chosen the same way, on the same cover) into
+/// `out`, laying out only the letters in it. Accounts are decided twice, a
+/// partition at a time: once to count the letters and learn their kinds,
+/// once to make the chosen ones; memory holds one partition.
+pub fn proof(
+    setup: &Setup,
+    export_path: &Path,
+    (as_of, ledger): (NaiveDate, &Path),
+    out: &Path,
+) -> Result<ProofSet, Error> {
+    let export = super::read_export(setup, export_path, as_of)?;
+    let ledger = crate::ledger::Ledger::open_read_only(ledger)?;
+    let policy = &setup.config.policy;
+    let each_part = |f: &mut dyn FnMut(Vec<DecidedAccount>) -> Result<(), Error>| -> Result<(), Error> {
+        let mut next = 1;
+        for part in export.parts() {
+            f(decide(part?.accounts, as_of, policy, ledger.as_ref(), &mut next, setup.config.mailing.household)?)?;
+        }
+        Ok(())
+    };
+    let mut kinds = Vec::new();
+    let mut counts = output::Counts::default();
+    counts.rows.rejected = export.loose.len() as u64;
+    each_part(&mut |decided| {
+        for account in &decided {
+            match &account.assessment.decision {
+                Decision::Letter { .. } => counts.in_letter(0),
+                Decision::Hold { reasons } => counts.hold(reasons.first().map_or("", HoldReason::code), 0),
+            }
+        }
+        kinds.extend(envelopes(&decided).iter().map(|e| setup.kind_of(&e.accounts)));
+        Ok(())
+    })?;
+    for part in export.parts() {
+        counts.rows.rejected += part?.rejects.len() as u64;
+    }
+    let mut picker = Picker::new(kinds.len() as u64);
+    let chosen: Vec<Vec<String>> = kinds.iter().map(|kind| picker.offer(kind)).collect();
+
+    let scratch = out.with_file_name(format!(".kindly-proof-{}", std::process::id()));
+    std::fs::create_dir_all(&scratch).map_err(|source| OutputError::Io { path: scratch.clone(), source })?;
+    let mut pieces = Vec::new();
+    let mut unmade = Vec::new();
+    let mut at = 0;
+    let made = each_part(&mut |decided| {
+        for envelope in envelopes(&decided) {
+            let reasons = &chosen[at];
+            at += 1;
+            if reasons.is_empty() {
+                continue;
+            }
+            let times = Times::default();
+            for (_, made) in
+                setup.make_envelopes(&envelope.accounts, &envelope.piece, (as_of, false), &scratch, &times)?
+            {
+                match made {
+                    Ok(piece) => {
+                        let path = scratch.join(format!("{}.pdf", piece.row.piece_id));
+                        let pdf = std::fs::read(&path).map_err(|source| OutputError::Io { path, source })?;
+                        pieces.push(Proofed { row: piece.row, reasons: reasons.clone(), pdf });
+                    }
+                    Err(why) => unmade.push((envelope.piece.clone(), why.to_string())),
+                }
+            }
+        }
+        Ok(())
+    });
+    let _ = std::fs::remove_dir_all(&scratch);
+    made?;
+    let input = output::Fingerprint { file: export.file.clone(), sha256: export.sha256.clone() };
+    let made_by = [&input, &setup.config_file, &setup.layouts_fingerprint()];
+    let cover = Cover {
+        as_of: as_of.to_string(),
+        accounts: counts.accounts,
+        accounts_in_letters: counts.accounts_in_letters(),
+        holds: counts.by.holds_by_reason,
+        rejected: counts.rows.rejected,
+        identity: Cover::identity(made_by, setup.mapping_file.as_ref()),
+    };
+    let proofed = pieces.len();
+    let pages = pieces.iter().map(|p| p.row.pages).sum::<usize>();
+    let pdf = crate::proof::make(&cover, &picker, pieces)?;
+    output::write_file(out, &pdf)?;
+    Ok(ProofSet { letters: kinds.len() as u64, proofed, pages, unmade })
 }

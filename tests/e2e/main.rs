@@ -8,6 +8,7 @@ mod letters;
 mod lint;
 mod months;
 mod pdf;
+mod proof;
 mod report;
 mod run;
 mod safety;

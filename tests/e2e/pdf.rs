@@ -105,6 +105,12 @@ impl Pdf {
         lines
     }
 
+    /// The characters of one page in the order the PDF draws them, without
+    /// spaces: what a page drawn inside another (as a proof's) keeps.
+    pub fn drawn(&self, page: u32) -> String {
+        self.glyphs.iter().filter(|g| g.page == page && g.text.trim() != "").map(|g| g.text.as_str()).collect()
+    }
+
     pub fn text(&self) -> String {
         let pages = self.pages.len() as u32;
         (1..=pages).flat_map(|p| self.lines(p)).map(|l| l.text()).collect::<Vec<_>>().join("\n")

@@ -2,6 +2,8 @@
 //! numbers as a table, the numbers are run.json's, and nothing in it points
 //! outside the file but the run's own letters.
 
+use std::collections::BTreeSet;
+
 use crate::common::*;
 
 fn cells(table: roxmltree::Node) -> Vec<Vec<String>> {
@@ -29,6 +31,30 @@ fn sum(rows: &[Vec<String>], column: usize) -> u64 {
     rows.iter().map(|r| r[column].parse::<u64>().unwrap()).sum()
 }
 
+fn parse(text: &str) -> roxmltree::Document<'_> {
+    roxmltree::Document::parse_with_options(
+        text.strip_prefix("<!DOCTYPE html>").unwrap(),
+        roxmltree::ParsingOptions { allow_dtd: true, ..Default::default() },
+    )
+    .unwrap_or_else(|e| panic!("the report does not parse: {e}"))
+}
+
+/// No script, no stylesheet or font from elsewhere, no address.
+fn self_contained(doc: &roxmltree::Document, text: &str, allowed_link: impl Fn(&str) -> bool) {
+    for node in doc.descendants() {
+        assert!(!node.has_tag_name("script") && !node.has_tag_name("link"), "{:?}", node.tag_name());
+        if let Some(src) = node.attribute("src") {
+            assert!(src.starts_with("data:"), "{src}");
+        }
+        if let Some(href) = node.attribute("href") {
+            assert!(allowed_link(href) && !href.contains(".."), "{href}");
+        }
+    }
+    // (The SVG charts name their XML namespace, which is no address to fetch.)
+    let text = text.replace("xmlns=\"http://www.w3.org/2000/svg\"", "");
+    assert!(!text.contains("http://") && !text.contains("https://"), "no address outside the file");
+}
+
 #[test]
 fn the_report_has_the_runs_numbers_and_nothing_from_outside() {
     let run = sample_run();
@@ -39,11 +65,7 @@ fn the_report_has_the_runs_numbers_and_nothing_from_outside() {
     let verify = kindly(&["verify", run.to_str().unwrap()]);
     assert!(verify.status.success(), "{}", stderr(&verify));
 
-    let doc = roxmltree::Document::parse_with_options(
-        text.strip_prefix("<!DOCTYPE html>").unwrap(),
-        roxmltree::ParsingOptions { allow_dtd: true, ..Default::default() },
-    )
-    .unwrap_or_else(|e| panic!("report.html does not parse: {e}"));
+    let doc = parse(&text);
 
     // Every chart has a table of its numbers beside it.
     let charts: Vec<_> = doc.descendants().filter(|n| n.attribute("class") == Some("chart")).collect();
@@ -77,7 +99,7 @@ fn the_report_has_the_runs_numbers_and_nothing_from_outside() {
 
     // One picture per stage, language and variant in the manifest, each
     // linked to its letter in the run folder.
-    let kinds: std::collections::BTreeSet<(String, String, String)> = read_csv(&run.join("manifest.csv"))
+    let kinds: BTreeSet<(String, String, String)> = read_csv(&run.join("manifest.csv"))
         .into_iter()
         .map(|r| (r["stage"].clone(), r["language"].clone(), r["variant"].clone()))
         .collect();
@@ -90,19 +112,103 @@ fn the_report_has_the_runs_numbers_and_nothing_from_outside() {
         assert!(run.join(href).is_file(), "{href} is a letter of the run");
     }
 
-    // Nothing points outside the file but the run's own letters.
-    for node in doc.descendants() {
-        assert!(!node.has_tag_name("script") && !node.has_tag_name("link"), "{:?}", node.tag_name());
-        if let Some(src) = node.attribute("src") {
-            assert!(src.starts_with("data:"), "{src}");
-        }
-        if let Some(href) = node.attribute("href") {
-            assert!(href.starts_with("letters/") && !href.contains(".."), "{href}");
-        }
+    // Nothing points outside the file but the run's own letters and proof.
+    self_contained(&doc, &text, |href| href.starts_with("letters/") || href == "proof.pdf");
+}
+
+/// Runs of two months on one ledger: the second's report says what changed.
+#[test]
+fn the_report_says_what_changed_since_the_last_run() {
+    let dir = scratch("changes");
+    let row = |account: &str, name: &str, dispute: &str| {
+        format!("{account},{name},1 Main St,,Eugene,OR,97401,2026-10-15,Office visit,120.00,,,en,N,{dispute},N,N\n")
+    };
+    let months = [
+        (
+            "2026-11-30",
+            [
+                row("3000001", "Ann Lee", "N"),
+                row("3000002", "Bo Kim", "N"),
+                row("3000003", "Cy Park", "Y"),
+                row("3000005", "Eve Ng", "N"),
+            ]
+            .concat(),
+        ),
+        (
+            "2026-12-31",
+            [
+                row("3000001", "Ann Lee", "N"),
+                row("3000003", "Cy Park", "Y"),
+                row("3000004", "Dee Roy", "N"),
+                row("3000005", "Eve Ng", "Y"),
+            ]
+            .concat(),
+        ),
+    ];
+    let mut runs = Vec::new();
+    for (as_of, rows) in &months {
+        let month = dir.join(as_of);
+        std::fs::create_dir_all(&month).unwrap();
+        let export = write_export(&month, rows);
+        let out = dir.join("runs").join(as_of);
+        let output = run_as_of(&config(), &export, &out, as_of, &[]);
+        assert!(output.status.success(), "{}", stderr(&output));
+        runs.push(out);
     }
-    // (The SVG charts name their XML namespace, which is no address to fetch.)
-    let text = text.replace("xmlns=\"http://www.w3.org/2000/svg\"", "");
-    assert!(!text.contains("http://") && !text.contains("https://"), "no address outside the file");
+    let first = std::fs::read_to_string(runs[0].join("report.html")).unwrap();
+    assert!(first.contains("The ledger holds no earlier run to compare this one with."));
+
+    let text = std::fs::read_to_string(runs[1].join("report.html")).unwrap();
+    let doc = parse(&text);
+    let changes = section(&doc, "changes");
+    let summary = changes.descendants().find(|n| n.has_tag_name("p")).unwrap().text().unwrap().to_string();
+    assert!(summary.contains("run of 2026-11-30") && summary.contains("1 accounts are new"), "{summary}");
+    let tables: Vec<_> = changes.descendants().filter(|n| n.has_tag_name("table")).collect();
+    let letters = cells(tables[0]);
+    let letters_then = read_json(&runs[0].join("run.json"))["counts"]["letters"].as_u64().unwrap();
+    let letters_now = read_json(&runs[1].join("run.json"))["counts"]["letters"].as_u64().unwrap();
+    assert_eq!((sum(&letters, 1), sum(&letters, 2)), (letters_then, letters_now), "{letters:?}");
+    assert_eq!(cells(tables[1]), [["dispute", "1"]], "Eve's dispute is new; Cy's is not");
+    assert_eq!(cells(tables[2])[0][0], "3000005");
+    let left = cells(tables[3]);
+    assert_eq!(left.len(), 1);
+    assert_eq!(left[0][0], "3000002", "Bo is not in December's export");
+    assert!(left[0][1].ends_with("letter"), "{left:?}");
+}
+
+/// `kindly validate --report`: the run's report, for a dry run.
+#[test]
+fn validate_writes_the_report_of_a_dry_run() {
+    let dir = scratch("validate-report");
+    let html = dir.join("dry-run.html");
+    let output =
+        on_export("validate", &config(), &sample_export(), &["--format", "json", "--report", html.to_str().unwrap()]);
+    assert!(matches!(output.status.code(), Some(0 | 1)), "{}", stderr(&output));
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let text = std::fs::read_to_string(&html).unwrap();
+    let doc = parse(&text);
+    let letters = cells(first_table(section(&doc, "letters")));
+    let by_stage = json["letters_by_stage"].as_object().unwrap();
+    assert_eq!(sum(&letters, 2), by_stage.values().map(|n| n.as_u64().unwrap()).sum::<u64>());
+    let holds = cells(first_table(section(&doc, "holds")));
+    for (reason, held) in json["holds_by_reason"].as_object().unwrap() {
+        let row = holds.iter().find(|r| &r[0] == reason).unwrap_or_else(|| panic!("{reason}"));
+        assert_eq!(row[1], held["count"].as_u64().unwrap().to_string(), "{reason}");
+    }
+    let rejects = cells(first_table(section(&doc, "rejects")));
+    assert_eq!(sum(&rejects, 1), json["rejects"]["count"].as_u64().unwrap());
+    assert!(
+        doc.descendants().all(|n| n.attribute("id") != Some("mail")),
+        "no pages or postage before letters are made"
+    );
+    // A sample letter of each kind the run makes, drawn, with nothing to link to.
+    let kinds: BTreeSet<(String, String, String)> = read_csv(&sample_run().join("manifest.csv"))
+        .into_iter()
+        .map(|r| (r["stage"].clone(), r["language"].clone(), r["variant"].clone()))
+        .collect();
+    let figures = doc.descendants().filter(|n| n.has_tag_name("figure")).count();
+    assert_eq!(figures, kinds.len());
+    self_contained(&doc, &text, |_| false);
 }
 
 #[test]
