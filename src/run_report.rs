@@ -241,7 +241,7 @@ impl Changes {
         let mut html = String::new();
         let _ = write!(
             html,
-            "<p>Compared with the run of {} ({}), from the ledger. {} accounts are new since then; {} accounts on hold then get a letter now.</p>",
+            "<p>Compared with the run of {} ({}), from the ledger. Accounts new since then: {}. Accounts on hold then that get a letter now: {}.</p>",
             esc(&self.previous_as_of),
             esc(&self.previous_folder),
             self.new_accounts,

@@ -162,7 +162,7 @@ fn the_report_says_what_changed_since_the_last_run() {
     let doc = parse(&text);
     let changes = section(&doc, "changes");
     let summary = changes.descendants().find(|n| n.has_tag_name("p")).unwrap().text().unwrap().to_string();
-    assert!(summary.contains("run of 2026-11-30") && summary.contains("1 accounts are new"), "{summary}");
+    assert!(summary.contains("run of 2026-11-30") && summary.contains("Accounts new since then: 1."), "{summary}");
     let tables: Vec<_> = changes.descendants().filter(|n| n.has_tag_name("table")).collect();
     let letters = cells(tables[0]);
     let letters_then = read_json(&runs[0].join("run.json"))["counts"]["letters"].as_u64().unwrap();
