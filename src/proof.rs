@@ -221,11 +221,11 @@ struct IdentityLine<'a> {
 /// a cover of one page and laid out again if it took more.
 pub fn make(cover: &Cover, picker: &Picker, pieces: Vec<Proofed>) -> Result<Vec<u8>, ProofError> {
     let as_of = NaiveDate::parse_from_str(&cover.as_of, "%Y-%m-%d").unwrap_or_default();
+    let letters: Vec<Bytes> = pieces.iter().map(|p| Bytes::new(p.pdf.clone())).collect();
     let mut cover_pages = 1;
     loop {
         let data = data(cover, picker, &pieces, cover_pages);
-        let letters = pieces.iter().map(|p| Bytes::new(p.pdf.clone())).collect();
-        let world = ProofWorld::new(crate::output::to_json(&data), letters, as_of);
+        let world = ProofWorld::new(crate::output::to_json(&data), letters.clone(), as_of);
         let document = typst::compile::<PagedDocument>(&world).output.map_err(|errors| {
             RenderError::Failed(errors.iter().map(|e| e.message.to_string()).collect::<Vec<_>>().join("; "))
         })?;

@@ -21,7 +21,7 @@ use crate::output::{
     RunRecord, Staging, Variant, WARNINGS_CSV, each_row,
 };
 use crate::policy::Stage;
-use crate::proof::{Kind, PROOF_PDF, ProofError};
+use crate::proof::{Cover, Kind, PROOF_PDF, ProofError};
 
 /// The report's file name in the run folder.
 pub const REPORT_HTML: &str = "report.html";
@@ -568,13 +568,9 @@ fn render(record: &RunRecord, t: &Tally, pictures: &[Picture], heading: Heading)
         vec!["kindly".to_string(), record.kindly_version.clone()],
         vec!["Typst".to_string(), record.typst_version.clone()],
         vec!["Vendor".to_string(), record.vendor.clone()],
-        vec![format!("Export {}", record.input.file), record.input.sha256.clone()],
-        vec![format!("Config {}", record.config.file), record.config.sha256.clone()],
-        vec![format!("Layouts {}", record.layouts.file), record.layouts.sha256.clone()],
     ];
-    if let Some(mapping) = &record.mapping {
-        identity.push(vec![format!("Mapping {}", mapping.file), mapping.sha256.clone()]);
-    }
+    let made_by = [&record.input, &record.config, &record.layouts];
+    identity.extend(Cover::identity(made_by, record.mapping.as_ref()).into_iter().map(|(what, sha)| vec![what, sha]));
     let _ = write!(
         html,
         "<section id=\"identity\"><h2>What made this run</h2>{}<p class=\"note\">SHA-256 checksums: <code>kindly verify</code> checks every file of the run against run.json.</p></section>",

@@ -221,22 +221,8 @@ pub fn validate(
     counts.accounts_in_letters = counts.letters;
     counts.holds = validation.holds_by_reason.values().map(|h| h.count as u64).sum();
     counts.rows.rejected = validation.rejects.count as u64;
-    let record = RunRecord {
-        kindly_version: env!("CARGO_PKG_VERSION").to_string(),
-        typst_version: TYPST_VERSION.to_string(),
-        as_of: as_of.to_string(),
-        input: Fingerprint { file: validation.file.clone(), sha256: validation.sha256.clone() },
-        config: setup.config_file.clone(),
-        mapping: setup.mapping_file.clone(),
-        layouts: setup.layouts_fingerprint(),
-        wording: setup.layouts.wording_sha256(),
-        vendor: config.vendor.name.clone(),
-        counts,
-        files: BTreeMap::new(),
-        shard: None,
-        merged_from: Vec::new(),
-        trial: true,
-    };
+    let input = Fingerprint { file: validation.file.clone(), sha256: validation.sha256.clone() };
+    let record = RunRecord { trial: true, ..base_record(setup, as_of, input, counts) };
     crate::output::write_file(report, &dry.write(&record))?;
     Ok(validation)
 }
@@ -536,20 +522,32 @@ fn run_record(
     counts: Counts,
     staging: &Staging,
 ) -> RunRecord {
+    let input = Fingerprint { file: export.file.clone(), sha256: export.sha256.clone() };
+    RunRecord {
+        files: staging.files().clone(),
+        shard: options.shard.map(|s| ShardRecord { index: s.index(), count: s.count(), export_rows: export.rows }),
+        trial: options.trial,
+        ..base_record(setup, options.as_of, input, counts)
+    }
+}
+
+/// A record of what made letters of `input` as of `as_of` with this setup,
+/// and `counts`: no files, not a shard's, not a trial.
+fn base_record(setup: &Setup, as_of: NaiveDate, input: Fingerprint, counts: Counts) -> RunRecord {
     RunRecord {
         kindly_version: env!("CARGO_PKG_VERSION").to_string(),
         typst_version: TYPST_VERSION.to_string(),
-        as_of: options.as_of.to_string(),
-        input: Fingerprint { file: export.file.clone(), sha256: export.sha256.clone() },
+        as_of: as_of.to_string(),
+        input,
         config: setup.config_file.clone(),
         mapping: setup.mapping_file.clone(),
         layouts: setup.layouts_fingerprint(),
         wording: setup.layouts.wording_sha256(),
         vendor: setup.config.vendor.name.clone(),
         counts,
-        files: staging.files().clone(),
-        shard: options.shard.map(|s| ShardRecord { index: s.index(), count: s.count(), export_rows: export.rows }),
+        files: BTreeMap::new(),
+        shard: None,
         merged_from: Vec::new(),
-        trial: options.trial,
+        trial: false,
     }
 }

@@ -141,17 +141,22 @@ pub fn proof(
     let export = super::read_export(setup, export_path, as_of)?;
     let ledger = crate::ledger::Ledger::open_read_only(ledger)?;
     let policy = &setup.config.policy;
-    let each_part = |f: &mut dyn FnMut(Vec<DecidedAccount>) -> Result<(), Error>| -> Result<(), Error> {
+    // Each partition's decided accounts, and how many of its rows were rejected.
+    let each_part = |f: &mut dyn FnMut(Vec<DecidedAccount>, usize) -> Result<(), Error>| -> Result<(), Error> {
         let mut next = 1;
         for part in export.parts() {
-            f(decide(part?.accounts, as_of, policy, ledger.as_ref(), &mut next, setup.config.mailing.household)?)?;
+            let part = part?;
+            let rejected = part.rejects.len();
+            let household = setup.config.mailing.household;
+            f(decide(part.accounts, as_of, policy, ledger.as_ref(), &mut next, household)?, rejected)?;
         }
         Ok(())
     };
     let mut kinds = Vec::new();
     let mut counts = output::Counts::default();
     counts.rows.rejected = export.loose.len() as u64;
-    each_part(&mut |decided| {
+    each_part(&mut |decided, rejected| {
+        counts.rows.rejected += rejected as u64;
         for account in &decided {
             match &account.assessment.decision {
                 Decision::Letter { .. } => counts.in_letter(0),
@@ -161,9 +166,6 @@ pub fn proof(
         kinds.extend(envelopes(&decided).iter().map(|e| setup.kind_of(&e.accounts)));
         Ok(())
     })?;
-    for part in export.parts() {
-        counts.rows.rejected += part?.rejects.len() as u64;
-    }
     let mut picker = Picker::new(kinds.len() as u64);
     let chosen: Vec<Vec<String>> = kinds.iter().map(|kind| picker.offer(kind)).collect();
 
@@ -172,7 +174,7 @@ pub fn proof(
     let mut pieces = Vec::new();
     let mut unmade = Vec::new();
     let mut at = 0;
-    let made = each_part(&mut |decided| {
+    let made = each_part(&mut |decided, _| {
         for envelope in envelopes(&decided) {
             let reasons = &chosen[at];
             at += 1;
