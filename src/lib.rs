@@ -9,7 +9,7 @@
 //! Imports follow that direction and never go back up it. The compiler
 //! would allow a cycle, so this list is the rule, kept by hand: a module
 //! imports only modules on the lines above its own.
-//! - leaves: [`money`], [`digest`], `jsonl`, [`sorted`], [`lock`]
+//! - leaves: [`money`], [`digest`], `jsonl`, [`sorted`], [`lock`], [`allocator`]
 //! - [`config`] (the practice's settings)
 //! - [`model`] (the data that flows)
 //! - [`household`] (who shares an envelope)
@@ -26,6 +26,7 @@
 //! - [`merge`]
 //! - [`pipeline`], which may use all of the above
 
+pub mod allocator;
 pub mod approval;
 pub mod compose;
 pub mod config;

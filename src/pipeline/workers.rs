@@ -81,18 +81,21 @@ impl Workers {
                 .name(format!("kindly-render-{n}"))
                 .stack_size(WORKER_STACK)
                 .spawn_scoped(scope, move || {
-                    while let Ok(Ok(job)) = queue.lock().map(|q| q.recv()) {
-                        if stopping.load(Ordering::Relaxed) {
-                            break;
+                    let work = || {
+                        while let Ok(Ok(job)) = queue.lock().map(|q| q.recv()) {
+                            if stopping.load(Ordering::Relaxed) {
+                                break;
+                            }
+                            let made = make_caught(make, &job);
+                            if (letters.fetch_add(1, Ordering::Relaxed) + 1) % trim_every == 0 {
+                                comemo::evict(CACHE_AGE);
+                            }
+                            if finished.send((job.index, made)).is_err() {
+                                break;
+                            }
                         }
-                        let made = make_caught(make, &job);
-                        if (letters.fetch_add(1, Ordering::Relaxed) + 1) % trim_every == 0 {
-                            comemo::evict(CACHE_AGE);
-                        }
-                        if finished.send((job.index, made)).is_err() {
-                            break;
-                        }
-                    }
+                    };
+                    on_own_pool(work);
                 })
                 .map_err(Error::Thread)?;
         }
@@ -115,6 +118,23 @@ impl Workers {
             each(index, made?)?;
         }
         Ok(())
+    }
+}
+
+/// Runs `work` with this thread as the only thread of a rayon pool of its
+/// own, so that the work Typst hands to rayon while laying out and
+/// exporting a letter (each page run's layout, each page's compression) is
+/// done right here, in turn, instead of on the global pool while this
+/// thread sleeps until it is done. With the global pool, every letter
+/// passed its work back and forth between threads a dozen times, and with
+/// two letters at once the pool's threads and the letters' threads took the
+/// cores from each other.
+/// If the pool cannot be made (this thread already belongs to one), the
+/// letters are the same, made the slower way.
+fn on_own_pool(work: impl FnOnce() + Send) {
+    match rayon::ThreadPoolBuilder::new().num_threads(1).use_current_thread().build() {
+        Ok(pool) => pool.install(work),
+        Err(_) => work(),
     }
 }
 
