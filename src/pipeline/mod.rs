@@ -258,6 +258,10 @@ pub fn run(setup: &Setup, options: &RunOptions) -> Result<RunSummary, Error> {
     let (first_letter, print_files, pictures) =
         make_letters(setup, options, &export, reader, (&staging, &scratch), &times, &mut books)?;
     let made = Instant::now();
+    // The letters' layouts are not needed again: dropping them before the
+    // pictures, proof and report are made keeps those from adding to the
+    // run's peak (1,000 accounts: 63-64 instead of 71-72 MiB).
+    comemo::evict(0);
     for written in &print_files {
         staging.written(&written.file, &written.sha256);
     }
