@@ -140,14 +140,13 @@ pub fn proof(
 ) -> Result<ProofSet, Error> {
     let export = super::read_export(setup, export_path, as_of)?;
     let ledger = crate::ledger::Ledger::open_read_only(ledger)?;
-    let policy = &setup.config.policy;
+    let (policy, household) = (&setup.config.policy, setup.config.mailing.household);
     // Each partition's decided accounts, and how many of its rows were rejected.
     let each_part = |f: &mut dyn FnMut(Vec<DecidedAccount>, usize) -> Result<(), Error>| -> Result<(), Error> {
         let mut next = 1;
         for part in export.parts() {
             let part = part?;
             let rejected = part.rejects.len();
-            let household = setup.config.mailing.household;
             f(decide(part.accounts, as_of, policy, ledger.as_ref(), &mut next, household)?, rejected)?;
         }
         Ok(())

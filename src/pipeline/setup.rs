@@ -63,8 +63,10 @@ impl Setup {
 
     /// Loads the config and layouts without checking the wording.
     pub fn open(config_path: &Path, layouts: Option<&Path>) -> Result<Setup, Error> {
-        // Typst lays pages out and writes PDFs on rayon's global pool; its
-        // workers need large stacks too. Set up once, before any letter.
+        // Outside the render threads (which keep Typst's rayon work on
+        // pools of their own), Typst lays pages out and writes PDFs on
+        // rayon's global pool, whose workers need large stacks too: for
+        // the proof, the combined print files and previews. Set up once.
         let _ = rayon::ThreadPoolBuilder::new().stack_size(WORKER_STACK).build_global();
         let (mut config, bytes) = Config::load(config_path)?;
         if let Some(dir) = layouts {

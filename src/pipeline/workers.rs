@@ -81,7 +81,7 @@ impl Workers {
                 .name(format!("kindly-render-{n}"))
                 .stack_size(WORKER_STACK)
                 .spawn_scoped(scope, move || {
-                    let work = || {
+                    on_own_pool(|| {
                         while let Ok(Ok(job)) = queue.lock().map(|q| q.recv()) {
                             if stopping.load(Ordering::Relaxed) {
                                 break;
@@ -94,8 +94,7 @@ impl Workers {
                                 break;
                             }
                         }
-                    };
-                    on_own_pool(work);
+                    })
                 })
                 .map_err(Error::Thread)?;
         }
@@ -130,7 +129,9 @@ impl Workers {
 /// two letters at once the pool's threads and the letters' threads took the
 /// cores from each other.
 /// If the pool cannot be made (this thread already belongs to one), the
-/// letters are the same, made the slower way.
+/// letters are the same, made the slower way. rayon documents that it
+/// never frees such a pool's registry: a small leak per render thread per
+/// run, which a `kindly` process makes once.
 fn on_own_pool(work: impl FnOnce() + Send) {
     match rayon::ThreadPoolBuilder::new().num_threads(1).use_current_thread().build() {
         Ok(pool) => pool.install(work),
