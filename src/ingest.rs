@@ -71,7 +71,7 @@ pub fn read_export(path: &Path, input: &Input, as_of: NaiveDate) -> Result<Expor
 pub fn read_export_from(file: &str, reader: impl Read, input: &Input, as_of: NaiveDate) -> Result<Export, IngestError> {
     let mut grouper = Grouper::default();
     let (rows, sha256, _) =
-        scan(file, reader, input, as_of, &mut |rows, scanned| grouper.add(file, rows.event(scanned)))?;
+        scan(file, reader, input, as_of, &mut |parser, scanned| grouper.add(file, parser.event(scanned)))?;
     let (accounts, rejects, warnings) = grouper.finish();
     Ok(Export { file: file.to_string(), accounts, rejects, warnings, rows, sha256 })
 }
@@ -135,8 +135,8 @@ pub struct Partitioned {
     pub loose: Vec<Issue>,
     spill: Spill,
     parts: u64,
-    /// How to parse the rows in the partition files.
-    reading: Rows,
+    /// Parses the rows in the partition files.
+    parser: RowParser,
     /// The partitions regrouped, if asked for ([`Partitioned::regroup`]).
     regrouped: Option<regroup::Regrouped>,
 }
@@ -166,13 +166,13 @@ impl Partitioned {
             .map_err(io)?;
         let mut loose = Vec::new();
         let mut failed = None;
-        let (rows, sha256, reading) = scan(&file, reader, input, as_of, &mut |rows, scanned| {
+        let (rows, sha256, parser) = scan(&file, reader, input, as_of, &mut |parser, scanned| {
             let Scanned::Row(line, record) = scanned else {
-                return loose.extend(rows.event(scanned).into_reject());
+                return loose.extend(parser.event(scanned).into_reject());
             };
             // Only a row whose account number is not one column's needs parsing now to find it.
-            let Some(account) = rows.account_id(record).or_else(|| {
-                let event = rows.event(scanned);
+            let Some(account) = parser.account_id(record).or_else(|| {
+                let event = parser.event(scanned);
                 event.account().map(str::to_string).or_else(|| {
                     loose.extend(event.into_reject());
                     None
@@ -194,7 +194,7 @@ impl Partitioned {
         if let Some(e) = failed {
             return Err(io(e.into()));
         }
-        Ok(Partitioned { file, rows, sha256, loose, spill, parts, reading, regrouped: None })
+        Ok(Partitioned { file, rows, sha256, loose, spill, parts, parser, regrouped: None })
     }
 
     /// Each partition in turn, grouped into accounts.
@@ -224,7 +224,7 @@ impl Partitioned {
             let line = record.get(record.len() - 1).and_then(|l| std::str::from_utf8(l).ok()?.parse().ok());
             let line = line.ok_or_else(|| io(std::io::Error::other("a work file was changed while kindly read it")))?;
             record.truncate(record.len() - 1);
-            grouper.add(&self.file, self.reading.event(Scanned::Row(line, &record)));
+            grouper.add(&self.file, self.parser.event(Scanned::Row(line, &record)));
         }
         let (accounts, rejects, warnings) = grouper.finish();
         Ok(Part { accounts, rejects, warnings })
@@ -296,7 +296,7 @@ enum Scanned<'r> {
 
 /// What it takes to parse a row of one export: its file name, header, where
 /// each field is and how its text is decoded.
-struct Rows {
+struct RowParser {
     file: String,
     names: Vec<String>,
     layout: ColumnLayout,
@@ -305,7 +305,7 @@ struct Rows {
     as_of: NaiveDate,
 }
 
-impl Rows {
+impl RowParser {
     /// What the row becomes: parsed, with a hash of its fields to find
     /// duplicates, or rejected.
     fn event(&self, scanned: Scanned) -> RowEvent {
@@ -346,8 +346,8 @@ fn scan(
     reader: impl Read,
     input: &Input,
     as_of: NaiveDate,
-    sink: &mut dyn FnMut(&Rows, Scanned),
-) -> Result<(u64, String, Rows), IngestError> {
+    sink: &mut dyn FnMut(&RowParser, Scanned),
+) -> Result<(u64, String, RowParser), IngestError> {
     let hasher = std::rc::Rc::new(std::cell::RefCell::new(Sha256::new()));
     let hashing = HashingReader { inner: reader, hasher: hasher.clone() };
     let prepared = decode::prepare(hashing, input.encoding, input.delimiter)
@@ -373,7 +373,7 @@ fn scan(
         missing,
         found: names.iter().map(|n| format!("{n:?}")).collect::<Vec<_>>().join(", "),
     })?;
-    let rows_of = Rows { file: file.to_string(), names, layout, fields, input: input.clone(), as_of };
+    let parser = RowParser { file: file.to_string(), names, layout, fields, input: input.clone(), as_of };
 
     let mut rows = 0;
     let mut record = csv::ByteRecord::new();
@@ -397,16 +397,16 @@ fn scan(
                     value: String::new(),
                     reason: format!("the row cannot be read as CSV: {e}"),
                 };
-                sink(&rows_of, Scanned::Unreadable(&issue));
+                sink(&parser, Scanned::Unreadable(&issue));
                 continue;
             }
         }
         rows += 1;
-        sink(&rows_of, Scanned::Row(line_at(record.position()), &record));
+        sink(&parser, Scanned::Row(line_at(record.position()), &record));
     }
     drop(csv);
     let sha256 = crate::digest::hex(&hasher.take().finalize());
-    Ok((rows, sha256, rows_of))
+    Ok((rows, sha256, parser))
 }
 
 /// Groups rows into accounts in file order, and catches what can only be
