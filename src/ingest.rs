@@ -221,9 +221,11 @@ impl Partitioned {
         let mut grouper = Grouper::default();
         let mut record = csv::ByteRecord::new();
         while spilled.read_byte_record(&mut record).map_err(|e| io(e.into()))? {
-            let line = record.get(record.len() - 1).and_then(|l| std::str::from_utf8(l).ok()?.parse().ok());
+            // Each row was written with its line number last.
+            let fields = record.len().saturating_sub(1);
+            let line = record.get(fields).and_then(|l| std::str::from_utf8(l).ok()?.parse().ok());
             let line = line.ok_or_else(|| io(std::io::Error::other("a work file was changed while kindly read it")))?;
-            record.truncate(record.len() - 1);
+            record.truncate(fields);
             grouper.add(&self.file, self.parser.event(Scanned::Row(line, &record)));
         }
         let (accounts, rejects, warnings) = grouper.finish();
