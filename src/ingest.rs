@@ -167,18 +167,18 @@ impl Partitioned {
         let mut loose = Vec::new();
         let mut failed = None;
         let (rows, sha256, parser) = scan(&file, reader, input, as_of, &mut |parser, scanned| {
-            let Scanned::Row(line, record) = scanned else {
-                return loose.extend(parser.event(scanned).into_reject());
+            let (line, record) = match scanned {
+                Scanned::Row(line, record) => (line, record),
+                Scanned::Unreadable(issue) => return loose.push(issue.clone()),
             };
-            // Only a row whose account number is not one column's needs parsing now to find it.
-            let Some(account) = parser.account_id(record).or_else(|| {
-                let event = parser.event(scanned);
-                event.account().map(str::to_string).or_else(|| {
-                    loose.extend(event.into_reject());
-                    None
-                })
-            }) else {
-                return;
+            let account = match parser.account_id(record) {
+                Some(account) => account,
+                // Only a row whose account number is not one column's needs parsing now to find it.
+                None => match parser.event(scanned) {
+                    RowEvent::Parsed { parsed, .. } => parsed.account,
+                    RowEvent::Rejected { account: Some(account), .. } => account,
+                    RowEvent::Rejected { issue, account: None } => return loose.push(issue),
+                },
             };
             let line = line.to_string();
             let written = writers[partition(&account, parts)].write_record(record.iter().chain([line.as_bytes()]));
@@ -270,22 +270,6 @@ enum RowEvent {
     Parsed { line: Line, hash: u64, parsed: Parsed },
     /// A row that was not; `account` when its account number could be read.
     Rejected { issue: Issue, account: Option<String> },
-}
-
-impl RowEvent {
-    fn account(&self) -> Option<&str> {
-        match self {
-            RowEvent::Parsed { parsed, .. } => Some(&parsed.account),
-            RowEvent::Rejected { account, .. } => account.as_deref(),
-        }
-    }
-
-    fn into_reject(self) -> Option<Issue> {
-        match self {
-            RowEvent::Rejected { issue, .. } => Some(issue),
-            RowEvent::Parsed { .. } => None,
-        }
-    }
 }
 
 /// A data row as the CSV reader gave it: its line and fields, or, when it

@@ -476,33 +476,29 @@ fn make_part(
         let kind = setup.kind_of(&job.accounts);
         job.picture = !pictures.contains_key(&kind) && flagged.insert(kind);
     }
-    let mut envelopes: Vec<Option<letters::Envelopes>> = vec![None; jobs.len()];
     // Pieces go to the combined files and the report's pictures in piece
     // order, as soon as every piece before them is made, so that only the
-    // few letters made out of turn hold their pages, not the whole
-    // partition's (at 100,000 accounts a partition is about 600 letters,
-    // some 60 MiB of laid-out pages).
+    // few letters made out of turn wait here with their pages, not the
+    // whole partition's (at 100,000 accounts a partition is about 600
+    // letters, some 60 MiB of laid-out pages).
+    let mut made: Vec<Option<Made>> = vec![None; accounts.len()];
+    let mut waiting: Vec<Option<letters::Envelopes>> = vec![None; jobs.len()];
     let mut next = 0;
-    workers.make(jobs, |index, made| {
-        envelopes[index] = Some(made);
-        while let Some(Some(ready)) = envelopes.get_mut(next) {
-            for (_, letter) in ready.iter_mut() {
+    workers.make(jobs, |index, envelopes| {
+        waiting[index] = Some(envelopes);
+        while let Some(ready) = waiting.get_mut(next).and_then(Option::take) {
+            for (carried, mut letter) in ready {
                 if let Ok(piece) = letter.as_mut() {
                     hand_over(piece, print.as_deref_mut(), pictures)?;
+                }
+                for &at in &members[next][carried] {
+                    made[at] = Some(letter.clone());
                 }
             }
             next += 1;
         }
         Ok(())
     })?;
-    let mut made: Vec<Option<Made>> = vec![None; accounts.len()];
-    for (job, envelopes) in envelopes.into_iter().enumerate() {
-        for (carried, letter) in envelopes.into_iter().flatten() {
-            for &at in &members[job][carried] {
-                made[at] = Some(letter.clone());
-            }
-        }
-    }
     books.settle(accounts, made, &setup.config.policy, entries)
 }
 
