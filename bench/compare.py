@@ -225,6 +225,10 @@ def main():
     ap.add_argument("--peer-letters", type=int, default=400, help="letters each Typst peer renders")
     ap.add_argument("--weasyprint-letters", type=int, default=20, help="letters WeasyPrint renders")
     ap.add_argument("--no-peers", action="store_true")
+    ap.add_argument("--pairs", type=int, default=3,
+                    help="after the peers, run kindly on the smallest export and the typst-py loop with one process "
+                         "per core this many times more, one after the other, and judge their ratio by the median "
+                         "of these pairs: this machine's speed drifts by a fifth within minutes")
     ap.add_argument("--config", help="the config kindly runs with [default: sample-data/kindly.toml], e.g. a copy "
                                      "with [print] combined = false to measure without combined print files")
     ap.add_argument("--last-month", action="store_true",
@@ -262,6 +266,7 @@ def main():
         print("    " + ", ".join(f"{k} {v:.1f} s" for k, v in r["steps"].items()), flush=True)
 
     peers = {}
+    pairs = []
     if not a.no_peers:
         base = min(a.sizes)
         sources = work / "sources"
@@ -279,6 +284,11 @@ def main():
         peers["single document"] = single_document(dirs, work, tagged)
         weasyprint_loop([], pdfs)
         peers["WeasyPrint"] = timed(weasyprint_loop, dirs[: a.weasyprint_letters], pdfs)
+        for i in range(a.pairs):
+            again = kindly_run(a.kindly, work / f"export-{base}.csv", work / "pair" / AS_OF, config)
+            shutil.rmtree(work / "pair")
+            count, secs = typst_processes(dirs, pdfs, tagged, cores)
+            pairs.append((again["letters_per_s"], count / secs))
 
     print()
     print(f"{'renderer':<22}{'letters':>8}{'seconds':>10}{'letters/s':>11}")
@@ -300,6 +310,13 @@ def main():
             ratio = kindly_rate / (count / secs)
             goal = f"  (target >= {target:.1f}: {'met' if ratio >= target else 'NOT met'})" if target else ""
             print(f"{label:<32}{ratio:8.2f}x{goal}")
+    if pairs:
+        ratios = sorted(k / p for k, p in pairs)
+        median = ratios[len(ratios) // 2]
+        shown = ", ".join(f"{k:.1f}/{p:.1f}" for k, p in pairs)
+        print(f"{'kindly / typst-py x' + str(cores) + ', pairs':<32}{median:8.2f}x  (median of {len(pairs)}: "
+              f"{', '.join(f'{r:.2f}' for r in ratios)}; letters/s {shown}; target >= 1.0: "
+              f"{'met' if median >= 1.0 else 'NOT met'})")
     big = sorted(a.sizes)
     if len(big) >= 2:
         lo, hi = results[big[-2]], results[big[-1]]
@@ -308,7 +325,7 @@ def main():
               f"  (target <= 1.20: {'met' if ratio <= 1.2 else 'NOT met'})")
     first = max(r["first_letter_s"] or 0 for r in results.values())
     print(f"first letter, slowest size: {first:.2f} s  (target <= 1.0: {'met' if first <= 1.0 else 'NOT met'})")
-    (work / "results.json").write_text(json.dumps({"kindly": results, "peers": peers}, indent=2))
+    (work / "results.json").write_text(json.dumps({"kindly": results, "peers": peers, "pairs": pairs}, indent=2))
 
 
 if __name__ == "__main__":

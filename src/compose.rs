@@ -300,6 +300,9 @@ pub fn qr_png(link: &str) -> Result<Vec<u8>, ComposeError> {
     let mut encoder = png::Encoder::new(&mut png, side, side);
     encoder.set_color(png::ColorType::Grayscale);
     encoder.set_depth(png::BitDepth::One);
+    // Typst decodes the PNG back to pixels before writing the PDF, so how
+    // hard it is compressed changes nothing in the letter, only the time.
+    encoder.set_compression(png::Compression::Fast);
     encoder
         .write_header()
         .and_then(|mut writer| writer.write_image_data(&pixels))

@@ -251,12 +251,31 @@ impl World for LetterWorld<'_> {
 }
 
 /// Draws a laid-out page as a PNG image, `scale` pixels per point (2.0 is
-/// about 144 dots per inch).
+/// about 144 dots per inch), on white paper: RGB without alpha, at zlib
+/// level 3. tiny-skia's own `encode_png` (RGBA, compressed harder) spent
+/// 58% of the drawing's instructions on compressing (callgrind: 311 of 531
+/// million for the 9 pictures of a 150-account run). The 14 pictures of a
+/// 1,000-account run, drawn on two cores: 73 ms and 1.40 MB with png's
+/// fastest compression, 96 ms and 1.01 MB at level 3, 107 ms and 1.00 MB
+/// at its default; tiny-skia's made 0.74 MB.
 pub fn page_png(page: &typst_layout::Page, scale: f64) -> Result<Vec<u8>, RenderError> {
     let options = typst_render::RenderOptions { pixel_per_pt: scale.into(), ..Default::default() };
-    typst_render::render(page, &options)
-        .encode_png()
-        .map_err(|e| RenderError::Failed(format!("cannot encode the page as PNG: {e}")))
+    let pixmap = typst_render::render(page, &options);
+    // Premultiplied RGBA over white: each channel plus the white that shows
+    // through. An opaque page (the usual white one) keeps its pixels as they are.
+    let rgb: Vec<u8> =
+        pixmap.data().chunks_exact(4).flat_map(|p| [p[0], p[1], p[2]].map(|c| c.saturating_add(255 - p[3]))).collect();
+    let mut png = Vec::new();
+    let mut encoder = png::Encoder::new(&mut png, pixmap.width(), pixmap.height());
+    encoder.set_color(png::ColorType::Rgb);
+    encoder.set_depth(png::BitDepth::Eight);
+    encoder.set_deflate_compression(png::DeflateCompression::Level(3));
+    encoder.set_filter(png::Filter::Adaptive);
+    encoder
+        .write_header()
+        .and_then(|mut writer| writer.write_image_data(&rgb))
+        .map_err(|e| RenderError::Failed(format!("cannot encode the page as PNG: {e}")))?;
+    Ok(png)
 }
 
 /// The layout may read only the letter's own files; anything else (a stray

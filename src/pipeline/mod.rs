@@ -259,8 +259,8 @@ pub fn run(setup: &Setup, options: &RunOptions) -> Result<RunSummary, Error> {
         make_letters(setup, options, &export, reader, (&staging, &scratch), &times, &mut books)?;
     let made = Instant::now();
     // The letters' layouts are not needed again: dropping them before the
-    // pictures, proof and report are made keeps those from adding to the
-    // run's peak (1,000 accounts: 63-64 instead of 71-72 MiB).
+    // proof and report are made keeps those from adding to the run's peak
+    // (1,000 accounts: 63-64 instead of 71-72 MiB).
     comemo::evict(0);
     for written in &print_files {
         staging.written(&written.file, &written.sha256);
@@ -360,26 +360,20 @@ fn refuse_rejects(export: &Partitioned) -> Result<(), Error> {
 
 /// Pixels per point of the pictures of letters in the run's report: 0.6
 /// draws a US Letter page 367 x 475 pixels, enough to read the wording and
-/// see the layout, at about 50 KB a picture.
+/// see the layout, at about 70 KB a picture.
 const PICTURE_SCALE: f64 = 0.6;
 
-/// The first page of the first letter of each stage, language and variant,
-/// in piece order, for the run's report: its piece id and the page as laid
-/// out.
-type Pictures = BTreeMap<(Stage, String, Variant), (String, typst_layout::Page)>;
+/// The picture of the first letter of each stage, language and variant, in
+/// piece order, for the run's report: its piece id and the picture.
+type Pictures = BTreeMap<(Stage, String, Variant), (String, letters::Picture)>;
 
-/// Draws the pictures of letters for the report into `pictures/`, each
-/// named after its piece, once the letters are made and Typst's cache of
-/// them is emptied. Drawing one page alone costs under 1 MiB, yet with
-/// glibc's malloc and the letters' cache still held, runs with pictures
-/// peaked 5-8 MiB higher than without them; emptying the cache first took
-/// 8 MiB off a 1,000-account run's peak.
+/// Writes the pictures of letters for the report into `pictures/`, each
+/// named after its piece.
 fn write_pictures(staging: &mut Staging, pictures: Pictures) -> Result<(), Error> {
     let dir = staging.path().join(PICTURES_DIR);
     std::fs::create_dir_all(&dir).map_err(|source| crate::output::OutputError::Io { path: dir, source })?;
-    for (piece, page) in pictures.into_values() {
-        let png = crate::render::page_png(&page, PICTURE_SCALE)
-            .map_err(|e| Error::Picture { piece: piece.clone(), message: e.to_string() })?;
+    for (piece, picture) in pictures.into_values() {
+        let png = picture.map_err(|message| Error::Picture { piece: piece.clone(), message })?;
         staging.write(&crate::run_report::picture_of(&piece), &png)?;
     }
     Ok(())
@@ -512,10 +506,10 @@ fn hand_over(piece: &mut letters::Piece, print: Option<&mut PrintFiles>, picture
         piece.row.print_first_page = Some(placed.first_page);
         piece.row.print_last_page = Some(placed.last_page);
     }
-    if let Some(page) = piece.picture.take() {
+    if let Some(picture) = piece.picture.take() {
         let row = &piece.row;
         let kind = (row.stage, row.language.clone(), row.variant);
-        pictures.entry(kind).or_insert_with(|| (row.piece_id.clone(), page));
+        pictures.entry(kind).or_insert_with(|| (row.piece_id.clone(), picture));
     }
     Ok(())
 }
