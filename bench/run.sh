@@ -3,13 +3,17 @@
 # and 100,000 accounts), then the same letters through the renderers a
 # practice would use instead, with the ratios, in one run (see compare.py).
 #
-# Usage: bench/run.sh [--smoke] [--last-month] [--config FILE] [SIZES...]
+# Usage: bench/run.sh [--smoke] [--last-month] [--config FILE] [--pairs N] [SIZES...]
 #   --smoke       a quick check that the benchmark works (debug build, no
 #                 peers), as CI runs it; its numbers mean nothing.
 #   --last-month  run the month before first (not measured), so the measured
 #                 run decides with a ledger that holds every account.
 #   --config FILE another config than sample-data/kindly.toml (e.g. one with
 #                 [print] combined = false).
+#   --pairs N     how many more times to run kindly on the smallest export
+#                 and the typst-py loop with one process per core, one right
+#                 after the other, for their ratio (default 3; the median
+#                 is the one judged).
 # The peers (typst and WeasyPrint from PyPI) go into bench/.venv, which is
 # not committed. Numbers are for a release build.
 set -euo pipefail
@@ -21,6 +25,7 @@ while [ $# -gt 0 ]; do
     --smoke) smoke=true ;;
     --last-month) extra+=(--last-month) ;;
     --config) extra+=(--config "$(realpath "$2")"); shift ;;
+    --pairs) extra+=(--pairs "$2"); shift ;;
     *) break ;;
   esac
   shift

@@ -284,20 +284,24 @@ pub fn qr_png(link: &str) -> Result<Vec<u8>, ComposeError> {
     let failed = |message: String| ComposeError::Qr { link: link.to_string(), message };
     let code = qrcodegen::QrCode::encode_binary(link.as_bytes(), qrcodegen::QrCodeEcc::Medium)
         .map_err(|e| failed(e.to_string()))?;
-    let modules = code.size() as u32;
-    let side = modules * QR_PIXELS_PER_MODULE;
-    // One bit per pixel, 1 = white, each row padded to a whole byte.
-    let row_bytes = side.div_ceil(8) as usize;
-    let mut pixels = vec![0u8; row_bytes * side as usize];
-    for y in 0..side {
-        for x in 0..side {
-            if !code.get_module((x / QR_PIXELS_PER_MODULE) as i32, (y / QR_PIXELS_PER_MODULE) as i32) {
-                pixels[y as usize * row_bytes + x as usize / 8] |= 0x80 >> (x % 8);
+    let (modules, scale) = (code.size() as usize, QR_PIXELS_PER_MODULE as usize);
+    let side = modules * scale;
+    // One bit per pixel, 1 = white, each row padded to a whole byte. Each
+    // row of modules is drawn into its first row of pixels, which the
+    // module's other rows then copy.
+    let row_bytes = side.div_ceil(8);
+    let mut pixels = vec![0u8; row_bytes * side];
+    for (y, rows) in pixels.chunks_exact_mut(row_bytes * scale).enumerate() {
+        let (first, copies) = rows.split_at_mut(row_bytes);
+        for x in (0..modules).filter(|&x| !code.get_module(x as i32, y as i32)) {
+            for pixel in x * scale..(x + 1) * scale {
+                first[pixel / 8] |= 0x80 >> (pixel % 8);
             }
         }
+        copies.chunks_exact_mut(row_bytes).for_each(|row| row.copy_from_slice(first));
     }
     let mut png = Vec::new();
-    let mut encoder = png::Encoder::new(&mut png, side, side);
+    let mut encoder = png::Encoder::new(&mut png, side as u32, side as u32);
     encoder.set_color(png::ColorType::Grayscale);
     encoder.set_depth(png::BitDepth::One);
     // Typst decodes the PNG back to pixels before writing the PDF, so how
