@@ -286,6 +286,31 @@ fn not_found(id: FileId) -> FileError {
 
 #[cfg(test)]
 mod tests {
+    /// A layout may leave a page unfilled (`set page(fill: none)`): its
+    /// picture is white paper, not the black of transparent pixels with
+    /// their alpha dropped.
+    #[test]
+    fn a_page_without_fill_is_drawn_on_white() {
+        use typst::foundations::{Content, Smart};
+        use typst::layout::{Abs, Frame, Sides, Size};
+        for fill in [Smart::Custom(None), Smart::Auto] {
+            let page = typst_layout::Page {
+                frame: Frame::soft(Size::new(Abs::pt(20.0), Abs::pt(10.0))),
+                bleed: Sides::splat(Abs::zero()),
+                fill: fill.clone(),
+                numbering: None,
+                supplement: Content::empty(),
+                number: 1,
+            };
+            let png = super::page_png(&page, 1.0).unwrap();
+            let mut reader = png::Decoder::new(std::io::Cursor::new(png)).read_info().unwrap();
+            let mut pixels = vec![0; reader.output_buffer_size().unwrap()];
+            let frame = reader.next_frame(&mut pixels).unwrap();
+            assert_eq!((frame.width, frame.height, frame.color_type), (20, 10, png::ColorType::Rgb));
+            assert!(pixels[..frame.buffer_size()].iter().all(|&c| c == 255), "{fill:?}");
+        }
+    }
+
     #[test]
     fn the_recorded_typst_version_is_the_pinned_one() {
         let manifest = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/Cargo.toml")).unwrap();
