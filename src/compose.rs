@@ -300,18 +300,11 @@ pub fn qr_png(link: &str) -> Result<Vec<u8>, ComposeError> {
         }
         copies.chunks_exact_mut(row_bytes).for_each(|row| row.copy_from_slice(first));
     }
-    let mut png = Vec::new();
-    let mut encoder = png::Encoder::new(&mut png, side as u32, side as u32);
-    encoder.set_color(png::ColorType::Grayscale);
-    encoder.set_depth(png::BitDepth::One);
     // Typst decodes the PNG back to pixels before writing the PDF, so how
     // hard it is compressed changes nothing in the letter, only the time.
-    encoder.set_compression(png::Compression::Fast);
-    encoder
-        .write_header()
-        .and_then(|mut writer| writer.write_image_data(&pixels))
-        .map_err(|e| failed(format!("cannot encode the QR code as PNG: {e}")))?;
-    Ok(png)
+    let gray = (png::ColorType::Grayscale, png::BitDepth::One);
+    crate::png_file::encode(&pixels, (side as u32, side as u32), gray, png::DeflateCompression::FdeflateUltraFast)
+        .map_err(|e| failed(format!("cannot encode the QR code as PNG: {e}")))
 }
 
 /// The plans offered for a balance: each configured length whose monthly

@@ -9,7 +9,7 @@
 //! Imports follow that direction and never go back up it. The compiler
 //! would allow a cycle, so this list is the rule, kept by hand: a module
 //! imports only modules on the lines above its own.
-//! - leaves: [`money`], [`digest`], `jsonl`, [`sorted`], [`lock`], [`allocator`]
+//! - leaves: [`money`], [`digest`], `jsonl`, [`sorted`], [`lock`], [`allocator`], [`png_file`]
 //! - [`config`] (the practice's settings)
 //! - [`model`] (the data that flows)
 //! - [`household`] (who shares an envelope)
@@ -44,6 +44,7 @@ pub mod model;
 pub mod money;
 pub mod output;
 pub mod pipeline;
+pub mod png_file;
 pub mod policy;
 pub mod preflight;
 pub mod print;

@@ -361,10 +361,7 @@ thread_local! {
 /// from [`INK_BOXES`].
 fn ink_box(text: &TextItem) -> (Point, Point) {
     INK_BOXES.with_borrow_mut(|fonts| {
-        if !fonts.contains_key(&text.font) {
-            fonts.insert(text.font.clone(), HashMap::new());
-        }
-        let Some(boxes) = fonts.get_mut(&text.font) else { unreachable!("inserted above") };
+        let boxes = fonts.entry(text.font.clone()).or_default();
         let mut min = Point::splat(Abs::inf());
         let mut max = Point::splat(-Abs::inf());
         let mut cursor = Point::zero();

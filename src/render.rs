@@ -265,17 +265,10 @@ pub fn page_png(page: &typst_layout::Page, scale: f64) -> Result<Vec<u8>, Render
     // through. An opaque page (the usual white one) keeps its pixels as they are.
     let rgb: Vec<u8> =
         pixmap.data().chunks_exact(4).flat_map(|p| [p[0], p[1], p[2]].map(|c| c.saturating_add(255 - p[3]))).collect();
-    let mut png = Vec::new();
-    let mut encoder = png::Encoder::new(&mut png, pixmap.width(), pixmap.height());
-    encoder.set_color(png::ColorType::Rgb);
-    encoder.set_depth(png::BitDepth::Eight);
-    encoder.set_deflate_compression(png::DeflateCompression::Level(3));
-    encoder.set_filter(png::Filter::Adaptive);
-    encoder
-        .write_header()
-        .and_then(|mut writer| writer.write_image_data(&rgb))
-        .map_err(|e| RenderError::Failed(format!("cannot encode the page as PNG: {e}")))?;
-    Ok(png)
+    let size = (pixmap.width(), pixmap.height());
+    let rgb8 = (png::ColorType::Rgb, png::BitDepth::Eight);
+    crate::png_file::encode(&rgb, size, rgb8, png::DeflateCompression::Level(3))
+        .map_err(|e| RenderError::Failed(format!("cannot encode the page as PNG: {e}")))
 }
 
 /// The layout may read only the letter's own files; anything else (a stray
