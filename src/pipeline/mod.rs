@@ -12,6 +12,7 @@ mod decide;
 mod error;
 mod letters;
 mod preview;
+mod queued;
 mod reproduce;
 mod setup;
 mod workers;
@@ -30,7 +31,8 @@ pub use reproduce::{Reproduction, reproduce};
 pub use setup::{LintReport, Setup};
 
 use books::Books;
-use decide::{DecidedPart, decide_ahead};
+use decide::decide_ahead;
+use queued::{PARTS_QUEUED, Queued, finish_oldest};
 use workers::{Job, Workers};
 
 use crate::config::PieceOrder;
@@ -44,7 +46,7 @@ use crate::print::{self, PrintFiles};
 use crate::render::TYPST_VERSION;
 use crate::run_report::PICTURES_DIR;
 use crate::shard::Shard;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
 
 use crate::model::Account;
 
@@ -230,8 +232,9 @@ pub fn validate(
 /// Makes the letters and writes the run folder. The export is read once into
 /// partitions by account; a thread decides each partition ahead of the
 /// letters (so letters are numbered the same in every shard and the
-/// progress bar learns the total), and the letters are made one partition
-/// at a time, so memory does not grow with the export. The manifest is
+/// progress bar learns the total), and the letters are made a partition
+/// at a time (the next one queued behind it), so memory does not grow with
+/// the export. The manifest is
 /// written as letters are made, in piece order; audit and hold rows are
 /// merged into account order at the end.
 pub fn run(setup: &Setup, options: &RunOptions) -> Result<RunSummary, Error> {
@@ -410,11 +413,18 @@ fn make_letters(
         let decided = decide_ahead(scope, export, deciding, ledger, scratch, times, |letters| bar.inc_length(letters));
         let workers = Workers::start(scope, threads, &make)?;
         let mut print = start_print(scope, setup, options, staging)?;
+        let mut queued = VecDeque::new();
         for i in 0..export.count() {
             let mut part = decided.recv().map_err(|_| Error::DecidingStopped)??;
             books.take(&mut part);
             let entries = scratch.path(&format!("{i}.jsonl"));
-            make_part(setup, &workers, part, books, (print.as_mut(), &mut pictures), &entries)?;
+            queued.push_back(Queued::start(setup, &workers, (i, part, entries), &pictures, &queued)?);
+            if queued.len() >= PARTS_QUEUED {
+                finish_oldest(setup, &workers, &mut queued, books, (print.as_mut(), &mut pictures))?;
+            }
+        }
+        while !queued.is_empty() {
+            finish_oldest(setup, &workers, &mut queued, books, (print.as_mut(), &mut pictures))?;
         }
         Ok(match print {
             Some(print) => print.finish()?,
@@ -443,75 +453,6 @@ fn start_print<'scope, 'env>(
     let to = (staging.path().join(print::PRINT_DIR), stem);
     let max_pages = setup.config.print.max_pages;
     Ok(Some(PrintFiles::start(scope, &setup.renderer, to, max_pages, options.as_of, setup::WORKER_STACK)?))
-}
-
-/// Makes one decided partition's letters on the render threads and settles
-/// its accounts in the books. Accounts that share a piece id (a household)
-/// go in one job. The first job of each stage, language and variant that
-/// has no picture yet draws its first page for the report: chosen in piece
-/// order, so the same run always shows the same letters.
-fn make_part(
-    setup: &Setup,
-    workers: &Workers,
-    part: DecidedPart,
-    books: &mut Books,
-    (mut print, pictures): (Option<&mut PrintFiles>, &mut Pictures),
-    entries: &Path,
-) -> Result<(), Error> {
-    let accounts = part.accounts()?;
-    let mut members: Vec<Vec<usize>> = Vec::new();
-    let mut jobs: Vec<Job> = Vec::new();
-    for (index, envelope) in decide::envelopes(&accounts).into_iter().enumerate() {
-        members.push(envelope.members);
-        jobs.push(Job { index, accounts: envelope.accounts, piece: envelope.piece, picture: false });
-    }
-    let mut flagged = std::collections::BTreeSet::new();
-    for job in &mut jobs {
-        let kind = setup.kind_of(&job.accounts);
-        job.picture = !pictures.contains_key(&kind) && flagged.insert(kind);
-    }
-    // Pieces go to the combined files and the report's pictures in piece
-    // order, as soon as every piece before them is made, so that only the
-    // few letters made out of turn wait here with their pages, not the
-    // whole partition's (at 100,000 accounts a partition is about 600
-    // letters, some 60 MiB of laid-out pages).
-    let mut made: Vec<Option<Made>> = vec![None; accounts.len()];
-    let mut waiting: Vec<Option<letters::Envelopes>> = vec![None; jobs.len()];
-    let mut next = 0;
-    workers.make(jobs, |index, envelopes| {
-        waiting[index] = Some(envelopes);
-        while let Some(ready) = waiting.get_mut(next).and_then(Option::take) {
-            for (carried, mut letter) in ready {
-                if let Ok(piece) = letter.as_mut() {
-                    hand_over(piece, print.as_deref_mut(), pictures)?;
-                }
-                for &at in &members[next][carried] {
-                    made[at] = Some(letter.clone());
-                }
-            }
-            next += 1;
-        }
-        Ok(())
-    })?;
-    books.settle(accounts, made, &setup.config.policy, entries)
-}
-
-/// Gives a made piece's pages to the combined files, noting where they
-/// went in its manifest row, and its picture to the report if its kind has
-/// none yet.
-fn hand_over(piece: &mut letters::Piece, print: Option<&mut PrintFiles>, pictures: &mut Pictures) -> Result<(), Error> {
-    if let Some(print) = print {
-        let placed = print.add(&piece.pages.take().unwrap_or_default())?;
-        piece.row.print_file = placed.file;
-        piece.row.print_first_page = Some(placed.first_page);
-        piece.row.print_last_page = Some(placed.last_page);
-    }
-    if let Some(picture) = piece.picture.take() {
-        let row = &piece.row;
-        let kind = (row.stage, row.language.clone(), row.variant);
-        pictures.entry(kind).or_insert_with(|| (row.piece_id.clone(), picture));
-    }
-    Ok(())
 }
 
 fn progress_bar(show: bool) -> ProgressBar {

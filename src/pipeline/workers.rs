@@ -1,5 +1,6 @@
 //! The threads that lay letters out, one per core, for the whole run: fed
-//! one partition's letters at a time, handing each letter back as it is made.
+//! jobs in the order they are queued, handing each letter back as it is
+//! made.
 
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, mpsc};
@@ -24,10 +25,11 @@ const LETTERS_BETWEEN_TRIMS: usize = 4;
 /// layout ~20% slower (1.95 vs 1.6 s of layout for 659 letters) for 7 MiB less.
 const CACHE_AGE: usize = 1;
 
-/// One envelope to make: its number among the partition's jobs, the
-/// accounts it carries (one, or a household's) each with its stage, and its
-/// piece id.
+/// One envelope to make: its partition's number and its own among the
+/// partition's jobs, the accounts it carries (one, or a household's) each
+/// with its stage, and its piece id.
 pub(super) struct Job {
+    pub part: u64,
     pub index: usize,
     pub accounts: Vec<(Account, Stage)>,
     pub piece: String,
@@ -35,9 +37,9 @@ pub(super) struct Job {
     pub picture: bool,
 }
 
-/// An envelope as a render thread hands it back: its job's index, and its
-/// letters, unless writing one failed.
-type Done = (usize, Result<Envelopes, OutputError>);
+/// An envelope as a render thread hands it back: its job's partition and
+/// index, and its letters, unless writing one failed.
+type Done = ((u64, usize), Result<Envelopes, OutputError>);
 
 /// How a render thread makes one envelope.
 pub(super) type MakeOne<'env> = dyn Fn(&Job) -> Result<Envelopes, OutputError> + Sync + 'env;
@@ -90,7 +92,7 @@ impl Workers {
                             if (letters.fetch_add(1, Ordering::Relaxed) + 1) % trim_every == 0 {
                                 comemo::evict(CACHE_AGE);
                             }
-                            if finished.send((job.index, made)).is_err() {
+                            if finished.send(((job.part, job.index), made)).is_err() {
                                 break;
                             }
                         }
@@ -101,22 +103,19 @@ impl Workers {
         Ok(Workers { jobs, done, stopping })
     }
 
-    /// Makes the envelopes, handing each to `each` as it is made (in any
-    /// order) with its job's index.
-    pub fn make(
-        &self,
-        jobs: Vec<Job>,
-        mut each: impl FnMut(usize, Envelopes) -> Result<(), Error>,
-    ) -> Result<(), Error> {
-        let count = jobs.len();
+    /// Queues jobs, to be made after those queued before them.
+    pub fn queue(&self, jobs: Vec<Job>) -> Result<(), Error> {
         for job in jobs {
             self.jobs.send(job).map_err(|_| Error::RenderThreadStopped)?;
         }
-        for _ in 0..count {
-            let (index, made) = self.done.recv().map_err(|_| Error::RenderThreadStopped)?;
-            each(index, made?)?;
-        }
         Ok(())
+    }
+
+    /// The next envelope made, of whichever queued job: its partition and
+    /// index, and its letters.
+    pub fn next(&self) -> Result<((u64, usize), Envelopes), Error> {
+        let (job, made) = self.done.recv().map_err(|_| Error::RenderThreadStopped)?;
+        Ok((job, made?))
     }
 }
 
