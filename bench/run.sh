@@ -31,7 +31,10 @@ while [ $# -gt 0 ]; do
   shift
 done
 sizes=("$@")
-target="${CARGO_TARGET_DIR:-target}"
+# The same compiled dependencies as .ci/run: a release build into a new
+# target/ would first spend about ten minutes on Typst.
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/kindly-target}"
+target="$CARGO_TARGET_DIR"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 if $smoke; then
