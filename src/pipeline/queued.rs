@@ -99,20 +99,19 @@ pub(super) fn finish_oldest(
     books: &mut Books,
     (mut print, pictures): (Option<&mut PrintFiles>, &mut Pictures),
 ) -> Result<(), Error> {
-    let Some(oldest) = queued.front_mut() else { return Ok(()) };
+    let Some(mut oldest) = queued.pop_front() else { return Ok(()) };
     oldest.hand_over_ready(print.as_deref_mut(), pictures)?;
-    while queued.front().is_some_and(|q| q.next < q.waiting.len()) {
+    while oldest.next < oldest.waiting.len() {
         let ((number, index), envelopes) = workers.next()?;
-        let part = queued.iter_mut().find(|q| q.number == number).ok_or(Error::RenderThreadStopped)?;
-        part.waiting[index] = Some(envelopes);
-        if let Some(oldest) = queued.front_mut().filter(|q| q.number == number) {
+        if number == oldest.number {
+            oldest.waiting[index] = Some(envelopes);
             oldest.hand_over_ready(print.as_deref_mut(), pictures)?;
+        } else {
+            let later = queued.iter_mut().find(|q| q.number == number).ok_or(Error::RenderThreadStopped)?;
+            later.waiting[index] = Some(envelopes);
         }
     }
-    match queued.pop_front() {
-        Some(done) => books.settle(done.accounts, done.made, &setup.config.policy, &done.entries),
-        None => Ok(()),
-    }
+    books.settle(oldest.accounts, oldest.made, &setup.config.policy, &oldest.entries)
 }
 
 /// Gives a made piece's pages to the combined files, noting where they

@@ -108,8 +108,13 @@ impl Setup {
         let templates: Vec<(&str, Stage)> =
             self.wording.languages().flat_map(|language| Stage::ALL.map(|stage| (language, stage))).collect();
         let (first, second) = templates.split_at(templates.len() / 2);
+        let sample = crate::synth::sample_account();
+        let mut sibling = sample.clone();
+        sibling.id = "0000001".into();
+        sibling.patient = "Mateo Rodríguez".into();
+        let samples = (&sample, &sibling);
         let check = |half: &[(&str, Stage)]| -> Result<Vec<LintReport>, Error> {
-            half.iter().map(|&(language, stage)| self.lint_template(language, stage)).collect()
+            half.iter().map(|&(language, stage)| self.lint_template(language, stage, samples)).collect()
         };
         let (reports, rest) = std::thread::scope(|scope| {
             let other = std::thread::Builder::new().stack_size(WORKER_STACK).spawn_scoped(scope, || check(second));
@@ -125,16 +130,18 @@ impl Setup {
         Ok(reports)
     }
 
-    /// One stage's wording in one language, checked and laid out.
-    fn lint_template(&self, language: &str, stage: Stage) -> Result<LintReport, Error> {
-        let sample = crate::synth::sample_account();
-        let mut sibling = sample.clone();
-        sibling.id = "0000001".into();
-        sibling.patient = "Mateo Rodríguez".into();
+    /// One stage's wording in one language, checked and laid out for the
+    /// sample account, and for its household with `sibling`.
+    fn lint_template(
+        &self,
+        language: &str,
+        stage: Stage,
+        (sample, sibling): (&Account, &Account),
+    ) -> Result<LintReport, Error> {
         let as_of = NaiveDate::from_ymd_opt(2026, 1, 31).unwrap_or_default();
         let template = format!("{}/{language}/{}.typ.j2", crate::layouts::WORDING_DIR, stage.id());
         let alone = [(sample.clone(), stage)];
-        let household = [(sample, stage), (sibling, Stage::Reminder)];
+        let household = [(sample.clone(), stage), (sibling.clone(), Stage::Reminder)];
         let mut findings = Vec::new();
         let mut readability = None;
         let samples: &[&[(Account, Stage)]] =
