@@ -16,6 +16,15 @@ wording and fonts):
 
 Peers render a sample of the letters (they are slow; WeasyPrint very much
 so); rates are letters per second of wall time either way.
+
+Every run, kindly's or a peer's, writes its PDFs into a new, empty folder,
+as a practice's monthly run does, and nothing is deleted until the end. On
+a filesystem without a journal (ext4 here), creating a file within about a
+minute of deleting thousands scans past every recently deleted inode: a
+peer overwriting the same files, or kindly running just after the
+benchmark deleted a 10,000-account run, measured the filesystem, not the
+renderer (1,000 accounts: 172-198 letters/s after 7,000 files were
+deleted, 216-217 in memory).
 """
 
 import argparse
@@ -79,6 +88,14 @@ def kindly_run(kindly, export, out, config, as_of=AS_OF):
         "first_letter_s": float(first.group(1)) if first else None,
         "steps": steps,
     }
+
+
+def fresh(parent):
+    """A new, empty folder under `parent` for one run's PDFs."""
+    parent.mkdir(parents=True, exist_ok=True)
+    folder = parent / str(sum(1 for _ in parent.iterdir()) + 1)
+    folder.mkdir()
+    return folder
 
 
 def pieces(sources):
@@ -225,10 +242,11 @@ def main():
     ap.add_argument("--peer-letters", type=int, default=400, help="letters each Typst peer renders")
     ap.add_argument("--weasyprint-letters", type=int, default=20, help="letters WeasyPrint renders")
     ap.add_argument("--no-peers", action="store_true")
-    ap.add_argument("--pairs", type=int, default=3,
+    ap.add_argument("--pairs", type=int, default=7,
                     help="after the peers, run kindly on the smallest export and the typst-py loop with one process "
                          "per core this many times more, one after the other, and judge their ratio by the median "
-                         "of these pairs: this machine's speed drifts by a fifth within minutes")
+                         "of these pairs: this machine's speed drifts by a fifth within minutes, and single pairs "
+                         "ranged from 0.73x to 1.08x in one session")
     ap.add_argument("--config", help="the config kindly runs with [default: sample-data/kindly.toml], e.g. a copy "
                                      "with [print] combined = false to measure without combined print files")
     ap.add_argument("--last-month", action="store_true",
@@ -252,10 +270,8 @@ def main():
             sh(a.kindly, "sample-export", "--accounts", n, "--seed", SEED, "--as-of", LAST_MONTH, "-o", before)
             last = kindly_run(a.kindly, before, practice / LAST_MONTH, config, LAST_MONTH)
             print(f"kindly run, {n:>7} accounts, {LAST_MONTH} (into the ledger): {last['letters']} letters", flush=True)
-            shutil.rmtree(practice / LAST_MONTH / "letters")
         out = practice / AS_OF
         results[n] = kindly_run(a.kindly, export, out, config)
-        shutil.rmtree(practice)
         r = results[n]
         print(
             f"kindly run, {n:>7} accounts: {r['letters']:>6} letters, {r['pages']:>6} pages in {r['seconds']:7.1f} s: "
@@ -275,19 +291,16 @@ def main():
            "--out", sources, "--limit", a.peer_letters, stderr=subprocess.DEVNULL)
         dirs = pieces(sources)
         pdfs = work / "peer-pdfs"
-        shutil.rmtree(pdfs, ignore_errors=True)
-        pdfs.mkdir()
         # Import and font loading happen before the clock in every peer.
         typst_loop(([], pdfs, tagged))
-        peers["typst-py x1"] = timed(lambda: typst_loop((dirs, pdfs, tagged)))
-        peers[f"typst-py x{cores}"] = typst_processes(dirs, pdfs, tagged, cores)
+        peers["typst-py x1"] = timed(lambda: typst_loop((dirs, fresh(pdfs), tagged)))
+        peers[f"typst-py x{cores}"] = typst_processes(dirs, fresh(pdfs), tagged, cores)
         peers["single document"] = single_document(dirs, work, tagged)
         weasyprint_loop([], pdfs)
-        peers["WeasyPrint"] = timed(weasyprint_loop, dirs[: a.weasyprint_letters], pdfs)
+        peers["WeasyPrint"] = timed(weasyprint_loop, dirs[: a.weasyprint_letters], fresh(pdfs))
         for i in range(a.pairs):
-            again = kindly_run(a.kindly, work / f"export-{base}.csv", work / "pair" / AS_OF, config)
-            shutil.rmtree(work / "pair")
-            count, secs = typst_processes(dirs, pdfs, tagged, cores)
+            again = kindly_run(a.kindly, work / f"export-{base}.csv", fresh(work / "pairs") / AS_OF, config)
+            count, secs = typst_processes(dirs, fresh(pdfs), tagged, cores)
             pairs.append((again["letters_per_s"], count / secs))
 
     print()

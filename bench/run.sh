@@ -12,7 +12,7 @@
 #                 [print] combined = false).
 #   --pairs N     how many more times to run kindly on the smallest export
 #                 and the typst-py loop with one process per core, one right
-#                 after the other, for their ratio (default 3; the median
+#                 after the other, for their ratio (default 7; the median
 #                 is the one judged).
 # The peers (typst and WeasyPrint from PyPI) go into bench/.venv, which is
 # not committed. Numbers are for a release build.

@@ -528,15 +528,27 @@ fn main() -> ExitCode {
 /// The exit code of a command's result, its error printed.
 fn finish(result: Result<ExitCode, impl Failure>) -> ExitCode {
     result.unwrap_or_else(|e| {
-        eprintln!("kindly: {e}");
+        say([e.to_string()]);
         ExitCode::from(e.exit_code())
     })
 }
 
+/// Tells the person running kindly, on stderr.
 fn say(lines: impl IntoIterator<Item = String>) {
-    for line in lines {
-        eprintln!("kindly: {line}");
-    }
+    let text: String = lines.into_iter().map(|line| format!("kindly: {line}\n")).collect();
+    quietly(std::io::stderr().lock(), &text);
+}
+
+/// Output for the reader of stdout, e.g. a ledger's history.
+fn show(text: &str) {
+    quietly(std::io::stdout().lock(), text);
+}
+
+/// A reader that stops early (`kindly history A-1 | head`) is not kindly's
+/// failure: the rest is dropped, and the command's exit code stays its own
+/// instead of a panic's 101 after the work is done.
+fn quietly(mut to: impl std::io::Write, text: &str) {
+    let _ = to.write_all(text.as_bytes()).and_then(|()| to.flush());
 }
 
 /// The wall clock, for when a run was recorded (never for deciding).
@@ -603,8 +615,8 @@ fn existing_ledger(at: &LedgerAt) -> Result<Ledger, LedgerFailure> {
 fn history(account: &str, at: &LedgerAt, format: Format) -> Result<ExitCode, LedgerFailure> {
     let entries = existing_ledger(at)?.entries(account)?;
     match format {
-        Format::Json => println!("{}", serde_json::to_string_pretty(&entries).unwrap_or_default()),
-        Format::Table => print!("{}", kindly::ledger::history_table(account, &entries)),
+        Format::Json => show(&format!("{}\n", serde_json::to_string_pretty(&entries).unwrap_or_default())),
+        Format::Table => show(&kindly::ledger::history_table(account, &entries)),
     }
     if entries.is_empty() {
         say([format!("the ledger has nothing for account {account}")]);
@@ -616,8 +628,8 @@ fn history(account: &str, at: &LedgerAt, format: Format) -> Result<ExitCode, Led
 fn runs(at: &LedgerAt, format: Format) -> Result<ExitCode, LedgerFailure> {
     let runs = existing_ledger(at)?.runs()?;
     match format {
-        Format::Json => println!("{}", serde_json::to_string_pretty(&runs).unwrap_or_default()),
-        Format::Table => print!("{}", kindly::ledger::runs_table(&runs)),
+        Format::Json => show(&format!("{}\n", serde_json::to_string_pretty(&runs).unwrap_or_default())),
+        Format::Table => show(&kindly::ledger::runs_table(&runs)),
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -717,8 +729,8 @@ fn validate(
     let ledger = common.ledger(&setup, Path::new("runs"));
     let report = pipeline::validate(export, &setup, common.as_of(), &ledger, html.as_deref())?;
     match format {
-        Format::Table => print!("{}", report.table()),
-        Format::Json => print!("{}", report.json()),
+        Format::Table => show(&report.table()),
+        Format::Json => show(&report.json()),
     }
     Ok(if report.rejects.count == 0 { ExitCode::SUCCESS } else { ExitCode::from(EXIT_PROBLEMS) })
 }
@@ -773,10 +785,12 @@ fn lint(common: &Common) -> Result<ExitCode, pipeline::Error> {
     let mut problems = 0;
     for report in &reports {
         let verdict = if report.findings.is_empty() { "ok" } else { "PROBLEMS" };
-        println!("{}: {verdict} ({})", report.template, report.readability.as_deref().unwrap_or("no reading score"));
+        let score = report.readability.as_deref().unwrap_or("no reading score");
+        let mut text = format!("{}: {verdict} ({score})\n", report.template);
         for finding in &report.findings {
-            println!("  {}: {}", finding.rule, finding.detail);
+            text += &format!("  {}: {}\n", finding.rule, finding.detail);
         }
+        show(&text);
         problems += report.findings.len();
     }
     say(std::iter::once(format!("{} letters checked, {problems} problem(s)", reports.len())));
@@ -836,7 +850,7 @@ fn handoff(
 }
 
 fn suggest(export: &Path) -> Result<ExitCode, kindly::ingest::IngestError> {
-    print!("{}", kindly::suggest::suggest(export)?);
+    show(&kindly::suggest::suggest(export)?);
     Ok(ExitCode::SUCCESS)
 }
 
