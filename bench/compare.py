@@ -293,7 +293,7 @@ def main():
         pdfs = work / "peer-pdfs"
         # Import and font loading happen before the clock in every peer.
         typst_loop(([], pdfs, tagged))
-        peers["typst-py x1"] = timed(lambda: typst_loop((dirs, fresh(pdfs), tagged)))
+        peers["typst-py x1"] = timed(typst_loop, (dirs, fresh(pdfs), tagged))
         peers[f"typst-py x{cores}"] = typst_processes(dirs, fresh(pdfs), tagged, cores)
         peers["single document"] = single_document(dirs, work, tagged)
         weasyprint_loop([], pdfs)
