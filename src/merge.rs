@@ -129,7 +129,7 @@ pub fn merge(
         // The report's picture of each kind of letter: the first piece's
         // that has one, as a single run would have drawn it.
         let picture = crate::run_report::picture_of(&row.piece_id);
-        let kind = (row.stage, row.language.clone(), row.variant);
+        let kind = row.kind();
         if records[shard].files.contains_key(&picture) && pictured.insert(kind) {
             let dir = staging.path().join(crate::run_report::PICTURES_DIR);
             std::fs::create_dir_all(&dir).map_err(|source| OutputError::Io { path: dir, source })?;

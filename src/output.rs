@@ -76,6 +76,10 @@ impl ManifestRow {
     }
 }
 
+/// A letter's stage, language and print size: the report draws one of
+/// each, and the proof shows one of each.
+pub type Kind = (Stage, String, Variant);
+
 /// How a letter is printed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -104,6 +108,11 @@ pub struct AuditRow {
 }
 
 impl ManifestRow {
+    /// The piece's stage, language and print size.
+    pub fn kind(&self) -> Kind {
+        (self.stage, self.language.clone(), self.variant)
+    }
+
     /// The address the piece was sent to.
     pub fn address(&self) -> crate::model::Address {
         let street = [&self.address_line_1, &self.address_line_2].into_iter().filter(|l| !l.is_empty()).cloned();

@@ -23,7 +23,7 @@ use typst::utils::LazyHash;
 use typst::{Library, LibraryExt, World};
 use typst_layout::PagedDocument;
 
-use crate::output::{Fingerprint, MANIFEST_CSV, ManifestRow, OutputError, RunRecord, Variant};
+use crate::output::{Fingerprint, Kind, MANIFEST_CSV, ManifestRow, OutputError, RunRecord, Variant};
 use crate::policy::Stage;
 use crate::render::{RenderError, file_id, typst_datetime, write_pdf};
 
@@ -36,9 +36,6 @@ const FONTS: [&[u8]; 2] =
 
 static MAIN: LazyLock<FileId> = LazyLock::new(|| file_id("/proof.typ"));
 static DATA: LazyLock<FileId> = LazyLock::new(|| file_id("/proof.json"));
-
-/// A letter's stage, language and print size: the proof shows one of each.
-pub type Kind = (Stage, String, Variant);
 
 #[derive(Debug, thiserror::Error)]
 pub enum ProofError {
@@ -155,7 +152,7 @@ pub fn of_folder(folder: &Path, record: &RunRecord) -> Result<Vec<u8>, ProofErro
     let mut picker = Picker::new(record.counts.letters);
     let mut chosen = Vec::new();
     crate::output::each_row(folder, MANIFEST_CSV, |row: ManifestRow| {
-        let reasons = picker.offer(&(row.stage, row.language.clone(), row.variant));
+        let reasons = picker.offer(&row.kind());
         if !reasons.is_empty() {
             chosen.push((row, reasons));
         }

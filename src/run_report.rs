@@ -17,11 +17,11 @@ use plotters::prelude::*;
 use crate::model::Issue;
 use crate::money::Cents;
 use crate::output::{
-    AUDIT_CSV, AuditDecision, AuditRow, HOLDS_CSV, HoldRow, MANIFEST_CSV, ManifestRow, OutputError, REJECTS_CSV,
+    AUDIT_CSV, AuditDecision, AuditRow, HOLDS_CSV, HoldRow, Kind, MANIFEST_CSV, ManifestRow, OutputError, REJECTS_CSV,
     RunRecord, Staging, Variant, WARNINGS_CSV, each_row,
 };
 use crate::policy::Stage;
-use crate::proof::{Cover, Kind, PROOF_PDF, ProofError};
+use crate::proof::{Cover, PROOF_PDF, ProofError};
 
 /// The report's file name in the run folder.
 pub const REPORT_HTML: &str = "report.html";
@@ -94,7 +94,7 @@ impl Tally {
         each_row(folder, MANIFEST_CSV, |row: ManifestRow| {
             *t.letters.entry((row.stage, row.language.clone())).or_default() += 1;
             if record.files.contains_key(&picture_of(&row.piece_id)) {
-                t.samples.entry((row.stage, row.language.clone(), row.variant)).or_insert(row);
+                t.samples.entry(row.kind()).or_insert(row);
             }
         })?;
         each_row(folder, AUDIT_CSV, |row: AuditRow| {

@@ -38,7 +38,7 @@ use workers::{Job, Workers};
 use crate::config::PieceOrder;
 use crate::ingest::{self, IngestError, Partitioned, Regroup};
 use crate::ledger::{Ledger, LedgerError, Recorded};
-use crate::output::Variant;
+use crate::output::Kind;
 use crate::output::{Counts, Fingerprint, RunRecord, Scratch, ShardRecord, Staging};
 use crate::policy;
 use crate::policy::Stage;
@@ -170,7 +170,7 @@ pub fn validate(
     let ledger = Ledger::open_read_only(ledger)?;
     let mut decisions = crate::report::Decisions::default();
     let mut dry = crate::run_report::DryRun::default();
-    let mut samples: BTreeMap<crate::proof::Kind, (Account, Stage)> = BTreeMap::new();
+    let mut samples: BTreeMap<Kind, (Account, Stage)> = BTreeMap::new();
     let mut failed = None;
     let tally = ingest::tally_export(export_path, &config.input, as_of, |accounts| {
         let mut histories = match &ledger {
@@ -368,7 +368,7 @@ const PICTURE_SCALE: f64 = 0.6;
 
 /// The picture of the first letter of each stage, language and variant, in
 /// piece order, for the run's report: its piece id and the picture.
-type Pictures = BTreeMap<(Stage, String, Variant), (String, letters::Picture)>;
+type Pictures = BTreeMap<Kind, (String, letters::Picture)>;
 
 /// Writes the pictures of letters for the report into `pictures/`, each
 /// named after its piece.

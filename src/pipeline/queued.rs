@@ -34,7 +34,7 @@ pub(super) struct Queued {
     /// The next job to hand over, in piece order.
     next: usize,
     /// The kinds of letter whose picture one of its jobs draws.
-    drawing: BTreeSet<crate::proof::Kind>,
+    drawing: BTreeSet<crate::output::Kind>,
     entries: PathBuf,
 }
 
@@ -125,9 +125,7 @@ fn hand_over(piece: &mut letters::Piece, print: Option<&mut PrintFiles>, picture
         piece.row.print_last_page = Some(placed.last_page);
     }
     if let Some(picture) = piece.picture.take() {
-        let row = &piece.row;
-        let kind = (row.stage, row.language.clone(), row.variant);
-        pictures.entry(kind).or_insert_with(|| (row.piece_id.clone(), picture));
+        pictures.entry(piece.row.kind()).or_insert_with(|| (piece.row.piece_id.clone(), picture));
     }
     Ok(())
 }

@@ -175,7 +175,7 @@ impl Setup {
 
     /// The stage, language and variant of the letter these accounts get
     /// (one account's, or a household's), as the manifest will list it.
-    pub fn kind_of(&self, accounts: &[(Account, Stage)]) -> (Stage, String, crate::output::Variant) {
+    pub fn kind_of(&self, accounts: &[(Account, Stage)]) -> crate::output::Kind {
         let language =
             accounts.first().map_or(compose::FALLBACK_LANGUAGE, |(a, _)| self.wording.language_for(&a.language).0);
         let variant = if compose::envelope_large_print(accounts) {

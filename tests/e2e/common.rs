@@ -57,8 +57,15 @@ fn copy_dir(from: &Path, to: &Path) {
     }
 }
 
+/// The `kindly` binary with these arguments, to run or spawn.
+pub fn command(args: &[&str]) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_kindly"));
+    command.args(args);
+    command
+}
+
 pub fn kindly(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_kindly")).args(args).output().unwrap()
+    command(args).output().unwrap()
 }
 
 pub fn stderr(output: &Output) -> String {

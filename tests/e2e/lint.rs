@@ -84,11 +84,10 @@ fn a_credit_phrase_written_with_capitals_names_its_sentence() {
 
 #[test]
 fn a_reader_that_stops_early_is_not_a_crash() {
-    use std::process::{Command, Stdio};
+    use std::process::Stdio;
     // Both ends are closed before kindly writes (it loads the layouts
     // first), as `kindly lint | head -0` would: no panic, its own exit code.
-    let mut child = Command::new(env!("CARGO_BIN_EXE_kindly"))
-        .args(["lint", "--config", config().to_str().unwrap()])
+    let mut child = command(&["lint", "--config", config().to_str().unwrap()])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()

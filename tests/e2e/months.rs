@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use kindly::ledger::Ledger;
@@ -232,8 +232,7 @@ fn long_export(dir: &Path) -> PathBuf {
 }
 
 fn spawn_run(config: &Path, export: &Path, out: &Path) -> std::process::Child {
-    Command::new(env!("CARGO_BIN_EXE_kindly"))
-        .args(["run", export.to_str().unwrap(), "--config", config.to_str().unwrap(), "--as-of", AS_OF])
+    command(&["run", export.to_str().unwrap(), "--config", config.to_str().unwrap(), "--as-of", AS_OF])
         .args(["--out", out.to_str().unwrap(), "--quiet"])
         .stdout(Stdio::null())
         .stderr(Stdio::null())
