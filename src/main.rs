@@ -465,7 +465,7 @@ impl Failure for SampleFailed {
 }
 
 fn main() -> ExitCode {
-    kindly::allocator::return_freed_memory_at_once();
+    kindly::allocator::give_freed_memory_back_soon();
     match Cli::parse().command {
         Command::Run { export, common, out, jobs, quiet, overwrite, trial, strict, shard } => {
             let as_of = common.as_of();
