@@ -544,6 +544,11 @@ fn show(text: &str) {
     quietly(std::io::stdout().lock(), text);
 }
 
+/// A ledger's entries as indented JSON on stdout.
+fn show_json(value: &impl serde::Serialize) {
+    show(&format!("{}\n", serde_json::to_string_pretty(value).unwrap_or_default()));
+}
+
 /// A reader that stops early (`kindly history A-1 | head`) is not kindly's
 /// failure: the rest is dropped, and the command's exit code stays its own
 /// instead of a panic's 101 after the work is done.
@@ -615,7 +620,7 @@ fn existing_ledger(at: &LedgerAt) -> Result<Ledger, LedgerFailure> {
 fn history(account: &str, at: &LedgerAt, format: Format) -> Result<ExitCode, LedgerFailure> {
     let entries = existing_ledger(at)?.entries(account)?;
     match format {
-        Format::Json => show(&format!("{}\n", serde_json::to_string_pretty(&entries).unwrap_or_default())),
+        Format::Json => show_json(&entries),
         Format::Table => show(&kindly::ledger::history_table(account, &entries)),
     }
     if entries.is_empty() {
@@ -628,7 +633,7 @@ fn history(account: &str, at: &LedgerAt, format: Format) -> Result<ExitCode, Led
 fn runs(at: &LedgerAt, format: Format) -> Result<ExitCode, LedgerFailure> {
     let runs = existing_ledger(at)?.runs()?;
     match format {
-        Format::Json => show(&format!("{}\n", serde_json::to_string_pretty(&runs).unwrap_or_default())),
+        Format::Json => show_json(&runs),
         Format::Table => show(&kindly::ledger::runs_table(&runs)),
     }
     Ok(ExitCode::SUCCESS)

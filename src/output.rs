@@ -66,16 +66,6 @@ pub struct ManifestRow {
     pub print_last_page: Option<usize>,
 }
 
-impl ManifestRow {
-    /// The street lines of the export's two street columns, blank ones left
-    /// out.
-    pub fn street(street: &[String]) -> (String, String) {
-        debug_assert!(street.len() <= 2, "the export has two street columns");
-        let line = |i: usize| street.get(i).cloned().unwrap_or_default();
-        (line(0), line(1))
-    }
-}
-
 /// A letter's stage, language and print size: the report draws one of
 /// each, and the proof shows one of each.
 pub type Kind = (Stage, String, Variant);
@@ -108,6 +98,14 @@ pub struct AuditRow {
 }
 
 impl ManifestRow {
+    /// The street lines of the export's two street columns, blank ones left
+    /// out.
+    pub fn street(street: &[String]) -> (String, String) {
+        debug_assert!(street.len() <= 2, "the export has two street columns");
+        let line = |i: usize| street.get(i).cloned().unwrap_or_default();
+        (line(0), line(1))
+    }
+
     /// The piece's stage, language and print size.
     pub fn kind(&self) -> Kind {
         (self.stage, self.language.clone(), self.variant)
