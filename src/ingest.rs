@@ -667,21 +667,34 @@ impl Cells<'_, '_> {
         match self.row.fields.decode(raw) {
             Ok(text) => {
                 let text = text.trim();
-                if !text.chars().any(invisible) {
-                    return text.to_string();
+                let mut clean = if text.chars().any(invisible) {
+                    let found: Vec<String> =
+                        text.chars().filter(|c| invisible(*c)).map(|c| format!("U+{:04X}", c as u32)).collect();
+                    let clean = without_invisible(text);
+                    self.warnings.add(
+                        IssueKind::InvisibleCharacter,
+                        column,
+                        &clean,
+                        format!(
+                            "invisible character(s) {} removed, so that nothing prints hidden or reversed",
+                            found.join(", ")
+                        ),
+                    );
+                    clean
+                } else {
+                    text.to_string()
+                };
+                if clean.contains(LINE_BREAKS) {
+                    clean = one_line(&clean);
+                    self.warnings.add(
+                        IssueKind::LineBreak,
+                        column,
+                        &clean,
+                        "line breaks or tabs inside the field were joined into one line, so that a name or \
+                         address prints on the lines the envelope window expects"
+                            .to_string(),
+                    );
                 }
-                let found: Vec<String> =
-                    text.chars().filter(|c| invisible(*c)).map(|c| format!("U+{:04X}", c as u32)).collect();
-                let clean = without_invisible(text);
-                self.warnings.add(
-                    IssueKind::InvisibleCharacter,
-                    column,
-                    &clean,
-                    format!(
-                        "invisible character(s) {} removed, so that nothing prints hidden or reversed",
-                        found.join(", ")
-                    ),
-                );
                 clean
             }
             Err(reason) => {
@@ -762,6 +775,17 @@ impl Cells<'_, '_> {
 /// `text` with its invisible characters removed, trimmed again.
 fn without_invisible(text: &str) -> String {
     text.chars().filter(|c| !invisible(*c)).collect::<String>().trim().to_string()
+}
+
+/// What splits a field over several lines: kept by `invisible`, but a
+/// name or street written over two lines would print over two lines of the
+/// address block.
+const LINE_BREAKS: [char; 3] = ['\n', '\r', '\t'];
+
+/// `text` on one line: each run of line breaks and tabs, with the spaces
+/// around it, becomes one space.
+fn one_line(text: &str) -> String {
+    text.split(LINE_BREAKS).map(str::trim).filter(|part| !part.is_empty()).collect::<Vec<_>>().join(" ")
 }
 
 fn invisible(c: char) -> bool {
@@ -933,7 +957,7 @@ impl ColumnLayout {
             if v.is_empty() {
                 return Some(Cents::ZERO);
             }
-            Cents::parse(v).map_err(|e| problems.add(IssueKind::BadAmount, &name(source), v, e.to_string())).ok()
+            Cents::parse_amount(v).map_err(|e| problems.add(IssueKind::BadAmount, &name(source), v, e.to_string())).ok()
         };
         let charge_amount = money(&self.charge, t.charge.as_ref());
         let payments = money(&self.payments, t.payments.as_ref());
@@ -1178,6 +1202,36 @@ mod tests {
         let export = read(&long);
         assert_eq!(export.rejects[0].kind, IssueKind::FieldTooLong);
         assert!(export.rejects[0].reason.contains("5000000 bytes"), "{}", export.rejects[0].reason);
+    }
+
+    #[test]
+    fn line_breaks_inside_a_field_are_joined_with_a_warning() {
+        let body = "A1,\"Ann\r\nLee\",\"1 Main St\n\tApt 2\",,Eugene,OR,97401,2026-01-05,Visit,12.00,,,en,N,N,N\n";
+        let export = read(body);
+        let account = &export.accounts[0];
+        assert_eq!(account.guarantor.name, "Ann Lee");
+        assert_eq!(account.guarantor.address.street, ["1 Main St Apt 2"]);
+        let found: Vec<_> =
+            export.warnings.iter().map(|w| (w.kind, w.line, w.column.as_str(), w.value.as_str())).collect();
+        assert_eq!(
+            found,
+            [
+                (IssueKind::LineBreak, 2, "Guarantor", "Ann Lee"),
+                (IssueKind::LineBreak, 2, "Address 1", "1 Main St Apt 2")
+            ]
+        );
+    }
+
+    #[test]
+    fn an_amount_too_large_to_add_up_is_rejected_not_wrapped() {
+        let row = |line: &str| {
+            format!("A1,Ann Lee,1 Main St,,Eugene,OR,97401,2026-01-0{line},Visit,92233720368547758.07,,,en,N,N,N\n")
+        };
+        let export = read(&(row("5") + &row("6")));
+        assert!(export.accounts.iter().all(|a| a.charges.is_empty()), "no charge is kept");
+        let found: Vec<_> = export.rejects.iter().map(|r| (r.kind, r.line, r.column.as_str())).collect();
+        assert_eq!(found, [(IssueKind::BadAmount, 2, "Charge"), (IssueKind::BadAmount, 3, "Charge")]);
+        assert!(export.rejects[0].reason.contains("more than any one amount"), "{}", export.rejects[0].reason);
     }
 
     /// An amount written the way one of the export systems would.

@@ -165,6 +165,7 @@ pub enum IssueKind {
     CreditOnService,
     NameNotSplit,
     InvisibleCharacter,
+    LineBreak,
 }
 
 impl IssueKind {
@@ -188,6 +189,7 @@ impl IssueKind {
             IssueKind::CreditOnService => "credit_on_service",
             IssueKind::NameNotSplit => "name_not_split",
             IssueKind::InvisibleCharacter => "invisible_character",
+            IssueKind::LineBreak => "line_break",
         }
     }
 }

@@ -12,11 +12,26 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 pub struct Cents(pub i64);
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{0:?} is not an amount of money (expected e.g. 1234.56, $1,234.56 or (25.00))")]
-pub struct MoneyError(pub String);
+pub enum MoneyError {
+    #[error("{0:?} is not an amount of money (expected e.g. 1234.56, $1,234.56 or (25.00))")]
+    Unreadable(String),
+    #[error(
+        "{0:?} is more than any one amount kindly accepts ({max}); check that the column mapped here holds money",
+        max = Cents::LARGEST
+    )]
+    TooLarge(String),
+}
 
 impl Cents {
     pub const ZERO: Cents = Cents(0);
+
+    /// The largest charge, payment, adjustment or balance kindly reads from
+    /// an export: $99,999,999.99, far past any medical bill. Capping each
+    /// amount is what keeps every sum exact: i64 cents would need over 900
+    /// million such amounts in one total to overflow, where two uncapped
+    /// charges of $92,233,720,368,547,758.07 wrapped round to a two-cent
+    /// credit.
+    pub const LARGEST: Cents = Cents(9_999_999_999);
 
     pub fn from_dollars(dollars: i64) -> Cents {
         Cents(dollars * 100)
@@ -27,7 +42,8 @@ impl Cents {
     /// would have to be rounded, and rounding someone's balance silently is
     /// not ours to do.
     pub fn parse(text: &str) -> Result<Cents, MoneyError> {
-        let err = || MoneyError(text.to_string());
+        let err = || MoneyError::Unreadable(text.to_string());
+        let too_large = || MoneyError::TooLarge(text.to_string());
         let mut s = text.trim();
         let mut negative = false;
         // Accounting systems mark credits after the amount.
@@ -66,9 +82,19 @@ impl Cents {
         let digits = strip_thousands(whole).ok_or_else(err)?;
         let mut cents: i64 = 0;
         for b in digits.bytes().chain(frac.bytes()).chain("00"[frac.len()..].bytes()) {
-            cents = cents.checked_mul(10).and_then(|c| c.checked_add(i64::from(b - b'0'))).ok_or_else(err)?;
+            cents = cents.checked_mul(10).and_then(|c| c.checked_add(i64::from(b - b'0'))).ok_or_else(too_large)?;
         }
         Ok(Cents(if negative { -cents } else { cents }))
+    }
+
+    /// An amount as an export writes it: as [`Cents::parse`] reads it, and
+    /// no larger than [`Cents::LARGEST`] either way.
+    pub fn parse_amount(text: &str) -> Result<Cents, MoneyError> {
+        let cents = Cents::parse(text)?;
+        if cents.0.unsigned_abs() > Cents::LARGEST.0.unsigned_abs() {
+            return Err(MoneyError::TooLarge(text.to_string()));
+        }
+        Ok(cents)
     }
 
     pub fn is_positive(self) -> bool {
@@ -198,6 +224,19 @@ mod tests {
         ] {
             assert!(Cents::parse(text).is_err(), "{text}");
         }
+    }
+
+    #[test]
+    fn rejects_amounts_too_large_to_add_up_exactly() {
+        assert_eq!(Cents::parse_amount("$99,999,999.99"), Ok(Cents::LARGEST));
+        assert_eq!(Cents::parse_amount("(99,999,999.99)"), Ok(-Cents::LARGEST));
+        for text in ["100,000,000.00", "92233720368547758.07", "-92233720368547758.07", "99999999999999999999.99"] {
+            assert_eq!(Cents::parse_amount(text), Err(MoneyError::TooLarge(text.to_string())), "{text}");
+        }
+        assert_eq!(Cents::parse("100,000,000.00"), Ok(Cents(10_000_000_000)), "a total may be larger");
+        assert!(matches!(Cents::parse("99999999999999999999.99"), Err(MoneyError::TooLarge(_))));
+        let message = MoneyError::TooLarge("100000000".into()).to_string();
+        assert!(message.contains("$99,999,999.99"), "{message}");
     }
 
     #[test]
