@@ -227,7 +227,65 @@ impl Wording {
     pub fn body(&self, letter: &Letter) -> Result<String, ComposeError> {
         let name = self.template_name(&letter.language, letter.stage)?;
         let template = self.env.get_template(&name).map_err(|e| template_error(&name, &e))?;
-        template.render(Value::from(Serde(letter))).map_err(|e| template_error(&name, &e))
+        template.render(Value::from(Serde(letter))).map_err(|e| {
+            // An error in an included template comes wrapped in "could not
+            // render include": the included file's own line is the one to fix.
+            let mut inner = &e;
+            while let Some(next) = std::error::Error::source(inner).and_then(|s| s.downcast_ref::<TemplateError>()) {
+                inner = next;
+            }
+            let error = template_error(inner.name().unwrap_or(&name), inner);
+            match self.unknown_names(inner, letter) {
+                Some(hint) => error.with_hint(&hint),
+                None => error,
+            }
+        })
+    }
+
+    /// After a template failed on an undefined value (a typo such as `nmae`,
+    /// or `practice.phnoe`): the values there are at that place, so the
+    /// message says what to write instead.
+    fn unknown_names(&self, error: &TemplateError, letter: &Letter) -> Option<String> {
+        if error.kind() != ErrorKind::UndefinedError {
+            return None;
+        }
+        let template = self.env.get_template(error.name()?).ok()?;
+        let data = serde_json::to_value(letter).ok()?;
+        let mut unknown: Vec<String> = template
+            .undeclared_variables(true)
+            .into_iter()
+            .filter(|path| path.split('.').try_fold(&data, |value, key| value.get(key)).is_none())
+            .filter(|path| {
+                let first = path.split('.').next().unwrap_or_default();
+                first != "loop" && !self.env.globals().any(|(global, _)| global == first)
+            })
+            .collect();
+        unknown.sort();
+        let path = unknown.first()?;
+        // The deepest part of the path that exists, and what it holds.
+        let (mut parent, mut found) = (Vec::new(), &data);
+        for key in path.split('.') {
+            let Some(value) = found.get(key) else { break };
+            parent.push(key);
+            found = value;
+        }
+        let keys: Vec<&str> = found.as_object()?.keys().map(String::as_str).collect();
+        let holder = match parent.as_slice() {
+            [] => "a letter has".to_string(),
+            _ => format!("`{}` has", parent.join(".")),
+        };
+        Some(format!("the values {holder} are {}", keys.join(", ")))
+    }
+}
+
+impl ComposeError {
+    fn with_hint(self, hint: &str) -> ComposeError {
+        match self {
+            ComposeError::Template { template, message } => {
+                ComposeError::Template { template, message: format!("{message}: {hint}") }
+            }
+            other => other,
+        }
     }
 }
 
@@ -510,6 +568,23 @@ mod tests {
         let w = wording(&[("en/reminder.typ.j2", "Dear {{ name }},\n\nYou owe {{ balnce }}.")]).unwrap();
         let err = w.body(&sample_letter(Stage::Reminder)).unwrap_err().to_string();
         assert!(err.contains("wording/en/reminder.typ.j2") && err.contains("line 3"), "{err}");
+        assert!(err.contains("`balnce`"), "{err}");
+        assert!(err.contains("the values a letter has are account, accounts, balance,"), "{err}");
+    }
+
+    #[test]
+    fn a_misspelt_value_in_an_included_template_is_named_there() {
+        let w = wording(&[
+            (
+                "en/reminder.typ.j2",
+                "{% for plan in plans %}{{ plan.months }}{% endfor %}{% include \"en/_closing.typ.j2\" %}",
+            ),
+            ("en/_closing.typ.j2", "Call {{ practice.phone }} or {{ practice.phnoe }}."),
+        ])
+        .unwrap();
+        let err = w.body(&sample_letter(Stage::Reminder)).unwrap_err().to_string();
+        assert!(err.contains("wording/en/_closing.typ.j2") && err.contains("`practice.phnoe`"), "{err}");
+        assert!(err.contains("the values `practice` has are address,") && err.contains(" phone,"), "{err}");
     }
 
     #[test]

@@ -728,7 +728,11 @@ impl Config {
         let ascending =
             [p.reminder_after_days, p.plan_offer_after_days, p.assistance_after_days, p.final_notice_after_days];
         if ascending.windows(2).any(|w| w[0] > w[1]) || ascending[0] < 0 {
-            return Err("[policy] stage days must rise: reminder_after_days <= plan_offer_after_days <= assistance_after_days <= final_notice_after_days".into());
+            let [reminder, plan, assistance, last] = ascending;
+            return Err(format!(
+                "[policy] stage days must be 0 or more and rise: reminder_after_days <= plan_offer_after_days <= \
+                 assistance_after_days <= final_notice_after_days, but they are {reminder}, {plan}, {assistance} and {last}"
+            ));
         }
         if p.irs_501r && p.final_notice_reply_days < IRS_501R_REPLY_DAYS {
             return Err(format!(
