@@ -714,15 +714,29 @@ impl Cells<'_, '_> {
                 if written.is_empty() {
                     return written;
                 }
-                natural_order(&written).unwrap_or_else(|| {
+                if let Some(name) = natural_order(&written) {
+                    return name;
+                }
+                // A single name (`Cher`) prints as written. A comma says the
+                // name was meant as `Last, First`, and with a part missing
+                // (`, John`) or too many it would print as "Dear , John,".
+                if written.contains(',') {
+                    self.problems.add(
+                        IssueKind::BadName,
+                        &self.row.names[*i],
+                        &written,
+                        "the name has a comma but is not written \"Last, First\" (a part is empty, or there are more \
+                         parts than last name, first name and a suffix such as Jr.); correct it in the billing system",
+                    );
+                } else {
                     self.warnings.add(
                         IssueKind::NameNotSplit,
                         &self.row.names[*i],
                         &written,
                         "the name is not written \"Last, First\"; the letter shows it as written",
                     );
-                    written
-                })
+                }
+                written
             }
             Source::Parts { first, middle, last, suffix } => {
                 let mut part = |at: Option<usize>| at.map(|i| self.cell(i)).unwrap_or_default();
@@ -1277,6 +1291,33 @@ mod tests {
         assert_eq!(ordered(tally.rejects), ordered(whole.rejects), "{file}");
         assert_eq!(ordered(tally.warnings), ordered(whole.warnings), "{file}");
         assert_eq!(tally.sha256, whole.sha256);
+    }
+
+    #[test]
+    fn a_last_first_name_with_a_part_missing_is_rejected_and_a_single_name_kept() {
+        let input: Input =
+            toml::from_str(&std::fs::read_to_string("sample-data/mappings/last-first.toml").unwrap()).unwrap();
+        let header = "Account,Patient Name,Address,City,State,ZIP,Oldest DOS,Balance,Acct Status\n";
+        let rows = ["\"Reyes, Daniel\"", "\", John\"", "\"Smith,\"", "\"Smith, John, Jr., III\"", "Cher"]
+            .iter()
+            .enumerate()
+            .map(|(i, name)| format!("A{i},{name},1 Main St,Eugene,OR,97401,2026-06-01,$100.00,\n"))
+            .collect::<String>();
+        let export = read_export_from("lf.csv", format!("{header}{rows}").as_bytes(), &input, as_of()).unwrap();
+        let rejected: Vec<_> = export.rejects.iter().map(|r| (r.kind, r.line, r.value.as_str())).collect();
+        assert_eq!(
+            rejected,
+            [
+                (IssueKind::BadName, 3, ", John"),
+                (IssueKind::BadName, 4, "Smith,"),
+                (IssueKind::BadName, 5, "Smith, John, Jr., III")
+            ]
+        );
+        let named: Vec<_> =
+            export.accounts.iter().filter(|a| !a.charges.is_empty()).map(|a| a.guarantor.name.as_str()).collect();
+        assert_eq!(named, ["Daniel Reyes", "Cher"]);
+        let warned: Vec<_> = export.warnings.iter().map(|w| (w.kind, w.line)).collect();
+        assert_eq!(warned, [(IssueKind::NameNotSplit, 6)]);
     }
 
     #[test]

@@ -159,6 +159,7 @@ pub enum IssueKind {
     BadZip,
     DuplicateRow,
     FieldTooLong,
+    BadName,
     // Warnings: the letter still goes.
     AddressDiffers,
     GuarantorDiffers,
@@ -184,6 +185,7 @@ impl IssueKind {
             IssueKind::BadZip => "bad_zip",
             IssueKind::DuplicateRow => "duplicate_row",
             IssueKind::FieldTooLong => "field_too_long",
+            IssueKind::BadName => "bad_name",
             IssueKind::AddressDiffers => "address_differs",
             IssueKind::GuarantorDiffers => "guarantor_differs",
             IssueKind::CreditOnService => "credit_on_service",
