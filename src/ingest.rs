@@ -1035,8 +1035,10 @@ pub fn parse_date(text: &str, formats: &[String]) -> Result<NaiveDate, String> {
     // `%Y` reads `26` as the year 26, so a year before 1900 means "try the
     // next format" (`%y`), not "no date".
     formats.iter().find_map(|f| NaiveDate::parse_from_str(text, f).ok().filter(|d| d.year() >= 1900)).ok_or_else(|| {
-        let shown: Vec<String> =
-            formats.iter().map(|f| f.replace("%Y", "YYYY").replace("%m", "MM").replace("%d", "DD")).collect();
+        let shown: Vec<String> = formats
+            .iter()
+            .map(|f| f.replace("%Y", "YYYY").replace("%y", "YY").replace("%m", "MM").replace("%d", "DD"))
+            .collect();
         format!("{text:?} is not a date in the accepted formats ({})", shown.join(", "))
     })
 }
@@ -1048,10 +1050,20 @@ fn parse_flag(text: &str, codes: &FlagCodes) -> Result<bool, String> {
     } else if text.is_empty() || matches(&codes.no) {
         Ok(false)
     } else {
+        fn listed(list: &[String]) -> String {
+            list.iter().map(|c| c.trim()).filter(|c| !c.is_empty()).collect::<Vec<_>>().join("/")
+        }
+        let yes = match listed(&codes.yes) {
+            none if none.is_empty() => "nothing".to_string(),
+            codes => codes,
+        };
+        let no = match listed(&codes.no) {
+            none if none.is_empty() => "an empty cell".to_string(),
+            codes => format!("{codes} or an empty cell"),
+        };
         Err(format!(
-            "{text:?} is not a yes/no value; the config's [input.flags] accepts {} for yes and {} for no",
-            codes.yes.join("/"),
-            codes.no.join("/")
+            "{text:?} is not a yes/no value: {yes} means yes and {no} means no ([input.flags] in the config, or \
+             [flags] in a mapping file)"
         ))
     }
 }
@@ -1198,6 +1210,22 @@ mod tests {
         let formats = Input::default().date_formats;
         assert_eq!(parse_date("11/19/26", &formats), Ok(NaiveDate::from_ymd_opt(2026, 11, 19).unwrap()));
         assert_eq!(parse_date("11/19/2026", &formats), Ok(NaiveDate::from_ymd_opt(2026, 11, 19).unwrap()));
+        let wrong = parse_date("19.11.26", &formats).unwrap_err();
+        assert!(wrong.ends_with("(YYYY-MM-DD, MM/DD/YYYY, MM/DD/YY)"), "{wrong}");
+    }
+
+    #[test]
+    fn a_flag_that_is_neither_says_what_yes_and_no_are() {
+        let codes = |yes: &[&str], no: &[&str]| crate::config::FlagCodes {
+            yes: yes.iter().map(|c| c.to_string()).collect(),
+            no: no.iter().map(|c| c.to_string()).collect(),
+        };
+        let wrong = parse_flag("YES", &codes(&["INS", "DSP"], &[])).unwrap_err();
+        assert!(wrong.contains("INS/DSP means yes and an empty cell means no"), "{wrong}");
+        let wrong = parse_flag("maybe", &codes(&["Y"], &["N"])).unwrap_err();
+        assert!(wrong.contains("Y means yes and N or an empty cell means no"), "{wrong}");
+        assert_eq!(parse_flag("ins", &codes(&["INS"], &[])), Ok(true));
+        assert_eq!(parse_flag("", &codes(&["INS"], &[])), Ok(false));
     }
 
     #[test]
