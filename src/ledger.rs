@@ -138,6 +138,11 @@ pub enum LedgerError {
     Sent { folder: String },
     #[error("the ledger has no piece {0}; piece ids are in the run's manifest.csv")]
     NoSuchPiece(String),
+    #[error(
+        "piece {piece} was made by the run of {as_of}, so it cannot have been {state} on {on}; check the date \
+         (nothing was recorded)"
+    )]
+    BeforeItsRun { piece: String, state: &'static str, on: String, as_of: String },
     #[error("{0} already exists; rebuild writes a new ledger, so choose another path or move it away")]
     Exists(PathBuf),
 }
@@ -602,15 +607,28 @@ impl Ledger {
         let tx = self.conn.transaction().map_err(sql)?;
         for change in changes {
             let (state, on) = (change.state.id(), change.on.to_string());
-            let changed = tx
-                .execute(
-                    "UPDATE pieces SET state = ?1, state_on = ?2, state_reason = ?3 WHERE piece_id = ?4",
-                    params![state, on, change.reason, change.piece],
+            // A piece is handed, mailed or returned on its run's date or
+            // later: an earlier date is a mistyped date or piece id.
+            let as_of: Option<String> = tx
+                .query_row(
+                    "SELECT runs.as_of FROM pieces JOIN runs ON runs.id = pieces.run_id WHERE piece_id = ?1",
+                    params![change.piece],
+                    |row| row.get(0),
                 )
+                .optional()
                 .map_err(sql)?;
-            if changed == 0 {
-                return Err(LedgerError::NoSuchPiece(change.piece.clone()));
+            match as_of {
+                None => return Err(LedgerError::NoSuchPiece(change.piece.clone())),
+                Some(as_of) if on < as_of => {
+                    return Err(LedgerError::BeforeItsRun { piece: change.piece.clone(), state, on, as_of });
+                }
+                Some(_) => {}
             }
+            tx.execute(
+                "UPDATE pieces SET state = ?1, state_on = ?2, state_reason = ?3 WHERE piece_id = ?4",
+                params![state, on, change.reason, change.piece],
+            )
+            .map_err(sql)?;
             tx.execute(
                 "INSERT INTO piece_events (piece_id, state, on_date, reason) VALUES (?1, ?2, ?3, ?4)",
                 params![change.piece, state, on, change.reason],

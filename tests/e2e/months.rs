@@ -187,6 +187,17 @@ fn a_returns_file_that_cannot_be_read_names_its_line_and_changes_nothing() {
     std::fs::write(&file, "piece_id,date\nK20261130-99999,2026-12-05\n").unwrap();
     let output = kindly(&["returns", file.to_str().unwrap(), "--ledger", ledger.to_str().unwrap()]);
     assert!(stderr(&output).contains("no piece K20261130-99999"), "{}", stderr(&output));
+    // A date before the piece's run is a mistyped date (or piece id), for a
+    // return as for the mailing day.
+    std::fs::write(&file, format!("piece_id,date\n{piece},2026-11-01\n")).unwrap();
+    let output = kindly(&["returns", file.to_str().unwrap(), "--ledger", ledger.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(2));
+    let message =
+        format!("piece {piece} was made by the run of 2026-11-30, so it cannot have been returned on 2026-11-01");
+    assert!(stderr(&output).contains(&message), "{}", stderr(&output));
+    let output =
+        kindly(&["mailed", out.to_str().unwrap(), "--date", "2026-11-29", "--ledger", ledger.to_str().unwrap()]);
+    assert!(stderr(&output).contains("cannot have been mailed on 2026-11-29"), "{}", stderr(&output));
     assert_eq!(Ledger::open_read_only(&ledger).unwrap().unwrap().dump().unwrap(), before);
 }
 
