@@ -594,6 +594,32 @@ mod tests {
         assert!(w.body(&sample_letter(Stage::FinalNotice)).is_ok());
     }
 
+    /// The household paragraph names the accounts the letter's stage is
+    /// about as a list and agrees with their number, in both languages.
+    #[test]
+    fn the_household_paragraph_lists_its_leading_accounts_in_good_grammar() {
+        let w = wording(&[]).unwrap();
+        for (leading, en, es) in [
+            (&["H1"][..], "account H1, which has gone", "la cuenta H1, que lleva más"),
+            (&["H1", "H4"], "account H1 and account H4, which have gone", "la cuenta H1 y la cuenta H4, que llevan"),
+            (
+                &["H1", "H2", "H4"],
+                "account H1, account H2 and account H4, which have gone",
+                "la cuenta H1, la cuenta H2 y la cuenta H4, que llevan",
+            ),
+        ] {
+            let mut letter = sample_letter(Stage::FinalNotice);
+            let part = letter.accounts[0].clone();
+            letter.accounts = (0..4).map(|_| part.clone()).collect();
+            letter.leading_accounts = leading.iter().map(|a| a.to_string()).collect();
+            let body = w.body(&letter).unwrap().replace('\n', " ");
+            assert!(body.contains(en), "{body}");
+            letter.language = "es".into();
+            let body = w.body(&letter).unwrap().replace('\n', " ");
+            assert!(body.contains(es), "{body}");
+        }
+    }
+
     #[test]
     fn plans_never_go_under_the_minimum_payment() {
         let config: Config = toml::from_str(&std::fs::read_to_string("sample-data/kindly.toml").unwrap()).unwrap();
