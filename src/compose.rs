@@ -177,7 +177,7 @@ impl Wording {
         env.set_formatter(typst_formatter);
         let mut languages = BTreeSet::new();
         for (name, source) in &layouts.wording {
-            env.add_template_owned(name.clone(), source.clone()).map_err(|e| template_error(name, &e))?;
+            env.add_template_owned(name.clone(), source.clone()).map_err(|e| template_error(name, &e, None))?;
             if let Some((language, _)) = name.split_once('/') {
                 languages.insert(language.to_string());
             }
@@ -226,7 +226,7 @@ impl Wording {
     /// Renders the body markup of a letter.
     pub fn body(&self, letter: &Letter) -> Result<String, ComposeError> {
         let name = self.template_name(&letter.language, letter.stage)?;
-        let template = self.env.get_template(&name).map_err(|e| template_error(&name, &e))?;
+        let template = self.env.get_template(&name).map_err(|e| template_error(&name, &e, None))?;
         template.render(Value::from(Serde(letter))).map_err(|e| {
             // An error in an included template comes wrapped in "could not
             // render include": the included file's own line is the one to fix.
@@ -234,18 +234,14 @@ impl Wording {
             while let Some(next) = std::error::Error::source(inner).and_then(|s| s.downcast_ref::<TemplateError>()) {
                 inner = next;
             }
-            let error = template_error(inner.name().unwrap_or(&name), inner);
-            match self.unknown_names(inner, letter) {
-                Some(hint) => error.with_hint(&hint),
-                None => error,
-            }
+            template_error(inner.name().unwrap_or(&name), inner, self.values_there(inner, letter))
         })
     }
 
     /// After a template failed on an undefined value (a typo such as `nmae`,
     /// or `practice.phnoe`): the values there are at that place, so the
     /// message says what to write instead.
-    fn unknown_names(&self, error: &TemplateError, letter: &Letter) -> Option<String> {
+    fn values_there(&self, error: &TemplateError, letter: &Letter) -> Option<String> {
         if error.kind() != ErrorKind::UndefinedError {
             return None;
         }
@@ -278,21 +274,15 @@ impl Wording {
     }
 }
 
-impl ComposeError {
-    fn with_hint(self, hint: &str) -> ComposeError {
-        match self {
-            ComposeError::Template { template, message } => {
-                ComposeError::Template { template, message: format!("{message}: {hint}") }
-            }
-            other => other,
-        }
-    }
-}
-
-fn template_error(name: &str, e: &TemplateError) -> ComposeError {
+/// The error of template `name`, with its line, and after it `values`: what
+/// there is where a value was not found.
+fn template_error(name: &str, e: &TemplateError, values: Option<String>) -> ComposeError {
     let mut message = e.to_string();
     if let Some(line) = e.line() {
         message = format!("line {line}: {message}");
+    }
+    if let Some(values) = values {
+        message = format!("{message}: {values}");
     }
     ComposeError::Template { template: format!("{}/{name}", crate::layouts::WORDING_DIR), message }
 }

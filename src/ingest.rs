@@ -625,7 +625,7 @@ impl Problems {
 }
 
 /// Reads one row's cells as text: decoded, trimmed, no longer than the
-/// limit, and without invisible characters. What is wrong goes to
+/// limit, without invisible characters and on one line. What is wrong goes to
 /// `problems` (the row is rejected) and what was mended to `warnings`.
 struct Cells<'r, 'a> {
     row: &'r Row<'a>,
@@ -691,8 +691,7 @@ impl Cells<'_, '_> {
                         column,
                         &clean,
                         "line breaks or tabs inside the field were joined into one line, so that a name or \
-                         address prints on the lines the envelope window expects"
-                            .to_string(),
+                         address prints on the lines the envelope window expects",
                     );
                 }
                 clean
