@@ -648,8 +648,9 @@ impl Cells<'_, '_> {
     }
 
     fn read_cell(&mut self, i: usize) -> String {
-        let raw = self.row.record.get(i).unwrap_or_default();
-        let column = &self.row.names[i];
+        let row = self.row;
+        let raw = row.record.get(i).unwrap_or_default();
+        let column = &row.names[i];
         if raw.len() > self.max_length {
             let start: String = String::from_utf8_lossy(&raw[..raw.len().min(40)]).chars().take(30).collect();
             self.problems.add(
@@ -664,43 +665,45 @@ impl Cells<'_, '_> {
             );
             return String::new();
         }
-        match self.row.fields.decode(raw) {
+        match row.fields.decode(raw) {
             Ok(text) => {
                 let text = text.trim();
-                let mut clean = if text.chars().any(invisible) {
-                    let found: Vec<String> =
-                        text.chars().filter(|c| invisible(*c)).map(|c| format!("U+{:04X}", c as u32)).collect();
-                    let clean = without_invisible(text);
-                    self.warnings.add(
-                        IssueKind::InvisibleCharacter,
-                        column,
-                        &clean,
-                        format!(
-                            "invisible character(s) {} removed, so that nothing prints hidden or reversed",
-                            found.join(", ")
-                        ),
-                    );
-                    clean
-                } else {
-                    text.to_string()
-                };
-                if clean.contains(LINE_BREAKS) {
-                    clean = one_line(&clean);
-                    self.warnings.add(
-                        IssueKind::LineBreak,
-                        column,
-                        &clean,
-                        "line breaks or tabs inside the field were joined into one line, so that a name or \
-                         address prints on the lines the envelope window expects",
-                    );
-                }
-                clean
+                let clean =
+                    if text.chars().any(invisible) { self.without_invisible(column, text) } else { text.to_string() };
+                if clean.contains(LINE_BREAKS) { self.on_one_line(column, &clean) } else { clean }
             }
             Err(reason) => {
                 self.problems.add(IssueKind::Encoding, column, &String::from_utf8_lossy(raw), reason);
                 String::new()
             }
         }
+    }
+
+    /// `text` without its invisible characters, with a warning naming them.
+    fn without_invisible(&mut self, column: &str, text: &str) -> String {
+        let found: Vec<String> =
+            text.chars().filter(|c| invisible(*c)).map(|c| format!("U+{:04X}", c as u32)).collect();
+        let clean = without_invisible(text);
+        self.warnings.add(
+            IssueKind::InvisibleCharacter,
+            column,
+            &clean,
+            format!("invisible character(s) {} removed, so that nothing prints hidden or reversed", found.join(", ")),
+        );
+        clean
+    }
+
+    /// `text` on one line, with a warning.
+    fn on_one_line(&mut self, column: &str, text: &str) -> String {
+        let joined = one_line(text);
+        self.warnings.add(
+            IssueKind::LineBreak,
+            column,
+            &joined,
+            "line breaks or tabs inside the field were joined into one line, so that a name or address prints on \
+             the lines the envelope window expects",
+        );
+        joined
     }
 
     fn text(&mut self, source: &Source) -> String {

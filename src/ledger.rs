@@ -608,27 +608,29 @@ impl Ledger {
         for change in changes {
             let (state, on) = (change.state.id(), change.on.to_string());
             // A piece is handed, mailed or returned on its run's date or
-            // later: an earlier date is a mistyped date or piece id.
-            let as_of: Option<String> = tx
-                .query_row(
-                    "SELECT runs.as_of FROM pieces JOIN runs ON runs.id = pieces.run_id WHERE piece_id = ?1",
-                    params![change.piece],
-                    |row| row.get(0),
+            // later: an earlier date is a mistyped date or piece id. Only a
+            // change that updates nothing asks which it was.
+            let changed = tx
+                .execute(
+                    "UPDATE pieces SET state = ?1, state_on = ?2, state_reason = ?3 WHERE piece_id = ?4 \
+                     AND ?2 >= (SELECT as_of FROM runs WHERE runs.id = pieces.run_id)",
+                    params![state, on, change.reason, change.piece],
                 )
-                .optional()
                 .map_err(sql)?;
-            match as_of {
-                None => return Err(LedgerError::NoSuchPiece(change.piece.clone())),
-                Some(as_of) if on < as_of => {
-                    return Err(LedgerError::BeforeItsRun { piece: change.piece.clone(), state, on, as_of });
-                }
-                Some(_) => {}
+            if changed == 0 {
+                let as_of: Option<String> = tx
+                    .query_row(
+                        "SELECT runs.as_of FROM pieces JOIN runs ON runs.id = pieces.run_id WHERE piece_id = ?1",
+                        params![change.piece],
+                        |row| row.get(0),
+                    )
+                    .optional()
+                    .map_err(sql)?;
+                return Err(match as_of {
+                    Some(as_of) => LedgerError::BeforeItsRun { piece: change.piece.clone(), state, on, as_of },
+                    None => LedgerError::NoSuchPiece(change.piece.clone()),
+                });
             }
-            tx.execute(
-                "UPDATE pieces SET state = ?1, state_on = ?2, state_reason = ?3 WHERE piece_id = ?4",
-                params![state, on, change.reason, change.piece],
-            )
-            .map_err(sql)?;
             tx.execute(
                 "INSERT INTO piece_events (piece_id, state, on_date, reason) VALUES (?1, ?2, ?3, ?4)",
                 params![change.piece, state, on, change.reason],

@@ -91,7 +91,7 @@ impl Cents {
     /// no larger than [`Cents::LARGEST`] either way.
     pub fn parse_amount(text: &str) -> Result<Cents, MoneyError> {
         let cents = Cents::parse(text)?;
-        if cents.0.unsigned_abs() > Cents::LARGEST.0.unsigned_abs() {
+        if cents.0.abs() > Cents::LARGEST.0 {
             return Err(MoneyError::TooLarge(text.to_string()));
         }
         Ok(cents)
