@@ -9,7 +9,7 @@
 //! shards, and what regroups the export's partitions when householding is
 //! on, so a household's accounts are decided together.
 
-use crate::model::Guarantor;
+use crate::model::{Account, Guarantor};
 
 /// USPS street suffixes (Publication 28, appendix C1) and directions, long
 /// form to standard abbreviation: the forms exports actually use.
@@ -121,6 +121,14 @@ pub fn key(guarantor: &Guarantor) -> String {
     let zip5: String = a.zip.chars().take_while(char::is_ascii_digit).take(5).collect();
     [zip5, street(&a.street), words(&a.city).join(" "), words(&a.state).join(" "), words(&guarantor.name).join(" ")]
         .join("|")
+}
+
+/// The key of one envelope: the household's, then the account's preferred
+/// language. A guarantor whose accounts ask for different languages gets a
+/// letter in each, rather than one letter in the language of whichever
+/// account came first.
+pub fn envelope_key(account: &Account) -> String {
+    format!("{}|{}", key(&account.guarantor), account.language)
 }
 
 #[cfg(test)]

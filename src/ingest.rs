@@ -14,7 +14,7 @@ use chrono::{Datelike, NaiveDate};
 use sha2::{Digest, Sha256};
 
 use crate::config::{CodeMeaning, Columns, Field, FlagCodes, Input};
-use crate::model::{Account, Address, Charge, Flags, Guarantor, HoldCode, Issue, IssueKind, Line, STATES};
+use crate::model::{Account, Address, Charge, Flags, Guarantor, HoldCode, Issue, IssueKind, Line, Reversal, STATES};
 use crate::money::Cents;
 
 /// What was read from one export.
@@ -69,9 +69,23 @@ pub fn read_export(path: &Path, input: &Input, as_of: NaiveDate) -> Result<Expor
 
 /// Reads an export from any reader; `file` names it in messages.
 pub fn read_export_from(file: &str, reader: impl Read, input: &Input, as_of: NaiveDate) -> Result<Export, IngestError> {
+    // Rows are parsed once the whole export has been read, when it is known
+    // which way it writes payments (see [`CreditSigns`]).
+    let mut scanned = Vec::new();
+    let (rows, sha256, parser) = scan(file, reader, input, as_of, &mut |_, row| {
+        scanned.push(match row {
+            Scanned::Row(line, record) => Ok((line, record.clone())),
+            Scanned::Unreadable(issue) => Err(issue.clone()),
+        })
+    })?;
     let mut grouper = Grouper::default();
-    let (rows, sha256, _) =
-        scan(file, reader, input, as_of, &mut |parser, scanned| grouper.add(file, parser.event(scanned)))?;
+    for row in &scanned {
+        let row = match row {
+            Ok((line, record)) => Scanned::Row(*line, record),
+            Err(issue) => Scanned::Unreadable(issue),
+        };
+        grouper.add(file, parser.event(row));
+    }
     let (accounts, rejects, warnings) = grouper.finish();
     Ok(Export { file: file.to_string(), accounts, rejects, warnings, rows, sha256 })
 }
@@ -173,7 +187,9 @@ impl Partitioned {
             };
             let account = match parser.account_id(record) {
                 Some(account) => account,
-                // Only a row whose account number is not one column's needs parsing now to find it.
+                // Only a row whose account number is not one column's needs
+                // parsing now to find it (its credits are read again, the
+                // right way round, when its partition is parsed).
                 None => match parser.event(scanned) {
                     RowEvent::Parsed { parsed, .. } => parsed.account,
                     RowEvent::Rejected { account: Some(account), .. } => account,
@@ -267,7 +283,7 @@ impl Drop for Spill {
 #[derive(Debug)]
 enum RowEvent {
     /// A row that was read, with a hash of its fields to find duplicates.
-    Parsed { line: Line, hash: u64, parsed: Parsed },
+    Parsed { line: Line, hash: u64, parsed: Box<Parsed> },
     /// A row that was not; `account` when its account number could be read.
     Rejected { issue: Issue, account: Option<String> },
 }
@@ -289,6 +305,42 @@ struct RowParser {
     fields: decode::FieldText,
     input: Input,
     as_of: NaiveDate,
+    /// How the export writes payments and adjustments, once it has all
+    /// been read.
+    credits: Credits,
+}
+
+/// The signs one credit column (payments or adjustments) is written with
+/// across an export. A billing system writes every payment one way, negative
+/// (`-20.00`, `(20.00)`) or positive, so a value written the other way is a
+/// reversal or a refund, which adds to what is owed instead.
+#[derive(Debug, Clone, Copy, Default)]
+struct CreditSigns {
+    negative: u64,
+    positive: u64,
+}
+
+impl CreditSigns {
+    fn count(&mut self, amount: Cents) {
+        match amount.0.signum() {
+            -1 => self.negative += 1,
+            1 => self.positive += 1,
+            _ => {}
+        }
+    }
+
+    /// Whether `amount` has the export's less usual sign. With as many of
+    /// each, positive counts as usual (two rows cannot say which is meant,
+    /// and holding the negative ones errs towards no letter).
+    fn is_reversal(self, amount: Cents) -> bool {
+        if self.negative > self.positive { amount.0 > 0 } else { amount.0 < 0 }
+    }
+}
+
+#[derive(Debug, Clone, Copy, Default)]
+struct Credits {
+    payments: CreditSigns,
+    adjustments: CreditSigns,
 }
 
 impl RowParser {
@@ -300,7 +352,7 @@ impl RowParser {
             Scanned::Unreadable(issue) => return RowEvent::Rejected { issue: issue.clone(), account: None },
         };
         let row = Row { line, names: &self.names, record, fields: self.fields };
-        match self.layout.parse(&row, &self.input, self.as_of) {
+        match self.layout.parse(&row, &self.input, (self.as_of, self.credits)) {
             Ok(parsed) => {
                 let hash = {
                     use std::hash::{Hash, Hasher};
@@ -308,7 +360,7 @@ impl RowParser {
                     record.iter().for_each(|field| field.hash(&mut h));
                     h.finish()
                 };
-                RowEvent::Parsed { line, hash, parsed }
+                RowEvent::Parsed { line, hash, parsed: Box::new(parsed) }
             }
             Err(problems) => RowEvent::Rejected {
                 issue: problems.into_reject(&self.file, line),
@@ -321,6 +373,24 @@ impl RowParser {
     /// cleans it), without parsing the rest of the row.
     fn account_id(&self, record: &csv::ByteRecord) -> Option<String> {
         self.layout.account_id(&Row { line: 0, names: &self.names, record, fields: self.fields })
+    }
+
+    /// Counts the signs of the row's payment and adjustment. An export with
+    /// a balance column states what is owed, and its credits are not read.
+    fn count_credits(&mut self, record: &csv::ByteRecord) {
+        if self.layout.balance.is_some() {
+            return;
+        }
+        let amount = |source: &Option<Source>| match source {
+            Some(Source::At(i)) => {
+                let text = self.fields.decode(record.get(*i)?).ok()?;
+                Cents::parse_amount(&without_invisible(text.trim())).ok()
+            }
+            _ => None,
+        };
+        let (payment, adjustment) = (amount(&self.layout.payments), amount(&self.layout.adjustments));
+        payment.into_iter().for_each(|a| self.credits.payments.count(a));
+        adjustment.into_iter().for_each(|a| self.credits.adjustments.count(a));
     }
 }
 
@@ -359,7 +429,15 @@ fn scan(
         missing,
         found: names.iter().map(|n| format!("{n:?}")).collect::<Vec<_>>().join(", "),
     })?;
-    let parser = RowParser { file: file.to_string(), names, layout, fields, input: input.clone(), as_of };
+    let mut parser = RowParser {
+        file: file.to_string(),
+        names,
+        layout,
+        fields,
+        input: input.clone(),
+        as_of,
+        credits: Credits::default(),
+    };
 
     let mut rows = 0;
     let mut record = csv::ByteRecord::new();
@@ -388,6 +466,7 @@ fn scan(
             }
         }
         rows += 1;
+        parser.count_credits(&record);
         sink(&parser, Scanned::Row(line_at(record.position()), &record));
     }
     drop(csv);
@@ -474,6 +553,7 @@ impl Grouper {
             charges: Vec::new(),
             rejected_lines: Vec::new(),
             codes: Vec::new(),
+            reversals: Vec::new(),
         });
         for code in parsed.codes {
             if !account.codes.iter().any(|c| c.code.eq_ignore_ascii_case(&code.code) && c.column == code.column) {
@@ -485,6 +565,7 @@ impl Grouper {
         account.flags.dispute |= parsed.flags.dispute;
         account.flags.do_not_mail |= parsed.flags.do_not_mail;
         account.flags.large_print |= parsed.flags.large_print;
+        account.reversals.extend(parsed.reversals);
         account.charges.push(parsed.charge);
     }
 
@@ -851,6 +932,7 @@ struct Parsed {
     charge: Charge,
     /// What was mended in the row, for warnings.csv.
     warnings: Vec<Note>,
+    reversals: Vec<Reversal>,
 }
 
 /// Where one field comes from in this export: a column by its position, a
@@ -903,7 +985,7 @@ impl ColumnLayout {
         (!id.is_empty()).then_some(id)
     }
 
-    fn parse(&self, row: &Row, input: &Input, as_of: NaiveDate) -> Result<Parsed, Problems> {
+    fn parse(&self, row: &Row, input: &Input, (as_of, credits): (NaiveDate, Credits)) -> Result<Parsed, Problems> {
         let mut problems = Problems::default();
         let width = row.names.len();
         let len = row.record.len();
@@ -999,15 +1081,27 @@ impl ColumnLayout {
         if !problems.0.is_empty() {
             return Err(problems);
         }
-        // Exports disagree on the sign of payments and adjustments; both
-        // always reduce what is owed.
+        // Exports disagree on the sign of payments and adjustments; written
+        // the way the rest of the export writes them, both reduce what is
+        // owed, and written the other way they are reversals.
+        let mut reversals = Vec::new();
         let (charge, credits, balance) = match self.balance {
             Some(_) => {
                 let charge = if self.charge.is_some() { charge_amount } else { open_balance };
                 (charge, charge - open_balance, open_balance)
             }
             None => {
-                let credits = Cents(payments.0.abs() + adjustments.0.abs());
+                let mut credit = |amount: Cents, signs: CreditSigns, source: &Option<Source>, text: Option<String>| {
+                    let taken_off = Cents(amount.0.abs());
+                    if !signs.is_reversal(amount) {
+                        return taken_off;
+                    }
+                    let column = source.as_ref().map(&name).unwrap_or_default();
+                    reversals.push(Reversal { line: row.line, column, value: text.unwrap_or_default() });
+                    -taken_off
+                };
+                let credits = credit(payments, credits.payments, &self.payments, t.payments)
+                    + credit(adjustments, credits.adjustments, &self.adjustments, t.adjustments);
                 (charge_amount, credits, charge_amount - credits)
             }
         };
@@ -1020,6 +1114,7 @@ impl ColumnLayout {
             flags,
             codes,
             warnings: warnings.0,
+            reversals,
             charge: Charge {
                 line: row.line,
                 service_date,
@@ -1104,7 +1199,7 @@ mod tests {
     #[test]
     fn groups_rows_into_accounts() {
         let export = read(
-            "A2,Ann Lee,1 Main St,,Eugene,OR,97401,2026-01-05,Office visit,\"$1,200.00\",200.00,,en,N,N,N\n\
+            "A2,Ann Lee,1 Main St,,Eugene,OR,97401,2026-01-05,Office visit,\"$1,200.00\",-200.00,,en,N,N,N\n\
              A1,Bo Diaz,2 Oak Ave,Apt 3,Eugene,OR,97402,01/06/2026,Lab work,80.00,(30.00),,es,,,\n\
              A2,Ann Lee,1 Main St,,Eugene,OR,97401,2026-02-05,Follow-up,50.00,,,en,Y,N,N\n",
         );
@@ -1278,6 +1373,28 @@ mod tests {
         assert!(export.rejects[0].reason.contains("more than any one amount"), "{}", export.rejects[0].reason);
     }
 
+    #[test]
+    fn a_credit_written_the_other_way_round_is_a_reversal_that_adds_to_the_balance() {
+        let export = read(
+            "A1,Ann Lee,1 Main St,,Eugene,OR,97401,2026-01-05,Visit,100.00,(30.00),,en,N,N,N\n\
+             A2,Bo Diaz,2 Oak Ave,,Eugene,OR,97401,2026-01-05,Visit,100.00,-20.00,5.00,en,N,N,N\n\
+             A3,Cy Park,3 Elm St,,Eugene,OR,97401,2026-01-05,Visit,100.00,50.00,,en,N,N,N\n\
+             A3,Cy Park,3 Elm St,,Eugene,OR,97401,2026-01-06,Visit,10.00,,(2.00),en,N,N,N\n",
+        );
+        assert!(export.rejects.is_empty(), "{:?}", export.rejects);
+        let found: Vec<_> = export.accounts.iter().map(|a| (a.id.as_str(), a.balance(), a.reversals.clone())).collect();
+        let reversal = |line, column: &str, value: &str| Reversal { line, column: column.into(), value: value.into() };
+        assert_eq!(
+            found,
+            [
+                ("A1", Cents(7000), vec![]),
+                // The only adjustments are one each way: positive is the usual way.
+                ("A2", Cents(7500), vec![]),
+                ("A3", Cents(16200), vec![reversal(4, "Payments", "50.00"), reversal(5, "Adjustments", "(2.00)")]),
+            ]
+        );
+    }
+
     /// An amount written the way one of the export systems would.
     fn written(cents: i64, style: u8) -> String {
         let c = Cents(cents);
@@ -1381,6 +1498,35 @@ mod tests {
             prop_assert!(export.rejects.is_empty(), "{:?}", export.rejects);
             let sum: Cents = export.accounts.iter().map(Account::balance).sum();
             prop_assert_eq!(sum, total);
+        }
+
+        /// Whichever way an export writes its payments, one written the
+        /// other way adds to the balance and marks its account, and only
+        /// that one.
+        #[test]
+        fn a_payment_against_the_export_s_way_is_a_reversal(
+            negative in any::<bool>(),
+            rows in proptest::collection::vec((0u8..5, 0i64..5_000_000, 0u8..8, 1i64..400_000, 0u8..6), 1..40),
+        ) {
+            prop_assume!(rows.iter().filter(|r| r.4 == 0).count() * 2 < rows.len());
+            let (mut body, mut expected) = (String::new(), BTreeMap::new());
+            for (i, (account, charge, style, paid, reversed)) in rows.iter().enumerate() {
+                let reversed = *reversed == 0;
+                let written_paid = if negative != reversed { -*paid } else { *paid };
+                body.push_str(&format!(
+                    "A{account},Ann Lee,1 Main St,,Eugene,OR,97401,2026-01-05,Visit {i},{},{},,en,N,N,N\n",
+                    written(*charge, *style),
+                    written(written_paid, *style),
+                ));
+                let entry = expected.entry(format!("A{account}")).or_insert((Cents::ZERO, false));
+                entry.0 += Cents(*charge) + if reversed { Cents(*paid) } else { -Cents(*paid) };
+                entry.1 |= reversed;
+            }
+            let export = read(&body);
+            prop_assert!(export.rejects.is_empty(), "{:?}", export.rejects);
+            let found: BTreeMap<_, _> =
+                export.accounts.iter().map(|a| (a.id.clone(), (a.balance(), !a.reversals.is_empty()))).collect();
+            prop_assert_eq!(found, expected);
         }
 
         #[test]

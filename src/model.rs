@@ -81,7 +81,8 @@ pub struct Charge {
     pub service_date: NaiveDate,
     pub description: String,
     pub charge: Cents,
-    /// Payments and adjustments together, as a positive amount.
+    /// What payments and adjustments took off the charge (a reversal, see
+    /// [`Reversal`], counts against them).
     pub credits: Cents,
     /// What is still owed on this service.
     pub balance: Cents,
@@ -105,6 +106,21 @@ pub struct Account {
     /// Status and hold codes on any of its rows, each once, first seen first.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub codes: Vec<HoldCode>,
+    /// Payments or adjustments written the other way round from the rest of
+    /// the export: the account is held rather than mailed a balance read
+    /// from them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub reversals: Vec<Reversal>,
+}
+
+/// A payment or adjustment written with the other sign from most of its
+/// column in the export (`50.00` where payments are written `-20.00`, or the
+/// other way round): a reversal or refund, which adds to what is owed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Reversal {
+    pub line: Line,
+    pub column: String,
+    pub value: String,
 }
 
 /// A status or hold code in the export, where it was found and what the

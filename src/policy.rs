@@ -107,6 +107,13 @@ pub enum HoldReason {
     RowsRejected {
         lines: Vec<Line>,
     },
+    /// A payment or adjustment written the other way round from the rest
+    /// of the export (see [`crate::model::Reversal`]).
+    Reversal {
+        line: Line,
+        column: String,
+        value: String,
+    },
     /// A status code the mapping gives a meaning that holds the letter.
     Coded {
         meaning: CodeMeaning,
@@ -167,6 +174,7 @@ impl HoldReason {
     pub fn code(&self) -> &'static str {
         match self {
             HoldReason::RowsRejected { .. } => "rows_rejected",
+            HoldReason::Reversal { .. } => "reversal",
             HoldReason::Coded { meaning, .. } => meaning.code(),
             HoldReason::UnknownHoldCode { .. } => "unknown_hold_code",
             HoldReason::AddressNotLatin { .. } => "address_not_latin",
@@ -192,6 +200,12 @@ impl fmt::Display for HoldReason {
                 let lines: Vec<String> = lines.iter().map(u64::to_string).collect();
                 write!(f, "some of its rows were rejected (lines {}); see rejects.csv", lines.join(", "))
             }
+            HoldReason::Reversal { line, column, value } => write!(
+                f,
+                "{column} {value:?} on line {line} is written the other way round from most of the export's \
+                 {column}: a reversal or refund, which adds to what is owed; check the account's balance in the \
+                 billing system before it is mailed"
+            ),
             HoldReason::Coded { meaning, code, column, line } => {
                 write!(f, "{} (code {code:?} in column {column:?}, line {line})", meaning.explain())
             }
@@ -296,6 +310,11 @@ pub fn assess(account: &Account, as_of: NaiveDate, policy: &Policy, history: &Hi
     if !account.rejected_lines.is_empty() {
         reasons.push(HoldReason::RowsRejected { lines: account.rejected_lines.clone() });
     }
+    reasons.extend(account.reversals.iter().map(|r| HoldReason::Reversal {
+        line: r.line,
+        column: r.column.clone(),
+        value: r.value.clone(),
+    }));
     for code in &account.codes {
         let (code_, column, line) = (code.code.clone(), code.column.clone(), code.line);
         match code.meaning {
@@ -425,6 +444,7 @@ mod tests {
                 .collect(),
             rejected_lines: vec![],
             codes: vec![],
+            reversals: vec![],
         }
     }
 

@@ -349,9 +349,12 @@ pub fn write_export(
             let date_text =
                 if rng.percent(50) { date.format("%Y-%m-%d").to_string() } else { date.format("%m/%d/%Y").to_string() };
             let charge_text = if rng.percent(30) { format!("${}", &charge.to_string()[1..]) } else { plain(charge) };
+            // A billing system writes every payment the same way round (one
+            // written the other way is a reversal); this one writes them
+            // positive, some with a dollar sign.
             let paid_text = match paid.0 {
                 0 => String::new(),
-                _ if rng.percent(30) => format!("({})", plain(paid)),
+                _ if rng.percent(30) => format!("${}", plain(paid)),
                 _ => plain(paid),
             };
             let mut row = who.clone();
@@ -588,5 +591,6 @@ pub fn sample_account() -> Account {
         ],
         rejected_lines: vec![],
         codes: vec![],
+        reversals: vec![],
     }
 }

@@ -15,9 +15,9 @@ use crate::model::{Account, Issue};
 pub enum Regroup {
     /// By ZIP, then ZIP+4 (none first), then account number.
     Zip,
-    /// By household ([`crate::household::key`], which starts with the
-    /// five-digit ZIP), then account number; a household is never cut
-    /// between two partitions.
+    /// By envelope ([`crate::household::envelope_key`], which starts with
+    /// the five-digit ZIP), then account number; one envelope's accounts are
+    /// never cut between two partitions.
     Household,
 }
 
@@ -30,7 +30,7 @@ impl Regroup {
                 let (five, four) = zip.split_once('-').unwrap_or((zip, ""));
                 ((five.to_string(), four.to_string()), account.id.clone())
             }
-            Regroup::Household => ((crate::household::key(&account.guarantor), String::new()), account.id.clone()),
+            Regroup::Household => ((crate::household::envelope_key(account), String::new()), account.id.clone()),
         }
     }
 

@@ -50,8 +50,9 @@ pub struct Envelope {
 }
 
 /// The letters to make from a partition's decided accounts, in piece order.
-/// A household's accounts are neighbours in the partition and share a piece
-/// id, so they share one letter.
+/// A household's accounts are neighbours in the partition (in the order of
+/// [`crate::household::envelope_key`]) and share a piece id, so they share
+/// one letter.
 pub fn envelopes(decided: &[DecidedAccount]) -> Vec<Envelope> {
     let mut envelopes: Vec<Envelope> = Vec::new();
     for (at, account) in decided.iter().enumerate() {
@@ -73,8 +74,8 @@ pub fn envelopes(decided: &[DecidedAccount]) -> Vec<Envelope> {
 /// partition by partition, so a piece id is the same whichever shard makes
 /// the letter. What was sent before comes from the ledger, if there is one.
 /// With `household`, the accounts due a letter whose guarantor has the same
-/// name and address ([`crate::household::key`]) share one piece id: one
-/// envelope. The partition holds whole households (see
+/// name and address and that ask for the same language
+/// ([`crate::household::envelope_key`]) share one piece id: one envelope. The partition holds whole households (see
 /// [`crate::ingest::Regroup::Household`]).
 pub fn decide(
     accounts: Vec<Account>,
@@ -101,7 +102,7 @@ pub fn decide(
             };
             let piece = match assessment.decision {
                 Decision::Letter { .. } if household => {
-                    let key = crate::household::key(&account.guarantor);
+                    let key = crate::household::envelope_key(&account);
                     Some(envelopes.entry(key).or_insert_with(number).clone())
                 }
                 Decision::Letter { .. } => Some(number()),

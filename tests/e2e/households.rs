@@ -209,3 +209,38 @@ fn the_generated_households_export_shares_envelopes() {
     let verify = kindly(&["verify", out.to_str().unwrap()]);
     assert!(verify.status.success(), "{}", stderr(&verify));
 }
+
+#[test]
+fn a_guarantor_whose_accounts_ask_for_two_languages_gets_a_letter_in_each() {
+    let dir = scratch("households-languages");
+    let config = household_config(&dir, |t| t.to_string());
+    // The English account's number falls between the Spanish ones, so the
+    // Spanish pair shares an envelope only if the export is grouped by
+    // language as well as household.
+    let rows = "\
+2000020,Carmen Ruiz,Diego Ruiz,77 Maple Street,,Eugene,OR,97401,2026-09-15,Office visit,120.00,,,es,N,N,N,N
+2000021,Carmen Ruiz,Carmen Ruiz,77 Maple St,,Eugene,OR,97401,2026-09-15,Lab work,64.00,,,en,N,N,N,N
+2000022,Carmen Ruiz,Elena Ruiz,77 MAPLE ST.,,Eugene,OR,97401,2026-09-15,Vaccination,42.25,,,es,N,N,N,N
+";
+    let export = dir.join("households.csv");
+    std::fs::write(&export, format!("{HOUSEHOLD_HEADER}{rows}")).unwrap();
+    let mapping = repo().join("sample-data/mappings/households.toml");
+    let out = dir.join("run");
+    let output = run_with(&config, &export, &out, &["--mapping", mapping.to_str().unwrap()]);
+    assert!(output.status.success(), "{}", stderr(&output));
+
+    let audit = by_account(&out);
+    let (spanish, english) = (&audit["2000020"]["piece_id"], &audit["2000021"]["piece_id"]);
+    assert_eq!(&audit["2000022"]["piece_id"], spanish, "the two Spanish accounts share an envelope");
+    assert_ne!(spanish, english, "the English account has its own");
+    let manifest = read_csv(&out.join("manifest.csv"));
+    assert_eq!(manifest.len(), 2, "{manifest:?}");
+    let text = |piece: &str| crate::pdf::read(&std::fs::read(out.join(format!("letters/{piece}.pdf"))).unwrap()).text();
+    let (spanish, english) = (text(spanish), text(english));
+    for expected in ["Saldo a pagar", "Diego Ruiz", "Elena Ruiz", "$162.25"] {
+        assert!(spanish.contains(expected), "{expected:?} not in the Spanish letter:\n{spanish}");
+    }
+    assert!(!spanish.contains("$64.00"), "{spanish}");
+    assert!(english.contains("Amount due") && english.contains("$64.00"), "{english}");
+    assert!(!english.contains("Saldo"), "{english}");
+}

@@ -1,5 +1,6 @@
 //! Patient data is data: whatever a name or address holds, it prints as
-//! written and never runs as Typst code.
+//! written and never runs as Typst code. And a balance kindly would have to
+//! guess at is never mailed.
 
 use crate::common::*;
 use crate::pdf;
@@ -57,6 +58,31 @@ fn an_address_too_long_for_the_window_is_held_not_clipped_or_shrunk() {
     assert_eq!(holds[0]["reason_code"], "preflight");
     assert!(holds[0]["reason"].contains("past the window"), "{}", holds[0]["reason"]);
     assert_eq!(std::fs::read_dir(out.join("letters")).unwrap().count(), 1, "no PDF for the held letter");
+}
+
+#[test]
+fn a_payment_written_the_other_way_round_holds_its_account() {
+    let dir = scratch("reversal");
+    // This export writes payments negative; 402's positive one is a bounced
+    // check or a refund, which adds to what is owed.
+    let export = write_export(
+        &dir,
+        "400,Ann Lee,1 Main St,,Eugene,OR,97401,2026-07-01,Visit,120.00,(20.00),,en,N,N,N,N\n\
+         401,Bo Diaz,2 Oak Ave,,Eugene,OR,97401,2026-07-01,Visit,120.00,-30.00,,en,N,N,N,N\n\
+         402,Cy Park,3 Elm St,,Eugene,OR,97401,2026-07-01,Visit,120.00,50.00,,en,N,N,N,N\n",
+    );
+    let out = dir.join("run");
+    run_ok(&export, &out, &[]);
+    let manifest = read_csv(&out.join("manifest.csv"));
+    let mut mailed: Vec<&str> = manifest.iter().map(|r| r["recipient_name"].as_str()).collect();
+    mailed.sort();
+    assert_eq!(mailed, ["Ann Lee", "Bo Diaz"]);
+    let holds = read_csv(&out.join("holds.csv"));
+    assert_eq!(holds.len(), 1, "{holds:?}");
+    let hold = &holds[0];
+    assert_eq!((hold["account"].as_str(), hold["reason_code"].as_str()), ("402", "reversal"));
+    assert_eq!(hold["balance"], "$170.00", "the reversal adds to what is owed");
+    assert!(hold["reason"].contains("Payments \"50.00\" on line 4"), "{}", hold["reason"]);
 }
 
 /// The characters of a text, decomposed (`ó` and `o` with a combining

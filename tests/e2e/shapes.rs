@@ -84,6 +84,12 @@ fn split_name_columns_and_a_status_code_column_with_windows_line_ends() {
     );
     let text = std::fs::read_to_string(repo().join("sample-data/split-names-export.csv")).unwrap();
     assert!(text.lines().nth(9).unwrap().contains(&rejects[0]["value"]), "line 10 holds the bad value");
+    // A returned check, written the other way round from the export's
+    // payments, holds its account instead of lowering the balance.
+    let (held, reason) = &holds["SN2038"];
+    assert_eq!(held, "reversal", "{reason}");
+    let line = text.lines().position(|l| l.contains("Returned check")).unwrap() + 1;
+    assert!(reason.contains(&format!("Pmts \"20.00\" on line {line}")), "{reason}");
 }
 
 #[test]
