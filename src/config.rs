@@ -251,9 +251,31 @@ pub enum CodeMeaning {
     DoNotMail,
     BadAddress,
     InsurancePending,
+    /// On a payment plan in good standing: the plan's own statements go
+    /// instead of collection letters.
+    PaymentPlan,
+    /// A payment was posted after the export was made: its balance may
+    /// already be paid.
+    PaymentPosted,
 }
 
 impl CodeMeaning {
+    /// Every meaning, in the order the README and the mapping files list
+    /// them.
+    pub const ALL: [CodeMeaning; 11] = [
+        CodeMeaning::None,
+        CodeMeaning::Bankruptcy,
+        CodeMeaning::Deceased,
+        CodeMeaning::Attorney,
+        CodeMeaning::WithAgency,
+        CodeMeaning::Dispute,
+        CodeMeaning::DoNotMail,
+        CodeMeaning::BadAddress,
+        CodeMeaning::InsurancePending,
+        CodeMeaning::PaymentPlan,
+        CodeMeaning::PaymentPosted,
+    ];
+
     /// The hold reason's code in holds.csv and audit.csv.
     pub fn code(self) -> &'static str {
         match self {
@@ -266,6 +288,8 @@ impl CodeMeaning {
             CodeMeaning::DoNotMail => "do_not_mail",
             CodeMeaning::BadAddress => "bad_address",
             CodeMeaning::InsurancePending => "insurance_pending",
+            CodeMeaning::PaymentPlan => "payment_plan",
+            CodeMeaning::PaymentPosted => "payment_posted",
         }
     }
 
@@ -281,6 +305,12 @@ impl CodeMeaning {
             CodeMeaning::DoNotMail => "marked do-not-mail",
             CodeMeaning::BadAddress => "the address is known to be bad",
             CodeMeaning::InsurancePending => "insurance is still pending",
+            CodeMeaning::PaymentPlan => {
+                "the account is on a payment plan in good standing: its plan statements go instead of a letter"
+            }
+            CodeMeaning::PaymentPosted => {
+                "a payment was posted after the export was made: the balance in the export may already be paid"
+            }
         }
     }
 
@@ -297,6 +327,8 @@ impl CodeMeaning {
             (CodeMeaning::DoNotMail, &["NOMAIL", "DNM", "DONOTMAIL", "NOSTMT", "HOLDSTMT"]),
             (CodeMeaning::BadAddress, &["BADADDR", "BADADDRESS", "RTNMAIL", "RETURNEDMAIL", "UNDELIVERABLE", "RTS"]),
             (CodeMeaning::InsurancePending, &["INSPEND", "INSPENDING", "INS", "PENDINGINS"]),
+            (CodeMeaning::PaymentPlan, &["PLAN", "PP", "PAYPLAN", "PMTPLAN", "PAYMENTPLAN", "ONPLAN", "BUDGET"]),
+            (CodeMeaning::PaymentPosted, &["PMTPOSTED", "PAYMENTPOSTED", "PAIDAFTER", "PMTRCVD", "PAYMENTRECEIVED"]),
             (CodeMeaning::None, &["ACTIVE", "OK", "NORMAL", "CURRENT", "OPEN"]),
         ];
         KNOWN.iter().find(|(_, codes)| codes.contains(&c.as_str())).map(|(meaning, _)| *meaning)
@@ -844,6 +876,17 @@ mod tests {
         let mut config: super::Config = toml::from_str(&text).unwrap();
         config.practice.address = address.iter().map(|l| l.to_string()).collect();
         config.practice
+    }
+
+    #[test]
+    fn every_code_meaning_is_written_in_the_mapping_as_holds_csv_names_it() {
+        for meaning in super::CodeMeaning::ALL {
+            let text = format!("{:?} = {:?}", "X", meaning.code());
+            let read: std::collections::BTreeMap<String, super::CodeMeaning> = toml::from_str(&text).unwrap();
+            assert_eq!(read["X"], meaning, "{text}");
+        }
+        assert_eq!(super::CodeMeaning::guess("Pmt Plan"), Some(super::CodeMeaning::PaymentPlan));
+        assert_eq!(super::CodeMeaning::guess("PP"), Some(super::CodeMeaning::PaymentPlan));
     }
 
     #[test]

@@ -314,8 +314,17 @@ fn write_hold_codes(out: &mut String, column: &str, values: &[String]) {
     }
     let _ =
         writeln!(out, "\n# Codes seen in {column:?} (in the first {SAMPLE_ROWS} rows), with how many rows had each.");
-    let _ = writeln!(out, "# Meanings: none, bankruptcy, deceased, attorney, with_agency, dispute, do_not_mail,");
-    let _ = writeln!(out, "# bad_address, insurance_pending. A code left out holds its account as unknown_hold_code.");
+    let mut line = String::from("# Meanings:");
+    for (i, meaning) in CodeMeaning::ALL.iter().enumerate() {
+        let end = if i + 1 == CodeMeaning::ALL.len() { '.' } else { ',' };
+        let word = format!(" {}{end}", meaning.code());
+        if line.len() + word.len() > 80 {
+            let _ = writeln!(out, "{line}");
+            line = String::from("#");
+        }
+        line.push_str(&word);
+    }
+    let _ = writeln!(out, "{line}\n# A code left out holds its account as unknown_hold_code.");
     let _ = writeln!(out, "[hold_codes]");
     for (code, count) in &counts {
         match CodeMeaning::guess(code) {

@@ -59,6 +59,7 @@ fn split_name_columns_and_a_status_code_column_with_windows_line_ends() {
         ("NOMAIL", "do_not_mail"),
         ("BADADDR", "bad_address"),
         ("INSPEND", "insurance_pending"),
+        ("PLAN", "payment_plan"),
         ("HOLD7", "unknown_hold_code"),
     ];
     for row in &rows {
