@@ -597,6 +597,11 @@ export_fields! {
         ];
         /// Flag for patients who asked for large print (16 pt).
         large_print = None, Flag, seen ["largeprint", "largetype"];
+        /// The good-faith estimate a self-pay patient was given for the
+        /// account's care (No Surprises Act), on any of its rows.
+        good_faith_estimate = None, Amount, seen [
+            "goodfaithestimate", "gfe", "gfeamount", "estimate", "estimatedcharges", "gfetotal",
+        ];
         /// Status or hold codes (`BK`, `DECEASED`...), read with
         /// `[input.hold_codes]`; a list of headers reads several columns.
         hold_code = None, Code, seen [

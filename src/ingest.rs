@@ -511,6 +511,23 @@ impl Grouper {
             self.rejects.push(problems.into_reject(file, line));
             return;
         }
+        let known_estimate = self.accounts.get(&parsed.account).and_then(|a| a.good_faith_estimate);
+        if let (Some(known), Some(estimate)) = (known_estimate, parsed.estimate)
+            && known != estimate
+        {
+            let mut problems = Problems::default();
+            problems.add(
+                IssueKind::EstimateDiffers,
+                "",
+                &estimate.to_string(),
+                format!(
+                    "the good-faith estimate differs from the {known} on an earlier row of the account; it has one"
+                ),
+            );
+            self.rejected_by_account.entry(parsed.account.clone()).or_default().push(line);
+            self.rejects.push(problems.into_reject(file, line));
+            return;
+        }
         self.seen.insert(hash, line);
         let warn = |kind, value: String, reason: String| Issue {
             file: file.to_string(),
@@ -554,6 +571,7 @@ impl Grouper {
             rejected_lines: Vec::new(),
             codes: Vec::new(),
             reversals: Vec::new(),
+            good_faith_estimate: None,
         });
         for code in parsed.codes {
             if !account.codes.iter().any(|c| c.code.eq_ignore_ascii_case(&code.code) && c.column == code.column) {
@@ -566,6 +584,7 @@ impl Grouper {
         account.flags.do_not_mail |= parsed.flags.do_not_mail;
         account.flags.large_print |= parsed.flags.large_print;
         account.reversals.extend(parsed.reversals);
+        account.good_faith_estimate = account.good_faith_estimate.or(parsed.estimate);
         account.charges.push(parsed.charge);
     }
 
@@ -933,6 +952,7 @@ struct Parsed {
     /// What was mended in the row, for warnings.csv.
     warnings: Vec<Note>,
     reversals: Vec<Reversal>,
+    estimate: Option<Cents>,
 }
 
 /// Where one field comes from in this export: a column by its position, a
@@ -1061,6 +1081,8 @@ impl ColumnLayout {
         let payments = money(&self.payments, t.payments.as_ref());
         let adjustments = money(&self.adjustments, t.adjustments.as_ref());
         let open_balance = money(&self.balance, t.balance.as_ref());
+        let estimate = t.good_faith_estimate.as_ref().filter(|v| !v.is_empty());
+        let estimate = estimate.and_then(|v| money(&self.good_faith_estimate, Some(v)));
         let mut flag = |at: &Option<Source>, value: Option<&String>| -> bool {
             let (Some(source), Some(v)) = (at, value) else { return false };
             parse_flag(v, &input.flags)
@@ -1115,6 +1137,7 @@ impl ColumnLayout {
             codes,
             warnings: warnings.0,
             reversals,
+            estimate,
             charge: Charge {
                 line: row.line,
                 service_date,
@@ -1393,6 +1416,23 @@ mod tests {
                 ("A3", Cents(16200), vec![reversal(4, "Payments", "50.00"), reversal(5, "Adjustments", "(2.00)")]),
             ]
         );
+    }
+
+    #[test]
+    fn an_account_has_one_good_faith_estimate() {
+        let mut input = Input::default();
+        input.columns.good_faith_estimate = Some(Field::from("GFE"));
+        let header = HEADER.replace('\n', ",GFE\n");
+        let body = "A1,Ann Lee,1 Main St,,Eugene,OR,97401,2026-01-05,Visit,600.00,,,en,N,N,N,\n\
+                    A1,Ann Lee,1 Main St,,Eugene,OR,97401,2026-01-06,Lab,300.00,,,en,N,N,N,$500.00\n\
+                    A2,Bo Diaz,2 Oak Ave,,Eugene,OR,97401,2026-01-05,Visit,80.00,,,en,N,N,N,50.00\n\
+                    A2,Bo Diaz,2 Oak Ave,,Eugene,OR,97401,2026-01-06,Lab,90.00,,,en,N,N,N,60.00\n";
+        let export = read_export_from("t.csv", format!("{header}{body}").as_bytes(), &input, as_of()).unwrap();
+        let estimates: Vec<_> = export.accounts.iter().map(|a| (a.id.as_str(), a.good_faith_estimate)).collect();
+        assert_eq!(estimates, [("A1", Some(Cents(50_000))), ("A2", Some(Cents(5_000)))]);
+        let found: Vec<_> = export.rejects.iter().map(|r| (r.kind, r.line, r.value.as_str())).collect();
+        assert_eq!(found, [(IssueKind::EstimateDiffers, 5, "$60.00")]);
+        assert_eq!(export.accounts[1].rejected_lines, [5], "the account is held, not mailed on one estimate");
     }
 
     /// An amount written the way one of the export systems would.

@@ -111,6 +111,10 @@ pub struct Account {
     /// from them.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub reversals: Vec<Reversal>,
+    /// The good-faith estimate the patient was given, if the export has
+    /// one: a bill well over it may be disputed, and policy holds it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub good_faith_estimate: Option<Cents>,
 }
 
 /// A payment or adjustment written with the other sign from most of its
@@ -176,6 +180,7 @@ pub enum IssueKind {
     DuplicateRow,
     FieldTooLong,
     BadName,
+    EstimateDiffers,
     // Warnings: the letter still goes.
     AddressDiffers,
     GuarantorDiffers,
@@ -202,6 +207,7 @@ impl IssueKind {
             IssueKind::DuplicateRow => "duplicate_row",
             IssueKind::FieldTooLong => "field_too_long",
             IssueKind::BadName => "bad_name",
+            IssueKind::EstimateDiffers => "estimate_differs",
             IssueKind::AddressDiffers => "address_differs",
             IssueKind::GuarantorDiffers => "guarantor_differs",
             IssueKind::CreditOnService => "credit_on_service",

@@ -99,6 +99,12 @@ pub struct SentLetter {
     pub balance: Option<Cents>,
 }
 
+/// How far over the good-faith estimate a self-pay patient's bill may be
+/// disputed (No Surprises Act, 45 CFR 149.620: $400 or more, within 120
+/// days of the bill). The window's start is the practice's first bill,
+/// which the export does not date, so such an account is held however old.
+pub const NO_SURPRISES_DISPUTE: Cents = Cents(40_000);
+
 /// Why policy sends no letter to an account. (A letter policy decided on
 /// but that could not be made is the pipeline's `Unmade`.)
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -113,6 +119,12 @@ pub enum HoldReason {
         line: Line,
         column: String,
         value: String,
+    },
+    /// Billed at least [`NO_SURPRISES_DISPUTE`] more than the patient's
+    /// good-faith estimate.
+    OverEstimate {
+        billed: Cents,
+        estimate: Cents,
     },
     /// A status code the mapping gives a meaning that holds the letter.
     Coded {
@@ -175,6 +187,7 @@ impl HoldReason {
         match self {
             HoldReason::RowsRejected { .. } => "rows_rejected",
             HoldReason::Reversal { .. } => "reversal",
+            HoldReason::OverEstimate { .. } => "over_estimate",
             HoldReason::Coded { meaning, .. } => meaning.code(),
             HoldReason::UnknownHoldCode { .. } => "unknown_hold_code",
             HoldReason::AddressNotLatin { .. } => "address_not_latin",
@@ -205,6 +218,13 @@ impl fmt::Display for HoldReason {
                 "{column} {value:?} on line {line} is written the other way round from most of the export's \
                  {column}: a reversal or refund, which adds to what is owed; check the account's balance in the \
                  billing system before it is mailed"
+            ),
+            HoldReason::OverEstimate { billed, estimate } => write!(
+                f,
+                "billed {billed}, {} more than the patient's good-faith estimate of {estimate}: under the No \
+                 Surprises Act a self-pay patient may dispute a bill {NO_SURPRISES_DISPUTE} or more over the \
+                 estimate; check the bill before a letter goes",
+                *billed - *estimate
             ),
             HoldReason::Coded { meaning, code, column, line } => {
                 write!(f, "{} (code {code:?} in column {column:?}, line {line})", meaning.explain())
@@ -315,6 +335,12 @@ pub fn assess(account: &Account, as_of: NaiveDate, policy: &Policy, history: &Hi
         column: r.column.clone(),
         value: r.value.clone(),
     }));
+    if let Some(estimate) = account.good_faith_estimate {
+        let billed: Cents = account.charges.iter().map(|c| c.charge).sum();
+        if billed - estimate >= NO_SURPRISES_DISPUTE {
+            reasons.push(HoldReason::OverEstimate { billed, estimate });
+        }
+    }
     for code in &account.codes {
         let (code_, column, line) = (code.code.clone(), code.column.clone(), code.line);
         match code.meaning {
@@ -445,6 +471,7 @@ mod tests {
             rejected_lines: vec![],
             codes: vec![],
             reversals: vec![],
+            good_faith_estimate: None,
         }
     }
 
@@ -501,6 +528,22 @@ mod tests {
         );
         let zero = assess(&account(&[("2026-01-01", 0)]), as_of(), &Policy::default(), &History::default());
         assert_eq!(zero.decision, Decision::Hold { reasons: vec![HoldReason::ZeroBalance] });
+    }
+
+    #[test]
+    fn a_bill_400_dollars_over_the_good_faith_estimate_is_held() {
+        let mut a = account(&[("2026-01-01", 50_000), ("2026-01-02", 39_999)]);
+        a.good_faith_estimate = Some(Cents(50_000));
+        let decide = |a: &Account| assess(a, as_of(), &Policy::default(), &History::default()).decision;
+        assert_eq!(decide(&a), Decision::Letter { stage: Stage::Reminder }, "$399.99 over");
+        a.charges[1].charge = Cents(40_000);
+        let Decision::Hold { reasons } = decide(&a) else { panic!("$400.00 over is mailed") };
+        assert_eq!(reasons, [HoldReason::OverEstimate { billed: Cents(90_000), estimate: Cents(50_000) }]);
+        let text = reasons[0].to_string();
+        assert!(
+            text.contains("billed $900.00, $400.00 more than the patient's good-faith estimate of $500.00"),
+            "{text}"
+        );
     }
 
     #[test]

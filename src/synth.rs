@@ -592,5 +592,6 @@ pub fn sample_account() -> Account {
         rejected_lines: vec![],
         codes: vec![],
         reversals: vec![],
+        good_faith_estimate: None,
     }
 }

@@ -85,6 +85,30 @@ fn a_payment_written_the_other_way_round_holds_its_account() {
     assert!(hold["reason"].contains("Payments \"50.00\" on line 4"), "{}", hold["reason"]);
 }
 
+#[test]
+fn a_bill_well_over_the_good_faith_estimate_is_held() {
+    let dir = scratch("estimate");
+    let config = config_with(&dir, |t| {
+        t.replace("large_print = \"Large Print\"\n", "large_print = \"Large Print\"\ngood_faith_estimate = \"GFE\"\n")
+    });
+    let export = dir.join("export.csv");
+    let rows = "\
+500,Ann Lee,1 Main St,,Eugene,OR,97401,2026-07-01,Visit,600.00,,,en,N,N,N,N,500.00
+500,Ann Lee,1 Main St,,Eugene,OR,97401,2026-07-02,Lab work,300.00,,,en,N,N,N,N,
+501,Bo Diaz,2 Oak Ave,,Eugene,OR,97401,2026-07-01,Visit,300.00,,,en,N,N,N,N,250.00
+";
+    std::fs::write(&export, format!("{}{rows}", HEADER.replace('\n', ",GFE\n"))).unwrap();
+    let out = dir.join("run");
+    let output = run_with(&config, &export, &out, &[]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let manifest = read_csv(&out.join("manifest.csv"));
+    assert_eq!(manifest.len(), 1);
+    assert_eq!(manifest[0]["recipient_name"], "Bo Diaz", "$50.00 over the estimate is mailed");
+    let holds = read_csv(&out.join("holds.csv"));
+    assert_eq!((holds[0]["account"].as_str(), holds[0]["reason_code"].as_str()), ("500", "over_estimate"));
+    assert!(holds[0]["reason"].contains("billed $900.00, $400.00 more than"), "{}", holds[0]["reason"]);
+}
+
 /// The characters of a text, decomposed (`ó` and `o` with a combining
 /// acute are the same letter, and shaping may print either as the other),
 /// without spaces and combining marks: reading a PDF back places a
