@@ -57,6 +57,7 @@ mod regroup;
 
 pub use regroup::Regroup;
 mod decode;
+mod medical_codes;
 
 pub use decode::{FieldText, prepare};
 
@@ -1038,7 +1039,20 @@ impl ColumnLayout {
         };
         let t = self.map(|source| cells.text(source));
         let codes = self.hold_code.as_ref().map(|s| cells.codes(s, &input.hold_codes)).unwrap_or_default();
-        let Cells { mut problems, warnings, .. } = cells;
+        let Cells { mut problems, mut warnings, .. } = cells;
+        let description = t.description.map(|written| match medical_codes::without_codes(&written) {
+            Some(plain) => {
+                let column = self.description.as_ref().map(&name).unwrap_or_default();
+                warnings.add(
+                    IssueKind::CodeRemoved,
+                    &column,
+                    &written,
+                    format!("the procedure or diagnosis code was taken out; the letter prints {plain:?}"),
+                );
+                plain
+            }
+            None => written,
+        });
         let (account, guarantor, city, state, zip, service_date) =
             (t.account, t.guarantor, t.city, t.state, t.zip, t.service_date);
 
@@ -1141,7 +1155,7 @@ impl ColumnLayout {
             charge: Charge {
                 line: row.line,
                 service_date,
-                description: t.description.unwrap_or_default(),
+                description: description.unwrap_or_default(),
                 charge,
                 credits,
                 balance,

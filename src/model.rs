@@ -188,6 +188,7 @@ pub enum IssueKind {
     NameNotSplit,
     InvisibleCharacter,
     LineBreak,
+    CodeRemoved,
 }
 
 impl IssueKind {
@@ -214,6 +215,7 @@ impl IssueKind {
             IssueKind::NameNotSplit => "name_not_split",
             IssueKind::InvisibleCharacter => "invisible_character",
             IssueKind::LineBreak => "line_break",
+            IssueKind::CodeRemoved => "code_removed",
         }
     }
 }

@@ -109,6 +109,27 @@ fn a_bill_well_over_the_good_faith_estimate_is_held() {
     assert!(holds[0]["reason"].contains("billed $900.00, $400.00 more than"), "{}", holds[0]["reason"]);
 }
 
+#[test]
+fn procedure_and_diagnosis_codes_never_print() {
+    let dir = scratch("codes");
+    let export = write_export(
+        &dir,
+        "600,Ann Lee,1 Main St,,Eugene,OR,97401,2026-07-01,99213 - Office visit,120.00,,,en,N,N,N,N\n\
+         600,Ann Lee,1 Main St,,Eugene,OR,97401,2026-07-02,\"Lab work, Dx: E11.9\",80.00,,,en,N,N,N,N\n",
+    );
+    let out = dir.join("run");
+    run_ok(&export, &out, &[]);
+    let manifest = read_csv(&out.join("manifest.csv"));
+    let text = pdf::read(&std::fs::read(out.join(&manifest[0]["file"])).unwrap()).text();
+    assert!(text.contains("Office visit") && text.contains("Lab work"), "{text}");
+    for code in ["99213", "E11.9", "Dx"] {
+        assert!(!text.contains(code), "{code} printed:\n{text}");
+    }
+    let warnings = read_csv(&out.join("warnings.csv"));
+    let kinds: Vec<_> = warnings.iter().map(|w| (w["line"].as_str(), w["kind"].as_str())).collect();
+    assert_eq!(kinds, [("2", "code_removed"), ("3", "code_removed")]);
+}
+
 /// The characters of a text, decomposed (`ó` and `o` with a combining
 /// acute are the same letter, and shaping may print either as the other),
 /// without spaces and combining marks: reading a PDF back places a
