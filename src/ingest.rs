@@ -501,33 +501,22 @@ impl Grouper {
             RowEvent::Parsed { line, hash, parsed } => (line, hash, parsed),
         };
         if let Some(&earlier) = self.seen.get(&hash) {
-            let mut problems = Problems::default();
-            problems.add(
-                IssueKind::DuplicateRow,
-                "",
-                "",
-                format!("the row repeats line {earlier} exactly; a charge is never counted twice"),
-            );
-            self.rejected_by_account.entry(parsed.account.clone()).or_default().push(line);
-            self.rejects.push(problems.into_reject(file, line));
-            return;
+            let reason = format!("the row repeats line {earlier} exactly; a charge is never counted twice");
+            return self.reject_row(file, line, &parsed.account, (IssueKind::DuplicateRow, String::new(), reason));
         }
         let known_estimate = self.accounts.get(&parsed.account).and_then(|a| a.good_faith_estimate);
         if let (Some(known), Some(estimate)) = (known_estimate, parsed.estimate)
             && known != estimate
         {
-            let mut problems = Problems::default();
-            problems.add(
-                IssueKind::EstimateDiffers,
-                "",
-                &estimate.to_string(),
-                format!(
-                    "the good-faith estimate differs from the {known} on an earlier row of the account; it has one"
-                ),
+            let reason = format!(
+                "the good-faith estimate differs from the {known} on an earlier row of the account; it has one"
             );
-            self.rejected_by_account.entry(parsed.account.clone()).or_default().push(line);
-            self.rejects.push(problems.into_reject(file, line));
-            return;
+            return self.reject_row(
+                file,
+                line,
+                &parsed.account,
+                (IssueKind::EstimateDiffers, estimate.to_string(), reason),
+            );
         }
         self.seen.insert(hash, line);
         let warn = |kind, value: String, reason: String| Issue {
@@ -587,6 +576,21 @@ impl Grouper {
         account.reversals.extend(parsed.reversals);
         account.good_faith_estimate = account.good_faith_estimate.or(parsed.estimate);
         account.charges.push(parsed.charge);
+    }
+
+    /// Rejects a row that was read but cannot be used beside its account's
+    /// other rows; the account is then held.
+    fn reject_row(
+        &mut self,
+        file: &str,
+        line: Line,
+        account: &str,
+        (kind, value, reason): (IssueKind, String, String),
+    ) {
+        let mut problems = Problems::default();
+        problems.add(kind, "", &value, reason);
+        self.rejected_by_account.entry(account.to_string()).or_default().push(line);
+        self.rejects.push(problems.into_reject(file, line));
     }
 
     /// Accounts in account-number order, rejects and warnings in file order.

@@ -85,8 +85,7 @@ fn is_undotted_icd(word: &str) -> bool {
     (3..=7).contains(&b.len())
         && b[0].is_ascii_uppercase()
         && b[1].is_ascii_digit()
-        && b[2].is_ascii_alphanumeric()
-        && b[3..].iter().all(u8::is_ascii_alphanumeric)
+        && b[2..].iter().all(u8::is_ascii_alphanumeric)
 }
 
 /// What is left after the codes, without separators at its ends or empty

@@ -25,17 +25,15 @@ fn household_config(dir: &Path, edit: impl Fn(&str) -> String) -> PathBuf {
     config_with(dir, |t| edit(&t.replace("household = false", "household = true")))
 }
 
-fn household_export(dir: &Path) -> PathBuf {
-    let path = dir.join("households.csv");
-    std::fs::write(&path, format!("{HOUSEHOLD_HEADER}{ROWS}")).unwrap();
-    path
-}
-
-fn run_households(dir: &Path, config: &Path, out: &Path, extra: &[&str]) {
+/// Runs an export of `rows` (under the households header) with the
+/// households mapping into `out`, and insists it succeeds.
+fn run_households(dir: &Path, config: &Path, rows: &str, out: &Path, extra: &[&str]) {
+    let export = dir.join("households.csv");
+    std::fs::write(&export, format!("{HOUSEHOLD_HEADER}{rows}")).unwrap();
     let mapping = repo().join("sample-data/mappings/households.toml");
     let mut args = vec!["--mapping", mapping.to_str().unwrap()];
     args.extend_from_slice(extra);
-    let output = run_with(config, &household_export(dir), out, &args);
+    let output = run_with(config, &export, out, &args);
     assert!(output.status.success(), "{}", stderr(&output));
 }
 
@@ -48,7 +46,7 @@ fn a_family_gets_one_envelope_listing_each_account_and_the_total() {
     let dir = scratch("households");
     let config = household_config(&dir, |t| t.to_string());
     let out = dir.join("run");
-    run_households(&dir, &config, &out, &[]);
+    run_households(&dir, &config, ROWS, &out, &[]);
 
     let audit = by_account(&out);
     let piece = &audit["2000001"]["piece_id"];
@@ -120,7 +118,7 @@ fn a_family_gets_one_envelope_listing_each_account_and_the_total() {
 
     // The same files again, byte for byte, on one thread.
     let again = dir.join("again");
-    run_households(&dir, &config, &again, &["--trial", "-j", "1"]);
+    run_households(&dir, &config, ROWS, &again, &["--trial", "-j", "1"]);
     for row in &manifest {
         let file = &row["file"];
         assert_eq!(std::fs::read(out.join(file)).unwrap(), std::fs::read(again.join(file)).unwrap(), "{file}");
@@ -146,12 +144,8 @@ fn a_household_over_the_page_limit_splits_and_leaves_no_account_out() {
             ));
         }
     }
-    let export = dir.join("households.csv");
-    std::fs::write(&export, format!("{HOUSEHOLD_HEADER}{rows}")).unwrap();
-    let mapping = repo().join("sample-data/mappings/households.toml");
     let out = dir.join("run");
-    let output = run_with(&config, &export, &out, &["--mapping", mapping.to_str().unwrap()]);
-    assert!(output.status.success(), "{}", stderr(&output));
+    run_households(&dir, &config, &rows, &out, &[]);
 
     let audit = by_account(&out);
     let family = ["2000001", "2000002", "2000003"];
@@ -222,12 +216,8 @@ fn a_guarantor_whose_accounts_ask_for_two_languages_gets_a_letter_in_each() {
 2000021,Carmen Ruiz,Carmen Ruiz,77 Maple St,,Eugene,OR,97401,2026-09-15,Lab work,64.00,,,en,N,N,N,N
 2000022,Carmen Ruiz,Elena Ruiz,77 MAPLE ST.,,Eugene,OR,97401,2026-09-15,Vaccination,42.25,,,es,N,N,N,N
 ";
-    let export = dir.join("households.csv");
-    std::fs::write(&export, format!("{HOUSEHOLD_HEADER}{rows}")).unwrap();
-    let mapping = repo().join("sample-data/mappings/households.toml");
     let out = dir.join("run");
-    let output = run_with(&config, &export, &out, &["--mapping", mapping.to_str().unwrap()]);
-    assert!(output.status.success(), "{}", stderr(&output));
+    run_households(&dir, &config, rows, &out, &[]);
 
     let audit = by_account(&out);
     let (spanish, english) = (&audit["2000020"]["piece_id"], &audit["2000021"]["piece_id"]);
