@@ -56,7 +56,7 @@ impl IngestError {
 mod regroup;
 
 pub use regroup::Regroup;
-mod decode;
+pub(crate) mod decode;
 mod medical_codes;
 
 pub use decode::{FieldText, prepare};

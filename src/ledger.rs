@@ -17,13 +17,18 @@ use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
 use serde::de::DeserializeOwned;
 
 use crate::approval::Approval;
+use crate::ingest::decode::line_at;
 use crate::lock::{Lock, LockError};
 use crate::money::Cents;
 use crate::output::{
-    AUDIT_CSV, AuditDecision, AuditRow, HOLDS_CSV, HoldRow, MANIFEST_CSV, ManifestRow, RUN_JSON, RunRecord,
+    AUDIT_CSV, AuditDecision, AuditRow, HOLDS_CSV, HoldRow, MANIFEST_CSV, ManifestRow, RUN_JSON, RunInputs, RunRecord,
 };
 use crate::policy::{History, SentLetter, Stage};
 use crate::run_report::{Changes, Then};
+
+/// Whether a run's inputs are ?2 to ?6 of a query ([`RunInputs`]'s order).
+const SAME_INPUTS: &str = "export_sha256 = ?2 AND config_sha256 = ?3 AND mapping_sha256 IS ?4 AND layouts_sha256 = ?5
+     AND hold_list_sha256 IS ?6";
 
 /// The ledger's file name, beside the run folders unless the config says otherwise.
 pub const LEDGER_FILE: &str = "kindly-ledger.sqlite";
@@ -104,6 +109,7 @@ const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX approvals_by_run ON approvals (run_json_sha256);
 ",
+    "ALTER TABLE runs ADD COLUMN hold_list_sha256 TEXT;",
 ];
 
 #[derive(Debug, thiserror::Error)]
@@ -124,7 +130,7 @@ pub enum LedgerError {
     #[error("cannot record the run folder {folder} in the ledger: {reason}")]
     Folder { folder: PathBuf, reason: String },
     #[error(
-        "the ledger already has a run for {as_of} made from another export, config, mapping or layouts ({folder}); \
+        "the ledger already has a run for {as_of} made from another export, config, mapping, hold list or layouts ({folder}); \
          a second run for the same day would mail the same accounts again. Make a trial run (--trial), \
          or date this run with another --as-of"
     )]
@@ -380,23 +386,20 @@ impl Ledger {
         Ok(past.into_iter().map(|(account, past)| (account, past.history())).collect())
     }
 
-    /// A run recorded for `as_of` from other inputs than these (export,
-    /// config, mapping, layouts SHA-256), other than the one at `folder`
-    /// (which a new run there replaces): its folder. A second run for a day
-    /// would decide from the same history as the first and mail everyone
-    /// again, so the pipeline refuses it.
+    /// A run recorded for `as_of` from other inputs than these, other than
+    /// the one at `folder` (which a new run there replaces): its folder. A
+    /// second run for a day would decide from the same history as the first
+    /// and mail everyone again, so the pipeline refuses it.
     pub fn other_run_on(
         &self,
         as_of: NaiveDate,
-        inputs: [Option<&str>; 4],
+        inputs: RunInputs,
         folder: &Path,
     ) -> Result<Option<String>, LedgerError> {
-        let [export, config, mapping, layouts] = inputs;
         self.sql(|c| {
             c.query_row(
-                "SELECT folder FROM runs WHERE as_of = ?1 AND folder != ?6 AND NOT (export_sha256 = ?2
-                 AND config_sha256 = ?3 AND mapping_sha256 IS ?4 AND layouts_sha256 = ?5) ORDER BY id LIMIT 1",
-                params![as_of.to_string(), export, config, mapping, layouts, place(folder)],
+                &format!("SELECT folder FROM runs WHERE as_of = ?1 AND folder != ?7 AND NOT ({SAME_INPUTS}) ORDER BY id LIMIT 1"),
+                params![as_of.to_string(), inputs.export, inputs.config, inputs.mapping, inputs.layouts, inputs.hold_list, place(folder)],
                 |r| r.get(0),
             )
             .optional()
@@ -435,23 +438,19 @@ impl Ledger {
             return Ok(Recorded::Already);
         }
         self.check_replaceable(folder)?;
-        let mapping = record.mapping.as_ref().map(|m| m.sha256.clone());
+        let inputs = record.inputs();
         let earlier: Option<(i64, String)> = self.sql(|c| {
             c.query_row(
-                "SELECT id, folder FROM runs WHERE rerun_of IS NULL AND as_of = ?1 AND export_sha256 = ?2
-                 AND config_sha256 = ?3 AND mapping_sha256 IS ?4 AND layouts_sha256 = ?5 AND folder != ?6",
-                params![record.as_of, record.input.sha256, record.config.sha256, mapping, record.layouts.sha256, place],
+                &format!("SELECT id, folder FROM runs WHERE rerun_of IS NULL AND as_of = ?1 AND {SAME_INPUTS} AND folder != ?7"),
+                params![record.as_of, inputs.export, inputs.config, inputs.mapping, inputs.layouts, inputs.hold_list, place],
                 |r| Ok((r.get(0)?, r.get(1)?)),
             )
             .optional()
         })?;
-        if earlier.is_none() {
-            let as_of = date(&record.as_of);
-            let inputs = [&record.input.sha256, &record.config.sha256].map(|s| Some(s.as_str()));
-            let inputs = [inputs[0], inputs[1], mapping.as_deref(), Some(record.layouts.sha256.as_str())];
-            if let Some(folder) = self.other_run_on(as_of, inputs, folder)? {
-                return Err(LedgerError::SameDay { as_of: record.as_of.clone(), folder });
-            }
+        if earlier.is_none()
+            && let Some(folder) = self.other_run_on(date(&record.as_of), inputs, folder)?
+        {
+            return Err(LedgerError::SameDay { as_of: record.as_of.clone(), folder });
         }
         let path = self.path.clone();
         let sql = |source| sql_error(&path, source);
@@ -472,8 +471,9 @@ impl Ledger {
         let c = &record.counts;
         tx.execute(
             "INSERT INTO runs (as_of, recorded_at, folder, run_json_sha256, kindly_version, typst_version,
-             export_sha256, config_sha256, mapping_sha256, layouts_sha256, accounts, letters, holds, rerun_of)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+             export_sha256, config_sha256, mapping_sha256, layouts_sha256, accounts, letters, holds, rerun_of,
+             hold_list_sha256)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
             params![
                 record.as_of,
                 recorded_at,
@@ -481,14 +481,15 @@ impl Ledger {
                 sha,
                 record.kindly_version,
                 record.typst_version,
-                record.input.sha256,
-                record.config.sha256,
-                mapping,
-                record.layouts.sha256,
+                inputs.export,
+                inputs.config,
+                inputs.mapping,
+                inputs.layouts,
                 c.accounts as i64,
                 c.letters as i64,
                 c.holds as i64,
                 earlier.as_ref().map(|e| e.0),
+                inputs.hold_list,
             ],
         )
         .map_err(sql)?;
@@ -881,7 +882,7 @@ impl Past {
         } else {
             self.letters.iter().map(|(l, _)| l.date).find(|d| restart.is_none_or(|r| d > r))
         };
-        History { last_letter: Some(last), paid_down_since, returned, sequence_started }
+        History { last_letter: Some(last), paid_down_since, returned, sequence_started, listed: None }
     }
 }
 
@@ -902,8 +903,11 @@ pub fn read_returns(path: &Path) -> Result<Vec<StateChange>, LedgerError> {
         value: value.to_string(),
         reason: reason.to_string(),
     };
-    let mut reader =
-        csv::ReaderBuilder::new().flexible(true).from_path(path).map_err(|e| bad(0, "", "", &e.to_string()))?;
+    let bytes = std::fs::read(path).map_err(|e| bad(0, "", "", &e.to_string()))?;
+    // Saved from a spreadsheet, it may start with a byte-order mark.
+    let text = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
+    let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(text);
+    let line_of = |position: Option<&csv::Position>| position.map_or(0, |p| line_at(text, p.byte()));
     let headers = reader.headers().map_err(|e| bad(1, "", "", &e.to_string()))?.clone();
     let find = |names: &[&str]| headers.iter().position(|h| names.contains(&h.trim().to_lowercase().as_str()));
     let piece = find(&["piece_id", "piece"]).ok_or_else(|| bad(1, "piece_id", "", "no piece_id column"))?;
@@ -911,8 +915,8 @@ pub fn read_returns(path: &Path) -> Result<Vec<StateChange>, LedgerError> {
     let reason = find(&["reason"]);
     let mut changes = Vec::new();
     for row in reader.records() {
-        let row = row.map_err(|e| bad(e.position().map_or(0, |p| p.line()), "", "", &e.to_string()))?;
-        let line = row.position().map_or(0, |p| p.line());
+        let row = row.map_err(|e| bad(line_of(e.position()), "", "", &e.to_string()))?;
+        let line = line_of(row.position());
         let cell = |i: usize| row.get(i).unwrap_or_default().trim();
         let id = cell(piece);
         if id.is_empty() {

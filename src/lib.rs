@@ -14,6 +14,7 @@
 //! - [`model`] (the data that flows)
 //! - [`household`] (who shares an envelope)
 //! - [`ingest`], [`shard`], [`synth`], [`layouts`]
+//! - [`hold_list`] (accounts held by hand for a run)
 //! - [`suggest`], [`policy`]
 //! - [`compose`]
 //! - [`lint`], [`preflight`]
@@ -32,6 +33,7 @@ pub mod compose;
 pub mod config;
 pub mod digest;
 pub mod handoff;
+pub mod hold_list;
 pub mod household;
 pub mod ingest;
 mod jsonl;

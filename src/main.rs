@@ -364,6 +364,9 @@ struct Common {
     /// A mapping file to read the export with, instead of the config's [input] section.
     #[arg(long, value_name = "FILE")]
     mapping: Option<PathBuf>,
+    /// A hold list: a CSV of accounts to hold by hand this run (account, reason, until, note).
+    #[arg(long, value_name = "FILE")]
+    holds: Option<PathBuf>,
     /// The export's text encoding, overriding the config: auto, utf-8, windows-1252, utf-16le or utf-16be.
     #[arg(long, value_parser = Encoding::parse, value_name = "NAME")]
     encoding: Option<Encoding>,
@@ -403,6 +406,9 @@ impl Common {
         let mut setup = how(&self.config, self.layouts.as_deref())?;
         if let Some(mapping) = &self.mapping {
             setup.use_mapping(mapping)?;
+        }
+        if let Some(holds) = &self.holds {
+            setup.use_hold_list(holds)?;
         }
         let input = &mut setup.config.input;
         input.encoding = self.encoding.unwrap_or(input.encoding);

@@ -90,8 +90,9 @@ pub fn merge(
         };
         same("export", &first.input.sha256, &record.input.sha256)?;
         same("config", &first.config.sha256, &record.config.sha256)?;
-        let mapping = |r: &RunRecord| r.mapping.as_ref().map_or_else(|| "none".to_string(), |m| m.sha256.clone());
-        same("mapping", &mapping(first), &mapping(record))?;
+        let sha = |f: &Option<Fingerprint>| f.as_ref().map_or_else(|| "none".to_string(), |f| f.sha256.clone());
+        same("mapping", &sha(&first.mapping), &sha(&record.mapping))?;
+        same("hold list", &sha(&first.hold_list), &sha(&record.hold_list))?;
         same("layouts", &first.layouts.sha256, &record.layouts.sha256)?;
         same("as-of date", &first.as_of, &record.as_of)?;
         same("kindly version", &first.kindly_version, &record.kindly_version)?;

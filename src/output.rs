@@ -16,6 +16,7 @@ use sha2::{Digest, Sha256};
 
 use crate::config::Postage;
 use crate::digest::hex;
+use crate::hold_list::NotHeld;
 use crate::lock::{Lock, LockError};
 use crate::model::Issue;
 use crate::money::Cents;
@@ -279,6 +280,12 @@ pub struct RunRecord {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mapping: Option<Fingerprint>,
     pub layouts: Fingerprint,
+    /// The hold list the run was given (`--holds`), if it was.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hold_list: Option<Fingerprint>,
+    /// Its rows whose account was not in the export: they held nothing.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub not_held: Vec<NotHeld>,
     /// SHA-256 of each letter template's wording (with its language's
     /// partials and labels), by template name, e.g. `en/reminder.typ.j2`.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
@@ -300,23 +307,45 @@ pub struct RunRecord {
     pub trial: bool,
 }
 
-/// A run's identity, for vendors' idempotency keys: the same as-of date,
-/// export, config, mapping and layouts give the same key, so a rerun of a
-/// run, or handing it over again, cannot mail a piece twice. `inputs` are
-/// the SHA-256 of the export, config, mapping (if any) and layouts.
-pub fn run_key(as_of: &str, inputs: &[Option<&str>; 4]) -> String {
-    let text = format!("{as_of}|{}", inputs.map(|i| i.unwrap_or("")).join("|"));
+/// What made a run, each file by its SHA-256: the same as-of date and the
+/// same inputs are the same run (a rerun), whatever folder it is made in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RunInputs<'a> {
+    pub export: &'a str,
+    pub config: &'a str,
+    pub mapping: Option<&'a str>,
+    pub layouts: &'a str,
+    pub hold_list: Option<&'a str>,
+}
+
+/// A run's identity, for vendors' idempotency keys: the same as-of date and
+/// inputs give the same key, so a rerun of a run, or handing it over again,
+/// cannot mail a piece twice.
+pub fn run_key(as_of: &str, inputs: &RunInputs) -> String {
+    let RunInputs { export, config, mapping, layouts, hold_list } = *inputs;
+    let mut text = format!("{as_of}|{export}|{config}|{}|{layouts}", mapping.unwrap_or(""));
+    // Hold lists came later: a run without one keeps the key it always had.
+    if let Some(hold_list) = hold_list {
+        text += &format!("|{hold_list}");
+    }
     crate::digest::sha256(text.as_bytes())[..32].to_string()
 }
 
 impl RunRecord {
+    /// What made this run.
+    pub fn inputs(&self) -> RunInputs<'_> {
+        RunInputs {
+            export: &self.input.sha256,
+            config: &self.config.sha256,
+            mapping: self.mapping.as_ref().map(|m| m.sha256.as_str()),
+            layouts: &self.layouts.sha256,
+            hold_list: self.hold_list.as_ref().map(|h| h.sha256.as_str()),
+        }
+    }
+
     /// [`run_key`] of this run.
     pub fn key(&self) -> String {
-        let mapping = self.mapping.as_ref().map(|m| m.sha256.as_str());
-        run_key(
-            &self.as_of,
-            &[Some(&self.input.sha256), Some(&self.config.sha256), mapping, Some(&self.layouts.sha256)],
-        )
+        run_key(&self.as_of, &self.inputs())
     }
 }
 

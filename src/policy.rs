@@ -10,6 +10,7 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use crate::config::{CodeMeaning, Escalation, IRS_501R_FINAL_NOTICE_DAYS, Policy};
+use crate::hold_list::Listed;
 use crate::model::{Account, Line};
 use crate::money::Cents;
 
@@ -86,6 +87,9 @@ pub struct History {
     /// When the first letter of the account's current sequence went out
     /// (for `irs_501r`); `None` if a new sequence starts with this run.
     pub sequence_started: Option<NaiveDate>,
+    /// The account's row of the run's hold list, if it has one in force:
+    /// what staff know that neither the export nor the ledger says.
+    pub listed: Option<Listed>,
 }
 
 /// The last letter an account was sent.
@@ -110,6 +114,12 @@ pub const NO_SURPRISES_DISPUTE: Cents = Cents(40_000);
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum HoldReason {
+    /// Held by hand: the account's row of the run's hold list.
+    Listed {
+        meaning: CodeMeaning,
+        line: u64,
+        note: String,
+    },
     RowsRejected {
         lines: Vec<Line>,
     },
@@ -185,6 +195,7 @@ impl HoldReason {
     /// A short, stable name for spreadsheets and counts.
     pub fn code(&self) -> &'static str {
         match self {
+            HoldReason::Listed { meaning, .. } => meaning.code(),
             HoldReason::RowsRejected { .. } => "rows_rejected",
             HoldReason::Reversal { .. } => "reversal",
             HoldReason::OverEstimate { .. } => "over_estimate",
@@ -209,6 +220,13 @@ impl HoldReason {
 impl fmt::Display for HoldReason {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
+            HoldReason::Listed { meaning, line, note } => {
+                write!(f, "{} (the hold list, line {line}", meaning.explain())?;
+                if !note.is_empty() {
+                    write!(f, ": {note}")?;
+                }
+                f.write_str(")")
+            }
             HoldReason::RowsRejected { lines } => {
                 let lines: Vec<String> = lines.iter().map(u64::to_string).collect();
                 write!(f, "some of its rows were rejected (lines {}); see rejects.csv", lines.join(", "))
@@ -295,6 +313,11 @@ pub struct Assessment {
 }
 
 impl Assessment {
+    /// Whether the run's hold list held it.
+    pub fn held_by_list(&self) -> bool {
+        matches!(&self.decision, Decision::Hold { reasons } if matches!(reasons.first(), Some(HoldReason::Listed { .. })))
+    }
+
     /// One sentence for the audit file.
     pub fn explain(&self, policy: &Policy) -> String {
         match &self.decision {
@@ -327,6 +350,11 @@ pub fn assess(account: &Account, as_of: NaiveDate, policy: &Policy, history: &Hi
     let days_past_due = oldest_unpaid.map_or(0, |d| (as_of - d).num_days());
 
     let mut reasons = Vec::new();
+    // Staff held it on purpose: their reason is the one that decided.
+    if let Some(listed) = &history.listed {
+        let (meaning, line, note) = (listed.meaning, listed.line, listed.note.clone());
+        reasons.push(HoldReason::Listed { meaning, line, note });
+    }
     if !account.rejected_lines.is_empty() {
         reasons.push(HoldReason::RowsRejected { lines: account.rejected_lines.clone() });
     }
@@ -517,6 +545,26 @@ mod tests {
         let codes: Vec<_> = reasons.iter().map(HoldReason::code).collect();
         assert_eq!(codes, ["dispute", "incomplete_address", "under_minimum"]);
         assert_eq!(reasons[2].to_string(), "balance $5.00 is under the minimum of $10.00");
+    }
+
+    #[test]
+    fn a_hold_by_hand_is_the_reason_that_decided() {
+        let mut a = account(&[("2026-01-01", 500)]);
+        a.flags.dispute = true;
+        let listed = Listed { meaning: CodeMeaning::PaymentPosted, line: 3, until: None, note: "Paid 12/01".into() };
+        let history = History { listed: Some(listed), ..History::default() };
+        let assessment = assess(&a, as_of(), &Policy::default(), &history);
+        assert!(assessment.held_by_list());
+        let Decision::Hold { reasons } = assessment.decision else { panic!("held by hand") };
+        let codes: Vec<_> = reasons.iter().map(HoldReason::code).collect();
+        assert_eq!(codes, ["payment_posted", "dispute", "under_minimum"]);
+        assert_eq!(
+            reasons[0].to_string(),
+            "a payment was posted after the export was made: the balance in the export may already be paid \
+             (the hold list, line 3: Paid 12/01)"
+        );
+        let plain = assess(&account(&[("2026-01-01", 5000)]), as_of(), &Policy::default(), &History::default());
+        assert!(!plain.held_by_list());
     }
 
     #[test]

@@ -116,25 +116,24 @@ impl Cover {
             accounts_in_letters: c.accounts_in_letters(),
             holds: c.by.holds_by_reason.clone(),
             rejected: c.rows.rejected,
-            identity: Cover::identity(made_by, record.mapping.as_ref()),
+            identity: Cover::identity(made_by, [record.mapping.as_ref(), record.hold_list.as_ref()]),
         }
     }
 
     /// What made the letters, as the cover lists it: the export, config,
-    /// layouts and mapping (if any), each with its SHA-256.
+    /// layouts, and the mapping and hold list if there were, each with its
+    /// SHA-256.
     pub fn identity(
         [export, config, layouts]: [&Fingerprint; 3],
-        mapping: Option<&Fingerprint>,
+        [mapping, hold_list]: [Option<&Fingerprint>; 2],
     ) -> Vec<(String, String)> {
-        let mut identity = vec![
-            (format!("Export {}", export.file), export.sha256.clone()),
-            (format!("Config {}", config.file), config.sha256.clone()),
-            (format!("Layouts {}", layouts.file), layouts.sha256.clone()),
-        ];
-        if let Some(mapping) = mapping {
-            identity.push((format!("Mapping {}", mapping.file), mapping.sha256.clone()));
-        }
-        identity
+        let named = [("Export", Some(export)), ("Config", Some(config)), ("Layouts", Some(layouts))];
+        let optional = [("Mapping", mapping), ("Hold list", hold_list)];
+        named
+            .into_iter()
+            .chain(optional)
+            .filter_map(|(what, file)| Some((format!("{what} {}", file?.file), file?.sha256.clone())))
+            .collect()
     }
 }
 

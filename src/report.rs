@@ -34,6 +34,9 @@ pub struct Validation {
     pub unknown_codes: BTreeMap<String, usize>,
     pub rejects: Group,
     pub warnings: Group,
+    /// Rows of the hold list whose account is not in the export.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub not_held: Vec<crate::hold_list::NotHeld>,
 }
 
 #[derive(Debug, Default, Serialize)]
@@ -116,6 +119,7 @@ impl Decisions {
             unknown_codes: self.unknown_codes,
             rejects: Group::of(tally.rejects),
             warnings: Group::of(tally.warnings),
+            not_held: Vec::new(),
         }
     }
 }
@@ -158,6 +162,15 @@ impl Validation {
             );
             for (code, n) in &self.unknown_codes {
                 let _ = writeln!(out, "  {code:<30} {n:>6} accounts");
+            }
+        }
+        if !self.not_held.is_empty() {
+            let _ = writeln!(
+                out,
+                "\nAccounts on the hold list that are not in the export (their rows hold nothing; check the account numbers):"
+            );
+            for row in &self.not_held {
+                let _ = writeln!(out, "  {row}");
             }
         }
         group(&mut out, "Rows that cannot be used (rejects)", &self.rejects);

@@ -514,7 +514,14 @@ fn render(record: &RunRecord, t: &Tally, pictures: &[Picture], heading: Heading)
         })
         .collect();
     let holds = ("holds", "Accounts on hold, by reason (holds.csv lists each)");
-    section(&mut html, holds, &["Reason", "Accounts", "Balance"], &bars, false, "");
+    let mut not_held = String::new();
+    if !record.not_held.is_empty() {
+        let rows: Vec<Vec<String>> =
+            record.not_held.iter().map(|r| vec![r.account.clone(), r.line.to_string()]).collect();
+        let caption = "On the hold list but not in the export: these rows held nothing; check their account numbers";
+        not_held = table(caption, &["Account", "Line of the hold list"], &rows);
+    }
+    section(&mut html, holds, &["Reason", "Accounts", "Balance"], &bars, false, &not_held);
 
     for (id, title, group) in [
         ("rejects", "Rows that could not be read (rejects.csv)", &t.rejects),
@@ -570,7 +577,11 @@ fn render(record: &RunRecord, t: &Tally, pictures: &[Picture], heading: Heading)
         vec!["Vendor".to_string(), record.vendor.clone()],
     ];
     let made_by = [&record.input, &record.config, &record.layouts];
-    identity.extend(Cover::identity(made_by, record.mapping.as_ref()).into_iter().map(|(what, sha)| vec![what, sha]));
+    identity.extend(
+        Cover::identity(made_by, [record.mapping.as_ref(), record.hold_list.as_ref()])
+            .into_iter()
+            .map(|(what, sha)| vec![what, sha]),
+    );
     let _ = write!(
         html,
         "<section id=\"identity\"><h2>What made this run</h2>{}<p class=\"note\">SHA-256 checksums: <code>kindly verify</code> checks every file of the run against run.json.</p></section>",

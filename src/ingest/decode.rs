@@ -45,6 +45,19 @@ impl FieldText {
     }
 }
 
+/// The line (1-based) of the record that the CSV reader says starts at
+/// byte `offset` of `text`, a whole small file such as a hold list or a
+/// vendor's returns. The reader may start a record at the line break
+/// before it (the `\n` of a `\r\n`, or a blank line), so line breaks that
+/// run on from the offset come before the record too.
+pub fn line_at(text: &[u8], offset: u64) -> u64 {
+    let offset = (offset as usize).min(text.len());
+    let (before, after) = text.split_at(offset);
+    let breaks = after.iter().take_while(|b| matches!(b, b'\r' | b'\n'));
+    let newlines = before.iter().chain(breaks).filter(|&&b| b == b'\n').count();
+    newlines as u64 + 1
+}
+
 /// An export ready for the CSV reader: a byte stream in UTF-8 or
 /// Windows-1252, how to read its fields, and its delimiter.
 pub struct Prepared<'a> {
@@ -168,6 +181,15 @@ impl<R: Read> Read for Utf16Reader<R> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_record_s_line_counts_the_breaks_before_it() {
+        let text = b"a,b\r\n1,2\r\n\r\n3,4\n5,6";
+        let mut reader = csv::ReaderBuilder::new().from_reader(&text[..]);
+        let lines: Vec<u64> =
+            reader.byte_records().map(|r| line_at(text, r.unwrap().position().unwrap().byte())).collect();
+        assert_eq!(lines, [2, 4, 5]);
+    }
 
     fn text(bytes: &[u8], encoding: Encoding) -> (String, u8) {
         let mut p = prepare(bytes, encoding, Delimiter::Auto).unwrap();

@@ -41,6 +41,8 @@ pub(super) struct Books {
     /// Each partition's audit and hold rows, in account order within it.
     entries: Vec<PathBuf>,
     postage: Postage,
+    /// Accounts the hold list held, in every shard.
+    pub held_by_list: BTreeSet<String>,
 }
 
 impl Books {
@@ -55,6 +57,7 @@ impl Books {
             records: Records::create(staging)?,
             entries: Vec::new(),
             postage,
+            held_by_list: BTreeSet::new(),
         })
     }
 
@@ -63,6 +66,7 @@ impl Books {
         self.rows_in_accounts += part.rows;
         self.rejects.append(&mut part.rejects);
         self.warnings.append(&mut part.warnings);
+        self.held_by_list.extend(part.listed.drain(..));
     }
 
     /// Settles a partition's accounts, in piece order: each with its
@@ -279,8 +283,7 @@ mod tests {
         let as_of = chrono::NaiveDate::from_ymd_opt(2026, 11, 30).unwrap();
         let accounts = decide(
             vec![account("A1", 5000), account("A2", 200), account("A3", 9000)],
-            as_of,
-            &policy,
+            (as_of, &policy, None),
             None,
             &mut 1,
             false,
@@ -291,7 +294,8 @@ mod tests {
             None,
             Some(Err(Unmade::Preflight { rule: "window".into(), detail: "too long".into() })),
         ];
-        let mut part = DecidedPart { file: dir.join("p"), to_make: 2, rows: 3, rejects: vec![], warnings: vec![] };
+        let mut part =
+            DecidedPart { file: dir.join("p"), to_make: 2, rows: 3, rejects: vec![], warnings: vec![], listed: vec![] };
         books.take(&mut part);
         books.settle(accounts, outcomes, &policy, &dir.join("entries.jsonl")).unwrap();
         let counts = books.close(4, None, &mut staging).unwrap();

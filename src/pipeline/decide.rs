@@ -15,6 +15,7 @@ use serde::{Deserialize, Serialize};
 use super::Error;
 use super::letters::Times;
 use crate::config::Policy;
+use crate::hold_list::HoldList;
 use crate::ingest::{Part, Partitioned};
 use crate::ledger::Ledger;
 use crate::model::{Account, Issue};
@@ -76,11 +77,11 @@ pub fn envelopes(decided: &[DecidedAccount]) -> Vec<Envelope> {
 /// With `household`, the accounts due a letter whose guarantor has the same
 /// name and address and that ask for the same language
 /// ([`crate::household::envelope_key`]) share one piece id: one envelope. The partition holds whole households (see
-/// [`crate::ingest::Regroup::Household`]).
+/// [`crate::ingest::Regroup::Household`]). An account on the hold list is
+/// held.
 pub fn decide(
     accounts: Vec<Account>,
-    as_of: NaiveDate,
-    policy: &Policy,
+    (as_of, policy, holds): (NaiveDate, &Policy, Option<&HoldList>),
     ledger: Option<&Ledger>,
     next: &mut u64,
     household: bool,
@@ -94,7 +95,8 @@ pub fn decide(
     Ok(accounts
         .into_iter()
         .map(|account| {
-            let history = histories.remove(&account.id).unwrap_or_default();
+            let mut history = histories.remove(&account.id).unwrap_or_default();
+            history.listed = holds.and_then(|h| h.get(&account.id, as_of)).cloned();
             let assessment = policy::assess(&account, as_of, policy, &history);
             let mut number = || {
                 *next += 1;
@@ -113,6 +115,10 @@ pub fn decide(
         .collect())
 }
 
+/// How a run decides: its as-of date, policy, hold list, shard (if it is
+/// one) and whether households share envelopes.
+pub(super) type Deciding<'a> = (NaiveDate, &'a Policy, Option<&'a HoldList>, Option<Shard>, bool);
+
 /// A decided partition, as the deciding thread hands it over.
 pub(super) struct DecidedPart {
     /// This run's (or shard's) accounts of the partition, in a work file.
@@ -123,6 +129,8 @@ pub(super) struct DecidedPart {
     pub rows: u64,
     pub rejects: Vec<Issue>,
     pub warnings: Vec<Issue>,
+    /// Accounts the hold list held, in every shard.
+    pub listed: Vec<String>,
 }
 
 impl DecidedPart {
@@ -140,7 +148,7 @@ impl DecidedPart {
 pub(super) fn decide_ahead<'scope>(
     scope: &'scope std::thread::Scope<'scope, '_>,
     export: &'scope Partitioned,
-    (as_of, policy, shard, household): (NaiveDate, &'scope Policy, Option<Shard>, bool),
+    (as_of, policy, holds, shard, household): Deciding<'scope>,
     ledger: Option<Ledger>,
     scratch: &'scope Scratch,
     times: &'scope Times,
@@ -153,7 +161,7 @@ pub(super) fn decide_ahead<'scope>(
             let started = Instant::now();
             let part = export.part(i).map_err(Error::from).and_then(|part| {
                 let file = scratch.path(&format!("decided-{i}.jsonl"));
-                decide_part(part, file, (as_of, policy, shard, household), ledger.as_ref(), &mut next)
+                decide_part(part, file, (as_of, policy, holds, shard, household), ledger.as_ref(), &mut next)
             });
             times.add(&times.decide, started);
             if let Ok(part) = &part {
@@ -170,7 +178,7 @@ pub(super) fn decide_ahead<'scope>(
 fn decide_part(
     part: Part,
     file: PathBuf,
-    (as_of, policy, shard, household): (NaiveDate, &Policy, Option<Shard>, bool),
+    (as_of, policy, holds, shard, household): Deciding,
     ledger: Option<&Ledger>,
     next: &mut u64,
 ) -> Result<DecidedPart, Error> {
@@ -180,7 +188,8 @@ fn decide_part(
         std::io::BufWriter::new(std::fs::File::create(&file).map_err(|e| super::error::work_file(&file, e))?);
     let mut to_make = 0;
     let mut last_piece = None;
-    let decided = decide(part.accounts, as_of, policy, ledger, next, household)?;
+    let decided = decide(part.accounts, (as_of, policy, holds), ledger, next, household)?;
+    let listed = decided.iter().filter(|d| d.assessment.held_by_list()).map(|d| d.account.id.clone()).collect();
     for decided in decided.into_iter().filter(|d| in_shard(&d.account)) {
         // A household's accounts are neighbours, so a new piece id is a new letter.
         if let Some((_, piece)) = decided.letter()
@@ -192,5 +201,5 @@ fn decide_part(
         crate::jsonl::write(&mut writer, &decided).map_err(|e| super::error::work_file(&file, e))?;
     }
     std::io::Write::flush(&mut writer).map_err(|e| super::error::work_file(&file, e))?;
-    Ok(DecidedPart { file, to_make, rows, rejects: part.rejects, warnings: part.warnings })
+    Ok(DecidedPart { file, to_make, rows, rejects: part.rejects, warnings: part.warnings, listed })
 }

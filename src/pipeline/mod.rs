@@ -36,17 +36,19 @@ use queued::{PARTS_QUEUED, Queued, finish_oldest};
 use workers::{Job, Workers};
 
 use crate::config::PieceOrder;
+use crate::hold_list::NotHeld;
 use crate::ingest::{self, IngestError, Partitioned, Regroup};
 use crate::ledger::{Ledger, LedgerError, Recorded};
 use crate::output::Kind;
-use crate::output::{Counts, Fingerprint, RunRecord, Scratch, ShardRecord, Staging};
+use crate::output::{Counts, Fingerprint, RunInputs, RunRecord, Scratch, ShardRecord, Staging};
 use crate::policy;
 use crate::policy::Stage;
 use crate::print::{self, PrintFiles};
 use crate::render::TYPST_VERSION;
+use crate::report::Validation;
 use crate::run_report::PICTURES_DIR;
 use crate::shard::Shard;
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 use crate::model::Account;
 
@@ -150,8 +152,21 @@ impl RunSummary {
         if c.rows.rejected > 0 {
             lines.push(format!("{} rows could not be read; see rejects.csv", c.rows.rejected));
         }
+        if !self.record.not_held.is_empty() {
+            lines.push(not_held_line(&self.record.not_held));
+        }
         lines
     }
+}
+
+/// The warning for rows of the hold list that held nothing.
+pub fn not_held_line(rows: &[NotHeld]) -> String {
+    let rows: Vec<String> = rows.iter().map(NotHeld::to_string).collect();
+    format!(
+        "the hold list names accounts that are not in the export, so it holds nothing for them; check their \
+         account numbers: {}",
+        rows.join(", ")
+    )
 }
 
 /// What a run would do with an export, without making letters or keeping
@@ -165,13 +180,14 @@ pub fn validate(
     as_of: NaiveDate,
     ledger: &Path,
     report: Option<&Path>,
-) -> Result<crate::report::Validation, Error> {
+) -> Result<Validation, Error> {
     let config = &setup.config;
     let ledger = Ledger::open_read_only(ledger)?;
     let mut decisions = crate::report::Decisions::default();
     let mut dry = crate::run_report::DryRun::default();
     let mut samples: BTreeMap<Kind, (Account, Stage)> = BTreeMap::new();
     let mut failed = None;
+    let mut held_by_list = BTreeSet::new();
     let tally = ingest::tally_export(export_path, &config.input, as_of, |accounts| {
         let mut histories = match &ledger {
             Some(ledger) => ledger.histories(accounts.iter().map(|a| a.id.as_str()), as_of).unwrap_or_else(|e| {
@@ -181,8 +197,12 @@ pub fn validate(
             None => Default::default(),
         };
         for account in accounts {
-            let history = histories.remove(&account.id).unwrap_or_default();
+            let mut history = histories.remove(&account.id).unwrap_or_default();
+            history.listed = setup.hold_list.as_ref().and_then(|h| h.get(&account.id, as_of)).cloned();
             let assessment = policy::assess(account, as_of, &config.policy, &history);
+            if assessment.held_by_list() {
+                held_by_list.insert(account.id.clone());
+            }
             decisions.add(account, &assessment, &config.policy);
             if report.is_none() {
                 continue;
@@ -205,7 +225,9 @@ pub fn validate(
     if let Some(e) = failed {
         return Err(e.into());
     }
-    let Some(report) = report else { return Ok(decisions.finish(tally, as_of)) };
+    let not_held = setup.hold_list.as_ref().map(|h| h.not_held(&held_by_list, as_of)).unwrap_or_default();
+    let finish = |decisions: crate::report::Decisions, tally| Validation { not_held, ..decisions.finish(tally, as_of) };
+    let Some(report) = report else { return Ok(finish(decisions, tally)) };
     dry.issues(tally.rejects.clone(), tally.warnings.clone());
     for (kind, due) in samples {
         let account = due.0.id.clone();
@@ -216,7 +238,7 @@ pub fn validate(
         let png = crate::render::page_png(page, PICTURE_SCALE).map_err(|e| picture(e.to_string()))?;
         dry.picture(kind, &account, png);
     }
-    let validation = decisions.finish(tally, as_of);
+    let validation = finish(decisions, tally);
     let mut counts = Counts::default();
     counts.accounts = validation.accounts;
     counts.letters = validation.letters_by_stage.values().sum();
@@ -224,7 +246,8 @@ pub fn validate(
     counts.holds = validation.holds_by_reason.values().map(|h| h.count as u64).sum();
     counts.rows.rejected = validation.rejects.count as u64;
     let input = Fingerprint { file: validation.file.clone(), sha256: validation.sha256.clone() };
-    let record = RunRecord { trial: true, ..base_record(setup, as_of, input, counts) };
+    let not_held = validation.not_held.clone();
+    let record = RunRecord { trial: true, not_held, ..base_record(setup, as_of, input, counts) };
     crate::output::write_file(report, &dry.write(&record))?;
     Ok(validation)
 }
@@ -269,6 +292,7 @@ pub fn run(setup: &Setup, options: &RunOptions) -> Result<RunSummary, Error> {
         staging.written(&written.file, &written.sha256);
     }
     write_pictures(&mut staging, pictures)?;
+    let not_held = setup.hold_list.as_ref().map(|h| h.not_held(&books.held_by_list, options.as_of)).unwrap_or_default();
     let counts = books.close(export.rows, options.shard, &mut staging)?;
     drop(scratch);
     let key = crate::output::run_key(&options.as_of.to_string(), &run_inputs(setup, &export));
@@ -282,9 +306,12 @@ pub fn run(setup: &Setup, options: &RunOptions) -> Result<RunSummary, Error> {
         (None, Some(ledger)) => ledger.changes(&options.out, &options.as_of.to_string(), &folder)?,
         _ => None,
     };
-    let record = |staging: &Staging| run_record(setup, options, &export, counts.clone(), staging);
+    let record = |staging: &Staging| RunRecord {
+        not_held: not_held.clone(),
+        ..run_record(setup, options, &export, counts.clone(), staging)
+    };
     crate::run_report::finish_folder(&mut staging, record, changes.as_ref())?;
-    let record = run_record(setup, options, &export, counts, &staging);
+    let record = record(&staging);
     let folder = staging.finish(&record)?;
     let ledger_recorded = match writer {
         Some(mut writer) => {
@@ -324,16 +351,16 @@ fn read_export(setup: &Setup, path: &Path, as_of: NaiveDate) -> Result<Partition
     })
 }
 
-/// The SHA-256 of what made the run: export, config, mapping (if any) and
+/// What made the run: export, config, mapping and hold list (if any) and
 /// layouts.
-fn run_inputs<'a>(setup: &'a Setup, export: &'a Partitioned) -> [Option<&'a str>; 4] {
-    let mapping = setup.mapping_file.as_ref().map(|m| m.sha256.as_str());
-    [
-        Some(export.sha256.as_str()),
-        Some(setup.config_file.sha256.as_str()),
-        mapping,
-        Some(setup.layouts.sha256.as_str()),
-    ]
+fn run_inputs<'a>(setup: &'a Setup, export: &'a Partitioned) -> RunInputs<'a> {
+    RunInputs {
+        export: &export.sha256,
+        config: &setup.config_file.sha256,
+        mapping: setup.mapping_file.as_ref().map(|m| m.sha256.as_str()),
+        layouts: &setup.layouts.sha256,
+        hold_list: setup.hold_list.as_ref().map(|h| h.sha256.as_str()),
+    }
 }
 
 /// The ledger to record the run in, locked for the whole run so that two
@@ -409,7 +436,7 @@ fn make_letters(
     let mut pictures = Pictures::new();
     let print_files = std::thread::scope(|scope| -> Result<Vec<print::Written>, Error> {
         let policy = &setup.config.policy;
-        let deciding = (as_of, policy, options.shard, setup.config.mailing.household);
+        let deciding = (as_of, policy, setup.hold_list.as_ref(), options.shard, setup.config.mailing.household);
         let decided = decide_ahead(scope, export, deciding, ledger, scratch, times, |letters| bar.inc_length(letters));
         let workers = Workers::start(scope, threads, &make)?;
         let mut print = start_print(scope, setup, options, staging)?;
@@ -496,6 +523,8 @@ fn base_record(setup: &Setup, as_of: NaiveDate, input: Fingerprint, counts: Coun
         config: setup.config_file.clone(),
         mapping: setup.mapping_file.clone(),
         layouts: setup.layouts_fingerprint(),
+        hold_list: setup.hold_list_fingerprint(),
+        not_held: Vec::new(),
         wording: setup.layouts.wording_sha256(),
         vendor: setup.config.vendor.name.clone(),
         counts,

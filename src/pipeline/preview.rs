@@ -41,10 +41,11 @@ pub fn preview(
         .iter()
         .find(|a| a.id == account)
         .ok_or_else(|| Error::NoSuchAccount { account: account.to_string(), export: export.to_path_buf() })?;
-    let history = match crate::ledger::Ledger::open_read_only(ledger)? {
+    let mut history = match crate::ledger::Ledger::open_read_only(ledger)? {
         Some(ledger) => ledger.histories([account], as_of)?.remove(account).unwrap_or_default(),
         None => policy::History::default(),
     };
+    history.listed = setup.hold_list.as_ref().and_then(|h| h.get(account, as_of)).cloned();
     let assessment = policy::assess(found, as_of, &setup.config.policy, &history);
     let stage = match (stage, &assessment.decision) {
         (Some(stage), _) => stage,
@@ -94,7 +95,9 @@ pub fn write_sources(
     let mut next = 1;
     let mut written = 0;
     for part in export.parts() {
-        for decided in decide(part?.accounts, as_of, &setup.config.policy, None, &mut next, false)? {
+        for decided in
+            decide(part?.accounts, (as_of, &setup.config.policy, setup.hold_list.as_ref()), None, &mut next, false)?
+        {
             let Some((stage, piece)) = decided.letter() else { continue };
             if written == limit {
                 return Ok(written);
@@ -141,13 +144,14 @@ pub fn proof(
     let export = super::read_export(setup, export_path, as_of)?;
     let ledger = crate::ledger::Ledger::open_read_only(ledger)?;
     let (policy, household) = (&setup.config.policy, setup.config.mailing.household);
+    let holds = setup.hold_list.as_ref();
     // Each partition's decided accounts, and how many of its rows were rejected.
     let each_part = |f: &mut dyn FnMut(Vec<DecidedAccount>, usize) -> Result<(), Error>| -> Result<(), Error> {
         let mut next = 1;
         for part in export.parts() {
             let part = part?;
             let rejected = part.rejects.len();
-            f(decide(part.accounts, as_of, policy, ledger.as_ref(), &mut next, household)?, rejected)?;
+            f(decide(part.accounts, (as_of, policy, holds), ledger.as_ref(), &mut next, household)?, rejected)?;
         }
         Ok(())
     };
@@ -200,13 +204,14 @@ pub fn proof(
     made?;
     let input = output::Fingerprint { file: export.file.clone(), sha256: export.sha256.clone() };
     let made_by = [&input, &setup.config_file, &setup.layouts_fingerprint()];
+    let hold_list = setup.hold_list_fingerprint();
     let cover = Cover {
         as_of: as_of.to_string(),
         accounts: counts.accounts,
         accounts_in_letters: counts.accounts_in_letters(),
         holds: counts.by.holds_by_reason,
         rejected: counts.rows.rejected,
-        identity: Cover::identity(made_by, setup.mapping_file.as_ref()),
+        identity: Cover::identity(made_by, [setup.mapping_file.as_ref(), hold_list.as_ref()]),
     };
     let proofed = pieces.len();
     let pages = pieces.iter().map(|p| p.row.pages).sum::<usize>();

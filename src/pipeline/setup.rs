@@ -10,6 +10,7 @@ use chrono::NaiveDate;
 use super::Error;
 use crate::compose::{self, ComposeError, LetterFiles, Wording};
 use crate::config::{Config, FieldLimits};
+use crate::hold_list::HoldList;
 use crate::layouts::Layouts;
 use crate::lint::{self, Finding};
 use crate::model::Account;
@@ -28,6 +29,8 @@ pub struct Setup {
     pub config_file: Fingerprint,
     /// The mapping file read with `--mapping`, if any.
     pub mapping_file: Option<Fingerprint>,
+    /// The hold list read with `--holds`, if any.
+    pub hold_list: Option<HoldList>,
     pub layouts: Layouts,
     pub wording: Wording,
     pub renderer: Renderer,
@@ -81,6 +84,7 @@ impl Setup {
             config_file: Fingerprint { file: config_path.display().to_string(), sha256: crate::digest::sha256(&bytes) },
             config,
             mapping_file: None,
+            hold_list: None,
             layouts,
             wording,
             renderer,
@@ -94,6 +98,18 @@ impl Setup {
         self.mapping_file =
             Some(Fingerprint { file: path.display().to_string(), sha256: crate::digest::sha256(&bytes) });
         Ok(())
+    }
+
+    /// Holds the accounts of the hold list at `path` (see [`crate::hold_list`]).
+    pub fn use_hold_list(&mut self, path: &Path) -> Result<(), Error> {
+        self.hold_list = Some(HoldList::read(path)?);
+        Ok(())
+    }
+
+    /// The hold list's file and SHA-256, as run.json records them.
+    pub fn hold_list_fingerprint(&self) -> Option<Fingerprint> {
+        let list = self.hold_list.as_ref()?;
+        Some(Fingerprint { file: list.file.display().to_string(), sha256: list.sha256.clone() })
     }
 
     /// Every stage's letter in every language, written for a sample account

@@ -2,6 +2,7 @@
 //! read back. One test binary (with modules) because each links all of Typst.
 
 mod common;
+mod hold_list;
 mod households;
 mod ledger;
 mod letters;

@@ -179,8 +179,9 @@ fn a_returns_file_that_cannot_be_read_names_its_line_and_changes_nothing() {
     let ledger = dir.join("runs").join(kindly::ledger::LEDGER_FILE);
     let before = Ledger::open_read_only(&ledger).unwrap().unwrap().dump().unwrap();
     let file = dir.join("returns.csv");
-    std::fs::write(&file, format!("piece_id,date,reason\n{piece},2026-12-05,Moved\n{piece},12/05/2026,Moved\n"))
-        .unwrap();
+    // As a spreadsheet saves it: a byte-order mark and CRLF line ends.
+    let rows = format!("\u{feff}piece_id,date,reason\r\n{piece},2026-12-05,Moved\r\n{piece},12/05/2026,Moved\r\n");
+    std::fs::write(&file, rows).unwrap();
     let output = kindly(&["returns", file.to_str().unwrap(), "--ledger", ledger.to_str().unwrap()]);
     assert_eq!(output.status.code(), Some(2));
     assert!(stderr(&output).contains("returns.csv:3: column \"date\", value \"12/05/2026\""), "{}", stderr(&output));

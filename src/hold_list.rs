@@ -1,0 +1,235 @@
+//! The hold list: accounts the practice holds by hand for a run, when its
+//! billing system's export cannot say so yet: a dispute phoned in after the
+//! export was made, a payment posted since, a payment plan agreed at the
+//! front desk. Staff keep it as a spreadsheet saved as CSV and pass it with
+//! `--holds FILE`; the run records its SHA-256 beside the export's.
+//!
+//! Columns (header names in any case): `account`, `reason` (a hold meaning
+//! such as `dispute` or `payment_posted`), and optionally `until` (the last
+//! as-of date the hold applies to) and `note` (why, in staff's words). A row
+//! kindly cannot read stops the run, naming its line, column and value: a
+//! hold that silently did not apply would mail the letter it was meant to
+//! stop.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+use crate::config::CodeMeaning;
+use crate::ingest::decode::{FieldText, line_at};
+
+/// One account's row of the hold list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Listed {
+    pub meaning: CodeMeaning,
+    /// Its line in the hold list, for the hold's reason.
+    pub line: u64,
+    /// The last as-of date it holds; none: every run it is given to.
+    pub until: Option<NaiveDate>,
+    pub note: String,
+}
+
+impl Listed {
+    /// Whether it holds for a run as of `as_of`.
+    fn in_force(&self, as_of: NaiveDate) -> bool {
+        self.until.is_none_or(|until| as_of <= until)
+    }
+}
+
+/// A hold list as read: its file, SHA-256 and rows by account.
+#[derive(Debug, Clone)]
+pub struct HoldList {
+    pub file: PathBuf,
+    pub sha256: String,
+    rows: BTreeMap<String, Listed>,
+}
+
+/// A row of the hold list that held no account of the export.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NotHeld {
+    pub account: String,
+    pub line: u64,
+}
+
+impl std::fmt::Display for NotHeld {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} (line {})", self.account, self.line)
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("{}:{line}: column {column:?}, value {value:?}: {reason}", file.display())]
+pub struct HoldListError {
+    pub file: PathBuf,
+    pub line: u64,
+    pub column: String,
+    pub value: String,
+    pub reason: String,
+}
+
+impl HoldList {
+    /// Reads a hold list. Spreadsheets save CSV as UTF-8 (with or without a
+    /// byte-order mark) or as Windows-1252 ("ANSI"); a field that is not
+    /// UTF-8 is read as Windows-1252.
+    pub fn read(path: &Path) -> Result<HoldList, HoldListError> {
+        let bad = |line: u64, column: &str, value: &str, reason: &str| HoldListError {
+            file: path.to_path_buf(),
+            line,
+            column: column.to_string(),
+            value: value.to_string(),
+            reason: reason.to_string(),
+        };
+        let bytes = std::fs::read(path).map_err(|e| bad(0, "", "", &e.to_string()))?;
+        let body = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
+        let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(body);
+        let text = |field: &[u8]| {
+            FieldText::Utf8
+                .decode(field)
+                .or_else(|_| FieldText::Windows1252.decode(field))
+                .map(|t| t.trim().to_string())
+        };
+        let headers = reader.byte_headers().map_err(|e| bad(1, "", "", &e.to_string()))?.clone();
+        let names: Vec<String> = headers.iter().map(|h| text(h).unwrap_or_default().to_lowercase()).collect();
+        let find = |wanted: &[&str]| names.iter().position(|n| wanted.contains(&n.as_str()));
+        let account = find(&["account", "account_id", "account number"])
+            .ok_or_else(|| bad(1, "account", "", "the hold list has no account column"))?;
+        let reason =
+            find(&["reason", "hold"]).ok_or_else(|| bad(1, "reason", "", "the hold list has no reason column"))?;
+        let (until, note) = (find(&["until"]), find(&["note", "notes"]));
+        let mut rows: BTreeMap<String, Listed> = BTreeMap::new();
+        let line_of = |position: Option<&csv::Position>| position.map_or(0, |p| line_at(body, p.byte()));
+        for record in reader.byte_records() {
+            let record = record.map_err(|e| bad(line_of(e.position()), "", "", &e.to_string()))?;
+            let line = line_of(record.position());
+            let cell = |i: Option<usize>| -> Result<String, HoldListError> {
+                let Some(i) = i else { return Ok(String::new()) };
+                text(record.get(i).unwrap_or_default()).map_err(|e| bad(line, &names[i], "", &e))
+            };
+            let id = cell(Some(account))?;
+            let why = cell(Some(reason))?;
+            if id.is_empty() && why.is_empty() && record.iter().all(|f| f.iter().all(u8::is_ascii_whitespace)) {
+                continue;
+            }
+            if id.is_empty() {
+                return Err(bad(line, &names[account], "", "no account number"));
+            }
+            let meaning = meaning(&why).ok_or_else(|| {
+                let known: Vec<&str> = CodeMeaning::ALL.iter().skip(1).map(|m| m.code()).collect();
+                bad(line, &names[reason], &why, &format!("is not a hold reason; use one of {}", known.join(", ")))
+            })?;
+            let until_text = cell(until)?;
+            let until = match until_text.as_str() {
+                "" => None,
+                text => Some(date(text).ok_or_else(|| {
+                    bad(line, until.map_or("until", |i| &names[i]), text, "is not a date like 2026-12-31 or 12/31/2026")
+                })?),
+            };
+            let listed = Listed { meaning, line, until, note: cell(note)? };
+            if let Some(first) = rows.get(&id) {
+                let reason = format!("account {id} is already on line {}; give each account one row", first.line);
+                return Err(bad(line, &names[account], &id, &reason));
+            }
+            rows.insert(id, listed);
+        }
+        Ok(HoldList { file: path.to_path_buf(), sha256: crate::digest::sha256(&bytes), rows })
+    }
+
+    /// The hold on `account` for a run as of `as_of`, if there is one.
+    pub fn get(&self, account: &str, as_of: NaiveDate) -> Option<&Listed> {
+        self.rows.get(account).filter(|l| l.in_force(as_of))
+    }
+
+    /// The accounts of rows in force for a run as of `as_of` that are not
+    /// among `held` (the accounts this list held in the run), with their
+    /// lines: an account number mistyped in the list holds nothing, so a run
+    /// names them.
+    pub fn not_held(&self, held: &BTreeSet<String>, as_of: NaiveDate) -> Vec<NotHeld> {
+        self.rows
+            .iter()
+            .filter(|(account, listed)| listed.in_force(as_of) && !held.contains(*account))
+            .map(|(account, listed)| NotHeld { account: account.clone(), line: listed.line })
+            .collect()
+    }
+}
+
+/// A hold meaning as staff write it: its code (`payment_posted`), in any
+/// case, with spaces or hyphens for the underscores. `none` holds nothing,
+/// so it is not a reason.
+fn meaning(text: &str) -> Option<CodeMeaning> {
+    let wanted = text.to_lowercase().replace([' ', '-'], "_");
+    CodeMeaning::ALL.into_iter().filter(|m| *m != CodeMeaning::None).find(|m| m.code() == wanted)
+}
+
+/// `2026-12-31`, or `12/31/2026` as spreadsheets in the US write dates.
+fn date(text: &str) -> Option<NaiveDate> {
+    NaiveDate::parse_from_str(text, "%Y-%m-%d").or_else(|_| NaiveDate::parse_from_str(text, "%m/%d/%Y")).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read(text: &[u8]) -> Result<HoldList, HoldListError> {
+        let dir = std::env::temp_dir().join(format!("kindly-holds-{}-{}", std::process::id(), text.len()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("holds.csv");
+        std::fs::write(&path, text).unwrap();
+        let read = HoldList::read(&path);
+        std::fs::remove_dir_all(&dir).unwrap();
+        read
+    }
+
+    fn day(text: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(text, "%Y-%m-%d").unwrap()
+    }
+
+    #[test]
+    fn rows_are_read_as_spreadsheets_save_them() {
+        let list = read(
+            b"\xEF\xBB\xBFAccount,Reason,Until,Note\r\n\
+              1000012,Dispute,,Called 11/28 about the lab bill\r\n\
+              1000019,payment posted,12/31/2026,Paid $120 at the desk\r\n\
+              ,,,\r\n\
+              1000023,PAYMENT_PLAN,2026-11-29,Caf\xE9 owner\r\n",
+        )
+        .unwrap();
+        let as_of = day("2026-11-30");
+        let dispute = list.get("1000012", as_of).unwrap();
+        assert_eq!((dispute.meaning, dispute.line, dispute.until), (CodeMeaning::Dispute, 2, None));
+        assert_eq!(dispute.note, "Called 11/28 about the lab bill");
+        let posted = list.get("1000019", as_of).unwrap();
+        assert_eq!((posted.meaning, posted.until), (CodeMeaning::PaymentPosted, Some(day("2026-12-31"))));
+        assert_eq!(list.get("1000019", day("2027-01-01")), None, "past its until date");
+        assert_eq!(list.get("1000023", as_of), None, "until the day before this run");
+        assert_eq!(list.get("1000023", day("2026-11-29")).unwrap().note, "Café owner");
+        let held = BTreeSet::from(["1000012".to_string()]);
+        let not_held = list.not_held(&held, as_of);
+        assert_eq!(not_held, [NotHeld { account: "1000019".into(), line: 3 }], "in force and not held");
+    }
+
+    #[test]
+    fn a_row_that_cannot_be_read_names_its_line_column_and_value() {
+        let cases: [(&[u8], &str); 5] = [
+            (b"account,note\n1,x\n", "holds.csv:1: column \"reason\", value \"\": the hold list has no reason column"),
+            (
+                b"account,reason\n1,dispute\n2,on vacation\n",
+                "holds.csv:3: column \"reason\", value \"on vacation\": is not a hold reason; use one of bankruptcy,",
+            ),
+            (b"account,reason\n1,none\n", "holds.csv:2: column \"reason\", value \"none\": is not a hold reason"),
+            (
+                b"account,reason,until\n1,dispute,31/12/2026\n",
+                "holds.csv:2: column \"until\", value \"31/12/2026\": is not a date",
+            ),
+            (
+                b"account,reason\n1,dispute\n1,payment_plan\n",
+                "holds.csv:3: column \"account\", value \"1\": account 1 is already on line 2",
+            ),
+        ];
+        for (text, expected) in cases {
+            let message = read(text).unwrap_err().to_string();
+            assert!(message.contains(expected), "{message:?} should contain {expected:?}");
+        }
+    }
+}
