@@ -58,8 +58,22 @@ fn the_hold_list_holds_its_accounts_and_names_rows_that_hold_nothing() {
     assert_eq!(dry["holds_by_reason"]["dispute"]["count"], 1);
     assert_eq!(dry["not_held"][0]["account"], "H9");
 
+    // An auditor reproduces the run with the list it recorded, and only with it.
+    let config = config();
+    let reproduce = |extra: &[&str]| {
+        let mut args = vec!["reproduce", out.to_str().unwrap(), "--export", export.to_str().unwrap()];
+        args.extend(["--config", config.to_str().unwrap()]);
+        args.extend_from_slice(extra);
+        kindly(&args)
+    };
+    let same = reproduce(&["--holds", holds.to_str().unwrap()]);
+    assert!(same.status.success() && stderr(&same).contains("byte-identical"), "{}", stderr(&same));
+    let without = reproduce(&[]);
+    assert_eq!(without.status.code(), Some(2));
+    assert!(stderr(&without).contains("the hold list given ((none)) is not the one"), "{}", stderr(&without));
+
     // The same day without the list is another run, which would mail H1.
-    let other = run_with(&config(), &export, &dir.join("runs").join("again"), &[]);
+    let other = run_with(&config, &export, &dir.join("runs").join("again"), &[]);
     assert_eq!(other.status.code(), Some(2));
     assert!(stderr(&other).contains("hold list"), "{}", stderr(&other));
 }
