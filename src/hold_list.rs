@@ -93,10 +93,15 @@ impl HoldList {
         let headers = reader.byte_headers().map_err(|e| bad(1, "", "", &e.to_string()))?.clone();
         let names: Vec<String> = headers.iter().map(|h| text(h).unwrap_or_default().to_lowercase()).collect();
         let find = |wanted: &[&str]| names.iter().position(|n| wanted.contains(&n.as_str()));
-        let account = find(&["account", "account_id", "account number"])
-            .ok_or_else(|| bad(1, "account", "", "the hold list has no account column"))?;
-        let reason =
-            find(&["reason", "hold"]).ok_or_else(|| bad(1, "reason", "", "the hold list has no reason column"))?;
+        let missing = |column: &str| {
+            let reason = format!(
+                "the hold list has no {column} column; its first line names the columns, separated by commas: \
+                 account,reason,until,note"
+            );
+            bad(1, column, "", &reason)
+        };
+        let account = find(&["account", "account_id", "account number"]).ok_or_else(|| missing("account"))?;
+        let reason = find(&["reason", "hold"]).ok_or_else(|| missing("reason"))?;
         let (until, note) = (find(&["until"]), find(&["note", "notes"]));
         let mut rows: BTreeMap<String, Listed> = BTreeMap::new();
         let line_of = |position: Option<&csv::Position>| position.map_or(0, |p| line_at(body, p.byte()));
@@ -212,7 +217,10 @@ mod tests {
     #[test]
     fn a_row_that_cannot_be_read_names_its_line_column_and_value() {
         let cases: [(&[u8], &str); 5] = [
-            (b"account,note\n1,x\n", "holds.csv:1: column \"reason\", value \"\": the hold list has no reason column"),
+            (
+                b"account;reason\n1;dispute\n",
+                "holds.csv:1: column \"account\", value \"\": the hold list has no account column; its first line names the columns, separated by commas",
+            ),
             (
                 b"account,reason\n1,dispute\n2,on vacation\n",
                 "holds.csv:3: column \"reason\", value \"on vacation\": is not a hold reason; use one of bankruptcy,",
