@@ -17,7 +17,7 @@ use chrono::NaiveDate;
 use typst::layout::{Frame, FrameItem};
 
 use crate::output::{OutputError, write_file};
-use crate::render::{Pages, RenderError, Renderer};
+use crate::render::{Pages, RenderError, Renderer, TYPST_STACK};
 
 pub const PRINT_DIR: &str = "print";
 
@@ -98,7 +98,6 @@ impl<'scope> PrintFiles<'scope> {
         (dir, stem): (PathBuf, String),
         max_pages: usize,
         date: NaiveDate,
-        stack: usize,
     ) -> Result<PrintFiles<'scope>, PrintError> {
         std::fs::create_dir_all(&dir).map_err(|source| OutputError::Io { path: dir.clone(), source })?;
         // No file waits in between: one is written while the next fills,
@@ -107,7 +106,7 @@ impl<'scope> PrintFiles<'scope> {
         let (send, receive) = sync_channel::<Batch>(0);
         let thread = std::thread::Builder::new()
             .name("kindly-print".into())
-            .stack_size(stack)
+            .stack_size(TYPST_STACK)
             .spawn_scoped(scope, move || write_all(renderer, &dir, date, receive))
             .map_err(|source| OutputError::Io { path: PathBuf::from(PRINT_DIR), source })?;
         Ok(PrintFiles {

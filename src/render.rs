@@ -27,6 +27,11 @@ use crate::preflight::Violation;
 /// The version of Typst compiled in, for the run record (pinned in Cargo.toml).
 pub const TYPST_VERSION: &str = "0.15.1";
 
+/// The stack of every thread that lays out or exports with Typst: its
+/// workers recurse deeply on real letters, and rayon's default 2 MiB stack
+/// overflows.
+pub const TYPST_STACK: usize = 32 * 1024 * 1024;
+
 pub(crate) fn file_id(path: &str) -> FileId {
     let vpath = VirtualPath::new(path).unwrap_or_else(|_| unreachable!("fixed virtual path {path}"));
     RootedPath::new(VirtualRoot::Project, vpath).intern()

@@ -22,6 +22,7 @@ use crate::output::{
 };
 use crate::policy::Stage;
 use crate::proof::{Cover, PROOF_PDF, ProofError};
+use crate::render::TYPST_STACK;
 
 /// The report's file name in the run folder.
 pub const REPORT_HTML: &str = "report.html";
@@ -398,25 +399,38 @@ pub fn picture_of(piece: &str) -> String {
 }
 
 /// Writes the last files of a run folder, which read the others: proof.pdf,
-/// then report.html, which links to it. `record` gives the run's record
-/// with the files staged so far.
+/// and report.html, which links to it. `record` gives the run's record
+/// with the files staged so far. They are the run's last work, and the
+/// proof is laid out on a thread of its own while the report is written,
+/// so that a core is not idle while the other lays the proof out (1,000
+/// accounts: "manifests and records" 0.1 s before, 0.06-0.07 s after).
 pub fn finish_folder(
     staging: &mut Staging,
     record: impl Fn(&Staging) -> RunRecord,
     changes: Option<&Changes>,
 ) -> Result<(), ProofError> {
     let folder = staging.path().to_path_buf();
-    let proof = crate::proof::of_folder(&folder, &record(staging))?;
-    staging.write(PROOF_PDF, &proof)?;
-    let report = write(&folder, &record(staging), changes)?;
-    staging.write(REPORT_HTML, &report)?;
+    let record = record(staging);
+    let proof = || crate::proof::of_folder(&folder, &record);
+    let (proof, report) = std::thread::scope(|scope| {
+        let thread = std::thread::Builder::new().stack_size(TYPST_STACK).spawn_scoped(scope, proof);
+        let report = write(&folder, &record, changes);
+        let proof = match thread {
+            Ok(thread) => thread.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+            // Without a second thread, the proof is made after the report.
+            Err(_) => proof(),
+        };
+        (proof, report)
+    });
+    staging.write(PROOF_PDF, &proof?)?;
+    staging.write(REPORT_HTML, &report?)?;
     Ok(())
 }
 
 /// The report of the run folder `folder`, whose record is `record` (not
 /// yet written; its `files` list the pictures), with what changed since the
 /// ledger's latest earlier run, if there is one.
-pub fn write(folder: &Path, record: &RunRecord, changes: Option<&Changes>) -> Result<Vec<u8>, OutputError> {
+fn write(folder: &Path, record: &RunRecord, changes: Option<&Changes>) -> Result<Vec<u8>, OutputError> {
     let tally = Tally::read(folder, record)?;
     let mut pictures = Vec::new();
     for (kind, piece) in &tally.samples {
@@ -458,7 +472,8 @@ fn render(record: &RunRecord, t: &Tally, pictures: &[Picture], heading: Heading)
         ),
     };
     let _ = write!(html, "<header><h1>{}</h1><p class=\"lead\">{}</p></header>", esc(&title), esc(&lead));
-    if record.files.contains_key(PROOF_PDF) {
+    // A run's report always has its proof beside it; a dry run has none.
+    if let Heading::Run(_) = heading {
         let _ = write!(
             html,
             "<p class=\"proof\"><a href=\"{PROOF_PDF}\">proof.pdf</a>: the letters to check and sign before this run goes to the vendor, then <code>kindly approve</code>.</p>"

@@ -112,7 +112,7 @@ impl RunSummary {
         let rate = c.letters as f64 / self.elapsed_secs.max(1e-9);
         let rss = peak_memory.map_or(String::new(), |b| format!(", peak memory {} MiB", b >> 20));
         let show = |steps: &[(&str, f64)]| {
-            steps.iter().map(|(name, secs)| format!("{name} {secs:.1} s")).collect::<Vec<_>>().join(", ")
+            steps.iter().map(|(name, secs)| format!("{name} {secs:.2} s")).collect::<Vec<_>>().join(", ")
         };
         let first = self.first_letter_secs.map_or(String::new(), |s| format!("first letter after {s:.2} s; "));
         let mut lines = vec![
@@ -479,7 +479,7 @@ fn start_print<'scope, 'env>(
     };
     let to = (staging.path().join(print::PRINT_DIR), stem);
     let max_pages = setup.config.print.max_pages;
-    Ok(Some(PrintFiles::start(scope, &setup.renderer, to, max_pages, options.as_of, setup::WORKER_STACK)?))
+    Ok(Some(PrintFiles::start(scope, &setup.renderer, to, max_pages, options.as_of)?))
 }
 
 fn progress_bar(show: bool) -> ProgressBar {

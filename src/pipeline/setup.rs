@@ -17,11 +17,7 @@ use crate::model::Account;
 use crate::output::Fingerprint;
 use crate::policy::Stage;
 use crate::preflight;
-use crate::render::Renderer;
-
-/// Typst's workers recurse deeply on real letters; rayon's default 2 MiB
-/// stack overflows.
-pub(super) const WORKER_STACK: usize = 32 * 1024 * 1024;
+use crate::render::{Renderer, TYPST_STACK};
 
 /// Everything loaded once per process: config, layouts, wording, fonts.
 pub struct Setup {
@@ -70,7 +66,7 @@ impl Setup {
         // pools of their own), Typst lays pages out and writes PDFs on
         // rayon's global pool, whose workers need large stacks too: for
         // the proof, the combined print files and previews. Set up once.
-        let _ = rayon::ThreadPoolBuilder::new().stack_size(WORKER_STACK).build_global();
+        let _ = rayon::ThreadPoolBuilder::new().stack_size(TYPST_STACK).build_global();
         let (mut config, bytes) = Config::load(config_path)?;
         if let Some(dir) = layouts {
             config.layouts = dir.to_path_buf();
@@ -133,7 +129,7 @@ impl Setup {
             half.iter().map(|&(language, stage)| self.lint_template(language, stage, samples)).collect()
         };
         let (reports, rest) = std::thread::scope(|scope| {
-            let other = std::thread::Builder::new().stack_size(WORKER_STACK).spawn_scoped(scope, || check(second));
+            let other = std::thread::Builder::new().stack_size(TYPST_STACK).spawn_scoped(scope, || check(second));
             let mine = check(first);
             let theirs = match other {
                 Ok(thread) => thread.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)),

@@ -7,7 +7,6 @@ use std::sync::{Arc, Mutex, mpsc};
 
 use super::Error;
 use super::letters::{Envelopes, Unmade};
-use super::setup::WORKER_STACK;
 use crate::model::Account;
 use crate::output::OutputError;
 use crate::policy::Stage;
@@ -81,7 +80,7 @@ impl Workers {
                 (queue.clone(), finished.clone(), letters.clone(), stopping.clone());
             std::thread::Builder::new()
                 .name(format!("kindly-render-{n}"))
-                .stack_size(WORKER_STACK)
+                .stack_size(crate::render::TYPST_STACK)
                 .spawn_scoped(scope, move || {
                     on_own_pool(|| {
                         while let Ok(Ok(job)) = queue.lock().map(|q| q.recv()) {
