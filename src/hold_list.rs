@@ -60,13 +60,11 @@ impl std::fmt::Display for NotHeld {
 }
 
 #[derive(Debug, thiserror::Error)]
-#[error("{}:{line}: column {column:?}, value {value:?}: {reason}", file.display())]
-pub struct HoldListError {
-    pub file: PathBuf,
-    pub line: u64,
-    pub column: String,
-    pub value: String,
-    pub reason: String,
+pub enum HoldListError {
+    #[error("cannot read the hold list {}: {source}", file.display())]
+    Read { file: PathBuf, source: std::io::Error },
+    #[error("{}:{line}: column {column:?}, value {value:?}: {reason}", file.display())]
+    Row { file: PathBuf, line: u64, column: String, value: String, reason: String },
 }
 
 impl HoldList {
@@ -74,14 +72,14 @@ impl HoldList {
     /// byte-order mark) or as Windows-1252 ("ANSI"); a field that is not
     /// UTF-8 is read as Windows-1252.
     pub fn read(path: &Path) -> Result<HoldList, HoldListError> {
-        let bad = |line: u64, column: &str, value: &str, reason: &str| HoldListError {
+        let bad = |line: u64, column: &str, value: &str, reason: &str| HoldListError::Row {
             file: path.to_path_buf(),
             line,
             column: column.to_string(),
             value: value.to_string(),
             reason: reason.to_string(),
         };
-        let bytes = std::fs::read(path).map_err(|e| bad(0, "", "", &e.to_string()))?;
+        let bytes = std::fs::read(path).map_err(|source| HoldListError::Read { file: path.to_path_buf(), source })?;
         let body = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
         let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(body);
         let text = |field: &[u8]| {
@@ -121,7 +119,7 @@ impl HoldList {
                 return Err(bad(line, &names[account], "", "no account number"));
             }
             let meaning = meaning(&why).ok_or_else(|| {
-                let known: Vec<&str> = CodeMeaning::ALL.iter().skip(1).map(|m| m.code()).collect();
+                let known: Vec<&str> = reasons().map(CodeMeaning::code).collect();
                 bad(line, &names[reason], &why, &format!("is not a hold reason; use one of {}", known.join(", ")))
             })?;
             let until_text = cell(until)?;
@@ -164,7 +162,12 @@ impl HoldList {
 /// so it is not a reason.
 fn meaning(text: &str) -> Option<CodeMeaning> {
     let wanted = text.to_lowercase().replace([' ', '-'], "_");
-    CodeMeaning::ALL.into_iter().filter(|m| *m != CodeMeaning::None).find(|m| m.code() == wanted)
+    reasons().find(|m| m.code() == wanted)
+}
+
+/// The meanings a row may give: every one that holds.
+fn reasons() -> impl Iterator<Item = CodeMeaning> {
+    CodeMeaning::ALL.into_iter().filter(|m| *m != CodeMeaning::None)
 }
 
 /// `2026-12-31`, or `12/31/2026` as spreadsheets in the US write dates.
@@ -239,5 +242,7 @@ mod tests {
             let message = read(text).unwrap_err().to_string();
             assert!(message.contains(expected), "{message:?} should contain {expected:?}");
         }
+        let missing = HoldList::read(Path::new("/nonexistent/holds.csv")).unwrap_err().to_string();
+        assert!(missing.starts_with("cannot read the hold list /nonexistent/holds.csv: "), "{missing}");
     }
 }

@@ -160,7 +160,7 @@ impl RunSummary {
 }
 
 /// The warning for rows of the hold list that held nothing.
-pub fn not_held_line(rows: &[NotHeld]) -> String {
+fn not_held_line(rows: &[NotHeld]) -> String {
     let rows: Vec<String> = rows.iter().map(NotHeld::to_string).collect();
     format!(
         "the hold list names accounts that are not in the export, so it holds nothing for them; check their \
