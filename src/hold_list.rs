@@ -18,7 +18,7 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use crate::config::CodeMeaning;
-use crate::ingest::decode::{FieldText, line_at};
+use crate::ingest::decode::{FieldText, SmallCsv};
 
 /// One account's row of the hold list.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -80,8 +80,8 @@ impl HoldList {
             reason: reason.to_string(),
         };
         let bytes = std::fs::read(path).map_err(|source| HoldListError::Read { file: path.to_path_buf(), source })?;
-        let body = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
-        let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(body);
+        let csv = SmallCsv::new(&bytes);
+        let mut reader = csv.reader();
         let text = |field: &[u8]| {
             FieldText::Utf8
                 .decode(field)
@@ -102,10 +102,9 @@ impl HoldList {
         let reason = find(&["reason", "hold"]).ok_or_else(|| missing("reason"))?;
         let (until, note) = (find(&["until"]), find(&["note", "notes"]));
         let mut rows: BTreeMap<String, Listed> = BTreeMap::new();
-        let line_of = |position: Option<&csv::Position>| position.map_or(0, |p| line_at(body, p.byte()));
         for record in reader.byte_records() {
-            let record = record.map_err(|e| bad(line_of(e.position()), "", "", &e.to_string()))?;
-            let line = line_of(record.position());
+            let record = record.map_err(|e| bad(csv.line(e.position()), "", "", &e.to_string()))?;
+            let line = csv.line(record.position());
             let cell = |i: Option<usize>| -> Result<String, HoldListError> {
                 let Some(i) = i else { return Ok(String::new()) };
                 text(record.get(i).unwrap_or_default()).map_err(|e| bad(line, &names[i], "", &e))

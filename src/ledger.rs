@@ -17,7 +17,7 @@ use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
 use serde::de::DeserializeOwned;
 
 use crate::approval::Approval;
-use crate::ingest::decode::line_at;
+use crate::ingest::decode::SmallCsv;
 use crate::lock::{Lock, LockError};
 use crate::money::Cents;
 use crate::output::{
@@ -904,10 +904,8 @@ pub fn read_returns(path: &Path) -> Result<Vec<StateChange>, LedgerError> {
         reason: reason.to_string(),
     };
     let bytes = std::fs::read(path).map_err(|e| bad(0, "", "", &e.to_string()))?;
-    // Saved from a spreadsheet, it may start with a byte-order mark.
-    let text = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
-    let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(text);
-    let line_of = |position: Option<&csv::Position>| position.map_or(0, |p| line_at(text, p.byte()));
+    let csv = SmallCsv::new(&bytes);
+    let mut reader = csv.reader();
     let headers = reader.headers().map_err(|e| bad(1, "", "", &e.to_string()))?.clone();
     let find = |names: &[&str]| headers.iter().position(|h| names.contains(&h.trim().to_lowercase().as_str()));
     let piece = find(&["piece_id", "piece"]).ok_or_else(|| bad(1, "piece_id", "", "no piece_id column"))?;
@@ -915,8 +913,8 @@ pub fn read_returns(path: &Path) -> Result<Vec<StateChange>, LedgerError> {
     let reason = find(&["reason"]);
     let mut changes = Vec::new();
     for row in reader.records() {
-        let row = row.map_err(|e| bad(line_of(e.position()), "", "", &e.to_string()))?;
-        let line = line_of(row.position());
+        let row = row.map_err(|e| bad(csv.line(e.position()), "", "", &e.to_string()))?;
+        let line = csv.line(row.position());
         let cell = |i: usize| row.get(i).unwrap_or_default().trim();
         let id = cell(piece);
         if id.is_empty() {

@@ -45,12 +45,33 @@ impl FieldText {
     }
 }
 
+/// A whole small CSV file as a spreadsheet saves it (a hold list, a
+/// vendor's returns): its text without a byte-order mark, read with rows of
+/// any length, and the line each record starts on.
+pub struct SmallCsv<'a> {
+    text: &'a [u8],
+}
+
+impl<'a> SmallCsv<'a> {
+    pub fn new(bytes: &'a [u8]) -> SmallCsv<'a> {
+        SmallCsv { text: bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes) }
+    }
+
+    pub fn reader(&self) -> csv::Reader<&'a [u8]> {
+        csv::ReaderBuilder::new().flexible(true).from_reader(self.text)
+    }
+
+    /// The line of the record (or error) at `position`; 0 without one.
+    pub fn line(&self, position: Option<&csv::Position>) -> u64 {
+        position.map_or(0, |p| line_at(self.text, p.byte()))
+    }
+}
+
 /// The line (1-based) of the record that the CSV reader says starts at
-/// byte `offset` of `text`, a whole small file such as a hold list or a
-/// vendor's returns. The reader may start a record at the line break
-/// before it (the `\n` of a `\r\n`, or a blank line), so line breaks that
-/// run on from the offset come before the record too.
-pub fn line_at(text: &[u8], offset: u64) -> u64 {
+/// byte `offset` of `text`. The reader may start a record at the line
+/// break before it (the `\n` of a `\r\n`, or a blank line), so line breaks
+/// that run on from the offset come before the record too.
+fn line_at(text: &[u8], offset: u64) -> u64 {
     let offset = (offset as usize).min(text.len());
     let (before, after) = text.split_at(offset);
     let breaks = after.iter().take_while(|b| matches!(b, b'\r' | b'\n'));

@@ -17,7 +17,7 @@ use super::letters::Times;
 use crate::config::Policy;
 use crate::hold_list::HoldList;
 use crate::ingest::{Part, Partitioned};
-use crate::ledger::Ledger;
+use crate::ledger::{Ledger, LedgerError};
 use crate::model::{Account, Issue};
 use crate::output::Scratch;
 use crate::policy::{self, Assessment, Decision, Stage};
@@ -87,17 +87,12 @@ pub fn decide(
     household: bool,
 ) -> Result<Vec<DecidedAccount>, Error> {
     let stamp = as_of.format("%Y%m%d");
-    let mut histories = match ledger {
-        Some(ledger) => ledger.histories(accounts.iter().map(|a| a.id.as_str()), as_of)?,
-        None => Default::default(),
-    };
+    let assessments = assess_all(&accounts, (as_of, policy, holds), ledger)?;
     let mut envelopes: HashMap<String, String> = HashMap::new();
     Ok(accounts
         .into_iter()
-        .map(|account| {
-            let mut history = histories.remove(&account.id).unwrap_or_default();
-            history.listed = holds.and_then(|h| h.get(&account.id, as_of)).cloned();
-            let assessment = policy::assess(&account, as_of, policy, &history);
+        .zip(assessments)
+        .map(|(account, assessment)| {
             let mut number = || {
                 *next += 1;
                 format!("K{stamp}-{:05}", *next - 1)
@@ -113,6 +108,26 @@ pub fn decide(
             DecidedAccount { account, assessment, piece }
         })
         .collect())
+}
+
+/// Each account's assessment by policy, in the accounts' order, with what
+/// the ledger says was sent to it (if there is a ledger) and its row of the
+/// hold list (if it has one): what every command that decides reads.
+pub fn assess_all(
+    accounts: &[Account],
+    (as_of, policy, holds): (NaiveDate, &Policy, Option<&HoldList>),
+    ledger: Option<&Ledger>,
+) -> Result<Vec<Assessment>, LedgerError> {
+    let mut histories = match ledger {
+        Some(ledger) => ledger.histories(accounts.iter().map(|a| a.id.as_str()), as_of)?,
+        None => Default::default(),
+    };
+    let assessed = accounts.iter().map(|account| {
+        let mut history = histories.remove(&account.id).unwrap_or_default();
+        history.listed = holds.and_then(|h| h.get(&account.id, as_of)).cloned();
+        policy::assess(account, as_of, policy, &history)
+    });
+    Ok(assessed.collect())
 }
 
 /// How a run decides: its as-of date, policy, hold list, shard (if it is

@@ -188,18 +188,16 @@ pub fn validate(
     let mut samples: BTreeMap<Kind, (Account, Stage)> = BTreeMap::new();
     let mut failed = None;
     let mut held_by_list = BTreeSet::new();
+    let deciding = (as_of, &config.policy, setup.hold_list.as_ref());
     let tally = ingest::tally_export(export_path, &config.input, as_of, |accounts| {
-        let mut histories = match &ledger {
-            Some(ledger) => ledger.histories(accounts.iter().map(|a| a.id.as_str()), as_of).unwrap_or_else(|e| {
+        let assessments = match decide::assess_all(accounts, deciding, ledger.as_ref()) {
+            Ok(assessments) => assessments,
+            Err(e) => {
                 failed.get_or_insert(e);
-                Default::default()
-            }),
-            None => Default::default(),
+                return;
+            }
         };
-        for account in accounts {
-            let mut history = histories.remove(&account.id).unwrap_or_default();
-            history.listed = setup.hold_list.as_ref().and_then(|h| h.get(&account.id, as_of)).cloned();
-            let assessment = policy::assess(account, as_of, &config.policy, &history);
+        for (account, assessment) in accounts.iter().zip(assessments) {
             if assessment.held_by_list() {
                 held_by_list.insert(account.id.clone());
             }

@@ -6,12 +6,12 @@ use std::path::{Path, PathBuf};
 
 use chrono::NaiveDate;
 
-use super::decide::{DecidedAccount, decide, envelopes};
+use super::decide::{DecidedAccount, assess_all, decide, envelopes};
 use super::letters::Times;
 use super::{Error, Setup};
 use crate::ingest::{self, Partitioned};
 use crate::output::{self, OutputError};
-use crate::policy::{self, Decision, HoldReason, Stage};
+use crate::policy::{Decision, HoldReason, Stage};
 use crate::proof::{Cover, Picker, Proofed};
 
 /// What `kindly preview` wrote.
@@ -41,12 +41,10 @@ pub fn preview(
         .iter()
         .find(|a| a.id == account)
         .ok_or_else(|| Error::NoSuchAccount { account: account.to_string(), export: export.to_path_buf() })?;
-    let mut history = match crate::ledger::Ledger::open_read_only(ledger)? {
-        Some(ledger) => ledger.histories([account], as_of)?.remove(account).unwrap_or_default(),
-        None => policy::History::default(),
-    };
-    history.listed = setup.hold_list.as_ref().and_then(|h| h.get(account, as_of)).cloned();
-    let assessment = policy::assess(found, as_of, &setup.config.policy, &history);
+    let ledger = crate::ledger::Ledger::open_read_only(ledger)?;
+    let deciding = (as_of, &setup.config.policy, setup.hold_list.as_ref());
+    let assessed = assess_all(std::slice::from_ref(found), deciding, ledger.as_ref())?;
+    let assessment = assessed.into_iter().next().ok_or_else(|| Error::NoOutcome(account.to_string()))?;
     let stage = match (stage, &assessment.decision) {
         (Some(stage), _) => stage,
         (None, Decision::Letter { stage }) => *stage,
