@@ -12,30 +12,26 @@
 //! `ICD-10`, `Dx`...) go with the code after them. Shorter letter-and-digit
 //! words such as `B12` or `COVID-19` are words, not codes.
 
-/// The description without its codes, or `None` if it has none.
+/// The description without its codes, or `None` if it has none. A marker
+/// goes with the code right after it, also when that code comes next only
+/// because the words between were codes taken out (`CPT Dx I10`).
 pub fn without_codes(text: &str) -> Option<String> {
-    let words: Vec<&str> = text.split_whitespace().collect();
-    let mut kept: Vec<&str> = Vec::with_capacity(words.len());
+    // Empty brackets are what is left of `(99213)`; dropped before the
+    // words are read, so they never stand between a marker and its code.
+    let words = text.split_whitespace().filter(|w| !matches!(*w, "()" | "[]"));
+    let mut kept: Vec<&str> = Vec::new();
     let mut removed = false;
-    let mut i = 0;
-    while i < words.len() {
-        let word = bare(words[i]);
-        if is_marker(word) {
-            // A marker and the code after it; a marker alone is a word.
-            if let Some(next) = words.get(i + 1).map(|w| bare(w))
-                && (is_code(next) || is_undotted_icd(next))
-            {
-                removed = true;
-                i += 2;
-                continue;
+    for word in words {
+        let bare_word = bare(word);
+        let after_marker = kept.last().is_some_and(|w| is_marker(bare(w)));
+        if is_code(bare_word) || (after_marker && is_undotted_icd(bare_word)) {
+            if after_marker {
+                kept.pop();
             }
-        } else if is_code(word) {
             removed = true;
-            i += 1;
-            continue;
+        } else {
+            kept.push(word);
         }
-        kept.push(words[i]);
-        i += 1;
     }
     removed.then(|| tidy(&kept.join(" ")))
 }
@@ -88,14 +84,9 @@ fn is_undotted_icd(word: &str) -> bool {
         && b[2..].iter().all(u8::is_ascii_alphanumeric)
 }
 
-/// What is left after the codes, without separators at its ends or empty
-/// brackets.
+/// What is left after the codes, without separators at its ends.
 fn tidy(text: &str) -> String {
-    let words: Vec<&str> = text.split_whitespace().filter(|w| !matches!(*w, "()" | "[]")).collect();
-    words
-        .join(" ")
-        .trim_matches(|c: char| c.is_whitespace() || matches!(c, '-' | '–' | ':' | ';' | ',' | '/' | '|'))
-        .to_string()
+    text.trim_matches(|c: char| c.is_whitespace() || matches!(c, '-' | '–' | ':' | ';' | ',' | '/' | '|')).to_string()
 }
 
 #[cfg(test)]
@@ -132,6 +123,8 @@ mod tests {
             ("X-ray, 2 views", None),
             ("Lab work", None),
             ("Dx review", None),
+            ("CPT Dx I10Dx I10 9921399213", Some("9921399213")),
+            ("CPT () I10 visit", Some("visit")),
         ] {
             assert_eq!(without_codes(written).as_deref(), printed, "{written:?}");
         }
