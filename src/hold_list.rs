@@ -46,16 +46,33 @@ pub struct HoldList {
     rows: BTreeMap<String, Listed>,
 }
 
-/// A row of the hold list that held no account of the export.
+/// A row of the hold list that held nothing in a run: its account is not in
+/// the export, or its hold `ended` (the row's `until` date is before the
+/// run's as-of date).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NotHeld {
     pub account: String,
     pub line: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ended: Option<NaiveDate>,
+}
+
+impl NotHeld {
+    /// Why the row held nothing, in a few words.
+    pub fn why(&self) -> String {
+        match self.ended {
+            Some(until) => format!("its hold ended on {until}"),
+            None => "not in the export".to_string(),
+        }
+    }
 }
 
 impl std::fmt::Display for NotHeld {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{} (line {})", self.account, self.line)
+        match self.ended {
+            Some(until) => write!(f, "{} (line {}, until {until})", self.account, self.line),
+            None => write!(f, "{} (line {})", self.account, self.line),
+        }
     }
 }
 
@@ -143,15 +160,20 @@ impl HoldList {
         self.rows.get(account).filter(|l| l.in_force(as_of))
     }
 
-    /// The accounts of rows in force for a run as of `as_of` that are not
-    /// among `held` (the accounts this list held in the run), with their
-    /// lines: an account number mistyped in the list holds nothing, so a run
-    /// names them.
+    /// The rows that held nothing in a run as of `as_of` that held the
+    /// accounts `held` by this list: rows in force whose account is not
+    /// among them (a mistyped account number), and rows past their `until`
+    /// date (whose accounts are mailed again). A run names both, so a list
+    /// never stops doing its work unnoticed.
     pub fn not_held(&self, held: &BTreeSet<String>, as_of: NaiveDate) -> Vec<NotHeld> {
         self.rows
             .iter()
-            .filter(|(account, listed)| listed.in_force(as_of) && !held.contains(*account))
-            .map(|(account, listed)| NotHeld { account: account.clone(), line: listed.line })
+            .filter(|(account, listed)| !listed.in_force(as_of) || !held.contains(*account))
+            .map(|(account, listed)| NotHeld {
+                account: account.clone(),
+                line: listed.line,
+                ended: listed.until.filter(|_| !listed.in_force(as_of)),
+            })
             .collect()
     }
 }
@@ -213,7 +235,15 @@ mod tests {
         assert_eq!(list.get("1000023", day("2026-11-29")).unwrap().note, "Café owner");
         let held = BTreeSet::from(["1000012".to_string()]);
         let not_held = list.not_held(&held, as_of);
-        assert_eq!(not_held, [NotHeld { account: "1000019".into(), line: 3 }], "in force and not held");
+        assert_eq!(
+            not_held,
+            [
+                NotHeld { account: "1000019".into(), line: 3, ended: None },
+                NotHeld { account: "1000023".into(), line: 5, ended: Some(day("2026-11-29")) }
+            ],
+            "in force and not held; past its until date"
+        );
+        assert_eq!(not_held[1].to_string(), "1000023 (line 5, until 2026-11-29)");
     }
 
     #[test]

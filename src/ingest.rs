@@ -1099,6 +1099,20 @@ impl ColumnLayout {
         let payments = money(&self.payments, t.payments.as_ref());
         let adjustments = money(&self.adjustments, t.adjustments.as_ref());
         let open_balance = money(&self.balance, t.balance.as_ref());
+        // A blank balance reads as nothing owed, which holds the account or
+        // lowers its letter's total: safe, but staff should know the export
+        // left it out. A row with neither charge nor balance (a payment on a
+        // row of its own) is not meant to have one.
+        if let (Some(source), Some("")) = (&self.balance, t.balance.as_deref())
+            && (self.charge.is_none() || charge_amount.is_some_and(|c| c != Cents::ZERO))
+        {
+            warnings.add(
+                IssueKind::BlankBalance,
+                &name(source),
+                "",
+                "the balance is blank, so it is read as nothing owed; check the account in the billing system",
+            );
+        }
         let estimate = t.good_faith_estimate.as_ref().filter(|v| !v.is_empty());
         let estimate = estimate.and_then(|v| money(&self.good_faith_estimate, Some(v)));
         let mut flag = |at: &Option<Source>, value: Option<&String>| -> bool {
@@ -1400,6 +1414,41 @@ mod tests {
                 (IssueKind::LineBreak, 2, "Address 1", "1 Main St Apt 2")
             ]
         );
+    }
+
+    #[test]
+    fn a_blank_balance_is_read_as_nothing_owed_with_a_warning() {
+        let read = |text: &str| {
+            let columns = "account = \"Account\"\nguarantor = \"Guarantor\"\naddress1 = \"Address 1\"\n\
+                           city = \"City\"\nstate = \"State\"\nzip = \"ZIP\"\nservice_date = \"Service Date\"\n";
+            let charge = if text.contains(",Charge,") {
+                "charge = \"Charge\"\nbalance = \"Balance\"\n"
+            } else {
+                "balance = \"Balance Due\"\n"
+            };
+            let input: Input = toml::from_str(&format!("[columns]\n{columns}{charge}")).unwrap();
+            read_export_from("test.csv", text.as_bytes(), &input, as_of()).unwrap()
+        };
+        let warned = |export: &Export| -> Vec<_> {
+            export.warnings.iter().map(|w| (w.kind, w.line, w.column.clone(), w.value.clone())).collect()
+        };
+        let statement = read(
+            "Account,Guarantor,Address 1,City,State,ZIP,Service Date,Balance Due\n\
+             A1,Ann Lee,1 Main St,Eugene,OR,97401,2026-06-05,120.00\n\
+             A2,Bo Diaz,2 Oak Ave,Eugene,OR,97402,2026-06-06,\n",
+        );
+        let balances: Vec<_> = statement.accounts.iter().map(|a| (a.id.as_str(), a.balance())).collect();
+        assert_eq!(balances, [("A1", Cents(12000)), ("A2", Cents::ZERO)]);
+        assert_eq!(warned(&statement), [(IssueKind::BlankBalance, 3, "Balance Due".to_string(), String::new())]);
+
+        let lines = read(
+            "Account,Guarantor,Address 1,City,State,ZIP,Service Date,Charge,Balance\n\
+             A1,Ann Lee,1 Main St,Eugene,OR,97401,2026-06-05,80.00,\n\
+             A1,Ann Lee,1 Main St,Eugene,OR,97401,2026-06-07,,\n\
+             A1,Ann Lee,1 Main St,Eugene,OR,97401,2026-06-09,40.00,15.00\n",
+        );
+        assert_eq!(lines.accounts[0].balance(), Cents(1500));
+        assert_eq!(warned(&lines), [(IssueKind::BlankBalance, 2, "Balance".to_string(), String::new())]);
     }
 
     #[test]

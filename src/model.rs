@@ -189,6 +189,7 @@ pub enum IssueKind {
     InvisibleCharacter,
     LineBreak,
     CodeRemoved,
+    BlankBalance,
 }
 
 impl IssueKind {
@@ -216,6 +217,7 @@ impl IssueKind {
             IssueKind::InvisibleCharacter => "invisible_character",
             IssueKind::LineBreak => "line_break",
             IssueKind::CodeRemoved => "code_removed",
+            IssueKind::BlankBalance => "blank_balance",
         }
     }
 }

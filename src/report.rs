@@ -164,13 +164,22 @@ impl Validation {
                 let _ = writeln!(out, "  {code:<30} {n:>6} accounts");
             }
         }
-        if !self.not_held.is_empty() {
-            let _ = writeln!(
-                out,
-                "\nAccounts on the hold list that are not in the export (their rows hold nothing; check the account numbers):"
-            );
-            for row in &self.not_held {
-                let _ = writeln!(out, "  {row}");
+        let (ended, missing): (Vec<_>, Vec<_>) = self.not_held.iter().partition(|r| r.ended.is_some());
+        for (rows, title) in [
+            (
+                missing,
+                "Accounts on the hold list that are not in the export (their rows hold nothing; check the account numbers):",
+            ),
+            (
+                ended,
+                "Holds on the hold list that ended before this date (their rows hold nothing; take them off the list or change their until date):",
+            ),
+        ] {
+            if !rows.is_empty() {
+                let _ = writeln!(out, "\n{title}");
+                for row in rows {
+                    let _ = writeln!(out, "  {row}");
+                }
             }
         }
         group(&mut out, "Rows that cannot be used (rejects)", &self.rejects);

@@ -532,9 +532,10 @@ fn render(record: &RunRecord, t: &Tally, pictures: &[Picture], heading: Heading)
     let mut not_held = String::new();
     if !record.not_held.is_empty() {
         let rows: Vec<Vec<String>> =
-            record.not_held.iter().map(|r| vec![r.account.clone(), r.line.to_string()]).collect();
-        let caption = "On the hold list but not in the export: these rows held nothing; check their account numbers";
-        not_held = table(caption, &["Account", "Line of the hold list"], &rows);
+            record.not_held.iter().map(|r| vec![r.account.clone(), r.line.to_string(), r.why()]).collect();
+        let caption = "Rows of the hold list that held nothing: check the account numbers of those not in the \
+                       export, and take ended holds off the list";
+        not_held = table(caption, &["Account", "Line of the hold list", "Why"], &rows);
     }
     section(&mut html, holds, &["Reason", "Accounts", "Balance"], &bars, false, &not_held);
 

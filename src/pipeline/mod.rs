@@ -152,21 +152,31 @@ impl RunSummary {
         if c.rows.rejected > 0 {
             lines.push(format!("{} rows could not be read; see rejects.csv", c.rows.rejected));
         }
-        if !self.record.not_held.is_empty() {
-            lines.push(not_held_line(&self.record.not_held));
-        }
+        lines.extend(not_held_lines(&self.record.not_held));
         lines
     }
 }
 
-/// The warning for rows of the hold list that held nothing.
-fn not_held_line(rows: &[NotHeld]) -> String {
-    let rows: Vec<String> = rows.iter().map(NotHeld::to_string).collect();
-    format!(
-        "the hold list names accounts that are not in the export, so it holds nothing for them; check their \
-         account numbers: {}",
-        rows.join(", ")
-    )
+/// The warnings for rows of the hold list that held nothing.
+fn not_held_lines(rows: &[NotHeld]) -> Vec<String> {
+    let (ended, missing): (Vec<&NotHeld>, Vec<&NotHeld>) = rows.iter().partition(|r| r.ended.is_some());
+    let list = |rows: Vec<&NotHeld>| rows.iter().map(|r| r.to_string()).collect::<Vec<_>>().join(", ");
+    let mut lines = Vec::new();
+    if !missing.is_empty() {
+        lines.push(format!(
+            "the hold list names accounts that are not in the export, so it holds nothing for them; check their \
+             account numbers: {}",
+            list(missing)
+        ));
+    }
+    if !ended.is_empty() {
+        lines.push(format!(
+            "holds on the hold list that ended before this run hold nothing (these accounts are mailed again if \
+             due); take the rows off the list or change their until date: {}",
+            list(ended)
+        ));
+    }
+    lines
 }
 
 /// What a run would do with an export, without making letters or keeping

@@ -11,8 +11,8 @@ H2,Bo Diaz,2 Oak Ave,,Eugene,OR,97402,2026-08-10,Visit,120.00,,,en,N,N,N,N
 H3,Cy Park,3 Elm St,,Eugene,OR,97403,2026-08-20,Visit,80.00,,,en,N,N,N,N
 ";
 
-/// H1 disputed; H2 paid, but only until the day before the run; H9 is not
-/// in the export (a mistyped account number).
+/// H1 disputed; H2 paid, but only until the day before the run (so its hold
+/// has ended); H9 is not in the export (a mistyped account number).
 const HOLDS: &str = "\
 Account,Reason,Until,Note
 H1,dispute,,Called 11/28 about the lab bill
@@ -30,6 +30,7 @@ fn the_hold_list_holds_its_accounts_and_names_rows_that_hold_nothing() {
     let output = run_with(&config(), &export, &out, &["--holds", holds.to_str().unwrap()]);
     assert!(output.status.success(), "{}", stderr(&output));
     assert!(stderr(&output).contains("check their account numbers: H9 (line 4)"), "{}", stderr(&output));
+    assert!(stderr(&output).contains("change their until date: H2 (line 3, until 2026-11-29)"), "{}", stderr(&output));
 
     let audit = read_csv(&out.join("audit.csv"));
     let decisions: Vec<(&str, &str)> = audit.iter().map(|r| (r["account"].as_str(), r["decision"].as_str())).collect();
@@ -47,16 +48,22 @@ fn the_hold_list_holds_its_accounts_and_names_rows_that_hold_nothing() {
 
     let record = read_json(&out.join("run.json"));
     assert_eq!(record["hold_list"]["sha256"], kindly::digest::sha256(HOLDS.as_bytes()));
-    assert_eq!(record["not_held"], serde_json::json!([{ "account": "H9", "line": 4 }]));
+    assert_eq!(
+        record["not_held"],
+        serde_json::json!([{ "account": "H2", "line": 3, "ended": "2026-11-29" }, { "account": "H9", "line": 4 }])
+    );
     let report = std::fs::read_to_string(out.join("report.html")).unwrap();
-    assert!(report.contains("On the hold list but not in the export") && report.contains("<th scope=\"row\">H9</th>"));
+    assert!(report.contains("Rows of the hold list that held nothing"), "{report}");
+    assert!(report.contains("<th scope=\"row\">H9</th><td>4</td><td>not in the export</td>"), "{report}");
+    assert!(report.contains("<td>its hold ended on 2026-11-29</td>"), "{report}");
     let proof = crate::pdf::read(&std::fs::read(out.join("proof.pdf")).unwrap()).text();
     assert!(proof.contains("Hold list"), "the proof's cover names the hold list: {proof}");
 
     let dry = on_export("validate", &config(), &export, &["--holds", holds.to_str().unwrap(), "--format", "json"]);
     let dry: serde_json::Value = serde_json::from_slice(&dry.stdout).unwrap();
     assert_eq!(dry["holds_by_reason"]["dispute"]["count"], 1);
-    assert_eq!(dry["not_held"][0]["account"], "H9");
+    assert_eq!(dry["not_held"][1]["account"], "H9");
+    assert_eq!(dry["not_held"][0]["ended"], "2026-11-29");
 
     // An auditor reproduces the run with the list it recorded, and only with it.
     let config = config();
