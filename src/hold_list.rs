@@ -110,8 +110,8 @@ impl HoldList {
         let find = |wanted: &[&str]| names.iter().position(|n| wanted.contains(&n.as_str()));
         let missing = |column: &str| {
             let reason = format!(
-                "the hold list has no {column} column; its first line names the columns, separated by commas: \
-                 account,reason,until,note"
+                "the hold list has no {column} column; its first line names the columns, separated by commas \
+                 (or semicolons): account,reason,until,note"
             );
             bad(1, column, "", &reason)
         };
@@ -247,10 +247,22 @@ mod tests {
     }
 
     #[test]
+    fn a_list_saved_with_semicolons_is_read_alike() {
+        let list = read(
+            b"Account;Reason;Until;Note\r\n1000012;Dispute;31/12/2026;\r\n1000019;payment_plan;;Plan, $50 a month\r\n",
+        );
+        let error = list.unwrap_err().to_string();
+        assert!(error.contains("holds.csv:2: column \"until\", value \"31/12/2026\""), "{error}");
+        let list = read(b"Account;Reason;Note\n1000019;payment_plan;Plan, $50 a month\n").unwrap();
+        let plan = list.get("1000019", day("2026-11-30")).unwrap();
+        assert_eq!((plan.meaning, plan.line, plan.note.as_str()), (CodeMeaning::PaymentPlan, 2, "Plan, $50 a month"));
+    }
+
+    #[test]
     fn a_row_that_cannot_be_read_names_its_line_column_and_value() {
         let cases: [(&[u8], &str); 5] = [
             (
-                b"account;reason\n1;dispute\n",
+                b"acct,reason\n1,dispute\n",
                 "holds.csv:1: column \"account\", value \"\": the hold list has no account column; its first line names the columns, separated by commas",
             ),
             (

@@ -47,7 +47,9 @@ impl FieldText {
 
 /// A whole small CSV file as a spreadsheet saves it (a hold list, a
 /// vendor's returns): its text without a byte-order mark, read with rows of
-/// any length, and the line each record starts on.
+/// any length and the delimiter its header uses (a spreadsheet set to a
+/// language that writes decimal commas saves "CSV" with semicolons), and
+/// the line each record starts on.
 pub struct SmallCsv<'a> {
     text: &'a [u8],
 }
@@ -58,7 +60,7 @@ impl<'a> SmallCsv<'a> {
     }
 
     pub fn reader(&self) -> csv::Reader<&'a [u8]> {
-        csv::ReaderBuilder::new().flexible(true).from_reader(self.text)
+        csv::ReaderBuilder::new().flexible(true).delimiter(sniff_delimiter(self.text)).from_reader(self.text)
     }
 
     /// The line of the record (or error) at `position`; 0 without one.
