@@ -160,11 +160,11 @@ impl HoldList {
         self.rows.get(account).filter(|l| l.in_force(as_of))
     }
 
-    /// The rows that held nothing in a run as of `as_of` that held the
-    /// accounts `held` by this list: rows in force whose account is not
-    /// among them (a mistyped account number), and rows past their `until`
-    /// date (whose accounts are mailed again). A run names both, so a list
-    /// never stops doing its work unnoticed.
+    /// The rows that held nothing in a run as of `as_of`, in which this list
+    /// held the accounts `held`: rows in force whose account is not among
+    /// them (a mistyped account number), and rows past their `until` date
+    /// (whose accounts are mailed again if due). A run names both, so a
+    /// list never stops doing its work unnoticed.
     pub fn not_held(&self, held: &BTreeSet<String>, as_of: NaiveDate) -> Vec<NotHeld> {
         self.rows
             .iter()
