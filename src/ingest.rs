@@ -1099,13 +1099,14 @@ impl ColumnLayout {
         let payments = money(&self.payments, t.payments.as_ref());
         let adjustments = money(&self.adjustments, t.adjustments.as_ref());
         let open_balance = money(&self.balance, t.balance.as_ref());
-        // A blank balance reads as nothing owed, which holds the account or
-        // lowers its letter's total: safe, but staff should know the export
-        // left it out. A row with neither charge nor balance (a payment on a
-        // row of its own) is not meant to have one.
-        if let (Some(source), Some("")) = (&self.balance, t.balance.as_deref())
-            && (self.charge.is_none() || charge_amount.is_some_and(|c| c != Cents::ZERO))
-        {
+        // A blank balance reads as nothing owed, which lowers a letter's
+        // total or holds the account (as `blank_balance`, not as paid):
+        // safe, but staff should know the export left it out. A row with
+        // neither charge nor balance (a payment on a row of its own) is not
+        // meant to have one.
+        let balance_blank = t.balance.as_deref() == Some("")
+            && (self.charge.is_none() || charge_amount.is_some_and(|c| c != Cents::ZERO));
+        if let Some(source) = self.balance.as_ref().filter(|_| balance_blank) {
             warnings.add(
                 IssueKind::BlankBalance,
                 &name(source),
@@ -1177,6 +1178,7 @@ impl ColumnLayout {
                 charge,
                 credits,
                 balance,
+                balance_blank,
             },
         })
     }
@@ -1440,6 +1442,7 @@ mod tests {
         let balances: Vec<_> = statement.accounts.iter().map(|a| (a.id.as_str(), a.balance())).collect();
         assert_eq!(balances, [("A1", Cents(12000)), ("A2", Cents::ZERO)]);
         assert_eq!(warned(&statement), [(IssueKind::BlankBalance, 3, "Balance Due".to_string(), String::new())]);
+        assert_eq!(statement.accounts[1].blank_balance_lines(), [3], "held as blank_balance, not as paid");
 
         let lines = read(
             "Account,Guarantor,Address 1,City,State,ZIP,Service Date,Charge,Balance\n\
@@ -1449,6 +1452,7 @@ mod tests {
         );
         assert_eq!(lines.accounts[0].balance(), Cents(1500));
         assert_eq!(warned(&lines), [(IssueKind::BlankBalance, 2, "Balance".to_string(), String::new())]);
+        assert_eq!(lines.accounts[0].blank_balance_lines(), [2]);
     }
 
     #[test]

@@ -86,6 +86,10 @@ pub struct Charge {
     pub credits: Cents,
     /// What is still owed on this service.
     pub balance: Cents,
+    /// The export left this service's balance blank, so `balance` is a
+    /// zero it never stated.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub balance_blank: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -140,6 +144,11 @@ pub struct HoldCode {
 impl Account {
     pub fn balance(&self) -> Cents {
         self.charges.iter().map(|c| c.balance).sum()
+    }
+
+    /// The lines whose balance the export left blank.
+    pub fn blank_balance_lines(&self) -> Vec<Line> {
+        self.charges.iter().filter(|c| c.balance_blank).map(|c| c.line).collect()
     }
 
     /// Every input line that belongs to this account and was read.

@@ -181,6 +181,11 @@ pub enum HoldReason {
         balance: Cents,
     },
     ZeroBalance,
+    /// Nothing is owed by the export's numbers, but only because it left
+    /// the balance blank on these lines: what is owed is not known.
+    BlankBalance {
+        lines: Vec<Line>,
+    },
     UnderMinimum {
         balance: Cents,
         minimum: Cents,
@@ -211,6 +216,7 @@ impl HoldReason {
             HoldReason::IncompleteAddress { .. } => "incomplete_address",
             HoldReason::CreditBalance { .. } => "credit_balance",
             HoldReason::ZeroBalance => "zero_balance",
+            HoldReason::BlankBalance { .. } => "blank_balance",
             HoldReason::UnderMinimum { .. } => "under_minimum",
             HoldReason::NotYetDue { .. } => "not_yet_due",
         }
@@ -276,6 +282,15 @@ impl fmt::Display for HoldReason {
             HoldReason::IncompleteAddress { missing } => write!(f, "the mailing address has no {missing}"),
             HoldReason::CreditBalance { balance } => write!(f, "credit balance of {}", -*balance),
             HoldReason::ZeroBalance => f.write_str("nothing is owed"),
+            HoldReason::BlankBalance { lines } => {
+                let lines: Vec<String> = lines.iter().map(u64::to_string).collect();
+                write!(
+                    f,
+                    "the export leaves the balance blank (lines {}), so what is owed is not known; check the \
+                     account in the billing system",
+                    lines.join(", ")
+                )
+            }
             HoldReason::UnderMinimum { balance, minimum } => {
                 write!(f, "balance {balance} is under the minimum of {minimum}")
             }
@@ -395,7 +410,11 @@ pub fn assess(account: &Account, as_of: NaiveDate, policy: &Policy, history: &Hi
     if balance.0 < 0 {
         reasons.push(HoldReason::CreditBalance { balance });
     } else if balance.0 == 0 {
-        reasons.push(HoldReason::ZeroBalance);
+        let blank = account.blank_balance_lines();
+        reasons.push(match blank.is_empty() {
+            true => HoldReason::ZeroBalance,
+            false => HoldReason::BlankBalance { lines: blank },
+        });
     } else if balance < policy.minimum_balance {
         reasons.push(HoldReason::UnderMinimum { balance, minimum: policy.minimum_balance });
     }
@@ -494,6 +513,7 @@ mod tests {
                     charge: Cents(*cents),
                     credits: Cents::ZERO,
                     balance: Cents(*cents),
+                    balance_blank: false,
                 })
                 .collect(),
             rejected_lines: vec![],
@@ -576,6 +596,24 @@ mod tests {
         );
         let zero = assess(&account(&[("2026-01-01", 0)]), as_of(), &Policy::default(), &History::default());
         assert_eq!(zero.decision, Decision::Hold { reasons: vec![HoldReason::ZeroBalance] });
+    }
+
+    #[test]
+    fn a_balance_the_export_left_blank_is_not_held_as_paid() {
+        let mut blank = account(&[("2026-01-01", 0), ("2026-02-01", 0)]);
+        blank.charges[1].balance_blank = true;
+        let held = assess(&blank, as_of(), &Policy::default(), &History::default());
+        assert_eq!(held.decision, Decision::Hold { reasons: vec![HoldReason::BlankBalance { lines: vec![3] }] });
+        assert_eq!(
+            HoldReason::BlankBalance { lines: vec![3] }.to_string(),
+            "the export leaves the balance blank (lines 3), so what is owed is not known; check the account in the \
+             billing system"
+        );
+        // With a balance the export does state, the letter asks for that.
+        let mut owing = account(&[("2026-01-01", 12_000), ("2026-02-01", 0)]);
+        owing.charges[1].balance_blank = true;
+        let decision = assess(&owing, as_of(), &Policy::default(), &History::default()).decision;
+        assert!(matches!(decision, Decision::Letter { .. }), "{decision:?}");
     }
 
     #[test]

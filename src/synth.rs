@@ -570,6 +570,7 @@ pub fn sample_account() -> Account {
         charge: Cents(cents),
         credits: Cents::ZERO,
         balance: Cents(cents),
+        balance_blank: false,
     };
     Account {
         id: "0000000".into(),

@@ -140,3 +140,30 @@ fn a_final_notice_goes_once_and_run_folders_rebuild_the_ledger() {
     assert_eq!(stderr(&again).matches("which an earlier run had not").count(), 5, "{}", stderr(&again));
     assert_eq!(holds_code(&p.dir.join("runs/2026-12-31"), "L1"), "final_notice_sent");
 }
+
+#[test]
+fn a_month_whose_export_leaves_the_balance_blank_is_held_and_starts_nothing_over() {
+    let dir = scratch("ledger-blank-balance");
+    let config = config_with(&dir, |c| c.replace("escalation = \"by_age\"\n", ""));
+    let mapping = repo().join("sample-data/mappings/statement.toml");
+    let header = "Acct No;Responsible Party;Street;Street 2;City;St;Zip Code;Oldest DOS;Balance Due;Lang;Ins Pend;\
+                  Disputed;No Mail\n";
+    let month = |as_of: &str, balance: &str| -> (String, String) {
+        let export = dir.join(format!("statement-{as_of}.csv"));
+        let row = format!("B1;Ann Lee;1 Main St;;Eugene;OR;97401;7/1/26;{balance};English;;;\n");
+        std::fs::write(&export, format!("{header}{row}")).unwrap();
+        let out = dir.join("runs").join(as_of);
+        let output = run_as_of(&config, &export, &out, as_of, &["--mapping", mapping.to_str().unwrap()]);
+        assert!(output.status.success(), "{}", stderr(&output));
+        let audit = &read_csv(&out.join("audit.csv"))[0];
+        let what = if audit["decision"] == "letter" { audit["stage"].clone() } else { holds_code(&out, "B1") };
+        (what, audit["reason"].clone())
+    };
+    assert_eq!(month("2026-09-30", "300.00").0, "reminder");
+    let (held, reason) = month("2026-10-31", "");
+    assert_eq!(held, "blank_balance");
+    assert!(reason.starts_with("the export leaves the balance blank (lines 2)"), "{reason}");
+    // The blank month said nothing of a payment: the letters go on from the
+    // reminder, not over again.
+    assert_eq!(month("2026-11-30", "300.00").0, "plan_offer");
+}
