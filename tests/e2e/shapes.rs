@@ -173,11 +173,21 @@ fn counts(record: &serde_json::Value) -> (u64, u64, u64) {
 
 #[test]
 fn a_one_row_per_account_statement_in_windows_1252() {
-    let record = run_shape("statement", "statement-export.csv");
+    let run = run_shape_in("statement", "statement-export.csv");
+    let record = read_json(&run.join("run.json"));
     let (rows, rejected, letters) = counts(&record);
     assert_eq!((rows, rejected), (150, 0), "every account row read");
     assert!(letters > 50, "{letters}");
     assert_eq!(record["counts"]["accounts"], 150);
+    // Line 4 leaves the balance blank: warned, and held for it, not as paid.
+    let warned: Vec<_> = read_csv(&run.join("warnings.csv"))
+        .into_iter()
+        .filter(|w| w["kind"] == "blank_balance")
+        .map(|w| (w["line"].clone(), w["column"].clone()))
+        .collect();
+    assert_eq!(warned, [("4".to_string(), "Balance Due".to_string())]);
+    let held = read_csv(&run.join("holds.csv")).into_iter().find(|h| h["account"] == "1000026").unwrap();
+    assert_eq!(held["reason_code"], "blank_balance");
 }
 
 #[test]
