@@ -234,8 +234,7 @@ impl fmt::Display for HoldReason {
                 f.write_str(")")
             }
             HoldReason::RowsRejected { lines } => {
-                let lines: Vec<String> = lines.iter().map(u64::to_string).collect();
-                write!(f, "some of its rows were rejected (lines {}); see rejects.csv", lines.join(", "))
+                write!(f, "some of its rows were rejected ({}); see rejects.csv", line_numbers(lines))
             }
             HoldReason::Reversal { line, column, value } => write!(
                 f,
@@ -282,15 +281,12 @@ impl fmt::Display for HoldReason {
             HoldReason::IncompleteAddress { missing } => write!(f, "the mailing address has no {missing}"),
             HoldReason::CreditBalance { balance } => write!(f, "credit balance of {}", -*balance),
             HoldReason::ZeroBalance => f.write_str("nothing is owed"),
-            HoldReason::BlankBalance { lines } => {
-                let lines: Vec<String> = lines.iter().map(u64::to_string).collect();
-                write!(
-                    f,
-                    "the export leaves the balance blank (lines {}), so what is owed is not known; check the \
-                     account in the billing system",
-                    lines.join(", ")
-                )
-            }
+            HoldReason::BlankBalance { lines } => write!(
+                f,
+                "the export leaves the balance blank ({}), so what is owed is not known; check the account in the \
+                 billing system",
+                line_numbers(lines)
+            ),
             HoldReason::UnderMinimum { balance, minimum } => {
                 write!(f, "balance {balance} is under the minimum of {minimum}")
             }
@@ -299,6 +295,15 @@ impl fmt::Display for HoldReason {
                 "oldest unpaid service is {days} days old; the first letter goes at {first_letter_after} days"
             ),
         }
+    }
+}
+
+/// `line 4`, or `lines 4, 9` for several.
+fn line_numbers(lines: &[Line]) -> String {
+    let numbers: Vec<String> = lines.iter().map(u64::to_string).collect();
+    match numbers.len() {
+        1 => format!("line {}", numbers[0]),
+        _ => format!("lines {}", numbers.join(", ")),
     }
 }
 
@@ -606,9 +611,10 @@ mod tests {
         assert_eq!(held.decision, Decision::Hold { reasons: vec![HoldReason::BlankBalance { lines: vec![3] }] });
         assert_eq!(
             HoldReason::BlankBalance { lines: vec![3] }.to_string(),
-            "the export leaves the balance blank (lines 3), so what is owed is not known; check the account in the \
+            "the export leaves the balance blank (line 3), so what is owed is not known; check the account in the \
              billing system"
         );
+        assert!(HoldReason::BlankBalance { lines: vec![3, 7] }.to_string().contains("blank (lines 3, 7), so"));
         // With a balance the export does state, the letter asks for that.
         let mut owing = account(&[("2026-01-01", 12_000), ("2026-02-01", 0)]);
         owing.charges[1].balance_blank = true;

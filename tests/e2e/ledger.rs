@@ -162,7 +162,7 @@ fn a_month_whose_export_leaves_the_balance_blank_is_held_and_starts_nothing_over
     assert_eq!(month("2026-09-30", "300.00").0, "reminder");
     let (held, reason) = month("2026-10-31", "");
     assert_eq!(held, "blank_balance");
-    assert!(reason.starts_with("the export leaves the balance blank (lines 2)"), "{reason}");
+    assert!(reason.starts_with("the export leaves the balance blank (line 2)"), "{reason}");
     // The blank month said nothing of a payment: the letters go on from the
     // reminder, not over again.
     assert_eq!(month("2026-11-30", "300.00").0, "plan_offer");
