@@ -67,6 +67,28 @@ impl NotHeld {
     }
 }
 
+/// The rows that held nothing by why, each group with what staff should do
+/// about it (for the run's summary and `validate`): accounts not in the
+/// export first, then holds that ended. Empty groups are left out.
+pub fn not_held_groups(rows: &[NotHeld]) -> Vec<(&'static str, Vec<&NotHeld>)> {
+    let (ended, missing): (Vec<&NotHeld>, Vec<&NotHeld>) = rows.iter().partition(|r| r.ended.is_some());
+    [
+        (
+            "the hold list names accounts that are not in the export, so it holds nothing for them; check their \
+             account numbers",
+            missing,
+        ),
+        (
+            "holds on the hold list that ended before this run hold nothing (their accounts are mailed again if \
+             due); take the rows off the list or change their until date",
+            ended,
+        ),
+    ]
+    .into_iter()
+    .filter(|(_, rows)| !rows.is_empty())
+    .collect()
+}
+
 impl std::fmt::Display for NotHeld {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self.ended {

@@ -164,22 +164,12 @@ impl Validation {
                 let _ = writeln!(out, "  {code:<30} {n:>6} accounts");
             }
         }
-        let (ended, missing): (Vec<_>, Vec<_>) = self.not_held.iter().partition(|r| r.ended.is_some());
-        for (rows, title) in [
-            (
-                missing,
-                "Accounts on the hold list that are not in the export (their rows hold nothing; check the account numbers):",
-            ),
-            (
-                ended,
-                "Holds on the hold list that ended before this date (their rows hold nothing; take them off the list or change their until date):",
-            ),
-        ] {
-            if !rows.is_empty() {
-                let _ = writeln!(out, "\n{title}");
-                for row in rows {
-                    let _ = writeln!(out, "  {row}");
-                }
+        for (advice, rows) in crate::hold_list::not_held_groups(&self.not_held) {
+            let mut advice = advice.to_string();
+            advice[..1].make_ascii_uppercase();
+            let _ = writeln!(out, "\n{advice}:");
+            for row in rows {
+                let _ = writeln!(out, "  {row}");
             }
         }
         group(&mut out, "Rows that cannot be used (rejects)", &self.rejects);

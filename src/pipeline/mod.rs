@@ -36,7 +36,7 @@ use queued::{PARTS_QUEUED, Queued, finish_oldest};
 use workers::{Job, Workers};
 
 use crate::config::PieceOrder;
-use crate::hold_list::NotHeld;
+use crate::hold_list::{NotHeld, not_held_groups};
 use crate::ingest::{self, IngestError, Partitioned, Regroup};
 use crate::ledger::{Ledger, LedgerError, Recorded};
 use crate::output::Kind;
@@ -159,24 +159,8 @@ impl RunSummary {
 
 /// The warnings for rows of the hold list that held nothing.
 fn not_held_lines(rows: &[NotHeld]) -> Vec<String> {
-    let (ended, missing): (Vec<&NotHeld>, Vec<&NotHeld>) = rows.iter().partition(|r| r.ended.is_some());
-    let list = |rows: Vec<&NotHeld>| rows.iter().map(|r| r.to_string()).collect::<Vec<_>>().join(", ");
-    let mut lines = Vec::new();
-    if !missing.is_empty() {
-        lines.push(format!(
-            "the hold list names accounts that are not in the export, so it holds nothing for them; check their \
-             account numbers: {}",
-            list(missing)
-        ));
-    }
-    if !ended.is_empty() {
-        lines.push(format!(
-            "holds on the hold list that ended before this run hold nothing (these accounts are mailed again if \
-             due); take the rows off the list or change their until date: {}",
-            list(ended)
-        ));
-    }
-    lines
+    let list = |rows: &[&NotHeld]| rows.iter().map(|r| r.to_string()).collect::<Vec<_>>().join(", ");
+    not_held_groups(rows).into_iter().map(|(advice, rows)| format!("{advice}: {}", list(&rows))).collect()
 }
 
 /// What a run would do with an export, without making letters or keeping
@@ -233,7 +217,7 @@ pub fn validate(
     if let Some(e) = failed {
         return Err(e.into());
     }
-    let not_held = setup.hold_list.as_ref().map(|h| h.not_held(&held_by_list, as_of)).unwrap_or_default();
+    let not_held = setup.not_held(&held_by_list, as_of);
     let finish = |decisions: crate::report::Decisions, tally| Validation { not_held, ..decisions.finish(tally, as_of) };
     let Some(report) = report else { return Ok(finish(decisions, tally)) };
     dry.issues(tally.rejects.clone(), tally.warnings.clone());
@@ -300,7 +284,7 @@ pub fn run(setup: &Setup, options: &RunOptions) -> Result<RunSummary, Error> {
         staging.written(&written.file, &written.sha256);
     }
     write_pictures(&mut staging, pictures)?;
-    let not_held = setup.hold_list.as_ref().map(|h| h.not_held(&books.held_by_list, options.as_of)).unwrap_or_default();
+    let not_held = setup.not_held(&books.held_by_list, options.as_of);
     let counts = books.close(export.rows, options.shard, &mut staging)?;
     drop(scratch);
     let key = crate::output::run_key(&options.as_of.to_string(), &run_inputs(setup, &export));

@@ -3,6 +3,7 @@
 //! letter in every language can be written, passes the wording checks and
 //! lays out within the envelope's windows.
 
+use std::collections::BTreeSet;
 use std::path::Path;
 
 use chrono::NaiveDate;
@@ -10,7 +11,7 @@ use chrono::NaiveDate;
 use super::Error;
 use crate::compose::{self, ComposeError, LetterFiles, Wording};
 use crate::config::{Config, FieldLimits};
-use crate::hold_list::HoldList;
+use crate::hold_list::{HoldList, NotHeld};
 use crate::layouts::Layouts;
 use crate::lint::{self, Finding};
 use crate::model::Account;
@@ -100,6 +101,12 @@ impl Setup {
     pub fn use_hold_list(&mut self, path: &Path) -> Result<(), Error> {
         self.hold_list = Some(HoldList::read(path)?);
         Ok(())
+    }
+
+    /// The hold list's rows that held nothing in a run in which it held the
+    /// accounts `held` (none without a list).
+    pub fn not_held(&self, held: &BTreeSet<String>, as_of: NaiveDate) -> Vec<NotHeld> {
+        self.hold_list.as_ref().map(|h| h.not_held(held, as_of)).unwrap_or_default()
     }
 
     /// The hold list's file and SHA-256, as run.json records them.
