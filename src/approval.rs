@@ -38,6 +38,11 @@ pub enum ApprovalError {
     #[error("give the name of the person approving the run with --by")]
     NoName,
     #[error(
+        "{folder} is a run of {as_of}, so it cannot have been approved on {on}; check the date \
+         (nothing was approved)"
+    )]
+    BeforeRun { folder: PathBuf, on: String, as_of: String },
+    #[error(
         "{folder} has not been approved, and the config requires approval before a handoff: look at its report.html, then run `kindly approve {folder} --by NAME`"
     )]
     NotApproved { folder: PathBuf },
@@ -51,16 +56,17 @@ pub enum ApprovalError {
     Write { path: PathBuf, source: std::io::Error },
 }
 
-impl ApprovalError {
-    /// 2: nothing was approved or handed over (README, "Exit codes").
-    pub fn exit_code(&self) -> u8 {
-        crate::EXIT_CANNOT_RUN
-    }
+/// What `kindly approve` did: the approval written, and the one it replaced
+/// (approving a run again), which the ledger keeps beside it.
+pub struct Approved {
+    pub approval: Approval,
+    pub replaced: Option<Approval>,
 }
 
 /// Approves the run in `folder` as `by` on `on`, after checking every file
-/// of it as `kindly verify` does; writes `approval.json`.
-pub fn approve(folder: &Path, by: &str, on: &str) -> Result<Approval, ApprovalError> {
+/// of it as `kindly verify` does; writes `approval.json`. A date before the
+/// run's as-of date is a typo, and approves nothing.
+pub fn approve(folder: &Path, by: &str, on: chrono::NaiveDate) -> Result<Approved, ApprovalError> {
     let by = by.trim();
     if by.is_empty() {
         return Err(ApprovalError::NoName);
@@ -70,6 +76,11 @@ pub fn approve(folder: &Path, by: &str, on: &str) -> Result<Approval, ApprovalEr
         return Err(ApprovalError::FailsChecks { folder: folder.to_path_buf(), problems });
     }
     let (record, run_json) = crate::verify::record(folder)?;
+    if on.to_string() < record.as_of {
+        return Err(ApprovalError::BeforeRun { folder: folder.to_path_buf(), on: on.to_string(), as_of: record.as_of });
+    }
+    let path = folder.join(APPROVAL_JSON);
+    let replaced = std::fs::read(&path).ok().and_then(|bytes| serde_json::from_slice(&bytes).ok());
     let approval = Approval {
         approved_by: by.to_string(),
         approved_on: on.to_string(),
@@ -77,11 +88,10 @@ pub fn approve(folder: &Path, by: &str, on: &str) -> Result<Approval, ApprovalEr
         run_json_sha256: crate::digest::sha256(&run_json),
         kindly_version: env!("CARGO_PKG_VERSION").to_string(),
     };
-    let path = folder.join(APPROVAL_JSON);
     let mut json = serde_json::to_vec_pretty(&approval).unwrap_or_default();
     json.push(b'\n');
     std::fs::write(&path, json).map_err(|source| ApprovalError::Write { path, source })?;
-    Ok(approval)
+    Ok(Approved { approval, replaced })
 }
 
 /// The run's approval, if it has one that still matches its run.json.

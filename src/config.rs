@@ -726,6 +726,10 @@ impl LintConfig {
     }
 }
 
+/// What a new practice's config (`kindly init`) says where the practice's
+/// own words must go.
+pub const EDIT_ME: &str = "EDIT ME";
+
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     #[error("cannot read the config file {path}: {source}")]
@@ -825,10 +829,43 @@ impl Config {
                 ));
             }
         }
+        for (format, placement) in
+            [("lob", &self.vendor.lob.address_placement), ("postgrid", &self.vendor.postgrid.address_placement)]
+        {
+            if placement != vendor::INSERT_BLANK_PAGE {
+                return Err(format!(
+                    "[vendor.{format}] address_placement = {placement:?}: kindly's letters print both addresses \
+                     themselves, in the envelope's windows, and the vendor would print its own over them \
+                     ({:?} prints over the top of the first page). Use {:?}: the vendor adds a page for the \
+                     addresses, one sheet more per piece, counted in sheets and postage",
+                    vendor::TOP_FIRST_PAGE,
+                    vendor::INSERT_BLANK_PAGE
+                ));
+            }
+        }
         if self.print.max_pages == 0 || self.vendor.postage.sheets_per_ounce == 0 {
             return Err("[print] max_pages and [vendor.postage] sheets_per_ounce must be 1 or more".into());
         }
         Ok(())
+    }
+
+    /// The `[practice]` settings that still read "EDIT ME", as `kindly init`
+    /// wrote them: a run refuses to print them on letters.
+    pub fn unfilled(&self) -> Vec<&'static str> {
+        let p = &self.practice;
+        let edit_me = |text: &str| text.contains(EDIT_ME);
+        let settings = [
+            ("[practice] name", edit_me(&p.name)),
+            ("[practice] address", p.address.iter().any(|l| edit_me(l))),
+            ("[practice] phone", edit_me(&p.phone)),
+            ("[practice] hours", edit_me(&p.hours)),
+            ("[practice] portal", edit_me(&p.portal)),
+            ("[practice] assistance", edit_me(&p.assistance)),
+            ("[practice] signer", edit_me(&p.signer)),
+            ("[practice] signer_title", edit_me(&p.signer_title)),
+            ("[practice] payment_link", p.payment_link.as_deref().is_some_and(edit_me)),
+        ];
+        settings.into_iter().filter(|(_, unfilled)| *unfilled).map(|(name, _)| name).collect()
     }
 
     /// Whether the run writes combined print files: when `[print]` asks,

@@ -45,24 +45,28 @@ pub enum HandoffError {
     FailsChecks { folder: PathBuf, problems: Vec<String> },
     #[error(transparent)]
     Approval(#[from] crate::approval::ApprovalError),
-}
-
-impl HandoffError {
-    /// 2: nothing was handed over (README, "Exit codes").
-    pub fn exit_code(&self) -> u8 {
-        crate::EXIT_CANNOT_RUN
-    }
+    #[error(transparent)]
+    Join(#[from] crate::print_join::JoinError),
+    #[error("the hand-off is not recorded in the ledger, so nothing was handed over: {0}")]
+    Ledger(String),
+    #[error(
+        "{0} already exists. A hand-off folder is written once and kept as it went to the vendor: choose \
+         another --out (kindly never writes over one)"
+    )]
+    Exists(PathBuf),
+    #[error(
+        "{0} is a trial run (--trial): the ledger does not know its letters, so they cannot go to the vendor. \
+         Make the run without --trial"
+    )]
+    Trial(PathBuf),
+    #[error("{0} is one shard of a run: put the shards together with `kindly merge` and hand over the merged run")]
+    Shard(PathBuf),
 }
 
 /// Writes the vendor's request files for the run whose manifest.csv is in
-/// `folder`, into `folder`; `key` is the run's [`crate::output::run_key`].
-/// Each file written is passed to `written` with its SHA-256.
-pub fn write_requests(
-    config: &Config,
-    folder: &Path,
-    key: &str,
-    mut written: impl FnMut(&str, &str),
-) -> Result<(), HandoffError> {
+/// `folder`, into `folder`. Each file written is passed to `written` with
+/// its SHA-256.
+pub fn write_requests(config: &Config, folder: &Path, mut written: impl FnMut(&str, &str)) -> Result<(), HandoffError> {
     let vendor = &config.vendor;
     if vendor.format == VendorFormat::Generic {
         return Ok(());
@@ -73,8 +77,8 @@ pub fn write_requests(
     match vendor.format {
         VendorFormat::Generic => Ok(()),
         VendorFormat::Click2mail => click2mail(vendor, &from, rows, &mut files, folder),
-        VendorFormat::Lob => lob(vendor, &from, key, rows, &mut files),
-        VendorFormat::Postgrid => postgrid(vendor, &from, key, rows, &mut files),
+        VendorFormat::Lob => lob(vendor, &from, rows, &mut files),
+        VendorFormat::Postgrid => postgrid(vendor, &from, rows, &mut files),
     }
 }
 
@@ -228,17 +232,19 @@ fn metadata(row: &ManifestRow) -> Value {
     json!({ "piece_id": row.piece_id, "stage": row.stage, "language": row.language })
 }
 
-/// The same piece of the same run always has the same key, so the vendor
-/// refuses a second upload of it. Lob and PostGrid take up to 256 characters.
-fn idempotency_key(key: &str, row: &ManifestRow) -> String {
-    format!("kindly-{key}-{}", row.piece_id)
+/// The key a vendor refuses a second upload by: the piece and the SHA-256
+/// of its very PDF, so the same letter always has the same key, whatever
+/// else of the run or its config changed (combined print files, another
+/// vendor's options), and a different letter never has it. Lob and
+/// PostGrid take up to 256 characters.
+fn idempotency_key(row: &ManifestRow) -> String {
+    format!("kindly-{}-{}", row.piece_id, &row.sha256[..row.sha256.len().min(32)])
 }
 
 /// A JSON line per letter for Lob's `POST /v1/letters`, and Lob's bulk CSV.
 fn lob(
     vendor: &Vendor,
     from: &ReturnAddress,
-    key: &str,
     rows: impl Iterator<Item = Result<ManifestRow, HandoffError>>,
     files: &mut Files,
 ) -> Result<(), HandoffError> {
@@ -282,7 +288,7 @@ fn lob(
             "mail_type": o.mail_type,
             "use_type": o.use_type,
             "metadata": metadata(&row),
-            "idempotency_key": idempotency_key(key, &row),
+            "idempotency_key": idempotency_key(&row),
         });
         json_line(&mut letters, &request).map_err(io(files.folder.join(LOB_LETTERS)))?;
         let record = [&row.recipient_name, to[0], to[1], &row.city, &row.state, &row.zip, &row.piece_id];
@@ -302,7 +308,6 @@ fn lob(
 fn postgrid(
     vendor: &Vendor,
     from: &ReturnAddress,
-    key: &str,
     rows: impl Iterator<Item = Result<ManifestRow, HandoffError>>,
     files: &mut Files,
 ) -> Result<(), HandoffError> {
@@ -328,7 +333,7 @@ fn postgrid(
             "color": vendor.color,
             "mailingClass": vendor.postgrid.mailing_class,
             "metadata": metadata(&row),
-            "idempotencyKey": idempotency_key(key, &row),
+            "idempotencyKey": idempotency_key(&row),
         });
         json_line(&mut letters, &request).map_err(io(files.folder.join(POSTGRID_LETTERS)))?;
     }
@@ -358,19 +363,35 @@ pub struct Handoff {
 
 /// Writes a vendor's files from a finished run folder into a new folder
 /// `out`, with copies of the PDFs they name, without laying letters out
-/// again. The run is verified first; `out` appears only when complete.
-pub fn handoff(run: &Path, config: &Config, format: VendorFormat, out: &Path) -> Result<Handoff, HandoffError> {
+/// again. The run is verified first, and must be approved if the run or
+/// the config asks for approval; a trial run or a shard is refused. `out`
+/// appears only when complete, and only after `handed` (which records the
+/// pieces as handed to the vendor) has succeeded, so no hand-off folder
+/// exists that the ledger does not know of.
+pub fn handoff(
+    run: &Path,
+    config: &Config,
+    format: VendorFormat,
+    out: &Path,
+    handed: impl FnOnce(&Handoff) -> Result<(), HandoffError>,
+) -> Result<Handoff, HandoffError> {
     let problems = crate::verify::verify(run)?;
     if !problems.is_empty() {
         return Err(HandoffError::FailsChecks { folder: run.to_path_buf(), problems });
     }
-    let approval = match config.mailing.require_approval {
+    let (record, run_json) = crate::verify::record(run)?;
+    if record.trial {
+        return Err(HandoffError::Trial(run.to_path_buf()));
+    }
+    if record.shard.is_some() {
+        return Err(HandoffError::Shard(run.to_path_buf()));
+    }
+    let approval = match config.mailing.require_approval || record.approval_required {
         true => Some(crate::approval::check(run)?),
         false => crate::approval::check(run).ok(),
     };
-    let (record, run_json) = crate::verify::record(run)?;
     if out.exists() {
-        return Err(OutputError::Exists(out.to_path_buf()).into());
+        return Err(HandoffError::Exists(out.to_path_buf()));
     }
     let name = out.file_name().map_or_else(|| "handoff".into(), |n| n.to_string_lossy().into_owned());
     let parent = out.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
@@ -391,8 +412,14 @@ pub fn handoff(run: &Path, config: &Config, format: VendorFormat, out: &Path) ->
         files,
         approval,
     };
-    crate::output::write_file(&partial.join(HANDOFF_JSON), &crate::output::to_json(&handoff))?;
-    std::fs::rename(&partial, out).map_err(io(out.to_path_buf()))?;
+    let published = crate::output::write_file(&partial.join(HANDOFF_JSON), &crate::output::to_json(&handoff))
+        .map_err(HandoffError::from)
+        .and_then(|()| handed(&handoff))
+        .and_then(|()| std::fs::rename(&partial, out).map_err(|e| io(out.to_path_buf())(e).into()));
+    if let Err(e) = published {
+        let _ = std::fs::remove_dir_all(&partial);
+        return Err(e);
+    }
     Ok(handoff)
 }
 
@@ -420,10 +447,26 @@ fn fill(
     copy(MANIFEST_CSV)?;
     copy(crate::output::MANIFEST_JSON)?;
     let print_files: Vec<&String> = record.files.keys().filter(|f| f.starts_with(&format!("{PRINT_DIR}/"))).collect();
-    if format.needs_combined() {
-        if print_files.is_empty() {
-            return Err(HandoffError::NoPrintFiles { vendor: format.title(), folder: run.to_path_buf() });
+    if format.needs_combined() && print_files.is_empty() {
+        // A run made without combined files: they are made now from its
+        // letters, and the hand-off's manifest says where each piece is.
+        let mut rows: Vec<ManifestRow> = manifest(run)?.collect::<Result<_, _>>()?;
+        let (written, placed) = crate::print_join::join_letters(run, &rows, config.print.max_pages, dir)?;
+        for row in &mut rows {
+            let at = placed.get(&row.piece_id);
+            row.print_file = at.map(|p| p.file.clone()).unwrap_or_default();
+            row.print_first_page = at.map(|p| p.first_page);
+            row.print_last_page = at.map(|p| p.last_page);
         }
+        files.extend(written.into_iter().map(|w| (w.file, w.sha256)));
+        let path = dir.join(MANIFEST_CSV);
+        let mut out = csv::Writer::from_writer(HashedFile::create(path.clone())?);
+        for row in &rows {
+            out.serialize(row).map_err(|e| OutputError::Io { path: path.clone(), source: e.into() })?;
+        }
+        let file = out.into_inner().map_err(|e| OutputError::Io { path: path.clone(), source: e.into_error() })?;
+        files.insert(MANIFEST_CSV.to_string(), file.finish()?);
+    } else if format.needs_combined() {
         print_files.into_iter().try_for_each(|f| copy(f))?;
     } else {
         for row in manifest(run)? {
@@ -435,7 +478,7 @@ fn fill(
     }
     let mut config = config.clone();
     config.vendor.format = format;
-    write_requests(&config, dir, &record.key(), |name, sha| {
+    write_requests(&config, dir, |name, sha| {
         files.insert(name.to_string(), sha.to_string());
     })?;
     Ok(files)

@@ -163,8 +163,8 @@ impl HoldList {
             let until_text = cell(until)?;
             let until = match until_text.as_str() {
                 "" => None,
-                text => Some(date(text).ok_or_else(|| {
-                    bad(line, until.map_or("until", |i| &names[i]), text, "is not a date like 2026-12-31 or 12/31/2026")
+                text => Some(crate::dates::parse(text).ok_or_else(|| {
+                    bad(line, until.map_or("until", |i| &names[i]), text, &format!("is not {}", crate::dates::FORMS))
                 })?),
             };
             let listed = Listed { meaning, line, until, note: cell(note)? };
@@ -211,11 +211,6 @@ fn meaning(text: &str) -> Option<CodeMeaning> {
 /// The meanings a row may give: every one that holds.
 fn reasons() -> impl Iterator<Item = CodeMeaning> {
     CodeMeaning::ALL.into_iter().filter(|m| *m != CodeMeaning::None)
-}
-
-/// `2026-12-31`, or `12/31/2026` as spreadsheets in the US write dates.
-fn date(text: &str) -> Option<NaiveDate> {
-    NaiveDate::parse_from_str(text, "%Y-%m-%d").or_else(|_| NaiveDate::parse_from_str(text, "%m/%d/%Y")).ok()
 }
 
 #[cfg(test)]

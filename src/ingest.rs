@@ -46,13 +46,6 @@ pub enum IngestError {
     MissingColumns { file: String, missing: String, found: String },
 }
 
-impl IngestError {
-    /// 2: the export could not be read (README, "Exit codes").
-    pub fn exit_code(&self) -> u8 {
-        crate::EXIT_CANNOT_RUN
-    }
-}
-
 mod regroup;
 
 pub use regroup::Regroup;

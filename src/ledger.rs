@@ -30,9 +30,6 @@ use crate::run_report::{Changes, Then};
 const SAME_INPUTS: &str = "export_sha256 = ?2 AND config_sha256 = ?3 AND mapping_sha256 IS ?4 AND layouts_sha256 = ?5
      AND hold_list_sha256 IS ?6";
 
-/// The ledger's file name, beside the run folders unless the config says otherwise.
-pub const LEDGER_FILE: &str = "kindly-ledger.sqlite";
-
 /// The schema, one migration per entry, run in order and each once; the
 /// database's `user_version` counts those that have run. A migration only
 /// ever adds, so no version loses data.
@@ -110,7 +107,18 @@ const MIGRATIONS: &[&str] = &[
     CREATE INDEX approvals_by_run ON approvals (run_json_sha256);
 ",
     "ALTER TABLE runs ADD COLUMN hold_list_sha256 TEXT;",
+    // Whether the run was made with `[mailing] require_approval`: its pieces
+    // go to the vendor and the mail only once it is approved. Run folders
+    // are named relative to the ledger from here on (see `relative_folders`).
+    // The address as the letter printed it, for `kindly history` (`address`
+    // stays the key returned mail is matched by).
+    "ALTER TABLE runs ADD COLUMN needs_approval INTEGER NOT NULL DEFAULT 0;
+     ALTER TABLE pieces ADD COLUMN printed_address TEXT;",
 ];
+
+/// The schema version from which run folders are named relative to the
+/// ledger's own folder, so that a practice folder can be moved or copied.
+const RELATIVE_FOLDERS: usize = 5;
 
 #[derive(Debug, thiserror::Error)]
 pub enum LedgerError {
@@ -153,15 +161,8 @@ pub enum LedgerError {
     Exists(PathBuf),
 }
 
-impl LedgerError {
-    /// 2: the ledger cannot be used, so the command cannot run.
-    pub fn exit_code(&self) -> u8 {
-        crate::EXIT_CANNOT_RUN
-    }
-}
-
 /// What became of a piece after it was made.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum PieceState {
     Made,
@@ -234,6 +235,35 @@ pub struct RunEntry {
     pub run_json_sha256: String,
     pub mailed: i64,
     pub returned: i64,
+}
+
+/// What a ledger holds, in a line: `ledger runs/kindly-ledger.sqlite: 2
+/// runs, latest 2026-12-07`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LedgerSummary {
+    pub path: PathBuf,
+    /// Runs recorded, reruns not counted.
+    pub runs: u64,
+    /// The latest run's as-of date.
+    pub latest: Option<String>,
+}
+
+impl std::fmt::Display for LedgerSummary {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let runs = if self.runs == 1 { "1 run".to_string() } else { format!("{} runs", self.runs) };
+        match &self.latest {
+            Some(latest) => write!(f, "ledger {}: {runs}, latest {latest}", self.path.display()),
+            None => write!(f, "ledger {}: no runs yet", self.path.display()),
+        }
+    }
+}
+
+/// What [`Ledger::set_state`] did: pieces marked now, and pieces the
+/// ledger already had in that state on that day.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Marked {
+    pub new: usize,
+    pub already: usize,
 }
 
 /// A piece's new state, as of a date, with the vendor's reason if any.
@@ -318,9 +348,13 @@ impl Ledger {
         }
         let path = self.path.clone();
         let sql = |source| sql_error(&path, source);
+        let home = self.home();
         for (i, migration) in MIGRATIONS.iter().enumerate().skip(version as usize) {
             let tx = self.conn.transaction().map_err(sql)?;
             tx.execute_batch(migration).map_err(sql)?;
+            if i + 1 == RELATIVE_FOLDERS {
+                relative_folders(&tx, &home).map_err(sql)?;
+            }
             tx.pragma_update(None, "user_version", i as i64 + 1).map_err(sql)?;
             tx.commit().map_err(sql)?;
         }
@@ -402,7 +436,7 @@ impl Ledger {
         self.sql(|c| {
             c.query_row(
                 &format!("SELECT folder FROM runs WHERE as_of = ?1 AND folder != ?7 AND NOT ({SAME_INPUTS}) ORDER BY id LIMIT 1"),
-                params![as_of.to_string(), inputs.export, inputs.config, inputs.mapping, inputs.layouts, inputs.hold_list, place(folder)],
+                params![as_of.to_string(), inputs.export, inputs.config, inputs.mapping, inputs.layouts, inputs.hold_list, self.place(folder)],
                 |r| r.get(0),
             )
             .optional()
@@ -414,7 +448,7 @@ impl Ledger {
     /// its pieces was handed to the vendor or mailed. Nothing recorded there
     /// is fine too.
     pub fn check_replaceable(&self, folder: &Path) -> Result<(), LedgerError> {
-        let place = place(folder);
+        let place = self.place(folder);
         let gone: bool = self.sql(|c| {
             c.query_row(
                 "SELECT EXISTS (SELECT 1 FROM pieces p JOIN runs r ON r.id = p.run_id
@@ -432,7 +466,7 @@ impl Ledger {
         let bytes = std::fs::read(folder.join(RUN_JSON)).map_err(|e| failed(format!("{RUN_JSON}: {e}")))?;
         let record: RunRecord = serde_json::from_slice(&bytes).map_err(|e| failed(format!("{RUN_JSON}: {e}")))?;
         let sha = crate::digest::sha256(&bytes);
-        let place = place(folder);
+        let place = self.place(folder);
         let known: Option<i64> = self.sql(|c| {
             c.query_row("SELECT id FROM runs WHERE run_json_sha256 = ?1 AND folder = ?2", [&sha, &place], |r| r.get(0))
                 .optional()
@@ -475,8 +509,8 @@ impl Ledger {
         tx.execute(
             "INSERT INTO runs (as_of, recorded_at, folder, run_json_sha256, kindly_version, typst_version,
              export_sha256, config_sha256, mapping_sha256, layouts_sha256, accounts, letters, holds, rerun_of,
-             hold_list_sha256)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+             hold_list_sha256, needs_approval)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
             params![
                 record.as_of,
                 recorded_at,
@@ -493,6 +527,7 @@ impl Ledger {
                 c.holds as i64,
                 earlier.as_ref().map(|e| e.0),
                 inputs.hold_list,
+                record.approval_required,
             ],
         )
         .map_err(sql)?;
@@ -537,8 +572,8 @@ impl Ledger {
             })?;
             let mut piece = tx
                 .prepare(
-                    "INSERT INTO pieces (piece_id, run_id, stage, sha256, recipient, address, file)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                    "INSERT INTO pieces (piece_id, run_id, stage, sha256, recipient, address, file, printed_address)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
                 )
                 .map_err(sql)?;
             for_each_row((folder, &path), MANIFEST_CSV, |row: ManifestRow| {
@@ -551,6 +586,7 @@ impl Ledger {
                         row.recipient_name,
                         row.address().key(),
                         row.file,
+                        row.address().one_line(),
                     ])
                     .map(drop)
             })?;
@@ -559,20 +595,16 @@ impl Ledger {
         Ok(Recorded::Run)
     }
 
-    /// Run folders beside the ledger, or in `runs` (where this run's folder
-    /// goes), that it does not hold yet (kindly stopped between a folder's
-    /// rename and the ledger's commit), recorded now. Trial runs and shards
-    /// (whose merged run is recorded) are not.
-    pub fn mend(&mut self, runs: &Path, recorded_at: &str) -> Result<Vec<PathBuf>, LedgerError> {
-        let ledger_dir = self.path.parent().map(Path::to_path_buf).unwrap_or_default();
-        let mut dirs: Vec<PathBuf> = [ledger_dir, runs.to_path_buf()]
-            .into_iter()
-            .map(|d| if d.as_os_str().is_empty() { PathBuf::from(".") } else { d })
-            .collect();
-        dirs.dedup_by(|a, b| place(a) == place(b));
+    /// Run folders beside the ledger that it does not hold yet (kindly
+    /// stopped between a folder's rename and the ledger's commit), recorded
+    /// now. Trial runs and shards (whose merged run is recorded) are not.
+    /// Only the ledger's own folder is looked in: a folder elsewhere may be
+    /// another practice's.
+    pub fn mend(&mut self, recorded_at: &str) -> Result<Vec<PathBuf>, LedgerError> {
+        let dir = self.path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new(".")).to_path_buf();
         let mut folders: Vec<(String, PathBuf)> = Vec::new();
-        for dir in dirs.iter().filter(|d| d.is_dir()) {
-            let entries = std::fs::read_dir(dir)
+        if dir.is_dir() {
+            let entries = std::fs::read_dir(&dir)
                 .map_err(|e| LedgerError::Folder { folder: dir.clone(), reason: e.to_string() })?;
             folders.extend(
                 entries
@@ -604,50 +636,54 @@ impl Ledger {
     /// Records what became of pieces (handed to the vendor, mailed,
     /// returned), each as of its date, in one transaction: an unknown piece
     /// changes nothing. Every change is kept in `piece_events`; the piece
-    /// shows its latest.
-    pub fn set_state(&mut self, changes: &[StateChange]) -> Result<(), LedgerError> {
+    /// shows its latest. A change the ledger already has (the same returns
+    /// file given twice) is counted as such and not kept again.
+    pub fn set_state(&mut self, changes: &[StateChange]) -> Result<Marked, LedgerError> {
         let path = self.path.clone();
         let sql = |source| sql_error(&path, source);
         let tx = self.conn.transaction().map_err(sql)?;
+        let mut marked = Marked::default();
         for change in changes {
             let (state, on) = (change.state.id(), change.on.to_string());
-            // A piece is handed, mailed or returned on its run's date or
-            // later: an earlier date is a mistyped date or piece id. Only a
-            // change that updates nothing asks which it was.
-            let changed = tx
-                .execute(
-                    "UPDATE pieces SET state = ?1, state_on = ?2, state_reason = ?3 WHERE piece_id = ?4 \
-                     AND ?2 >= (SELECT as_of FROM runs WHERE runs.id = pieces.run_id)",
-                    params![state, on, change.reason, change.piece],
+            let known: Option<(String, Option<String>, String)> = tx
+                .prepare_cached(
+                    "SELECT p.state, p.state_on, r.as_of FROM pieces p JOIN runs r ON r.id = p.run_id
+                     WHERE p.piece_id = ?1",
                 )
+                .and_then(|mut s| s.query_row(params![change.piece], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?))))
+                .optional()
                 .map_err(sql)?;
-            if changed == 0 {
-                let as_of: Option<String> = tx
-                    .query_row(
-                        "SELECT runs.as_of FROM pieces JOIN runs ON runs.id = pieces.run_id WHERE piece_id = ?1",
-                        params![change.piece],
-                        |row| row.get(0),
-                    )
-                    .optional()
-                    .map_err(sql)?;
-                return Err(match as_of {
-                    Some(as_of) => LedgerError::BeforeItsRun { piece: change.piece.clone(), state, on, as_of },
-                    None => LedgerError::NoSuchPiece(change.piece.clone()),
-                });
+            // A piece is handed, mailed or returned on its run's date or
+            // later: an earlier date is a mistyped date or piece id.
+            let (current, current_on, as_of) = known.ok_or_else(|| LedgerError::NoSuchPiece(change.piece.clone()))?;
+            if on < as_of {
+                return Err(LedgerError::BeforeItsRun { piece: change.piece.clone(), state, on, as_of });
             }
-            tx.execute(
-                "INSERT INTO piece_events (piece_id, state, on_date, reason) VALUES (?1, ?2, ?3, ?4)",
-                params![change.piece, state, on, change.reason],
-            )
-            .map_err(sql)?;
+            if current == state && current_on.as_deref() == Some(on.as_str()) {
+                marked.already += 1;
+                continue;
+            }
+            // Handing a run to the vendor again (another vendor, say) is
+            // kept as an event, but a piece already mailed stays mailed.
+            let handed_again = change.state == PieceState::Handed && current != "made" && current != state;
+            if !handed_again {
+                tx.prepare_cached("UPDATE pieces SET state = ?1, state_on = ?2, state_reason = ?3 WHERE piece_id = ?4")
+                    .and_then(|mut s| s.execute(params![state, on, change.reason, change.piece]))
+                    .map_err(sql)?;
+            }
+            tx.prepare_cached("INSERT INTO piece_events (piece_id, state, on_date, reason) VALUES (?1, ?2, ?3, ?4)")
+                .and_then(|mut s| s.execute(params![change.piece, state, on, change.reason]))
+                .map_err(sql)?;
+            marked.new += 1;
         }
-        tx.commit().map_err(sql)
+        tx.commit().map_err(sql)?;
+        Ok(marked)
     }
 
     /// Records that a run was approved (`kindly approve`), by the SHA-256
     /// of the run.json approved.
     pub fn record_approval(&mut self, folder: &Path, approval: &Approval) -> Result<(), LedgerError> {
-        let folder = absolute(folder).display().to_string();
+        let folder = self.place(folder);
         self.conn
             .execute(
                 "INSERT INTO approvals (run_json_sha256, folder, approved_by, approved_on) VALUES (?1, ?2, ?3, ?4)",
@@ -657,12 +693,40 @@ impl Ledger {
             .map_err(|source| sql_error(&self.path, source))
     }
 
+    /// How many runs the ledger holds (reruns aside) and the latest as-of
+    /// date, for the line every command that uses it starts with.
+    pub fn summary(&self) -> Result<LedgerSummary, LedgerError> {
+        self.sql(|c| {
+            c.query_row("SELECT COUNT(*), MAX(as_of) FROM runs WHERE rerun_of IS NULL", [], |r| {
+                Ok(LedgerSummary { path: self.path.clone(), runs: r.get::<_, i64>(0)? as u64, latest: r.get(1)? })
+            })
+        })
+    }
+
+    /// The runs of these pieces that were made needing approval and have
+    /// none that matches them: their folders, once each.
+    pub fn unapproved(&self, pieces: &[String]) -> Result<Vec<String>, LedgerError> {
+        let ids = serde_json::to_string(pieces).unwrap_or_default();
+        self.sql(|c| {
+            let mut statement = c.prepare(
+                "SELECT DISTINCT r.folder FROM json_each(?1) j JOIN pieces p ON p.piece_id = j.value
+                 JOIN runs r ON r.id = p.run_id
+                 WHERE r.needs_approval AND NOT EXISTS
+                 (SELECT 1 FROM approvals a WHERE a.run_json_sha256 = r.run_json_sha256)
+                 ORDER BY r.folder",
+            )?;
+            let folders = statement.query_map([ids], |r| r.get::<_, String>(0))?;
+            folders.map(|f| f.map(|f| self.shown(f))).collect()
+        })
+    }
+
     /// Every decision recorded for an account, oldest first.
     pub fn entries(&self, account: &str) -> Result<Vec<Entry>, LedgerError> {
         self.sql(|c| {
             let mut statement = c.prepare(
                 "SELECT r.as_of, r.folder, d.decision, d.stage, d.hold_code, d.reason, d.balance_cents, d.piece_id,
-                 p.state, p.state_on, p.state_reason, p.address, p.file, p.sha256, d.wording_sha256
+                 p.state, p.state_on, p.state_reason, COALESCE(p.printed_address, p.address), p.file, p.sha256,
+                 d.wording_sha256
                  FROM decisions d JOIN runs r ON r.id = d.run_id
                  LEFT JOIN pieces p ON p.piece_id = d.piece_id AND p.run_id = d.run_id
                  WHERE d.account = ?1 ORDER BY r.as_of, r.id",
@@ -670,7 +734,7 @@ impl Ledger {
             let rows = statement.query_map([account], |row| {
                 Ok(Entry {
                     as_of: row.get(0)?,
-                    folder: row.get(1)?,
+                    folder: self.shown(row.get(1)?),
                     decision: row.get(2)?,
                     stage: row.get(3)?,
                     hold_code: row.get(4)?,
@@ -701,7 +765,7 @@ impl Ledger {
             c.query_row(
                 "SELECT id, as_of, folder FROM runs WHERE rerun_of IS NULL AND as_of < ?1 AND folder != ?2
                  ORDER BY as_of DESC, id DESC LIMIT 1",
-                params![as_of, place(folder)],
+                params![as_of, self.place(folder)],
                 |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
             )
             .optional()
@@ -796,11 +860,11 @@ impl Ledger {
                 Ok(RunEntry {
                     as_of: row.get(0)?,
                     recorded_at: row.get(1)?,
-                    folder: row.get(2)?,
+                    folder: self.shown(row.get(2)?),
                     accounts: row.get(3)?,
                     letters: row.get(4)?,
                     holds: row.get(5)?,
-                    rerun_of: row.get(6)?,
+                    rerun_of: row.get::<_, Option<String>>(6)?.map(|f| self.shown(f)),
                     run_json_sha256: row.get(7)?,
                     mailed: row.get(8)?,
                     returned: row.get(9)?,
@@ -810,8 +874,9 @@ impl Ledger {
         })
     }
 
-    /// The whole ledger as text, without when each run was recorded, so two
-    /// ledgers can be compared (a rebuilt one and the one kept run by run).
+    /// The whole ledger as text, without when each run was recorded and with
+    /// each run folder's absolute path, so two ledgers can be compared (a
+    /// rebuilt one and the one kept run by run).
     pub fn dump(&self) -> Result<String, LedgerError> {
         self.sql(|c| {
             let mut out = String::new();
@@ -823,9 +888,14 @@ impl Ledger {
                 while let Some(row) = rows.next()? {
                     let mut fields = Vec::new();
                     for (i, name) in names.iter().enumerate() {
-                        if name != "recorded_at" {
-                            let value: rusqlite::types::Value = row.get(i)?;
-                            fields.push(format!("{name}={value:?}"));
+                        let value: rusqlite::types::Value = row.get(i)?;
+                        match (name.as_str(), value) {
+                            ("recorded_at", _) => {}
+                            // Where the folder is, however the ledger names it.
+                            ("folder", rusqlite::types::Value::Text(place)) => {
+                                fields.push(format!("folder={:?}", absolute(&self.folder_path(&place))))
+                            }
+                            (_, value) => fields.push(format!("{name}={value:?}")),
                         }
                     }
                     out.push_str(&format!("{table}: {}\n", fields.join(", ")));
@@ -834,6 +904,16 @@ impl Ledger {
             Ok(out)
         })
     }
+}
+
+/// The ledger at `path` in a line, for the commands that use it: `ledger
+/// runs/kindly-ledger.sqlite: 2 runs, latest 2026-12-07`, or that there is
+/// none there yet.
+pub fn describe(path: &Path) -> Result<String, LedgerError> {
+    Ok(match Ledger::open_read_only(path)? {
+        Some(ledger) => ledger.summary()?.to_string(),
+        None => format!("ledger {}: none there yet, so as if nothing had ever been sent", path.display()),
+    })
 }
 
 /// A new ledger from run folders alone, recorded in as-of order.
@@ -924,10 +1004,8 @@ pub fn read_returns(path: &Path) -> Result<Vec<StateChange>, LedgerError> {
             return Err(bad(line, &headers[piece], "", "no piece id"));
         }
         let text = cell(day);
-        let on = text
-            .get(..10)
-            .and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
-            .ok_or_else(|| bad(line, &headers[day], text, "not a date like 2026-11-30"))?;
+        let on = crate::dates::parse(text)
+            .ok_or_else(|| bad(line, &headers[day], text, &format!("not {}", crate::dates::FORMS)))?;
         let reason = reason.map(cell).filter(|r| !r.is_empty()).map(String::from);
         changes.push(StateChange { piece: id.to_string(), state: PieceState::Returned, on, reason });
     }
@@ -941,47 +1019,67 @@ pub fn pieces_of(folder: &Path) -> Result<Vec<String>, LedgerError> {
     Ok(rows.into_iter().map(|r| r.piece_id).collect())
 }
 
-/// `kindly history` for people: one block per run, oldest first.
-pub fn history_table(account: &str, entries: &[Entry]) -> String {
-    let mut out = format!("account {account}: {} runs\n", entries.len());
-    for e in entries {
-        let what = e.stage.as_deref().or(e.hold_code.as_deref()).unwrap_or_default();
-        let balance = e.balance.as_deref().unwrap_or_default();
-        out += &format!("{}  {} {what}, balance {balance}  ({})\n", e.as_of, e.decision, e.folder);
-        if let Some(piece) = &e.piece_id {
-            let state = e.piece_state.as_deref().unwrap_or("made");
-            let since = e.piece_state_on.as_ref().map_or(String::new(), |d| format!(" on {d}"));
-            let why = e.piece_state_reason.as_ref().map_or(String::new(), |r| format!(" ({r})"));
-            out += &format!("    piece {piece}: {state}{since}{why}\n");
-            out += &format!("    to {}\n", e.address.as_deref().unwrap_or_default());
-            out += &format!(
-                "    file {}, SHA-256 {}\n",
-                e.file.as_deref().unwrap_or_default(),
-                e.sha256.as_deref().unwrap_or_default()
-            );
+impl Ledger {
+    /// The ledger's own folder, absolute: it names run folders from here.
+    fn home(&self) -> PathBuf {
+        absolute(self.path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new(".")))
+    }
+
+    /// How the ledger names a run folder: its path from the ledger's own
+    /// folder (`2026-11-30`, `../elsewhere/2026-12-07`), so the same folder
+    /// is one run however a command spelled it, and a practice folder can be
+    /// moved or copied whole.
+    fn place(&self, folder: &Path) -> String {
+        relative(&self.home(), &absolute(folder))
+    }
+
+    /// A run folder the ledger names, as a path from where kindly runs.
+    pub fn folder_path(&self, place: &str) -> PathBuf {
+        lexically_normal(&self.path.parent().unwrap_or(Path::new("")).join(place))
+    }
+
+    fn shown(&self, place: String) -> String {
+        self.folder_path(&place).display().to_string()
+    }
+}
+
+/// `to` as a path from `from` (both absolute), `/` between its parts.
+fn relative(from: &Path, to: &Path) -> String {
+    let path = pathdiff::diff_paths(to, from).unwrap_or_else(|| to.to_path_buf());
+    let parts: Vec<String> = path.components().map(|c| c.as_os_str().to_string_lossy().into_owned()).collect();
+    if parts.is_empty() { ".".to_string() } else { parts.join("/") }
+}
+
+/// `a/b/../c` as `a/c`, without asking the file system.
+fn lexically_normal(path: &Path) -> PathBuf {
+    use std::path::Component;
+    let mut out = PathBuf::new();
+    for part in path.components() {
+        match part {
+            Component::CurDir => {}
+            Component::ParentDir if matches!(out.components().next_back(), Some(Component::Normal(_))) => {
+                out.pop();
+            }
+            other => out.push(other),
         }
-        out += &format!("    why: {}\n", e.reason);
     }
-    out
+    if out.as_os_str().is_empty() { PathBuf::from(".") } else { out }
 }
 
-/// `kindly runs` for people: one line per run.
-pub fn runs_table(runs: &[RunEntry]) -> String {
-    let mut out = String::from("as of       letters   holds  accounts  mailed  returned  folder\n");
-    for r in runs {
-        let rerun = r.rerun_of.as_ref().map_or(String::new(), |o| format!("  (a rerun of {o}, not counted)"));
-        out += &format!(
-            "{:<10} {:>8} {:>7} {:>9} {:>7} {:>9}  {}{rerun}\n",
-            r.as_of, r.letters, r.holds, r.accounts, r.mailed, r.returned, r.folder
-        );
+/// Ledgers made before schema version 5 named run folders by their
+/// absolute paths: each becomes its path from the ledger's folder.
+fn relative_folders(tx: &rusqlite::Transaction, home: &Path) -> rusqlite::Result<()> {
+    for table in ["runs", "approvals"] {
+        let folders: Vec<String> = tx
+            .prepare(&format!("SELECT DISTINCT folder FROM {table}"))?
+            .query_map([], |r| r.get(0))?
+            .collect::<Result<_, _>>()?;
+        for folder in folders.iter().filter(|f| Path::new(f).is_absolute()) {
+            let place = relative(home, &absolute(Path::new(folder)));
+            tx.execute(&format!("UPDATE {table} SET folder = ?1 WHERE folder = ?2"), [&place, folder])?;
+        }
     }
-    out
-}
-
-/// How the ledger names a run folder: its absolute path, so that the same
-/// folder is one run however a command spelled it (`runs/x`, `./runs/x`).
-fn place(folder: &Path) -> String {
-    absolute(folder).display().to_string()
+    Ok(())
 }
 
 /// A path made absolute, with links resolved as far as it exists (a run
@@ -1034,7 +1132,7 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("kindly-ledger-{name}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).unwrap();
-        dir.join(LEDGER_FILE)
+        dir.join(crate::practice::LEDGER_FILE)
     }
 
     #[test]

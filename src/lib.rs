@@ -9,8 +9,9 @@
 //! Imports follow that direction and never go back up it. The compiler
 //! would allow a cycle, so this list is the rule, kept by hand: a module
 //! imports only modules on the lines above its own.
-//! - leaves: [`money`], [`digest`], `jsonl`, [`sorted`], [`lock`], [`allocator`], [`png_file`]
+//! - leaves: [`money`], [`digest`], [`dates`], `jsonl`, [`sorted`], [`lock`], [`png_file`]
 //! - [`config`] (the practice's settings)
+//! - [`practice`] (where the practice keeps its ledger and run folders)
 //! - [`model`] (the data that flows)
 //! - [`household`] (who shares an envelope)
 //! - [`ingest`], [`shard`], [`synth`], [`layouts`]
@@ -22,15 +23,16 @@
 //! - [`output`]
 //! - [`proof`] (the proof set signed before mailing)
 //! - [`report`], [`verify`], [`print`], [`run_report`]
+//! - [`print_join`] (combined print files from a run's letter PDFs)
 //! - [`approval`]
 //! - [`ledger`], [`handoff`]
 //! - [`merge`]
 //! - [`pipeline`], which may use all of the above
 
-pub mod allocator;
 pub mod approval;
 pub mod compose;
 pub mod config;
+pub mod dates;
 pub mod digest;
 pub mod handoff;
 pub mod hold_list;
@@ -48,8 +50,10 @@ pub mod output;
 pub mod pipeline;
 pub mod png_file;
 pub mod policy;
+pub mod practice;
 pub mod preflight;
 pub mod print;
+pub mod print_join;
 pub mod proof;
 pub mod render;
 pub mod report;
@@ -59,13 +63,6 @@ pub mod sorted;
 pub mod suggest;
 pub mod synth;
 pub mod verify;
-
-/// Exit code of a command that did its work but found problems (`validate`:
-/// rows that cannot be used; `lint`: wording that fails a check; `verify`: a
-/// run folder that does not match its checksums).
-pub const EXIT_PROBLEMS: u8 = 1;
-/// Exit code of a command that could not do its work.
-pub const EXIT_CANNOT_RUN: u8 = 2;
 
 /// Peak resident memory of this process in bytes, where the OS tells it.
 pub fn peak_rss_bytes() -> Option<u64> {

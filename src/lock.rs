@@ -17,6 +17,7 @@ use std::time::{Duration, Instant};
 #[derive(Debug)]
 pub struct Lock {
     file: File,
+    path: PathBuf,
 }
 
 /// Another process holds the lock.
@@ -36,11 +37,16 @@ impl Lock {
     /// go, and writes `holder` into it for whoever is refused next.
     pub fn take(path: &Path, holder: &str, wait: Duration) -> Result<Lock, LockError> {
         let io = |source| LockError::Io { path: path.to_path_buf(), source };
-        let mut file = OpenOptions::new().read(true).write(true).create(true).truncate(false).open(path).map_err(io)?;
         let started = Instant::now();
-        loop {
+        let mut file = loop {
+            let mut file =
+                OpenOptions::new().read(true).write(true).create(true).truncate(false).open(path).map_err(io)?;
             match file.try_lock() {
-                Ok(()) => break,
+                // The holder before may have removed the file between our
+                // open and our lock: then the lock is on a file no longer at
+                // the path, and the path is opened again.
+                Ok(()) if still_at(&file, path) => break file,
+                Ok(()) => continue,
                 Err(TryLockError::WouldBlock) if started.elapsed() < wait => std::thread::sleep(RETRY),
                 Err(TryLockError::WouldBlock) => {
                     let mut text = String::new();
@@ -50,20 +56,40 @@ impl Lock {
                 }
                 Err(TryLockError::Error(e)) => return Err(io(e)),
             }
-        }
+        };
         file.set_len(0).map_err(io)?;
         file.rewind().map_err(io)?;
         file.write_all(holder.as_bytes()).map_err(io)?;
-        Ok(Lock { file })
+        Ok(Lock { file, path: path.to_path_buf() })
     }
 }
 
-/// The lock file itself stays (empty): removing it would let a process that
-/// opened it a moment before lock a file no longer at its path, while a third
-/// locks a new one.
+/// Whether the locked `file` is still the file at `path`.
+#[cfg(unix)]
+fn still_at(file: &File, path: &Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    match (file.metadata(), std::fs::metadata(path)) {
+        (Ok(held), Ok(there)) => (held.dev(), held.ino()) == (there.dev(), there.ino()),
+        _ => false,
+    }
+}
+
+/// Elsewhere a lock file is never removed (see [`Drop`]), so it is.
+#[cfg(not(unix))]
+fn still_at(_: &File, _: &Path) -> bool {
+    true
+}
+
+/// The lock file is removed while the lock is still held, so a practice's
+/// folders keep no `.lock` files between runs; a process that opened it a
+/// moment before then holds a lock on a file no longer at its path, sees so
+/// ([`still_at`]) and opens the path again. (Where files cannot be removed
+/// while open, the emptied file stays.)
 impl Drop for Lock {
     fn drop(&mut self) {
         let _ = self.file.set_len(0);
+        #[cfg(unix)]
+        let _ = std::fs::remove_file(&self.path);
         let _ = self.file.unlock();
     }
 }
@@ -89,7 +115,25 @@ mod tests {
         let refused = Lock::take(&path, "the second", Duration::from_millis(250)).unwrap_err();
         assert!(refused.to_string().starts_with("the first run"), "{refused}");
         drop(first);
-        assert_eq!(std::fs::read_to_string(&path).unwrap(), "", "a released lock names no holder");
+        assert!(!path.exists(), "a released lock leaves no file behind");
         Lock::take(&path, "the second", Duration::ZERO).unwrap();
+    }
+
+    #[test]
+    fn a_waiter_gets_the_lock_once_its_file_is_removed_and_holds_it_alone() {
+        let dir = std::env::temp_dir().join(format!("kindly-lock-race-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("y.lock");
+        let first = Lock::take(&path, "the first run", Duration::ZERO).unwrap();
+        let waiting = {
+            let path = path.clone();
+            std::thread::spawn(move || Lock::take(&path, "the waiter", Duration::from_secs(5)).unwrap())
+        };
+        std::thread::sleep(Duration::from_millis(300));
+        drop(first);
+        let second = waiting.join().unwrap();
+        let third = Lock::take(&path, "a third", Duration::ZERO).unwrap_err();
+        assert!(third.to_string().starts_with("the waiter"), "one holder at a time: {third}");
+        drop(second);
     }
 }

@@ -49,13 +49,6 @@ pub enum MergeError {
     Ledger(#[from] Box<crate::ledger::LedgerError>),
 }
 
-impl MergeError {
-    /// 2: nothing was merged (README, "Exit codes").
-    pub fn exit_code(&self) -> u8 {
-        crate::EXIT_CANNOT_RUN
-    }
-}
-
 /// Merges `shards` into a new run folder `out`; returns its record. Its
 /// report compares it with the latest earlier run in `ledger`, if any.
 pub fn merge(

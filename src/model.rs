@@ -36,12 +36,17 @@ impl Address {
         self.street.iter().chain([&self.city, &self.state]).map(String::as_str).find(|t| !t.chars().all(latin))
     }
 
-    /// The address as one line, to tell whether two addresses are the same
-    /// (the ledger keeps where each piece went).
-    pub fn key(&self) -> String {
+    /// The address as one line, as the letter prints it.
+    pub fn one_line(&self) -> String {
         let mut parts = self.street.clone();
         parts.push(self.last_line());
-        parts.join(", ").to_uppercase()
+        parts.join(", ")
+    }
+
+    /// The address as one line in capitals, to tell whether two addresses
+    /// are the same (the ledger keeps where each piece went).
+    pub fn key(&self) -> String {
+        self.one_line().to_uppercase()
     }
 
     /// What is missing for USPS to deliver this, if anything.

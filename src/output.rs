@@ -305,6 +305,10 @@ pub struct RunRecord {
     /// A trial run (`--trial`): never recorded in the ledger.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub trial: bool,
+    /// Made with `[mailing] require_approval = true`: nothing of it goes to
+    /// the vendor or counts as mailed until someone approves it.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub approval_required: bool,
 }
 
 /// What made a run, each file by its SHA-256: the same as-of date and the
@@ -318,19 +322,6 @@ pub struct RunInputs<'a> {
     pub hold_list: Option<&'a str>,
 }
 
-/// A run's identity, for vendors' idempotency keys: the same as-of date and
-/// inputs give the same key, so a rerun of a run, or handing it over again,
-/// cannot mail a piece twice.
-pub fn run_key(as_of: &str, inputs: &RunInputs) -> String {
-    let RunInputs { export, config, mapping, layouts, hold_list } = *inputs;
-    let mut text = format!("{as_of}|{export}|{config}|{}|{layouts}", mapping.unwrap_or(""));
-    // Hold lists came later: a run without one keeps the key it always had.
-    if let Some(hold_list) = hold_list {
-        text += &format!("|{hold_list}");
-    }
-    crate::digest::sha256(text.as_bytes())[..32].to_string()
-}
-
 impl RunRecord {
     /// What made this run.
     pub fn inputs(&self) -> RunInputs<'_> {
@@ -341,11 +332,6 @@ impl RunRecord {
             layouts: &self.layouts.sha256,
             hold_list: self.hold_list.as_ref().map(|h| h.sha256.as_str()),
         }
-    }
-
-    /// [`run_key`] of this run.
-    pub fn key(&self) -> String {
-        run_key(&self.as_of, &self.inputs())
     }
 }
 
@@ -361,7 +347,11 @@ pub struct ShardRecord {
 
 #[derive(Debug, thiserror::Error)]
 pub enum OutputError {
-    #[error("the run folder {0} already exists; choose another --out, or pass --overwrite for a trial run")]
+    #[error(
+        "the run folder {0} already exists, and a run is kept as it was made, for audit. Choose another --out; \
+         or, to make that run again (a trial, or a run fixed before any of it was handed to the vendor or \
+         mailed: refused after), pass --overwrite, which replaces the folder and its approval"
+    )]
     Exists(PathBuf),
     #[error("cannot write {path}: {source}")]
     Io { path: PathBuf, source: std::io::Error },

@@ -37,6 +37,8 @@ pub struct Validation {
     /// Rows of the hold list whose account is not in the export.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub not_held: Vec<crate::hold_list::NotHeld>,
+    /// The ledger decided with, in a line: its path, runs and latest date.
+    pub ledger: String,
 }
 
 #[derive(Debug, Default, Serialize)]
@@ -120,6 +122,7 @@ impl Decisions {
             rejects: Group::of(tally.rejects),
             warnings: Group::of(tally.warnings),
             not_held: Vec::new(),
+            ledger: String::new(),
         }
     }
 }
@@ -132,6 +135,7 @@ impl Validation {
     pub fn table(&self) -> String {
         let mut out = String::new();
         let _ = writeln!(out, "{}: {} rows, {} accounts, as of {}", self.file, self.rows, self.accounts, self.as_of);
+        let _ = writeln!(out, "Decided with the {}", self.ledger);
         let letters: u64 = self.letters_by_stage.values().sum();
         let _ = writeln!(out, "\nLetters a run would make: {letters}");
         for (stage, n) in &self.letters_by_stage {

@@ -30,6 +30,33 @@ pub fn suggest(path: &Path) -> Result<String, IngestError> {
     }
 }
 
+/// A mapping file's text (what [`suggest`] writes) as the `[input]`
+/// sections of a config, ready to paste: its top-level settings under
+/// `[input]`, and `[columns]`, `[flags]` and `[hold_codes]` as
+/// `[input.columns]` and so on. Comments stay where they are.
+pub fn for_config(mapping: &str) -> String {
+    let mut out = String::new();
+    let mut opened = false;
+    for line in mapping.lines() {
+        let trimmed = line.trim_start();
+        if !opened && !trimmed.is_empty() && !trimmed.starts_with('#') {
+            out += "[input]\n";
+            opened = true;
+        }
+        match trimmed.strip_prefix('[').filter(|_| !trimmed.starts_with("[[")) {
+            Some(section) => {
+                opened = true;
+                out += &format!("[input.{section}\n");
+            }
+            None => {
+                out += line;
+                out.push('\n');
+            }
+        }
+    }
+    out
+}
+
 /// `None` when some of the sampled text is not in the encoding.
 fn suggest_from(file: &str, reader: impl Read, encoding: Encoding) -> Result<Option<String>, IngestError> {
     let io = |source| IngestError::Io { file: file.to_string(), source };
@@ -341,6 +368,19 @@ fn write_hold_codes(out: &mut String, column: &str, values: &[String]) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_mapping_becomes_the_configs_input_sections() {
+        let mapping = "# Mapping suggested\ndate_formats = [\"%m/%d/%Y\"]\n\n[flags]\nyes = [\"Y\"]\n\n[columns]\naccount = \"Acct\"\n";
+        let text = for_config(mapping);
+        assert_eq!(
+            text,
+            "# Mapping suggested\n[input]\ndate_formats = [\"%m/%d/%Y\"]\n\n[input.flags]\nyes = [\"Y\"]\n\n\
+             [input.columns]\naccount = \"Acct\"\n"
+        );
+        let config: toml::Value = toml::from_str(&text).unwrap();
+        assert_eq!(config["input"]["columns"]["account"].as_str(), Some("Acct"));
+    }
     use crate::config::Input;
 
     fn suggested(file: &str) -> Input {

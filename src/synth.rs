@@ -161,7 +161,7 @@ impl Rng {
 
 /// The layouts of export that real billing systems write, for the samples and
 /// the tests of column mapping.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Shape {
     /// One row per charge, comma-separated UTF-8: kindly's default mapping.
     Charges,

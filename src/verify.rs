@@ -19,13 +19,6 @@ pub enum VerifyError {
     NotKindly { path: PathBuf, what: &'static str, source: serde_json::Error },
 }
 
-impl VerifyError {
-    /// 2: the folder could not be checked (README, "Exit codes").
-    pub fn exit_code(&self) -> u8 {
-        crate::EXIT_CANNOT_RUN
-    }
-}
-
 /// What verifying needs of a manifest entry. Only these fields are read, so
 /// run folders of every kindly version can be verified.
 #[derive(Deserialize)]

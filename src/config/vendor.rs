@@ -165,10 +165,22 @@ pub struct LobOptions {
     pub use_type: String,
 }
 
+/// Lob's and PostGrid's value for "print the addresses on a page of your
+/// own, added before the letter" (and bill the extra sheet).
+pub const INSERT_BLANK_PAGE: &str = "insert_blank_page";
+
+/// Their value for "print the addresses over the top of the letter's first
+/// page", which would print over the address blocks kindly's letters carry.
+pub const TOP_FIRST_PAGE: &str = "top_first_page";
+
 impl Default for LobOptions {
     fn default() -> Self {
         LobOptions {
-            address_placement: "top_first_page".into(),
+            // kindly's letters print both addresses themselves, where the
+            // windows are; with `top_first_page` Lob prints its own over the
+            // top of the first page and covers a white box (0.6 x 0.84 in.,
+            // 3.15 x 2 in., in Lob's letter template) that holds them.
+            address_placement: INSERT_BLANK_PAGE.into(),
             mail_type: "usps_first_class".into(),
             use_type: "operational".into(),
         }
@@ -185,7 +197,9 @@ pub struct PostGridOptions {
 
 impl Default for PostGridOptions {
     fn default() -> Self {
-        PostGridOptions { address_placement: "top_first_page".into(), mailing_class: "first_class".into() }
+        // As for Lob: PostGrid's `top_first_page` prints its address block
+        // over the top of the first page, where kindly's letters have theirs.
+        PostGridOptions { address_placement: INSERT_BLANK_PAGE.into(), mailing_class: "first_class".into() }
     }
 }
 
@@ -278,9 +292,22 @@ impl Vendor {
         self.limits.or(self.format.limits())
     }
 
-    /// The sheets of a piece of `pages` pages.
+    /// The sheets of a piece of `pages` pages, with the address sheet the
+    /// vendor adds in front of the letter where it does ([`Vendor::address_sheet`]).
     pub fn sheets(&self, pages: usize) -> usize {
-        if self.duplex { pages.div_ceil(2) } else { pages }
+        let letter = if self.duplex { pages.div_ceil(2) } else { pages };
+        letter + usize::from(self.address_sheet())
+    }
+
+    /// Whether the vendor prints the addresses on a sheet of its own before
+    /// the letter (Lob's and PostGrid's `insert_blank_page`). It is counted
+    /// as a whole sheet, in sheets, the envelope's `max_sheets` and postage.
+    pub fn address_sheet(&self) -> bool {
+        match self.format {
+            VendorFormat::Lob => self.lob.address_placement == INSERT_BLANK_PAGE,
+            VendorFormat::Postgrid => self.postgrid.address_placement == INSERT_BLANK_PAGE,
+            VendorFormat::Generic | VendorFormat::Click2mail => false,
+        }
     }
 }
 

@@ -42,6 +42,25 @@ pub enum Error {
     Handoff(#[from] crate::handoff::HandoffError),
     #[error(transparent)]
     Ledger(Box<LedgerError>),
+    #[error(transparent)]
+    Practice(#[from] crate::practice::PracticeError),
+    #[error(
+        "--as-of {as_of} is before the latest run in the ledger {} ({latest}): a run dated earlier would decide \
+         from a past that has already happened. Check the date (YYYY-MM-DD, e.g. 2026-12-07); to look at an \
+         earlier month without recording anything, add --trial",
+        ledger.display()
+    )]
+    AsOfBeforeLedger { as_of: String, latest: String, ledger: PathBuf },
+    #[error(
+        "--as-of {as_of} is more than a month after today ({today}), and every letter would be dated then. \
+         Check the year and month (YYYY-MM-DD); if the date is meant, add --future-date"
+    )]
+    AsOfAhead { as_of: String, today: String },
+    #[error(
+        "{config} still reads \"EDIT ME\" in {settings}, and letters would print that. Write the practice's \
+         own words there (kindly validate and kindly proof show the letters meanwhile; a --trial run makes them)"
+    )]
+    Unfilled { config: String, settings: String },
     #[error(
         "the run folder {folder} is complete, but the ledger could not record it ({source}); \
          the next run records it, or run `kindly ledger rebuild`"
@@ -73,11 +92,11 @@ pub enum Error {
     RenderThreadStopped,
     #[error("deciding the accounts stopped before the last partition")]
     DecidingStopped,
-    #[error("internal error: {read} rows read, but {in_accounts} in accounts and {rejected} rejected")]
+    #[error("{read} rows read, but {in_accounts} in accounts and {rejected} rejected")]
     RowsLost { read: u64, in_accounts: u64, rejected: u64 },
-    #[error("internal error: rows do not add up: {0:?}")]
+    #[error("rows do not add up: {0:?}")]
     RowsDoNotAddUp(crate::output::RowCounts),
-    #[error("internal error: no letter and no reason for account {0}")]
+    #[error("no letter and no reason for account {0}")]
     NoOutcome(String),
 }
 
@@ -95,8 +114,17 @@ pub(super) fn work_file(path: &std::path::Path, source: std::io::Error) -> Error
 }
 
 impl Error {
-    /// 2: the command could not do its work (README, "Exit codes").
-    pub fn exit_code(&self) -> u8 {
-        crate::EXIT_CANNOT_RUN
+    /// Whether this is a bug in kindly (a rule of its own broken, such as
+    /// every row counted once) rather than a problem with the files, the
+    /// settings or the machine: the command line asks for a report then.
+    pub fn is_bug(&self) -> bool {
+        matches!(
+            self,
+            Error::RowsLost { .. }
+                | Error::RowsDoNotAddUp(_)
+                | Error::NoOutcome(_)
+                | Error::DecidingStopped
+                | Error::RenderThreadStopped
+        )
     }
 }

@@ -38,11 +38,12 @@ use workers::{Job, Workers};
 use crate::config::PieceOrder;
 use crate::hold_list::{NotHeld, not_held_groups};
 use crate::ingest::{self, IngestError, Partitioned, Regroup};
-use crate::ledger::{Ledger, LedgerError, Recorded};
+use crate::ledger::{Ledger, LedgerError, LedgerSummary, Recorded};
 use crate::output::Kind;
 use crate::output::{Counts, Fingerprint, RunInputs, RunRecord, Scratch, ShardRecord, Staging};
 use crate::policy;
 use crate::policy::Stage;
+use crate::practice::LedgerPlace;
 use crate::print::{self, PrintFiles};
 use crate::render::TYPST_VERSION;
 use crate::report::Validation;
@@ -68,7 +69,12 @@ pub struct RunOptions {
     pub started: Instant,
     /// The ledger of what was mailed: read to decide, and written when the
     /// run is complete, unless this is a trial or a shard.
-    pub ledger: PathBuf,
+    /// (Its place is checked first: see [`LedgerPlace::check_for_writing`].)
+    pub ledger: LedgerPlace,
+    /// Today, by the wall clock: a run dated more than a month after it is
+    /// refused as a typo unless `future_date` says the date is meant.
+    pub today: NaiveDate,
+    pub future_date: bool,
     /// A trial run reads the ledger but never writes to it.
     pub trial: bool,
     /// When the run is recorded in the ledger, as the wall clock says.
@@ -99,6 +105,9 @@ pub struct RunSummary {
     pub letter_steps: [(&'static str, f64); 6],
     /// What the ledger did with the run, and run folders it mended.
     pub ledger: Option<(Recorded, Vec<PathBuf>)>,
+    /// The ledger decided with, as it was before this run (none for a
+    /// trial or shard without one), and whether this run started it.
+    pub ledger_before: Option<(LedgerSummary, bool)>,
     /// With pieces in ZIP order: how many 3-digit ZIP areas and ZIP codes
     /// they go to (zip-counts.csv has each).
     pub zips: Option<(u64, u64)>,
@@ -129,6 +138,11 @@ impl RunSummary {
             format!("time: {first}{}; per step, summed over threads: {}", show(&self.wall), show(&self.letter_steps)),
             format!("run folder {}", self.folder.display()),
         ];
+        match &self.ledger_before {
+            Some((summary, true)) => lines.push(format!("{summary}: a NEW ledger, started by this run")),
+            Some((summary, false)) => lines.push(format!("decided with the {summary}")),
+            None => lines.push("no ledger: decided as if nothing had ever been sent".to_string()),
+        }
         match &self.ledger {
             None => lines.push("not recorded in the ledger (a trial run or a shard)".to_string()),
             Some((recorded, mended)) => {
@@ -176,6 +190,7 @@ pub fn validate(
     report: Option<&Path>,
 ) -> Result<Validation, Error> {
     let config = &setup.config;
+    let ledger_line = crate::ledger::describe(ledger)?;
     let ledger = Ledger::open_read_only(ledger)?;
     let mut decisions = crate::report::Decisions::default();
     let mut dry = crate::run_report::DryRun::default();
@@ -218,7 +233,11 @@ pub fn validate(
         return Err(e.into());
     }
     let not_held = setup.not_held(&held_by_list, as_of);
-    let finish = |decisions: crate::report::Decisions, tally| Validation { not_held, ..decisions.finish(tally, as_of) };
+    let finish = |decisions: crate::report::Decisions, tally| Validation {
+        not_held,
+        ledger: ledger_line.clone(),
+        ..decisions.finish(tally, as_of)
+    };
     let Some(report) = report else { return Ok(finish(decisions, tally)) };
     dry.issues(tally.rejects.clone(), tally.warnings.clone());
     for (kind, due) in samples {
@@ -256,8 +275,12 @@ pub fn run(setup: &Setup, options: &RunOptions) -> Result<RunSummary, Error> {
     let (started, entered) = (options.started, Instant::now());
     // The folder first: a second run into it is refused at once, without
     // waiting for the ledger the first one holds.
+    let unfilled = setup.config.unfilled();
+    if !unfilled.is_empty() && !options.trial {
+        return Err(Error::Unfilled { config: setup.config_file.file.clone(), settings: unfilled.join(", ") });
+    }
     let mut staging = Staging::create(&options.out, options.overwrite)?;
-    let (writer, mended) = open_ledger(options)?;
+    let (writer, mended, ledger_before) = open_ledger(options)?;
     let export = read_export(setup, &options.export, options.as_of)?;
     let read = Instant::now();
     if let Some(writer) = &writer {
@@ -272,7 +295,7 @@ pub fn run(setup: &Setup, options: &RunOptions) -> Result<RunSummary, Error> {
     let scratch = staging.scratch()?;
     let times = Times::default();
     let mut books = Books::open(&staging, export.loose.clone(), setup.config.vendor.postage)?;
-    let reader = Ledger::open_read_only(&options.ledger)?;
+    let reader = Ledger::open_read_only(&options.ledger.path)?;
     let (first_letter, print_files, pictures) =
         make_letters(setup, options, &export, reader, (&staging, &scratch), &times, &mut books)?;
     let made = Instant::now();
@@ -287,14 +310,17 @@ pub fn run(setup: &Setup, options: &RunOptions) -> Result<RunSummary, Error> {
     let not_held = setup.not_held(&books.held_by_list, options.as_of);
     let counts = books.close(export.rows, options.shard, &mut staging)?;
     drop(scratch);
-    let key = crate::output::run_key(&options.as_of.to_string(), &run_inputs(setup, &export));
     let folder = staging.path().to_path_buf();
-    crate::handoff::write_requests(&setup.config, &folder, &key, |name, sha| staging.written(name, sha))?;
+    // Nothing of a run that needs approving goes to the vendor before it is
+    // approved: `kindly handoff` writes its upload files then.
+    if !setup.config.mailing.require_approval {
+        crate::handoff::write_requests(&setup.config, &folder, |name, sha| staging.written(name, sha))?;
+    }
     let zips = match setup.config.mailing.order {
         PieceOrder::Zip => Some(crate::output::write_zip_counts(&folder, |name, sha| staging.written(name, sha))?),
         PieceOrder::Run => None,
     };
-    let changes = match (options.shard, Ledger::open_read_only(&options.ledger)?) {
+    let changes = match (options.shard, Ledger::open_read_only(&options.ledger.path)?) {
         (None, Some(ledger)) => ledger.changes(&options.out, &options.as_of.to_string(), &folder)?,
         _ => None,
     };
@@ -316,6 +342,7 @@ pub fn run(setup: &Setup, options: &RunOptions) -> Result<RunSummary, Error> {
     };
     Ok(RunSummary {
         ledger: ledger_recorded,
+        ledger_before,
         zips,
         folder,
         record,
@@ -357,15 +384,39 @@ fn run_inputs<'a>(setup: &'a Setup, export: &'a Partitioned) -> RunInputs<'a> {
 
 /// The ledger to record the run in, locked for the whole run so that two
 /// runs never decide from the same history at once, and mended first (a run
-/// folder an earlier run did not record is recorded now). None for a trial
-/// or a shard, which only read it.
-fn open_ledger(options: &RunOptions) -> Result<(Option<Ledger>, Vec<PathBuf>), Error> {
+/// folder an earlier run did not record is recorded now), with what it held
+/// before and whether this run starts it. A trial or a shard only reads it,
+/// and gets no writer. The run's date is checked against it: see
+/// [`check_as_of`].
+#[allow(clippy::type_complexity)]
+fn open_ledger(options: &RunOptions) -> Result<(Option<Ledger>, Vec<PathBuf>, Option<(LedgerSummary, bool)>), Error> {
+    let new = !options.ledger.path.exists();
     if !options.records() {
-        return Ok((None, Vec::new()));
+        let before = Ledger::open_read_only(&options.ledger.path)?.map(|l| l.summary()).transpose()?;
+        return Ok((None, Vec::new(), before.map(|s| (s, false))));
     }
-    let mut ledger = Ledger::open(&options.ledger, &format!("is making the run {}", options.out.display()))?;
-    let mended = ledger.mend(options.out.parent().unwrap_or(Path::new(".")), &options.recorded_at)?;
-    Ok((Some(ledger), mended))
+    let mut ledger = Ledger::open(&options.ledger.path, &format!("is making the run {}", options.out.display()))?;
+    let mended = ledger.mend(&options.recorded_at)?;
+    let summary = ledger.summary()?;
+    check_as_of(&summary, options)?;
+    Ok((Some(ledger), mended, Some((summary, new))))
+}
+
+/// A run's date must fit the ledger it is recorded in: not before its
+/// latest run (a run dated earlier would decide from a past that has already
+/// happened and record letters out of order; the same day is a rerun), and
+/// not more than a month after today unless `--future-date` says it is
+/// meant (a year mistyped dates every letter a year ahead).
+fn check_as_of(ledger: &LedgerSummary, options: &RunOptions) -> Result<(), Error> {
+    let as_of = options.as_of.to_string();
+    if let Some(latest) = ledger.latest.as_ref().filter(|latest| as_of < **latest) {
+        return Err(Error::AsOfBeforeLedger { as_of, latest: latest.clone(), ledger: ledger.path.clone() });
+    }
+    let ahead = options.today.checked_add_months(chrono::Months::new(1)).unwrap_or(options.today);
+    if options.as_of > ahead && !options.future_date {
+        return Err(Error::AsOfAhead { as_of, today: options.today.to_string() });
+    }
+    Ok(())
 }
 
 /// `--strict`: no letter at all if any row of the export is rejected, which
@@ -524,5 +575,6 @@ fn base_record(setup: &Setup, as_of: NaiveDate, input: Fingerprint, counts: Coun
         shard: None,
         merged_from: Vec::new(),
         trial: false,
+        approval_required: setup.config.mailing.require_approval,
     }
 }

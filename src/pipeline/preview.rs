@@ -17,6 +17,9 @@ use crate::proof::{Cover, Picker, Proofed};
 /// What `kindly preview` wrote.
 pub struct Preview {
     pub stage: Stage,
+    /// What a run would do with the account, where that is not this letter:
+    /// why it is held, or the letter it is due instead (with `--stage`).
+    pub not_sent: Option<String>,
     pub pages: usize,
     pub pdf: PathBuf,
     pub pngs: Vec<PathBuf>,
@@ -45,6 +48,15 @@ pub fn preview(
     let deciding = (as_of, &setup.config.policy, setup.hold_list.as_ref());
     let assessed = assess_all(std::slice::from_ref(found), deciding, ledger.as_ref())?;
     let assessment = assessed.into_iter().next().ok_or_else(|| Error::NoOutcome(account.to_string()))?;
+    let not_sent = match (stage, &assessment.decision) {
+        (Some(shown), Decision::Letter { stage }) if shown != *stage => {
+            Some(format!("a run would send it the {stage} letter, not this one"))
+        }
+        (Some(_), Decision::Hold { .. }) => {
+            Some(format!("a run would send it no letter: it is held ({})", assessment.explain(&setup.config.policy)))
+        }
+        _ => None,
+    };
     let stage = match (stage, &assessment.decision) {
         (Some(stage), _) => stage,
         (None, Decision::Letter { stage }) => *stage,
@@ -71,7 +83,7 @@ pub fn preview(
             pngs.push(file);
         }
     }
-    Ok(Preview { stage, pages: rendered.pages, pdf: pdf.to_path_buf(), pngs })
+    Ok(Preview { stage, not_sent, pages: rendered.pages, pdf: pdf.to_path_buf(), pngs })
 }
 
 /// Writes the Typst sources of the first `limit` letters a run would make,

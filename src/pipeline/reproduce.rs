@@ -13,6 +13,7 @@ use sha2::{Digest, Sha256};
 
 use super::{Error, RunOptions, Setup};
 use crate::output::{Fingerprint, LETTERS_DIR, RUN_JSON, RunRecord};
+use crate::practice::LedgerPlace;
 use crate::shard::Shard;
 
 /// What making the run again showed.
@@ -25,8 +26,8 @@ pub struct Reproduction {
 }
 
 /// Makes the run of `folder` again from `export` and `setup` (which must be
-/// the files it recorded) with the ledger at `ledger`, and compares.
-pub fn reproduce(setup: &Setup, folder: &Path, export: &Path, ledger: &Path) -> Result<Reproduction, Error> {
+/// the files it recorded) with the ledger `ledger`, and compares.
+pub fn reproduce(setup: &Setup, folder: &Path, export: &Path, ledger: &LedgerPlace) -> Result<Reproduction, Error> {
     let unreadable = |reason: String| Error::NotARun { folder: folder.to_path_buf(), reason };
     let bytes = std::fs::read(folder.join(RUN_JSON)).map_err(|e| unreadable(format!("{RUN_JSON}: {e}")))?;
     let record: RunRecord = serde_json::from_slice(&bytes).map_err(|e| unreadable(format!("{RUN_JSON}: {e}")))?;
@@ -66,9 +67,12 @@ pub fn reproduce(setup: &Setup, folder: &Path, export: &Path, ledger: &Path) -> 
         strict: false,
         shard: record.shard.as_ref().and_then(|s| Shard::parse(&format!("{}/{}", s.index, s.count)).ok()),
         started: std::time::Instant::now(),
-        ledger: ledger.to_path_buf(),
+        ledger: ledger.clone(),
         trial: true,
         recorded_at: String::new(),
+        // A trial: its date is the recorded run's, whatever day it is now.
+        today: as_of,
+        future_date: true,
     };
     let again = super::run(setup, &options)?.record;
     let mut differences = Vec::new();

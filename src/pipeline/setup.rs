@@ -69,8 +69,24 @@ impl Setup {
         // the proof, the combined print files and previews. Set up once.
         let _ = rayon::ThreadPoolBuilder::new().stack_size(TYPST_STACK).build_global();
         let (mut config, bytes) = Config::load(config_path)?;
-        if let Some(dir) = layouts {
-            config.layouts = dir.to_path_buf();
+        match layouts {
+            Some(dir) => config.layouts = dir.to_path_buf(),
+            None if !config.layouts.is_dir() => {
+                let base = config_path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+                return Err(crate::config::ConfigError::Invalid {
+                    path: config_path.to_path_buf(),
+                    message: format!(
+                        "its setting `layouts` names the folder {}, which is not there. Paths in a config are \
+                         taken from the config file's own folder ({}), so a config copied to another folder \
+                         needs this path changed, or a copy of the layouts folder (letter.typ, wording/, \
+                         fonts/) beside it",
+                        config.layouts.display(),
+                        base.display()
+                    ),
+                }
+                .into());
+            }
+            None => {}
         }
         let layouts = Layouts::load(&config.layouts)?;
         let wording = Wording::new(&layouts)?;

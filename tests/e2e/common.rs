@@ -72,9 +72,21 @@ pub fn stderr(output: &Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
 }
 
-/// A kindly command on an export with a config, as of the tests' date.
+/// A ledger that is never there, for the commands that only read one
+/// (`validate`, `preview`, `proof`): they decide as if nothing had been
+/// sent, whatever sample runs a developer left beside the sample config.
+pub fn no_ledger() -> PathBuf {
+    Path::new(env!("CARGO_TARGET_TMPDIR")).join("e2e-no-ledger").join("kindly-ledger.sqlite")
+}
+
+/// A kindly command on an export with a config, as of the tests' date, with
+/// no ledger unless `extra` names one.
 pub fn on_export(command: &str, config: &Path, export: &Path, extra: &[&str]) -> Output {
     let mut args = vec![command, export.to_str().unwrap(), "--config", config.to_str().unwrap(), "--as-of", AS_OF];
+    let ledger = no_ledger().display().to_string();
+    if !extra.contains(&"--ledger") {
+        args.extend(["--ledger", &ledger, "--new-ledger"]);
+    }
     args.extend_from_slice(extra);
     kindly(&args)
 }
@@ -84,12 +96,22 @@ pub fn run_with(config: &Path, export: &Path, out: &Path, extra: &[&str]) -> Out
     run_as_of(config, export, out, AS_OF, extra)
 }
 
-/// `kindly run` on an export into `out`, as of `as_of`.
+/// `kindly run` on an export into `out`, as of `as_of`, with the ledger
+/// beside `out` (a ledger of the test's own) unless `extra` names one.
 pub fn run_as_of(config: &Path, export: &Path, out: &Path, as_of: &str, extra: &[&str]) -> Output {
     let mut args = vec!["run", export.to_str().unwrap(), "--config", config.to_str().unwrap(), "--as-of", as_of];
     args.extend(["--out", out.to_str().unwrap(), "--quiet"]);
+    let ledger = ledger_beside(out).display().to_string();
+    if !extra.contains(&"--ledger") {
+        args.extend(["--ledger", &ledger, "--new-ledger"]);
+    }
     args.extend_from_slice(extra);
     kindly(&args)
+}
+
+/// The ledger the tests' runs into `out` use: beside it.
+pub fn ledger_beside(out: &Path) -> PathBuf {
+    out.parent().unwrap().join("kindly-ledger.sqlite")
 }
 
 /// Runs kindly with the sample config and insists it succeeds.

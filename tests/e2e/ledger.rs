@@ -29,7 +29,7 @@ impl Practice {
     }
 
     fn ledger(&self) -> PathBuf {
-        self.dir.join("runs").join(kindly::ledger::LEDGER_FILE)
+        self.dir.join("runs").join(kindly::practice::LEDGER_FILE)
     }
 
     /// `kindly run` as of a date into runs/FOLDER; stages by account.
@@ -110,7 +110,7 @@ fn letters_follow_what_was_sent_month_by_month() {
         text.contains(&format!("piece {piece}: returned on 2026-11-10")) && text.contains("returned_mail"),
         "{text}"
     );
-    assert!(text.contains("to 1 MAIN ST, EUGENE, OR 97401"), "{text}");
+    assert!(text.contains("to 1 Main St, Eugene, OR 97401"), "the address as the letter printed it: {text}");
 }
 
 #[test]

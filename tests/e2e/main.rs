@@ -9,6 +9,7 @@ mod letters;
 mod lint;
 mod months;
 mod pdf;
+mod practice;
 mod proof;
 mod report;
 mod run;

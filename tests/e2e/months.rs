@@ -61,7 +61,7 @@ fn five_months_of_one_practice_follow_what_was_sent() {
     ]);
     assert!(made.status.success(), "{}", stderr(&made));
     let export = |m: usize| exports.join(format!("export-{}.csv", MONTHS[m]));
-    let ledger = dir.join("runs").join(kindly::ledger::LEDGER_FILE);
+    let ledger = dir.join("runs").join(kindly::practice::LEDGER_FILE);
     let ledger_arg = ledger.to_str().unwrap().to_string();
 
     // Accounts that move in month 4 (index 3): their letters of month 2 came
@@ -176,15 +176,16 @@ fn a_returns_file_that_cannot_be_read_names_its_line_and_changes_nothing() {
     let out = dir.join("runs/2026-11-30");
     run_ok(&sample_export(), &out, &[]);
     let piece = read_csv(&out.join("manifest.csv"))[0]["piece_id"].clone();
-    let ledger = dir.join("runs").join(kindly::ledger::LEDGER_FILE);
+    let ledger = dir.join("runs").join(kindly::practice::LEDGER_FILE);
     let before = Ledger::open_read_only(&ledger).unwrap().unwrap().dump().unwrap();
     let file = dir.join("returns.csv");
     // As a spreadsheet saves it: a byte-order mark and CRLF line ends.
-    let rows = format!("\u{feff}piece_id,date,reason\r\n{piece},2026-12-05,Moved\r\n{piece},12/05/2026,Moved\r\n");
+    // US dates are read (12/05/2026); a day-first one is never guessed at.
+    let rows = format!("\u{feff}piece_id,date,reason\r\n{piece},12/05/2026,Moved\r\n{piece},05.12.2026,Moved\r\n");
     std::fs::write(&file, rows).unwrap();
     let output = kindly(&["returns", file.to_str().unwrap(), "--ledger", ledger.to_str().unwrap()]);
     assert_eq!(output.status.code(), Some(2));
-    assert!(stderr(&output).contains("returns.csv:3: column \"date\", value \"12/05/2026\""), "{}", stderr(&output));
+    assert!(stderr(&output).contains("returns.csv:3: column \"date\", value \"05.12.2026\""), "{}", stderr(&output));
     std::fs::write(&file, "piece_id,date\nK20261130-99999,2026-12-05\n").unwrap();
     let output = kindly(&["returns", file.to_str().unwrap(), "--ledger", ledger.to_str().unwrap()]);
     assert!(stderr(&output).contains("no piece K20261130-99999"), "{}", stderr(&output));
@@ -277,7 +278,7 @@ fn runs_that_collide_are_refused_and_a_killed_run_changes_nothing() {
     let config = config_with(&dir, |c| c.to_string());
     let first = run_as_of(&config, &sample_export(), &dir.join("runs/first"), "2026-10-31", &[]);
     assert!(first.status.success(), "{}", stderr(&first));
-    let ledger = dir.join("runs").join(kindly::ledger::LEDGER_FILE);
+    let ledger = dir.join("runs").join(kindly::practice::LEDGER_FILE);
     let dump = || Ledger::open_read_only(&ledger).unwrap().unwrap().dump().unwrap();
     let before = dump();
 
@@ -340,7 +341,7 @@ fn a_damaged_ledger_says_so_and_the_run_folders_rebuild_it() {
     let dir = scratch("damaged");
     let out = dir.join("runs/2026-11-30");
     run_ok(&sample_export(), &out, &[]);
-    let ledger = dir.join("runs").join(kindly::ledger::LEDGER_FILE);
+    let ledger = dir.join("runs").join(kindly::practice::LEDGER_FILE);
     let good = Ledger::open_read_only(&ledger).unwrap().unwrap().dump().unwrap();
     for suffix in ["-wal", "-shm"] {
         let _ = std::fs::remove_file(format!("{}{suffix}", ledger.display()));
@@ -367,7 +368,7 @@ fn a_run_remade_before_it_went_out_replaces_itself_and_one_that_went_out_is_kept
     let dir = scratch("remade");
     let out = dir.join("runs/2026-11-30");
     run_ok(&sample_export(), &out, &[]);
-    let ledger = dir.join("runs").join(kindly::ledger::LEDGER_FILE);
+    let ledger = dir.join("runs").join(kindly::practice::LEDGER_FILE);
     // A wording fix, then the same run again over its folder.
     let layouts = layouts_with(&dir, "wording/en/reminder.typ.j2", |t| t.replacen("Dear", "Hello", 1));
     let config =

@@ -212,30 +212,35 @@ fn validate_writes_the_report_of_a_dry_run() {
 }
 
 #[test]
-fn a_handoff_waits_for_an_approval_of_the_very_run() {
+fn nothing_goes_to_the_vendor_or_the_mail_before_an_approval_of_the_very_run() {
     let dir = scratch("approval");
-    let config = config_with(&dir, |t| t.replace("require_approval = false", "require_approval = true"));
+    let config = config_with(&dir, |t| {
+        t.replace("require_approval = false", "require_approval = true")
+            .replace("format = \"generic\"", "format = \"lob\"")
+    });
     let export = write_export(
         &dir,
         "3000001,Ann Lee,1 Main St,,Eugene,OR,97401,2026-09-01,Office visit,120.00,,,en,N,N,N,N\n\
          3000002,Bo Kim,2 Oak Ave,,Eugene,OR,97401,2026-07-01,Lab work,80.00,,,en,N,N,N,N\n",
     );
-    let (first, second) = (dir.join("first"), dir.join("second"));
-    for (out, as_of) in [(&first, AS_OF), (&second, "2026-12-31")] {
-        let output = run_as_of(&config, &export, out, as_of, &["--trial"]);
-        assert!(output.status.success(), "{}", stderr(&output));
-    }
+    let (first, second) = (dir.join("runs/first"), dir.join("runs/second"));
+    let ledger = ledger_beside(&first);
+    let ledger = ledger.to_str().unwrap();
+    let output = run_as_of(&config, &export, &first, AS_OF, &[]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    // The run writes no upload file before it is approved.
+    assert!(!first.join("lob-letters.jsonl").exists() && !first.join("lob-addresses.csv").exists());
     let handoff = |run: &std::path::Path, out: &str| {
+        let out = dir.join(out);
         kindly(&[
             "handoff",
             run.to_str().unwrap(),
             "--out",
-            dir.join(out).to_str().unwrap(),
+            out.to_str().unwrap(),
             "--config",
             config.to_str().unwrap(),
         ])
     };
-
     let refused = handoff(&first, "before");
     assert_eq!(refused.status.code(), Some(2));
     assert!(
@@ -244,8 +249,23 @@ fn a_handoff_waits_for_an_approval_of_the_very_run() {
         stderr(&refused)
     );
     assert!(!dir.join("before").exists());
+    let piece = read_csv(&first.join("manifest.csv"))[0]["piece_id"].clone();
+    let mailed = kindly(&["mailed", first.to_str().unwrap(), "--date", "2026-12-02", "--ledger", ledger]);
+    assert_eq!(mailed.status.code(), Some(2));
+    assert!(stderr(&mailed).contains("nobody has approved it"), "{}", stderr(&mailed));
+    let marked = kindly(&["ledger", "mark", "handed", &piece, "--on", "2026-12-02", "--ledger", ledger]);
+    assert_eq!(marked.status.code(), Some(2), "{}", stderr(&marked));
 
-    let approved = kindly(&["approve", first.to_str().unwrap(), "--by", "Dana Whitfield", "--on", "2026-12-01"]);
+    // An approval dated before the run is a typo, and approves nothing.
+    let approve = |run: &std::path::Path, on: &str| {
+        kindly(&["approve", run.to_str().unwrap(), "--by", "Dana Whitfield", "--on", on, "--ledger", ledger])
+    };
+    let early = approve(&first, "2026-01-01");
+    assert_eq!(early.status.code(), Some(2));
+    assert!(stderr(&early).contains("cannot have been approved on 2026-01-01"), "{}", stderr(&early));
+    assert!(!first.join("approval.json").exists());
+
+    let approved = approve(&first, "2026-12-01");
     assert!(approved.status.success(), "{}", stderr(&approved));
     let approval = read_json(&first.join("approval.json"));
     assert_eq!(approval["approved_by"], "Dana Whitfield");
@@ -254,17 +274,31 @@ fn a_handoff_waits_for_an_approval_of_the_very_run() {
     use sha2::Digest;
     let sha: String = sha2::Sha256::digest(&run_json).iter().map(|b| format!("{b:02x}")).collect();
     assert_eq!(approval["run_json_sha256"], sha.as_str());
+    let again = approve(&first, "2026-12-02");
+    assert!(stderr(&again).contains("replaces the approval by Dana Whitfield on 2026-12-01"), "{}", stderr(&again));
 
     let handed = handoff(&first, "after");
     assert!(handed.status.success(), "{}", stderr(&handed));
     assert_eq!(read_json(&dir.join("after/handoff.json"))["approval"]["approved_by"], "Dana Whitfield");
+    assert!(dir.join("after/lob-letters.jsonl").is_file());
+    let history = kindly(&["history", "3000001", "--ledger", ledger, "--format", "json"]);
+    let history: serde_json::Value = serde_json::from_slice(&history.stdout).unwrap();
+    assert_eq!(history[0]["piece_state"], "handed", "{history}");
+    // Handed to the vendor, the run cannot be made again over itself.
+    let overwrite = run_as_of(&config, &export, &first, AS_OF, &["--overwrite"]);
+    assert_eq!(overwrite.status.code(), Some(2));
+    assert!(stderr(&overwrite).contains("went to the vendor or the mail"), "{}", stderr(&overwrite));
+    let mailed = kindly(&["mailed", first.to_str().unwrap(), "--date", "2026-12-02", "--ledger", ledger]);
+    assert!(mailed.status.success(), "{}", stderr(&mailed));
 
     // An approval of another run does not approve this one.
+    let output = run_as_of(&config, &export, &second, "2026-12-31", &[]);
+    assert!(output.status.success(), "{}", stderr(&output));
     std::fs::copy(first.join("approval.json"), second.join("approval.json")).unwrap();
     let refused = handoff(&second, "other");
     assert_eq!(refused.status.code(), Some(2));
     assert!(stderr(&refused).contains("changed after Dana Whitfield approved it"), "{}", stderr(&refused));
 
-    let nameless = kindly(&["approve", second.to_str().unwrap(), "--by", "  "]);
+    let nameless = kindly(&["approve", second.to_str().unwrap(), "--by", "  ", "--ledger", ledger]);
     assert_eq!(nameless.status.code(), Some(2));
 }

@@ -21,6 +21,15 @@ fn files(folder: &Path) -> Vec<(String, Vec<u8>)> {
     found
 }
 
+/// `kindly merge` of `shards` into `out`, recorded in the ledger beside it.
+fn merge(shards: &[&str], out: &Path) -> std::process::Output {
+    let ledger = ledger_beside(out);
+    let mut args = vec!["merge"];
+    args.extend(shards);
+    args.extend(["--out", out.to_str().unwrap(), "--ledger", ledger.to_str().unwrap(), "--new-ledger"]);
+    kindly(&args)
+}
+
 fn shard_runs(dir: &Path, count: u32, config: &Path) -> Vec<String> {
     (1..=count)
         .map(|k| {
@@ -43,10 +52,7 @@ fn four_shards_merged_are_the_unsharded_run() {
     assert!(rejected[0] > 0 && rejected[1..].iter().all(|&n| n == 0), "shard 1 reports rejects: {rejected:?}");
 
     let merged = dir.join("merged");
-    let mut args = vec!["merge"];
-    args.extend(shards.iter().map(String::as_str));
-    args.extend(["--out", merged.to_str().unwrap()]);
-    let output = kindly(&args);
+    let output = merge(&shards.iter().map(String::as_str).collect::<Vec<_>>(), &merged);
     assert!(output.status.success(), "{}", stderr(&output));
     assert!(kindly(&["verify", merged.to_str().unwrap()]).status.success());
 
@@ -69,7 +75,7 @@ fn merged_shards_keep_each_shards_print_files() {
     let dir = scratch("shards-print");
     let shards = shard_runs(&dir, 2, &print_config(&dir));
     let merged = dir.join("merged");
-    let output = kindly(&["merge", &shards[0], &shards[1], "--out", merged.to_str().unwrap()]);
+    let output = merge(&[&shards[0], &shards[1]], &merged);
     assert!(output.status.success(), "{}", stderr(&output));
     assert!(kindly(&["verify", merged.to_str().unwrap()]).status.success());
     assert!(merged.join("print/letters-shard-1-of-2-0001.pdf").is_file());
@@ -82,7 +88,7 @@ fn a_merge_needs_every_shard_of_one_run() {
     let dir = scratch("shards-missing");
     let shards = shard_runs(&dir, 2, &config());
     let out = dir.join("merged");
-    let output = kindly(&["merge", &shards[0], "--out", out.to_str().unwrap()]);
+    let output = merge(&[&shards[0]], &out);
     assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
     assert!(stderr(&output).contains("each of shards 1 to 2 exactly once"), "{}", stderr(&output));
     assert!(!out.exists());
@@ -90,7 +96,7 @@ fn a_merge_needs_every_shard_of_one_run() {
     // A letter changed after its shard was made stops the merge.
     let letter = std::fs::read_dir(Path::new(&shards[1]).join("letters")).unwrap().next().unwrap().unwrap().path();
     std::fs::write(&letter, b"not the letter").unwrap();
-    let output = kindly(&["merge", &shards[0], &shards[1], "--out", out.to_str().unwrap()]);
+    let output = merge(&[&shards[0], &shards[1]], &out);
     assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
     assert!(stderr(&output).contains("fails its checks"), "{}", stderr(&output));
     assert!(!out.exists());
@@ -111,7 +117,7 @@ fn shards_read_with_different_mappings_are_not_merged() {
     run_ok(&sample_export(), &second, &["--shard", "2/2", "--mapping", mapping.to_str().unwrap()]);
     assert!(read_json(&second.join("run.json"))["mapping"]["file"].as_str().unwrap().ends_with("mapping.toml"));
     let out = dir.join("merged");
-    let output = kindly(&["merge", first.to_str().unwrap(), second.to_str().unwrap(), "--out", out.to_str().unwrap()]);
+    let output = merge(&[first.to_str().unwrap(), second.to_str().unwrap()], &out);
     assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
     assert!(stderr(&output).contains("mapping"), "{}", stderr(&output));
     assert!(!out.exists());

@@ -52,16 +52,31 @@ fn combined_print_files_hold_each_piece_exactly_with_the_fonts_once() {
 /// pieces follow each other in the manifest's order with no gap, and each
 /// combined file embeds its fonts once, not once per piece.
 pub fn assert_print_files_hold_their_pieces(run: &Path) {
+    assert_combined_files_hold_their_pieces(run, run, "run.json");
     let manifest = read_csv(&run.join("manifest.csv"));
-    let record = read_json(&run.join("run.json"));
+    let one_piece = embedded_fonts(&std::fs::read(run.join(&manifest[0]["file"])).unwrap());
+    let files: std::collections::BTreeSet<&String> = manifest.iter().map(|r| &r["print_file"]).collect();
+    for file in files {
+        let fonts = embedded_fonts(&std::fs::read(run.join(file)).unwrap());
+        assert!(fonts <= one_piece + 2, "{file} embeds {fonts} fonts; one piece embeds {one_piece}");
+    }
+}
+
+/// The combined print files in `folder` (listed in its `record`, run.json
+/// or handoff.json, with the manifest that places the pieces) hold each
+/// piece of the run folder `run` exactly: its pages, text for text, in the
+/// manifest's order, with no gap and nothing more.
+pub fn assert_combined_files_hold_their_pieces(folder: &Path, run: &Path, record: &str) {
+    let manifest = read_csv(&folder.join("manifest.csv"));
+    let record = read_json(&folder.join(record));
     let mut combined: BTreeMap<String, crate::pdf::Pdf> = BTreeMap::new();
     let mut next_page: BTreeMap<String, usize> = BTreeMap::new();
     for row in &manifest {
         let file = &row["print_file"];
         assert!(file.starts_with("print/letters-"), "{row:?}");
         let pdf = combined.entry(file.clone()).or_insert_with(|| {
-            assert!(record["files"][file].as_str().is_some(), "run.json lists {file}");
-            crate::pdf::read(&std::fs::read(run.join(file)).unwrap())
+            assert!(record["files"][file].as_str().is_some(), "the record lists {file}");
+            crate::pdf::read(&std::fs::read(folder.join(file)).unwrap())
         });
         let first: usize = row["print_first_page"].parse().unwrap();
         let last: usize = row["print_last_page"].parse().unwrap();
@@ -78,15 +93,8 @@ pub fn assert_print_files_hold_their_pieces(run: &Path) {
         );
     }
     assert!(!combined.is_empty());
-    let one_piece = embedded_fonts(&std::fs::read(run.join(&manifest[0]["file"])).unwrap());
     for (file, pdf) in &combined {
         assert_eq!(pdf.pages.len(), next_page[file] - 1, "{file} has no pages beyond its pieces");
-        let fonts = embedded_fonts(&std::fs::read(run.join(file)).unwrap());
-        assert!(
-            fonts <= one_piece + 2,
-            "{file} embeds {fonts} fonts for {} pages; one piece embeds {one_piece}",
-            pdf.pages.len()
-        );
     }
 }
 
@@ -224,13 +232,15 @@ fn lob_requests_and_csv_read_back_and_keep_their_keys_on_a_rerun() {
         assert_eq!(kindly::digest::sha256(&pdf), row["sha256"]);
         assert_eq!(letter["double_sided"], true);
         assert_eq!(letter["color"], false);
-        assert_eq!(letter["address_placement"], "top_first_page");
+        // kindly's letters print their own addresses: Lob adds a page for its.
+        assert_eq!(letter["address_placement"], "insert_blank_page");
         assert_eq!(letter["mail_type"], "usps_first_class");
         assert_eq!(letter["use_type"], "operational");
         assert_eq!(letter["metadata"]["piece_id"], row["piece_id"].as_str());
         assert!(letter["metadata"].as_object().unwrap().len() <= 20);
         let key = letter["idempotency_key"].as_str().unwrap();
-        assert!(key.len() <= 256 && key.ends_with(&row["piece_id"]), "{key}");
+        assert_eq!(key, format!("kindly-{}-{}", row["piece_id"], &row["sha256"][..32]), "the piece and its PDF");
+        assert!(key.len() <= 256);
         assert!(keys.insert(key.to_string()), "{key} twice");
         // Balances and account numbers are not the vendor's business.
         let text = letter.to_string();
@@ -244,15 +254,34 @@ fn lob_requests_and_csv_read_back_and_keep_their_keys_on_a_rerun() {
     assert_eq!(csv.len(), manifest.len());
     assert_eq!(csv[3]["name"], manifest[3]["recipient_name"]);
 
-    // The same run made again gives the same requests, keys and all.
+    // The same run made again gives the same requests, keys and all; so
+    // does one made with a setting changed that changes no letter (combined
+    // print files off): a second upload of either mails nobody twice.
     let again = run.with_file_name("again");
     let config = run.parent().unwrap().join("kindly.toml");
     let output = run_with(&config, &sample_export(), &again, &["--trial"]);
     assert!(output.status.success(), "{}", stderr(&output));
-    assert_eq!(
-        std::fs::read(again.join("lob-letters.jsonl")).unwrap(),
-        std::fs::read(run.join("lob-letters.jsonl")).unwrap()
-    );
+    let requests = std::fs::read(run.join("lob-letters.jsonl")).unwrap();
+    assert_eq!(std::fs::read(again.join("lob-letters.jsonl")).unwrap(), requests);
+    let dir = run.parent().unwrap().join("other");
+    std::fs::create_dir_all(&dir).unwrap();
+    let dir = dir.as_path();
+    let other = config_with(dir, |t| t.replace("format = \"generic\"", "format = \"lob\""));
+    let unrelated = dir.join("combined-off");
+    let output = run_with(&other, &sample_export(), &unrelated, &["--trial"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(!unrelated.join("print").exists(), "this run has no combined files");
+    let keys = |path: &Path| -> Vec<String> {
+        json_lines(path).iter().map(|l| l["idempotency_key"].as_str().unwrap().to_string()).collect()
+    };
+    assert_eq!(keys(&unrelated.join("lob-letters.jsonl")), keys(&run.join("lob-letters.jsonl")));
+    // Another letter under the same piece id (a run dated a day later, so
+    // every date on it changes) has another key.
+    let later = dir.join("a-day-later");
+    let output = run_as_of(&other, &sample_export(), &later, "2026-12-01", &["--trial"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let (before, after) = (keys(&run.join("lob-letters.jsonl")), keys(&later.join("lob-letters.jsonl")));
+    assert!(before.iter().all(|k| !after.contains(k)), "a different letter never has an old key");
 }
 
 #[test]
@@ -268,11 +297,11 @@ fn postgrid_requests_read_back() {
         assert_eq!(letter["to"]["countryCode"], "US");
         assert_eq!(letter["from"]["companyName"], "Riverside Family Medicine");
         assert_eq!(letter["pdf"], row["file"].as_str());
-        assert_eq!(letter["addressPlacement"], "top_first_page");
+        assert_eq!(letter["addressPlacement"], "insert_blank_page");
         assert_eq!(letter["doubleSided"], true);
         assert_eq!(letter["mailingClass"], "first_class");
         assert_eq!(letter["metadata"]["piece_id"], row["piece_id"].as_str());
-        assert!(letter["idempotencyKey"].as_str().unwrap().ends_with(&row["piece_id"]));
+        assert_eq!(letter["idempotencyKey"], format!("kindly-{}-{}", row["piece_id"], &row["sha256"][..32]));
     }
 }
 
@@ -319,6 +348,7 @@ fn handoff_writes_another_vendors_files_from_a_finished_run() {
     let dir = lob_run.parent().unwrap();
     let config = dir.join("kindly.toml");
     let handoff = |run: &Path, vendor: &str, out: &Path| {
+        let ledger = ledger_beside(run);
         kindly(&[
             "handoff",
             run.to_str().unwrap(),
@@ -328,12 +358,17 @@ fn handoff_writes_another_vendors_files_from_a_finished_run() {
             out.to_str().unwrap(),
             "--config",
             config.to_str().unwrap(),
+            "--ledger",
+            ledger.to_str().unwrap(),
+            "--on",
+            "2026-12-01",
         ])
     };
     // Handed over again, a run gives the very requests it was made with.
     let again = dir.join("lob-again");
     let output = handoff(&lob_run, "lob", &again);
     assert!(output.status.success(), "{}", stderr(&output));
+    assert!(stderr(&output).contains("recorded as handed to Lob on 2026-12-01"), "{}", stderr(&output));
     let requests = std::fs::read(again.join("lob-letters.jsonl")).unwrap();
     assert_eq!(requests, std::fs::read(lob_run.join("lob-letters.jsonl")).unwrap());
     for letter in json_lines(&again.join("lob-letters.jsonl")) {
@@ -345,6 +380,10 @@ fn handoff_writes_another_vendors_files_from_a_finished_run() {
         record["run_json_sha256"],
         kindly::digest::sha256(&std::fs::read(lob_run.join("run.json")).unwrap()).as_str()
     );
+    // A hand-off folder is written once: no --overwrite is offered.
+    let output = handoff(&lob_run, "lob", &again);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stderr(&output).contains("already exists") && !stderr(&output).contains("--overwrite"));
 
     // The same run to Click2Mail: its combined files and a batch XML.
     let c2m = dir.join("to-click2mail");
@@ -354,15 +393,30 @@ fn handoff_writes_another_vendors_files_from_a_finished_run() {
     let xml = std::fs::read_to_string(c2m.join("click2mail-letters-0001.xml")).unwrap();
     assert!(roxmltree::Document::parse(&xml).is_ok());
 
-    // A run without combined files cannot go to Click2Mail, and says how.
-    let plain = dir.join("plain");
-    let output = run_with(&crate::common::config(), &sample_export(), &plain, &["--trial"]);
+    // A run made without combined files goes to Click2Mail too: they are
+    // made from its letters, each letter's pages exactly.
+    let plain = dir.join("plain-runs").join("plain");
+    let output = run_with(&crate::common::config(), &sample_export(), &plain, &[]);
     assert!(output.status.success(), "{}", stderr(&output));
     assert!(!plain.join("print").exists());
-    let output = handoff(&plain, "click2mail", &dir.join("refused"));
+    let joined = dir.join("plain-to-click2mail");
+    let output = handoff(&plain, "click2mail", &joined);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_combined_files_hold_their_pieces(&joined, &plain, "handoff.json");
+    let batch = std::fs::read_to_string(joined.join("click2mail-letters-0001.xml")).unwrap();
+    let batch = roxmltree::Document::parse(&batch).unwrap();
+    let first_job = batch.descendants().find(|n| n.has_tag_name("job")).unwrap();
+    let first = &read_csv(&joined.join("manifest.csv"))[0];
+    assert_eq!(text_of(first_job, "startingPage"), first["print_first_page"]);
+    assert_eq!(text_of(first_job, "endingPage"), first["print_last_page"]);
+
+    // A trial run was never recorded, so it cannot go to a vendor.
+    let trial = dir.join("trial");
+    let output = run_with(&crate::common::config(), &sample_export(), &trial, &["--trial"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let output = handoff(&trial, "lob", &dir.join("trial-to-lob"));
     assert_eq!(output.status.code(), Some(2));
-    assert!(stderr(&output).contains("[print] combined = true"), "{}", stderr(&output));
-    assert!(!dir.join("refused").exists());
+    assert!(stderr(&output).contains("is a trial run"), "{}", stderr(&output));
 
     // A run changed since it was made is not handed over.
     let letter = read_csv(&lob_run.join("manifest.csv"))[0]["file"].clone();
