@@ -52,9 +52,12 @@ def sh(*args, **kw):
 
 
 def kindly_run(kindly, export, out, config, as_of=AS_OF):
-    """One `kindly run`; its closing summary, parsed."""
+    """One `kindly run`; its closing summary, parsed. The ledger is the one
+    beside `out`: each size is a practice of its own."""
+    ledger = Path(out).parent / "kindly-ledger.sqlite"
     result = subprocess.run(
-        [kindly, "run", export, "--config", config, "--as-of", as_of, "--out", out, "--quiet"],
+        [kindly, "run", export, "--config", config, "--as-of", as_of, "--out", out, "--quiet",
+         "--ledger", ledger, "--new-ledger"],
         capture_output=True,
         text=True,
     )

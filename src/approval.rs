@@ -80,7 +80,7 @@ pub fn approve(folder: &Path, by: &str, on: chrono::NaiveDate) -> Result<Approve
         return Err(ApprovalError::BeforeRun { folder: folder.to_path_buf(), on: on.to_string(), as_of: record.as_of });
     }
     let path = folder.join(APPROVAL_JSON);
-    let replaced = std::fs::read(&path).ok().and_then(|bytes| serde_json::from_slice(&bytes).ok());
+    let replaced = read(folder);
     let approval = Approval {
         approved_by: by.to_string(),
         approved_on: on.to_string(),
@@ -92,6 +92,12 @@ pub fn approve(folder: &Path, by: &str, on: chrono::NaiveDate) -> Result<Approve
     json.push(b'\n');
     std::fs::write(&path, json).map_err(|source| ApprovalError::Write { path, source })?;
     Ok(Approved { approval, replaced })
+}
+
+/// What the run folder's approval.json says, if it has one that can be
+/// read, whether or not it still matches the run.
+pub fn read(folder: &Path) -> Option<Approval> {
+    serde_json::from_slice(&std::fs::read(folder.join(APPROVAL_JSON)).ok()?).ok()
 }
 
 /// The run's approval, if it has one that still matches its run.json.

@@ -9,7 +9,7 @@
 //! Imports follow that direction and never go back up it. The compiler
 //! would allow a cycle, so this list is the rule, kept by hand: a module
 //! imports only modules on the lines above its own.
-//! - leaves: [`money`], [`digest`], [`dates`], `jsonl`, [`sorted`], [`lock`], [`png_file`]
+//! - leaves: [`money`], [`digest`], [`dates`], [`sanity`], `jsonl`, [`sorted`], [`lock`], [`png_file`]
 //! - [`config`] (the practice's settings)
 //! - [`practice`] (where the practice keeps its ledger and run folders)
 //! - [`model`] (the data that flows)
@@ -58,6 +58,7 @@ pub mod proof;
 pub mod render;
 pub mod report;
 pub mod run_report;
+pub mod sanity;
 pub mod shard;
 pub mod sorted;
 pub mod suggest;

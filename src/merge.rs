@@ -169,11 +169,14 @@ pub fn merge(
         let folder = staging.path().to_path_buf();
         crate::output::write_zip_counts(&folder, |name, sha| staging.written(name, sha))?;
     }
+    let mut pieces_not_made: Vec<String> = records.iter().flat_map(|r| r.pieces_not_made.clone()).collect();
+    pieces_not_made.sort();
     let record = |staging: &Staging| RunRecord {
         counts: counts.clone(),
         files: staging.files().clone(),
         shard: None,
         merged_from: merged_from.clone(),
+        pieces_not_made: pieces_not_made.clone(),
         ..first.clone()
     };
     let changes = match crate::ledger::Ledger::open_read_only(ledger).map_err(Box::new)? {

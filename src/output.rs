@@ -305,6 +305,10 @@ pub struct RunRecord {
     /// A trial run (`--trial`): never recorded in the ledger.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub trial: bool,
+    /// Piece ids numbered for a letter that preflight then held (its
+    /// account is in holds.csv): the manifest's numbers skip them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub pieces_not_made: Vec<String>,
     /// Made with `[mailing] require_approval = true`: nothing of it goes to
     /// the vendor or counts as mailed until someone approves it.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]

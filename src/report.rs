@@ -39,6 +39,9 @@ pub struct Validation {
     pub not_held: Vec<crate::hold_list::NotHeld>,
     /// The ledger decided with, in a line: its path, runs and latest date.
     pub ledger: String,
+    /// What looks wrong with the export as a whole (see [`crate::sanity`]).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub checks: Vec<crate::sanity::Warning>,
 }
 
 #[derive(Debug, Default, Serialize)]
@@ -123,6 +126,7 @@ impl Decisions {
             warnings: Group::of(tally.warnings),
             not_held: Vec::new(),
             ledger: String::new(),
+            checks: Vec::new(),
         }
     }
 }
@@ -136,6 +140,9 @@ impl Validation {
         let mut out = String::new();
         let _ = writeln!(out, "{}: {} rows, {} accounts, as of {}", self.file, self.rows, self.accounts, self.as_of);
         let _ = writeln!(out, "Decided with the {}", self.ledger);
+        for check in &self.checks {
+            let _ = writeln!(out, "\nWARNING: {}", check.message);
+        }
         let letters: u64 = self.letters_by_stage.values().sum();
         let _ = writeln!(out, "\nLetters a run would make: {letters}");
         for (stage, n) in &self.letters_by_stage {

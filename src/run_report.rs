@@ -310,18 +310,21 @@ fn draw_bars(
 ) -> Result<(), Box<dyn std::error::Error>> {
     root.fill(&WHITE)?;
     let max = rows.iter().map(|(_, v)| *v).max().unwrap_or(0).max(1);
+    // A segmented axis of 0..0 has no height: one row (a month of reminders
+    // only) gets the axis 0..1, its bar the whole of it.
+    let last_segment = rows.len().max(2) - 1;
     let mut chart = ChartBuilder::on(&root)
         .margin(8)
         .x_label_area_size(24)
         .y_label_area_size(170)
-        .build_cartesian_2d(0u64..max + max / 10 + 1, (0..rows.len().max(1) - 1).into_segmented())?;
+        .build_cartesian_2d(0u64..max + max / 10 + 1, (0..last_segment).into_segmented())?;
     // The first row at the top: segment 0 is at the bottom of the chart.
     let top_down = |i: usize| rows.len().saturating_sub(1 + i);
     let label = |v: &SegmentValue<usize>| match v {
-        SegmentValue::CenterOf(i) | SegmentValue::Exact(i) => {
+        SegmentValue::CenterOf(i) | SegmentValue::Exact(i) if *i < rows.len() => {
             rows.get(top_down(*i)).map(|r| r.0.clone()).unwrap_or_default()
         }
-        SegmentValue::Last => String::new(),
+        _ => String::new(),
     };
     let amount = |v: &u64| if dollars { format!("${}", v / 100) } else { v.to_string() };
     chart
@@ -537,6 +540,14 @@ fn render(record: &RunRecord, t: &Tally, pictures: &[Picture], heading: Heading)
                        export, and take ended holds off the list";
         not_held = table(caption, &["Account", "Line of the hold list", "Why"], &rows);
     }
+    if !record.pieces_not_made.is_empty() {
+        let _ = write!(
+            not_held,
+            "<p>Piece numbers {} are not in the manifest: their letters failed the envelope and vendor checks \
+             (held as held_at_preflight or for the vendor's limits; holds.csv says why).</p>",
+            esc(&record.pieces_not_made.join(", "))
+        );
+    }
     section(&mut html, holds, &["Reason", "Accounts", "Balance"], &bars, false, &not_held);
 
     for (id, title, group) in [
@@ -638,3 +649,29 @@ td{font-variant-numeric:tabular-nums}thead th{background:#eef2f6}.chart svg{max-
 .pictures{display:flex;flex-wrap:wrap;gap:1rem}figure{margin:0;width:280px}figure img{width:100%;border:1px solid #999}\
 figcaption{font-size:.85rem}.note{font-size:.85rem;color:#444}code{font-size:.85rem}\
 @media print{body{margin:0;max-width:none}section{break-inside:avoid}a{color:inherit;text-decoration:none}}";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The heights of the bars (filled rectangles) of a chart's SVG.
+    fn bar_heights(svg: &str) -> Vec<i64> {
+        svg.split("<rect")
+            .skip(1)
+            .filter(|r| r.contains("fill=\"#2E5E8C\""))
+            .filter_map(|r| r.split("height=\"").nth(1)?.split('"').next()?.parse().ok())
+            .collect()
+    }
+
+    #[test]
+    fn a_chart_of_one_category_draws_its_bar() {
+        let one = bar_chart(&[("reminder".to_string(), 12)], false);
+        let heights = bar_heights(&one);
+        assert_eq!(heights.len(), 1, "{one}");
+        assert!(heights[0] > 10, "a bar of one category has a height: {heights:?}");
+        let three = bar_chart(&[("a".into(), 3), ("b".into(), 2), ("c".into(), 1)], false);
+        let heights = bar_heights(&three);
+        assert_eq!(heights.len(), 3);
+        assert!(heights.iter().all(|h| *h > 10), "{heights:?}");
+    }
+}

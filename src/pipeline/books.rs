@@ -43,6 +43,9 @@ pub(super) struct Books {
     postage: Postage,
     /// Accounts the hold list held, in every shard.
     pub held_by_list: BTreeSet<String>,
+    /// Piece ids numbered for a letter that preflight then held: the
+    /// manifest's numbers skip them.
+    pub pieces_not_made: BTreeSet<String>,
 }
 
 impl Books {
@@ -58,7 +61,13 @@ impl Books {
             entries: Vec::new(),
             postage,
             held_by_list: BTreeSet::new(),
+            pieces_not_made: BTreeSet::new(),
         })
+    }
+
+    /// How many rows were rejected for `kind`, so far.
+    pub fn rejected(&self, kind: crate::model::IssueKind) -> u64 {
+        self.rejects.iter().filter(|i| i.kind == kind).count() as u64
     }
 
     /// Takes a decided partition's rows and issues.
@@ -113,7 +122,7 @@ impl Books {
         first: bool,
         policy: &Policy,
     ) -> Result<Entry, Error> {
-        let DecidedAccount { account, assessment, .. } = decided;
+        let DecidedAccount { account, assessment, piece } = decided;
         let lines = account.lines().map(|l| l.to_string()).collect::<Vec<_>>().join(" ");
         let rows = account.charges.len() as u64;
         let audit = |decision, reason| AuditRow {
@@ -159,6 +168,7 @@ impl Books {
                 Entry { audit, hold: None }
             }
             (Decision::Letter { .. }, Some(Err(unmade))) => {
+                self.pieces_not_made.extend(piece);
                 self.counts.hold(unmade.code(), rows);
                 hold(unmade.code(), unmade.to_string())
             }

@@ -39,6 +39,7 @@ use crate::config::PieceOrder;
 use crate::hold_list::{NotHeld, not_held_groups};
 use crate::ingest::{self, IngestError, Partitioned, Regroup};
 use crate::ledger::{Ledger, LedgerError, LedgerSummary, Recorded};
+use crate::model::IssueKind;
 use crate::output::Kind;
 use crate::output::{Counts, Fingerprint, RunInputs, RunRecord, Scratch, ShardRecord, Staging};
 use crate::policy;
@@ -48,6 +49,7 @@ use crate::print::{self, PrintFiles};
 use crate::render::TYPST_VERSION;
 use crate::report::Validation;
 use crate::run_report::PICTURES_DIR;
+use crate::sanity::{Facts, Warning};
 use crate::shard::Shard;
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
@@ -111,6 +113,11 @@ pub struct RunSummary {
     /// With pieces in ZIP order: how many 3-digit ZIP areas and ZIP codes
     /// they go to (zip-counts.csv has each).
     pub zips: Option<(u64, u64)>,
+    /// What looks wrong with the run as a whole (see [`crate::sanity`]).
+    pub warnings: Vec<Warning>,
+    /// The approval of the run this one replaced (`--overwrite`), which
+    /// does not approve this one.
+    pub replaced_approval: Option<crate::approval::Approval>,
 }
 
 impl RunSummary {
@@ -166,7 +173,22 @@ impl RunSummary {
         if c.rows.rejected > 0 {
             lines.push(format!("{} rows could not be read; see rejects.csv", c.rows.rejected));
         }
+        if !self.record.pieces_not_made.is_empty() {
+            lines.push(format!(
+                "piece numbers {} are not in the manifest: their letters failed the envelope and vendor checks, \
+                 and holds.csv says why",
+                self.record.pieces_not_made.join(", ")
+            ));
+        }
         lines.extend(not_held_lines(&self.record.not_held));
+        lines.extend(self.warnings.iter().map(|w| format!("WARNING: {}", w.message)));
+        if let Some(earlier) = &self.replaced_approval {
+            lines.push(format!(
+                "the run this one replaced was approved by {} on {}; that approval went with it: look at this \
+                 run's report.html and proof.pdf and approve it again",
+                earlier.approved_by, earlier.approved_on
+            ));
+        }
         lines
     }
 }
@@ -233,10 +255,15 @@ pub fn validate(
         return Err(e.into());
     }
     let not_held = setup.not_held(&held_by_list, as_of);
-    let finish = |decisions: crate::report::Decisions, tally| Validation {
-        not_held,
-        ledger: ledger_line.clone(),
-        ..decisions.finish(tally, as_of)
+    let finish = |decisions: crate::report::Decisions, tally: ingest::Tally| {
+        let after_as_of = tally.rejects.iter().filter(|i| i.kind == IssueKind::ServiceAfterAsOf).count() as u64;
+        let facts = Facts { as_of: Some(as_of), rows: tally.rows, after_as_of };
+        Validation {
+            not_held,
+            ledger: ledger_line.clone(),
+            checks: crate::sanity::warnings(&facts),
+            ..decisions.finish(tally, as_of)
+        }
     };
     let Some(report) = report else { return Ok(finish(decisions, tally)) };
     dry.issues(tally.rejects.clone(), tally.warnings.clone());
@@ -280,6 +307,7 @@ pub fn run(setup: &Setup, options: &RunOptions) -> Result<RunSummary, Error> {
         return Err(Error::Unfilled { config: setup.config_file.file.clone(), settings: unfilled.join(", ") });
     }
     let mut staging = Staging::create(&options.out, options.overwrite)?;
+    let unapproved = crate::approval::read(&options.out);
     let (writer, mended, ledger_before) = open_ledger(options)?;
     let export = read_export(setup, &options.export, options.as_of)?;
     let read = Instant::now();
@@ -308,6 +336,12 @@ pub fn run(setup: &Setup, options: &RunOptions) -> Result<RunSummary, Error> {
     }
     write_pictures(&mut staging, pictures)?;
     let not_held = setup.not_held(&books.held_by_list, options.as_of);
+    let pieces_not_made: Vec<String> = books.pieces_not_made.iter().cloned().collect();
+    let facts = Facts {
+        as_of: Some(options.as_of),
+        rows: export.rows,
+        after_as_of: books.rejected(IssueKind::ServiceAfterAsOf),
+    };
     let counts = books.close(export.rows, options.shard, &mut staging)?;
     drop(scratch);
     let folder = staging.path().to_path_buf();
@@ -326,6 +360,7 @@ pub fn run(setup: &Setup, options: &RunOptions) -> Result<RunSummary, Error> {
     };
     let record = |staging: &Staging| RunRecord {
         not_held: not_held.clone(),
+        pieces_not_made: pieces_not_made.clone(),
         ..run_record(setup, options, &export, counts.clone(), staging)
     };
     crate::run_report::finish_folder(&mut staging, record, changes.as_ref())?;
@@ -341,6 +376,8 @@ pub fn run(setup: &Setup, options: &RunOptions) -> Result<RunSummary, Error> {
         None => None,
     };
     Ok(RunSummary {
+        replaced_approval: unapproved,
+        warnings: crate::sanity::warnings(&facts),
         ledger: ledger_recorded,
         ledger_before,
         zips,
@@ -575,6 +612,7 @@ fn base_record(setup: &Setup, as_of: NaiveDate, input: Fingerprint, counts: Coun
         shard: None,
         merged_from: Vec::new(),
         trial: false,
+        pieces_not_made: Vec::new(),
         approval_required: setup.config.mailing.require_approval,
     }
 }

@@ -181,7 +181,13 @@ fn a_date_the_ledger_cannot_trust_is_refused() {
     assert_eq!(output.status.code(), Some(2));
     assert!(stderr(&output).contains("is before the latest run in the ledger"), "{}", stderr(&output));
     assert!(!home.join("runs/2026-07-12").exists());
-    assert!(run("2026-7-12", &["--trial"]).status.success(), "a trial may look at any month");
+    let trial = run("2026-7-12", &["--trial"]);
+    assert!(trial.status.success(), "a trial may look at any month");
+    assert!(
+        stderr(&trial).contains("WARNING: 1094 of 1310 rows are dated after the as-of date 2026-07-12"),
+        "most rows after the date is said: {}",
+        stderr(&trial)
+    );
     // A year mistyped.
     let output = run("2027-11-30", &[]);
     assert_eq!(output.status.code(), Some(2));

@@ -301,4 +301,9 @@ fn nothing_goes_to_the_vendor_or_the_mail_before_an_approval_of_the_very_run() {
 
     let nameless = kindly(&["approve", second.to_str().unwrap(), "--by", "  ", "--ledger", ledger]);
     assert_eq!(nameless.status.code(), Some(2));
+    // Made again over itself, a run loses its approval, and is told so.
+    let remade = run_as_of(&config, &export, &second, "2026-12-31", &["--overwrite"]);
+    assert!(remade.status.success(), "{}", stderr(&remade));
+    assert!(stderr(&remade).contains("was approved by Dana Whitfield on 2026-12-02; that approval went with it"));
+    assert!(!second.join("approval.json").exists());
 }

@@ -333,6 +333,16 @@ fn a_piece_outside_lobs_limits_is_held_with_the_rule() {
     let letters: Vec<_> =
         read_csv(&run.join("manifest.csv")).into_iter().map(|r| r["recipient_name"].clone()).collect();
     assert_eq!(letters, ["Cy Pak"]);
+    // The two letters held were numbered: run.json and the report name the
+    // numbers the manifest skips, so a print shop is not left asking.
+    let record = read_json(&run.join("run.json"));
+    let skipped: Vec<&str> =
+        record["pieces_not_made"].as_array().unwrap().iter().map(|p| p.as_str().unwrap()).collect();
+    let audit = read_csv(&run.join("audit.csv"));
+    assert_eq!(skipped.len(), 2, "{skipped:?}");
+    assert!(!skipped.contains(&audit.iter().find(|r| r["account"] == "L4").unwrap()["piece_id"].as_str()));
+    let report = std::fs::read_to_string(run.join("report.html")).unwrap();
+    assert!(report.contains(&format!("Piece numbers {} are not in the manifest", skipped.join(", "))));
     // The generic vendor takes the long name; the long street line does not
     // fit the envelope window either.
     let generic = run_for("lob-limits-generic", "generic", &export);
