@@ -450,6 +450,7 @@ fn scan(
                 let issue = Issue {
                     file: file.to_string(),
                     line,
+                    account: String::new(),
                     kind: IssueKind::UnreadableRow,
                     column: String::new(),
                     value: String::new(),
@@ -484,9 +485,10 @@ struct Grouper {
 impl Grouper {
     fn add(&mut self, file: &str, event: RowEvent) {
         let (line, hash, parsed) = match event {
-            RowEvent::Rejected { issue, account } => {
+            RowEvent::Rejected { mut issue, account } => {
                 if let Some(id) = account {
-                    self.rejected_by_account.entry(id).or_default().push(issue.line);
+                    self.rejected_by_account.entry(id.clone()).or_default().push(issue.line);
+                    issue.account = id;
                 }
                 self.rejects.push(issue);
                 return;
@@ -515,6 +517,7 @@ impl Grouper {
         let warn = |kind, value: String, reason: String| Issue {
             file: file.to_string(),
             line,
+            account: parsed.account.clone(),
             kind,
             column: String::new(),
             value,
@@ -536,7 +539,9 @@ impl Grouper {
                 ));
             }
         }
-        self.warnings.extend(parsed.warnings.iter().cloned().map(|n| n.issue(file, line)));
+        let account = &parsed.account;
+        self.warnings
+            .extend(parsed.warnings.iter().cloned().map(|n| Issue { account: account.clone(), ..n.issue(file, line) }));
         if parsed.charge.balance.0 < 0 {
             self.warnings.push(warn(
                 IssueKind::CreditOnService,
@@ -583,15 +588,17 @@ impl Grouper {
         let mut problems = Problems::default();
         problems.add(kind, "", &value, reason);
         self.rejected_by_account.entry(account.to_string()).or_default().push(line);
-        self.rejects.push(problems.into_reject(file, line));
+        self.rejects.push(Issue { account: account.to_string(), ..problems.into_reject(file, line) });
     }
 
     /// Accounts in account-number order, rejects and warnings in file order.
+    /// An account none of whose rows could be read is an account still:
+    /// with no charges and its rejected lines, so that policy holds it and
+    /// audit.csv, holds.csv and the ledger have it, instead of losing it.
     fn finish(mut self) -> (Vec<Account>, Vec<Issue>, Vec<Issue>) {
         for (id, lines) in std::mem::take(&mut self.rejected_by_account) {
-            if let Some(account) = self.accounts.get_mut(&id) {
-                account.rejected_lines = lines;
-            }
+            let account = self.accounts.entry(id.clone()).or_insert_with(|| Account::unread(id));
+            account.rejected_lines = lines;
         }
         (self.accounts.into_values().collect(), self.rejects, self.warnings)
     }
@@ -687,6 +694,7 @@ impl Note {
         Issue {
             file: file.to_string(),
             line,
+            account: String::new(),
             kind: self.kind,
             column: self.column,
             value: self.value,
@@ -1050,8 +1058,8 @@ impl ColumnLayout {
             }
             None => written,
         });
-        let (account, guarantor, city, state, zip, service_date) =
-            (t.account, t.guarantor, t.city, t.state, t.zip, t.service_date);
+        let (account, guarantor, city, state, service_date) = (t.account, t.guarantor, t.city, t.state, t.service_date);
+        let zip = zip_plus_four(t.zip);
 
         if account.is_empty() {
             problems.add(IssueKind::MissingAccount, &name(&self.account), "", "no account number");
@@ -1215,6 +1223,13 @@ fn parse_flag(text: &str, codes: &FlagCodes) -> Result<bool, String> {
     }
 }
 
+/// ZIP+4 as several billing systems store it, nine digits without the
+/// hyphen (`787042231`), written as USPS and the vendors take it
+/// (`78704-2231`); anything else as it is.
+fn zip_plus_four(zip: String) -> String {
+    if zip.len() == 9 && zip.bytes().all(|b| b.is_ascii_digit()) { format!("{}-{}", &zip[..5], &zip[5..]) } else { zip }
+}
+
 fn is_zip(zip: &str) -> bool {
     let digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
     match zip.split_once('-') {
@@ -1244,6 +1259,17 @@ mod tests {
 
     fn read(body: &str) -> Export {
         read_export_from("test.csv", format!("{HEADER}{body}").as_bytes(), &Input::default(), as_of()).unwrap()
+    }
+
+    #[test]
+    fn a_nine_digit_zip_is_read_as_zip_plus_four() {
+        let export = read(
+            "A1,Ann Lee,1 Main St,,Austin,TX,787042231,2026-09-01,Visit,10.00,0,0,en,N,N,N\n\
+             A2,Bo Kim,2 Oak Ave,,Austin,TX,78704223,2026-09-01,Visit,10.00,0,0,en,N,N,N\n",
+        );
+        assert_eq!(export.accounts[0].guarantor.address.zip, "78704-2231");
+        assert_eq!(export.rejects.len(), 1, "eight digits are no ZIP");
+        assert_eq!(export.rejects[0].value, "78704223");
     }
 
     #[test]
@@ -1282,8 +1308,10 @@ mod tests {
         assert_eq!(second.column, "Charge");
         assert!(second.reason.contains("Insurance Pending"), "{}", second.reason);
         assert_eq!(export.rejects[2].line, 5);
-        assert_eq!(export.accounts.len(), 1);
+        assert_eq!(export.rejects.iter().map(|r| r.account.as_str()).collect::<Vec<_>>(), ["A1", "A1", "A3"]);
+        assert_eq!(export.accounts.len(), 2, "an account none of whose rows were read is not lost");
         assert_eq!(export.accounts[0].rejected_lines, [2, 3]);
+        assert!(export.accounts[1].unread_whole() && export.accounts[1].rejected_lines == [5]);
     }
 
     #[test]
@@ -1536,7 +1564,9 @@ mod tests {
         // return, which no editor shows as a line break); the tally orders
         // issues by line only, so compare in a fuller order.
         let ordered = |mut issues: Vec<Issue>| {
-            issues.sort_by(|a, b| (a.line, &a.reason, &a.value).cmp(&(b.line, &b.reason, &b.value)));
+            issues.sort_by(|a, b| {
+                (a.line, &a.reason, &a.value, &a.account).cmp(&(b.line, &b.reason, &b.value, &b.account))
+            });
             issues
         };
         assert_eq!(ordered(tally.rejects), ordered(whole.rejects), "{file}");

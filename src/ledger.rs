@@ -398,8 +398,9 @@ impl Ledger {
             }
             // Runs since an account's first letter in which it owed nothing
             // (held as paid, or not in the export at all) start it over. A
-            // run whose export left the balance blank did not say it was
-            // paid, so it starts nothing over.
+            // run whose export left the balance blank, or whose rows of the
+            // account could not all be read, did not say it was paid, so it
+            // starts nothing over.
             let mut runs = c.prepare_cached("SELECT id, as_of FROM runs WHERE rerun_of IS NULL AND as_of < ?1")?;
             let runs: Vec<(i64, String)> =
                 runs.query_map([&day], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<Result<_, _>>()?;
@@ -407,7 +408,7 @@ impl Ledger {
                 "SELECT j.value, d.run_id FROM json_each(?1) j JOIN decisions d ON d.account = j.value
                  WHERE (d.balance_cents > 0
                  AND (d.hold_code IS NULL OR d.hold_code NOT IN ('zero_balance', 'credit_balance', 'under_minimum')))
-                 OR d.hold_code = 'blank_balance'",
+                 OR d.hold_code IN ('blank_balance', 'rows_rejected')",
             )?;
             let mut owing: HashMap<String, Vec<i64>> = HashMap::new();
             let mut rows = owed.query([&ids])?;

@@ -147,6 +147,30 @@ pub struct HoldCode {
 }
 
 impl Account {
+    /// An account whose every row was rejected: known by its number only.
+    pub fn unread(id: String) -> Account {
+        Account {
+            id,
+            guarantor: Guarantor {
+                name: String::new(),
+                address: Address { street: Vec::new(), city: String::new(), state: String::new(), zip: String::new() },
+            },
+            patient: String::new(),
+            language: String::new(),
+            flags: Flags::default(),
+            charges: Vec::new(),
+            rejected_lines: Vec::new(),
+            codes: Vec::new(),
+            reversals: Vec::new(),
+            good_faith_estimate: None,
+        }
+    }
+
+    /// Whether none of the account's rows could be read.
+    pub fn unread_whole(&self) -> bool {
+        self.charges.is_empty() && !self.rejected_lines.is_empty()
+    }
+
     pub fn balance(&self) -> Cents {
         self.charges.iter().map(|c| c.balance).sum()
     }
@@ -168,6 +192,10 @@ impl Account {
 pub struct Issue {
     pub file: String,
     pub line: Line,
+    /// The account number of the row, where it could be read, so that an
+    /// auditor searching by account finds its rejected rows too.
+    #[serde(default)]
+    pub account: String,
     pub kind: IssueKind,
     /// The column at fault, when one is.
     pub column: String,

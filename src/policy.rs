@@ -122,6 +122,10 @@ pub enum HoldReason {
     },
     RowsRejected {
         lines: Vec<Line>,
+        /// None of the account's rows could be read: what it owes is not
+        /// known at all.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        all: bool,
     },
     /// A payment or adjustment written the other way round from the rest
     /// of the export (see [`crate::model::Reversal`]).
@@ -233,9 +237,14 @@ impl fmt::Display for HoldReason {
                 }
                 f.write_str(")")
             }
-            HoldReason::RowsRejected { lines } => {
+            HoldReason::RowsRejected { lines, all: false } => {
                 write!(f, "some of its rows were rejected ({}); see rejects.csv", line_numbers(lines))
             }
+            HoldReason::RowsRejected { lines, all: true } => write!(
+                f,
+                "none of its rows could be read ({}), so what it owes is not known; see rejects.csv",
+                line_numbers(lines)
+            ),
             HoldReason::Reversal { line, column, value } => write!(
                 f,
                 "{column} {value:?} on line {line} is written the other way round from most of the export's \
@@ -376,7 +385,18 @@ pub fn assess(account: &Account, as_of: NaiveDate, policy: &Policy, history: &Hi
         reasons.push(HoldReason::Listed { meaning, line, note });
     }
     if !account.rejected_lines.is_empty() {
-        reasons.push(HoldReason::RowsRejected { lines: account.rejected_lines.clone() });
+        let all = account.unread_whole();
+        reasons.push(HoldReason::RowsRejected { lines: account.rejected_lines.clone(), all });
+        if all {
+            // Nothing else is known of it: no balance, address or age.
+            return Assessment {
+                balance,
+                oldest_unpaid,
+                days_past_due,
+                decision: Decision::Hold { reasons },
+                note: None,
+            };
+        }
     }
     reasons.extend(account.reversals.iter().map(|r| HoldReason::Reversal {
         line: r.line,
@@ -526,6 +546,20 @@ mod tests {
             reversals: vec![],
             good_faith_estimate: None,
         }
+    }
+
+    #[test]
+    fn an_account_none_of_whose_rows_could_be_read_is_held_for_that_alone() {
+        let mut unread = Account::unread("A9".into());
+        unread.rejected_lines = vec![4, 9];
+        let assessed = assess(&unread, as_of(), &Policy::default(), &History::default());
+        let Decision::Hold { reasons } = &assessed.decision else { panic!("{assessed:?}") };
+        assert_eq!(reasons.len(), 1, "not held as owing nothing, nor for an address it never gave: {reasons:?}");
+        assert_eq!(reasons[0].code(), "rows_rejected");
+        assert_eq!(
+            reasons[0].to_string(),
+            "none of its rows could be read (lines 4, 9), so what it owes is not known; see rejects.csv"
+        );
     }
 
     fn as_of() -> NaiveDate {

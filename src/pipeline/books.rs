@@ -283,6 +283,7 @@ mod tests {
         let reject = Issue {
             file: "e.csv".into(),
             line: 9,
+            account: String::new(),
             kind: crate::model::IssueKind::BadDate,
             column: "Service Date".into(),
             value: "x".into(),

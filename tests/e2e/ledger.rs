@@ -167,3 +167,25 @@ fn a_month_whose_export_leaves_the_balance_blank_is_held_and_starts_nothing_over
     // reminder, not over again.
     assert_eq!(month("2026-11-30", "300.00").0, "plan_offer");
 }
+
+#[test]
+fn a_month_whose_rows_of_an_account_cannot_be_read_starts_nothing_over() {
+    let dir = scratch("ledger-unread-month");
+    let config = config_with(&dir, |c| c.replace("escalation = \"by_age\"\n", ""));
+    let month = |as_of: &str, charge: &str| -> String {
+        let export = write_export(
+            &dir,
+            &format!("R1,Ann Lee,1 Main St,,Eugene,OR,97401,2026-07-01,Visit,{charge},,,en,N,N,N,N\n"),
+        );
+        let out = dir.join("runs").join(as_of);
+        let output = run_as_of(&config, &export, &out, as_of, &[]);
+        assert!(output.status.success(), "{}", stderr(&output));
+        let audit = &read_csv(&out.join("audit.csv"))[0];
+        if audit["decision"] == "letter" { audit["stage"].clone() } else { holds_code(&out, "R1") }
+    };
+    assert_eq!(month("2026-09-30", "300.00"), "reminder");
+    // A charge mistyped: the account's only row is rejected, so what it owes
+    // is not known, and that is no payment.
+    assert_eq!(month("2026-10-31", "30O.00"), "rows_rejected");
+    assert_eq!(month("2026-11-30", "300.00"), "plan_offer", "the letters go on, not over again");
+}

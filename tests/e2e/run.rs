@@ -22,7 +22,10 @@ fn every_input_row_ends_in_exactly_one_place() {
         audit
             .iter()
             .filter(|r| r["decision"] == decision)
-            .flat_map(|r| r["input_lines"].split(' ').map(|l| l.parse::<u64>().unwrap()).collect::<Vec<_>>())
+            .flat_map(|r| {
+                let lines = r["input_lines"].split(' ').filter(|l| !l.is_empty());
+                lines.map(|l| l.parse::<u64>().unwrap()).collect::<Vec<_>>()
+            })
             .collect()
     };
     let rejects: Vec<u64> = read_csv(&run.join("rejects.csv")).iter().map(|r| r["line"].parse().unwrap()).collect();
@@ -33,6 +36,34 @@ fn every_input_row_ends_in_exactly_one_place() {
     let expected: Vec<u64> = (2..=data_rows + 1).collect();
     assert_eq!(all, expected, "every line 2..=N appears exactly once");
     assert!(!rejects.is_empty(), "the sample has broken rows");
+}
+
+#[test]
+fn an_account_none_of_whose_rows_can_be_read_is_held_not_lost() {
+    let dir = scratch("unread-account");
+    let export = write_export(
+        &dir,
+        "U1,Ann Lee,1 Main St,,Eugene,OR,97401,2026-13-01,Office visit,120.00,,,en,N,N,N,N\n\
+         U1,Ann Lee,1 Main St,,Eugene,OR,97401,2026-09-01,Lab work,12.0.0,,,en,N,N,N,N\n\
+         U2,Bo Kim,2 Oak Ave,,Eugene,OR,97401,2026-09-01,Office visit,80.00,,,en,N,N,N,N\n",
+    );
+    let out = dir.join("runs/run");
+    let output = run_with(&config(), &export, &out, &[]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let rejects = read_csv(&out.join("rejects.csv"));
+    assert_eq!(rejects.iter().map(|r| r["account"].as_str()).collect::<Vec<_>>(), ["U1", "U1"]);
+    let audit = read_csv(&out.join("audit.csv"));
+    let u1 = audit.iter().find(|r| r["account"] == "U1").expect("U1 is in audit.csv");
+    assert_eq!(u1["decision"], "hold");
+    assert!(u1["reason"].starts_with("none of its rows could be read (lines 2, 3)"), "{}", u1["reason"]);
+    let holds = read_csv(&out.join("holds.csv"));
+    assert_eq!(holds.iter().find(|h| h["account"] == "U1").unwrap()["reason_code"], "rows_rejected");
+    assert_eq!(read_json(&out.join("run.json"))["counts"]["accounts"], 2);
+    let ledger = ledger_beside(&out);
+    let history = kindly(&["history", "U1", "--ledger", ledger.to_str().unwrap(), "--format", "json"]);
+    assert!(history.status.success(), "history finds it: {}", stderr(&history));
+    let history: serde_json::Value = serde_json::from_slice(&history.stdout).unwrap();
+    assert_eq!(history[0]["hold_code"], "rows_rejected");
 }
 
 #[test]
