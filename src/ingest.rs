@@ -32,6 +32,8 @@ pub struct Export {
     pub rows: u64,
     /// SHA-256 of the file's bytes, for the run record.
     pub sha256: String,
+    /// How `auto` found the encoding, where the file did not say.
+    pub read_as: Option<ReadAs>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -44,7 +46,19 @@ pub enum IngestError {
         "the export {file} has no column {missing} (the config's [input.columns] names them); its header has: {found}"
     )]
     MissingColumns { file: String, missing: String, found: String },
+    #[error(
+        "{rows} of the {total} rows of {file} (the first on line {first_line}) have text that is not {encoding}, \
+         so the export was saved in another encoding and most letters would be wrong or missing. Save it again \
+         as \"CSV UTF-8\", or give its encoding with --encoding (or `encoding` in the config's [input]); nothing \
+         was made"
+    )]
+    Encoding { file: String, rows: u64, total: u64, first_line: u64, encoding: &'static str },
 }
+
+/// How many rows of an export may fail on its encoding (one in twenty)
+/// before it is taken as saved in another encoding, and stopped: a few such
+/// rows are a typo pasted from elsewhere, many a file in the wrong encoding.
+const ENCODING_FAILURES_TOLERATED: u64 = 20;
 
 mod regroup;
 
@@ -66,7 +80,7 @@ pub fn read_export_from(file: &str, reader: impl Read, input: &Input, as_of: Nai
     // Rows are parsed once the whole export has been read, when it is known
     // which way it writes payments (see [`CreditSigns`]).
     let mut scanned = Vec::new();
-    let (rows, sha256, parser) = scan(file, reader, input, as_of, &mut |_, row| {
+    let Scan { rows, sha256, parser, read_as } = scan(file, reader, input, as_of, &mut |_, row| {
         scanned.push(match row {
             Scanned::Row(line, record) => Ok((line, record.clone())),
             Scanned::Unreadable(issue) => Err(issue.clone()),
@@ -81,7 +95,7 @@ pub fn read_export_from(file: &str, reader: impl Read, input: &Input, as_of: Nai
         grouper.add(file, parser.event(row));
     }
     let (accounts, rejects, warnings) = grouper.finish();
-    Ok(Export { file: file.to_string(), accounts, rejects, warnings, rows, sha256 })
+    Ok(Export { file: file.to_string(), accounts, rejects, warnings, rows, sha256, read_as })
 }
 
 /// About how many bytes of export go into one partition file (small, so the
@@ -94,6 +108,8 @@ const PARTITIONS: std::ops::RangeInclusive<u64> = 16..=512;
 #[derive(Debug, Clone)]
 pub struct Tally {
     pub file: String,
+    /// How `auto` found the encoding, where the file did not say.
+    pub read_as: Option<ReadAs>,
     pub rows: u64,
     pub accounts: u64,
     pub rejects: Vec<Issue>,
@@ -121,7 +137,15 @@ pub fn tally_export(
     }
     rejects.sort_by_key(|i| i.line);
     warnings.sort_by_key(|i| i.line);
-    Ok(Tally { file: export.file, rows: export.rows, accounts, rejects, warnings, sha256: export.sha256 })
+    Ok(Tally {
+        file: export.file,
+        rows: export.rows,
+        accounts,
+        rejects,
+        warnings,
+        sha256: export.sha256,
+        read_as: export.read_as,
+    })
 }
 
 /// An export spread over partition files of about 256 KiB by account (so an
@@ -139,6 +163,8 @@ pub struct Partitioned {
     /// Data rows read.
     pub rows: u64,
     pub sha256: String,
+    /// How `auto` found the encoding, where the file did not say.
+    pub read_as: Option<ReadAs>,
     /// Rows rejected before their account number could be read.
     pub loose: Vec<Issue>,
     spill: Spill,
@@ -174,12 +200,12 @@ impl Partitioned {
             .map_err(io)?;
         let mut loose = Vec::new();
         let mut failed = None;
-        let (rows, sha256, parser) = scan(&file, reader, input, as_of, &mut |parser, scanned| {
+        let Scan { rows, sha256, parser, read_as } = scan(&file, reader, input, as_of, &mut |parser, scanned| {
             let (line, record) = match scanned {
                 Scanned::Row(line, record) => (line, record),
                 Scanned::Unreadable(issue) => return loose.push(issue.clone()),
             };
-            let account = match parser.account_id(record) {
+            let account = match parser.account_key(record) {
                 Some(account) => account,
                 // Only a row whose account number is not one column's needs
                 // parsing now to find it (its credits are read again, the
@@ -204,7 +230,7 @@ impl Partitioned {
         if let Some(e) = failed {
             return Err(io(e.into()));
         }
-        Ok(Partitioned { file, rows, sha256, loose, spill, parts, parser, regrouped: None })
+        Ok(Partitioned { file, rows, sha256, read_as, loose, spill, parts, parser, regrouped: None })
     }
 
     /// Each partition in turn, grouped into accounts.
@@ -364,9 +390,18 @@ impl RowParser {
     }
 
     /// The row's account number, if it is one column's (cleaned as parsing
-    /// cleans it), without parsing the rest of the row.
-    fn account_id(&self, record: &csv::ByteRecord) -> Option<String> {
-        self.layout.account_id(&Row { line: 0, names: &self.names, record, fields: self.fields })
+    /// cleans it), without parsing the rest of the row, to choose its
+    /// partition. Bytes that are not UTF-8 are read leniently: the
+    /// encoding is settled only once the whole export is read, and the same
+    /// bytes always give the same key, so an account's rows stay together.
+    fn account_key(&self, record: &csv::ByteRecord) -> Option<String> {
+        match &self.layout.account {
+            Source::At(i) => {
+                let id = without_invisible(String::from_utf8_lossy(record.get(*i)?).trim());
+                (!id.is_empty()).then_some(id)
+            }
+            _ => self.layout.account_id(&Row { line: 0, names: &self.names, record, fields: self.fields }),
+        }
     }
 
     /// Counts the signs of the row's payment and adjustment. An export with
@@ -388,21 +423,23 @@ impl RowParser {
     }
 }
 
-/// Streams an export's rows to `sink`, in file order; returns how many data
-/// rows there were, the SHA-256 of the file's bytes, and how to parse its
-/// rows.
+/// Streams an export's rows to `sink`, in file order. The encoding `auto`
+/// chose (UTF-8) is settled by the whole file, so rows are parsed only
+/// after it (`sink` needs only each row's account number, read leniently).
 fn scan(
     file: &str,
     reader: impl Read,
     input: &Input,
     as_of: NaiveDate,
     sink: &mut dyn FnMut(&RowParser, Scanned),
-) -> Result<(u64, String, RowParser), IngestError> {
+) -> Result<Scan, IngestError> {
     let hasher = std::rc::Rc::new(std::cell::RefCell::new(Sha256::new()));
     let hashing = HashingReader { inner: reader, hasher: hasher.clone() };
     let prepared = decode::prepare(hashing, input.encoding, input.delimiter)
         .map_err(|source| IngestError::Io { file: file.to_string(), source })?;
-    let fields = prepared.fields;
+    let mut fields = prepared.fields;
+    let may_switch = prepared.may_be_windows_1252;
+    let mut evidence = decode::Utf8Evidence::default();
     let newlines = std::rc::Rc::new(std::cell::RefCell::new(Newlines::default()));
     let counted = NewlineReader { inner: prepared.reader, newlines: newlines.clone() };
     let mut csv =
@@ -413,6 +450,14 @@ fn scan(
     let header = csv.byte_headers().map_err(io_err)?.clone();
     if header.is_empty() || header.iter().all(|h| h.iter().all(u8::is_ascii_whitespace)) {
         return Err(IngestError::Empty { file: file.to_string() });
+    }
+    // A header that is not UTF-8 settles it at once.
+    let mut in_header = decode::Utf8Evidence::default();
+    if may_switch && fields == decode::FieldText::Utf8 {
+        in_header.row(1, header.iter());
+        if in_header.is_windows_1252() {
+            fields = decode::FieldText::Windows1252;
+        }
     }
     let names: Vec<String> = header
         .iter()
@@ -462,11 +507,61 @@ fn scan(
         }
         rows += 1;
         parser.count_credits(&record);
-        sink(&parser, Scanned::Row(line_at(record.position()), &record));
+        let line = line_at(record.position());
+        if parser.fields == decode::FieldText::Utf8 {
+            evidence.row(line, record.iter());
+        }
+        sink(&parser, Scanned::Row(line, &record));
     }
     drop(csv);
     let sha256 = crate::digest::hex(&hasher.take().finalize());
-    Ok((rows, sha256, parser))
+    let read_as = if may_switch && parser.fields == decode::FieldText::Utf8 && evidence.is_windows_1252() {
+        parser.fields = decode::FieldText::Windows1252;
+        Some(ReadAs::Windows1252)
+    } else if parser.fields == decode::FieldText::Windows1252 && in_header.is_windows_1252() {
+        Some(ReadAs::Windows1252)
+    } else {
+        None
+    };
+    if parser.fields == decode::FieldText::Utf8 && evidence.invalid_rows * ENCODING_FAILURES_TOLERATED > rows.max(1) {
+        return Err(IngestError::Encoding {
+            file: file.to_string(),
+            rows: evidence.invalid_rows,
+            total: rows,
+            first_line: evidence.first_invalid_line,
+            encoding: "UTF-8",
+        });
+    }
+    Ok(Scan { rows, sha256, parser, read_as })
+}
+
+/// How `auto` found an export's encoding, where the file did not say.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum ReadAs {
+    /// Not UTF-8 anywhere, and Windows-1252 throughout: what Excel's "CSV
+    /// (Comma delimited)" saves.
+    #[serde(rename = "windows-1252")]
+    Windows1252,
+}
+
+impl std::fmt::Display for ReadAs {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ReadAs::Windows1252 => f.write_str(
+                "read as Windows-1252: the export is not UTF-8 (Excel's \"CSV (Comma delimited)\" saves it so), \
+                 and every byte of it is Windows-1252",
+            ),
+        }
+    }
+}
+
+/// What [`scan`] found: the data rows, the SHA-256 of the file's bytes, how
+/// to parse its rows, and how its encoding was found.
+struct Scan {
+    rows: u64,
+    sha256: String,
+    parser: RowParser,
+    read_as: Option<ReadAs>,
 }
 
 /// Groups rows into accounts in file order, and catches what can only be
@@ -1332,12 +1427,49 @@ mod tests {
     }
 
     #[test]
-    fn invalid_utf8_names_the_column() {
+    fn an_export_saved_as_windows_1252_is_read_as_such_and_said_so() {
         let mut bytes = HEADER.as_bytes().to_vec();
+        bytes.extend_from_slice(b"A1,Ann L\xe9e,1 Main St,,Eugene,OR,97401,2026-01-05,Visit,12.00,,,es,N,N,N\n");
+        bytes.extend_from_slice(b"A2,Bo Kim,2 Oak Ave,,Eugene,OR,97401,2026-01-05,Visit,12.00,,,en,N,N,N\n");
+        let export = read_export_from("t.csv", &bytes[..], &Input::default(), as_of()).unwrap();
+        assert!(export.rejects.is_empty(), "{:?}", export.rejects);
+        assert_eq!(export.accounts[0].guarantor.name, "Ann Lée");
+        assert_eq!(export.read_as, Some(ReadAs::Windows1252));
+        // Through the partitions too, the way a run reads it.
+        let path = std::env::temp_dir().join(format!("kindly-1252-{}.csv", std::process::id()));
+        std::fs::write(&path, &bytes).unwrap();
+        let partitioned = tally_export(&path, &Input::default(), as_of(), |_| {}).unwrap();
+        assert_eq!((partitioned.read_as, partitioned.rejects.len()), (Some(ReadAs::Windows1252), 0));
+    }
+
+    #[test]
+    fn a_row_that_is_not_the_utf8_of_the_rest_names_its_column() {
+        let mut bytes = HEADER.as_bytes().to_vec();
+        for i in 0..30 {
+            let row = format!("U{i},José Díaz,1 Main St,,Eugene,OR,97401,2026-01-05,Visit,12.00,,,es,N,N,N\n");
+            bytes.extend_from_slice(row.as_bytes());
+        }
         bytes.extend_from_slice(b"A1,Ann L\xe9e,1 Main St,,Eugene,OR,97401,2026-01-05,Visit,12.00,,,en,N,N,N\n");
         let export = read_export_from("t.csv", &bytes[..], &Input::default(), as_of()).unwrap();
-        assert_eq!(export.rejects[0].column, "Guarantor");
+        assert_eq!(export.read_as, None, "the file is UTF-8 where it is not ASCII: one bad row is the row's");
+        assert_eq!(export.rejects.len(), 1);
+        assert_eq!((export.rejects[0].column.as_str(), export.rejects[0].account.as_str()), ("Guarantor", "A1"));
         assert!(export.rejects[0].reason.contains("UTF-8"));
+    }
+
+    #[test]
+    fn an_export_whose_rows_are_mostly_not_its_encoding_stops() {
+        let mut bytes = HEADER.as_bytes().to_vec();
+        for i in 0..3 {
+            bytes.extend_from_slice(
+                format!("A{i},Ann L\u{e9}e,1 Main St,,Eugene,OR,97401,2026-01-05,V,1.00,,,en,N,N,N\n").as_bytes(),
+            );
+        }
+        bytes.extend_from_slice(b"A9,Ann L\xe9e,1 Main St,,Eugene,OR,97401,2026-01-05,Visit,12.00,,,en,N,N,N\n");
+        let said_utf8 = Input { encoding: crate::config::Encoding::Utf8, ..Input::default() };
+        let stopped = read_export_from("t.csv", &bytes[..], &said_utf8, as_of()).unwrap_err().to_string();
+        assert!(stopped.starts_with("1 of the 4 rows of t.csv (the first on line 5) have text that is not UTF-8"));
+        assert!(stopped.contains("--encoding"), "{stopped}");
     }
 
     /// The line of the one bad row (its service date), as a text editor

@@ -275,6 +275,10 @@ pub struct RunRecord {
     pub typst_version: String,
     pub as_of: String,
     pub input: Fingerprint,
+    /// How `encoding = "auto"` found the export's encoding, where the file
+    /// did not say (no byte-order mark) and it is not UTF-8.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub input_read_as: Option<crate::ingest::ReadAs>,
     pub config: Fingerprint,
     /// The mapping file that replaced the config's `[input]`, if one did.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -39,6 +39,10 @@ pub struct Validation {
     pub not_held: Vec<crate::hold_list::NotHeld>,
     /// The ledger decided with, in a line: its path, runs and latest date.
     pub ledger: String,
+    /// How `encoding = "auto"` found the export's encoding, if the file did
+    /// not say and it is not UTF-8.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub read_as: Option<String>,
     /// What looks wrong with the export as a whole (see [`crate::sanity`]).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub checks: Vec<crate::sanity::Warning>,
@@ -126,6 +130,7 @@ impl Decisions {
             warnings: Group::of(tally.warnings),
             not_held: Vec::new(),
             ledger: String::new(),
+            read_as: None,
             checks: Vec::new(),
         }
     }
@@ -139,6 +144,9 @@ impl Validation {
     pub fn table(&self) -> String {
         let mut out = String::new();
         let _ = writeln!(out, "{}: {} rows, {} accounts, as of {}", self.file, self.rows, self.accounts, self.as_of);
+        if let Some(read_as) = &self.read_as {
+            let _ = writeln!(out, "The export was {read_as}");
+        }
         let _ = writeln!(out, "Decided with the {}", self.ledger);
         for check in &self.checks {
             let _ = writeln!(out, "\nWARNING: {}", check.message);

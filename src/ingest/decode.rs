@@ -87,6 +87,52 @@ pub struct Prepared<'a> {
     pub reader: BufReader<Box<dyn Read + 'a>>,
     pub fields: FieldText,
     pub delimiter: u8,
+    /// UTF-8 only because `auto` saw no byte-order mark: the whole file may
+    /// yet turn out to be Windows-1252 (see [`Utf8Evidence`]).
+    pub may_be_windows_1252: bool,
+}
+
+/// What the rows of an export read as UTF-8 showed about its encoding:
+/// Excel's "CSV (Comma delimited)" saves Windows-1252, whose accented
+/// letters are not UTF-8. A file with no valid non-ASCII UTF-8 anywhere,
+/// some fields that are not UTF-8, and no byte Windows-1252 leaves
+/// unassigned is Windows-1252; a file with both kinds is broken, and said
+/// so row by row.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Utf8Evidence {
+    /// Rows with a field that is not UTF-8, and the first one's line.
+    pub invalid_rows: u64,
+    pub first_invalid_line: u64,
+    /// Rows with non-ASCII text that is valid UTF-8.
+    pub valid_rows: u64,
+    /// Whether a byte unassigned in Windows-1252 was seen.
+    pub not_windows_1252: bool,
+}
+
+impl Utf8Evidence {
+    /// Looks at one row's fields.
+    pub fn row<'f>(&mut self, line: u64, fields: impl Iterator<Item = &'f [u8]>) {
+        let (mut invalid, mut valid) = (false, false);
+        for field in fields.filter(|f| !f.is_ascii()) {
+            match std::str::from_utf8(field) {
+                Ok(_) => valid = true,
+                Err(_) => invalid = true,
+            }
+            self.not_windows_1252 |= field.iter().any(|b| matches!(b, 0x81 | 0x8D | 0x8F | 0x90 | 0x9D));
+        }
+        if invalid {
+            if self.invalid_rows == 0 {
+                self.first_invalid_line = line;
+            }
+            self.invalid_rows += 1;
+        }
+        self.valid_rows += u64::from(valid);
+    }
+
+    /// Whether the file, read so far as UTF-8, is Windows-1252.
+    pub fn is_windows_1252(&self) -> bool {
+        self.invalid_rows > 0 && self.valid_rows == 0 && !self.not_windows_1252
+    }
 }
 
 /// Sniffs the byte-order mark and the delimiter, and transcodes UTF-16.
@@ -124,7 +170,8 @@ pub fn prepare<'a>(raw: impl Read + 'a, encoding: Encoding, delimiter: Delimiter
         Delimiter::Char(c) => c,
         Delimiter::Auto => sniff_delimiter(reader.fill_buf()?),
     };
-    Ok(Prepared { reader, fields, delimiter })
+    let may_be_windows_1252 = encoding == Encoding::Auto && bom.is_none();
+    Ok(Prepared { reader, fields, delimiter, may_be_windows_1252 })
 }
 
 /// The candidate that occurs most often, outside quotes, in the header line.

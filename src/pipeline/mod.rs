@@ -165,6 +165,9 @@ impl RunSummary {
                 });
             }
         }
+        if let Some(read_as) = &self.record.input_read_as {
+            lines.push(format!("the export was {read_as}"));
+        }
         if let Some((areas, codes)) = self.zips {
             lines.push(format!(
                 "pieces in ZIP order: {areas} 3-digit ZIP areas, {codes} ZIP codes (counts in zip-counts.csv; not a USPS presort)"
@@ -260,6 +263,7 @@ pub fn validate(
         let facts = Facts { as_of: Some(as_of), rows: tally.rows, after_as_of };
         Validation {
             not_held,
+            read_as: tally.read_as.map(|r| r.to_string()),
             ledger: ledger_line.clone(),
             checks: crate::sanity::warnings(&facts),
             ..decisions.finish(tally, as_of)
@@ -585,6 +589,7 @@ fn run_record(
 ) -> RunRecord {
     let input = Fingerprint { file: export.file.clone(), sha256: export.sha256.clone() };
     RunRecord {
+        input_read_as: export.read_as,
         files: staging.files().clone(),
         shard: options.shard.map(|s| ShardRecord { index: s.index(), count: s.count(), export_rows: export.rows }),
         trial: options.trial,
@@ -600,6 +605,7 @@ fn base_record(setup: &Setup, as_of: NaiveDate, input: Fingerprint, counts: Coun
         typst_version: TYPST_VERSION.to_string(),
         as_of: as_of.to_string(),
         input,
+        input_read_as: None,
         config: setup.config_file.clone(),
         mapping: setup.mapping_file.clone(),
         layouts: setup.layouts_fingerprint(),

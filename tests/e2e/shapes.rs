@@ -205,7 +205,7 @@ fn a_tab_separated_utf16_export_with_odd_headers() {
 }
 
 #[test]
-fn the_encoding_can_be_forced_and_bad_bytes_are_named() {
+fn windows_1252_is_found_and_an_export_not_in_the_encoding_given_stops() {
     let dir = scratch("encoding");
     let export = dir.join("ansi.csv");
     let mut bytes = HEADER.as_bytes().to_vec();
@@ -213,10 +213,64 @@ fn the_encoding_can_be_forced_and_bad_bytes_are_named() {
         .extend_from_slice(b"700,Zo\xEB N\xFA\xF1ez,1 Main St,,Eugene,OR,97401,2026-07-01,Visit,120.00,,,en,N,N,N,N\n");
     std::fs::write(&export, &bytes).unwrap();
     let validate = |extra: &[&str]| on_export("validate", &config(), &export, extra);
-    let plain = validate(&[]);
-    assert_eq!(plain.status.code(), Some(1));
-    let report = String::from_utf8_lossy(&plain.stdout);
-    assert!(report.contains(":2: column \"Guarantor\"") && report.contains("--encoding windows-1252"), "{report}");
+    let found = validate(&[]);
+    assert_eq!(found.status.code(), Some(0), "{}", String::from_utf8_lossy(&found.stdout));
+    assert!(String::from_utf8_lossy(&found.stdout).contains("read as Windows-1252"));
     let forced = validate(&["--encoding", "windows-1252"]);
     assert_eq!(forced.status.code(), Some(0), "{}", String::from_utf8_lossy(&forced.stdout));
+    let wrong = validate(&["--encoding", "utf-8"]);
+    assert_eq!(wrong.status.code(), Some(2), "a file not in the encoding given stops");
+    assert!(
+        stderr(&wrong).contains("(the first on line 2) have text that is not UTF-8")
+            && stderr(&wrong).contains("--encoding"),
+        "{}",
+        stderr(&wrong)
+    );
+}
+
+/// The shipped export as Excel saves it in a locale that writes decimal
+/// commas: "CSV (Comma delimited)", which is Windows-1252 with semicolons.
+fn as_excel_saves_it(dir: &Path) -> PathBuf {
+    let text = std::fs::read_to_string(sample_export()).unwrap();
+    // The sample's broken rows stay broken: rows of any length.
+    let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(text.as_bytes());
+    let mut out = csv::WriterBuilder::new().delimiter(b';').flexible(true).from_writer(Vec::new());
+    out.write_record(reader.headers().unwrap()).unwrap();
+    for record in reader.records() {
+        out.write_record(&record.unwrap()).unwrap();
+    }
+    // Excel writes what Windows-1252 lacks (Vietnamese "ễ") as "?".
+    let utf8: String = String::from_utf8(out.into_inner().unwrap())
+        .unwrap()
+        .chars()
+        .map(|c| if encoding_rs::WINDOWS_1252.encode(&c.to_string()).2 { '?' } else { c })
+        .collect();
+    let (bytes, _, lossy) = encoding_rs::WINDOWS_1252.encode(&utf8);
+    assert!(!lossy);
+    let path = dir.join("export-excel.csv");
+    std::fs::write(&path, bytes).unwrap();
+    path
+}
+
+#[test]
+fn an_export_re_saved_by_excel_makes_the_same_letters() {
+    let dir = scratch("excel-resaved");
+    let export = as_excel_saves_it(&dir);
+    let out = dir.join("runs/run");
+    let output = run_with(&config(), &export, &out, &[]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(stderr(&output).contains("the export was read as Windows-1252"), "said: {}", stderr(&output));
+    let (again, original) = (read_json(&out.join("run.json")), read_json(&sample_run().join("run.json")));
+    assert_eq!(again["counts"], original["counts"], "every Spanish-speaking household still gets its letter");
+    assert_eq!(again["input_read_as"], "windows-1252");
+    let names = |run: &Path| -> Vec<String> {
+        read_csv(&run.join("manifest.csv")).into_iter().map(|r| r["recipient_name"].clone()).collect()
+    };
+    let (resaved, shipped) = (names(&out), names(sample_run()));
+    assert_eq!(resaved.len(), shipped.len());
+    let kept: Vec<(&String, &String)> = resaved.iter().zip(&shipped).filter(|(r, _)| !r.contains('?')).collect();
+    assert!(kept.iter().all(|(r, s)| r == s), "accents and all");
+    assert!(kept.iter().any(|(r, _)| r.contains('é') || r.contains('ñ')), "names with accents are among them");
+    let validate = on_export("validate", &config(), &export, &[]);
+    assert!(String::from_utf8_lossy(&validate.stdout).contains("The export was read as Windows-1252"));
 }
