@@ -234,7 +234,27 @@ pub struct Input {
     /// name or address is, and laying out a megabyte-long name would take
     /// the run minutes and gigabytes.
     pub max_field_length: usize,
+    /// What to do with a row that repeats another exactly (see
+    /// [`DuplicateRows`]).
+    pub duplicate_rows: DuplicateRows,
     pub columns: Columns,
+    /// The mapping file these settings came from (`--mapping`), if they did
+    /// not come from the config's `[input]`: messages name its sections.
+    #[serde(skip)]
+    pub mapping_file: Option<PathBuf>,
+}
+
+/// What a row that repeats an earlier one exactly is taken for.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DuplicateRows {
+    /// A row exported twice: rejected, and its account held, so that no
+    /// charge is counted twice.
+    #[default]
+    Reject,
+    /// The practice's export repeats lines that are truly two charges (two
+    /// identical vaccines on one day): kept, with a warning.
+    Keep,
 }
 
 /// What a status or hold code in the export means for the letter.
@@ -344,7 +364,9 @@ impl Default for Input {
             flags: FlagCodes::default(),
             hold_codes: BTreeMap::new(),
             max_field_length: 1000,
+            duplicate_rows: DuplicateRows::Reject,
             columns: Columns::default(),
+            mapping_file: None,
         }
     }
 }
@@ -427,6 +449,11 @@ pub enum Field {
     LastFirst {
         last_first: String,
     },
+    /// A yes/no field read from a column of amounts: any amount but zero
+    /// is yes (`insurance_pending = { nonzero = "Ins Balance" }`).
+    NonZero {
+        nonzero: String,
+    },
     Parts {
         first: String,
         #[serde(default)]
@@ -441,7 +468,7 @@ impl Field {
     /// The export's headers this field reads.
     pub fn headers(&self) -> Vec<&str> {
         match self {
-            Field::Column(h) | Field::LastFirst { last_first: h } => vec![h],
+            Field::Column(h) | Field::LastFirst { last_first: h } | Field::NonZero { nonzero: h } => vec![h],
             Field::Fixed { .. } => vec![],
             Field::Several(hs) => hs.iter().map(String::as_str).collect(),
             Field::Parts { first, middle, last, suffix } => [Some(first), middle.as_ref(), Some(last), suffix.as_ref()]
@@ -736,6 +763,10 @@ pub enum ConfigError {
     Read { path: PathBuf, source: std::io::Error },
     #[error("the config file {path} has a problem: {message}")]
     Invalid { path: PathBuf, message: String },
+    #[error("cannot read the mapping file {path}: {source}")]
+    ReadMapping { path: PathBuf, source: std::io::Error },
+    #[error("the mapping file {path} has a problem: {message}")]
+    InvalidMapping { path: PathBuf, message: String },
 }
 
 impl Config {
@@ -756,10 +787,21 @@ impl Config {
     /// Replaces the `[input]` section with a mapping file: the same settings,
     /// at its top level. Returns the file's bytes, for the run record.
     pub fn use_mapping(&mut self, path: &Path) -> Result<Vec<u8>, ConfigError> {
-        let bytes = std::fs::read(path).map_err(|source| ConfigError::Read { path: path.to_path_buf(), source })?;
-        let invalid = |message: String| ConfigError::Invalid { path: path.to_path_buf(), message };
+        let read = |source| ConfigError::ReadMapping { path: path.to_path_buf(), source };
+        let bytes = std::fs::read(path).map_err(read)?;
+        // A mapping file holds the [input] settings at its top level: its
+        // messages name its own sections.
+        let invalid = |message: String| ConfigError::InvalidMapping {
+            path: path.to_path_buf(),
+            message: message
+                .replace("[input.columns]", "[columns]")
+                .replace("[input.flags]", "[flags]")
+                .replace("[input.hold_codes]", "[hold_codes]")
+                .replace("[input] ", ""),
+        };
         let text = std::str::from_utf8(&bytes).map_err(|e| invalid(format!("not UTF-8 text ({e})")))?;
         self.input = toml::from_str(text).map_err(|e| invalid(e.to_string()))?;
+        self.input.mapping_file = Some(path.to_path_buf());
         self.check_settings().map_err(invalid)?;
         Ok(bytes)
     }
@@ -801,9 +843,16 @@ impl Config {
             let Some(field) = field else { continue };
             match field {
                 Field::Several(headers) => {
-                    only(spec.name, spec.kind == FieldKind::Code, "only hold_code can read a list of columns")?;
+                    let listed = spec.kind == FieldKind::Code || ["payments", "adjustments"].contains(&spec.name);
+                    only(spec.name, listed, "only hold_code, payments and adjustments can read a list of columns")?;
                     only(spec.name, !headers.is_empty(), "the list of columns is empty")?;
                 }
+                Field::NonZero { .. } => only(
+                    spec.name,
+                    spec.kind == FieldKind::Flag,
+                    "only a yes/no field (insurance_pending, dispute, do_not_mail, large_print) can be read from a \
+                     column of amounts",
+                )?,
                 Field::LastFirst { .. } | Field::Parts { .. } => {
                     only(spec.name, spec.name == "guarantor", "only guarantor can be built from name parts")?
                 }

@@ -13,7 +13,7 @@ use std::path::Path;
 use chrono::{Datelike, NaiveDate};
 use sha2::{Digest, Sha256};
 
-use crate::config::{CodeMeaning, Columns, Field, FlagCodes, Input};
+use crate::config::{CodeMeaning, Columns, DuplicateRows, Field, FlagCodes, Input};
 use crate::model::{Account, Address, Charge, Flags, Guarantor, HoldCode, Issue, IssueKind, Line, Reversal, STATES};
 use crate::money::Cents;
 
@@ -42,10 +42,8 @@ pub enum IngestError {
     Io { file: String, source: std::io::Error },
     #[error("the export {file} has no header row")]
     Empty { file: String },
-    #[error(
-        "the export {file} has no column {missing} (the config's [input.columns] names them); its header has: {found}"
-    )]
-    MissingColumns { file: String, missing: String, found: String },
+    #[error("the export {file} has no column {missing} ({named_in} names them); its header has: {found}")]
+    MissingColumns { file: String, missing: String, found: String, named_in: String },
     #[error(
         "{rows} of the {total} rows of {file} (the first on line {first_line}) have text that is not {encoding}, \
          so the export was saved in another encoding and most letters would be wrong or missing. Save it again \
@@ -86,7 +84,7 @@ pub fn read_export_from(file: &str, reader: impl Read, input: &Input, as_of: Nai
             Scanned::Unreadable(issue) => Err(issue.clone()),
         })
     })?;
-    let mut grouper = Grouper::default();
+    let mut grouper = Grouper::new(input);
     for row in &scanned {
         let row = match row {
             Ok((line, record)) => Scanned::Row(*line, record),
@@ -254,7 +252,7 @@ impl Partitioned {
             .flexible(true)
             .from_path(self.spill.part(i))
             .map_err(|e| io(e.into()))?;
-        let mut grouper = Grouper::default();
+        let mut grouper = Grouper::new(&self.parser.input);
         let mut record = csv::ByteRecord::new();
         while spilled.read_byte_record(&mut record).map_err(|e| io(e.into()))? {
             // Each row was written with its line number last.
@@ -357,10 +355,51 @@ impl CreditSigns {
     }
 }
 
-#[derive(Debug, Clone, Copy, Default)]
+/// The signs of each credit column (by its place in the header): a
+/// practice may map payments to several columns (`InsPaid` and `PatPaid`),
+/// and each is written its own way.
+#[derive(Debug, Clone, Default)]
 struct Credits {
-    payments: CreditSigns,
-    adjustments: CreditSigns,
+    by_column: BTreeMap<usize, CreditSigns>,
+}
+
+impl Credits {
+    fn of(&self, column: Option<usize>) -> CreditSigns {
+        column.and_then(|c| self.by_column.get(&c)).copied().unwrap_or_default()
+    }
+}
+
+/// A credit field's amounts, each with its column (none for a fixed value)
+/// and the text it was read from; `None`, with the problems noted, if one
+/// is not an amount.
+fn read_credits(
+    cells: Vec<(Option<usize>, String)>,
+    field: &Option<String>,
+    names: &[String],
+    problems: &mut Problems,
+) -> Option<Vec<(Option<usize>, Cents, String)>> {
+    let mut read = Some(Vec::new());
+    for (at, text) in cells {
+        let amount = if text.is_empty() { Ok(Cents::ZERO) } else { Cents::parse_amount(&text) };
+        match amount {
+            Ok(amount) => read.iter_mut().for_each(|r| r.push((at, amount, text.clone()))),
+            Err(e) => {
+                let column = at.map_or_else(|| field.clone().unwrap_or_default(), |i| names[i].clone());
+                problems.add(IssueKind::BadAmount, &column, &text, e.to_string());
+                read = None;
+            }
+        }
+    }
+    read
+}
+
+/// The columns a credit field (payments, adjustments) reads.
+fn credit_columns(source: &Option<Source>) -> Vec<usize> {
+    match source {
+        Some(Source::At(i)) => vec![*i],
+        Some(Source::Several(at)) => at.clone(),
+        _ => Vec::new(),
+    }
 }
 
 impl RowParser {
@@ -372,7 +411,7 @@ impl RowParser {
             Scanned::Unreadable(issue) => return RowEvent::Rejected { issue: issue.clone(), account: None },
         };
         let row = Row { line, names: &self.names, record, fields: self.fields };
-        match self.layout.parse(&row, &self.input, (self.as_of, self.credits)) {
+        match self.layout.parse(&row, &self.input, (self.as_of, &self.credits)) {
             Ok(parsed) => {
                 let hash = {
                     use std::hash::{Hash, Hasher};
@@ -410,16 +449,13 @@ impl RowParser {
         if self.layout.balance.is_some() {
             return;
         }
-        let amount = |source: &Option<Source>| match source {
-            Some(Source::At(i)) => {
-                let text = self.fields.decode(record.get(*i)?).ok()?;
-                Cents::parse_amount(&without_invisible(text.trim())).ok()
+        let columns = credit_columns(&self.layout.payments).into_iter().chain(credit_columns(&self.layout.adjustments));
+        for i in columns {
+            let text = record.get(i).and_then(|bytes| self.fields.decode(bytes).ok());
+            if let Some(amount) = text.and_then(|t| Cents::parse_amount(&without_invisible(t.trim())).ok()) {
+                self.credits.by_column.entry(i).or_default().count(amount);
             }
-            _ => None,
-        };
-        let (payment, adjustment) = (amount(&self.layout.payments), amount(&self.layout.adjustments));
-        payment.into_iter().for_each(|a| self.credits.payments.count(a));
-        adjustment.into_iter().for_each(|a| self.credits.adjustments.count(a));
+        }
     }
 }
 
@@ -464,6 +500,10 @@ fn scan(
         .map(|h| fields.decode(h).map_or_else(|_| String::from_utf8_lossy(h).into_owned(), |t| t.trim().to_string()))
         .collect();
     let layout = ColumnLayout::find(&input.columns, &names).map_err(|missing| IngestError::MissingColumns {
+        named_in: match &input.mapping_file {
+            Some(mapping) => format!("[columns] of the mapping file {}", mapping.display()),
+            None => "the config's [input.columns]".to_string(),
+        },
         file: file.to_string(),
         missing,
         found: names.iter().map(|n| format!("{n:?}")).collect::<Vec<_>>().join(", "),
@@ -575,9 +615,15 @@ struct Grouper {
     seen: std::collections::HashMap<u64, Line>,
     rejects: Vec<Issue>,
     warnings: Vec<Issue>,
+    /// `[input] duplicate_rows = "keep"`.
+    keep_duplicates: bool,
 }
 
 impl Grouper {
+    fn new(input: &Input) -> Grouper {
+        Grouper { keep_duplicates: input.duplicate_rows == DuplicateRows::Keep, ..Grouper::default() }
+    }
+
     fn add(&mut self, file: &str, event: RowEvent) {
         let (line, hash, parsed) = match event {
             RowEvent::Rejected { mut issue, account } => {
@@ -590,8 +636,14 @@ impl Grouper {
             }
             RowEvent::Parsed { line, hash, parsed } => (line, hash, parsed),
         };
-        if let Some(&earlier) = self.seen.get(&hash) {
-            let reason = format!("the row repeats line {earlier} exactly; a charge is never counted twice");
+        let repeats = self.seen.get(&hash).copied();
+        if let Some(earlier) = repeats.filter(|_| !self.keep_duplicates) {
+            let reason = format!(
+                "the row repeats line {earlier} exactly, so it is not counted, and its account is held until the \
+                 export is checked. If the export lists one charge twice on purpose (two identical vaccines on a \
+                 day), set duplicate_rows = \"keep\" in the mapping; an export with a transaction or line number \
+                 column never repeats a row"
+            );
             return self.reject_row(file, line, &parsed.account, (IssueKind::DuplicateRow, String::new(), reason));
         }
         let known_estimate = self.accounts.get(&parsed.account).and_then(|a| a.good_faith_estimate);
@@ -637,12 +689,26 @@ impl Grouper {
         let account = &parsed.account;
         self.warnings
             .extend(parsed.warnings.iter().cloned().map(|n| Issue { account: account.clone(), ..n.issue(file, line) }));
-        if parsed.charge.balance.0 < 0 {
+        if let Some(earlier) = repeats {
             self.warnings.push(warn(
-                IssueKind::CreditOnService,
-                parsed.charge.balance.to_string(),
-                format!("a credit of {} on this service; it reduces what the account owes", -parsed.charge.balance),
+                IssueKind::DuplicateKept,
+                String::new(),
+                format!(
+                    "the row repeats line {earlier} exactly and is counted as a charge of its own (duplicate_rows = \
+                     \"keep\")"
+                ),
             ));
+        }
+        if parsed.charge.balance.0 < 0 {
+            let (column, written) = parsed.owed_written.clone();
+            self.warnings.push(Issue {
+                column,
+                ..warn(
+                    IssueKind::CreditOnService,
+                    written,
+                    format!("a credit of {} on this service; it reduces what the account owes", -parsed.charge.balance),
+                )
+            });
         }
         let account = self.accounts.entry(parsed.account.clone()).or_insert_with(|| Account {
             id: parsed.account.clone(),
@@ -910,7 +976,7 @@ impl Cells<'_, '_> {
     fn text(&mut self, source: &Source) -> String {
         match source {
             Source::Fixed(value) => value.clone(),
-            Source::At(i) => self.cell(*i),
+            Source::At(i) | Source::NonZero(i) => self.cell(*i),
             Source::Several(at) => at.iter().map(|i| self.cell(*i)).collect::<Vec<_>>().join(";"),
             Source::LastFirst(i) => {
                 let written = self.cell(*i);
@@ -1054,6 +1120,9 @@ struct Parsed {
     warnings: Vec<Note>,
     reversals: Vec<Reversal>,
     estimate: Option<Cents>,
+    /// Where what is owed on the row was read from, and as written there:
+    /// the balance column, or the credit columns that were not empty.
+    owed_written: (String, String),
 }
 
 /// Where one field comes from in this export: a column by its position, a
@@ -1061,10 +1130,17 @@ struct Parsed {
 #[derive(Debug, Clone)]
 enum Source {
     At(usize),
+    /// A yes/no read from a column of amounts (see `Field::NonZero`).
+    NonZero(usize),
     Fixed(String),
     Several(Vec<usize>),
     LastFirst(usize),
-    Parts { first: usize, middle: Option<usize>, last: usize, suffix: Option<usize> },
+    Parts {
+        first: usize,
+        middle: Option<usize>,
+        last: usize,
+        suffix: Option<usize>,
+    },
 }
 
 /// Where each configured field comes from in this export.
@@ -1087,6 +1163,7 @@ impl ColumnLayout {
             Field::Column(wanted) => Source::At(at(wanted)),
             Field::Several(wanted) => Source::Several(wanted.iter().map(&mut at).collect()),
             Field::LastFirst { last_first } => Source::LastFirst(at(last_first)),
+            Field::NonZero { nonzero } => Source::NonZero(at(nonzero)),
             Field::Parts { first, middle, last, suffix } => Source::Parts {
                 first: at(first),
                 middle: middle.as_ref().map(&mut at),
@@ -1106,7 +1183,7 @@ impl ColumnLayout {
         (!id.is_empty()).then_some(id)
     }
 
-    fn parse(&self, row: &Row, input: &Input, (as_of, credits): (NaiveDate, Credits)) -> Result<Parsed, Problems> {
+    fn parse(&self, row: &Row, input: &Input, (as_of, credits): (NaiveDate, &Credits)) -> Result<Parsed, Problems> {
         let mut problems = Problems::default();
         let width = row.names.len();
         let len = row.record.len();
@@ -1125,7 +1202,7 @@ impl ColumnLayout {
         }
 
         let name = |source: &Source| match source {
-            Source::At(i) | Source::LastFirst(i) => row.names[*i].clone(),
+            Source::At(i) | Source::LastFirst(i) | Source::NonZero(i) => row.names[*i].clone(),
             Source::Parts { first, last, .. } => format!("{} + {}", row.names[*first], row.names[*last]),
             Source::Several(at) => at.iter().map(|i| row.names[*i].as_str()).collect::<Vec<_>>().join(" + "),
             Source::Fixed(_) => "(fixed value)".to_string(),
@@ -1139,6 +1216,14 @@ impl ColumnLayout {
         };
         let t = self.map(|source| cells.text(source));
         let codes = self.hold_code.as_ref().map(|s| cells.codes(s, &input.hold_codes)).unwrap_or_default();
+        // Each credit column on its own: its amount, and its own sign.
+        let mut credit_cells = |source: &Option<Source>| -> Vec<(Option<usize>, String)> {
+            match source {
+                Some(Source::Fixed(value)) => vec![(None, value.clone())],
+                other => credit_columns(other).into_iter().map(|i| (Some(i), cells.cell(i))).collect(),
+            }
+        };
+        let (payment_cells, adjustment_cells) = (credit_cells(&self.payments), credit_cells(&self.adjustments));
         let Cells { mut problems, mut warnings, .. } = cells;
         let description = t.description.map(|written| match medical_codes::without_codes(&written) {
             Some(plain) => {
@@ -1184,6 +1269,17 @@ impl ColumnLayout {
                 None
             }
         };
+        let column_of = |source: &Option<Source>, at: Option<usize>| {
+            at.map_or_else(|| source.as_ref().map(&name).unwrap_or_default(), |i| row.names[i].clone())
+        };
+        let credit_written: Vec<(String, String)> =
+            (payment_cells.iter().map(|(at, v)| (column_of(&self.payments, *at), v)))
+                .chain(adjustment_cells.iter().map(|(at, v)| (column_of(&self.adjustments, *at), v)))
+                .map(|(c, v)| (c, v.clone()))
+                .collect();
+        let payments = read_credits(payment_cells, &self.payments.as_ref().map(&name), row.names, &mut problems);
+        let adjustments =
+            read_credits(adjustment_cells, &self.adjustments.as_ref().map(&name), row.names, &mut problems);
         let mut money = |at: &Option<Source>, value: Option<&String>| -> Option<Cents> {
             let (Some(source), Some(v)) = (at, value) else { return Some(Cents::ZERO) };
             if v.is_empty() {
@@ -1192,8 +1288,6 @@ impl ColumnLayout {
             Cents::parse_amount(v).map_err(|e| problems.add(IssueKind::BadAmount, &name(source), v, e.to_string())).ok()
         };
         let charge_amount = money(&self.charge, t.charge.as_ref());
-        let payments = money(&self.payments, t.payments.as_ref());
-        let adjustments = money(&self.adjustments, t.adjustments.as_ref());
         let open_balance = money(&self.balance, t.balance.as_ref());
         // A blank balance reads as nothing owed, which lowers a letter's
         // total or holds the account (as `blank_balance`, not as paid):
@@ -1214,9 +1308,14 @@ impl ColumnLayout {
         let estimate = estimate.and_then(|v| money(&self.good_faith_estimate, Some(v)));
         let mut flag = |at: &Option<Source>, value: Option<&String>| -> bool {
             let (Some(source), Some(v)) = (at, value) else { return false };
-            parse_flag(v, &input.flags)
-                .map_err(|reason| problems.add(IssueKind::BadFlag, &name(source), v, reason))
-                .unwrap_or(false)
+            let read = match source {
+                Source::NonZero(_) if v.is_empty() => Ok(false),
+                Source::NonZero(_) => Cents::parse_amount(v)
+                    .map(|amount| amount != Cents::ZERO)
+                    .map_err(|e| format!("{e}; this yes/no is read from a column of amounts (nonzero = ...)")),
+                _ => parse_flag(v, &input.flags),
+            };
+            read.map_err(|reason| problems.add(IssueKind::BadFlag, &name(source), v, reason)).unwrap_or(false)
         };
         let flags = Flags {
             insurance_pending: flag(&self.insurance_pending, t.insurance_pending.as_ref()),
@@ -1242,22 +1341,35 @@ impl ColumnLayout {
                 (charge, charge - open_balance, open_balance)
             }
             None => {
-                let mut credit = |amount: Cents, signs: CreditSigns, source: &Option<Source>, text: Option<String>| {
+                let mut credit = |(at, amount, text): (Option<usize>, Cents, String), source: &Option<Source>| {
                     let taken_off = Cents(amount.0.abs());
-                    if !signs.is_reversal(amount) {
+                    if !credits.of(at).is_reversal(amount) || amount == Cents::ZERO {
                         return taken_off;
                     }
-                    let column = source.as_ref().map(&name).unwrap_or_default();
-                    reversals.push(Reversal { line: row.line, column, value: text.unwrap_or_default() });
+                    let column =
+                        at.map_or_else(|| source.as_ref().map(&name).unwrap_or_default(), |i| row.names[i].clone());
+                    reversals.push(Reversal { line: row.line, column, value: text });
                     -taken_off
                 };
-                let credits = credit(payments, credits.payments, &self.payments, t.payments)
-                    + credit(adjustments, credits.adjustments, &self.adjustments, t.adjustments);
+                let paid: Cents = payments.into_iter().map(|c| credit(c, &self.payments)).sum();
+                let adjusted: Cents = adjustments.into_iter().map(|c| credit(c, &self.adjustments)).sum();
+                let credits = paid + adjusted;
                 (charge_amount, credits, charge_amount - credits)
+            }
+        };
+        let owed_written = match &self.balance {
+            Some(source) => (name(source), t.balance.clone().unwrap_or_default()),
+            None => {
+                let written: Vec<(String, String)> =
+                    credit_written.into_iter().filter(|(_, v)| !v.is_empty()).collect();
+                let columns = written.iter().map(|(c, _)| c.as_str()).collect::<Vec<_>>().join(" + ");
+                let values = written.iter().map(|(_, v)| v.as_str()).collect::<Vec<_>>().join(" + ");
+                (columns, values)
             }
         };
         let street = [t.address1, t.address2.unwrap_or_default()].into_iter().filter(|s| !s.is_empty()).collect();
         Ok(Parsed {
+            owed_written,
             account,
             guarantor: Guarantor { name: guarantor, address: Address { street, city, state, zip } },
             patient: t.patient.map(|p| natural_order(&p).unwrap_or(p)).unwrap_or_default(),
@@ -1640,6 +1752,68 @@ mod tests {
                 ("A3", Cents(16200), vec![reversal(4, "Payments", "50.00"), reversal(5, "Adjustments", "(2.00)")]),
             ]
         );
+    }
+
+    /// An export with `header` read through the mapping `mapping` (TOML of
+    /// an `[input]` section's settings, columns under `[columns]`).
+    fn read_mapped(mapping: &str, header: &str, body: &str) -> Export {
+        let input: Input = toml::from_str(mapping).unwrap();
+        read_export_from("t.csv", format!("{header}\n{body}").as_bytes(), &input, as_of()).unwrap()
+    }
+
+    const PAID_IN_TWO: &str = "[columns]\naccount = \"Acct\"\nguarantor = \"Name\"\naddress1 = \"Street\"\n\
+        city = \"City\"\nstate = \"St\"\nzip = \"Zip\"\nservice_date = \"DOS\"\ncharge = \"Charge\"\n\
+        payments = [\"InsPaid\", \"PatPaid\"]\ninsurance_pending = { nonzero = \"InsPending\" }\n";
+
+    #[test]
+    fn payments_in_two_columns_are_both_taken_off_each_with_its_own_sign() {
+        let header = "Acct,Name,Street,City,St,Zip,DOS,Charge,InsPaid,PatPaid,InsPending";
+        let export = read_mapped(
+            PAID_IN_TWO,
+            header,
+            "P1,Ann Lee,1 Main St,Eugene,OR,97401,2026-01-05,100.00,60.00,-10.00,0.00\n\
+             P2,Bo Diaz,2 Oak Ave,Eugene,OR,97401,2026-01-05,100.00,50.00,-20.00,\n\
+             P3,Cy Park,3 Elm St,Eugene,OR,97401,2026-01-05,100.00,40.00,25.00,108.00\n",
+        );
+        assert!(export.rejects.is_empty(), "{:?}", export.rejects);
+        let found: Vec<_> = export.accounts.iter().map(|a| (a.balance(), a.reversals.len())).collect();
+        // InsPaid is written positive, PatPaid negative: P3's 25.00 in
+        // PatPaid is a returned check, which adds to what is owed.
+        assert_eq!(found, [(Cents(3000), 0), (Cents(3000), 0), (Cents(8500), 1)]);
+        assert_eq!(export.accounts[2].reversals[0].column, "PatPaid");
+        let pending: Vec<bool> = export.accounts.iter().map(|a| a.flags.insurance_pending).collect();
+        assert_eq!(pending, [false, false, true], "an amount pending with insurance is the flag");
+        let bad = read_mapped(PAID_IN_TWO, header, "P4,Ann Lee,1 Main St,Eugene,OR,97401,2026-01-05,1.00,,,soon\n");
+        assert_eq!((bad.rejects[0].column.as_str(), bad.rejects[0].kind), ("InsPending", IssueKind::BadFlag));
+    }
+
+    #[test]
+    fn a_credit_is_warned_with_its_column_and_its_value_as_written() {
+        let mapping = "[columns]\naccount = \"Acct\"\nguarantor = \"Name\"\naddress1 = \"Street\"\ncity = \"City\"\n\
+            state = \"St\"\nzip = \"Zip\"\nservice_date = \"DOS\"\nbalance = \"Balance\"\n";
+        let export = read_mapped(
+            mapping,
+            "Acct,Name,Street,City,St,Zip,DOS,Balance",
+            "C1,Ann Lee,1 Main St,Eugene,OR,97401,2026-01-05,($0.70)\n",
+        );
+        let warning = &export.warnings[0];
+        assert_eq!((warning.column.as_str(), warning.value.as_str()), ("Balance", "($0.70)"));
+    }
+
+    #[test]
+    fn a_repeated_row_is_rejected_naming_the_setting_or_kept_when_the_export_means_it() {
+        let header = "Acct,Name,Street,City,St,Zip,DOS,Charge";
+        let base = "[columns]\naccount = \"Acct\"\nguarantor = \"Name\"\naddress1 = \"Street\"\ncity = \"City\"\n\
+            state = \"St\"\nzip = \"Zip\"\nservice_date = \"DOS\"\ncharge = \"Charge\"\n";
+        let rows = "V1,Ann Lee,1 Main St,Eugene,OR,97401,2026-01-05,25.00\n\
+                    V1,Ann Lee,1 Main St,Eugene,OR,97401,2026-01-05,25.00\n";
+        let rejected = read_mapped(base, header, rows);
+        assert_eq!(rejected.rejects.len(), 1);
+        assert!(rejected.rejects[0].reason.contains("duplicate_rows = \"keep\""), "{}", rejected.rejects[0].reason);
+        let kept = read_mapped(&format!("duplicate_rows = \"keep\"\n{base}"), header, rows);
+        assert!(kept.rejects.is_empty());
+        assert_eq!(kept.accounts[0].balance(), Cents(5000), "two vaccines, two charges");
+        assert_eq!(kept.warnings[0].kind, IssueKind::DuplicateKept);
     }
 
     #[test]

@@ -232,6 +232,7 @@ pub enum IssueKind {
     LineBreak,
     CodeRemoved,
     BlankBalance,
+    DuplicateKept,
 }
 
 impl IssueKind {
@@ -260,6 +261,7 @@ impl IssueKind {
             IssueKind::LineBreak => "line_break",
             IssueKind::CodeRemoved => "code_removed",
             IssueKind::BlankBalance => "blank_balance",
+            IssueKind::DuplicateKept => "duplicate_kept",
         }
     }
 }

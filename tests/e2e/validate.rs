@@ -80,7 +80,21 @@ fn a_missing_column_is_named_and_nothing_is_written() {
     assert_eq!(output.status.code(), Some(2));
     let err = stderr(&output);
     assert!(err.contains("export.csv") && err.contains("\"Guarantor\"") && err.contains("\"Address 1\""), "{err}");
+    assert!(err.contains("the config's [input.columns] names them"), "{err}");
     assert!(!out.exists());
+    // Read with a mapping file, the message names the mapping file and its
+    // own sections, not the config's.
+    let mapping = repo().join("sample-data/mappings/statement.toml");
+    let output = on_export("validate", &config(), &export, &["--mapping", mapping.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(2));
+    let err = stderr(&output);
+    assert!(err.contains("([columns] of the mapping file") && err.contains("statement.toml"), "{err}");
+    let broken = dir.join("broken.toml");
+    let text = std::fs::read_to_string(&mapping).unwrap().replace("charge = ", "charges_typo = ");
+    std::fs::write(&broken, text.replace("[columns]", "[columns]\nlanguage = [\"A\", \"B\"]")).unwrap();
+    let output = on_export("validate", &config(), &export, &["--mapping", broken.to_str().unwrap()]);
+    let err = stderr(&output);
+    assert!(err.contains("the mapping file") && !err.contains("config file") && !err.contains("[input"), "{err}");
 }
 
 #[test]
