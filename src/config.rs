@@ -574,8 +574,8 @@ export_fields! {
             "guarantoraccount", "accountid", "patientaccountnumber",
         ];
         guarantor = "Guarantor", Text, seen [
-            "guarantor", "guarantorname", "responsibleparty", "responsible", "patientname", "billto", "name",
-            "fullname",
+            "guarantor", "guarantorname", "responsibleparty", "responsible", "respname", "responsiblename",
+            "resppartyname", "guarname", "patientname", "billto", "name", "fullname",
         ];
         address1 = "Address 1", Text, seen [
             "address1", "address", "addr1", "addrline1", "addressline1", "street", "street1", "mailingaddress",
@@ -609,12 +609,13 @@ export_fields! {
         /// Open balance of the row; used instead of charge minus payments and
         /// adjustments when the export has it.
         balance = None, Amount, seen [
-            "balance", "balancedue", "amountdue", "openbalance", "patientbalance", "due",
+            "patbalance", "ptbalance", "patientbalance", "patientresponsibility", "patresp", "guarbalance",
+            "respbalance", "balance", "balancedue", "amountdue", "openbalance", "due",
         ];
         language = Some("Language"), Text, seen ["language", "lang", "preferredlanguage"];
         /// The patient the account is for, where the guarantor is someone
         /// else (a parent): a household letter lists each account under it.
-        patient = None, Text, seen ["patient", "patientfullname", "patientfirstlast"];
+        patient = None, Text, seen ["patient", "patientname", "patientfullname", "patientfirstlast", "ptname"];
         insurance_pending = Some("Insurance Pending"), Flag, seen [
             "insurancepending", "inspending", "inspend", "pendinginsurance",
         ];

@@ -7,7 +7,7 @@ use std::fmt::Write;
 use std::io::Read;
 use std::path::Path;
 
-use crate::config::{CodeMeaning, Delimiter, Encoding, FIELDS, FieldKind};
+use crate::config::{CodeMeaning, Delimiter, Encoding, FIELDS, FieldKind, FieldSpec};
 use crate::ingest::{self, IngestError};
 
 /// How many rows are looked at for formats and flag codes.
@@ -59,117 +59,276 @@ pub fn for_config(mapping: &str) -> String {
 
 /// `None` when some of the sampled text is not in the encoding.
 fn suggest_from(file: &str, reader: impl Read, encoding: Encoding) -> Result<Option<String>, IngestError> {
-    let io = |source| IngestError::Io { file: file.to_string(), source };
-    let prepared = ingest::prepare(reader, encoding, Delimiter::Auto).map_err(io)?;
-    let (fields, delimiter) = (prepared.fields, prepared.delimiter);
-    let mut csv = csv::ReaderBuilder::new().delimiter(delimiter).flexible(true).from_reader(prepared.reader);
-    let header = csv.byte_headers().map_err(|e| io(e.into()))?.clone();
-    let mut names = Vec::new();
-    for h in header.iter() {
-        match fields.decode(h) {
-            Ok(text) => names.push(text.trim().to_string()),
-            Err(_) => return Ok(None),
+    let Some(sample) = Sample::read(file, reader, encoding)? else { return Ok(None) };
+    let placed = Placement::of(&sample);
+    Ok(Some(write_mapping(file, &sample, &placed)))
+}
+
+/// The export's header and the values of its first rows, column by column.
+struct Sample {
+    names: Vec<String>,
+    values: Vec<Vec<String>>,
+    kinds: Vec<ValueKind>,
+    delimiter: u8,
+    fields: ingest::FieldText,
+}
+
+impl Sample {
+    /// `None` when some of the sampled text is not in the encoding.
+    fn read(file: &str, reader: impl Read, encoding: Encoding) -> Result<Option<Sample>, IngestError> {
+        let io = |source| IngestError::Io { file: file.to_string(), source };
+        let prepared = ingest::prepare(reader, encoding, Delimiter::Auto).map_err(io)?;
+        let (fields, delimiter) = (prepared.fields, prepared.delimiter);
+        let mut csv = csv::ReaderBuilder::new().delimiter(delimiter).flexible(true).from_reader(prepared.reader);
+        let header = csv.byte_headers().map_err(|e| io(e.into()))?.clone();
+        let mut names = Vec::new();
+        for h in header.iter() {
+            match fields.decode(h) {
+                Ok(text) => names.push(text.trim().to_string()),
+                Err(_) => return Ok(None),
+            }
         }
-    }
-    let mut samples: Vec<Vec<String>> = vec![Vec::new(); names.len()];
-    let mut record = csv::ByteRecord::new();
-    for _ in 0..SAMPLE_ROWS {
-        match csv.read_byte_record(&mut record) {
-            Ok(true) => {
-                for (i, field) in record.iter().enumerate().take(names.len()) {
-                    match fields.decode(field) {
-                        Ok(text) => samples[i].push(text.trim().to_string()),
-                        Err(_) => return Ok(None),
+        let mut values: Vec<Vec<String>> = vec![Vec::new(); names.len()];
+        let mut record = csv::ByteRecord::new();
+        for _ in 0..SAMPLE_ROWS {
+            match csv.read_byte_record(&mut record) {
+                Ok(true) => {
+                    for (i, field) in record.iter().enumerate().take(names.len()) {
+                        match fields.decode(field) {
+                            Ok(text) => values[i].push(text.trim().to_string()),
+                            Err(_) => return Ok(None),
+                        }
                     }
                 }
+                Ok(false) => break,
+                Err(_) => continue,
             }
-            Ok(false) => break,
-            Err(_) => continue,
         }
+        let kinds = values.iter().map(|v| ValueKind::of(v)).collect();
+        Ok(Some(Sample { names, values, kinds, delimiter, fields }))
+    }
+}
+
+/// Headers that say the column is insurance's, not the patient's: what is
+/// still expected from the payer is never what the patient owes.
+fn is_insurance(normalised: &str) -> bool {
+    ["ins", "insurance", "payer", "primary", "secondary", "carrier"].iter().any(|p| normalised.starts_with(p))
+}
+
+/// Prefixes that say a column is the responsible party's (or the
+/// patient's own share): `RespZip`, `GuarAddr1`, `PatBalance`.
+const RESPONSIBLE: &[&str] =
+    &["resp", "responsible", "guar", "guarantor", "pat", "patient", "pt", "self", "bill", "billto"];
+
+/// Headers that say a date is not when the care was given.
+const NOT_SERVICE_DATES: &[&str] = &["pay", "paid", "birth", "dob", "statement", "post", "print", "due", "created"];
+
+/// The fields whose column must hold people's names, never ids.
+const NAME_FIELDS: &[&str] = &["guarantor", "patient"];
+
+/// Where each field was placed, with why where another column could have
+/// been taken, and what was found on the way.
+#[derive(Default)]
+struct Placement {
+    by_field: BTreeMap<&'static str, usize>,
+    parts: Option<NameParts>,
+    taken: BTreeSet<usize>,
+    /// `# balance: "PatBalance" (...) rather than "InsBalance" (...)`.
+    choices: Vec<String>,
+    /// Several payment columns, read as a list.
+    payments: Vec<usize>,
+    /// An amount column of insurance's, read as the insurance-pending flag.
+    pending_amount: Option<usize>,
+}
+
+impl Placement {
+    fn of(sample: &Sample) -> Placement {
+        let mut placed = Placement::default();
+        // A name in parts is placed first, so that `Last` is not taken as
+        // the whole name.
+        placed.parts = name_parts(&sample.names);
+        if let Some(parts) = &placed.parts {
+            placed
+                .taken
+                .extend([Some(parts.first), parts.middle, Some(parts.last), parts.suffix].into_iter().flatten());
+        }
+        for spec in FIELDS {
+            if spec.name == "guarantor" && placed.parts.is_some() {
+                continue;
+            }
+            placed.place(spec, sample);
+        }
+        // A status column may have any header; its values give it away.
+        if !placed.by_field.contains_key("hold_code")
+            && let Some(i) =
+                (0..sample.names.len()).find(|i| !placed.taken.contains(i) && looks_like_codes(&sample.values[*i]))
+        {
+            placed.taken.insert(i);
+            placed.by_field.insert("hold_code", i);
+        }
+        placed.credits(sample);
+        placed
     }
 
-    // A name in parts is placed first, so that `Last` is not taken as the
-    // whole name.
-    let mut taken = BTreeSet::new();
-    let parts = name_parts(&names);
-    if let Some(parts) = &parts {
-        taken.extend([Some(parts.first), parts.middle, Some(parts.last), parts.suffix].into_iter().flatten());
-    }
-    // Best header for each field: an exact spelling beats one that contains
-    // a spelling; earlier spellings in the list beat later ones. A column's
-    // values must fit the field: dates are never amounts, nor amounts dates.
-    let mut placed: BTreeMap<&str, usize> = BTreeMap::new();
-    let kinds: Vec<ValueKind> = samples.iter().map(|values| ValueKind::of(values)).collect();
-    for spec in FIELDS {
-        if spec.name == "guarantor" && parts.is_some() {
-            continue;
-        }
-        let score = |header: &str| -> Option<usize> {
-            let h = normalise(header);
-            spec.seen.iter().enumerate().find_map(|(rank, s)| {
-                if h == *s {
-                    Some(rank)
-                } else if s.len() > 3 && h.contains(s) {
-                    Some(100 + rank)
-                } else {
-                    None
-                }
-            })
-        };
-        let best = names
+    /// The best column for `spec`, if any: by the header's spelling
+    /// (exact beats contained; earlier spellings beat later), never one
+    /// whose values cannot be the field's, insurance's columns last.
+    fn place(&mut self, spec: &'static FieldSpec, sample: &Sample) {
+        let mut candidates: Vec<(usize, usize)> = sample
+            .names
             .iter()
             .enumerate()
-            .filter(|(i, _)| !taken.contains(i) && kinds[*i].fits(spec.kind))
-            .filter_map(|(i, n)| score(n).map(|s| (s, i)))
-            .min();
-        if let Some((_, i)) = best {
-            taken.insert(i);
-            placed.insert(spec.name, i);
+            .filter(|(i, _)| !self.taken.contains(i) && sample.kinds[*i].fits(spec.kind))
+            .filter(|(i, _)| !NAME_FIELDS.contains(&spec.name) || looks_like_names(&sample.values[*i]))
+            .filter_map(|(i, n)| score(spec, n).map(|s| (s, i)))
+            .collect();
+        candidates.sort();
+        let Some(&(_, best)) = candidates.first() else { return };
+        self.taken.insert(best);
+        self.by_field.insert(spec.name, best);
+        // Other columns worth naming: as good a spelling, or insurance's.
+        let others: Vec<&str> = candidates[1..]
+            .iter()
+            // (The penalties for whose a column is come in 500s.)
+            .filter(|(score, i)| score % 500 < 100 || is_insurance(&normalise(&sample.names[*i])))
+            .map(|(_, i)| sample.names[*i].as_str())
+            .collect();
+        if !others.is_empty() {
+            let why = if is_insurance(&normalise(&sample.names[best])) {
+                "none of them is the patient's own"
+            } else if others.iter().any(|o| is_insurance(&normalise(o))) {
+                "a column of insurance's is never what the patient owes"
+            } else if spec.name == "guarantor" {
+                "the letter goes to the person responsible for the bill; the patient's name is the patient column"
+            } else {
+                "its header is the closer match"
+            };
+            self.choices.push(format!(
+                "# {}: chose {:?} over {}: {why}. Check it.",
+                spec.name,
+                sample.names[best],
+                others.iter().map(|o| format!("{o:?}")).collect::<Vec<_>>().join(", ")
+            ));
         }
     }
-    // A status column may have any header; its values give it away.
-    if !placed.contains_key("hold_code")
-        && let Some(i) = (0..names.len()).find(|i| !taken.contains(i) && looks_like_codes(&samples[*i]))
-    {
-        taken.insert(i);
-        placed.insert("hold_code", i);
-    }
 
+    /// Payments and adjustments: with a balance column they are not read
+    /// (it states what is owed); otherwise every payment column is read,
+    /// insurance's too, since both took money off the charge. An amount
+    /// column of insurance's that is left is what insurance is still
+    /// expected to pay: the insurance-pending flag, where none is placed.
+    fn credits(&mut self, sample: &Sample) {
+        if self.by_field.contains_key("balance") {
+            for field in ["payments", "adjustments"] {
+                if let Some(i) = self.by_field.remove(field) {
+                    self.taken.remove(&i);
+                    self.choices.retain(|c| !c.starts_with(&format!("# {field}:")));
+                }
+            }
+        } else if let Some(&first) = self.by_field.get("payments") {
+            let payments = FIELDS.iter().find(|f| f.name == "payments");
+            let more: Vec<usize> = (0..sample.names.len())
+                .filter(|i| !self.taken.contains(i) && sample.kinds[*i] == ValueKind::Amount)
+                .filter(|i| payments.is_some_and(|spec| score(spec, &sample.names[*i]).is_some()))
+                .collect();
+            if !more.is_empty() {
+                self.taken.extend(more.iter().copied());
+                self.payments = std::iter::once(first).chain(more).collect();
+            }
+        }
+        if !self.by_field.contains_key("insurance_pending") {
+            self.pending_amount = (0..sample.names.len()).find(|i| {
+                let h = normalise(&sample.names[*i]);
+                !self.taken.contains(i)
+                    && sample.kinds[*i] == ValueKind::Amount
+                    && is_insurance(&h)
+                    && ["balance", "bal", "due", "pending", "owed", "outstanding"].iter().any(|w| h.contains(w))
+            });
+            if let Some(i) = self.pending_amount {
+                self.taken.insert(i);
+            }
+        }
+    }
+}
+
+/// How well `header` fits `spec`: lower is better; `None` if not at all.
+fn score(spec: &FieldSpec, header: &str) -> Option<usize> {
+    let h = normalise(header);
+    if spec.name == "service_date" && h != "date" && NOT_SERVICE_DATES.iter().any(|w| h.contains(w)) {
+        return None;
+    }
+    let found = spec.seen.iter().enumerate().find_map(|(rank, s)| {
+        if h == *s {
+            Some(rank)
+        } else if s.len() > 3 && h.contains(s) {
+            Some(100 + rank)
+        } else if s.len() <= 3 && RESPONSIBLE.iter().any(|p| h.strip_prefix(p) == Some(s)) {
+            // A short spelling only whole, or after a prefix that says whose
+            // it is: `RespZip`, `GuarSt`.
+            Some(50 + rank)
+        } else {
+            None
+        }
+    })?;
+    let insurance = is_insurance(&h) && matches!(spec.kind, FieldKind::Amount | FieldKind::Text);
+    // The patient's name is the guarantor's only where no other name is:
+    // a child's bill goes to the parent.
+    let patients = spec.name == "guarantor" && ["patient", "pat", "pt"].iter().any(|p| h.starts_with(p));
+    Some(found + if insurance { 1000 } else { 0 } + if patients { 500 } else { 0 })
+}
+
+/// Writes the mapping file for what was placed.
+fn write_mapping(file: &str, sample: &Sample, placed: &Placement) -> String {
+    let (names, values) = (&sample.names, &sample.values);
     let mut out = String::new();
     let _ = writeln!(out, "# Mapping suggested by `kindly mapping suggest` for {file}.");
     let _ = writeln!(out, "# Check every line, then pass it with --mapping or copy it into the config's [input].");
     let dates: Vec<&str> = placed
+        .by_field
         .get("service_date")
         .map(|&i| {
-            let values: Vec<&String> = samples[i].iter().filter(|v| !v.is_empty()).collect();
+            let filled: Vec<&String> = values[i].iter().filter(|v| !v.is_empty()).collect();
             DATE_FORMATS
                 .iter()
                 .copied()
                 .filter(|f| {
-                    let parsed = values.iter().filter(|v| ingest::parse_date(v, &[f.to_string()]).is_ok()).count();
+                    let parsed = filled.iter().filter(|v| ingest::parse_date(v, &[f.to_string()]).is_ok()).count();
                     // A broken row or two must not hide the format of the rest.
-                    !values.is_empty() && parsed * 10 >= values.len() * 9
+                    !filled.is_empty() && parsed * 10 >= filled.len() * 9
                 })
                 .collect()
         })
         .unwrap_or_default();
     let dates = if dates.is_empty() { vec!["%Y-%m-%d", "%m/%d/%Y"] } else { dates };
     let _ = writeln!(out, "date_formats = {:?}", dates);
-    let shown = match delimiter {
+    let seen = match sample.delimiter {
         b'\t' => "tab".to_string(),
         d => (d as char).to_string(),
     };
-    let _ = writeln!(out, "delimiter = {shown:?}");
-    let encoding = match fields {
+    // "auto": the same export saved again with another delimiter (Excel in
+    // a locale that writes decimal commas saves `;`) still reads.
+    let _ = writeln!(out, "# The export uses {seen:?} between columns; \"auto\" reads it from the header each time.");
+    let _ = writeln!(out, "delimiter = \"auto\"");
+    let encoding = match sample.fields {
         ingest::FieldText::Utf8 => "auto",
         ingest::FieldText::Windows1252 => "windows-1252",
     };
     let _ = writeln!(out, "encoding = {encoding:?}");
+    write_flags(&mut out, sample, placed);
+    if let Some(&i) = placed.by_field.get("hold_code") {
+        write_hold_codes(&mut out, &names[i], &values[i]);
+    }
+    write_columns(&mut out, sample, placed);
+    write_warnings(&mut out, sample, placed);
+    out
+}
 
+/// `[flags]`: the codes the placed yes/no columns hold.
+fn write_flags(out: &mut String, sample: &Sample, placed: &Placement) {
     let mut codes = BTreeSet::new();
     for spec in FIELDS.iter().filter(|f| f.kind == FieldKind::Flag) {
-        if let Some(&i) = placed.get(spec.name) {
-            codes.extend(samples[i].iter().filter(|v| !v.is_empty()).map(|v| v.to_uppercase()));
+        if let Some(&i) = placed.by_field.get(spec.name) {
+            codes.extend(sample.values[i].iter().filter(|v| !v.is_empty()).map(|v| v.to_uppercase()));
         }
     }
     let yes_words = ["Y", "YES", "TRUE", "T", "1", "X"];
@@ -183,15 +342,18 @@ fn suggest_from(file: &str, reader: impl Read, encoding: Encoding) -> Result<Opt
     }
     let _ = writeln!(out, "yes = {yes:?}");
     let _ = writeln!(out, "no = {no:?}");
+}
 
-    if let Some(&i) = placed.get("hold_code") {
-        write_hold_codes(&mut out, &names[i], &samples[i]);
-    }
-
+/// `[columns]`: each field's column, with the choices explained.
+fn write_columns(out: &mut String, sample: &Sample, placed: &Placement) {
+    let (names, values) = (&sample.names, &sample.values);
     let _ = writeln!(out, "\n[columns]");
+    for choice in &placed.choices {
+        let _ = writeln!(out, "{choice}");
+    }
     for spec in FIELDS {
         if spec.name == "guarantor"
-            && let Some(p) = &parts
+            && let Some(p) = &placed.parts
         {
             let optional =
                 |label: &str, at: Option<usize>| at.map_or(String::new(), |i| format!(", {label} = {:?}", names[i]));
@@ -205,11 +367,28 @@ fn suggest_from(file: &str, reader: impl Read, encoding: Encoding) -> Result<Opt
             );
             continue;
         }
-        match placed.get(spec.name) {
-            Some(&i) if spec.name == "guarantor" && looks_last_first(&samples[i]) => {
+        if spec.name == "payments" && !placed.payments.is_empty() {
+            let columns: Vec<&String> = placed.payments.iter().map(|i| &names[*i]).collect();
+            let _ = writeln!(out, "# Every payment column, insurance's too: each took money off the charge.");
+            let _ = writeln!(out, "payments = {columns:?}");
+            continue;
+        }
+        if spec.name == "insurance_pending"
+            && let Some(i) = placed.pending_amount
+        {
+            let _ = writeln!(out, "# What insurance is still expected to pay: an account with any is on hold.");
+            let _ = writeln!(out, "insurance_pending = {{ nonzero = {:?} }}", names[i]);
+            continue;
+        }
+        match placed.by_field.get(spec.name) {
+            Some(&i) if NAME_FIELDS.contains(&spec.name) && looks_last_first(&values[i]) => {
                 let _ =
                     writeln!(out, "# Its values are written \"Last, First\": letters print them as \"First Last\".");
-                let _ = writeln!(out, "guarantor = {{ last_first = {:?} }}", names[i]);
+                if spec.name == "guarantor" {
+                    let _ = writeln!(out, "guarantor = {{ last_first = {:?} }}", names[i]);
+                } else {
+                    let _ = writeln!(out, "{} = {:?}", spec.name, names[i]);
+                }
             }
             Some(&i) => {
                 let _ = writeln!(out, "{} = {:?}", spec.name, names[i]);
@@ -220,25 +399,55 @@ fn suggest_from(file: &str, reader: impl Read, encoding: Encoding) -> Result<Opt
             None => {}
         }
     }
-    if !placed.contains_key("charge") && !placed.contains_key("balance") {
+    if !placed.by_field.contains_key("charge") && !placed.by_field.contains_key("balance") {
         let _ = writeln!(out, "# charge or balance = \"?\"   # required: no amount column found");
     }
-    if !placed.contains_key("language") {
+    if !placed.by_field.contains_key("language") {
         let _ = writeln!(out, "language = {{ value = \"en\" }}   # no language column: every letter in English");
     }
-    let left: Vec<&String> = names.iter().enumerate().filter(|(i, _)| !taken.contains(i)).map(|(_, n)| n).collect();
+}
+
+/// What a person must look at: columns left, amounts that may matter,
+/// a balance that looks like the wrong one.
+fn write_warnings(out: &mut String, sample: &Sample, placed: &Placement) {
+    let (names, values, kinds) = (&sample.names, &sample.values, &sample.kinds);
+    let left: Vec<&String> =
+        names.iter().enumerate().filter(|(i, _)| !placed.taken.contains(i)).map(|(_, n)| n).collect();
     if !left.is_empty() {
         let _ = writeln!(out, "\n# Columns not placed: {left:?}");
     }
-    for (i, name) in names.iter().enumerate().filter(|(i, _)| !taken.contains(i) && kinds[*i] == ValueKind::Amount) {
-        let _ = writeln!(
-            out,
-            "# WARNING: column {name:?} holds amounts (e.g. {:?}) but is not placed. If it is a payment or an \
-             adjustment, every balance would be wrong without it: name it above as payments or adjustments.",
-            samples[i].iter().find(|v| !v.is_empty()).map_or("", String::as_str)
-        );
+    let balance = placed.by_field.get("balance").copied();
+    if balance.is_none() {
+        for (i, name) in
+            names.iter().enumerate().filter(|(i, _)| !placed.taken.contains(i) && kinds[*i] == ValueKind::Amount)
+        {
+            let _ = writeln!(
+                out,
+                "# WARNING: column {name:?} holds amounts (e.g. {:?}) but is not placed. If it is a payment or an \
+                 adjustment, every balance would be wrong without it: name it above as payments or adjustments.",
+                values[i].iter().find(|v| !v.is_empty()).map_or("", String::as_str)
+            );
+        }
     }
-    Ok(Some(out))
+    // A balance column that is zero where another column of amounts is not
+    // is likely the wrong one (insurance's, or last month's).
+    if let Some(b) = balance {
+        let zero =
+            |i: usize| values[i].iter().filter(|v| crate::money::Cents::parse(v).is_ok_and(|c| c.0 == 0)).count();
+        let owing = values[b].len().saturating_sub(zero(b));
+        if owing * 2 < values[b].len()
+            && let Some(other) = (0..names.len())
+                .filter(|i| *i != b && kinds[*i] == ValueKind::Amount)
+                .find(|i| (values[*i].len() - zero(*i)) * 2 > values[*i].len())
+        {
+            let _ = writeln!(
+                out,
+                "# WARNING: the balance column {:?} is zero in most rows, and {:?} is not: check that the balance \
+                 is the patient's, or most accounts will be taken as owing nothing.",
+                names[b], names[other]
+            );
+        }
+    }
 }
 
 /// What a column's sampled values look like, so that a column is only
@@ -324,6 +533,17 @@ fn looks_like_codes(values: &[String]) -> bool {
             .all(|v| v.len() <= 12 && !v.chars().any(char::is_lowercase) && v.chars().any(char::is_alphabetic))
 }
 
+/// Whether a column holds people's names: mostly letters, with a space or
+/// a comma between the parts, not ids such as `P71033`.
+fn looks_like_names(values: &[String]) -> bool {
+    let filled: Vec<&String> = values.iter().filter(|v| !v.is_empty()).collect();
+    let name = |v: &&String| {
+        let letters = v.chars().filter(|c| c.is_alphabetic()).count();
+        letters * 2 > v.chars().count() && v.trim().contains([' ', ','])
+    };
+    filled.is_empty() || filled.iter().filter(|v| name(v)).count() * 10 >= filled.len() * 6
+}
+
 /// Whether most names are written `Last, First`.
 fn looks_last_first(values: &[String]) -> bool {
     let filled: Vec<&String> = values.iter().filter(|v| !v.is_empty()).collect();
@@ -405,12 +625,14 @@ mod tests {
             ("split-names-export.csv", "split-names.toml"),
             ("last-first-statement.csv", "last-first.toml"),
             ("scripts-export.csv", "scripts.toml"),
+            ("resp-statement-export.csv", "resp-statement.toml"),
         ] {
             let (got, want) = (suggested(export), shipped(mapping));
             assert_eq!(columns(&got), columns(&want), "{export}");
             assert_eq!(got.hold_codes, want.hold_codes, "{export}");
             assert_eq!(got.date_formats, want.date_formats, "{export}");
             assert_eq!(got.encoding, want.encoding, "{export}");
+            assert_eq!(got.delimiter, Delimiter::Auto, "{export}: re-saved with another delimiter, it still reads");
         }
         let config: crate::config::Config =
             toml::from_str(&std::fs::read_to_string("sample-data/kindly.toml").unwrap()).unwrap();
@@ -430,6 +652,24 @@ mod tests {
         assert_eq!(input.columns.service_date, "DOS".into(), "{text}");
         assert!(text.contains("WARNING: column \"Ins Adj\" holds amounts"), "{text}");
         assert!(!text.contains("= \"Payment Date\""), "a date column is never an amount: {text}");
+    }
+
+    #[test]
+    fn names_are_never_ids_insurance_is_never_the_patients_and_a_dead_balance_is_named() {
+        let export = "PatientID,Acct,PatientName,Name,Street,City,St,RespZip,Svc Date,Last Pay Date,Charge,InsBalance,\
+                      Balance Due\n\
+                      P100,1,Ann Lee,Ann Lee,1 Main St,Eugene,OR,97401,2026-01-05,2026-02-01,120.00,0.00,0.00\n\
+                      P101,2,Bo Diaz,Cy Diaz,2 Oak Ave,Eugene,OR,97402,2026-01-06,2026-02-03,80.00,40.00,0.00\n\
+                      P102,3,Di Park,Di Park,3 Elm St,Eugene,OR,97402,2026-01-06,2026-02-03,80.00,20.00,0.00\n";
+        let text = suggest_from("t.csv", export.as_bytes(), Encoding::Auto).unwrap().unwrap();
+        let input: Input = toml::from_str(&text).unwrap_or_else(|e| panic!("{e}\n{text}"));
+        let c = &input.columns;
+        assert_eq!(c.patient, Some("PatientName".into()), "an id is never a name: {text}");
+        assert_eq!(c.zip, "RespZip".into(), "{text}");
+        assert_eq!(c.service_date, "Svc Date".into(), "a last-payment date is never a service date: {text}");
+        assert_eq!(c.balance, Some("Balance Due".into()), "{text}");
+        assert_eq!(c.insurance_pending, Some(crate::config::Field::NonZero { nonzero: "InsBalance".into() }));
+        assert!(text.contains("WARNING: the balance column \"Balance Due\" is zero in most rows"), "{text}");
     }
 
     #[test]

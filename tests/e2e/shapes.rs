@@ -274,3 +274,47 @@ fn an_export_re_saved_by_excel_makes_the_same_letters() {
     let validate = on_export("validate", &config(), &export, &[]);
     assert!(String::from_utf8_lossy(&validate.stdout).contains("The export was read as Windows-1252"));
 }
+
+#[test]
+fn a_statement_with_the_responsible_party_and_insurance_beside_the_patient() {
+    let run = run_shape_in("resp-statement", "resp-statement-export.csv");
+    let rows = export_rows("resp-statement-export.csv");
+    let holds = holds(&run);
+    let audit = read_csv(&run.join("audit.csv"));
+    let manifest = read_csv(&run.join("manifest.csv"));
+    let names = names_in_window(&run);
+    assert!(names.len() >= 10, "{names:?}");
+    for (account, name) in &names {
+        let row = rows.iter().find(|r| &r["AccountNumber"] == account).unwrap();
+        // To the responsible party, in natural order: "Wilson, Andre" is Andre Wilson.
+        let (last, first) = row["RespName"].split_once(", ").unwrap();
+        assert_eq!(name, &format!("{first} {last}"), "{account}");
+    }
+    for row in &rows {
+        let account = &row["AccountNumber"];
+        let owed_by_insurance = row["InsBalance"] != "0.00";
+        if owed_by_insurance && row["AcctStatus"].is_empty() {
+            assert_eq!(holds[account].0, "insurance_pending", "{account}: insurance's balance is not the patient's");
+        }
+        match row["AcctStatus"].as_str() {
+            "BK" => assert_eq!(holds[account].0, "bankruptcy"),
+            "HOLD" => assert_eq!(holds[account].0, "unknown_hold_code"),
+            _ => {}
+        }
+    }
+    // The balance is the patient's share, never insurance's.
+    let letter = audit.iter().find(|r| r["decision"] == "letter").unwrap();
+    let share: i64 = rows
+        .iter()
+        .filter(|r| r["AccountNumber"] == letter["account"])
+        .map(|r| (r["PatBalance"].parse::<f64>().unwrap() * 100.0).round() as i64)
+        .sum();
+    assert_eq!(letter["balance"], format!("${}.{:02}", share / 100, share % 100));
+    // Nine-digit ZIPs go out as ZIP+4.
+    assert!(manifest.iter().any(|m| m["zip"].len() == 10 && m["zip"].as_bytes()[5] == b'-'), "{manifest:?}");
+    assert!(manifest.iter().all(|m| m["zip"].len() == 5 || m["zip"].len() == 10));
+    // The procedure codes never print.
+    let pdf = crate::pdf::read(&std::fs::read(run.join(&manifest[0]["file"])).unwrap());
+    let text = pdf.text();
+    assert!(!text.contains("99213") && !text.contains("99203") && !text.contains("85025"), "{text}");
+}
