@@ -143,10 +143,9 @@ struct Placement {
 
 impl Placement {
     fn of(sample: &Sample) -> Placement {
-        let mut placed = Placement::default();
         // A name in parts is placed first, so that `Last` is not taken as
         // the whole name.
-        placed.parts = name_parts(&sample.names);
+        let mut placed = Placement { parts: name_parts(&sample.names), ..Placement::default() };
         if let Some(parts) = &placed.parts {
             placed
                 .taken
