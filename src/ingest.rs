@@ -1335,9 +1335,25 @@ impl ColumnLayout {
         // the way the rest of the export writes them, both reduce what is
         // owed, and written the other way they are reversals.
         let mut reversals = Vec::new();
-        let (charge, credits, balance) = match self.balance {
-            Some(_) => {
+        let (charge, credits, balance) = match &self.balance {
+            Some(source) => {
                 let charge = if self.charge.is_some() { charge_amount } else { open_balance };
+                // Credits mapped beside a balance are not read, but a balance
+                // that is not the charge less them says a column is wrong.
+                let taken: Cents = payments.iter().chain(&adjustments).map(|(_, c, _)| Cents(c.0.abs())).sum();
+                let mapped = !(payments.is_empty() && adjustments.is_empty());
+                if self.charge.is_some() && mapped && charge - taken != open_balance {
+                    warnings.add(
+                        IssueKind::BalanceDiffers,
+                        &name(source),
+                        t.balance.as_deref().unwrap_or_default(),
+                        format!(
+                            "the balance is not the charge {charge} less payments and adjustments {taken} ({}); \
+                             the letter states the balance",
+                            charge - taken
+                        ),
+                    );
+                }
                 (charge, charge - open_balance, open_balance)
             }
             None => {
@@ -1785,6 +1801,26 @@ mod tests {
         assert_eq!(pending, [false, false, true], "an amount pending with insurance is the flag");
         let bad = read_mapped(PAID_IN_TWO, header, "P4,Ann Lee,1 Main St,Eugene,OR,97401,2026-01-05,1.00,,,soon\n");
         assert_eq!((bad.rejects[0].column.as_str(), bad.rejects[0].kind), ("InsPending", IssueKind::BadFlag));
+    }
+
+    #[test]
+    fn a_balance_that_is_not_the_charge_less_its_credits_is_warned_of() {
+        let mapping = "[columns]\naccount = \"Acct\"\nguarantor = \"Name\"\naddress1 = \"Street\"\ncity = \"City\"\n\
+            state = \"St\"\nzip = \"Zip\"\nservice_date = \"DOS\"\ncharge = \"Charge\"\npayments = \"Paid\"\n\
+            balance = \"Balance\"\n";
+        let export = read_mapped(
+            mapping,
+            "Acct,Name,Street,City,St,Zip,DOS,Charge,Paid,Balance",
+            "B1,Ann Lee,1 Main St,Eugene,OR,97401,2026-01-05,100.00,30.00,70.00\n\
+             B2,Bo Diaz,2 Oak Ave,Eugene,OR,97401,2026-01-05,100.00,30.00,50.00\n",
+        );
+        assert_eq!(export.warnings.len(), 1, "{:?}", export.warnings);
+        let warning = &export.warnings[0];
+        assert_eq!(
+            (warning.kind, warning.account.as_str(), warning.value.as_str()),
+            (IssueKind::BalanceDiffers, "B2", "50.00")
+        );
+        assert_eq!(export.accounts[1].balance(), Cents(5000), "the letter states the balance");
     }
 
     #[test]

@@ -233,6 +233,7 @@ pub enum IssueKind {
     CodeRemoved,
     BlankBalance,
     DuplicateKept,
+    BalanceDiffers,
 }
 
 impl IssueKind {
@@ -262,6 +263,7 @@ impl IssueKind {
             IssueKind::CodeRemoved => "code_removed",
             IssueKind::BlankBalance => "blank_balance",
             IssueKind::DuplicateKept => "duplicate_kept",
+            IssueKind::BalanceDiffers => "balance_differs",
         }
     }
 }

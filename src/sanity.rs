@@ -15,6 +15,26 @@ pub struct Facts {
     pub rows: u64,
     /// Rows rejected because their service is dated after the as-of date.
     pub after_as_of: u64,
+    /// Rows whose balance column is not their charge less their credits.
+    pub balance_differs: u64,
+    /// Accounts read (an account none of whose rows could be read aside).
+    pub accounts: u64,
+    /// Accounts that owe nothing or are in credit.
+    pub owing_nothing: u64,
+    /// Accounts whose guarantor's "name" has more digits than letters.
+    pub named_like_ids: u64,
+}
+
+impl Facts {
+    /// One account: what it owes, in cents, and its guarantor's name.
+    pub fn account(&mut self, balance_cents: i64, guarantor: &str) {
+        self.accounts += 1;
+        self.owing_nothing += u64::from(balance_cents <= 0);
+        let (letters, digits) = guarantor
+            .chars()
+            .fold((0, 0), |(l, d), c| (l + usize::from(c.is_alphabetic()), d + usize::from(c.is_ascii_digit())));
+        self.named_like_ids += u64::from(letters < digits || letters == 0);
+    }
 }
 
 /// One thing that looks wrong, and what to do about it.
@@ -24,21 +44,56 @@ pub struct Warning {
     pub message: String,
 }
 
+/// Whether `part` is most of `whole`.
+fn most(part: u64, whole: u64) -> bool {
+    whole > 0 && part * 2 > whole
+}
+
 /// The checks' warnings, most likely cause first.
 pub fn warnings(facts: &Facts) -> Vec<Warning> {
     let mut found = Vec::new();
+    let mut warn = |code, message| found.push(Warning { code, message });
     if let Some(as_of) = facts.as_of
-        && facts.rows > 0
-        && facts.after_as_of * 2 > facts.rows
+        && most(facts.after_as_of, facts.rows)
     {
-        found.push(Warning {
-            code: "most_rows_after_as_of",
-            message: format!(
+        warn(
+            "most_rows_after_as_of",
+            format!(
                 "{} of {} rows are dated after the as-of date {as_of} and were rejected: is --as-of right \
                  (YYYY-MM-DD)? If it is, the export's dates may be read the wrong way round (check date_formats)",
                 facts.after_as_of, facts.rows
             ),
-        });
+        );
+    }
+    if most(facts.owing_nothing, facts.accounts) {
+        warn(
+            "most_accounts_owe_nothing",
+            format!(
+                "{} of {} accounts owe nothing: check that the mapping reads the patient's balance (balance, or \
+                 charge, payments and adjustments), not insurance's or an amount already paid",
+                facts.owing_nothing, facts.accounts
+            ),
+        );
+    }
+    if most(facts.balance_differs, facts.rows) {
+        warn(
+            "balance_differs",
+            format!(
+                "in {} of {} rows the balance column is not the charge less payments and adjustments: one of \
+                 those columns may be the wrong one (insurance's, say); warnings.csv lists the rows",
+                facts.balance_differs, facts.rows
+            ),
+        );
+    }
+    if most(facts.named_like_ids, facts.accounts) {
+        warn(
+            "names_look_like_ids",
+            format!(
+                "{} of {} guarantors' names look like ids (more digits than letters): the guarantor column may be \
+                 an id (PatientID, say); map the column with the responsible party's name",
+                facts.named_like_ids, facts.accounts
+            ),
+        );
     }
     found
 }
@@ -50,11 +105,30 @@ mod tests {
     #[test]
     fn most_rows_after_the_as_of_date_is_a_warning_and_a_few_are_not() {
         let as_of = NaiveDate::from_ymd_opt(2026, 7, 12);
-        let facts = |after_as_of| Facts { as_of, rows: 85, after_as_of };
+        let facts = |after_as_of| Facts { as_of, rows: 85, after_as_of, ..Facts::default() };
         let warned = warnings(&facts(51));
         assert_eq!(warned.len(), 1);
         assert!(warned[0].message.starts_with("51 of 85 rows are dated after the as-of date 2026-07-12"));
         assert!(warnings(&facts(3)).is_empty());
         assert!(warnings(&Facts::default()).is_empty());
+    }
+
+    #[test]
+    fn a_mapping_that_took_the_wrong_column_is_warned_of() {
+        let mut facts = Facts { rows: 10, balance_differs: 6, ..Facts::default() };
+        for (balance, name) in [(0, "Ann Lee"), (-300, "Bo Diaz"), (0, "1043"), (500, "P22031"), (0, "3301")] {
+            facts.account(balance, name);
+        }
+        let codes: Vec<&str> = warnings(&facts).iter().map(|w| w.code).collect();
+        assert_eq!(codes, ["most_accounts_owe_nothing", "balance_differs", "names_look_like_ids"]);
+        let fine = Facts {
+            rows: 10,
+            balance_differs: 5,
+            accounts: 4,
+            owing_nothing: 2,
+            named_like_ids: 2,
+            ..Facts::default()
+        };
+        assert!(warnings(&fine).is_empty(), "half is not most");
     }
 }

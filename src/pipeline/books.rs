@@ -46,6 +46,8 @@ pub(super) struct Books {
     /// Piece ids numbered for a letter that preflight then held: the
     /// manifest's numbers skip them.
     pub pieces_not_made: BTreeSet<String>,
+    /// What the checks on the run as a whole count, account by account.
+    pub facts: crate::sanity::Facts,
 }
 
 impl Books {
@@ -62,12 +64,18 @@ impl Books {
             postage,
             held_by_list: BTreeSet::new(),
             pieces_not_made: BTreeSet::new(),
+            facts: crate::sanity::Facts::default(),
         })
     }
 
     /// How many rows were rejected for `kind`, so far.
     pub fn rejected(&self, kind: crate::model::IssueKind) -> u64 {
         self.rejects.iter().filter(|i| i.kind == kind).count() as u64
+    }
+
+    /// How many warnings of `kind` there are, so far.
+    pub fn warned(&self, kind: crate::model::IssueKind) -> u64 {
+        self.warnings.iter().filter(|i| i.kind == kind).count() as u64
     }
 
     /// Takes a decided partition's rows and issues.
@@ -123,6 +131,9 @@ impl Books {
         policy: &Policy,
     ) -> Result<Entry, Error> {
         let DecidedAccount { account, assessment, piece } = decided;
+        if !account.unread_whole() {
+            self.facts.account(assessment.balance.0, &account.guarantor.name);
+        }
         let lines = account.lines().map(|l| l.to_string()).collect::<Vec<_>>().join(" ");
         let rows = account.charges.len() as u64;
         let audit = |decision, reason| AuditRow {

@@ -222,6 +222,7 @@ pub fn validate(
     let mut samples: BTreeMap<Kind, (Account, Stage)> = BTreeMap::new();
     let mut failed = None;
     let mut held_by_list = BTreeSet::new();
+    let mut facts = Facts::default();
     let deciding = (as_of, &config.policy, setup.hold_list.as_ref());
     let tally = ingest::tally_export(export_path, &config.input, as_of, |accounts| {
         let assessments = match decide::assess_all(accounts, deciding, ledger.as_ref()) {
@@ -234,6 +235,9 @@ pub fn validate(
         for (account, assessment) in accounts.iter().zip(assessments) {
             if assessment.held_by_list() {
                 held_by_list.insert(account.id.clone());
+            }
+            if !account.unread_whole() {
+                facts.account(assessment.balance.0, &account.guarantor.name);
             }
             decisions.add(account, &assessment, &config.policy);
             if report.is_none() {
@@ -259,8 +263,14 @@ pub fn validate(
     }
     let not_held = setup.not_held(&held_by_list, as_of);
     let finish = |decisions: crate::report::Decisions, tally: ingest::Tally| {
-        let after_as_of = tally.rejects.iter().filter(|i| i.kind == IssueKind::ServiceAfterAsOf).count() as u64;
-        let facts = Facts { as_of: Some(as_of), rows: tally.rows, after_as_of };
+        let count = |issues: &[crate::model::Issue], kind| issues.iter().filter(|i| i.kind == kind).count() as u64;
+        let facts = Facts {
+            as_of: Some(as_of),
+            rows: tally.rows,
+            after_as_of: count(&tally.rejects, IssueKind::ServiceAfterAsOf),
+            balance_differs: count(&tally.warnings, IssueKind::BalanceDiffers),
+            ..facts.clone()
+        };
         Validation {
             not_held,
             read_as: tally.read_as.map(|r| r.to_string()),
@@ -345,6 +355,8 @@ pub fn run(setup: &Setup, options: &RunOptions) -> Result<RunSummary, Error> {
         as_of: Some(options.as_of),
         rows: export.rows,
         after_as_of: books.rejected(IssueKind::ServiceAfterAsOf),
+        balance_differs: books.warned(IssueKind::BalanceDiffers),
+        ..books.facts.clone()
     };
     let counts = books.close(export.rows, options.shard, &mut staging)?;
     drop(scratch);

@@ -318,3 +318,34 @@ fn a_statement_with_the_responsible_party_and_insurance_beside_the_patient() {
     let text = pdf.text();
     assert!(!text.contains("99213") && !text.contains("99203") && !text.contains("85025"), "{text}");
 }
+
+#[test]
+fn a_mapping_that_took_the_wrong_columns_is_warned_of_in_validate_and_the_run() {
+    let dir = scratch("wrong-columns");
+    let shipped = std::fs::read_to_string(repo().join("sample-data/mappings/resp-statement.toml")).unwrap();
+    let wrong = shipped
+        .replace("balance = \"PatBalance\"", "balance = \"InsBalance\"")
+        .replace("insurance_pending = { nonzero = \"InsBalance\" }\n", "")
+        .replace("guarantor = { last_first = \"RespName\" }", "guarantor = \"PatientID\"");
+    let mapping = dir.join("wrong.toml");
+    std::fs::write(&mapping, wrong).unwrap();
+    let export = repo().join("sample-data/resp-statement-export.csv");
+    let validate = on_export("validate", &config(), &export, &["--mapping", mapping.to_str().unwrap()]);
+    let table = String::from_utf8_lossy(&validate.stdout);
+    assert!(
+        table.contains("WARNING: ") && table.contains("accounts owe nothing: check that the mapping reads"),
+        "{table}"
+    );
+    assert!(table.contains("guarantors' names look like ids"), "{table}");
+    let json = on_export("validate", &config(), &export, &["--mapping", mapping.to_str().unwrap(), "--format", "json"]);
+    let json: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    let codes: Vec<&str> = json["checks"].as_array().unwrap().iter().map(|c| c["code"].as_str().unwrap()).collect();
+    assert_eq!(codes, ["most_accounts_owe_nothing", "names_look_like_ids"]);
+    let out = dir.join("runs/run");
+    let run = run_with(&config(), &export, &out, &["--mapping", mapping.to_str().unwrap(), "--trial"]);
+    assert!(stderr(&run).contains("WARNING: ") && stderr(&run).contains("accounts owe nothing"), "{}", stderr(&run));
+    // The shipped mapping warns of nothing.
+    let right = repo().join("sample-data/mappings/resp-statement.toml");
+    let validate = on_export("validate", &config(), &export, &["--mapping", right.to_str().unwrap()]);
+    assert!(!String::from_utf8_lossy(&validate.stdout).contains("WARNING"));
+}
