@@ -13,9 +13,9 @@ use minijinja::value::{Serde, Value};
 use minijinja::{Environment, Error as TemplateError, ErrorKind, UndefinedBehavior};
 use serde::Serialize;
 
-use crate::config::{Config, Practice, Rect};
+use crate::config::{Config, NameCase, Practice, Rect};
 use crate::layouts::Layouts;
-use crate::model::Account;
+use crate::model::{Account, Aged, Charge};
 use crate::money::Cents;
 use crate::policy::Stage;
 
@@ -60,6 +60,10 @@ pub struct Letter {
     /// Whether this debt could be reported to a credit bureau at all (balance,
     /// age and state, per `[lint]`); wording may mention it only then.
     pub credit_reporting_possible: bool,
+    /// An aging report's letter: what is owed by age, not by service.
+    pub by_age: bool,
+    /// When the account last paid, where the export says.
+    pub last_payment: Option<String>,
     /// The layout's fixed words in the letter's language.
     pub labels: BTreeMap<String, String>,
 }
@@ -161,6 +165,15 @@ impl Labels {
             .replace("{day}", &date.day().to_string())
             .replace("{month}", &self.months[date.month0() as usize])
             .replace("{year}", &date.year().to_string())
+    }
+
+    /// "31 to 60 days", "91 days or more": a span of an aging report.
+    pub fn days(&self, from: u32, to: Option<u32>) -> String {
+        let word = |key: &str| self.words.get(key).cloned().unwrap_or_default();
+        match to {
+            Some(to) => word("days_from_to").replace("{from}", &from.to_string()).replace("{to}", &to.to_string()),
+            None => word("days_or_more").replace("{from}", &from.to_string()),
+        }
     }
 }
 
@@ -368,23 +381,40 @@ pub fn plans(balance: Cents, config: &Config) -> Vec<PaymentPlan> {
         .collect()
 }
 
-/// The services of one account, as the letter lists them.
-fn items(account: &Account, labels: &Labels) -> Vec<Item> {
+/// The services of one account, as the letter lists them: by date, each
+/// under its patient's name where the account is several patients'. An
+/// aging report's account lists what is owed by age instead, youngest
+/// first, with what insurance is expected to pay last.
+fn items(account: &Account, labels: &Labels, case: NameCase) -> Vec<Item> {
     let mut charges: Vec<_> = account.charges.iter().collect();
-    charges.sort_by_key(|c| (c.service_date, c.line));
+    let order = |c: &Charge| match c.aged {
+        Some(Aged::Days { from_days, .. }) => (0, i64::from(from_days), c.service_date, c.line),
+        Some(Aged::InsuranceShare) => (1, 0, c.service_date, c.line),
+        None => (0, 0, c.service_date, c.line),
+    };
+    charges.sort_by_key(|c| order(c));
+    let patients: BTreeSet<&str> = charges.iter().map(|c| c.patient.as_str()).filter(|p| !p.is_empty()).collect();
+    let word = |key: &str| labels.words.get(key).cloned().unwrap_or_default();
     charges
         .into_iter()
-        .map(|c| Item {
-            date: c.service_date.format("%m/%d/%Y").to_string(),
-            // A one-row-per-account export has no description.
-            description: if c.description.is_empty() {
-                labels.words.get("balance_forward").cloned().unwrap_or_default()
-            } else {
-                c.description.clone()
-            },
-            charge: c.charge.to_string(),
-            credits: (-c.credits).to_string(),
-            balance: c.balance.to_string(),
+        .map(|c| {
+            let (date, description) = match c.aged {
+                Some(Aged::Days { from_days, to_days }) => {
+                    (labels.days(from_days, to_days), word("owed_for_that_time"))
+                }
+                Some(Aged::InsuranceShare) => (String::new(), word("insurance_share")),
+                // A one-row-per-account export has no description.
+                None if c.description.is_empty() => {
+                    (c.service_date.format("%m/%d/%Y").to_string(), word("balance_forward"))
+                }
+                None if patients.len() > 1 => (
+                    c.service_date.format("%m/%d/%Y").to_string(),
+                    format!("{}: {}", case.print(&c.patient), c.description),
+                ),
+                None => (c.service_date.format("%m/%d/%Y").to_string(), c.description.clone()),
+            };
+            let charge = if c.aged == Some(Aged::InsuranceShare) { String::new() } else { c.charge.to_string() };
+            Item { date, description, charge, credits: (-c.credits).to_string(), balance: c.balance.to_string() }
         })
         .collect()
 }
@@ -417,9 +447,11 @@ pub fn letter(
     let stage = envelope_stage(accounts);
     let guarantor = &first.guarantor;
     let address = &guarantor.address;
-    let mut recipient = vec![guarantor.name.clone()];
-    recipient.extend(address.street.iter().cloned());
-    recipient.push(address.last_line());
+    let case = config.letters.names;
+    let name = case.print(&guarantor.name);
+    let mut recipient = vec![name.clone()];
+    recipient.extend(address.street.iter().map(|line| case.print(line)));
+    recipient.push(format!("{}, {} {}", case.print(&address.city), address.state, address.zip));
     let reply_by =
         (stage == Stage::FinalNotice).then(|| as_of + chrono::Duration::days(policy.final_notice_reply_days));
     let due = reply_by.unwrap_or(as_of + chrono::Duration::days(policy.payment_due_days));
@@ -428,11 +460,11 @@ pub fn letter(
         .iter()
         .map(|(account, own)| AccountPart {
             account: account.id.clone(),
-            patient: if account.patient.is_empty() { guarantor.name.clone() } else { account.patient.clone() },
+            patient: case.print(if account.patient.is_empty() { &guarantor.name } else { &account.patient }),
             stage: *own,
             leading: *own == stage,
             balance: account.balance().to_string(),
-            items: items(account, labels),
+            items: items(account, labels, case),
         })
         .collect();
     let reportable = accounts.iter().all(|(account, _)| {
@@ -446,7 +478,7 @@ pub fn letter(
         language: language.to_string(),
         date: labels.date(as_of),
         account: parts.iter().map(|p| p.account.as_str()).collect::<Vec<_>>().join(", "),
-        name: guarantor.name.clone(),
+        name,
         recipient,
         zip: address.zip.clone(),
         practice: config.practice.in_language(language),
@@ -467,6 +499,8 @@ pub fn letter(
         // guarantor's other accounts beside it.
         payment_link: config.practice.payment_link.as_ref().map(|link| link.replace("{account}", &first.id)),
         credit_reporting_possible: reportable,
+        by_age: accounts.iter().any(|(a, _)| a.charges.iter().any(|c| c.aged.is_some())),
+        last_payment: accounts.iter().filter_map(|(a, _)| a.last_payment).max().map(|d| labels.date(d)),
         labels: labels.words.clone(),
     }
 }
@@ -551,6 +585,26 @@ mod tests {
         let as_of = NaiveDate::from_ymd_opt(2026, 11, 30).unwrap();
         let w = wording(&[]).unwrap();
         letter(&[(crate::synth::sample_account(), stage)], "P1", w.language_for("en"), as_of, &config)
+    }
+
+    #[test]
+    fn an_account_of_several_patients_names_the_patient_on_each_line_and_capitals_are_printed_as_asked() {
+        let mut config: Config = toml::from_str(&std::fs::read_to_string("sample-data/kindly.toml").unwrap()).unwrap();
+        let as_of = NaiveDate::from_ymd_opt(2026, 11, 30).unwrap();
+        let w = wording(&[]).unwrap();
+        let mut account = crate::synth::sample_account();
+        account.charges[0].patient = "Ana Pérez".into();
+        account.charges[1].patient = "Luis Pérez".into();
+        account.guarantor.name = "JOSEPH MCDONALD".into();
+        let made = letter(&[(account.clone(), Stage::Reminder)], "P1", w.language_for("en"), as_of, &config);
+        let lines: Vec<&str> = made.items.iter().map(|i| i.description.as_str()).collect();
+        assert_eq!(lines, ["Ana Pérez: New patient visit", "Luis Pérez: Lab work"]);
+        assert_eq!(made.name, "JOSEPH MCDONALD", "as written by default");
+        account.charges[1].patient = "Ana Pérez".into();
+        config.letters.names = NameCase::TitleCaseAllCaps;
+        let made = letter(&[(account, Stage::Reminder)], "P1", w.language_for("en"), as_of, &config);
+        assert_eq!(made.items[0].description, "New patient visit", "one patient: the description alone");
+        assert_eq!((made.name.as_str(), made.recipient[0].as_str()), ("Joseph McDonald", "Joseph McDonald"));
     }
 
     #[test]

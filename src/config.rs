@@ -37,6 +37,8 @@ pub struct Config {
     pub print: Print,
     #[serde(default)]
     pub mailing: Mailing,
+    #[serde(default)]
+    pub letters: Letters,
     /// Folder holding `letter.typ`, `wording/` and `fonts/`, relative to the
     /// config file.
     #[serde(default = "default_layouts")]
@@ -54,6 +56,59 @@ pub struct LedgerSettings {
     /// The ledger file, relative to the config file. Left out, it is
     /// `kindly-ledger.sqlite` in the folder that holds the run folders.
     pub path: Option<PathBuf>,
+}
+
+/// `[letters]`: how the export's words are printed on letters.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Letters {
+    pub names: NameCase,
+}
+
+/// How names and addresses written all in capitals are printed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NameCase {
+    /// As the export writes them.
+    #[default]
+    AsWritten,
+    /// `JOSEPH WILLIAMS` as `Joseph Williams` in the salutation and the
+    /// address block (`MCDONALD` as `McDonald`, `O'BRIEN` as `O'Brien`,
+    /// `III`, `PO` and `NE` kept); text with a small letter is as written.
+    TitleCaseAllCaps,
+}
+
+impl NameCase {
+    /// `text` as this setting prints it.
+    pub fn print(self, text: &str) -> String {
+        if self == NameCase::AsWritten || text.chars().any(char::is_lowercase) {
+            return text.to_string();
+        }
+        text.split(' ').map(title_word).collect::<Vec<_>>().join(" ")
+    }
+}
+
+/// One word of capitals in title case, its parts after a hyphen or an
+/// apostrophe too; what is kept in capitals is kept.
+fn title_word(word: &str) -> String {
+    const KEPT: &[&str] = &["II", "III", "IV", "PO", "NE", "NW", "SE", "SW", "USA", "US", "MD", "DDS", "DO", "RN"];
+    if KEPT.contains(&word.trim_end_matches([',', '.'])) || word.chars().any(|c| c.is_ascii_digit()) {
+        return word.to_string();
+    }
+    let mut out = String::new();
+    let mut start = true;
+    let chars: Vec<char> = word.chars().collect();
+    for (i, c) in chars.iter().enumerate() {
+        // McDonald: the letter after "Mc" at a word's start is a capital.
+        let after_mc = i == 2 && chars[0] == 'M' && chars[1] == 'C' && chars.len() > 3;
+        if start || after_mc {
+            out.extend(c.to_uppercase());
+        } else {
+            out.extend(c.to_lowercase());
+        }
+        start = matches!(c, '-' | '\'' | '’');
+    }
+    out
 }
 
 /// `[mailing]`: how the run's pieces go out.
@@ -237,11 +292,71 @@ pub struct Input {
     /// What to do with a row that repeats another exactly (see
     /// [`DuplicateRows`]).
     pub duplicate_rows: DuplicateRows,
+    /// For an aging report ("Aging of A/R": a row per account, what is owed
+    /// by how long ago): its columns of amounts by age, youngest first.
+    /// Each row's age is its oldest span holding money; `service_date` is
+    /// then left out.
+    pub age_buckets: Vec<AgeBucket>,
     pub columns: Columns,
     /// The mapping file these settings came from (`--mapping`), if they did
     /// not come from the config's `[input]`: messages name its sections.
     #[serde(skip)]
     pub mapping_file: Option<PathBuf>,
+}
+
+/// One column of an aging report: its header, and the span of days its
+/// amounts have been owed, read from the header (`0-30`, `31-60`, `> 90`,
+/// `90+`, `Over 90`, `Current`) or given (`{ column = "Older",
+/// from_days = 121 }`).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(untagged)]
+pub enum AgeBucket {
+    Column(String),
+    Span {
+        column: String,
+        from_days: u32,
+        #[serde(default)]
+        to_days: Option<u32>,
+    },
+}
+
+impl AgeBucket {
+    pub fn column(&self) -> &str {
+        match self {
+            AgeBucket::Column(column) | AgeBucket::Span { column, .. } => column,
+        }
+    }
+
+    /// The days its amounts have been owed: from, and to (none: or longer).
+    pub fn span(&self) -> Result<(u32, Option<u32>), String> {
+        match self {
+            AgeBucket::Span { from_days, to_days, .. } => Ok((*from_days, *to_days)),
+            AgeBucket::Column(header) => days_of(header).ok_or_else(|| {
+                format!(
+                    "[input] age_buckets: the column {header:?} does not say its days (like \"31-60\" or \"> 90\"); \
+                     write it as {{ column = {header:?}, from_days = 31, to_days = 60 }}"
+                )
+            }),
+        }
+    }
+}
+
+/// The days an aging report's header names: `0-30`, `31 - 60 days`,
+/// `> 90`, `90+`, `Over 90`, `Current` (0 to 30).
+pub fn days_of(header: &str) -> Option<(u32, Option<u32>)> {
+    let h = header.trim().to_lowercase();
+    if h == "current" {
+        return Some((0, Some(30)));
+    }
+    let numbers: Vec<u32> = h.split(|c: char| !c.is_ascii_digit()).filter_map(|n| n.parse().ok()).collect();
+    let words: String = h.chars().filter(|c| c.is_alphabetic() || "<>+-".contains(*c)).collect();
+    let words = words.trim_end_matches("days").trim_end_matches("day");
+    match (numbers.as_slice(), words) {
+        ([from, to], "-") if from <= to => Some((*from, Some(*to))),
+        ([n], ">" | "over") => Some((n + 1, None)),
+        ([n], "+") => Some((*n, None)),
+        _ => None,
+    }
 }
 
 /// What a row that repeats an earlier one exactly is taken for.
@@ -365,6 +480,7 @@ impl Default for Input {
             hold_codes: BTreeMap::new(),
             max_field_length: 1000,
             duplicate_rows: DuplicateRows::Reject,
+            age_buckets: Vec::new(),
             columns: Columns::default(),
             mapping_file: None,
         }
@@ -583,13 +699,14 @@ export_fields! {
         city = "City", Text, seen ["city", "town"];
         state = "State", Text, seen ["state", "st", "province"];
         zip = "ZIP", Text, seen ["zip", "zipcode", "postalcode", "postcode", "zip5"];
-        /// Date of service; in a one-row-per-account export, the oldest unpaid
-        /// service date.
-        service_date = "Service Date", Date, seen [
-            "servicedate", "dos", "dateofservice", "svcdate", "oldestdos", "oldestservicedate", "date",
-        ];
     }
     optional {
+        /// Date of service; in a one-row-per-account export, the oldest unpaid
+        /// service date. Required unless the export is an aging report
+        /// (`[input] age_buckets`).
+        service_date = Some("Service Date"), Date, seen [
+            "servicedate", "dos", "dateofservice", "svcdate", "oldestdos", "oldestservicedate", "date",
+        ];
         address2 = Some("Address 2"), Text, seen [
             "address2", "addr2", "addrline2", "addressline2", "street2", "apt", "suite",
         ];
@@ -609,8 +726,9 @@ export_fields! {
         /// Open balance of the row; used instead of charge minus payments and
         /// adjustments when the export has it.
         balance = None, Amount, seen [
-            "patbalance", "ptbalance", "patientbalance", "patientresponsibility", "patresp", "guarbalance",
-            "respbalance", "balance", "balancedue", "amountdue", "openbalance", "due",
+            "patbalance", "ptbalance", "patientbalance", "patientresponsibility", "patresp", "patportion",
+            "patientportion", "patientshare", "patshare", "guarbalance", "respbalance", "balance", "balancedue",
+            "amountdue", "openbalance", "due",
         ];
         language = Some("Language"), Text, seen ["language", "lang", "preferredlanguage"];
         /// The patient the account is for, where the guarantor is someone
@@ -632,6 +750,11 @@ export_fields! {
         ];
         /// Status or hold codes (`BK`, `DECEASED`...), read with
         /// `[input.hold_codes]`; a list of headers reads several columns.
+        /// When the account last paid (an aging report's "Last Pay Date"):
+        /// never a service date.
+        last_payment_date = None, Date, seen [
+            "lastpaydate", "lastpaymentdate", "lastpmtdate", "lastpaid", "lastpayment", "lastpmt",
+        ];
         hold_code = None, Code, seen [
             "holdcode", "status", "statuscode", "accountstatus", "acctstatus", "alert", "alertcode", "hold",
             "flag", "collectionstatus",
@@ -834,8 +957,25 @@ impl Config {
             return Err("[input] date_formats needs at least one format".into());
         }
         let c = &self.input.columns;
-        if c.balance.is_none() && c.charge.is_none() {
+        let buckets = &self.input.age_buckets;
+        if c.balance.is_none() && c.charge.is_none() && buckets.is_empty() {
             return Err("[input.columns] needs either `charge` or `balance`".into());
+        }
+        match (&c.service_date, buckets.is_empty()) {
+            (None, true) => {
+                return Err(
+                    "[input.columns] needs `service_date` (or, for an aging report, [input] age_buckets)".into()
+                );
+            }
+            (Some(_), false) => {
+                return Err("[input] age_buckets reads an aging report, which has no service dates: leave \
+                            [input.columns] service_date out"
+                    .into());
+            }
+            _ => {}
+        }
+        for bucket in buckets {
+            bucket.span()?;
         }
         let only = |field: &str, allowed: bool, what: &str| -> Result<(), String> {
             if allowed { Ok(()) } else { Err(format!("[input.columns] {field}: {what}")) }
@@ -854,7 +994,12 @@ impl Config {
                     "only a yes/no field (insurance_pending, dispute, do_not_mail, large_print) can be read from a \
                      column of amounts",
                 )?,
-                Field::LastFirst { .. } | Field::Parts { .. } => {
+                Field::LastFirst { .. } => only(
+                    spec.name,
+                    ["guarantor", "patient"].contains(&spec.name),
+                    "only guarantor and patient can be read as \"Last, First\"",
+                )?,
+                Field::Parts { .. } => {
                     only(spec.name, spec.name == "guarantor", "only guarantor can be built from name parts")?
                 }
                 Field::Column(_) | Field::Fixed { .. } => {}
@@ -963,6 +1108,30 @@ impl Practice {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn names_in_capitals_are_printed_in_title_case_with_the_usual_exceptions() {
+        let print = |text| super::NameCase::TitleCaseAllCaps.print(text);
+        assert_eq!(print("JOSEPH WILLIAMS"), "Joseph Williams");
+        assert_eq!(print("ANNE MCDONALD-O'BRIEN III"), "Anne McDonald-O'Brien III");
+        assert_eq!(print("1200 NE WILLOW CREEK RD, APT 4B"), "1200 NE Willow Creek Rd, Apt 4B");
+        assert_eq!(print("PO BOX 4471"), "PO Box 4471");
+        assert_eq!(print("Joseph van der BERG"), "Joseph van der BERG", "written with small letters: as written");
+        assert_eq!(super::NameCase::AsWritten.print("JOSEPH WILLIAMS"), "JOSEPH WILLIAMS");
+    }
+
+    #[test]
+    fn an_aging_reports_headers_say_their_days() {
+        let days = super::days_of;
+        assert_eq!(days("0-30"), Some((0, Some(30))));
+        assert_eq!(days("31 - 60 Days"), Some((31, Some(60))));
+        assert_eq!(days("> 90"), Some((91, None)));
+        assert_eq!(days("90+"), Some((90, None)));
+        assert_eq!(days("Over 120"), Some((121, None)));
+        assert_eq!(days("Current"), Some((0, Some(30))));
+        assert_eq!(days("Older"), None);
+        assert_eq!(days("60-31"), None);
+    }
+
     fn practice(address: &[&str]) -> super::Practice {
         let text = std::fs::read_to_string("sample-data/kindly.toml").unwrap();
         let mut config: super::Config = toml::from_str(&text).unwrap();

@@ -14,7 +14,9 @@ use chrono::{Datelike, NaiveDate};
 use sha2::{Digest, Sha256};
 
 use crate::config::{CodeMeaning, Columns, DuplicateRows, Field, FlagCodes, Input};
-use crate::model::{Account, Address, Charge, Flags, Guarantor, HoldCode, Issue, IssueKind, Line, Reversal, STATES};
+use crate::model::{
+    Account, Address, Aged, Charge, Flags, Guarantor, HoldCode, Issue, IssueKind, Line, Reversal, STATES,
+};
 use crate::money::Cents;
 
 /// What was read from one export.
@@ -51,6 +53,11 @@ pub enum IngestError {
          was made"
     )]
     Encoding { file: String, rows: u64, total: u64, first_line: u64, encoding: &'static str },
+    #[error(
+        "{file} is {kind}, not a CSV file. Open it in the spreadsheet program and save it with File > Save As > \
+         \"CSV UTF-8 (Comma delimited) (*.csv)\", then give kindly that file"
+    )]
+    Spreadsheet { file: String, kind: &'static str },
 }
 
 /// How many rows of an export may fail on its encoding (one in twenty)
@@ -320,6 +327,8 @@ struct RowParser {
     file: String,
     names: Vec<String>,
     layout: ColumnLayout,
+    /// An aging report's columns of amounts by age (`[input] age_buckets`).
+    buckets: Vec<Bucket>,
     fields: decode::FieldText,
     input: Input,
     as_of: NaiveDate,
@@ -411,7 +420,7 @@ impl RowParser {
             Scanned::Unreadable(issue) => return RowEvent::Rejected { issue: issue.clone(), account: None },
         };
         let row = Row { line, names: &self.names, record, fields: self.fields };
-        match self.layout.parse(&row, &self.input, (self.as_of, &self.credits)) {
+        match self.layout.parse(&row, &self.input, (self.as_of, &self.credits, &self.buckets)) {
             Ok(parsed) => {
                 let hash = {
                     use std::hash::{Hash, Hasher};
@@ -473,6 +482,9 @@ fn scan(
     let hashing = HashingReader { inner: reader, hasher: hasher.clone() };
     let prepared = decode::prepare(hashing, input.encoding, input.delimiter)
         .map_err(|source| IngestError::Io { file: file.to_string(), source })?;
+    if let Some(kind) = prepared.spreadsheet {
+        return Err(IngestError::Spreadsheet { file: file.to_string(), kind });
+    }
     let mut fields = prepared.fields;
     let may_switch = prepared.may_be_windows_1252;
     let mut evidence = decode::Utf8Evidence::default();
@@ -499,19 +511,24 @@ fn scan(
         .iter()
         .map(|h| fields.decode(h).map_or_else(|_| String::from_utf8_lossy(h).into_owned(), |t| t.trim().to_string()))
         .collect();
-    let layout = ColumnLayout::find(&input.columns, &names).map_err(|missing| IngestError::MissingColumns {
-        named_in: match &input.mapping_file {
-            Some(mapping) => format!("[columns] of the mapping file {}", mapping.display()),
-            None => "the config's [input.columns]".to_string(),
+    let missing = |missing: String, buckets: bool| IngestError::MissingColumns {
+        named_in: match (&input.mapping_file, buckets) {
+            (Some(mapping), false) => format!("[columns] of the mapping file {}", mapping.display()),
+            (Some(mapping), true) => format!("age_buckets in the mapping file {}", mapping.display()),
+            (None, false) => "the config's [input.columns]".to_string(),
+            (None, true) => "the config's [input] age_buckets".to_string(),
         },
         file: file.to_string(),
         missing,
         found: names.iter().map(|n| format!("{n:?}")).collect::<Vec<_>>().join(", "),
-    })?;
+    };
+    let layout = ColumnLayout::find(&input.columns, &names).map_err(|m| missing(m, false))?;
+    let buckets = find_buckets(input, &names).map_err(|m| missing(m, true))?;
     let mut parser = RowParser {
         file: file.to_string(),
         names,
         layout,
+        buckets,
         fields,
         input: input.clone(),
         as_of,
@@ -699,14 +716,18 @@ impl Grouper {
                 ),
             ));
         }
-        if parsed.charge.balance.0 < 0 {
+        // A row's credit on a service is worth a word; what insurance is
+        // expected to pay of an aging report's amounts is not.
+        let owed: Cents =
+            parsed.charges.iter().filter(|c| c.aged != Some(Aged::InsuranceShare)).map(|c| c.balance).sum();
+        if owed.0 < 0 {
             let (column, written) = parsed.owed_written.clone();
             self.warnings.push(Issue {
                 column,
                 ..warn(
                     IssueKind::CreditOnService,
                     written,
-                    format!("a credit of {} on this service; it reduces what the account owes", -parsed.charge.balance),
+                    format!("a credit of {} on this service; it reduces what the account owes", -owed),
                 )
             });
         }
@@ -721,6 +742,7 @@ impl Grouper {
             codes: Vec::new(),
             reversals: Vec::new(),
             good_faith_estimate: None,
+            last_payment: None,
         });
         for code in parsed.codes {
             if !account.codes.iter().any(|c| c.code.eq_ignore_ascii_case(&code.code) && c.column == code.column) {
@@ -734,7 +756,8 @@ impl Grouper {
         account.flags.large_print |= parsed.flags.large_print;
         account.reversals.extend(parsed.reversals);
         account.good_faith_estimate = account.good_faith_estimate.or(parsed.estimate);
-        account.charges.push(parsed.charge);
+        account.last_payment = account.last_payment.max(parsed.last_payment);
+        account.charges.extend(parsed.charges);
     }
 
     /// Rejects a row that was read but cannot be used beside its account's
@@ -1115,7 +1138,10 @@ struct Parsed {
     language: String,
     flags: Flags,
     codes: Vec<HoldCode>,
-    charge: Charge,
+    /// The row's service; an aging report's row gives one line per span of
+    /// days that holds money (see `aged_charges`).
+    charges: Vec<Charge>,
+    last_payment: Option<NaiveDate>,
     /// What was mended in the row, for warnings.csv.
     warnings: Vec<Note>,
     reversals: Vec<Reversal>,
@@ -1183,7 +1209,12 @@ impl ColumnLayout {
         (!id.is_empty()).then_some(id)
     }
 
-    fn parse(&self, row: &Row, input: &Input, (as_of, credits): (NaiveDate, &Credits)) -> Result<Parsed, Problems> {
+    fn parse(
+        &self,
+        row: &Row,
+        input: &Input,
+        (as_of, credits, buckets): (NaiveDate, &Credits, &[Bucket]),
+    ) -> Result<Parsed, Problems> {
         let mut problems = Problems::default();
         let width = row.names.len();
         let len = row.record.len();
@@ -1253,22 +1284,38 @@ impl ColumnLayout {
         if !zip.is_empty() && !is_zip(&zip) {
             problems.add(IssueKind::BadZip, &name(&self.zip), &zip, "a ZIP code is 5 digits, or 5 and 4 (97477-1234)");
         }
-        let date = match parse_date(&service_date, &input.date_formats) {
-            Ok(d) if d > as_of => {
-                problems.add(
-                    IssueKind::ServiceAfterAsOf,
-                    &name(&self.service_date),
-                    &service_date,
-                    format!("the service is dated after the run's as-of date {as_of}"),
-                );
-                None
-            }
-            Ok(d) => Some(d),
-            Err(reason) => {
-                problems.add(IssueKind::BadDate, &name(&self.service_date), &service_date, reason);
-                None
-            }
+        // An aging report has no service dates: its spans of days say how
+        // old what is owed is (see `aged` below).
+        let date = match (&self.service_date, service_date) {
+            (Some(source), Some(text)) => match parse_date(&text, &input.date_formats) {
+                Ok(d) if d > as_of => {
+                    problems.add(
+                        IssueKind::ServiceAfterAsOf,
+                        &name(source),
+                        &text,
+                        format!("the service is dated after the run's as-of date {as_of}"),
+                    );
+                    None
+                }
+                Ok(d) => Some(d),
+                Err(reason) => {
+                    problems.add(IssueKind::BadDate, &name(source), &text, reason);
+                    None
+                }
+            },
+            _ => Some(as_of),
         };
+        let last_payment = match (&self.last_payment_date, t.last_payment_date.as_deref()) {
+            (Some(source), Some(text)) if !text.is_empty() => match parse_date(text, &input.date_formats) {
+                Ok(d) => Some(d),
+                Err(reason) => {
+                    problems.add(IssueKind::BadDate, &name(source), text, reason);
+                    None
+                }
+            },
+            _ => None,
+        };
+        let aged = read_aged(buckets, row, &mut problems);
         let column_of = |source: &Option<Source>, at: Option<usize>| {
             at.map_or_else(|| source.as_ref().map(&name).unwrap_or_default(), |i| row.names[i].clone())
         };
@@ -1323,8 +1370,14 @@ impl ColumnLayout {
             do_not_mail: flag(&self.do_not_mail, t.do_not_mail.as_ref()),
             large_print: flag(&self.large_print, t.large_print.as_ref()),
         };
-        let (Some(service_date), Some(charge_amount), Some(payments), Some(adjustments), Some(open_balance)) =
-            (date, charge_amount, payments, adjustments, open_balance)
+        let (
+            Some(service_date),
+            Some(charge_amount),
+            Some(payments),
+            Some(adjustments),
+            Some(open_balance),
+            Some(aged),
+        ) = (date, charge_amount, payments, adjustments, open_balance, aged)
         else {
             return Err(problems);
         };
@@ -1384,28 +1437,122 @@ impl ColumnLayout {
             }
         };
         let street = [t.address1, t.address2.unwrap_or_default()].into_iter().filter(|s| !s.is_empty()).collect();
+        let patient = t.patient.map(|p| natural_order(&p).unwrap_or(p)).unwrap_or_default();
         Ok(Parsed {
             owed_written,
             account,
             guarantor: Guarantor { name: guarantor, address: Address { street, city, state, zip } },
-            patient: t.patient.map(|p| natural_order(&p).unwrap_or(p)).unwrap_or_default(),
             language: normalise_language(&t.language.unwrap_or_default()),
             flags,
             codes,
             warnings: warnings.0,
             reversals,
             estimate,
-            charge: Charge {
-                line: row.line,
-                service_date,
-                description: description.unwrap_or_default(),
-                charge,
-                credits,
-                balance,
-                balance_blank,
+            last_payment,
+            charges: match buckets.is_empty() {
+                true => vec![Charge {
+                    line: row.line,
+                    service_date,
+                    description: description.unwrap_or_default(),
+                    charge,
+                    credits,
+                    balance,
+                    balance_blank,
+                    aged: None,
+                    patient: patient.clone(),
+                }],
+                false => {
+                    aged_charges(row.line, as_of, &aged, self.balance.is_some().then_some(open_balance), balance_blank)
+                }
             },
+            patient,
         })
     }
+}
+
+/// An aging report's column of amounts, where it is in the header, and the
+/// span of days it holds.
+#[derive(Debug, Clone, Copy)]
+struct Bucket {
+    at: usize,
+    from_days: u32,
+    to_days: Option<u32>,
+}
+
+/// Where each of `[input] age_buckets` is in the header, or the headers
+/// missing.
+fn find_buckets(input: &Input, names: &[String]) -> Result<Vec<Bucket>, String> {
+    let mut missing = Vec::new();
+    let mut found = Vec::new();
+    for bucket in &input.age_buckets {
+        let (from_days, to_days) = bucket.span()?;
+        match names.iter().position(|n| n.eq_ignore_ascii_case(bucket.column().trim())) {
+            Some(at) => found.push(Bucket { at, from_days, to_days }),
+            None => missing.push(format!("{:?}", bucket.column())),
+        }
+    }
+    if missing.is_empty() { Ok(found) } else { Err(missing.join(", ")) }
+}
+
+/// The amount in each of the row's age columns, or `None` with the
+/// problems noted.
+fn read_aged(buckets: &[Bucket], row: &Row, problems: &mut Problems) -> Option<Vec<(Bucket, Cents)>> {
+    let mut read = Some(Vec::new());
+    for bucket in buckets {
+        let text = row.record.get(bucket.at).and_then(|b| row.fields.decode(b).ok()).unwrap_or_default();
+        let text = without_invisible(text.trim());
+        match if text.is_empty() { Ok(Cents::ZERO) } else { Cents::parse_amount(&text) } {
+            Ok(amount) => read.iter_mut().for_each(|r| r.push((*bucket, amount))),
+            Err(e) => {
+                problems.add(IssueKind::BadAmount, &row.names[bucket.at], &text, e.to_string());
+                read = None;
+            }
+        }
+    }
+    read
+}
+
+/// An aging report's row as lines of the letter: one per span of days that
+/// holds money, dated its start back from `as_of` (so the account's age is
+/// its oldest such span), and, where the row states the patient's share
+/// (`share`) apart from the spans' total, what insurance is expected to pay
+/// as a credit. A row with nothing owed at all still gives one line, so
+/// that it is counted.
+fn aged_charges(
+    line: Line,
+    as_of: NaiveDate,
+    aged: &[(Bucket, Cents)],
+    share: Option<Cents>,
+    blank: bool,
+) -> Vec<Charge> {
+    let charge = |service_date: NaiveDate, amount: Cents, credits: Cents, aged: Aged| Charge {
+        line,
+        service_date,
+        description: String::new(),
+        charge: amount,
+        credits,
+        balance: amount - credits,
+        balance_blank: blank && aged == Aged::InsuranceShare,
+        aged: Some(aged),
+        patient: String::new(),
+    };
+    let mut charges: Vec<Charge> = aged
+        .iter()
+        .filter(|(_, amount)| amount.0 != 0)
+        .map(|(b, amount)| {
+            let date = as_of - chrono::Duration::days(i64::from(b.from_days));
+            charge(date, *amount, Cents::ZERO, Aged::Days { from_days: b.from_days, to_days: b.to_days })
+        })
+        .collect();
+    let total: Cents = aged.iter().map(|(_, amount)| *amount).sum();
+    if let Some(share) = share.filter(|s| *s != total || blank) {
+        charges.push(charge(as_of, Cents::ZERO, total - share, Aged::InsuranceShare));
+    }
+    if charges.is_empty() {
+        let (from_days, to_days) = aged.first().map_or((0, None), |(b, _)| (b.from_days, b.to_days));
+        charges.push(charge(as_of, Cents::ZERO, Cents::ZERO, Aged::Days { from_days, to_days }));
+    }
+    charges
 }
 
 /// Tries each configured format in turn.
@@ -1511,7 +1658,7 @@ mod tests {
         assert_eq!(export.accounts[0].guarantor.address.street, ["2 Oak Ave", "Apt 3"]);
         assert_eq!(export.accounts[1].balance(), Cents(105000));
         assert!(export.accounts[1].flags.insurance_pending);
-        assert_eq!(export.accounts[1].lines().collect::<Vec<_>>(), [2, 4]);
+        assert_eq!(export.accounts[1].lines(), [2, 4]);
     }
 
     #[test]
@@ -1625,7 +1772,7 @@ mod tests {
             let lines: Vec<Line> = export.rejects.iter().map(|r| r.line).collect();
             assert_eq!(lines, [6, 7], "{name}: {:?}", export.rejects);
             let a2 = export.accounts.iter().find(|a| a.id == "A2").unwrap();
-            assert_eq!(a2.lines().collect::<Vec<_>>(), [3], "{name}");
+            assert_eq!(a2.lines(), [3], "{name}");
         }
     }
 

@@ -95,6 +95,27 @@ pub struct Charge {
     /// zero it never stated.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub balance_blank: bool,
+    /// Not one service but what an aging report says is owed for a span
+    /// of days (its `service_date` is the span's start, counted back from
+    /// the as-of date): see [`Aged`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub aged: Option<Aged>,
+    /// Whose care it was, where the row names a patient: an account of
+    /// several patients names each on its lines.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub patient: String,
+}
+
+/// A line of an aging report ("Aging of A/R": what is owed by how long
+/// ago), read instead of services.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Aged {
+    /// Owed for `from_days` to `to_days` days (no end: or longer).
+    Days { from_days: u32, to_days: Option<u32> },
+    /// Of the amounts by age, what insurance is expected to pay: the
+    /// report's total less the patient's share (a credit).
+    InsuranceShare,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -124,6 +145,10 @@ pub struct Account {
     /// one: a bill well over it may be disputed, and policy holds it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub good_faith_estimate: Option<Cents>,
+    /// When the account last paid, where the export says (an aging report's
+    /// "Last Pay Date"): never a service date.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_payment: Option<NaiveDate>,
 }
 
 /// A payment or adjustment written with the other sign from most of its
@@ -163,6 +188,7 @@ impl Account {
             codes: Vec::new(),
             reversals: Vec::new(),
             good_faith_estimate: None,
+            last_payment: None,
         }
     }
 
@@ -180,9 +206,17 @@ impl Account {
         self.charges.iter().filter(|c| c.balance_blank).map(|c| c.line).collect()
     }
 
-    /// Every input line that belongs to this account and was read.
-    pub fn lines(&self) -> impl Iterator<Item = Line> + '_ {
-        self.charges.iter().map(|c| c.line)
+    /// Every input line that belongs to this account and was read, once
+    /// (an aging report's row gives several lines of the letter).
+    pub fn lines(&self) -> Vec<Line> {
+        let mut lines: Vec<Line> = self.charges.iter().map(|c| c.line).collect();
+        lines.dedup();
+        lines
+    }
+
+    /// How many rows of the export the account was read from.
+    pub fn rows(&self) -> u64 {
+        self.lines().len() as u64
     }
 }
 

@@ -120,6 +120,11 @@ pub enum HoldReason {
         line: u64,
         note: String,
     },
+    /// The vendor's upload would refuse or cut the recipient (a name or
+    /// street line too long, a ZIP it does not take).
+    VendorLimit {
+        detail: String,
+    },
     RowsRejected {
         lines: Vec<Line>,
         /// None of the account's rows could be read: what it owes is not
@@ -206,6 +211,7 @@ impl HoldReason {
         match self {
             HoldReason::Listed { meaning, .. } => meaning.code(),
             HoldReason::RowsRejected { .. } => "rows_rejected",
+            HoldReason::VendorLimit { .. } => "vendor_limit",
             HoldReason::Reversal { .. } => "reversal",
             HoldReason::OverEstimate { .. } => "over_estimate",
             HoldReason::Coded { meaning, .. } => meaning.code(),
@@ -237,6 +243,11 @@ impl fmt::Display for HoldReason {
                 }
                 f.write_str(")")
             }
+            HoldReason::VendorLimit { detail } => write!(
+                f,
+                "the vendor field limit: {detail}. Shorten it in the billing system (or, if the vendor takes more, \
+                 set [vendor.limits] in the config)"
+            ),
             HoldReason::RowsRejected { lines, all: false } => {
                 write!(f, "some of its rows were rejected ({}); see rejects.csv", line_numbers(lines))
             }
@@ -539,12 +550,15 @@ mod tests {
                     credits: Cents::ZERO,
                     balance: Cents(*cents),
                     balance_blank: false,
+                    aged: None,
+                    patient: String::new(),
                 })
                 .collect(),
             rejected_lines: vec![],
             codes: vec![],
             reversals: vec![],
             good_faith_estimate: None,
+            last_payment: None,
         }
     }
 

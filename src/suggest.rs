@@ -78,6 +78,9 @@ impl Sample {
     fn read(file: &str, reader: impl Read, encoding: Encoding) -> Result<Option<Sample>, IngestError> {
         let io = |source| IngestError::Io { file: file.to_string(), source };
         let prepared = ingest::prepare(reader, encoding, Delimiter::Auto).map_err(io)?;
+        if let Some(kind) = prepared.spreadsheet {
+            return Err(IngestError::Spreadsheet { file: file.to_string(), kind });
+        }
         let (fields, delimiter) = (prepared.fields, prepared.delimiter);
         let mut csv = csv::ReaderBuilder::new().delimiter(delimiter).flexible(true).from_reader(prepared.reader);
         let header = csv.byte_headers().map_err(|e| io(e.into()))?.clone();
@@ -139,6 +142,8 @@ struct Placement {
     payments: Vec<usize>,
     /// An amount column of insurance's, read as the insurance-pending flag.
     pending_amount: Option<usize>,
+    /// An aging report's columns of amounts by age, youngest first.
+    buckets: Vec<usize>,
 }
 
 impl Placement {
@@ -151,8 +156,20 @@ impl Placement {
                 .taken
                 .extend([Some(parts.first), parts.middle, Some(parts.last), parts.suffix].into_iter().flatten());
         }
+        // An aging report: columns of amounts whose headers say their days
+        // (`0-30`, `> 90`). It has no service dates.
+        let mut buckets: Vec<(u32, usize)> = (0..sample.names.len())
+            .filter(|i| sample.kinds[*i] == ValueKind::Amount)
+            .filter_map(|i| crate::config::days_of(&sample.names[i]).map(|(from, _)| (from, i)))
+            .collect();
+        buckets.sort();
+        if buckets.len() >= 2 {
+            placed.buckets = buckets.into_iter().map(|(_, i)| i).collect();
+            placed.taken.extend(placed.buckets.iter().copied());
+        }
         for spec in FIELDS {
-            if spec.name == "guarantor" && placed.parts.is_some() {
+            let aging_date = spec.name == "service_date" && !placed.buckets.is_empty();
+            if (spec.name == "guarantor" && placed.parts.is_some()) || aging_date {
                 continue;
             }
             placed.place(spec, sample);
@@ -282,9 +299,11 @@ fn write_mapping(file: &str, sample: &Sample, placed: &Placement) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "# Mapping suggested by `kindly mapping suggest` for {file}.");
     let _ = writeln!(out, "# Check every line, then pass it with --mapping or copy it into the config's [input].");
+    // The formats of the service dates, or of an aging report's last payments.
     let dates: Vec<&str> = placed
         .by_field
         .get("service_date")
+        .or(placed.by_field.get("last_payment_date"))
         .map(|&i| {
             let filled: Vec<&String> = values[i].iter().filter(|v| !v.is_empty()).collect();
             DATE_FORMATS
@@ -313,6 +332,12 @@ fn write_mapping(file: &str, sample: &Sample, placed: &Placement) -> String {
         ingest::FieldText::Windows1252 => "windows-1252",
     };
     let _ = writeln!(out, "encoding = {encoding:?}");
+    if !placed.buckets.is_empty() {
+        let columns: Vec<&String> = placed.buckets.iter().map(|i| &names[*i]).collect();
+        let _ = writeln!(out, "# An aging report: what is owed by age. Each account's age is its oldest column");
+        let _ = writeln!(out, "# holding money, and its letter lists the amounts by age; there is no service date.");
+        let _ = writeln!(out, "age_buckets = {columns:?}");
+    }
     write_flags(&mut out, sample, placed);
     if let Some(&i) = placed.by_field.get("hold_code") {
         write_hold_codes(&mut out, &names[i], &values[i]);
@@ -392,7 +417,7 @@ fn write_columns(out: &mut String, sample: &Sample, placed: &Placement) {
             Some(&i) => {
                 let _ = writeln!(out, "{} = {:?}", spec.name, names[i]);
             }
-            None if spec.required => {
+            None if spec.required || (spec.name == "service_date" && placed.buckets.is_empty()) => {
                 let _ = writeln!(out, "# {} = \"?\"   # required: no column found", spec.name);
             }
             None => {}
@@ -625,6 +650,7 @@ mod tests {
             ("last-first-statement.csv", "last-first.toml"),
             ("scripts-export.csv", "scripts.toml"),
             ("resp-statement-export.csv", "resp-statement.toml"),
+            ("aging-export.csv", "aging.toml"),
         ] {
             let (got, want) = (suggested(export), shipped(mapping));
             assert_eq!(columns(&got), columns(&want), "{export}");
@@ -632,6 +658,7 @@ mod tests {
             assert_eq!(got.date_formats, want.date_formats, "{export}");
             assert_eq!(got.encoding, want.encoding, "{export}");
             assert_eq!(got.delimiter, Delimiter::Auto, "{export}: re-saved with another delimiter, it still reads");
+            assert_eq!(got.age_buckets, want.age_buckets, "{export}");
         }
         let config: crate::config::Config =
             toml::from_str(&std::fs::read_to_string("sample-data/kindly.toml").unwrap()).unwrap();
@@ -648,7 +675,7 @@ mod tests {
         let text = suggest_from("t.csv", export.as_bytes(), Encoding::Auto).unwrap().unwrap();
         let input: Input = toml::from_str(&text).unwrap_or_else(|e| panic!("{e}\n{text}"));
         assert_eq!(input.columns.payments, Some("Pmts".into()), "{text}");
-        assert_eq!(input.columns.service_date, "DOS".into(), "{text}");
+        assert_eq!(input.columns.service_date, Some("DOS".into()), "{text}");
         assert!(text.contains("WARNING: column \"Ins Adj\" holds amounts"), "{text}");
         assert!(!text.contains("= \"Payment Date\""), "a date column is never an amount: {text}");
     }
@@ -665,7 +692,7 @@ mod tests {
         let c = &input.columns;
         assert_eq!(c.patient, Some("PatientName".into()), "an id is never a name: {text}");
         assert_eq!(c.zip, "RespZip".into(), "{text}");
-        assert_eq!(c.service_date, "Svc Date".into(), "a last-payment date is never a service date: {text}");
+        assert_eq!(c.service_date, Some("Svc Date".into()), "a last-payment date is never a service date: {text}");
         assert_eq!(c.balance, Some("Balance Due".into()), "{text}");
         assert_eq!(c.insurance_pending, Some(crate::config::Field::NonZero { nonzero: "InsBalance".into() }));
         assert!(text.contains("WARNING: the balance column \"Balance Due\" is zero in most rows"), "{text}");

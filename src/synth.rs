@@ -571,6 +571,8 @@ pub fn sample_account() -> Account {
         credits: Cents::ZERO,
         balance: Cents(cents),
         balance_blank: false,
+        aged: None,
+        patient: String::new(),
     };
     Account {
         id: "0000000".into(),
@@ -594,5 +596,6 @@ pub fn sample_account() -> Account {
         codes: vec![],
         reversals: vec![],
         good_faith_estimate: None,
+        last_payment: None,
     }
 }

@@ -90,6 +90,22 @@ pub struct Prepared<'a> {
     /// UTF-8 only because `auto` saw no byte-order mark: the whole file may
     /// yet turn out to be Windows-1252 (see [`Utf8Evidence`]).
     pub may_be_windows_1252: bool,
+    /// What the file is instead, if it is a spreadsheet's own file rather
+    /// than text (see [`spreadsheet`]).
+    pub spreadsheet: Option<&'static str>,
+}
+
+/// What a file whose first bytes are `head` is, if it is a spreadsheet
+/// program's own file (a workbook is a zip archive, an old one an OLE
+/// compound file) rather than the text kindly reads.
+pub fn spreadsheet(head: &[u8]) -> Option<&'static str> {
+    if head.starts_with(b"PK\x03\x04") {
+        Some("an Excel workbook (.xlsx) or another spreadsheet file (.ods)")
+    } else if head.starts_with(&[0xD0, 0xCF, 0x11, 0xE0]) {
+        Some("an Excel 97-2003 workbook (.xls)")
+    } else {
+        None
+    }
 }
 
 /// What the rows of an export read as UTF-8 showed about its encoding:
@@ -139,6 +155,7 @@ impl Utf8Evidence {
 pub fn prepare<'a>(raw: impl Read + 'a, encoding: Encoding, delimiter: Delimiter) -> io::Result<Prepared<'a>> {
     let mut raw = BufReader::with_capacity(64 * 1024, raw);
     let head = raw.fill_buf()?;
+    let spreadsheet = spreadsheet(head);
     let bom = if head.starts_with(&[0xEF, 0xBB, 0xBF]) {
         Some(Encoding::Utf8)
     } else if head.starts_with(&[0xFF, 0xFE]) {
@@ -171,7 +188,7 @@ pub fn prepare<'a>(raw: impl Read + 'a, encoding: Encoding, delimiter: Delimiter
         Delimiter::Auto => sniff_delimiter(reader.fill_buf()?),
     };
     let may_be_windows_1252 = encoding == Encoding::Auto && bom.is_none();
-    Ok(Prepared { reader, fields, delimiter, may_be_windows_1252 })
+    Ok(Prepared { reader, fields, delimiter, may_be_windows_1252, spreadsheet })
 }
 
 /// The candidate that occurs most often, outside quotes, in the header line.

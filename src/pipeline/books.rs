@@ -134,8 +134,8 @@ impl Books {
         if !account.unread_whole() {
             self.facts.account(assessment.balance.0, &account.guarantor.name);
         }
-        let lines = account.lines().map(|l| l.to_string()).collect::<Vec<_>>().join(" ");
-        let rows = account.charges.len() as u64;
+        let lines = account.lines().iter().map(|l| l.to_string()).collect::<Vec<_>>().join(" ");
+        let rows = account.rows();
         let audit = |decision, reason| AuditRow {
             account: account.id.clone(),
             guarantor: account.guarantor.name.clone(),
@@ -301,11 +301,14 @@ mod tests {
             reason: "not a date".into(),
         };
         let mut books = Books::open(&staging, vec![reject], Postage::default()).unwrap();
-        let policy = Policy { escalation: crate::config::Escalation::ByAge, ..Policy::default() };
+        let mut config: crate::config::Config =
+            toml::from_str(&std::fs::read_to_string("sample-data/kindly.toml").unwrap()).unwrap();
+        config.policy = Policy { escalation: crate::config::Escalation::ByAge, ..Policy::default() };
+        let policy = config.policy.clone();
         let as_of = chrono::NaiveDate::from_ymd_opt(2026, 11, 30).unwrap();
         let accounts = decide(
             vec![account("A1", 5000), account("A2", 200), account("A3", 9000)],
-            (as_of, &policy, None),
+            (as_of, &config, None),
             None,
             &mut 1,
             false,

@@ -14,13 +14,13 @@ use serde::{Deserialize, Serialize};
 
 use super::Error;
 use super::letters::Times;
-use crate::config::Policy;
+use crate::config::Config;
 use crate::hold_list::HoldList;
 use crate::ingest::{Part, Partitioned};
 use crate::ledger::{Ledger, LedgerError};
 use crate::model::{Account, Issue};
 use crate::output::Scratch;
-use crate::policy::{self, Assessment, Decision, Stage};
+use crate::policy::{self, Assessment, Decision, HoldReason, Stage};
 use crate::shard::Shard;
 
 /// One account as policy decided it, with its piece id if it gets a letter.
@@ -81,13 +81,13 @@ pub fn envelopes(decided: &[DecidedAccount]) -> Vec<Envelope> {
 /// held.
 pub fn decide(
     accounts: Vec<Account>,
-    (as_of, policy, holds): (NaiveDate, &Policy, Option<&HoldList>),
+    (as_of, config, holds): (NaiveDate, &Config, Option<&HoldList>),
     ledger: Option<&Ledger>,
     next: &mut u64,
     household: bool,
 ) -> Result<Vec<DecidedAccount>, Error> {
     let stamp = as_of.format("%Y%m%d");
-    let assessments = assess_all(&accounts, (as_of, policy, holds), ledger)?;
+    let assessments = assess_all(&accounts, (as_of, config, holds), ledger)?;
     let mut envelopes: HashMap<String, String> = HashMap::new();
     Ok(accounts
         .into_iter()
@@ -112,27 +112,37 @@ pub fn decide(
 
 /// Each account's assessment by policy, in the accounts' order, with what
 /// the ledger says was sent to it (if there is a ledger) and its row of the
-/// hold list (if it has one): what every command that decides reads.
+/// hold list (if it has one): what every command that decides reads. A
+/// letter whose recipient the vendor's upload would refuse or cut (`[vendor]
+/// format` and `[vendor.limits]`) is held here, before it has a piece
+/// number, so that `validate` and the proof hold it as the run does.
 pub fn assess_all(
     accounts: &[Account],
-    (as_of, policy, holds): (NaiveDate, &Policy, Option<&HoldList>),
+    (as_of, config, holds): (NaiveDate, &Config, Option<&HoldList>),
     ledger: Option<&Ledger>,
 ) -> Result<Vec<Assessment>, LedgerError> {
     let mut histories = match ledger {
         Some(ledger) => ledger.histories(accounts.iter().map(|a| a.id.as_str()), as_of)?,
         None => Default::default(),
     };
+    let (limits, vendor) = (config.vendor.field_limits(), config.vendor.format.title());
     let assessed = accounts.iter().map(|account| {
         let mut history = histories.remove(&account.id).unwrap_or_default();
         history.listed = holds.and_then(|h| h.get(&account.id, as_of)).cloned();
-        policy::assess(account, as_of, policy, &history)
+        let mut assessed = policy::assess(account, as_of, &config.policy, &history);
+        if let Decision::Letter { .. } = assessed.decision
+            && let Err(too_much) = crate::preflight::check_recipient(&limits, vendor, &account.guarantor)
+        {
+            assessed.decision = Decision::Hold { reasons: vec![HoldReason::VendorLimit { detail: too_much.detail }] };
+        }
+        assessed
     });
     Ok(assessed.collect())
 }
 
 /// How a run decides: its as-of date, policy, hold list, shard (if it is
 /// one) and whether households share envelopes.
-pub(super) type Deciding<'a> = (NaiveDate, &'a Policy, Option<&'a HoldList>, Option<Shard>, bool);
+pub(super) type Deciding<'a> = (NaiveDate, &'a Config, Option<&'a HoldList>, Option<Shard>, bool);
 
 /// A decided partition, as the deciding thread hands it over.
 pub(super) struct DecidedPart {
@@ -163,7 +173,7 @@ impl DecidedPart {
 pub(super) fn decide_ahead<'scope>(
     scope: &'scope std::thread::Scope<'scope, '_>,
     export: &'scope Partitioned,
-    (as_of, policy, holds, shard, household): Deciding<'scope>,
+    (as_of, config, holds, shard, household): Deciding<'scope>,
     ledger: Option<Ledger>,
     scratch: &'scope Scratch,
     times: &'scope Times,
@@ -176,7 +186,7 @@ pub(super) fn decide_ahead<'scope>(
             let started = Instant::now();
             let part = export.part(i).map_err(Error::from).and_then(|part| {
                 let file = scratch.path(&format!("decided-{i}.jsonl"));
-                decide_part(part, file, (as_of, policy, holds, shard, household), ledger.as_ref(), &mut next)
+                decide_part(part, file, (as_of, config, holds, shard, household), ledger.as_ref(), &mut next)
             });
             times.add(&times.decide, started);
             if let Ok(part) = &part {
@@ -193,17 +203,17 @@ pub(super) fn decide_ahead<'scope>(
 fn decide_part(
     part: Part,
     file: PathBuf,
-    (as_of, policy, holds, shard, household): Deciding,
+    (as_of, config, holds, shard, household): Deciding,
     ledger: Option<&Ledger>,
     next: &mut u64,
 ) -> Result<DecidedPart, Error> {
-    let rows = part.accounts.iter().map(|a| a.charges.len() as u64).sum();
+    let rows = part.accounts.iter().map(Account::rows).sum();
     let in_shard = |account: &Account| shard.is_none_or(|s| s.includes(&account.guarantor));
     let mut writer =
         std::io::BufWriter::new(std::fs::File::create(&file).map_err(|e| super::error::work_file(&file, e))?);
     let mut to_make = 0;
     let mut last_piece = None;
-    let decided = decide(part.accounts, (as_of, policy, holds), ledger, next, household)?;
+    let decided = decide(part.accounts, (as_of, config, holds), ledger, next, household)?;
     let listed = decided.iter().filter(|d| d.assessment.held_by_list()).map(|d| d.account.id.clone()).collect();
     for decided in decided.into_iter().filter(|d| in_shard(&d.account)) {
         // A household's accounts are neighbours, so a new piece id is a new letter.

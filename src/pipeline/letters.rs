@@ -158,8 +158,8 @@ impl Setup {
     ) -> Result<Laid, Unmade> {
         let vendor = &self.config.vendor;
         let vendor_name = vendor.format.title();
-        let guarantor = &accounts[0].0.guarantor;
-        preflight::check_recipient(&self.limits, vendor_name, guarantor).map_err(RenderError::Preflight)?;
+        // (The vendor's limits on the recipient were applied when the
+        // accounts were decided: see `decide::assess_all`.)
         let started = Instant::now();
         let (letter, files) =
             self.compose_letter(accounts, piece, as_of).map_err(|e| Unmade::RenderFailed { message: e.to_string() })?;

@@ -223,7 +223,7 @@ pub fn validate(
     let mut failed = None;
     let mut held_by_list = BTreeSet::new();
     let mut facts = Facts::default();
-    let deciding = (as_of, &config.policy, setup.hold_list.as_ref());
+    let deciding = (as_of, config, setup.hold_list.as_ref());
     let tally = ingest::tally_export(export_path, &config.input, as_of, |accounts| {
         let assessments = match decide::assess_all(accounts, deciding, ledger.as_ref()) {
             Ok(assessments) => assessments,
@@ -531,8 +531,7 @@ fn make_letters(
     };
     let mut pictures = Pictures::new();
     let print_files = std::thread::scope(|scope| -> Result<Vec<print::Written>, Error> {
-        let policy = &setup.config.policy;
-        let deciding = (as_of, policy, setup.hold_list.as_ref(), options.shard, setup.config.mailing.household);
+        let deciding = (as_of, &setup.config, setup.hold_list.as_ref(), options.shard, setup.config.mailing.household);
         let decided = decide_ahead(scope, export, deciding, ledger, scratch, times, |letters| bar.inc_length(letters));
         let workers = Workers::start(scope, threads, &make)?;
         let mut print = start_print(scope, setup, options, staging)?;

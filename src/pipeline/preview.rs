@@ -45,7 +45,7 @@ pub fn preview(
         .find(|a| a.id == account)
         .ok_or_else(|| Error::NoSuchAccount { account: account.to_string(), export: export.to_path_buf() })?;
     let ledger = crate::ledger::Ledger::open_read_only(ledger)?;
-    let deciding = (as_of, &setup.config.policy, setup.hold_list.as_ref());
+    let deciding = (as_of, &setup.config, setup.hold_list.as_ref());
     let assessed = assess_all(std::slice::from_ref(found), deciding, ledger.as_ref())?;
     let assessment = assessed.into_iter().next().ok_or_else(|| Error::NoOutcome(account.to_string()))?;
     let not_sent = match (stage, &assessment.decision) {
@@ -105,8 +105,7 @@ pub fn write_sources(
     let mut next = 1;
     let mut written = 0;
     for part in export.parts() {
-        for decided in
-            decide(part?.accounts, (as_of, &setup.config.policy, setup.hold_list.as_ref()), None, &mut next, false)?
+        for decided in decide(part?.accounts, (as_of, &setup.config, setup.hold_list.as_ref()), None, &mut next, false)?
         {
             let Some((stage, piece)) = decided.letter() else { continue };
             if written == limit {
@@ -153,7 +152,7 @@ pub fn proof(
 ) -> Result<ProofSet, Error> {
     let export = super::read_export(setup, export_path, as_of)?;
     let ledger = crate::ledger::Ledger::open_read_only(ledger)?;
-    let (policy, household) = (&setup.config.policy, setup.config.mailing.household);
+    let household = setup.config.mailing.household;
     let holds = setup.hold_list.as_ref();
     // Each partition's decided accounts, and how many of its rows were rejected.
     let each_part = |f: &mut dyn FnMut(Vec<DecidedAccount>, usize) -> Result<(), Error>| -> Result<(), Error> {
@@ -161,7 +160,7 @@ pub fn proof(
         for part in export.parts() {
             let part = part?;
             let rejected = part.rejects.len();
-            f(decide(part.accounts, (as_of, policy, holds), ledger.as_ref(), &mut next, household)?, rejected)?;
+            f(decide(part.accounts, (as_of, &setup.config, holds), ledger.as_ref(), &mut next, household)?, rejected)?;
         }
         Ok(())
     };

@@ -164,6 +164,13 @@ fn characters_the_fonts_lack_are_held_and_invisible_ones_removed() {
     let record = read_json(&run.join("run.json"));
     let letters = record["counts"]["letters"].as_u64().unwrap();
     assert_eq!(letters as usize, names.len());
+    // The three letters held once laid out had their piece numbers: the
+    // run and its report name the numbers the manifest skips.
+    let skipped: Vec<&str> =
+        record["pieces_not_made"].as_array().unwrap().iter().map(|p| p.as_str().unwrap()).collect();
+    assert_eq!(skipped.len(), 3, "{skipped:?}");
+    let report = std::fs::read_to_string(run.join("report.html")).unwrap();
+    assert!(report.contains(&format!("Piece numbers {} are not in the manifest", skipped.join(", "))));
 }
 
 fn counts(record: &serde_json::Value) -> (u64, u64, u64) {
@@ -348,4 +355,60 @@ fn a_mapping_that_took_the_wrong_columns_is_warned_of_in_validate_and_the_run() 
     let right = repo().join("sample-data/mappings/resp-statement.toml");
     let validate = on_export("validate", &config(), &export, &["--mapping", right.to_str().unwrap()]);
     assert!(!String::from_utf8_lossy(&validate.stdout).contains("WARNING"));
+}
+
+#[test]
+fn an_aging_report_makes_letters_of_what_is_owed_by_age_in_both_languages() {
+    let run = run_shape_in("aging", "aging-export.csv");
+    let rows = export_rows("aging-export.csv");
+    let audit = read_csv(&run.join("audit.csv"));
+    let manifest = read_csv(&run.join("manifest.csv"));
+    let cents = |text: &str| (text.parse::<f64>().unwrap() * 100.0).round() as i64;
+    for letter in audit.iter().filter(|r| r["decision"] == "letter") {
+        let row = rows.iter().find(|r| r["Account"] == letter["account"]).unwrap();
+        // The patient's share, after what insurance is estimated to pay.
+        let share = cents(&row["Pat Portion"]);
+        assert_eq!(letter["balance"], format!("${}.{:02}", share / 100, share % 100), "{letter:?}");
+        // Its age is its oldest column holding money.
+        let oldest =
+            ["> 90 Days", "61-90 Days", "31-60 Days", "0-30 Days"].iter().find(|c| cents(&row[**c]) != 0).unwrap();
+        let stage = match *oldest {
+            "> 90 Days" => "assistance",
+            "61-90 Days" => "plan_offer",
+            _ => "reminder",
+        };
+        assert_eq!(letter["stage"], stage, "{letter:?}");
+        assert!(!letter["oldest_unpaid_service"].is_empty());
+    }
+    // The letter lists what is owed by age, the insurance estimate, and
+    // the last payment's date, never as a service date.
+    let with_estimate = rows
+        .iter()
+        .find(|r| {
+            r["Ins Est"] != "0.00" && audit.iter().any(|a| a["account"] == r["Account"] && a["decision"] == "letter")
+        })
+        .unwrap();
+    let piece = &audit.iter().find(|a| a["account"] == with_estimate["Account"]).unwrap()["piece_id"];
+    let file = &manifest.iter().find(|m| &m["piece_id"] == piece).unwrap()["file"];
+    let text = crate::pdf::read(&std::fs::read(run.join(file)).unwrap()).text();
+    assert!(
+        text.contains("Owed for") && text.contains("0 to 30 days") && text.contains("Expected from your insurance"),
+        "{text}"
+    );
+    assert!(!text.contains("Date of service"), "{text}");
+    if !with_estimate["Last Pay Date"].is_empty() {
+        assert!(text.contains("Last payment received:"), "{text}");
+    }
+    // In Spanish too.
+    let dir = scratch("aging-es");
+    let mapping = std::fs::read_to_string(repo().join("sample-data/mappings/aging.toml")).unwrap();
+    let spanish = dir.join("aging-es.toml");
+    std::fs::write(&spanish, mapping.replace("language = { value = \"en\" }", "language = { value = \"es\" }"))
+        .unwrap();
+    let export = repo().join("sample-data/aging-export.csv");
+    let out = dir.join("runs/run");
+    run_ok(&export, &out, &["--mapping", spanish.to_str().unwrap()]);
+    let first = &read_csv(&out.join("manifest.csv"))[0]["file"];
+    let text = crate::pdf::read(&std::fs::read(out.join(first)).unwrap()).text();
+    assert!(text.contains("Adeudado hace") && text.contains(" días"), "{text}");
 }

@@ -134,3 +134,17 @@ fn preview_renders_one_account_and_explains_a_hold() {
     assert_eq!(held.status.code(), Some(2));
     assert!(stderr(&held).contains("disputes"), "{}", stderr(&held));
 }
+
+#[test]
+fn a_spreadsheet_file_is_named_as_such_with_how_to_save_csv() {
+    let dir = scratch("xlsx");
+    let workbook = dir.join("balances.xlsx");
+    std::fs::write(&workbook, b"PK\x03\x04\x14\x00\x06\x00\x08\x00\x00\x00!\x00[Content_Types].xml").unwrap();
+    let output = on_export("validate", &config(), &workbook, &[]);
+    assert_eq!(output.status.code(), Some(2));
+    let said = stderr(&output);
+    assert!(said.contains("is an Excel workbook (.xlsx)") && said.contains("CSV UTF-8"), "{said}");
+    let suggest = kindly(&["mapping", "suggest", workbook.to_str().unwrap()]);
+    assert_eq!(suggest.status.code(), Some(2), "no mapping of a workbook's zip header");
+    assert!(stderr(&suggest).contains("is an Excel workbook"), "{}", stderr(&suggest));
+}
