@@ -1,3 +1,6 @@
+//! What every end-to-end test needs: the `kindly` binary, scratch folders
+//! that are new for each test, and the shipped sample run made once.
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::OnceLock;
