@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+pub use crate::decode::{Delimiter, Encoding};
 use crate::money::Cents;
 
 mod vendor;
@@ -484,51 +485,6 @@ impl Default for Input {
             columns: Columns::default(),
             mapping_file: None,
         }
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Delimiter {
-    Auto,
-    Char(u8),
-}
-
-impl<'de> Deserialize<'de> for Delimiter {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Delimiter, D::Error> {
-        let text = String::deserialize(d)?;
-        Delimiter::parse(&text).map_err(serde::de::Error::custom)
-    }
-}
-
-impl Delimiter {
-    pub fn parse(text: &str) -> Result<Delimiter, String> {
-        match text {
-            "auto" => Ok(Delimiter::Auto),
-            "\\t" | "\t" | "tab" => Ok(Delimiter::Char(b'\t')),
-            t if t.len() == 1 && t.is_ascii() && t != "\"" => Ok(Delimiter::Char(t.as_bytes()[0])),
-            t => Err(format!("{t:?} is not a delimiter: use \"auto\", \",\", \";\", \"|\" or \"tab\"")),
-        }
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Encoding {
-    Auto,
-    #[serde(rename = "utf-8")]
-    Utf8,
-    #[serde(rename = "windows-1252")]
-    Windows1252,
-    #[serde(rename = "utf-16le")]
-    Utf16Le,
-    #[serde(rename = "utf-16be")]
-    Utf16Be,
-}
-
-impl Encoding {
-    pub fn parse(text: &str) -> Result<Encoding, String> {
-        Encoding::deserialize(serde::de::value::StrDeserializer::<serde::de::value::Error>::new(text))
-            .map_err(|_| format!("{text:?} is not an encoding: use auto, utf-8, windows-1252, utf-16le or utf-16be"))
     }
 }
 
@@ -1107,59 +1063,4 @@ impl Practice {
 }
 
 #[cfg(test)]
-mod tests {
-    #[test]
-    fn names_in_capitals_are_printed_in_title_case_with_the_usual_exceptions() {
-        let print = |text| super::NameCase::TitleCaseAllCaps.print(text);
-        assert_eq!(print("JOSEPH WILLIAMS"), "Joseph Williams");
-        assert_eq!(print("ANNE MCDONALD-O'BRIEN III"), "Anne McDonald-O'Brien III");
-        assert_eq!(print("1200 NE WILLOW CREEK RD, APT 4B"), "1200 NE Willow Creek Rd, Apt 4B");
-        assert_eq!(print("PO BOX 4471"), "PO Box 4471");
-        assert_eq!(print("Joseph van der BERG"), "Joseph van der BERG", "written with small letters: as written");
-        assert_eq!(super::NameCase::AsWritten.print("JOSEPH WILLIAMS"), "JOSEPH WILLIAMS");
-    }
-
-    #[test]
-    fn an_aging_reports_headers_say_their_days() {
-        let days = super::days_of;
-        assert_eq!(days("0-30"), Some((0, Some(30))));
-        assert_eq!(days("31 - 60 Days"), Some((31, Some(60))));
-        assert_eq!(days("> 90"), Some((91, None)));
-        assert_eq!(days("90+"), Some((90, None)));
-        assert_eq!(days("Over 120"), Some((121, None)));
-        assert_eq!(days("Current"), Some((0, Some(30))));
-        assert_eq!(days("Older"), None);
-        assert_eq!(days("60-31"), None);
-    }
-
-    fn practice(address: &[&str]) -> super::Practice {
-        let text = std::fs::read_to_string("sample-data/kindly.toml").unwrap();
-        let mut config: super::Config = toml::from_str(&text).unwrap();
-        config.practice.address = address.iter().map(|l| l.to_string()).collect();
-        config.practice
-    }
-
-    #[test]
-    fn every_code_meaning_is_written_in_the_mapping_as_holds_csv_names_it() {
-        for meaning in super::CodeMeaning::ALL {
-            let text = format!("{:?} = {:?}", "X", meaning.code());
-            let read: std::collections::BTreeMap<String, super::CodeMeaning> = toml::from_str(&text).unwrap();
-            assert_eq!(read["X"], meaning, "{text}");
-        }
-        assert_eq!(super::CodeMeaning::guess("Pmt Plan"), Some(super::CodeMeaning::PaymentPlan));
-        assert_eq!(super::CodeMeaning::guess("PP"), Some(super::CodeMeaning::PaymentPlan));
-    }
-
-    #[test]
-    fn the_return_address_is_read_as_vendor_fields() {
-        let from = practice(&["1200 Willow Creek Road, Suite 300", "Springfield, OR 97477"]).return_address().unwrap();
-        assert_eq!(from.street, ["1200 Willow Creek Road, Suite 300"]);
-        assert_eq!((from.city.as_str(), from.state.as_str(), from.zip.as_str()), ("Springfield", "OR", "97477"));
-        for bad in
-            [&["Springfield OR 97477"][..], &["1 Main St", "Springfield, Oregon 97477"], &["Springfield, OR 97477"]]
-        {
-            let e = practice(bad).return_address().unwrap_err();
-            assert!(e.contains("City, ST 12345"), "{e}");
-        }
-    }
-}
+mod tests;

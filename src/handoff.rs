@@ -16,7 +16,7 @@ use serde_json::{Value, json};
 
 use crate::config::{Config, ReturnAddress, Vendor, VendorFormat};
 use crate::output::{HashedFile, MANIFEST_CSV, ManifestRow, OutputError};
-use crate::print::PRINT_DIR;
+use crate::print_files::PRINT_DIR;
 
 /// Stand-ins the upload script replaces with the account's credentials.
 pub const CLICK2MAIL_USERNAME: &str = "${CLICK2MAIL_USERNAME}";

@@ -18,7 +18,7 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use crate::config::CodeMeaning;
-use crate::ingest::decode::{FieldText, SmallCsv};
+use crate::decode::{FieldText, SmallCsv};
 
 /// One account's row of the hold list.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

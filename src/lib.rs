@@ -9,22 +9,14 @@
 //! Imports follow that direction and never go back up it. The compiler
 //! would allow a cycle, so this list is the rule, kept by hand: a module
 //! imports only modules on the lines above its own.
-//! - leaves: [`money`], [`digest`], [`dates`], [`sanity`], `jsonl`, [`sorted`], [`lock`], [`png_file`]
-//! - [`config`] (the practice's settings)
-//! - [`practice`] (where the practice keeps its ledger and run folders)
-//! - [`model`] (the data that flows)
-//! - [`household`] (who shares an envelope)
-//! - [`ingest`], [`shard`], [`synth`], [`layouts`]
-//! - [`hold_list`] (accounts held by hand for a run)
-//! - [`suggest`], [`policy`]
-//! - [`compose`]
-//! - [`lint`], [`preflight`]
-//! - [`render`]
-//! - [`output`]
-//! - [`proof`] (the proof set signed before mailing)
-//! - [`report`], [`verify`], [`print`], [`run_report`]
-//! - [`print_join`] (combined print files from a run's letter PDFs)
-//! - [`approval`]
+//! - leaves: [`money`], [`digest`], [`dates`], [`decode`], [`sanity`], `jsonl`, [`sorted`], [`lock`], [`png_file`]
+//! - [`config`] (the practice's settings), [`layouts`]
+//! - [`model`] (the data that flows), [`practice`] (its ledger and run folders), [`hold_list`]
+//! - [`household`] (who shares an envelope), [`policy`], [`preflight`], [`synth`]
+//! - [`ingest`], [`compose`], [`shard`]
+//! - [`output`], [`render`], [`lint`], [`suggest`]
+//! - [`proof`] (the proof set signed before mailing), [`validation`], [`verify`], [`print_files`]
+//! - [`report`] (report.html), [`print_join`] (combined print files from a run's letter PDFs), [`approval`]
 //! - [`ledger`], [`handoff`]
 //! - [`merge`]
 //! - [`pipeline`], which may use all of the above
@@ -33,6 +25,7 @@ pub mod approval;
 pub mod compose;
 pub mod config;
 pub mod dates;
+pub mod decode;
 pub mod digest;
 pub mod handoff;
 pub mod hold_list;
@@ -52,17 +45,17 @@ pub mod png_file;
 pub mod policy;
 pub mod practice;
 pub mod preflight;
-pub mod print;
+pub mod print_files;
 pub mod print_join;
 pub mod proof;
 pub mod render;
 pub mod report;
-pub mod run_report;
 pub mod sanity;
 pub mod shard;
 pub mod sorted;
 pub mod suggest;
 pub mod synth;
+pub mod validation;
 pub mod verify;
 
 /// Peak resident memory of this process in bytes, where the OS tells it.
@@ -92,14 +85,24 @@ mod layering {
         levels
     }
 
-    /// Every `crate::NAME` in the code (tests aside) of each file under `dir`.
-    fn imports(dir: &Path, out: &mut Vec<(String, String)>) {
+    /// Every source file under `dir`.
+    fn files(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
         for entry in std::fs::read_dir(dir).unwrap() {
             let path = entry.unwrap().path();
             if path.is_dir() {
-                imports(&path, out);
-                continue;
+                files(&path, out);
+            } else {
+                out.push(path);
             }
+        }
+    }
+
+    /// Every `crate::NAME` in the code (tests aside: a `tests.rs`, or what
+    /// follows `#[cfg(test)]`) of each file under `dir`.
+    fn imports(dir: &Path, out: &mut Vec<(String, String)>) {
+        let mut found = Vec::new();
+        files(dir, &mut found);
+        for path in found.into_iter().filter(|p| !p.ends_with("tests.rs")) {
             let relative = path.strip_prefix("src").unwrap().to_string_lossy().replace('\\', "/");
             let module = relative.split(['/', '.']).next().unwrap().to_string();
             let text = std::fs::read_to_string(&path).unwrap();
@@ -108,6 +111,22 @@ mod layering {
                 let name: String =
                     code[at + 7..].chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect();
                 out.push((module.clone(), name));
+            }
+        }
+    }
+
+    /// The terminal is the `kindly` command's: the library parses no
+    /// arguments, draws no progress bar and picks no allocator, so another
+    /// program (a test, a service) can call it as it is.
+    #[test]
+    fn the_library_names_no_command_line_crate() {
+        let mut found = Vec::new();
+        files(Path::new("src"), &mut found);
+        for path in found.iter().filter(|p| !p.starts_with("src/bin")) {
+            let text = std::fs::read_to_string(path).unwrap();
+            let text = text.split("#[cfg(test)]").next().unwrap();
+            for name in ["clap::", "indicatif::", "mimalloc", "ExitCode"] {
+                assert!(!text.contains(name), "{} names {name}, which belongs to src/bin/kindly", path.display());
             }
         }
     }

@@ -10,7 +10,7 @@ use crate::output::{
     AUDIT_CSV, AuditRow, Counts, Fingerprint, HOLDS_CSV, HoldRow, MANIFEST_CSV, ManifestRow, OutputError, REJECTS_CSV,
     Records, RunRecord, Staging, WARNINGS_CSV, ZIP_COUNTS,
 };
-use crate::print::PRINT_DIR;
+use crate::print_files::PRINT_DIR;
 use crate::verify::{self, VerifyError};
 
 #[derive(Debug, thiserror::Error)]
@@ -122,10 +122,10 @@ pub fn merge(
         crate::output::write_file(&staging.letters_dir().join(name), &bytes)?;
         // The report's picture of each kind of letter: the first piece's
         // that has one, as a single run would have drawn it.
-        let picture = crate::run_report::picture_of(&row.piece_id);
+        let picture = crate::report::picture_of(&row.piece_id);
         let kind = row.kind();
         if records[shard].files.contains_key(&picture) && pictured.insert(kind) {
-            let dir = staging.path().join(crate::run_report::PICTURES_DIR);
+            let dir = staging.path().join(crate::report::PICTURES_DIR);
             std::fs::create_dir_all(&dir).map_err(|source| OutputError::Io { path: dir, source })?;
             staging.write(&picture, &verify::read(folder, &picture)?)?;
         }
@@ -183,7 +183,7 @@ pub fn merge(
         Some(ledger) => ledger.changes(out, &first.as_of, staging.path()).map_err(Box::new)?,
         None => None,
     };
-    crate::run_report::finish_folder(&mut staging, record, changes.as_ref())?;
+    crate::report::finish_folder(&mut staging, record, changes.as_ref())?;
     let record = record(&staging);
     let folder = staging.finish(&record)?;
     Ok((folder, record))

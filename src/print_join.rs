@@ -21,7 +21,7 @@ use std::path::Path;
 use lopdf::{Dictionary, Document, Object, ObjectId};
 
 use crate::output::{HashedFile, ManifestRow, OutputError};
-use crate::print::{PRINT_DIR, Placed, Written};
+use crate::print_files::{PRINT_DIR, Placed, Written};
 
 #[derive(Debug, thiserror::Error)]
 pub enum JoinError {

@@ -22,7 +22,7 @@ pub enum VerifyError {
 /// What verifying needs of a manifest entry. Only these fields are read, so
 /// run folders of every kindly version can be verified.
 #[derive(Deserialize)]
-struct Listed {
+struct ListedPiece {
     piece_id: String,
     file: String,
     pages: usize,
@@ -49,7 +49,7 @@ pub fn record(folder: &Path) -> Result<(RunRecord, Vec<u8>), VerifyError> {
 /// Every problem found; empty means the folder is intact.
 pub fn verify(folder: &Path) -> Result<Vec<String>, VerifyError> {
     let (record, _) = record(folder)?;
-    let manifest: Vec<Listed> = serde_json::from_slice(&read(folder, MANIFEST_JSON)?)
+    let manifest: Vec<ListedPiece> = serde_json::from_slice(&read(folder, MANIFEST_JSON)?)
         .map_err(|source| VerifyError::NotKindly { path: folder.join(MANIFEST_JSON), what: "manifest", source })?;
     let read = |name: &str| read(folder, name).map_err(|e| e.to_string());
 

@@ -7,7 +7,8 @@
 //! time. A practice's patients crowd into a few ZIP codes, so partitions are
 //! cut by count, never by ZIP range, and never inside a household.
 
-use super::{IngestError, Part, Partitioned, Spill};
+use super::partition::Spill;
+use super::{IngestError, Part, Partitioned};
 use crate::model::{Account, Issue};
 
 /// The order to regroup the export in.

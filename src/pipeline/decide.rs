@@ -2,7 +2,7 @@
 //! their letters numbered, on a thread of its own ahead of the render
 //! threads. A decided partition waits in a work file until its letters are
 //! made, so memory holds one partition however far ahead deciding runs, and
-//! the progress bar learns the run's total early.
+//! the run's progress learns the run's total early.
 
 use std::collections::HashMap;
 use std::path::PathBuf;

@@ -35,7 +35,7 @@ pub enum Error {
     #[error(transparent)]
     Output(#[from] OutputError),
     #[error(transparent)]
-    Print(#[from] crate::print::PrintError),
+    Print(#[from] crate::print_files::PrintError),
     #[error(transparent)]
     Proof(#[from] crate::proof::ProofError),
     #[error(transparent)]

@@ -178,7 +178,7 @@ impl Setup {
         preflight::check_pages(&self.limits, vendor_name, document.pages().len()).map_err(RenderError::Preflight)?;
         let started = times.add(&times.check, started);
         let rendered = self.renderer.export(&document, piece, as_of)?;
-        let pages = self.combined.then(|| crate::print::pages_for_print(document.pages()));
+        let pages = self.combined.then(|| crate::print_files::pages_for_print(document.pages()));
         // Drawn here, while the letter's fonts and images are in Typst's
         // cache, on the thread that made it, rather than after all letters:
         // there the run's dozen pictures were its last serial step (0.28 s

@@ -12,6 +12,7 @@ mod decide;
 mod error;
 mod letters;
 mod preview;
+mod progress;
 mod queued;
 mod reproduce;
 mod setup;
@@ -21,12 +22,12 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use chrono::NaiveDate;
-use indicatif::{ProgressBar, ProgressStyle};
 
 pub use decide::{DecidedAccount, decide};
 pub use error::Error;
 pub use letters::{Made, Times, Unmade};
 pub use preview::{Preview, ProofSet, preview, proof, write_sources};
+pub use progress::{Progress, Silent};
 pub use reproduce::{Reproduction, reproduce};
 pub use setup::{LintReport, Setup};
 
@@ -36,7 +37,6 @@ use queued::{PARTS_QUEUED, Queued, finish_oldest};
 use workers::{Job, Workers};
 
 use crate::config::PieceOrder;
-use crate::hold_list::{NotHeld, not_held_groups};
 use crate::ingest::{self, IngestError, Partitioned, Regroup};
 use crate::ledger::{Ledger, LedgerError, LedgerSummary, Recorded};
 use crate::model::IssueKind;
@@ -45,12 +45,12 @@ use crate::output::{Counts, Fingerprint, RunInputs, RunRecord, Scratch, ShardRec
 use crate::policy;
 use crate::policy::Stage;
 use crate::practice::LedgerPlace;
-use crate::print::{self, PrintFiles};
+use crate::print_files::{self, PrintFiles};
 use crate::render::TYPST_VERSION;
-use crate::report::Validation;
-use crate::run_report::PICTURES_DIR;
+use crate::report::PICTURES_DIR;
 use crate::sanity::{Facts, Warning};
 use crate::shard::Shard;
+use crate::validation::Validation;
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 use crate::model::Account;
@@ -60,7 +60,8 @@ pub struct RunOptions {
     pub out: PathBuf,
     pub as_of: NaiveDate,
     pub jobs: Option<usize>,
-    pub progress: bool,
+    /// Told as letters are decided and made.
+    pub progress: Box<dyn Progress>,
     pub overwrite: bool,
     /// Make no letter at all if any row is rejected.
     pub strict: bool,
@@ -120,88 +121,6 @@ pub struct RunSummary {
     pub replaced_approval: Option<crate::approval::Approval>,
 }
 
-impl RunSummary {
-    /// The lines `kindly run` ends with: counts, speed, where the time went,
-    /// and where the folder is.
-    pub fn lines(&self, peak_memory: Option<u64>) -> Vec<String> {
-        let c = &self.record.counts;
-        let rate = c.letters as f64 / self.elapsed_secs.max(1e-9);
-        let rss = peak_memory.map_or(String::new(), |b| format!(", peak memory {} MiB", b >> 20));
-        let show = |steps: &[(&str, f64)]| {
-            steps.iter().map(|(name, secs)| format!("{name} {secs:.2} s")).collect::<Vec<_>>().join(", ")
-        };
-        let first = self.first_letter_secs.map_or(String::new(), |s| format!("first letter after {s:.2} s; "));
-        let mut lines = vec![
-            format!(
-                "{} letters ({} pages, {} sheets), {} holds, {} rejected rows in {:.1} s ({rate:.0} letters/s{rss})",
-                c.letters, c.pages, c.sheets, c.holds, c.rows.rejected, self.elapsed_secs
-            ),
-            format!(
-                "{} envelopes for {} accounts, estimated postage {} (rates in [vendor.postage])",
-                c.envelopes,
-                c.accounts_in_letters(),
-                c.estimated_postage
-            ),
-            format!("time: {first}{}; per step, summed over threads: {}", show(&self.wall), show(&self.letter_steps)),
-            format!("run folder {}", self.folder.display()),
-        ];
-        match &self.ledger_before {
-            Some((summary, true)) => lines.push(format!("{summary}: a NEW ledger, started by this run")),
-            Some((summary, false)) => lines.push(format!("decided with the {summary}")),
-            None => lines.push("no ledger: decided as if nothing had ever been sent".to_string()),
-        }
-        match &self.ledger {
-            None => lines.push("not recorded in the ledger (a trial run or a shard)".to_string()),
-            Some((recorded, mended)) => {
-                for folder in mended {
-                    lines.push(format!("ledger: recorded {}, which an earlier run had not", folder.display()));
-                }
-                lines.push(match recorded {
-                    Recorded::Run => "recorded in the ledger".to_string(),
-                    Recorded::Already => "already in the ledger".to_string(),
-                    Recorded::Rerun { of } => format!(
-                        "the same export, config and date as {of}: recorded as a rerun, its letters not counted twice"
-                    ),
-                });
-            }
-        }
-        if let Some(read_as) = &self.record.input_read_as {
-            lines.push(format!("the export was {read_as}"));
-        }
-        if let Some((areas, codes)) = self.zips {
-            lines.push(format!(
-                "pieces in ZIP order: {areas} 3-digit ZIP areas, {codes} ZIP codes (counts in zip-counts.csv; not a USPS presort)"
-            ));
-        }
-        if c.rows.rejected > 0 {
-            lines.push(format!("{} rows could not be read; see rejects.csv", c.rows.rejected));
-        }
-        if !self.record.pieces_not_made.is_empty() {
-            lines.push(format!(
-                "piece numbers {} are not in the manifest: their letters failed the envelope and vendor checks, \
-                 and holds.csv says why",
-                self.record.pieces_not_made.join(", ")
-            ));
-        }
-        lines.extend(not_held_lines(&self.record.not_held));
-        lines.extend(self.warnings.iter().map(|w| format!("WARNING: {}", w.message)));
-        if let Some(earlier) = &self.replaced_approval {
-            lines.push(format!(
-                "the run this one replaced was approved by {} on {}; that approval went with it: look at this \
-                 run's report.html and proof.pdf and approve it again",
-                earlier.approved_by, earlier.approved_on
-            ));
-        }
-        lines
-    }
-}
-
-/// The warnings for rows of the hold list that held nothing.
-fn not_held_lines(rows: &[NotHeld]) -> Vec<String> {
-    let list = |rows: &[&NotHeld]| rows.iter().map(|r| r.to_string()).collect::<Vec<_>>().join(", ");
-    not_held_groups(rows).into_iter().map(|(advice, rows)| format!("{advice}: {}", list(&rows))).collect()
-}
-
 /// What a run would do with an export, without making letters or keeping
 /// the accounts: memory stays the same however long the export. With
 /// `report`, also writes there the report of this dry run: report.html's
@@ -217,8 +136,8 @@ pub fn validate(
     let config = &setup.config;
     let ledger_line = crate::ledger::describe(ledger)?;
     let ledger = Ledger::open_read_only(ledger)?;
-    let mut decisions = crate::report::Decisions::default();
-    let mut dry = crate::run_report::DryRun::default();
+    let mut decisions = crate::validation::Decisions::default();
+    let mut dry = crate::report::DryRun::default();
     let mut samples: BTreeMap<Kind, (Account, Stage)> = BTreeMap::new();
     let mut failed = None;
     let mut held_by_list = BTreeSet::new();
@@ -262,7 +181,7 @@ pub fn validate(
         return Err(e.into());
     }
     let not_held = setup.not_held(&held_by_list, as_of);
-    let finish = |decisions: crate::report::Decisions, tally: ingest::Tally| {
+    let finish = |decisions: crate::validation::Decisions, tally: ingest::Tally| {
         let count = |issues: &[crate::model::Issue], kind| issues.iter().filter(|i| i.kind == kind).count() as u64;
         let facts = Facts {
             as_of: Some(as_of),
@@ -379,7 +298,7 @@ pub fn run(setup: &Setup, options: &RunOptions) -> Result<RunSummary, Error> {
         pieces_not_made: pieces_not_made.clone(),
         ..run_record(setup, options, &export, counts.clone(), staging)
     };
-    crate::run_report::finish_folder(&mut staging, record, changes.as_ref())?;
+    crate::report::finish_folder(&mut staging, record, changes.as_ref())?;
     let record = record(&staging);
     let folder = staging.finish(&record)?;
     let ledger_recorded = match writer {
@@ -500,7 +419,7 @@ fn write_pictures(staging: &mut Staging, pictures: Pictures) -> Result<(), Error
     std::fs::create_dir_all(&dir).map_err(|source| crate::output::OutputError::Io { path: dir, source })?;
     for (piece, picture) in pictures.into_values() {
         let png = picture.map_err(|message| Error::Picture { piece: piece.clone(), message })?;
-        staging.write(&crate::run_report::picture_of(&piece), &png)?;
+        staging.write(&crate::report::picture_of(&piece), &png)?;
     }
     Ok(())
 }
@@ -517,22 +436,23 @@ fn make_letters(
     (staging, scratch): (&Staging, &Scratch),
     times: &Times,
     books: &mut Books,
-) -> Result<(Option<f64>, Vec<print::Written>, Pictures), Error> {
+) -> Result<(Option<f64>, Vec<print_files::Written>, Pictures), Error> {
     let as_of = options.as_of;
-    let bar = progress_bar(options.progress);
+    let progress = options.progress.as_ref();
     let letters_dir = staging.letters_dir();
     let threads = options.jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())).max(1);
     let first_letter = std::sync::OnceLock::new();
     let make = |job: &Job| {
         let made = setup.make_envelopes(&job.accounts, &job.piece, (as_of, job.picture), &letters_dir, times);
         first_letter.get_or_init(|| options.started.elapsed().as_secs_f64());
-        bar.inc(1);
+        progress.made_one();
         made
     };
     let mut pictures = Pictures::new();
-    let print_files = std::thread::scope(|scope| -> Result<Vec<print::Written>, Error> {
+    let print_files = std::thread::scope(|scope| -> Result<Vec<print_files::Written>, Error> {
         let deciding = (as_of, &setup.config, setup.hold_list.as_ref(), options.shard, setup.config.mailing.household);
-        let decided = decide_ahead(scope, export, deciding, ledger, scratch, times, |letters| bar.inc_length(letters));
+        let decided =
+            decide_ahead(scope, export, deciding, ledger, scratch, times, |letters| progress.more_to_make(letters));
         let workers = Workers::start(scope, threads, &make)?;
         let mut print = start_print(scope, setup, options, staging)?;
         let mut queued = VecDeque::new();
@@ -553,7 +473,7 @@ fn make_letters(
             None => Vec::new(),
         })
     })?;
-    bar.finish_and_clear();
+    progress.finished();
     Ok((first_letter.get().copied(), print_files, pictures))
 }
 
@@ -572,22 +492,9 @@ fn start_print<'scope, 'env>(
         Some(shard) => format!("letters-shard-{}-of-{}", shard.index(), shard.count()),
         None => "letters".to_string(),
     };
-    let to = (staging.path().join(print::PRINT_DIR), stem);
+    let to = (staging.path().join(print_files::PRINT_DIR), stem);
     let max_pages = setup.config.print.max_pages;
     Ok(Some(PrintFiles::start(scope, &setup.renderer, to, max_pages, options.as_of)?))
-}
-
-fn progress_bar(show: bool) -> ProgressBar {
-    let bar = if show { ProgressBar::new(0) } else { ProgressBar::hidden() };
-    bar.set_style(
-        ProgressStyle::with_template("{elapsed_precise} [{bar:40}] {pos}/{len} letters, {rate}, {eta} left")
-            .unwrap_or_else(|_| ProgressStyle::default_bar())
-            .with_key("rate", |state: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
-                let _ = write!(w, "{:.0} letters/s", state.per_sec());
-            })
-            .progress_chars("=> "),
-    );
-    bar
 }
 
 /// `run.json`: what made this run, and what it holds.

@@ -11,7 +11,7 @@ use super::decide::{self, DecidedAccount, DecidedPart};
 use super::letters::{self, Made};
 use super::workers::{Job, Workers};
 use super::{Error, Pictures, Setup};
-use crate::print::PrintFiles;
+use crate::print_files::PrintFiles;
 
 /// How many partitions' letters are queued on the render threads at once.
 /// With one, the threads sat idle at the end of every partition: one

@@ -55,14 +55,14 @@ pub fn reproduce(setup: &Setup, folder: &Path, export: &Path, ledger: &LedgerPla
     }
     let as_of = NaiveDate::parse_from_str(&record.as_of, "%Y-%m-%d")
         .map_err(|_| unreadable(format!("{RUN_JSON}: as_of {:?} is not a date", record.as_of)))?;
-    let scratch = Scratch(std::env::temp_dir().join(format!("kindly-reproduce-{}", std::process::id())));
+    let scratch = ScratchRun(std::env::temp_dir().join(format!("kindly-reproduce-{}", std::process::id())));
     let out = scratch.0.join("run");
     let options = RunOptions {
         export: export.to_path_buf(),
         out: out.clone(),
         as_of,
         jobs: None,
-        progress: false,
+        progress: Box::new(super::Silent),
         overwrite: true,
         strict: false,
         shard: record.shard.as_ref().and_then(|s| Shard::parse(&format!("{}/{}", s.index, s.count)).ok()),
@@ -128,9 +128,9 @@ fn sha256_file(path: &Path) -> std::io::Result<String> {
 }
 
 /// The scratch run, removed when done.
-struct Scratch(PathBuf);
+struct ScratchRun(PathBuf);
 
-impl Drop for Scratch {
+impl Drop for ScratchRun {
     fn drop(&mut self) {
         let _ = std::fs::remove_dir_all(&self.0);
     }

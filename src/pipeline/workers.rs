@@ -38,7 +38,7 @@ pub(super) struct Job {
 
 /// An envelope as a render thread hands it back: its job's partition and
 /// index, and its letters, unless writing one failed.
-type Done = ((u64, usize), Result<Envelopes, OutputError>);
+type Finished = ((u64, usize), Result<Envelopes, OutputError>);
 
 /// How a render thread makes one envelope.
 pub(super) type MakeOne<'env> = dyn Fn(&Job) -> Result<Envelopes, OutputError> + Sync + 'env;
@@ -51,7 +51,7 @@ pub(super) type MakeOne<'env> = dyn Fn(&Job) -> Result<Envelopes, OutputError> +
 /// accounts).
 pub(super) struct Workers {
     jobs: mpsc::Sender<Job>,
-    done: mpsc::Receiver<Done>,
+    done: mpsc::Receiver<Finished>,
     /// Set when the run stops early (a letter could not be written), so
     /// that the threads drop the letters still queued instead of making them.
     stopping: Arc<AtomicBool>,

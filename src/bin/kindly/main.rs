@@ -6,6 +6,7 @@ mod allocator;
 mod args;
 mod commands;
 mod failure;
+mod progress;
 
 use std::process::ExitCode;
 

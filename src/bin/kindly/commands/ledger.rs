@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use kindly::ledger::{self, Entry, Ledger, Marked, PieceState, RunEntry, StateChange};
+use kindly::ledger::{self, HistoryEntry, Ledger, Marked, PieceState, RunEntry, StateChange};
 use kindly::practice::LedgerPlace;
 
 use super::{now, say, show, show_json, today};
@@ -157,7 +157,7 @@ pub fn ledger(command: LedgerCommand) -> Result<Done, Failure> {
 }
 
 /// `kindly history` for people: one block per run, oldest first.
-fn history_table(account: &str, entries: &[Entry]) -> String {
+fn history_table(account: &str, entries: &[HistoryEntry]) -> String {
     let runs = if entries.len() == 1 { "1 run".to_string() } else { format!("{} runs", entries.len()) };
     let mut out = format!("account {account}: {runs}\n");
     for e in entries {

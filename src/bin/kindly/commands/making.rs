@@ -3,12 +3,14 @@
 
 use std::path::Path;
 
-use kindly::ledger::Ledger;
-use kindly::pipeline::{self, RunOptions};
+use kindly::hold_list::{NotHeld, not_held_groups};
+use kindly::ledger::{Ledger, Recorded};
+use kindly::pipeline::{self, RunOptions, RunSummary};
 
 use super::{now, say, today};
 use crate::args::{MergeArgs, ReproduceArgs, RunArgs};
 use crate::failure::{Done, Failure};
+use crate::progress::Bar;
 
 pub fn run(args: RunArgs) -> Result<Done, Failure> {
     let started = std::time::Instant::now();
@@ -22,7 +24,7 @@ pub fn run(args: RunArgs) -> Result<Done, Failure> {
         out,
         as_of,
         jobs: args.jobs,
-        progress: !args.quiet,
+        progress: Box::new(Bar::new(!args.quiet)),
         overwrite: args.overwrite,
         strict: args.strict,
         shard: args.shard,
@@ -33,8 +35,90 @@ pub fn run(args: RunArgs) -> Result<Done, Failure> {
         future_date: args.future_date,
     };
     let summary = pipeline::run(&setup, &options)?;
-    say(summary.lines(kindly::peak_rss_bytes()));
+    say(summary_lines(&summary, kindly::peak_rss_bytes()));
     Ok(Done::Ok)
+}
+
+/// The lines `kindly run` ends with: counts, speed, where the time went,
+/// and where the folder is.
+fn summary_lines(summary: &RunSummary, peak_memory: Option<u64>) -> Vec<String> {
+    let c = &summary.record.counts;
+    let rate = c.letters as f64 / summary.elapsed_secs.max(1e-9);
+    let rss = peak_memory.map_or(String::new(), |b| format!(", peak memory {} MiB", b >> 20));
+    let show = |steps: &[(&str, f64)]| {
+        steps.iter().map(|(name, secs)| format!("{name} {secs:.2} s")).collect::<Vec<_>>().join(", ")
+    };
+    let first = summary.first_letter_secs.map_or(String::new(), |s| format!("first letter after {s:.2} s; "));
+    let mut lines = vec![
+        format!(
+            "{} letters ({} pages, {} sheets), {} holds, {} rejected rows in {:.1} s ({rate:.0} letters/s{rss})",
+            c.letters, c.pages, c.sheets, c.holds, c.rows.rejected, summary.elapsed_secs
+        ),
+        format!(
+            "{} envelopes for {} accounts, estimated postage {} (rates in [vendor.postage])",
+            c.envelopes,
+            c.accounts_in_letters(),
+            c.estimated_postage
+        ),
+        format!("time: {first}{}; per step, summed over threads: {}", show(&summary.wall), show(&summary.letter_steps)),
+        format!("run folder {}", summary.folder.display()),
+    ];
+    match &summary.ledger_before {
+        Some((ledger, true)) => {
+            lines.push(format!("ledger {}: a NEW ledger, started by this run", ledger.path.display()))
+        }
+        Some((ledger, false)) => lines.push(format!("decided with the {ledger}")),
+        None => lines.push("no ledger: decided as if nothing had ever been sent".to_string()),
+    }
+    match &summary.ledger {
+        None => lines.push("not recorded in the ledger (a trial run or a shard)".to_string()),
+        Some((recorded, mended)) => {
+            for folder in mended {
+                lines.push(format!("ledger: recorded {}, which an earlier run had not", folder.display()));
+            }
+            lines.push(match recorded {
+                Recorded::Run => "recorded in the ledger".to_string(),
+                Recorded::Already => "already in the ledger".to_string(),
+                Recorded::Rerun { of } => format!(
+                    "the same export, config and date as {of}: recorded as a rerun, its letters not counted twice"
+                ),
+            });
+        }
+    }
+    if let Some(read_as) = &summary.record.input_read_as {
+        lines.push(format!("the export was {read_as}"));
+    }
+    if let Some((areas, codes)) = summary.zips {
+        lines.push(format!(
+            "pieces in ZIP order: {areas} 3-digit ZIP areas, {codes} ZIP codes (counts in zip-counts.csv; not a USPS presort)"
+        ));
+    }
+    if c.rows.rejected > 0 {
+        lines.push(format!("{} rows could not be read; see rejects.csv", c.rows.rejected));
+    }
+    if !summary.record.pieces_not_made.is_empty() {
+        lines.push(format!(
+            "piece numbers {} are not in the manifest: their letters failed the envelope and vendor checks, \
+             and holds.csv says why",
+            summary.record.pieces_not_made.join(", ")
+        ));
+    }
+    lines.extend(not_held_lines(&summary.record.not_held));
+    lines.extend(summary.warnings.iter().map(|w| format!("WARNING: {}", w.message)));
+    if let Some(earlier) = &summary.replaced_approval {
+        lines.push(format!(
+            "the run this one replaced was approved by {} on {}; that approval went with it: look at this \
+             run's report.html and proof.pdf and approve it again",
+            earlier.approved_by, earlier.approved_on
+        ));
+    }
+    lines
+}
+
+/// The warnings for rows of the hold list that held nothing.
+fn not_held_lines(rows: &[NotHeld]) -> Vec<String> {
+    let list = |rows: &[&NotHeld]| rows.iter().map(|r| r.to_string()).collect::<Vec<_>>().join(", ");
+    not_held_groups(rows).into_iter().map(|(advice, rows)| format!("{advice}: {}", list(&rows))).collect()
 }
 
 pub fn merge(args: MergeArgs) -> Result<Done, Failure> {

@@ -1,13 +1,63 @@
 //! Turning an export's bytes into text: byte-order marks, UTF-16, Windows-1252
 //! and the delimiter. Bad bytes are never replaced: they are reported with
-//! where they are and what to do about them.
+//! where they are and what to do about them. A leaf: the export reader, the
+//! hold list and the returns file all read through it, and it stands on
+//! nothing of kindly's.
 
 use std::borrow::Cow;
 use std::io::{self, BufRead, BufReader, Read};
 
 use encoding_rs::{Decoder, DecoderResult, UTF_16BE, UTF_16LE, WINDOWS_1252};
+use serde::Deserialize;
 
-use crate::config::{Delimiter, Encoding};
+/// The delimiter a config names, or `auto` to find it in the file's first
+/// line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Delimiter {
+    Auto,
+    Char(u8),
+}
+
+impl<'de> Deserialize<'de> for Delimiter {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Delimiter, D::Error> {
+        let text = String::deserialize(d)?;
+        Delimiter::parse(&text).map_err(serde::de::Error::custom)
+    }
+}
+
+impl Delimiter {
+    pub fn parse(text: &str) -> Result<Delimiter, String> {
+        match text {
+            "auto" => Ok(Delimiter::Auto),
+            "\\t" | "\t" | "tab" => Ok(Delimiter::Char(b'\t')),
+            t if t.len() == 1 && t.is_ascii() && t != "\"" => Ok(Delimiter::Char(t.as_bytes()[0])),
+            t => Err(format!("{t:?} is not a delimiter: use \"auto\", \",\", \";\", \"|\" or \"tab\"")),
+        }
+    }
+}
+
+/// The export's encoding as a config names it; `auto` reads a byte-order
+/// mark, else UTF-8, else (by the whole file) Windows-1252.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Encoding {
+    Auto,
+    #[serde(rename = "utf-8")]
+    Utf8,
+    #[serde(rename = "windows-1252")]
+    Windows1252,
+    #[serde(rename = "utf-16le")]
+    Utf16Le,
+    #[serde(rename = "utf-16be")]
+    Utf16Be,
+}
+
+impl Encoding {
+    pub fn parse(text: &str) -> Result<Encoding, String> {
+        Encoding::deserialize(serde::de::value::StrDeserializer::<serde::de::value::Error>::new(text))
+            .map_err(|_| format!("{text:?} is not an encoding: use auto, utf-8, windows-1252, utf-16le or utf-16be"))
+    }
+}
 
 /// How each field's bytes become text once the stream is UTF-8 or
 /// single-byte.
