@@ -77,7 +77,11 @@ pub fn approve(folder: &Path, by: &str, on: chrono::NaiveDate) -> Result<Approve
     }
     let (record, run_json) = crate::verify::record(folder)?;
     if on.to_string() < record.as_of {
-        return Err(ApprovalError::BeforeRun { folder: folder.to_path_buf(), on: on.to_string(), as_of: record.as_of });
+        return Err(ApprovalError::BeforeRun {
+            folder: folder.to_path_buf(),
+            on: on.to_string(),
+            as_of: record.as_of,
+        });
     }
     let path = folder.join(APPROVAL_JSON);
     let replaced = read(folder);
@@ -111,8 +115,8 @@ pub fn check(folder: &Path) -> Result<Approval, ApprovalError> {
         }
         Err(e) => return Err(ApprovalError::Unreadable { path, reason: e.to_string() }),
     };
-    let approval: Approval =
-        serde_json::from_slice(&bytes).map_err(|e| ApprovalError::Unreadable { path, reason: e.to_string() })?;
+    let approval: Approval = serde_json::from_slice(&bytes)
+        .map_err(|e| ApprovalError::Unreadable { path, reason: e.to_string() })?;
     let run_json = crate::verify::read(folder, RUN_JSON)?;
     if crate::digest::sha256(&run_json) != approval.run_json_sha256 {
         return Err(ApprovalError::Changed {

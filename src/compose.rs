@@ -171,7 +171,9 @@ impl Labels {
     pub fn days(&self, from: u32, to: Option<u32>) -> String {
         let word = |key: &str| self.words.get(key).cloned().unwrap_or_default();
         match to {
-            Some(to) => word("days_from_to").replace("{from}", &from.to_string()).replace("{to}", &to.to_string()),
+            Some(to) => word("days_from_to")
+                .replace("{from}", &from.to_string())
+                .replace("{to}", &to.to_string()),
             None => word("days_or_more").replace("{from}", &from.to_string()),
         }
     }
@@ -190,7 +192,8 @@ impl Wording {
         env.set_formatter(typst_formatter);
         let mut languages = BTreeSet::new();
         for (name, source) in &layouts.wording {
-            env.add_template_owned(name.clone(), source.clone()).map_err(|e| template_error(name, &e, None))?;
+            env.add_template_owned(name.clone(), source.clone())
+                .map_err(|e| template_error(name, &e, None))?;
             if let Some((language, _)) = name.split_once('/') {
                 languages.insert(language.to_string());
             }
@@ -200,7 +203,10 @@ impl Wording {
         for language in languages {
             let file = format!("{}/{language}/labels.toml", crate::layouts::WORDING_DIR);
             let problem = |message: String| ComposeError::Labels { file: file.clone(), message };
-            let text = layouts.labels.get(&language).ok_or_else(|| problem("the file is missing".into()))?;
+            let text = layouts
+                .labels
+                .get(&language)
+                .ok_or_else(|| problem("the file is missing".into()))?;
             labels.insert(language, toml::from_str(text).map_err(|e| problem(e.to_string()))?);
         }
         let wording = Wording { env, labels };
@@ -230,9 +236,10 @@ impl Wording {
         let name = format!("{language}/{}.typ.j2", stage.id());
         match self.env.get_template(&name) {
             Ok(_) => Ok(name),
-            Err(_) => {
-                Err(ComposeError::NoWording { stage, expected: format!("{}/{name}", crate::layouts::WORDING_DIR) })
-            }
+            Err(_) => Err(ComposeError::NoWording {
+                stage,
+                expected: format!("{}/{name}", crate::layouts::WORDING_DIR),
+            }),
         }
     }
 
@@ -244,7 +251,9 @@ impl Wording {
             // An error in an included template comes wrapped in "could not
             // render include": the included file's own line is the one to fix.
             let mut inner = &e;
-            while let Some(next) = std::error::Error::source(inner).and_then(|s| s.downcast_ref::<TemplateError>()) {
+            while let Some(next) =
+                std::error::Error::source(inner).and_then(|s| s.downcast_ref::<TemplateError>())
+            {
                 inner = next;
             }
             template_error(inner.name().unwrap_or(&name), inner, self.values_there(inner, letter))
@@ -308,9 +317,13 @@ fn typst_formatter(
     value: &Value,
 ) -> Result<(), TemplateError> {
     if value.is_undefined() || value.is_none() {
-        return Err(TemplateError::new(ErrorKind::UndefinedError, "this value is empty for this letter"));
+        return Err(TemplateError::new(
+            ErrorKind::UndefinedError,
+            "this value is empty for this letter",
+        ));
     }
-    out.write_str(&escape(&value.to_string())).map_err(|_| TemplateError::new(ErrorKind::WriteFailure, "write"))
+    out.write_str(&escape(&value.to_string()))
+        .map_err(|_| TemplateError::new(ErrorKind::WriteFailure, "write"))
 }
 
 /// Escapes text for Typst markup: every ASCII symbol gets a backslash (Typst
@@ -364,8 +377,13 @@ pub fn qr_png(link: &str) -> Result<Vec<u8>, ComposeError> {
     // Typst decodes the PNG back to pixels before writing the PDF, so how
     // hard it is compressed changes nothing in the letter, only the time.
     let gray = (png::ColorType::Grayscale, png::BitDepth::One);
-    crate::png_file::encode(&pixels, (side as u32, side as u32), gray, png::DeflateCompression::FdeflateUltraFast)
-        .map_err(|e| failed(format!("cannot encode the QR code as PNG: {e}")))
+    crate::png_file::encode(
+        &pixels,
+        (side as u32, side as u32),
+        gray,
+        png::DeflateCompression::FdeflateUltraFast,
+    )
+    .map_err(|e| failed(format!("cannot encode the QR code as PNG: {e}")))
 }
 
 /// The plans offered for a balance: each configured length whose monthly
@@ -393,7 +411,8 @@ fn items(account: &Account, labels: &Labels, case: NameCase) -> Vec<Item> {
         None => (0, 0, c.service_date, c.line),
     };
     charges.sort_by_key(|c| order(c));
-    let patients: BTreeSet<&str> = charges.iter().map(|c| c.patient.as_str()).filter(|p| !p.is_empty()).collect();
+    let patients: BTreeSet<&str> =
+        charges.iter().map(|c| c.patient.as_str()).filter(|p| !p.is_empty()).collect();
     let word = |key: &str| labels.words.get(key).cloned().unwrap_or_default();
     charges
         .into_iter()
@@ -413,8 +432,18 @@ fn items(account: &Account, labels: &Labels, case: NameCase) -> Vec<Item> {
                 ),
                 None => (c.service_date.format("%m/%d/%Y").to_string(), c.description.clone()),
             };
-            let charge = if c.aged == Some(Aged::InsuranceShare) { String::new() } else { c.charge.to_string() };
-            Item { date, description, charge, credits: (-c.credits).to_string(), balance: c.balance.to_string() }
+            let charge = if c.aged == Some(Aged::InsuranceShare) {
+                String::new()
+            } else {
+                c.charge.to_string()
+            };
+            Item {
+                date,
+                description,
+                charge,
+                credits: (-c.credits).to_string(),
+                balance: c.balance.to_string(),
+            }
         })
         .collect()
 }
@@ -452,15 +481,19 @@ pub fn letter(
     let mut recipient = vec![name.clone()];
     recipient.extend(address.street.iter().map(|line| case.print(line)));
     recipient.push(format!("{}, {} {}", case.print(&address.city), address.state, address.zip));
-    let reply_by =
-        (stage == Stage::FinalNotice).then(|| as_of + chrono::Duration::days(policy.final_notice_reply_days));
+    let reply_by = (stage == Stage::FinalNotice)
+        .then(|| as_of + chrono::Duration::days(policy.final_notice_reply_days));
     let due = reply_by.unwrap_or(as_of + chrono::Duration::days(policy.payment_due_days));
     let balance: Cents = accounts.iter().map(|(a, _)| a.balance()).sum();
     let parts: Vec<AccountPart> = accounts
         .iter()
         .map(|(account, own)| AccountPart {
             account: account.id.clone(),
-            patient: case.print(if account.patient.is_empty() { &guarantor.name } else { &account.patient }),
+            patient: case.print(if account.patient.is_empty() {
+                &guarantor.name
+            } else {
+                &account.patient
+            }),
             stage: *own,
             leading: *own == stage,
             balance: account.balance().to_string(),
@@ -497,10 +530,18 @@ pub fn letter(
         large_print: envelope_large_print(accounts),
         // The first account's link: a practice's portal shows the
         // guarantor's other accounts beside it.
-        payment_link: config.practice.payment_link.as_ref().map(|link| link.replace("{account}", &first.id)),
+        payment_link: config
+            .practice
+            .payment_link
+            .as_ref()
+            .map(|link| link.replace("{account}", &first.id)),
         credit_reporting_possible: reportable,
         by_age: accounts.iter().any(|(a, _)| a.charges.iter().any(|c| c.aged.is_some())),
-        last_payment: accounts.iter().filter_map(|(a, _)| a.last_payment).max().map(|d| labels.date(d)),
+        last_payment: accounts
+            .iter()
+            .filter_map(|(a, _)| a.last_payment)
+            .max()
+            .map(|d| labels.date(d)),
         labels: labels.words.clone(),
     }
 }

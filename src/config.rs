@@ -13,7 +13,8 @@ use crate::money::Cents;
 
 mod vendor;
 pub use vendor::{
-    Click2MailOptions, FieldLimits, LobOptions, PostGridOptions, Postage, Print, Rect, Vendor, VendorFormat,
+    Click2MailOptions, FieldLimits, LobOptions, PostGridOptions, Postage, Print, Rect, Vendor,
+    VendorFormat,
 };
 
 #[derive(Debug, Clone, Deserialize)]
@@ -92,8 +93,10 @@ impl NameCase {
 /// One word of capitals in title case, its parts after a hyphen or an
 /// apostrophe too; what is kept in capitals is kept.
 fn title_word(word: &str) -> String {
-    const KEPT: &[&str] = &["II", "III", "IV", "PO", "NE", "NW", "SE", "SW", "USA", "US", "MD", "DDS", "DO", "RN"];
-    if KEPT.contains(&word.trim_end_matches([',', '.'])) || word.chars().any(|c| c.is_ascii_digit()) {
+    const KEPT: &[&str] =
+        &["II", "III", "IV", "PO", "NE", "NW", "SE", "SW", "USA", "US", "MD", "DDS", "DO", "RN"];
+    if KEPT.contains(&word.trim_end_matches([',', '.'])) || word.chars().any(|c| c.is_ascii_digit())
+    {
         return word.to_string();
     }
     let mut out = String::new();
@@ -176,7 +179,8 @@ impl Practice {
     pub fn in_language(&self, language: &str) -> Practice {
         let mut practice = self.clone();
         if let Some(text) = self.translations.get(language) {
-            let pick = |t: &Option<String>, default: &String| t.clone().unwrap_or_else(|| default.clone());
+            let pick =
+                |t: &Option<String>, default: &String| t.clone().unwrap_or_else(|| default.clone());
             practice.hours = pick(&text.hours, &self.hours);
             practice.assistance = pick(&text.assistance, &self.assistance);
             practice.signer_title = pick(&text.signer_title, &self.signer_title);
@@ -349,7 +353,8 @@ pub fn days_of(header: &str) -> Option<(u32, Option<u32>)> {
     if h == "current" {
         return Some((0, Some(30)));
     }
-    let numbers: Vec<u32> = h.split(|c: char| !c.is_ascii_digit()).filter_map(|n| n.parse().ok()).collect();
+    let numbers: Vec<u32> =
+        h.split(|c: char| !c.is_ascii_digit()).filter_map(|n| n.parse().ok()).collect();
     let words: String = h.chars().filter(|c| c.is_alphabetic() || "<>+-".contains(*c)).collect();
     let words = words.trim_end_matches("days").trim_end_matches("day");
     match (numbers.as_slice(), words) {
@@ -374,7 +379,9 @@ pub enum DuplicateRows {
 }
 
 /// What a status or hold code in the export means for the letter.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, serde::Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, serde::Serialize,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum CodeMeaning {
     /// The code is known and changes nothing (e.g. `ACTIVE`).
@@ -433,10 +440,18 @@ impl CodeMeaning {
     pub fn explain(self) -> &'static str {
         match self {
             CodeMeaning::None => "no hold",
-            CodeMeaning::Bankruptcy => "the guarantor is in bankruptcy: the automatic stay forbids collection letters",
-            CodeMeaning::Deceased => "the patient or guarantor has died: the estate is contacted another way",
-            CodeMeaning::Attorney => "an attorney represents the guarantor: contact goes through the attorney",
-            CodeMeaning::WithAgency => "the account is with a collection agency: the practice does not write as well",
+            CodeMeaning::Bankruptcy => {
+                "the guarantor is in bankruptcy: the automatic stay forbids collection letters"
+            }
+            CodeMeaning::Deceased => {
+                "the patient or guarantor has died: the estate is contacted another way"
+            }
+            CodeMeaning::Attorney => {
+                "an attorney represents the guarantor: contact goes through the attorney"
+            }
+            CodeMeaning::WithAgency => {
+                "the account is with a collection agency: the practice does not write as well"
+            }
             CodeMeaning::Dispute => "the patient disputes the bill",
             CodeMeaning::DoNotMail => "marked do-not-mail",
             CodeMeaning::BadAddress => "the address is known to be bad",
@@ -453,18 +468,37 @@ impl CodeMeaning {
     /// A meaning for the codes billing systems commonly write, for
     /// `kindly mapping suggest`; a person confirms it.
     pub fn guess(code: &str) -> Option<CodeMeaning> {
-        let c: String = code.chars().filter(char::is_ascii_alphanumeric).map(|c| c.to_ascii_uppercase()).collect();
+        let c: String = code
+            .chars()
+            .filter(char::is_ascii_alphanumeric)
+            .map(|c| c.to_ascii_uppercase())
+            .collect();
         const KNOWN: &[(CodeMeaning, &[&str])] = &[
-            (CodeMeaning::Bankruptcy, &["BK", "BANKRUPT", "BANKRUPTCY", "BKRPT", "CH7", "CH13", "BK7", "BK13"]),
+            (
+                CodeMeaning::Bankruptcy,
+                &["BK", "BANKRUPT", "BANKRUPTCY", "BKRPT", "CH7", "CH13", "BK7", "BK13"],
+            ),
             (CodeMeaning::Deceased, &["DECEASED", "EXPIRED", "DEAD", "DECD", "DEC"]),
             (CodeMeaning::Attorney, &["ATTY", "ATTORNEY", "LEGAL", "LAWYER"]),
-            (CodeMeaning::WithAgency, &["COLL", "COLLECTIONS", "AGENCY", "AGCY", "COLLAGENCY", "SENTTOCOLL"]),
+            (
+                CodeMeaning::WithAgency,
+                &["COLL", "COLLECTIONS", "AGENCY", "AGCY", "COLLAGENCY", "SENTTOCOLL"],
+            ),
             (CodeMeaning::Dispute, &["DISPUTE", "DISPUTED", "DSP", "DISP"]),
             (CodeMeaning::DoNotMail, &["NOMAIL", "DNM", "DONOTMAIL", "NOSTMT", "HOLDSTMT"]),
-            (CodeMeaning::BadAddress, &["BADADDR", "BADADDRESS", "RTNMAIL", "RETURNEDMAIL", "UNDELIVERABLE", "RTS"]),
+            (
+                CodeMeaning::BadAddress,
+                &["BADADDR", "BADADDRESS", "RTNMAIL", "RETURNEDMAIL", "UNDELIVERABLE", "RTS"],
+            ),
             (CodeMeaning::InsurancePending, &["INSPEND", "INSPENDING", "INS", "PENDINGINS"]),
-            (CodeMeaning::PaymentPlan, &["PLAN", "PP", "PAYPLAN", "PMTPLAN", "PAYMENTPLAN", "ONPLAN", "BUDGET"]),
-            (CodeMeaning::PaymentPosted, &["PMTPOSTED", "PAYMENTPOSTED", "PAIDAFTER", "PMTRCVD", "PAYMENTRECEIVED"]),
+            (
+                CodeMeaning::PaymentPlan,
+                &["PLAN", "PP", "PAYPLAN", "PMTPLAN", "PAYMENTPLAN", "ONPLAN", "BUDGET"],
+            ),
+            (
+                CodeMeaning::PaymentPosted,
+                &["PMTPOSTED", "PAYMENTPOSTED", "PAIDAFTER", "PMTRCVD", "PAYMENTRECEIVED"],
+            ),
             (CodeMeaning::None, &["ACTIVE", "OK", "NORMAL", "CURRENT", "OPEN"]),
         ];
         KNOWN.iter().find(|(_, codes)| codes.contains(&c.as_str())).map(|(meaning, _)| *meaning)
@@ -500,7 +534,10 @@ pub struct FlagCodes {
 impl Default for FlagCodes {
     fn default() -> Self {
         let codes = |c: &[&str]| c.iter().map(|s| s.to_string()).collect();
-        FlagCodes { yes: codes(&["Y", "YES", "TRUE", "T", "1", "X"]), no: codes(&["N", "NO", "FALSE", "F", "0"]) }
+        FlagCodes {
+            yes: codes(&["Y", "YES", "TRUE", "T", "1", "X"]),
+            no: codes(&["N", "NO", "FALSE", "F", "0"]),
+        }
     }
 }
 
@@ -540,14 +577,18 @@ impl Field {
     /// The export's headers this field reads.
     pub fn headers(&self) -> Vec<&str> {
         match self {
-            Field::Column(h) | Field::LastFirst { last_first: h } | Field::NonZero { nonzero: h } => vec![h],
+            Field::Column(h)
+            | Field::LastFirst { last_first: h }
+            | Field::NonZero { nonzero: h } => vec![h],
             Field::Fixed { .. } => vec![],
             Field::Several(hs) => hs.iter().map(String::as_str).collect(),
-            Field::Parts { first, middle, last, suffix } => [Some(first), middle.as_ref(), Some(last), suffix.as_ref()]
-                .into_iter()
-                .flatten()
-                .map(String::as_str)
-                .collect(),
+            Field::Parts { first, middle, last, suffix } => {
+                [Some(first), middle.as_ref(), Some(last), suffix.as_ref()]
+                    .into_iter()
+                    .flatten()
+                    .map(String::as_str)
+                    .collect()
+            }
         }
     }
 }
@@ -820,10 +861,18 @@ impl Default for LintConfig {
 
 impl LintConfig {
     /// Whether credit reporting can happen for this balance, age and state.
-    pub fn credit_reporting_possible(&self, balance: Cents, days_past_due: i64, state: &str) -> bool {
+    pub fn credit_reporting_possible(
+        &self,
+        balance: Cents,
+        days_past_due: i64,
+        state: &str,
+    ) -> bool {
         balance >= self.credit_reporting_min_balance
             && days_past_due >= self.credit_reporting_min_days
-            && !self.credit_reporting_banned_states.iter().any(|s| s.eq_ignore_ascii_case(state.trim()))
+            && !self
+                .credit_reporting_banned_states
+                .iter()
+                .any(|s| s.eq_ignore_ascii_case(state.trim()))
     }
 
     /// The first credit-reporting phrase in a text, if any.
@@ -853,9 +902,11 @@ impl Config {
     /// Reads a config file; relative paths inside it are taken from the
     /// file's own folder so the run does not depend on the current directory.
     pub fn load(path: &Path) -> Result<(Config, Vec<u8>), ConfigError> {
-        let bytes = std::fs::read(path).map_err(|source| ConfigError::Read { path: path.to_path_buf(), source })?;
+        let bytes = std::fs::read(path)
+            .map_err(|source| ConfigError::Read { path: path.to_path_buf(), source })?;
         let invalid = |message: String| ConfigError::Invalid { path: path.to_path_buf(), message };
-        let text = std::str::from_utf8(&bytes).map_err(|e| invalid(format!("not UTF-8 text ({e})")))?;
+        let text =
+            std::str::from_utf8(&bytes).map_err(|e| invalid(format!("not UTF-8 text ({e})")))?;
         let mut config: Config = toml::from_str(text).map_err(|e| invalid(e.to_string()))?;
         let base = path.parent().unwrap_or(Path::new("."));
         config.layouts = base.join(&config.layouts);
@@ -879,7 +930,8 @@ impl Config {
                 .replace("[input.hold_codes]", "[hold_codes]")
                 .replace("[input] ", ""),
         };
-        let text = std::str::from_utf8(&bytes).map_err(|e| invalid(format!("not UTF-8 text ({e})")))?;
+        let text =
+            std::str::from_utf8(&bytes).map_err(|e| invalid(format!("not UTF-8 text ({e})")))?;
         self.input = toml::from_str(text).map_err(|e| invalid(e.to_string()))?;
         self.input.mapping_file = Some(path.to_path_buf());
         self.check_settings().map_err(invalid)?;
@@ -888,8 +940,12 @@ impl Config {
 
     fn check_settings(&self) -> Result<(), String> {
         let p = &self.policy;
-        let ascending =
-            [p.reminder_after_days, p.plan_offer_after_days, p.assistance_after_days, p.final_notice_after_days];
+        let ascending = [
+            p.reminder_after_days,
+            p.plan_offer_after_days,
+            p.assistance_after_days,
+            p.final_notice_after_days,
+        ];
         if ascending.windows(2).any(|w| w[0] > w[1]) || ascending[0] < 0 {
             let [reminder, plan, assistance, last] = ascending;
             return Err(format!(
@@ -904,7 +960,10 @@ impl Config {
             ));
         }
         if p.min_days_between_letters < 0 || p.days_between_stages < 0 {
-            return Err("[policy] min_days_between_letters and days_between_stages cannot be negative".into());
+            return Err(
+                "[policy] min_days_between_letters and days_between_stages cannot be negative"
+                    .into(),
+            );
         }
         if self.payment_plans.months.contains(&0) {
             return Err("[payment_plans] months must be 1 or more".into());
@@ -924,9 +983,11 @@ impl Config {
                 );
             }
             (Some(_), false) => {
-                return Err("[input] age_buckets reads an aging report, which has no service dates: leave \
+                return Err(
+                    "[input] age_buckets reads an aging report, which has no service dates: leave \
                             [input.columns] service_date out"
-                    .into());
+                        .into(),
+                );
             }
             _ => {}
         }
@@ -940,8 +1001,13 @@ impl Config {
             let Some(field) = field else { continue };
             match field {
                 Field::Several(headers) => {
-                    let listed = spec.kind == FieldKind::Code || ["payments", "adjustments"].contains(&spec.name);
-                    only(spec.name, listed, "only hold_code, payments and adjustments can read a list of columns")?;
+                    let listed = spec.kind == FieldKind::Code
+                        || ["payments", "adjustments"].contains(&spec.name);
+                    only(
+                        spec.name,
+                        listed,
+                        "only hold_code, payments and adjustments can read a list of columns",
+                    )?;
                     only(spec.name, !headers.is_empty(), "the list of columns is empty")?;
                 }
                 Field::NonZero { .. } => only(
@@ -955,9 +1021,11 @@ impl Config {
                     ["guarantor", "patient"].contains(&spec.name),
                     "only guarantor and patient can be read as \"Last, First\"",
                 )?,
-                Field::Parts { .. } => {
-                    only(spec.name, spec.name == "guarantor", "only guarantor can be built from name parts")?
-                }
+                Field::Parts { .. } => only(
+                    spec.name,
+                    spec.name == "guarantor",
+                    "only guarantor can be built from name parts",
+                )?,
                 Field::Column(_) | Field::Fixed { .. } => {}
             }
         }
@@ -969,7 +1037,9 @@ impl Config {
         }
         if self.vendor.format != VendorFormat::Generic {
             let format = self.vendor.format.name();
-            self.practice.return_address().map_err(|e| format!("[vendor] format = {format:?}: {e}"))?;
+            self.practice
+                .return_address()
+                .map_err(|e| format!("[vendor] format = {format:?}: {e}"))?;
             if let Some(max) = self.vendor.field_limits().name
                 && self.practice.name.chars().count() > max
             {
@@ -980,9 +1050,10 @@ impl Config {
                 ));
             }
         }
-        for (format, placement) in
-            [("lob", &self.vendor.lob.address_placement), ("postgrid", &self.vendor.postgrid.address_placement)]
-        {
+        for (format, placement) in [
+            ("lob", &self.vendor.lob.address_placement),
+            ("postgrid", &self.vendor.postgrid.address_placement),
+        ] {
             if placement != vendor::INSERT_BLANK_PAGE {
                 return Err(format!(
                     "[vendor.{format}] address_placement = {placement:?}: kindly's letters print both addresses \
@@ -995,7 +1066,9 @@ impl Config {
             }
         }
         if self.print.max_pages == 0 || self.vendor.postage.sheets_per_ounce == 0 {
-            return Err("[print] max_pages and [vendor.postage] sheets_per_ounce must be 1 or more".into());
+            return Err(
+                "[print] max_pages and [vendor.postage] sheets_per_ounce must be 1 or more".into(),
+            );
         }
         Ok(())
     }
@@ -1040,7 +1113,8 @@ impl Practice {
     /// `[practice] address` read as street lines and a last line
     /// `City, ST 12345`, which vendors take as separate fields.
     pub fn return_address(&self) -> Result<ReturnAddress, String> {
-        let (last, street) = self.address.split_last().ok_or("[practice] address needs at least one line")?;
+        let (last, street) =
+            self.address.split_last().ok_or("[practice] address needs at least one line")?;
         let bad = || {
             format!(
                 "the last line of [practice] address must read \"City, ST 12345\" for the vendor's files, not {last:?}"
@@ -1048,7 +1122,9 @@ impl Practice {
         };
         let (city, rest) = last.rsplit_once(',').ok_or_else(bad)?;
         let mut words = rest.split_whitespace();
-        let (Some(state), Some(zip), None) = (words.next(), words.next(), words.next()) else { return Err(bad()) };
+        let (Some(state), Some(zip), None) = (words.next(), words.next(), words.next()) else {
+            return Err(bad());
+        };
         if state.len() != 2 || !state.chars().all(|c| c.is_ascii_uppercase()) || street.is_empty() {
             return Err(bad());
         }

@@ -15,9 +15,12 @@ pub const FORMS: &str = "a date like 2026-12-07 or 12/07/2026";
 /// A date as a person or a spreadsheet wrote it, or what is wrong with it.
 pub fn parse(text: &str) -> Option<NaiveDate> {
     let text = text.trim();
-    let date = text.get(..10).filter(|_| text.len() > 10 && text.as_bytes()[10] == b'T').unwrap_or(text);
+    let date =
+        text.get(..10).filter(|_| text.len() > 10 && text.as_bytes()[10] == b'T').unwrap_or(text);
     ["%Y-%m-%d", "%m/%d/%Y"].iter().find_map(|form| {
-        NaiveDate::parse_from_str(date, form).ok().filter(|_| four_digit_year(date, form.starts_with("%Y")))
+        NaiveDate::parse_from_str(date, form)
+            .ok()
+            .filter(|_| four_digit_year(date, form.starts_with("%Y")))
     })
 }
 
@@ -40,12 +43,24 @@ mod tests {
     #[test]
     fn iso_and_us_dates_are_read_and_nothing_is_guessed() {
         let day = NaiveDate::from_ymd_opt(2026, 12, 7).unwrap();
-        for text in ["2026-12-07", "2026-12-7", " 2026-12-07 ", "12/07/2026", "12/7/2026", "2026-12-07T10:15:00Z"] {
+        for text in [
+            "2026-12-07",
+            "2026-12-7",
+            " 2026-12-07 ",
+            "12/07/2026",
+            "12/7/2026",
+            "2026-12-07T10:15:00Z",
+        ] {
             assert_eq!(parse(text), Some(day), "{text}");
         }
-        for text in ["07.12.2026", "12/07/26", "26-12-07", "2026-13-01", "Dec 7, 2026", "", "2026-12-07x"] {
+        for text in
+            ["07.12.2026", "12/07/26", "26-12-07", "2026-13-01", "Dec 7, 2026", "", "2026-12-07x"]
+        {
             assert_eq!(parse(text), None, "{text}");
         }
-        assert_eq!(parse_given("12/07/26").unwrap_err(), "\"12/07/26\" is not a date like 2026-12-07 or 12/07/2026");
+        assert_eq!(
+            parse_given("12/07/26").unwrap_err(),
+            "\"12/07/26\" is not a date like 2026-12-07 or 12/07/2026"
+        );
     }
 }

@@ -31,7 +31,9 @@ impl Delimiter {
             "auto" => Ok(Delimiter::Auto),
             "\\t" | "\t" | "tab" => Ok(Delimiter::Char(b'\t')),
             t if t.len() == 1 && t.is_ascii() && t != "\"" => Ok(Delimiter::Char(t.as_bytes()[0])),
-            t => Err(format!("{t:?} is not a delimiter: use \"auto\", \",\", \";\", \"|\" or \"tab\"")),
+            t => Err(format!(
+                "{t:?} is not a delimiter: use \"auto\", \",\", \";\", \"|\" or \"tab\""
+            )),
         }
     }
 }
@@ -54,8 +56,14 @@ pub enum Encoding {
 
 impl Encoding {
     pub fn parse(text: &str) -> Result<Encoding, String> {
-        Encoding::deserialize(serde::de::value::StrDeserializer::<serde::de::value::Error>::new(text))
-            .map_err(|_| format!("{text:?} is not an encoding: use auto, utf-8, windows-1252, utf-16le or utf-16be"))
+        Encoding::deserialize(serde::de::value::StrDeserializer::<serde::de::value::Error>::new(
+            text,
+        ))
+        .map_err(|_| {
+            format!(
+                "{text:?} is not an encoding: use auto, utf-8, windows-1252, utf-16le or utf-16be"
+            )
+        })
     }
 }
 
@@ -110,7 +118,10 @@ impl<'a> SmallCsv<'a> {
     }
 
     pub fn reader(&self) -> csv::Reader<&'a [u8]> {
-        csv::ReaderBuilder::new().flexible(true).delimiter(sniff_delimiter(self.text)).from_reader(self.text)
+        csv::ReaderBuilder::new()
+            .flexible(true)
+            .delimiter(sniff_delimiter(self.text))
+            .from_reader(self.text)
     }
 
     /// The line of the record (or error) at `position`; 0 without one.
@@ -184,7 +195,8 @@ impl Utf8Evidence {
                 Ok(_) => valid = true,
                 Err(_) => invalid = true,
             }
-            self.not_windows_1252 |= field.iter().any(|b| matches!(b, 0x81 | 0x8D | 0x8F | 0x90 | 0x9D));
+            self.not_windows_1252 |=
+                field.iter().any(|b| matches!(b, 0x81 | 0x8D | 0x8F | 0x90 | 0x9D));
         }
         if invalid {
             if self.invalid_rows == 0 {
@@ -202,7 +214,11 @@ impl Utf8Evidence {
 }
 
 /// Sniffs the byte-order mark and the delimiter, and transcodes UTF-16.
-pub fn prepare<'a>(raw: impl Read + 'a, encoding: Encoding, delimiter: Delimiter) -> io::Result<Prepared<'a>> {
+pub fn prepare<'a>(
+    raw: impl Read + 'a,
+    encoding: Encoding,
+    delimiter: Delimiter,
+) -> io::Result<Prepared<'a>> {
     let mut raw = BufReader::with_capacity(64 * 1024, raw);
     let head = raw.fill_buf()?;
     let spreadsheet = spreadsheet(head);
@@ -291,13 +307,19 @@ impl<R: Read> Read for Utf16Reader<R> {
         while self.start == self.end && !self.done {
             let n = self.inner.read(&mut self.input)?;
             let last = n == 0;
-            let (result, read, written) =
-                self.decoder.decode_to_utf8_without_replacement(&self.input[..n], &mut self.output, last);
+            let (result, read, written) = self.decoder.decode_to_utf8_without_replacement(
+                &self.input[..n],
+                &mut self.output,
+                last,
+            );
             if let DecoderResult::Malformed(bad, _) = result {
                 let at = self.read_so_far + read as u64 - u64::from(bad);
                 return Err(io::Error::new(
                     io::ErrorKind::InvalidData,
-                    format!("byte {} is not valid UTF-16; check the export's encoding (--encoding)", at + 1),
+                    format!(
+                        "byte {} is not valid UTF-16; check the export's encoding (--encoding)",
+                        at + 1
+                    ),
                 ));
             }
             // The output buffer is sized for the worst case, so a whole
@@ -323,8 +345,10 @@ mod tests {
     fn a_record_s_line_counts_the_breaks_before_it() {
         let text = b"a,b\r\n1,2\r\n\r\n3,4\n5,6";
         let mut reader = csv::ReaderBuilder::new().from_reader(&text[..]);
-        let lines: Vec<u64> =
-            reader.byte_records().map(|r| line_at(text, r.unwrap().position().unwrap().byte())).collect();
+        let lines: Vec<u64> = reader
+            .byte_records()
+            .map(|r| line_at(text, r.unwrap().position().unwrap().byte()))
+            .collect();
         assert_eq!(lines, [2, 4, 5]);
     }
 
@@ -338,11 +362,15 @@ mod tests {
     #[test]
     fn byte_order_marks_choose_the_encoding() {
         assert_eq!(text(b"\xEF\xBB\xBFa;b\n", Encoding::Auto), ("a;b\n".into(), b';'));
-        let utf16le: Vec<u8> =
-            [0xFF, 0xFE].into_iter().chain("Zoë\tx\n".encode_utf16().flat_map(u16::to_le_bytes)).collect();
+        let utf16le: Vec<u8> = [0xFF, 0xFE]
+            .into_iter()
+            .chain("Zoë\tx\n".encode_utf16().flat_map(u16::to_le_bytes))
+            .collect();
         assert_eq!(text(&utf16le, Encoding::Auto), ("Zoë\tx\n".into(), b'\t'));
-        let utf16be: Vec<u8> =
-            [0xFE, 0xFF].into_iter().chain("a|b".encode_utf16().flat_map(u16::to_be_bytes)).collect();
+        let utf16be: Vec<u8> = [0xFE, 0xFF]
+            .into_iter()
+            .chain("a|b".encode_utf16().flat_map(u16::to_be_bytes))
+            .collect();
         assert_eq!(text(&utf16be, Encoding::Auto), ("a|b".into(), b'|'));
     }
 

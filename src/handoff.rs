@@ -59,14 +59,20 @@ pub enum HandoffError {
          Make the run without --trial"
     )]
     Trial(PathBuf),
-    #[error("{0} is one shard of a run: put the shards together with `kindly merge` and hand over the merged run")]
+    #[error(
+        "{0} is one shard of a run: put the shards together with `kindly merge` and hand over the merged run"
+    )]
     Shard(PathBuf),
 }
 
 /// Writes the vendor's request files for the run whose manifest.csv is in
 /// `folder`, into `folder`. Each file written is passed to `written` with
 /// its SHA-256.
-pub fn write_requests(config: &Config, folder: &Path, mut written: impl FnMut(&str, &str)) -> Result<(), HandoffError> {
+pub fn write_requests(
+    config: &Config,
+    folder: &Path,
+    mut written: impl FnMut(&str, &str),
+) -> Result<(), HandoffError> {
     let vendor = &config.vendor;
     if vendor.format == VendorFormat::Generic {
         return Ok(());
@@ -83,13 +89,15 @@ pub fn write_requests(config: &Config, folder: &Path, mut written: impl FnMut(&s
 }
 
 /// The run folder's manifest.csv, row by row.
-fn manifest(folder: &Path) -> Result<impl Iterator<Item = Result<ManifestRow, HandoffError>>, HandoffError> {
+fn manifest(
+    folder: &Path,
+) -> Result<impl Iterator<Item = Result<ManifestRow, HandoffError>>, HandoffError> {
     let path = folder.join(MANIFEST_CSV);
-    let reader =
-        csv::Reader::from_path(&path).map_err(|source| HandoffError::Manifest { path: path.clone(), source })?;
-    Ok(reader
-        .into_deserialize()
-        .map(move |row| row.map_err(|source| HandoffError::Manifest { path: path.clone(), source })))
+    let reader = csv::Reader::from_path(&path)
+        .map_err(|source| HandoffError::Manifest { path: path.clone(), source })?;
+    Ok(reader.into_deserialize().map(move |row| {
+        row.map_err(|source| HandoffError::Manifest { path: path.clone(), source })
+    }))
 }
 
 /// Where request files go, and who hears of each one finished.
@@ -127,9 +135,16 @@ fn click2mail(
     for row in rows {
         let row = row?;
         let (Some(first), Some(last)) = (row.print_first_page, row.print_last_page) else {
-            return Err(HandoffError::NoPrintFiles { vendor: "Click2Mail", folder: folder.to_path_buf() });
+            return Err(HandoffError::NoPrintFiles {
+                vendor: "Click2Mail",
+                folder: folder.to_path_buf(),
+            });
         };
-        let pdf = row.print_file.strip_prefix(&format!("{PRINT_DIR}/")).unwrap_or(&row.print_file).to_string();
+        let pdf = row
+            .print_file
+            .strip_prefix(&format!("{PRINT_DIR}/"))
+            .unwrap_or(&row.print_file)
+            .to_string();
         if open.as_ref().is_none_or(|(name, _)| *name != pdf) {
             if let Some((name, writer)) = open.take() {
                 close_batch(files, &name, writer)?;
@@ -137,7 +152,8 @@ fn click2mail(
             open = Some((pdf.clone(), start_batch(files, &pdf)?));
         }
         if let Some((name, writer)) = open.as_mut() {
-            job(writer, vendor, from, &row, first, last).map_err(io(files.folder.join(batch_name(name))))?;
+            job(writer, vendor, from, &row, first, last)
+                .map_err(io(files.folder.join(batch_name(name))))?;
         }
     }
     if let Some((name, writer)) = open {
@@ -156,13 +172,19 @@ fn start_batch(files: &Files, pdf: &str) -> Result<Writer<HashedFile>, OutputErr
     let fail = io(files.folder.join(&name));
     writer.write_event(Event::Decl(BytesDecl::new("1.0", Some("UTF-8"), None))).map_err(&fail)?;
     writer.write_event(Event::Start(BytesStart::new("batch"))).map_err(&fail)?;
-    for (tag, value) in [("username", CLICK2MAIL_USERNAME), ("password", CLICK2MAIL_PASSWORD), ("filename", pdf)] {
+    for (tag, value) in
+        [("username", CLICK2MAIL_USERNAME), ("password", CLICK2MAIL_PASSWORD), ("filename", pdf)]
+    {
         text(&mut writer, tag, value).map_err(&fail)?;
     }
     Ok(writer)
 }
 
-fn close_batch(files: &mut Files, pdf: &str, mut writer: Writer<HashedFile>) -> Result<(), OutputError> {
+fn close_batch(
+    files: &mut Files,
+    pdf: &str,
+    mut writer: Writer<HashedFile>,
+) -> Result<(), OutputError> {
     let name = batch_name(pdf);
     let fail = io(files.folder.join(&name));
     writer.write_event(Event::End(BytesEnd::new("batch"))).map_err(&fail)?;
@@ -262,7 +284,10 @@ fn lob(
     let sender = lob_address(&from.name, street, &from.city, &from.state, &from.zip);
     let mut letters = files.create(LOB_LETTERS)?;
     let mut csv = csv::Writer::from_writer(files.create(LOB_ADDRESSES)?);
-    let csv_fail = |e: csv::Error| OutputError::Io { path: files.folder.join(LOB_ADDRESSES), source: e.into() };
+    let csv_fail = |e: csv::Error| OutputError::Io {
+        path: files.folder.join(LOB_ADDRESSES),
+        source: e.into(),
+    };
     csv.write_record([
         "name",
         "address_line1",
@@ -291,13 +316,15 @@ fn lob(
             "idempotency_key": idempotency_key(&row),
         });
         json_line(&mut letters, &request).map_err(io(files.folder.join(LOB_LETTERS)))?;
-        let record = [&row.recipient_name, to[0], to[1], &row.city, &row.state, &row.zip, &row.piece_id];
+        let record =
+            [&row.recipient_name, to[0], to[1], &row.city, &row.state, &row.zip, &row.piece_id];
         csv.write_record(record).map_err(csv_fail)?;
     }
     files.finish(LOB_LETTERS, letters)?;
-    let file = csv
-        .into_inner()
-        .map_err(|e| OutputError::Io { path: files.folder.join(LOB_ADDRESSES), source: e.into_error() })?;
+    let file = csv.into_inner().map_err(|e| OutputError::Io {
+        path: files.folder.join(LOB_ADDRESSES),
+        source: e.into_error(),
+    })?;
     files.finish(LOB_ADDRESSES, file)?;
     Ok(())
 }
@@ -393,7 +420,8 @@ pub fn handoff(
     if out.exists() {
         return Err(HandoffError::Exists(out.to_path_buf()));
     }
-    let name = out.file_name().map_or_else(|| "handoff".into(), |n| n.to_string_lossy().into_owned());
+    let name =
+        out.file_name().map_or_else(|| "handoff".into(), |n| n.to_string_lossy().into_owned());
     let parent = out.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
     let partial = parent.join(format!(".{name}.{}.partial", std::process::id()));
     let result = fill(run, config, format, &record, &partial);
@@ -412,10 +440,13 @@ pub fn handoff(
         files,
         approval,
     };
-    let published = crate::output::write_file(&partial.join(HANDOFF_JSON), &crate::output::to_json(&handoff))
-        .map_err(HandoffError::from)
-        .and_then(|()| handed(&handoff))
-        .and_then(|()| std::fs::rename(&partial, out).map_err(|e| io(out.to_path_buf())(e).into()));
+    let published =
+        crate::output::write_file(&partial.join(HANDOFF_JSON), &crate::output::to_json(&handoff))
+            .map_err(HandoffError::from)
+            .and_then(|()| handed(&handoff))
+            .and_then(|()| {
+                std::fs::rename(&partial, out).map_err(|e| io(out.to_path_buf())(e).into())
+            });
     if let Err(e) = published {
         let _ = std::fs::remove_dir_all(&partial);
         return Err(e);
@@ -446,12 +477,14 @@ fn fill(
     std::fs::create_dir_all(dir).map_err(io(dir.to_path_buf()))?;
     copy(MANIFEST_CSV)?;
     copy(crate::output::MANIFEST_JSON)?;
-    let print_files: Vec<&String> = record.files.keys().filter(|f| f.starts_with(&format!("{PRINT_DIR}/"))).collect();
+    let print_files: Vec<&String> =
+        record.files.keys().filter(|f| f.starts_with(&format!("{PRINT_DIR}/"))).collect();
     if format.needs_combined() && print_files.is_empty() {
         // A run made without combined files: they are made now from its
         // letters, and the hand-off's manifest says where each piece is.
         let mut rows: Vec<ManifestRow> = manifest(run)?.collect::<Result<_, _>>()?;
-        let (written, placed) = crate::print_join::join_letters(run, &rows, config.print.max_pages, dir)?;
+        let (written, placed) =
+            crate::print_join::join_letters(run, &rows, config.print.max_pages, dir)?;
         for row in &mut rows {
             let at = placed.get(&row.piece_id);
             row.print_file = at.map(|p| p.file.clone()).unwrap_or_default();
@@ -462,9 +495,12 @@ fn fill(
         let path = dir.join(MANIFEST_CSV);
         let mut out = csv::Writer::from_writer(HashedFile::create(path.clone())?);
         for row in &rows {
-            out.serialize(row).map_err(|e| OutputError::Io { path: path.clone(), source: e.into() })?;
+            out.serialize(row)
+                .map_err(|e| OutputError::Io { path: path.clone(), source: e.into() })?;
         }
-        let file = out.into_inner().map_err(|e| OutputError::Io { path: path.clone(), source: e.into_error() })?;
+        let file = out
+            .into_inner()
+            .map_err(|e| OutputError::Io { path: path.clone(), source: e.into_error() })?;
         files.insert(MANIFEST_CSV.to_string(), file.finish()?);
     } else if format.needs_combined() {
         print_files.into_iter().try_for_each(|f| copy(f))?;

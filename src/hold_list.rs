@@ -71,7 +71,8 @@ impl NotHeld {
 /// about it (for the run's summary and `validate`): accounts not in the
 /// export first, then holds that ended. Empty groups are left out.
 pub fn not_held_groups(rows: &[NotHeld]) -> Vec<(&'static str, Vec<&NotHeld>)> {
-    let (ended, missing): (Vec<&NotHeld>, Vec<&NotHeld>) = rows.iter().partition(|r| r.ended.is_some());
+    let (ended, missing): (Vec<&NotHeld>, Vec<&NotHeld>) =
+        rows.iter().partition(|r| r.ended.is_some());
     [
         (
             "the hold list names accounts that are not in the export, so it holds nothing for them; check their \
@@ -118,7 +119,8 @@ impl HoldList {
             value: value.to_string(),
             reason: reason.to_string(),
         };
-        let bytes = std::fs::read(path).map_err(|source| HoldListError::Read { file: path.to_path_buf(), source })?;
+        let bytes = std::fs::read(path)
+            .map_err(|source| HoldListError::Read { file: path.to_path_buf(), source })?;
         let csv = SmallCsv::new(&bytes);
         let mut reader = csv.reader();
         let text = |field: &[u8]| {
@@ -128,7 +130,8 @@ impl HoldList {
                 .map(|t| t.trim().to_string())
         };
         let headers = reader.byte_headers().map_err(|e| bad(1, "", "", &e.to_string()))?.clone();
-        let names: Vec<String> = headers.iter().map(|h| text(h).unwrap_or_default().to_lowercase()).collect();
+        let names: Vec<String> =
+            headers.iter().map(|h| text(h).unwrap_or_default().to_lowercase()).collect();
         let find = |wanted: &[&str]| names.iter().position(|n| wanted.contains(&n.as_str()));
         let missing = |column: &str| {
             let reason = format!(
@@ -137,7 +140,8 @@ impl HoldList {
             );
             bad(1, column, "", &reason)
         };
-        let account = find(&["account", "account_id", "account number"]).ok_or_else(|| missing("account"))?;
+        let account =
+            find(&["account", "account_id", "account number"]).ok_or_else(|| missing("account"))?;
         let reason = find(&["reason", "hold"]).ok_or_else(|| missing("reason"))?;
         let (until, note) = (find(&["until"]), find(&["note", "notes"]));
         let mut rows: BTreeMap<String, Listed> = BTreeMap::new();
@@ -150,7 +154,10 @@ impl HoldList {
             };
             let id = cell(Some(account))?;
             let why = cell(Some(reason))?;
-            if id.is_empty() && why.is_empty() && record.iter().all(|f| f.iter().all(u8::is_ascii_whitespace)) {
+            if id.is_empty()
+                && why.is_empty()
+                && record.iter().all(|f| f.iter().all(u8::is_ascii_whitespace))
+            {
                 continue;
             }
             if id.is_empty() {
@@ -158,18 +165,31 @@ impl HoldList {
             }
             let meaning = meaning(&why).ok_or_else(|| {
                 let known: Vec<&str> = reasons().map(CodeMeaning::code).collect();
-                bad(line, &names[reason], &why, &format!("is not a hold reason; use one of {}", known.join(", ")))
+                bad(
+                    line,
+                    &names[reason],
+                    &why,
+                    &format!("is not a hold reason; use one of {}", known.join(", ")),
+                )
             })?;
             let until_text = cell(until)?;
             let until = match until_text.as_str() {
                 "" => None,
                 text => Some(crate::dates::parse(text).ok_or_else(|| {
-                    bad(line, until.map_or("until", |i| &names[i]), text, &format!("is not {}", crate::dates::FORMS))
+                    bad(
+                        line,
+                        until.map_or("until", |i| &names[i]),
+                        text,
+                        &format!("is not {}", crate::dates::FORMS),
+                    )
                 })?),
             };
             let listed = Listed { meaning, line, until, note: cell(note)? };
             if let Some(first) = rows.get(&id) {
-                let reason = format!("account {id} is already on line {}; give each account one row", first.line);
+                let reason = format!(
+                    "account {id} is already on line {}; give each account one row",
+                    first.line
+                );
                 return Err(bad(line, &names[account], &id, &reason));
             }
             rows.insert(id, listed);
@@ -218,7 +238,11 @@ mod tests {
     use super::*;
 
     fn read(text: &[u8]) -> Result<HoldList, HoldListError> {
-        let dir = std::env::temp_dir().join(format!("kindly-holds-{}-{}", std::process::id(), text.len()));
+        let dir = std::env::temp_dir().join(format!(
+            "kindly-holds-{}-{}",
+            std::process::id(),
+            text.len()
+        ));
         std::fs::create_dir_all(&dir).unwrap();
         let path = dir.join("holds.csv");
         std::fs::write(&path, text).unwrap();
@@ -246,7 +270,10 @@ mod tests {
         assert_eq!((dispute.meaning, dispute.line, dispute.until), (CodeMeaning::Dispute, 2, None));
         assert_eq!(dispute.note, "Called 11/28 about the lab bill");
         let posted = list.get("1000019", as_of).unwrap();
-        assert_eq!((posted.meaning, posted.until), (CodeMeaning::PaymentPosted, Some(day("2026-12-31"))));
+        assert_eq!(
+            (posted.meaning, posted.until),
+            (CodeMeaning::PaymentPosted, Some(day("2026-12-31")))
+        );
         assert_eq!(list.get("1000019", day("2027-01-01")), None, "past its until date");
         assert_eq!(list.get("1000023", as_of), None, "until the day before this run");
         assert_eq!(list.get("1000023", day("2026-11-29")).unwrap().note, "Café owner");
@@ -272,7 +299,10 @@ mod tests {
         assert!(error.contains("holds.csv:2: column \"until\", value \"31/12/2026\""), "{error}");
         let list = read(b"Account;Reason;Note\n1000019;payment_plan;Plan, $50 a month\n").unwrap();
         let plan = list.get("1000019", day("2026-11-30")).unwrap();
-        assert_eq!((plan.meaning, plan.line, plan.note.as_str()), (CodeMeaning::PaymentPlan, 2, "Plan, $50 a month"));
+        assert_eq!(
+            (plan.meaning, plan.line, plan.note.as_str()),
+            (CodeMeaning::PaymentPlan, 2, "Plan, $50 a month")
+        );
     }
 
     #[test]
@@ -286,7 +316,10 @@ mod tests {
                 b"account,reason\n1,dispute\n2,on vacation\n",
                 "holds.csv:3: column \"reason\", value \"on vacation\": is not a hold reason; use one of bankruptcy,",
             ),
-            (b"account,reason\n1,none\n", "holds.csv:2: column \"reason\", value \"none\": is not a hold reason"),
+            (
+                b"account,reason\n1,none\n",
+                "holds.csv:2: column \"reason\", value \"none\": is not a hold reason",
+            ),
             (
                 b"account,reason,until\n1,dispute,31/12/2026\n",
                 "holds.csv:2: column \"until\", value \"31/12/2026\": is not a date",
@@ -301,6 +334,9 @@ mod tests {
             assert!(message.contains(expected), "{message:?} should contain {expected:?}");
         }
         let missing = HoldList::read(Path::new("/nonexistent/holds.csv")).unwrap_err().to_string();
-        assert!(missing.starts_with("cannot read the hold list /nonexistent/holds.csv: "), "{missing}");
+        assert!(
+            missing.starts_with("cannot read the hold list /nonexistent/holds.csv: "),
+            "{missing}"
+        );
     }
 }

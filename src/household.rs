@@ -119,8 +119,14 @@ pub fn street(lines: &[String]) -> String {
 pub fn key(guarantor: &Guarantor) -> String {
     let a = &guarantor.address;
     let zip5: String = a.zip.chars().take_while(char::is_ascii_digit).take(5).collect();
-    [zip5, street(&a.street), words(&a.city).join(" "), words(&a.state).join(" "), words(&guarantor.name).join(" ")]
-        .join("|")
+    [
+        zip5,
+        street(&a.street),
+        words(&a.city).join(" "),
+        words(&a.state).join(" "),
+        words(&guarantor.name).join(" "),
+    ]
+    .join("|")
 }
 
 /// The key of one envelope: the household's, then the account's preferred
@@ -147,7 +153,10 @@ mod tests {
     #[test]
     fn an_address_written_two_ways_is_one_household() {
         let pairs = [
-            (&["1200 Willow Creek Road", "Apartment 4"][..], &["1200 WILLOW CREEK RD.", "Apt 4"][..]),
+            (
+                &["1200 Willow Creek Road", "Apartment 4"][..],
+                &["1200 WILLOW CREEK RD.", "Apt 4"][..],
+            ),
             (&["12 North Elm Street #4"], &["12 N. Elm St., Unit 4"]),
             (&["PO Box 77"], &["P.O. Box 77"]),
             (&["PO Box 77"], &["Post Office Box 77"]),
@@ -173,6 +182,9 @@ mod tests {
 
     #[test]
     fn the_key_starts_with_the_zip_code() {
-        assert!(key(&guarantor("Ana Ruiz", &["12 Elm St"], "97401-1234")).starts_with("97401|12 ELM ST|"));
+        assert!(
+            key(&guarantor("Ana Ruiz", &["12 Elm St"], "97401-1234"))
+                .starts_with("97401|12 ELM ST|")
+        );
     }
 }

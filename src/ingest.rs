@@ -39,7 +39,9 @@ pub enum IngestError {
     Io { file: String, source: std::io::Error },
     #[error("the export {file} has no header row")]
     Empty { file: String },
-    #[error("the export {file} has no column {missing} ({named_in} names them); its header has: {found}")]
+    #[error(
+        "the export {file} has no column {missing} ({named_in} names them); its header has: {found}"
+    )]
     MissingColumns { file: String, missing: String, found: String, named_in: String },
     #[error(
         "{rows} of the {total} rows of {file} (the first on line {first_line}) have text that is not {encoding}, \
@@ -80,21 +82,28 @@ pub use values::parse_date;
 /// Reads an export; services dated after `as_of` are rejected.
 pub fn read_export(path: &Path, input: &Input, as_of: NaiveDate) -> Result<Export, IngestError> {
     let file = path.display().to_string();
-    let reader = std::fs::File::open(path).map_err(|source| IngestError::Io { file: file.clone(), source })?;
+    let reader = std::fs::File::open(path)
+        .map_err(|source| IngestError::Io { file: file.clone(), source })?;
     read_export_from(&file, reader, input, as_of)
 }
 
 /// Reads an export from any reader; `file` names it in messages.
-pub fn read_export_from(file: &str, reader: impl Read, input: &Input, as_of: NaiveDate) -> Result<Export, IngestError> {
+pub fn read_export_from(
+    file: &str,
+    reader: impl Read,
+    input: &Input,
+    as_of: NaiveDate,
+) -> Result<Export, IngestError> {
     // Rows are parsed once the whole export has been read, when it is known
     // which way it writes payments (see [`CreditSigns`]).
     let mut scanned = Vec::new();
-    let Scan { rows, sha256, parser, read_as } = scan(file, reader, input, as_of, &mut |_, row| {
-        scanned.push(match row {
-            Scanned::Row(line, record) => Ok((line, record.clone())),
-            Scanned::Unreadable(issue) => Err(issue.clone()),
-        })
-    })?;
+    let Scan { rows, sha256, parser, read_as } =
+        scan(file, reader, input, as_of, &mut |_, row| {
+            scanned.push(match row {
+                Scanned::Row(line, record) => Ok((line, record.clone())),
+                Scanned::Unreadable(issue) => Err(issue.clone()),
+            })
+        })?;
     let mut grouper = Grouper::new(input);
     for row in &scanned {
         let row = match row {

@@ -15,7 +15,9 @@ pub fn write<T: Serialize>(out: &mut impl Write, value: &T) -> std::io::Result<(
 }
 
 /// The values of the file at `path`, line by line.
-pub fn read<T: DeserializeOwned>(path: &Path) -> std::io::Result<impl Iterator<Item = std::io::Result<T>> + use<T>> {
+pub fn read<T: DeserializeOwned>(
+    path: &Path,
+) -> std::io::Result<impl Iterator<Item = std::io::Result<T>> + use<T>> {
     let file = std::io::BufReader::new(std::fs::File::open(path)?);
     Ok(file.lines().map(|line| Ok(serde_json::from_str(&line?)?)))
 }

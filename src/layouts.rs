@@ -54,13 +54,17 @@ impl Layouts {
         let mut fonts = Vec::new();
         for rel in files {
             let path = dir.join(&rel);
-            let bytes = std::fs::read(&path).map_err(|source| LayoutsError::Io { path: path.clone(), source })?;
+            let bytes = std::fs::read(&path)
+                .map_err(|source| LayoutsError::Io { path: path.clone(), source })?;
             let name = rel.to_string_lossy().replace('\\', "/");
             hasher.update(name.as_bytes());
             hasher.update([0]);
             hasher.update((bytes.len() as u64).to_le_bytes());
             hasher.update(&bytes);
-            let text = || String::from_utf8(bytes.clone()).map_err(|_| LayoutsError::NotText { path: path.clone() });
+            let text = || {
+                String::from_utf8(bytes.clone())
+                    .map_err(|_| LayoutsError::NotText { path: path.clone() })
+            };
             if name == LETTER {
                 letter = Some(text()?);
             } else if let Some(template) = name.strip_prefix(&format!("{WORDING_DIR}/")) {
@@ -70,12 +74,15 @@ impl Layouts {
                     labels.insert(language.to_string(), text()?);
                 }
             } else if name.starts_with(&format!("{FONTS_DIR}/"))
-                && [".otf", ".ttf", ".ttc", ".otc"].iter().any(|ext| name.to_lowercase().ends_with(ext))
+                && [".otf", ".ttf", ".ttc", ".otc"]
+                    .iter()
+                    .any(|ext| name.to_lowercase().ends_with(ext))
             {
                 fonts.push((name, bytes));
             }
         }
-        let missing = |what: &str| LayoutsError::Missing { dir: dir.to_path_buf(), what: what.to_string() };
+        let missing =
+            |what: &str| LayoutsError::Missing { dir: dir.to_path_buf(), what: what.to_string() };
         let letter = letter.ok_or_else(|| missing(LETTER))?;
         if wording.is_empty() {
             return Err(missing("wording templates (wording/<language>/<stage>.typ.j2)"));
@@ -83,7 +90,14 @@ impl Layouts {
         if fonts.is_empty() {
             return Err(missing("fonts (fonts/*.otf or *.ttf)"));
         }
-        Ok(Layouts { dir: dir.to_path_buf(), letter, wording, labels, fonts, sha256: hex(&hasher.finalize()) })
+        Ok(Layouts {
+            dir: dir.to_path_buf(),
+            letter,
+            wording,
+            labels,
+            fonts,
+            sha256: hex(&hasher.finalize()),
+        })
     }
 }
 
@@ -94,15 +108,17 @@ impl Layouts {
     /// that stage and language can be made of. Recorded per letter in the
     /// ledger, so an auditor can tell which wording a letter had.
     pub fn wording_sha256(&self) -> BTreeMap<String, String> {
-        let letters = self.wording.keys().filter(|n| !n.rsplit('/').next().is_some_and(|f| f.starts_with('_')));
+        let letters = self
+            .wording
+            .keys()
+            .filter(|n| !n.rsplit('/').next().is_some_and(|f| f.starts_with('_')));
         letters
             .map(|name| {
                 let language = name.split('/').next().unwrap_or_default();
                 let mut hasher = Sha256::new();
-                let partials = self
-                    .wording
-                    .iter()
-                    .filter(|(n, _)| n.strip_prefix(&format!("{language}/")).is_some_and(|f| f.starts_with('_')));
+                let partials = self.wording.iter().filter(|(n, _)| {
+                    n.strip_prefix(&format!("{language}/")).is_some_and(|f| f.starts_with('_'))
+                });
                 let labels = self.labels.get(language).map(|l| ("labels.toml", l));
                 for (part, text) in [(name.as_str(), &self.wording[name])]
                     .into_iter()

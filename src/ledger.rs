@@ -54,7 +54,9 @@ pub enum LedgerError {
          (nothing was recorded)"
     )]
     BeforeItsRun { piece: String, state: &'static str, on: String, as_of: String },
-    #[error("{0} already exists; rebuild writes a new ledger, so choose another path or move it away")]
+    #[error(
+        "{0} already exists; rebuild writes a new ledger, so choose another path or move it away"
+    )]
     Exists(PathBuf),
 }
 
@@ -197,8 +199,10 @@ impl Ledger {
     /// second writer that is refused.
     pub fn open(path: &Path, what: &str) -> Result<Ledger, LedgerError> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir)
-                .map_err(|e| LedgerError::Folder { folder: dir.to_path_buf(), reason: e.to_string() })?;
+            std::fs::create_dir_all(dir).map_err(|e| LedgerError::Folder {
+                folder: dir.to_path_buf(),
+                reason: e.to_string(),
+            })?;
         }
         let mut lock_path = path.as_os_str().to_owned();
         lock_path.push(".lock");
@@ -225,7 +229,11 @@ impl Ledger {
         ledger.sql(|c| c.pragma_update(None, "cache_size", CACHE_KIB))?;
         let version = ledger.version()?;
         if version as usize > MIGRATIONS.len() {
-            return Err(LedgerError::Newer { path: path.to_path_buf(), found: version, known: MIGRATIONS.len() });
+            return Err(LedgerError::Newer {
+                path: path.to_path_buf(),
+                found: version,
+                known: MIGRATIONS.len(),
+            });
         }
         Ok(Some(ledger))
     }
@@ -241,7 +249,10 @@ impl Ledger {
 pub fn describe(path: &Path) -> Result<String, LedgerError> {
     Ok(match Ledger::open_read_only(path)? {
         Some(ledger) => ledger.summary()?.to_string(),
-        None => format!("ledger {}: none there yet, so as if nothing had ever been sent", path.display()),
+        None => format!(
+            "ledger {}: none there yet, so as if nothing had ever been sent",
+            path.display()
+        ),
     })
 }
 
@@ -252,10 +263,13 @@ pub fn rebuild(path: &Path, folders: &[PathBuf], recorded_at: &str) -> Result<Le
     }
     let mut dated: Vec<(String, PathBuf)> = Vec::new();
     for folder in folders {
-        let bytes = std::fs::read(folder.join(RUN_JSON))
-            .map_err(|e| LedgerError::Folder { folder: folder.clone(), reason: format!("{RUN_JSON}: {e}") })?;
-        let record: RunRecord = serde_json::from_slice(&bytes)
-            .map_err(|e| LedgerError::Folder { folder: folder.clone(), reason: format!("{RUN_JSON}: {e}") })?;
+        let bytes = std::fs::read(folder.join(RUN_JSON)).map_err(|e| LedgerError::Folder {
+            folder: folder.clone(),
+            reason: format!("{RUN_JSON}: {e}"),
+        })?;
+        let record: RunRecord = serde_json::from_slice(&bytes).map_err(|e| {
+            LedgerError::Folder { folder: folder.clone(), reason: format!("{RUN_JSON}: {e}") }
+        })?;
         dated.push((record.as_of, folder.clone()));
     }
     dated.sort();
@@ -274,7 +288,10 @@ pub fn rebuild(path: &Path, folders: &[PathBuf], recorded_at: &str) -> Result<Le
 /// a rebuild from the run folders.
 fn sql_error(path: &Path, source: rusqlite::Error) -> LedgerError {
     let code = source.sqlite_error_code();
-    if matches!(code, Some(rusqlite::ErrorCode::NotADatabase | rusqlite::ErrorCode::DatabaseCorrupt)) {
+    if matches!(
+        code,
+        Some(rusqlite::ErrorCode::NotADatabase | rusqlite::ErrorCode::DatabaseCorrupt)
+    ) {
         LedgerError::Damaged { path: path.to_path_buf(), source }
     } else {
         LedgerError::Sql { path: path.to_path_buf(), source }

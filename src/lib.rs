@@ -74,8 +74,10 @@ mod layering {
     /// The modules of each line of the rule in this file's opening comment,
     /// by line number: a module may import those on lines above its own.
     fn levels() -> BTreeMap<String, usize> {
-        let rule =
-            include_str!("lib.rs").lines().take_while(|l| l.starts_with("//!")).filter(|l| l.starts_with("//! - "));
+        let rule = include_str!("lib.rs")
+            .lines()
+            .take_while(|l| l.starts_with("//!"))
+            .filter(|l| l.starts_with("//! - "));
         let mut levels = BTreeMap::new();
         for (level, line) in rule.enumerate() {
             for name in line.split('`').skip(1).step_by(2) {
@@ -108,8 +110,10 @@ mod layering {
             let text = std::fs::read_to_string(&path).unwrap();
             let code = text.split("#[cfg(test)]").next().unwrap();
             for (at, _) in code.match_indices("crate::") {
-                let name: String =
-                    code[at + 7..].chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect();
+                let name: String = code[at + 7..]
+                    .chars()
+                    .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                    .collect();
                 out.push((module.clone(), name));
             }
         }
@@ -126,7 +130,11 @@ mod layering {
             let text = std::fs::read_to_string(path).unwrap();
             let text = text.split("#[cfg(test)]").next().unwrap();
             for name in ["clap::", "indicatif::", "mimalloc", "ExitCode"] {
-                assert!(!text.contains(name), "{} names {name}, which belongs to src/bin/kindly", path.display());
+                assert!(
+                    !text.contains(name),
+                    "{} names {name}, which belongs to src/bin/kindly",
+                    path.display()
+                );
             }
         }
     }
@@ -141,7 +149,10 @@ mod layering {
             if let (Some(own), Some(theirs)) = (levels.get(&module), levels.get(&name))
                 && module != name
             {
-                assert!(theirs < own, "{module} imports {name}, which is not above it in lib.rs's rule");
+                assert!(
+                    theirs < own,
+                    "{module} imports {name}, which is not above it in lib.rs's rule"
+                );
             }
         }
     }

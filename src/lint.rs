@@ -37,11 +37,18 @@ pub fn readability(language: &str, body: &str) -> Option<String> {
 }
 
 /// Checks one letter's wording (`body`, Typst markup) written for `letter`.
-pub fn check_wording(template: &str, letter: &Letter, body: &str, config: &LintConfig) -> Vec<Finding> {
+pub fn check_wording(
+    template: &str,
+    letter: &Letter,
+    body: &str,
+    config: &LintConfig,
+) -> Vec<Finding> {
     let text = plain_text(body);
     let sentences = sentences(&text);
     let mut findings = Vec::new();
-    let mut fail = |rule, detail: String| findings.push(Finding { template: template.to_string(), rule, detail });
+    let mut fail = |rule, detail: String| {
+        findings.push(Finding { template: template.to_string(), rule, detail })
+    };
     let lower = text.to_lowercase();
 
     match letter.language.as_str() {
@@ -77,21 +84,30 @@ pub fn check_wording(template: &str, letter: &Letter, body: &str, config: &LintC
     let practice = &letter.practice;
     let mut required = vec![
         ("the balance", vec![letter.balance.clone()]),
-        ("the due or reply-by date", vec![letter.reply_by.clone().unwrap_or_else(|| letter.due_date.clone())]),
+        (
+            "the due or reply-by date",
+            vec![letter.reply_by.clone().unwrap_or_else(|| letter.due_date.clone())],
+        ),
         ("the phone number", vec![practice.phone.clone()]),
         ("the office hours", vec![practice.hours.clone()]),
         ("the mailing address", practice.address.first().cloned().into_iter().collect()),
         ("a way to pay online", vec![practice.portal.clone()]),
         ("how to ask for financial assistance", vec![practice.assistance.clone()]),
-        ("that financial assistance exists", config.assistance.get(&letter.language).cloned().unwrap_or_default()),
+        (
+            "that financial assistance exists",
+            config.assistance.get(&letter.language).cloned().unwrap_or_default(),
+        ),
         ("thanks", config.thanks.get(&letter.language).cloned().unwrap_or_default()),
     ];
     if letter.stage >= Stage::PlanOffer {
-        required
-            .push(("a payment plan with its monthly amount", letter.plans.iter().map(|p| p.monthly.clone()).collect()));
+        required.push((
+            "a payment plan with its monthly amount",
+            letter.plans.iter().map(|p| p.monthly.clone()).collect(),
+        ));
     }
     for (what, any_of) in required {
-        if !any_of.is_empty() && !any_of.iter().any(|needle| lower.contains(&needle.to_lowercase())) {
+        if !any_of.is_empty() && !any_of.iter().any(|needle| lower.contains(&needle.to_lowercase()))
+        {
             fail("required", format!("no sentence gives {what} (looked for {any_of:?})"));
         }
     }
@@ -134,14 +150,20 @@ pub fn plain_text(markup: &str) -> String {
     let mut out = String::with_capacity(markup.len());
     for line in markup.lines() {
         let line = line.trim();
-        let line = line.strip_prefix("- ").map(|item| format!("{item}.")).unwrap_or_else(|| line.to_string());
+        let line = line
+            .strip_prefix("- ")
+            .map(|item| format!("{item}."))
+            .unwrap_or_else(|| line.to_string());
         let mut chars = line.chars().peekable();
         while let Some(c) = chars.next() {
             match c {
                 '\\' => out.extend(chars.next()),
                 '*' | '[' | ']' => {}
                 '#' => {
-                    while chars.peek().is_some_and(|c| c.is_alphanumeric() || *c == '-' || *c == '_') {
+                    while chars
+                        .peek()
+                        .is_some_and(|c| c.is_alphanumeric() || *c == '-' || *c == '_')
+                    {
                         chars.next();
                     }
                 }
@@ -172,13 +194,18 @@ pub fn sentences(text: &str) -> Vec<String> {
         }
         out.push(chars[start..].iter().collect::<String>());
     }
-    out.into_iter().map(|s| s.trim().to_string()).filter(|s| s.chars().any(char::is_alphabetic)).collect()
+    out.into_iter()
+        .map(|s| s.trim().to_string())
+        .filter(|s| s.chars().any(char::is_alphabetic))
+        .collect()
 }
 
 /// Words and syllables in some sentences, counting syllables one way.
 fn words_and_syllables<S: AsRef<str>>(sentences: &[S], syllables: fn(&str) -> usize) -> (f64, f64) {
-    let words =
-        sentences.iter().flat_map(|s| s.as_ref().split_whitespace()).filter(|w| w.chars().any(char::is_alphanumeric));
+    let words = sentences
+        .iter()
+        .flat_map(|s| s.as_ref().split_whitespace())
+        .filter(|w| w.chars().any(char::is_alphanumeric));
     let (n, total) = words.fold((0, 0), |(n, total), w| (n + 1, total + syllables(w)));
     (n as f64, total as f64)
 }
@@ -224,7 +251,8 @@ pub fn english_syllables(word: &str) -> usize {
     }
     let n = w.len();
     // A final "e" is silent ("bike"), except after a consonant and "l" ("table").
-    let silent_e = n > 2 && w[n - 1] == 'e' && !vowel(w[n - 2]) && (w[n - 2] != 'l' || vowel(w[n - 3]));
+    let silent_e =
+        n > 2 && w[n - 1] == 'e' && !vowel(w[n - 2]) && (w[n - 2] != 'l' || vowel(w[n - 3]));
     if silent_e {
         count -= 1;
     }
@@ -331,11 +359,18 @@ mod tests {
 
     #[test]
     fn sentences_do_not_split_at_abbreviations_or_addresses() {
-        let s =
-            sentences("Call us at 8 a.m. to 5 p.m. any day. Pay at pay.example.com today! Gracias. ¿Preguntas? Sí.");
+        let s = sentences(
+            "Call us at 8 a.m. to 5 p.m. any day. Pay at pay.example.com today! Gracias. ¿Preguntas? Sí.",
+        );
         assert_eq!(
             s,
-            ["Call us at 8 a.m. to 5 p.m. any day.", "Pay at pay.example.com today!", "Gracias.", "¿Preguntas?", "Sí."]
+            [
+                "Call us at 8 a.m. to 5 p.m. any day.",
+                "Pay at pay.example.com today!",
+                "Gracias.",
+                "¿Preguntas?",
+                "Sí."
+            ]
         );
     }
 

@@ -39,20 +39,31 @@ impl Lock {
         let io = |source| LockError::Io { path: path.to_path_buf(), source };
         let started = Instant::now();
         let mut file = loop {
-            let mut file =
-                OpenOptions::new().read(true).write(true).create(true).truncate(false).open(path).map_err(io)?;
+            let mut file = OpenOptions::new()
+                .read(true)
+                .write(true)
+                .create(true)
+                .truncate(false)
+                .open(path)
+                .map_err(io)?;
             match file.try_lock() {
                 // The holder before may have removed the file between our
                 // open and our lock: then the lock is on a file no longer at
                 // the path, and the path is opened again.
                 Ok(()) if still_at(&file, path) => break file,
                 Ok(()) => continue,
-                Err(TryLockError::WouldBlock) if started.elapsed() < wait => std::thread::sleep(RETRY),
+                Err(TryLockError::WouldBlock) if started.elapsed() < wait => {
+                    std::thread::sleep(RETRY)
+                }
                 Err(TryLockError::WouldBlock) => {
                     let mut text = String::new();
                     let _ = file.read_to_string(&mut text);
-                    let holder = if text.trim().is_empty() { "another kindly process".into() } else { text };
-                    return Err(LockError::Held { path: path.to_path_buf(), holder: holder.trim().to_string() });
+                    let holder =
+                        if text.trim().is_empty() { "another kindly process".into() } else { text };
+                    return Err(LockError::Held {
+                        path: path.to_path_buf(),
+                        holder: holder.trim().to_string(),
+                    });
                 }
                 Err(TryLockError::Error(e)) => return Err(io(e)),
             }
@@ -127,7 +138,9 @@ mod tests {
         let first = Lock::take(&path, "the first run", Duration::ZERO).unwrap();
         let waiting = {
             let path = path.clone();
-            std::thread::spawn(move || Lock::take(&path, "the waiter", Duration::from_secs(5)).unwrap())
+            std::thread::spawn(move || {
+                Lock::take(&path, "the waiter", Duration::from_secs(5)).unwrap()
+            })
         };
         std::thread::sleep(Duration::from_millis(300));
         drop(first);

@@ -7,8 +7,8 @@
 use std::path::{Path, PathBuf};
 
 use crate::output::{
-    AUDIT_CSV, AuditRow, Counts, Fingerprint, HOLDS_CSV, HoldRow, MANIFEST_CSV, ManifestRow, OutputError, REJECTS_CSV,
-    Records, RunRecord, Staging, WARNINGS_CSV, ZIP_COUNTS,
+    AUDIT_CSV, AuditRow, Counts, Fingerprint, HOLDS_CSV, HoldRow, MANIFEST_CSV, ManifestRow,
+    OutputError, REJECTS_CSV, Records, RunRecord, Staging, WARNINGS_CSV, ZIP_COUNTS,
 };
 use crate::print_files::PRINT_DIR;
 use crate::verify::{self, VerifyError};
@@ -23,7 +23,9 @@ pub enum MergeError {
     FailsChecks { folder: PathBuf, problems: Vec<String> },
     #[error("{0} is not a shard's run (it was not made with --shard)")]
     NotShard(PathBuf),
-    #[error("the folders are shards {present} of {count}; a merge needs each of shards 1 to {count} exactly once")]
+    #[error(
+        "the folders are shards {present} of {count}; a merge needs each of shards 1 to {count} exactly once"
+    )]
     NotEveryShard { present: String, count: u32 },
     #[error("{folder} has a different {what} ({theirs}) from {first} ({ours})")]
     Differs { folder: PathBuf, what: &'static str, theirs: String, first: PathBuf, ours: String },
@@ -57,11 +59,16 @@ pub fn merge(
     overwrite: bool,
     ledger: &Path,
 ) -> Result<(PathBuf, RunRecord), MergeError> {
-    let (records, merged_from): (Vec<RunRecord>, Vec<Fingerprint>) =
-        shards.iter().map(|folder| load(folder)).collect::<Result<Vec<_>, _>>()?.into_iter().unzip();
+    let (records, merged_from): (Vec<RunRecord>, Vec<Fingerprint>) = shards
+        .iter()
+        .map(|folder| load(folder))
+        .collect::<Result<Vec<_>, _>>()?
+        .into_iter()
+        .unzip();
     let first = records.first().ok_or(MergeError::NoShards)?;
     let count = first.shard.as_ref().map_or(0, |s| s.count);
-    let mut present: Vec<u32> = records.iter().filter_map(|r| r.shard.as_ref().map(|s| s.index)).collect();
+    let mut present: Vec<u32> =
+        records.iter().filter_map(|r| r.shard.as_ref().map(|s| s.index)).collect();
     present.sort_unstable();
     if present != (1..=count).collect::<Vec<_>>() {
         let present = present.iter().map(u32::to_string).collect::<Vec<_>>().join(", ");
@@ -83,7 +90,9 @@ pub fn merge(
         };
         same("export", &first.input.sha256, &record.input.sha256)?;
         same("config", &first.config.sha256, &record.config.sha256)?;
-        let sha = |f: &Option<Fingerprint>| f.as_ref().map_or_else(|| "none".to_string(), |f| f.sha256.clone());
+        let sha = |f: &Option<Fingerprint>| {
+            f.as_ref().map_or_else(|| "none".to_string(), |f| f.sha256.clone())
+        };
         same("mapping", &sha(&first.mapping), &sha(&record.mapping))?;
         same("hold list", &sha(&first.hold_list), &sha(&record.hold_list))?;
         same("layouts", &first.layouts.sha256, &record.layouts.sha256)?;
@@ -91,7 +100,11 @@ pub fn merge(
         same("kindly version", &first.kindly_version, &record.kindly_version)?;
         same("Typst version", &first.typst_version, &record.typst_version)?;
         same("vendor", &first.vendor, &record.vendor)?;
-        same("shard count", &count.to_string(), &record.shard.as_ref().map_or(0, |s| s.count).to_string())?;
+        same(
+            "shard count",
+            &count.to_string(),
+            &record.shard.as_ref().map_or(0, |s| s.count).to_string(),
+        )?;
     }
     let counts = records.iter().fold(Counts::default(), |mut sum, r| {
         sum.add(&r.counts);
@@ -108,7 +121,9 @@ pub fn merge(
     let mut last = None;
     let (mut letters, mut pages) = (0, 0);
     let mut pictured = std::collections::BTreeSet::new();
-    for item in crate::sorted::merge(manifests, |(row, _): &(ManifestRow, usize)| piece_order(&row.piece_id)) {
+    for item in crate::sorted::merge(manifests, |(row, _): &(ManifestRow, usize)| {
+        piece_order(&row.piece_id)
+    }) {
         let (row, shard) = item?;
         let folder = &shards[shard];
         if last.as_ref() == Some(&row.piece_id) {
@@ -118,7 +133,9 @@ pub fn merge(
         if crate::digest::sha256(&bytes) != row.sha256 {
             return Err(MergeError::LetterChanged { file: row.file, folder: folder.clone() });
         }
-        let name = Path::new(&row.file).file_name().ok_or_else(|| MergeError::NotLetter(row.file.clone()))?;
+        let name = Path::new(&row.file)
+            .file_name()
+            .ok_or_else(|| MergeError::NotLetter(row.file.clone()))?;
         crate::output::write_file(&staging.letters_dir().join(name), &bytes)?;
         // The report's picture of each kind of letter: the first piece's
         // that has one, as a single run would have drawn it.
@@ -126,7 +143,8 @@ pub fn merge(
         let kind = row.kind();
         if records[shard].files.contains_key(&picture) && pictured.insert(kind) {
             let dir = staging.path().join(crate::report::PICTURES_DIR);
-            std::fs::create_dir_all(&dir).map_err(|source| OutputError::Io { path: dir, source })?;
+            std::fs::create_dir_all(&dir)
+                .map_err(|source| OutputError::Io { path: dir, source })?;
             staging.write(&picture, &verify::read(folder, &picture)?)?;
         }
         records_out.manifest(&row)?;
@@ -152,7 +170,8 @@ pub fn merge(
     }
     // Rows that were rejected or warned about belong to no guarantor; shard 1
     // reports them all.
-    let reporter = records.iter().position(|r| r.shard.as_ref().is_some_and(|s| s.index == 1)).unwrap_or(0);
+    let reporter =
+        records.iter().position(|r| r.shard.as_ref().is_some_and(|s| s.index == 1)).unwrap_or(0);
     for name in [REJECTS_CSV, WARNINGS_CSV] {
         staging.write(name, &verify::read(&shards[reporter], name)?)?;
     }
@@ -161,7 +180,8 @@ pub fn merge(
     for (folder, record) in shards.iter().zip(&records) {
         for name in record.files.keys().filter(|f| f.starts_with(&format!("{PRINT_DIR}/"))) {
             let dir = staging.path().join(PRINT_DIR);
-            std::fs::create_dir_all(&dir).map_err(|source| OutputError::Io { path: dir, source })?;
+            std::fs::create_dir_all(&dir)
+                .map_err(|source| OutputError::Io { path: dir, source })?;
             staging.write(name, &verify::read(folder, name)?)?;
         }
     }
@@ -169,7 +189,8 @@ pub fn merge(
         let folder = staging.path().to_path_buf();
         crate::output::write_zip_counts(&folder, |name, sha| staging.written(name, sha))?;
     }
-    let mut pieces_not_made: Vec<String> = records.iter().flat_map(|r| r.pieces_not_made.clone()).collect();
+    let mut pieces_not_made: Vec<String> =
+        records.iter().flat_map(|r| r.pieces_not_made.clone()).collect();
     pieces_not_made.sort();
     let record = |staging: &Staging| RunRecord {
         counts: counts.clone(),
@@ -200,7 +221,10 @@ fn load(folder: &Path) -> Result<(RunRecord, Fingerprint), MergeError> {
     if record.shard.is_none() {
         return Err(MergeError::NotShard(folder.to_path_buf()));
     }
-    Ok((record, Fingerprint { file: folder.display().to_string(), sha256: crate::digest::sha256(&bytes) }))
+    Ok((
+        record,
+        Fingerprint { file: folder.display().to_string(), sha256: crate::digest::sha256(&bytes) },
+    ))
 }
 
 type Rows<T> = Box<dyn Iterator<Item = Result<(T, usize), MergeError>>>;
@@ -216,11 +240,11 @@ fn open_each<T: serde::de::DeserializeOwned + 'static>(
         .enumerate()
         .map(|(n, folder)| {
             let path = folder.join(name);
-            let reader =
-                csv::Reader::from_path(&path).map_err(|source| MergeError::Csv { path: path.clone(), source })?;
-            let rows = reader
-                .into_deserialize::<T>()
-                .map(move |row| row.map(|r| (r, n)).map_err(|source| MergeError::Csv { path: path.clone(), source }));
+            let reader = csv::Reader::from_path(&path)
+                .map_err(|source| MergeError::Csv { path: path.clone(), source })?;
+            let rows = reader.into_deserialize::<T>().map(move |row| {
+                row.map(|r| (r, n)).map_err(|source| MergeError::Csv { path: path.clone(), source })
+            });
             Ok(Box::new(rows) as Rows<T>)
         })
         .collect()

@@ -32,8 +32,14 @@ impl Address {
     /// The first line or part with a letter outside the Latin script, if
     /// any: USPS reads domestic addresses in Latin letters.
     pub fn not_latin(&self) -> Option<&str> {
-        let latin = |c: char| !c.is_alphabetic() || (c as u32) < 0x250 || ('\u{1E00}'..='\u{1EFF}').contains(&c);
-        self.street.iter().chain([&self.city, &self.state]).map(String::as_str).find(|t| !t.chars().all(latin))
+        let latin = |c: char| {
+            !c.is_alphabetic() || (c as u32) < 0x250 || ('\u{1E00}'..='\u{1EFF}').contains(&c)
+        };
+        self.street
+            .iter()
+            .chain([&self.city, &self.state])
+            .map(String::as_str)
+            .find(|t| !t.chars().all(latin))
     }
 
     /// The address as one line, as the letter prints it.
@@ -178,7 +184,12 @@ impl Account {
             id,
             guarantor: Guarantor {
                 name: String::new(),
-                address: Address { street: Vec::new(), city: String::new(), state: String::new(), zip: String::new() },
+                address: Address {
+                    street: Vec::new(),
+                    city: String::new(),
+                    state: String::new(),
+                    zip: String::new(),
+                },
             },
             patient: String::new(),
             language: String::new(),
@@ -304,8 +315,8 @@ impl IssueKind {
 
 /// USPS state, district, territory and military codes.
 pub const STATES: &[&str] = &[
-    "AL", "AK", "AZ", "AR", "CA", "CO", "CT", "DE", "DC", "FL", "GA", "HI", "ID", "IL", "IN", "IA", "KS", "KY", "LA",
-    "ME", "MD", "MA", "MI", "MN", "MS", "MO", "MT", "NE", "NV", "NH", "NJ", "NM", "NY", "NC", "ND", "OH", "OK", "OR",
-    "PA", "RI", "SC", "SD", "TN", "TX", "UT", "VT", "VA", "WA", "WV", "WI", "WY", "AS", "GU", "MP", "PR", "VI", "UM",
-    "FM", "MH", "PW", "AA", "AE", "AP",
+    "AL", "AK", "AZ", "AR", "CA", "CO", "CT", "DE", "DC", "FL", "GA", "HI", "ID", "IL", "IN", "IA",
+    "KS", "KY", "LA", "ME", "MD", "MA", "MI", "MN", "MS", "MO", "MT", "NE", "NV", "NH", "NJ", "NM",
+    "NY", "NC", "ND", "OH", "OK", "OR", "PA", "RI", "SC", "SD", "TN", "TX", "UT", "VT", "VA", "WA",
+    "WV", "WI", "WY", "AS", "GU", "MP", "PR", "VI", "UM", "FM", "MH", "PW", "AA", "AE", "AP",
 ];

@@ -47,7 +47,9 @@ impl Cents {
         let mut s = text.trim();
         let mut negative = false;
         // Accounting systems mark credits after the amount.
-        if let Some(rest) = s.strip_suffix("CR").or_else(|| s.strip_suffix("cr")).or_else(|| s.strip_suffix('-')) {
+        if let Some(rest) =
+            s.strip_suffix("CR").or_else(|| s.strip_suffix("cr")).or_else(|| s.strip_suffix('-'))
+        {
             negative = true;
             s = rest.trim_end();
         }
@@ -82,7 +84,10 @@ impl Cents {
         let digits = strip_thousands(whole).ok_or_else(err)?;
         let mut cents: i64 = 0;
         for b in digits.bytes().chain(frac.bytes()).chain("00"[frac.len()..].bytes()) {
-            cents = cents.checked_mul(10).and_then(|c| c.checked_add(i64::from(b - b'0'))).ok_or_else(too_large)?;
+            cents = cents
+                .checked_mul(10)
+                .and_then(|c| c.checked_add(i64::from(b - b'0')))
+                .ok_or_else(too_large)?;
         }
         Ok(Cents(if negative { -cents } else { cents }))
     }
@@ -117,7 +122,11 @@ fn strip_thousands(whole: &str) -> Option<String> {
     let groups: Vec<&str> = whole.split(',').collect();
     let ok = groups.iter().enumerate().all(|(i, g)| {
         g.bytes().all(|b| b.is_ascii_digit())
-            && if i == 0 { !g.is_empty() && (groups.len() == 1 || g.len() <= 3) } else { g.len() == 3 }
+            && if i == 0 {
+                !g.is_empty() && (groups.len() == 1 || g.len() <= 3)
+            } else {
+                g.len() == 3
+            }
     });
     ok.then(|| groups.concat())
 }
@@ -219,8 +228,8 @@ mod tests {
     #[test]
     fn rejects_what_would_need_a_guess() {
         for text in [
-            "", "abc", "1.234", "1,23.00", ",123", "12,34", "--5", "(-5)", "$", "1e3", ".", "-5-", "(5) CR", "CR",
-            "5 DR",
+            "", "abc", "1.234", "1,23.00", ",123", "12,34", "--5", "(-5)", "$", "1e3", ".", "-5-",
+            "(5) CR", "CR", "5 DR",
         ] {
             assert!(Cents::parse(text).is_err(), "{text}");
         }
@@ -230,10 +239,23 @@ mod tests {
     fn rejects_amounts_too_large_to_add_up_exactly() {
         assert_eq!(Cents::parse_amount("$99,999,999.99"), Ok(Cents::LARGEST));
         assert_eq!(Cents::parse_amount("(99,999,999.99)"), Ok(-Cents::LARGEST));
-        for text in ["100,000,000.00", "92233720368547758.07", "-92233720368547758.07", "99999999999999999999.99"] {
-            assert_eq!(Cents::parse_amount(text), Err(MoneyError::TooLarge(text.to_string())), "{text}");
+        for text in [
+            "100,000,000.00",
+            "92233720368547758.07",
+            "-92233720368547758.07",
+            "99999999999999999999.99",
+        ] {
+            assert_eq!(
+                Cents::parse_amount(text),
+                Err(MoneyError::TooLarge(text.to_string())),
+                "{text}"
+            );
         }
-        assert_eq!(Cents::parse("100,000,000.00"), Ok(Cents(10_000_000_000)), "a total may be larger");
+        assert_eq!(
+            Cents::parse("100,000,000.00"),
+            Ok(Cents(10_000_000_000)),
+            "a total may be larger"
+        );
         assert!(matches!(Cents::parse("99999999999999999999.99"), Err(MoneyError::TooLarge(_))));
         let message = MoneyError::TooLarge("100000000".into()).to_string();
         assert!(message.contains("$99,999,999.99"), "{message}");

@@ -114,7 +114,10 @@ impl ManifestRow {
 
     /// The address the piece was sent to.
     pub fn address(&self) -> crate::model::Address {
-        let street = [&self.address_line_1, &self.address_line_2].into_iter().filter(|l| !l.is_empty()).cloned();
+        let street = [&self.address_line_1, &self.address_line_2]
+            .into_iter()
+            .filter(|l| !l.is_empty())
+            .cloned();
         crate::model::Address {
             street: street.collect(),
             city: self.city.clone(),
@@ -363,7 +366,9 @@ pub enum OutputError {
     Exists(PathBuf),
     #[error("cannot write {path}: {source}")]
     Io { path: PathBuf, source: std::io::Error },
-    #[error("the run folder {folder} is being written by another run: {source}; wait for it, or choose another --out")]
+    #[error(
+        "the run folder {folder} is being written by another run: {source}; wait for it, or choose another --out"
+    )]
     Locked { folder: PathBuf, source: LockError },
 }
 
@@ -388,24 +393,29 @@ impl Staging {
     /// (`.NAME.PID.incomplete`), and one left by a run that was stopped is
     /// removed.
     pub fn create(target: &Path, overwrite: bool) -> Result<Staging, OutputError> {
-        let name = target.file_name().map_or_else(|| "run".into(), |n| n.to_string_lossy().into_owned());
-        let parent = target.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-        std::fs::create_dir_all(parent).map_err(|source| OutputError::Io { path: parent.to_path_buf(), source })?;
-        let holder = crate::lock::holder(&format!("is writing the run folder {}", target.display()));
+        let name =
+            target.file_name().map_or_else(|| "run".into(), |n| n.to_string_lossy().into_owned());
+        let parent =
+            target.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+        std::fs::create_dir_all(parent)
+            .map_err(|source| OutputError::Io { path: parent.to_path_buf(), source })?;
+        let holder =
+            crate::lock::holder(&format!("is writing the run folder {}", target.display()));
         let lock = Lock::take(&parent.join(format!(".{name}.lock")), &holder, Duration::ZERO)
             .map_err(|e| OutputError::Locked { folder: target.to_path_buf(), source: e })?;
         if target.exists() && !overwrite {
             return Err(OutputError::Exists(target.to_path_buf()));
         }
         let prefix = format!(".{name}.");
-        for entry in
-            std::fs::read_dir(parent).map_err(|source| OutputError::Io { path: parent.to_path_buf(), source })?
+        for entry in std::fs::read_dir(parent)
+            .map_err(|source| OutputError::Io { path: parent.to_path_buf(), source })?
         {
             let Ok(entry) = entry else { continue };
             let file = entry.file_name().to_string_lossy().into_owned();
             if file.starts_with(&prefix) && file.ends_with(".incomplete") {
                 let stale = entry.path();
-                std::fs::remove_dir_all(&stale).map_err(|source| OutputError::Io { path: stale, source })?;
+                std::fs::remove_dir_all(&stale)
+                    .map_err(|source| OutputError::Io { path: stale, source })?;
             }
         }
         let staging = parent.join(format!(".{name}.{}.incomplete", std::process::id()));
@@ -428,7 +438,8 @@ impl Staging {
     /// Writes a top-level file of the run and remembers its checksum.
     pub fn write(&mut self, name: &str, bytes: &[u8]) -> Result<(), OutputError> {
         let mut file = self.start(name)?;
-        file.write_all(bytes).map_err(|source| OutputError::Io { path: file.path.clone(), source })?;
+        file.write_all(bytes)
+            .map_err(|source| OutputError::Io { path: file.path.clone(), source })?;
         self.keep(name, file)
     }
 
@@ -447,7 +458,8 @@ impl Staging {
     /// removed before the run is finished.
     pub fn scratch(&self) -> Result<Scratch, OutputError> {
         let dir = self.staging.join(".work");
-        std::fs::create_dir_all(&dir).map_err(|source| OutputError::Io { path: dir.clone(), source })?;
+        std::fs::create_dir_all(&dir)
+            .map_err(|source| OutputError::Io { path: dir.clone(), source })?;
         Ok(Scratch(dir))
     }
 
@@ -512,13 +524,16 @@ pub struct HashedFile {
 
 impl HashedFile {
     pub fn create(path: PathBuf) -> Result<HashedFile, OutputError> {
-        let file = std::fs::File::create(&path).map_err(|source| OutputError::Io { path: path.clone(), source })?;
+        let file = std::fs::File::create(&path)
+            .map_err(|source| OutputError::Io { path: path.clone(), source })?;
         Ok(HashedFile { path, writer: std::io::BufWriter::new(file), hasher: Sha256::new() })
     }
 
     /// Flushes the file and returns its SHA-256.
     pub fn finish(mut self) -> Result<String, OutputError> {
-        self.writer.flush().map_err(|source| OutputError::Io { path: self.path.clone(), source })?;
+        self.writer
+            .flush()
+            .map_err(|source| OutputError::Io { path: self.path.clone(), source })?;
         Ok(hex(&self.hasher.finalize()))
     }
 }
@@ -551,12 +566,17 @@ impl Records {
             staging: &Staging,
             name: &str,
         ) -> Result<csv::Writer<HashedFile>, OutputError> {
-            let mut writer = csv::WriterBuilder::new().has_headers(false).from_writer(staging.start(name)?);
-            writer.write_record(header::<T>()).map_err(|e| csv_error(staging.staging.join(name), e))?;
+            let mut writer =
+                csv::WriterBuilder::new().has_headers(false).from_writer(staging.start(name)?);
+            writer
+                .write_record(header::<T>())
+                .map_err(|e| csv_error(staging.staging.join(name), e))?;
             Ok(writer)
         }
         let mut manifest_json = staging.start(MANIFEST_JSON)?;
-        manifest_json.write_all(b"[").map_err(|source| OutputError::Io { path: manifest_json.path.clone(), source })?;
+        manifest_json
+            .write_all(b"[")
+            .map_err(|source| OutputError::Io { path: manifest_json.path.clone(), source })?;
         Ok(Records {
             manifest_csv: csv_file::<ManifestRow>(staging, MANIFEST_CSV)?,
             manifest_json,
@@ -570,7 +590,8 @@ impl Records {
         serialize(&mut self.manifest_csv, row)?;
         let json = self.manifest_json_line(row);
         let file = &mut self.manifest_json;
-        file.write_all(json.as_bytes()).map_err(|source| OutputError::Io { path: file.path.clone(), source })
+        file.write_all(json.as_bytes())
+            .map_err(|source| OutputError::Io { path: file.path.clone(), source })
     }
 
     /// manifest.json is one JSON array with a letter per line, so that it
@@ -578,7 +599,8 @@ impl Records {
     fn manifest_json_line(&mut self, row: &ManifestRow) -> String {
         let separator = if self.letters == 0 { "\n" } else { ",\n" };
         self.letters += 1;
-        let json = serde_json::to_string(row).unwrap_or_else(|e| unreachable!("plain data serializes: {e}"));
+        let json = serde_json::to_string(row)
+            .unwrap_or_else(|e| unreachable!("plain data serializes: {e}"));
         format!("{separator}{json}")
     }
 
@@ -592,11 +614,16 @@ impl Records {
 
     pub fn finish(self, staging: &mut Staging) -> Result<(), OutputError> {
         let mut json = self.manifest_json;
-        json.write_all(b"\n]\n").map_err(|source| OutputError::Io { path: json.path.clone(), source })?;
+        json.write_all(b"\n]\n")
+            .map_err(|source| OutputError::Io { path: json.path.clone(), source })?;
         staging.keep(MANIFEST_JSON, json)?;
-        for (name, writer) in [(MANIFEST_CSV, self.manifest_csv), (AUDIT_CSV, self.audit), (HOLDS_CSV, self.holds)] {
+        for (name, writer) in
+            [(MANIFEST_CSV, self.manifest_csv), (AUDIT_CSV, self.audit), (HOLDS_CSV, self.holds)]
+        {
             let path = staging.staging.join(name);
-            let file = writer.into_inner().map_err(|e| OutputError::Io { path, source: e.into_error() })?;
+            let file = writer
+                .into_inner()
+                .map_err(|e| OutputError::Io { path, source: e.into_error() })?;
             staging.keep(name, file)?;
         }
         Ok(())
@@ -618,7 +645,8 @@ pub fn each_row<T: serde::de::DeserializeOwned>(
     mut f: impl FnMut(T),
 ) -> Result<(), OutputError> {
     let path = folder.join(name);
-    let unreadable = |e: csv::Error| OutputError::Io { path: path.clone(), source: std::io::Error::other(e) };
+    let unreadable =
+        |e: csv::Error| OutputError::Io { path: path.clone(), source: std::io::Error::other(e) };
     let mut reader = csv::Reader::from_path(&path).map_err(unreadable)?;
     for row in reader.deserialize() {
         f(row.map_err(unreadable)?);
@@ -627,17 +655,21 @@ pub fn each_row<T: serde::de::DeserializeOwned>(
 }
 
 pub fn write_file(path: &Path, bytes: &[u8]) -> Result<(), OutputError> {
-    std::fs::write(path, bytes).map_err(|source| OutputError::Io { path: path.to_path_buf(), source })
+    std::fs::write(path, bytes)
+        .map_err(|source| OutputError::Io { path: path.to_path_buf(), source })
 }
 
 pub fn to_json(value: &impl Serialize) -> Vec<u8> {
-    let mut json = serde_json::to_vec_pretty(value).unwrap_or_else(|e| unreachable!("plain data serializes: {e}"));
+    let mut json = serde_json::to_vec_pretty(value)
+        .unwrap_or_else(|e| unreachable!("plain data serializes: {e}"));
     json.push(b'\n');
     json
 }
 
 /// Writes rows as CSV with their header.
-pub fn to_csv<'a, T: Serialize + Deserialize<'a> + 'a>(rows: impl IntoIterator<Item = &'a T>) -> Vec<u8> {
+pub fn to_csv<'a, T: Serialize + Deserialize<'a> + 'a>(
+    rows: impl IntoIterator<Item = &'a T>,
+) -> Vec<u8> {
     let mut writer = csv::WriterBuilder::new().has_headers(false).from_writer(Vec::new());
     let fail = |e: csv::Error| unreachable!("CSV of plain data into memory: {e}");
     writer.write_record(header::<T>()).unwrap_or_else(fail);
@@ -663,7 +695,10 @@ fn header<'de, T: Deserialize<'de>>() -> &'static [&'static str] {
 /// area, for a run whose manifest is in ZIP order (`[mailing] order =
 /// "zip"`), written a row per ZIP as the manifest is read. Returns how
 /// many 3-digit areas and ZIP codes there are.
-pub fn write_zip_counts(folder: &Path, mut written: impl FnMut(&str, &str)) -> Result<(u64, u64), OutputError> {
+pub fn write_zip_counts(
+    folder: &Path,
+    mut written: impl FnMut(&str, &str),
+) -> Result<(u64, u64), OutputError> {
     let path = folder.join(ZIP_COUNTS);
     let fail = |e: csv::Error| csv_error(path.clone(), e);
     let mut out = csv::Writer::from_writer(HashedFile::create(path.clone())?);
@@ -671,7 +706,12 @@ pub fn write_zip_counts(folder: &Path, mut written: impl FnMut(&str, &str)) -> R
     let (mut areas, mut codes) = (0, 0);
     let mut current: Option<(String, u64, u64)> = None;
     let flush = |out: &mut csv::Writer<HashedFile>, (zip5, pieces, sheets): (String, u64, u64)| {
-        out.write_record([&zip5[..3.min(zip5.len())], &zip5, &pieces.to_string(), &sheets.to_string()])
+        out.write_record([
+            &zip5[..3.min(zip5.len())],
+            &zip5,
+            &pieces.to_string(),
+            &sheets.to_string(),
+        ])
     };
     let mut last_area = String::new();
     let manifest = folder.join(MANIFEST_CSV);
@@ -700,7 +740,9 @@ pub fn write_zip_counts(folder: &Path, mut written: impl FnMut(&str, &str)) -> R
     if let Some(done) = current {
         flush(&mut out, done).map_err(fail)?;
     }
-    let file = out.into_inner().map_err(|e| OutputError::Io { path: path.clone(), source: e.into_error() })?;
+    let file = out
+        .into_inner()
+        .map_err(|e| OutputError::Io { path: path.clone(), source: e.into_error() })?;
     written(ZIP_COUNTS, &file.finish()?);
     Ok((areas, codes))
 }

@@ -25,7 +25,8 @@ pub enum Stage {
 }
 
 impl Stage {
-    pub const ALL: [Stage; 4] = [Stage::Reminder, Stage::PlanOffer, Stage::Assistance, Stage::FinalNotice];
+    pub const ALL: [Stage; 4] =
+        [Stage::Reminder, Stage::PlanOffer, Stage::Assistance, Stage::FinalNotice];
 
     /// The name used in file names, manifests and the wording folder.
     pub fn id(self) -> &'static str {
@@ -249,7 +250,11 @@ impl fmt::Display for HoldReason {
                  set [vendor.limits] in the config)"
             ),
             HoldReason::RowsRejected { lines, all: false } => {
-                write!(f, "some of its rows were rejected ({}); see rejects.csv", line_numbers(lines))
+                write!(
+                    f,
+                    "some of its rows were rejected ({}); see rejects.csv",
+                    line_numbers(lines)
+                )
             }
             HoldReason::RowsRejected { lines, all: true } => write!(
                 f,
@@ -298,7 +303,9 @@ impl fmt::Display for HoldReason {
             HoldReason::DoNotMail => f.write_str("marked do-not-mail"),
             HoldReason::Dispute => f.write_str("the patient disputes the bill"),
             HoldReason::InsurancePending => f.write_str("insurance is still pending"),
-            HoldReason::IncompleteAddress { missing } => write!(f, "the mailing address has no {missing}"),
+            HoldReason::IncompleteAddress { missing } => {
+                write!(f, "the mailing address has no {missing}")
+            }
             HoldReason::CreditBalance { balance } => write!(f, "credit balance of {}", -*balance),
             HoldReason::ZeroBalance => f.write_str("nothing is owed"),
             HoldReason::BlankBalance { lines } => write!(
@@ -372,7 +379,9 @@ impl Assessment {
                     stage.after_days(policy),
                 ) + &self.note.as_ref().map_or(String::new(), |n| format!("; {n}"))
             }
-            Decision::Hold { reasons } => reasons.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "),
+            Decision::Hold { reasons } => {
+                reasons.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ")
+            }
         }
     }
 }
@@ -386,7 +395,12 @@ pub fn oldest_unpaid(account: &Account) -> Option<NaiveDate> {
 /// Decides one account as of a given date, knowing what was sent before:
 /// what the export says against a letter, the stage due by age and letters
 /// sent, then what the history says against one. Any hold reason holds it.
-pub fn assess(account: &Account, as_of: NaiveDate, policy: &Policy, history: &History) -> Assessment {
+pub fn assess(
+    account: &Account,
+    as_of: NaiveDate,
+    policy: &Policy,
+    history: &History,
+) -> Assessment {
     let balance = account.balance();
     let oldest_unpaid = oldest_unpaid(account);
     let days_past_due = oldest_unpaid.map_or(0, |d| (as_of - d).num_days());
@@ -409,12 +423,16 @@ pub fn assess(account: &Account, as_of: NaiveDate, policy: &Policy, history: &Hi
     reasons.extend(export_holds(account, balance, policy));
     let by_age = Stage::ALL.into_iter().rev().find(|s| days_past_due >= s.after_days(policy));
     if by_age.is_none() && balance.is_positive() {
-        reasons.push(HoldReason::NotYetDue { days: days_past_due, first_letter_after: policy.reminder_after_days });
+        reasons.push(HoldReason::NotYetDue {
+            days: days_past_due,
+            first_letter_after: policy.reminder_after_days,
+        });
     }
     // The last letter counts for escalation unless the balance was paid
     // down since (a new debt starts a new sequence).
     let last = history.last_letter.as_ref().filter(|_| !history.paid_down_since);
-    let (stage, notes) = by_age.map(|age| stage_due(age, last, (as_of, balance), policy, history)).unzip();
+    let (stage, notes) =
+        by_age.map(|age| stage_due(age, last, (as_of, balance), policy, history)).unzip();
     reasons.extend(history_holds(account, (as_of, balance), last, policy, history));
 
     let decision = match stage {
@@ -431,7 +449,11 @@ fn export_holds(account: &Account, balance: Cents, policy: &Policy) -> Vec<HoldR
     let mut reasons: Vec<HoldReason> = account
         .reversals
         .iter()
-        .map(|r| HoldReason::Reversal { line: r.line, column: r.column.clone(), value: r.value.clone() })
+        .map(|r| HoldReason::Reversal {
+            line: r.line,
+            column: r.column.clone(),
+            value: r.value.clone(),
+        })
         .collect();
     if let Some(estimate) = account.good_faith_estimate {
         let billed: Cents = account.charges.iter().map(|c| c.charge).sum();
@@ -491,14 +513,21 @@ fn stage_due(
         (Escalation::ByAge, _) => age,
         (Escalation::ByLettersSent, None) => {
             if age > Stage::Reminder {
-                notes.push(format!("no letter sent before ({age} by age), so the first letter, the reminder"));
+                notes.push(format!(
+                    "no letter sent before ({age} by age), so the first letter, the reminder"
+                ));
             }
             Stage::Reminder
         }
         (Escalation::ByLettersSent, Some(last)) => {
             let days = (as_of - last.date).num_days();
-            let paid = last.balance.is_some_and(|b| balance < b) && policy.repeat_stage_after_payment;
-            let cap = if days >= policy.days_between_stages && !paid { last.stage.next() } else { last.stage };
+            let paid =
+                last.balance.is_some_and(|b| balance < b) && policy.repeat_stage_after_payment;
+            let cap = if days >= policy.days_between_stages && !paid {
+                last.stage.next()
+            } else {
+                last.stage
+            };
             notes.push(format!("last letter {} ({}) on {}", last.stage, last.piece, last.date));
             if paid && age > last.stage {
                 notes.push("a payment since then repeats its stage".to_string());
@@ -537,7 +566,8 @@ fn history_holds(
     if let Some(sent) = &history.last_letter {
         let days = (as_of - sent.date).num_days();
         if days < policy.min_days_between_letters {
-            let (piece, date, minimum) = (sent.piece.clone(), sent.date, policy.min_days_between_letters);
+            let (piece, date, minimum) =
+                (sent.piece.clone(), sent.date, policy.min_days_between_letters);
             reasons.push(HoldReason::TooSoon { piece, sent: date, days, minimum });
         }
     }

@@ -58,18 +58,29 @@ struct Mark {
 
 impl Mark {
     fn intersects(&self, r: &Rect) -> bool {
-        self.right > r.left && self.left < r.left + r.width && self.bottom > r.top && self.top < r.top + r.height
+        self.right > r.left
+            && self.left < r.left + r.width
+            && self.bottom > r.top
+            && self.top < r.top + r.height
     }
 }
 
 /// Checks a laid-out letter; the first rule broken is returned. `fields`
 /// are the patient's values on the letter, by name, to say which one holds
 /// a character that no font can print.
-pub fn check_page(document: &PagedDocument, vendor: &Vendor, fields: &[(&str, &str)]) -> Result<(), Violation> {
+pub fn check_page(
+    document: &PagedDocument,
+    vendor: &Vendor,
+    fields: &[(&str, &str)],
+) -> Result<(), Violation> {
     let missing = missing_glyphs(document);
     if !missing.is_empty() {
-        let shown: Vec<String> = missing.iter().map(|c| format!("{c:?} (U+{:04X})", *c as u32)).collect();
-        let field = fields.iter().find(|(_, value)| value.contains(missing.as_slice())).map_or("the letter", |f| f.0);
+        let shown: Vec<String> =
+            missing.iter().map(|c| format!("{c:?} (U+{:04X})", *c as u32)).collect();
+        let field = fields
+            .iter()
+            .find(|(_, value)| value.contains(missing.as_slice()))
+            .map_or("the letter", |f| f.0);
         return Err(Violation {
             rule: "missing glyph",
             detail: format!(
@@ -99,7 +110,12 @@ pub fn check_page(document: &PagedDocument, vendor: &Vendor, fields: &[(&str, &s
             });
         }
         for m in &marks {
-            let gaps = [("left", m.left), ("top", m.top), ("right", width - m.right), ("bottom", height - m.bottom)];
+            let gaps = [
+                ("left", m.left),
+                ("top", m.top),
+                ("right", width - m.right),
+                ("bottom", height - m.bottom),
+            ];
             if let Some((edge, gap)) = gaps.into_iter().find(|(_, gap)| *gap < EDGE_IN - 1e-6) {
                 return Err(Violation {
                     rule: "page margin",
@@ -124,11 +140,18 @@ pub fn check_page(document: &PagedDocument, vendor: &Vendor, fields: &[(&str, &s
 /// Checks a piece's recipient against what the vendor's upload takes
 /// (`[vendor] format` and `[vendor.limits]`), before the letter is laid out:
 /// a name or street line the vendor would cut, or a ZIP it would refuse.
-pub fn check_recipient(limits: &FieldLimits, vendor: &str, to: &Guarantor) -> Result<(), Violation> {
+pub fn check_recipient(
+    limits: &FieldLimits,
+    vendor: &str,
+    to: &Guarantor,
+) -> Result<(), Violation> {
     let too_long = |what: &str, value: &str, max: Option<usize>| match max {
         Some(max) if value.chars().count() > max => Err(Violation {
             rule: "vendor field limit",
-            detail: format!("{what} {value:?} is {} characters; {vendor} takes at most {max}", value.chars().count()),
+            detail: format!(
+                "{what} {value:?} is {} characters; {vendor} takes at most {max}",
+                value.chars().count()
+            ),
         }),
         _ => Ok(()),
     };
@@ -155,7 +178,10 @@ pub fn check_recipient(limits: &FieldLimits, vendor: &str, to: &Guarantor) -> Re
 /// Whether a ZIP code has a shape like `#####-####` (`#` one digit).
 fn zip_fits(zip: &str, shape: &str) -> bool {
     zip.len() == shape.len()
-        && zip.chars().zip(shape.chars()).all(|(z, s)| if s == '#' { z.is_ascii_digit() } else { z == s })
+        && zip
+            .chars()
+            .zip(shape.chars())
+            .all(|(z, s)| if s == '#' { z.is_ascii_digit() } else { z == s })
 }
 
 /// The rule a letter breaks with more sheets than its envelope holds.
@@ -226,7 +252,10 @@ fn check_window(
     if let Some(intruder) = marks.iter().find(|m| m.block.is_none() && m.intersects(window)) {
         return Err(Violation {
             rule: "window content",
-            detail: format!("{:?} shows through the {name} window; only the address may", intruder.what),
+            detail: format!(
+                "{:?} shows through the {name} window; only the address may",
+                intruder.what
+            ),
         });
     }
     Ok(())
@@ -237,8 +266,10 @@ fn check_window(
 pub fn letterhead_names(document: &PagedDocument, name: &str, vendor: &Vendor) -> bool {
     let Some(page) = document.pages().first() else { return false };
     let marks = marks(&page.frame);
-    let head: Vec<&Mark> =
-        marks.iter().filter(|m| m.block.is_none() && m.bottom < vendor.recipient_window.top).collect();
+    let head: Vec<&Mark> = marks
+        .iter()
+        .filter(|m| m.block.is_none() && m.bottom < vendor.recipient_window.top)
+        .collect();
     lines(&head).iter().any(|line| line.what.contains(name))
 }
 
@@ -305,7 +336,8 @@ fn collect(frame: &Frame, ts: Transform, block: Option<&'static str>, out: &mut 
     for (pos, item) in frame.items() {
         let ts = ts.pre_concat(Transform::translate(pos.x, pos.y));
         let mut mark = |what: EcoString, min: Point, max: Point| {
-            let corners = [min, Point::new(max.x, min.y), Point::new(min.x, max.y), max].map(|p| p.transform(ts));
+            let corners = [min, Point::new(max.x, min.y), Point::new(min.x, max.y), max]
+                .map(|p| p.transform(ts));
             let xs = corners.map(|p| p.x.to_inches());
             let ys = corners.map(|p| p.y.to_inches());
             out.push(Mark {
@@ -320,7 +352,10 @@ fn collect(frame: &Frame, ts: Transform, block: Option<&'static str>, out: &mut 
         match item {
             FrameItem::Group(group) => {
                 let label = group.label.map(|l| l.into_inner());
-                let block = BLOCKS.iter().find(|(pico, _)| Some(*pico) == label).map_or(block, |(_, name)| Some(*name));
+                let block = BLOCKS
+                    .iter()
+                    .find(|(pico, _)| Some(*pico) == label)
+                    .map_or(block, |(_, name)| Some(*name));
                 collect(&group.frame, ts.pre_concat(group.transform), block, out);
             }
             FrameItem::Text(text) => {
@@ -368,10 +403,14 @@ fn ink_box(text: &TextItem) -> (Point, Point) {
         for glyph in &text.glyphs {
             let ink = boxes.entry(glyph.id).or_insert_with(|| {
                 let rect = text.font.ttf().glyph_bounding_box(ttf_parser::GlyphId(glyph.id))?;
-                Some([rect.x_min, rect.y_min, rect.x_max, rect.y_max].map(|units| text.font.to_em(units)))
+                Some(
+                    [rect.x_min, rect.y_min, rect.x_max, rect.y_max]
+                        .map(|units| text.font.to_em(units)),
+                )
             });
             if let Some([left, bottom, right, top]) = *ink {
-                let pos = cursor + Point::new(glyph.x_offset.at(text.size), glyph.y_offset.at(text.size));
+                let pos =
+                    cursor + Point::new(glyph.x_offset.at(text.size), glyph.y_offset.at(text.size));
                 let a = pos + Point::new(left.at(text.size), bottom.at(text.size));
                 let b = pos + Point::new(right.at(text.size), top.at(text.size));
                 min = min.min(a).min(b);

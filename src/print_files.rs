@@ -99,7 +99,8 @@ impl<'scope> PrintFiles<'scope> {
         max_pages: usize,
         date: NaiveDate,
     ) -> Result<PrintFiles<'scope>, PrintError> {
-        std::fs::create_dir_all(&dir).map_err(|source| OutputError::Io { path: dir.clone(), source })?;
+        std::fs::create_dir_all(&dir)
+            .map_err(|source| OutputError::Io { path: dir.clone(), source })?;
         // No file waits in between: one is written while the next fills,
         // so at most two files' pages are held (each page about 90 KB of
         // laid-out frames, measured on the sample letters).

@@ -46,7 +46,9 @@ pub fn join_letters(
     let mut placed = HashMap::new();
     let mut batch: Vec<&ManifestRow> = Vec::new();
     let mut pages = 0;
-    let flush = |batch: &mut Vec<&ManifestRow>, written: &mut Vec<Written>, placed: &mut HashMap<String, Placed>| {
+    let flush = |batch: &mut Vec<&ManifestRow>,
+                 written: &mut Vec<Written>,
+                 placed: &mut HashMap<String, Placed>| {
         if batch.is_empty() {
             return Ok(());
         }
@@ -87,8 +89,10 @@ fn write_combined(
             .map_err(|e| JoinError::Letter { file: row.file.clone(), reason: e.to_string() })?;
         let first = kids.len() + 1;
         kids.extend(pages.into_iter().map(Object::Reference));
-        placed
-            .insert(row.piece_id.clone(), Placed { file: file.to_string(), first_page: first, last_page: kids.len() });
+        placed.insert(
+            row.piece_id.clone(),
+            Placed { file: file.to_string(), first_page: first, last_page: kids.len() },
+        );
     }
     let count = kids.len();
     let mut pages = Dictionary::new();
@@ -103,17 +107,24 @@ fn write_combined(
     combined.trailer.set("Root", Object::Reference(root));
     let path = dir.join(file);
     if let Some(folder) = path.parent() {
-        std::fs::create_dir_all(folder).map_err(|source| OutputError::Io { path: folder.to_path_buf(), source })?;
+        std::fs::create_dir_all(folder)
+            .map_err(|source| OutputError::Io { path: folder.to_path_buf(), source })?;
     }
     let mut out = HashedFile::create(path)?;
-    combined.save_to(&mut out).map_err(|e| JoinError::Write { file: file.to_string(), reason: e.to_string() })?;
+    combined
+        .save_to(&mut out)
+        .map_err(|e| JoinError::Write { file: file.to_string(), reason: e.to_string() })?;
     let sha256 = out.finish()?;
     Ok((Written { file: file.to_string(), pages: count, sha256 }, placed))
 }
 
 /// Copies one letter's pages, and what they refer to, into `combined`
 /// under the page tree `tree`; returns its pages' object ids, in order.
-fn append(combined: &mut Document, tree: ObjectId, bytes: &[u8]) -> Result<Vec<ObjectId>, lopdf::Error> {
+fn append(
+    combined: &mut Document,
+    tree: ObjectId,
+    bytes: &[u8],
+) -> Result<Vec<ObjectId>, lopdf::Error> {
     let mut letter = Document::load_mem(bytes)?;
     letter.renumber_objects_with(combined.max_id + 1);
     let pages: Vec<ObjectId> = letter.get_pages().into_values().collect();
@@ -142,7 +153,8 @@ fn append(combined: &mut Document, tree: ObjectId, bytes: &[u8]) -> Result<Vec<O
 /// own (PDF 32000-1, 7.7.3.4).
 fn inherited(letter: &Document, page: ObjectId) -> Vec<(Vec<u8>, Object)> {
     let mut found = Vec::new();
-    let mut parent = letter.get_dictionary(page).ok().and_then(|p| p.get(b"Parent").ok()?.as_reference().ok());
+    let mut parent =
+        letter.get_dictionary(page).ok().and_then(|p| p.get(b"Parent").ok()?.as_reference().ok());
     while let Some(id) = parent {
         let Ok(node) = letter.get_dictionary(id) else { break };
         for key in [&b"Resources"[..], b"MediaBox", b"CropBox", b"Rotate"] {

@@ -23,7 +23,9 @@ use typst::utils::LazyHash;
 use typst::{Library, LibraryExt, World};
 use typst_layout::PagedDocument;
 
-use crate::output::{Fingerprint, Kind, MANIFEST_CSV, ManifestRow, OutputError, RunRecord, Variant};
+use crate::output::{
+    Fingerprint, Kind, MANIFEST_CSV, ManifestRow, OutputError, RunRecord, Variant,
+};
 use crate::policy::Stage;
 use crate::render::{RenderError, file_id, typst_datetime, write_pdf};
 
@@ -31,8 +33,10 @@ use crate::render::{RenderError, file_id, typst_datetime, write_pdf};
 pub const PROOF_PDF: &str = "proof.pdf";
 
 const LAYOUT: &str = include_str!("proof.typ");
-const FONTS: [&[u8]; 2] =
-    [include_bytes!("../layouts/fonts/Inter-Regular.otf"), include_bytes!("../layouts/fonts/Inter-Bold.otf")];
+const FONTS: [&[u8]; 2] = [
+    include_bytes!("../layouts/fonts/Inter-Regular.otf"),
+    include_bytes!("../layouts/fonts/Inter-Bold.otf"),
+];
 
 static MAIN: LazyLock<FileId> = LazyLock::new(|| file_id("/proof.typ"));
 static DATA: LazyLock<FileId> = LazyLock::new(|| file_id("/proof.json"));
@@ -116,7 +120,10 @@ impl Cover {
             accounts_in_letters: c.accounts_in_letters(),
             holds: c.by.holds_by_reason.clone(),
             rejected: c.rows.rejected,
-            identity: Cover::identity(made_by, [record.mapping.as_ref(), record.hold_list.as_ref()]),
+            identity: Cover::identity(
+                made_by,
+                [record.mapping.as_ref(), record.hold_list.as_ref()],
+            ),
         }
     }
 
@@ -127,12 +134,15 @@ impl Cover {
         [export, config, layouts]: [&Fingerprint; 3],
         [mapping, hold_list]: [Option<&Fingerprint>; 2],
     ) -> Vec<(String, String)> {
-        let named = [("Export", Some(export)), ("Config", Some(config)), ("Layouts", Some(layouts))];
+        let named =
+            [("Export", Some(export)), ("Config", Some(config)), ("Layouts", Some(layouts))];
         let optional = [("Mapping", mapping), ("Hold list", hold_list)];
         named
             .into_iter()
             .chain(optional)
-            .filter_map(|(what, file)| Some((format!("{what} {}", file?.file), file?.sha256.clone())))
+            .filter_map(|(what, file)| {
+                Some((format!("{what} {}", file?.file), file?.sha256.clone()))
+            })
             .collect()
     }
 }
@@ -223,19 +233,32 @@ pub fn make(cover: &Cover, picker: &Picker, pieces: Vec<Proofed>) -> Result<Vec<
         let data = data(cover, picker, &pieces, cover_pages);
         let world = ProofWorld::new(crate::output::to_json(&data), letters.clone(), as_of);
         let document = typst::compile::<PagedDocument>(&world).output.map_err(|errors| {
-            RenderError::Failed(errors.iter().map(|e| e.message.to_string()).collect::<Vec<_>>().join("; "))
+            RenderError::Failed(
+                errors.iter().map(|e| e.message.to_string()).collect::<Vec<_>>().join("; "),
+            )
         })?;
         let letter_pages: usize = pieces.iter().map(|p| p.row.pages).sum();
         let laid_cover = document.pages().len().saturating_sub(letter_pages).max(1);
         if laid_cover == cover_pages {
             let ident = format!("proof-{}", cover.as_of);
-            return Ok(write_pdf(&document, &ident, as_of, false, typst_pdf::PdfStandards::default())?);
+            return Ok(write_pdf(
+                &document,
+                &ident,
+                as_of,
+                false,
+                typst_pdf::PdfStandards::default(),
+            )?);
         }
         cover_pages = laid_cover;
     }
 }
 
-fn data<'a>(cover: &'a Cover, picker: &Picker, pieces: &'a [Proofed], cover_pages: usize) -> Data<'a> {
+fn data<'a>(
+    cover: &'a Cover,
+    picker: &Picker,
+    pieces: &'a [Proofed],
+    cover_pages: usize,
+) -> Data<'a> {
     let mut page = cover_pages + 1;
     let pieces = pieces
         .iter()
@@ -293,7 +316,8 @@ struct ProofWorld {
 
 impl ProofWorld {
     fn new(data: Vec<u8>, letters: Vec<Bytes>, as_of: NaiveDate) -> ProofWorld {
-        let fonts: Vec<Font> = FONTS.iter().flat_map(|bytes| Font::iter(Bytes::new(*bytes))).collect();
+        let fonts: Vec<Font> =
+            FONTS.iter().flat_map(|bytes| Font::iter(Bytes::new(*bytes))).collect();
         ProofWorld {
             library: LazyHash::new(Library::default()),
             book: LazyHash::new(FontBook::from_fonts(&fonts)),
@@ -331,7 +355,11 @@ impl World for ProofWorld {
     }
 
     fn file(&self, id: FileId) -> FileResult<Bytes> {
-        if id == *DATA { Ok(self.data.clone()) } else { self.letter(id).ok_or_else(|| not_found(id)) }
+        if id == *DATA {
+            Ok(self.data.clone())
+        } else {
+            self.letter(id).ok_or_else(|| not_found(id))
+        }
     }
 
     fn font(&self, index: usize) -> Option<Font> {
@@ -367,11 +395,18 @@ mod tests {
             kind(Stage::Reminder, "en"),
             kind(Stage::Reminder, "en"),
         ];
-        let chosen: Vec<(usize, Vec<String>)> =
-            offered.iter().enumerate().map(|(i, k)| (i, picker.offer(k))).filter(|(_, w)| !w.is_empty()).collect();
+        let chosen: Vec<(usize, Vec<String>)> = offered
+            .iter()
+            .enumerate()
+            .map(|(i, k)| (i, picker.offer(k)))
+            .filter(|(_, w)| !w.is_empty())
+            .collect();
         let at: Vec<usize> = chosen.iter().map(|(i, _)| *i).collect();
         assert_eq!(at, [0, 2, 3, 4, 6]);
-        assert_eq!(chosen[0].1, ["the run's first letter", "the first reminder letter in en, standard print"]);
+        assert_eq!(
+            chosen[0].1,
+            ["the run's first letter", "the first reminder letter in en, standard print"]
+        );
         assert_eq!(chosen[2].1, ["the run's middle letter (4 of 7)"]);
         assert_eq!(chosen[4].1, ["the run's last letter (7 of 7)"]);
         assert_eq!(picker.letters[&(Stage::Reminder, "en".to_string())], 5);

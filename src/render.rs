@@ -33,7 +33,8 @@ pub const TYPST_VERSION: &str = "0.15.1";
 pub const TYPST_STACK: usize = 32 * 1024 * 1024;
 
 pub(crate) fn file_id(path: &str) -> FileId {
-    let vpath = VirtualPath::new(path).unwrap_or_else(|_| unreachable!("fixed virtual path {path}"));
+    let vpath =
+        VirtualPath::new(path).unwrap_or_else(|_| unreachable!("fixed virtual path {path}"));
     RootedPath::new(VirtualRoot::Project, vpath).intern()
 }
 
@@ -75,12 +76,19 @@ pub struct Renderer {
 impl Renderer {
     pub fn new(layouts: &Layouts, pdf: &Pdf) -> Result<Renderer, RenderError> {
         let mut fonts = FontStore::new();
-        fonts.extend(layouts.fonts.iter().flat_map(|(_, bytes)| Font::iter(Bytes::new(bytes.clone()))).map(|font| {
-            let info = font.info().clone();
-            (font, info)
-        }));
+        fonts.extend(
+            layouts.fonts.iter().flat_map(|(_, bytes)| Font::iter(Bytes::new(bytes.clone()))).map(
+                |font| {
+                    let info = font.info().clone();
+                    (font, info)
+                },
+            ),
+        );
         if fonts.font(0).is_none() {
-            return Err(RenderError::Failed(format!("no usable fonts in {}/fonts", layouts.dir.display())));
+            return Err(RenderError::Failed(format!(
+                "no usable fonts in {}/fonts",
+                layouts.dir.display()
+            )));
         }
         Ok(Renderer {
             library: LazyHash::new(Library::default()),
@@ -89,8 +97,11 @@ impl Renderer {
             tagged: pdf.tagged,
             standards: match pdf.standard {
                 PdfStandard::Plain => typst_pdf::PdfStandards::default(),
-                PdfStandard::PdfA2b => typst_pdf::PdfStandards::new(&[typst_pdf::PdfStandard::A_2b])
-                    .map_err(|e| RenderError::Failed(format!("PDF/A-2b cannot be set up: {}", e.message())))?,
+                PdfStandard::PdfA2b => {
+                    typst_pdf::PdfStandards::new(&[typst_pdf::PdfStandard::A_2b]).map_err(|e| {
+                        RenderError::Failed(format!("PDF/A-2b cannot be set up: {}", e.message()))
+                    })?
+                }
             },
         })
     }
@@ -98,7 +109,12 @@ impl Renderer {
     /// Writes a laid-out letter as PDF (check it with [`crate::preflight::check`]
     /// first). The PDF's timestamp is the letter date and its identifier
     /// derives from the piece id, so the same inputs give the same bytes.
-    pub fn export(&self, document: &PagedDocument, piece: &str, date: NaiveDate) -> Result<Rendered, RenderError> {
+    pub fn export(
+        &self,
+        document: &PagedDocument,
+        piece: &str,
+        date: NaiveDate,
+    ) -> Result<Rendered, RenderError> {
         let pdf = self.pdf(document, piece, date, self.tagged)?;
         Ok(Rendered { pdf, pages: document.pages().len() })
     }
@@ -115,20 +131,34 @@ impl Renderer {
 
     /// Writes many letters' laid-out pages as one PDF, `name` its identifier:
     /// a print file for the vendor, so untagged, and the fonts embedded once.
-    pub fn export_combined(&self, pages: Pages, name: &str, date: NaiveDate) -> Result<Vec<u8>, RenderError> {
+    pub fn export_combined(
+        &self,
+        pages: Pages,
+        name: &str,
+        date: NaiveDate,
+    ) -> Result<Vec<u8>, RenderError> {
         let info = typst::model::DocumentInfo { title: Some(name.into()), ..Default::default() };
         self.pdf(&PagedDocument::new(pages, info), name, date, false)
     }
 
     /// Lays a letter out and draws each page as a PNG image, `scale` pixels
     /// per point (2.0 is about 144 dots per inch).
-    pub fn png_pages(&self, files: LetterFiles, date: NaiveDate, scale: f64) -> Result<Vec<Vec<u8>>, RenderError> {
+    pub fn png_pages(
+        &self,
+        files: LetterFiles,
+        date: NaiveDate,
+        scale: f64,
+    ) -> Result<Vec<Vec<u8>>, RenderError> {
         let document = self.layout(files, date)?;
         document.pages().iter().map(|page| page_png(page, scale)).collect()
     }
 
     /// Lays a letter out without checking or exporting it.
-    pub fn layout(&self, mut files: LetterFiles, date: NaiveDate) -> Result<PagedDocument, RenderError> {
+    pub fn layout(
+        &self,
+        mut files: LetterFiles,
+        date: NaiveDate,
+    ) -> Result<PagedDocument, RenderError> {
         let title = std::mem::take(&mut files.title);
         let mut document = compile(&self.world(files, date))?;
         document.info_mut().title = Some(title.into());
@@ -163,12 +193,16 @@ pub(crate) fn write_pdf(
         ..Default::default()
     };
     typst_pdf::pdf(document, &options).map_err(|errors| {
-        RenderError::Failed(errors.iter().map(|e| e.message.to_string()).collect::<Vec<_>>().join("; "))
+        RenderError::Failed(
+            errors.iter().map(|e| e.message.to_string()).collect::<Vec<_>>().join("; "),
+        )
     })
 }
 
 fn compile(world: &LetterWorld) -> Result<PagedDocument, RenderError> {
-    typst::compile::<PagedDocument>(world).output.map_err(|errors| RenderError::Failed(describe(world, &errors)))
+    typst::compile::<PagedDocument>(world)
+        .output
+        .map_err(|errors| RenderError::Failed(describe(world, &errors)))
 }
 
 pub(crate) fn typst_datetime(date: NaiveDate) -> Datetime {
@@ -268,8 +302,11 @@ pub fn page_png(page: &typst_layout::Page, scale: f64) -> Result<Vec<u8>, Render
     let pixmap = typst_render::render(page, &options);
     // Premultiplied RGBA over white: each channel plus the white that shows
     // through. An opaque page (the usual white one) keeps its pixels as they are.
-    let rgb: Vec<u8> =
-        pixmap.data().chunks_exact(4).flat_map(|p| [p[0], p[1], p[2]].map(|c| c.saturating_add(255 - p[3]))).collect();
+    let rgb: Vec<u8> = pixmap
+        .data()
+        .chunks_exact(4)
+        .flat_map(|p| [p[0], p[1], p[2]].map(|c| c.saturating_add(255 - p[3])))
+        .collect();
     let size = (pixmap.width(), pixmap.height());
     let rgb8 = (png::ColorType::Rgb, png::BitDepth::Eight);
     crate::png_file::encode(&rgb, size, rgb8, png::DeflateCompression::Level(3))
@@ -304,14 +341,21 @@ mod tests {
             let mut reader = png::Decoder::new(std::io::Cursor::new(png)).read_info().unwrap();
             let mut pixels = vec![0; reader.output_buffer_size().unwrap()];
             let frame = reader.next_frame(&mut pixels).unwrap();
-            assert_eq!((frame.width, frame.height, frame.color_type), (20, 10, png::ColorType::Rgb));
+            assert_eq!(
+                (frame.width, frame.height, frame.color_type),
+                (20, 10, png::ColorType::Rgb)
+            );
             assert!(pixels[..frame.buffer_size()].iter().all(|&c| c == 255), "{fill:?}");
         }
     }
 
     #[test]
     fn the_recorded_typst_version_is_the_pinned_one() {
-        let manifest = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/Cargo.toml")).unwrap();
-        assert!(manifest.contains(&format!("typst = \"={}\"", super::TYPST_VERSION)), "update TYPST_VERSION");
+        let manifest =
+            std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/Cargo.toml")).unwrap();
+        assert!(
+            manifest.contains(&format!("typst = \"={}\"", super::TYPST_VERSION)),
+            "update TYPST_VERSION"
+        );
     }
 }

@@ -17,8 +17,8 @@ use plotters::prelude::*;
 use crate::model::Issue;
 use crate::money::Cents;
 use crate::output::{
-    AUDIT_CSV, AuditDecision, AuditRow, HOLDS_CSV, HoldRow, Kind, MANIFEST_CSV, ManifestRow, OutputError, REJECTS_CSV,
-    RunRecord, Staging, Variant, WARNINGS_CSV, each_row,
+    AUDIT_CSV, AuditDecision, AuditRow, HOLDS_CSV, HoldRow, Kind, MANIFEST_CSV, ManifestRow,
+    OutputError, REJECTS_CSV, RunRecord, Staging, Variant, WARNINGS_CSV, each_row,
 };
 use crate::policy::Stage;
 use crate::proof::{Cover, PROOF_PDF, ProofError};
@@ -37,8 +37,13 @@ pub const PICTURES_DIR: &str = "pictures";
 
 /// Age buckets of the oldest unpaid service, in days, as billing managers
 /// report them: (label, highest day in the bucket).
-const AGE_BUCKETS: [(&str, i64); 5] =
-    [("0-30 days", 30), ("31-60 days", 60), ("61-90 days", 90), ("91-120 days", 120), ("over 120 days", i64::MAX)];
+const AGE_BUCKETS: [(&str, i64); 5] = [
+    ("0-30 days", 30),
+    ("31-60 days", 60),
+    ("61-90 days", 90),
+    ("91-120 days", 120),
+    ("over 120 days", i64::MAX),
+];
 
 /// One letter's picture: which kind of letter it shows, its piece (or, in a
 /// dry run, its account), the letter's file to link to, and the first page
@@ -153,7 +158,12 @@ impl DryRun {
 
     /// A sample letter's first page, of `kind`, for `account`.
     pub fn picture(&mut self, kind: Kind, account: &str, png: Vec<u8>) {
-        self.pictures.push(LetterPicture { kind, name: format!("account {account}"), link: None, png });
+        self.pictures.push(LetterPicture {
+            kind,
+            name: format!("account {account}"),
+            link: None,
+            png,
+        });
     }
 
     /// The report; `record` gives its identity and counts (of accounts,
@@ -252,20 +262,35 @@ impl Changes {
             .letters
             .iter()
             .map(|(stage, (then, now))| {
-                vec![stage.to_string(), then.to_string(), now.to_string(), format!("{:+}", *now as i64 - *then as i64)]
+                vec![
+                    stage.to_string(),
+                    then.to_string(),
+                    now.to_string(),
+                    format!("{:+}", *now as i64 - *then as i64),
+                ]
             })
             .collect();
         let then = format!("Run of {}", self.previous_as_of);
-        html.push_str(&table("Accounts with a letter, by stage", &["Stage", &then, "This run", "Change"], &rows));
+        html.push_str(&table(
+            "Accounts with a letter, by stage",
+            &["Stage", &then, "This run", "Change"],
+            &rows,
+        ));
         let rows: Vec<Vec<String>> =
             self.new_holds.iter().map(|(code, (n, _))| vec![code.clone(), n.to_string()]).collect();
-        html.push_str(&table("Accounts on hold now that were not then, by reason", &["Reason", "Accounts"], &rows));
+        html.push_str(&table(
+            "Accounts on hold now that were not then, by reason",
+            &["Reason", "Accounts"],
+            &rows,
+        ));
         for (code, (n, listed)) in &self.new_holds {
-            let rows: Vec<Vec<String>> = listed.iter().map(|(a, why)| vec![a.clone(), why.clone()]).collect();
+            let rows: Vec<Vec<String>> =
+                listed.iter().map(|(a, why)| vec![a.clone(), why.clone()]).collect();
             let caption = format!("{code}: the first {} of {n}", rows.len());
             html.push_str(&table(&caption, &["Account", "Reason"], &rows));
         }
-        let rows: Vec<Vec<String>> = self.left.1.iter().map(|(a, had)| vec![a.clone(), had.clone()]).collect();
+        let rows: Vec<Vec<String>> =
+            self.left.1.iter().map(|(a, had)| vec![a.clone(), had.clone()]).collect();
         let caption = format!(
             "Accounts in the run of {} that are not in this export: the first {} of {}",
             self.previous_as_of,
@@ -299,7 +324,11 @@ fn esc(text: &str) -> String {
 fn bar_chart(rows: &[(String, u64)], dollars: bool) -> String {
     let mut svg = String::new();
     let height = 48 + 26 * rows.len().max(1) as u32;
-    let drawn = draw_bars(SVGBackend::with_string(&mut svg, (640, height)).into_drawing_area(), rows, dollars);
+    let drawn = draw_bars(
+        SVGBackend::with_string(&mut svg, (640, height)).into_drawing_area(),
+        rows,
+        dollars,
+    );
     if drawn.is_err() { String::new() } else { svg }
 }
 
@@ -440,7 +469,11 @@ pub fn finish_folder(
 /// The report of the run folder `folder`, whose record is `record` (not
 /// yet written; its `files` list the pictures), with what changed since the
 /// ledger's latest earlier run, if there is one.
-fn write(folder: &Path, record: &RunRecord, changes: Option<&Changes>) -> Result<Vec<u8>, OutputError> {
+fn write(
+    folder: &Path,
+    record: &RunRecord,
+    changes: Option<&Changes>,
+) -> Result<Vec<u8>, OutputError> {
     let tally = FolderCounts::read(folder, record)?;
     let mut pictures = Vec::new();
     for (kind, piece) in &tally.samples {
@@ -452,12 +485,19 @@ fn write(folder: &Path, record: &RunRecord, changes: Option<&Changes>) -> Result
     Ok(render(record, &tally, &pictures, Heading::Run(changes)).into_bytes())
 }
 
-fn render(record: &RunRecord, t: &FolderCounts, pictures: &[LetterPicture], heading: Heading) -> String {
+fn render(
+    record: &RunRecord,
+    t: &FolderCounts,
+    pictures: &[LetterPicture],
+    heading: Heading,
+) -> String {
     let c = &record.counts;
     let mut html = String::with_capacity(256 * 1024);
     let title = match heading {
         Heading::Run(_) => format!("kindly run of {}", record.as_of),
-        Heading::DryRun => format!("kindly dry run of {}, as of {}", record.input.file, record.as_of),
+        Heading::DryRun => {
+            format!("kindly dry run of {}, as of {}", record.input.file, record.as_of)
+        }
     };
     let _ = write!(
         html,
@@ -481,7 +521,12 @@ fn render(record: &RunRecord, t: &FolderCounts, pictures: &[LetterPicture], head
             c.letters, c.holds, c.rows.rejected,
         ),
     };
-    let _ = write!(html, "<header><h1>{}</h1><p class=\"lead\">{}</p></header>", esc(&title), esc(&lead));
+    let _ = write!(
+        html,
+        "<header><h1>{}</h1><p class=\"lead\">{}</p></header>",
+        esc(&title),
+        esc(&lead)
+    );
     // A run's report always has its proof beside it; a dry run has none.
     if let Heading::Run(_) = heading {
         let _ = write!(
@@ -541,8 +586,11 @@ fn render(record: &RunRecord, t: &FolderCounts, pictures: &[LetterPicture], head
     let holds = ("holds", "Accounts on hold, by reason (holds.csv lists each)");
     let mut not_held = String::new();
     if !record.not_held.is_empty() {
-        let rows: Vec<Vec<String>> =
-            record.not_held.iter().map(|r| vec![r.account.clone(), r.line.to_string(), r.why()]).collect();
+        let rows: Vec<Vec<String>> = record
+            .not_held
+            .iter()
+            .map(|r| vec![r.account.clone(), r.line.to_string(), r.why()])
+            .collect();
         let caption = "Rows of the hold list that held nothing: check the account numbers of those not in the \
                        export, and take ended holds off the list";
         not_held = table(caption, &["Account", "Line of the hold list", "Why"], &rows);
@@ -574,7 +622,14 @@ fn render(record: &RunRecord, t: &FolderCounts, pictures: &[LetterPicture], head
             let shown: Vec<Vec<String>> = rows
                 .iter()
                 .take(ROWS_SHOWN)
-                .map(|i| vec![format!("{}:{}", i.file, i.line), i.column.clone(), i.value.clone(), i.reason.clone()])
+                .map(|i| {
+                    vec![
+                        format!("{}:{}", i.file, i.line),
+                        i.column.clone(),
+                        i.value.clone(),
+                        i.reason.clone(),
+                    ]
+                })
                 .collect();
             let caption = format!("{kind}: the first {} of {}", shown.len(), rows.len());
             shown_rows.push_str(&table(&caption, &["Line", "Column", "Value", "Reason"], &shown));
@@ -586,7 +641,9 @@ fn render(record: &RunRecord, t: &FolderCounts, pictures: &[LetterPicture], head
         mail_and_changes(&mut html, c, changes);
     }
 
-    html.push_str("<section id=\"letters-seen\"><h2>One letter of each kind</h2><div class=\"pictures\">");
+    html.push_str(
+        "<section id=\"letters-seen\"><h2>One letter of each kind</h2><div class=\"pictures\">",
+    );
     for p in pictures {
         let (stage, language, variant) = &p.kind;
         let variant = match variant {
@@ -595,7 +652,10 @@ fn render(record: &RunRecord, t: &FolderCounts, pictures: &[LetterPicture], head
         };
         let caption = format!("{stage}, {language}, {variant}: {}", p.name);
         let data = base64::engine::general_purpose::STANDARD.encode(&p.png);
-        let img = format!("<img src=\"data:image/png;base64,{data}\" alt=\"First page of {}\"/>", esc(&caption));
+        let img = format!(
+            "<img src=\"data:image/png;base64,{data}\" alt=\"First page of {}\"/>",
+            esc(&caption)
+        );
         let _ = match &p.link {
             Some(file) => write!(html, "<figure><a href=\"{}\">{img}</a>", esc(file)),
             None => write!(html, "<figure>{img}"),
@@ -645,7 +705,10 @@ fn mail_and_changes(html: &mut String, c: &crate::output::Counts, changes: Optio
         Some(changes) => changes.html(),
         None => "<p>The ledger holds no earlier run to compare this one with.</p>".to_string(),
     };
-    let _ = write!(html, "<section id=\"changes\"><h2>What changed since the last run</h2>{changed}</section>");
+    let _ = write!(
+        html,
+        "<section id=\"changes\"><h2>What changed since the last run</h2>{changed}</section>"
+    );
 }
 
 const STYLE: &str = "body{font-family:system-ui,-apple-system,'Segoe UI',sans-serif;max-width:62rem;margin:2rem auto;padding:0 1rem;color:#1b1b1b;line-height:1.45}\

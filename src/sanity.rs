@@ -30,9 +30,9 @@ impl Facts {
     pub fn account(&mut self, balance_cents: i64, guarantor: &str) {
         self.accounts += 1;
         self.owing_nothing += u64::from(balance_cents <= 0);
-        let (letters, digits) = guarantor
-            .chars()
-            .fold((0, 0), |(l, d), c| (l + usize::from(c.is_alphabetic()), d + usize::from(c.is_ascii_digit())));
+        let (letters, digits) = guarantor.chars().fold((0, 0), |(l, d), c| {
+            (l + usize::from(c.is_alphabetic()), d + usize::from(c.is_ascii_digit()))
+        });
         self.named_like_ids += u64::from(letters < digits || letters == 0);
     }
 }
@@ -108,7 +108,11 @@ mod tests {
         let facts = |after_as_of| Facts { as_of, rows: 85, after_as_of, ..Facts::default() };
         let warned = warnings(&facts(51));
         assert_eq!(warned.len(), 1);
-        assert!(warned[0].message.starts_with("51 of 85 rows are dated after the as-of date 2026-07-12"));
+        assert!(
+            warned[0]
+                .message
+                .starts_with("51 of 85 rows are dated after the as-of date 2026-07-12")
+        );
         assert!(warnings(&facts(3)).is_empty());
         assert!(warnings(&Facts::default()).is_empty());
     }
@@ -116,7 +120,9 @@ mod tests {
     #[test]
     fn a_mapping_that_took_the_wrong_column_is_warned_of() {
         let mut facts = Facts { rows: 10, balance_differs: 6, ..Facts::default() };
-        for (balance, name) in [(0, "Ann Lee"), (-300, "Bo Diaz"), (0, "1043"), (500, "P22031"), (0, "3301")] {
+        for (balance, name) in
+            [(0, "Ann Lee"), (-300, "Bo Diaz"), (0, "1043"), (500, "P22031"), (0, "3301")]
+        {
             facts.account(balance, name);
         }
         let codes: Vec<&str> = warnings(&facts).iter().map(|w| w.code).collect();

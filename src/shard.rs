@@ -18,9 +18,12 @@ pub struct Shard {
 impl Shard {
     /// Reads `K/N`, for example `2/8`.
     pub fn parse(text: &str) -> Result<Shard, String> {
-        let bad = || format!("{text:?} is not a shard: write K/N, for example 3/8 for the third of eight");
+        let bad = || {
+            format!("{text:?} is not a shard: write K/N, for example 3/8 for the third of eight")
+        };
         let (k, n) = text.split_once('/').ok_or_else(bad)?;
-        let (index, count): (u32, u32) = (k.trim().parse().map_err(|_| bad())?, n.trim().parse().map_err(|_| bad())?);
+        let (index, count): (u32, u32) =
+            (k.trim().parse().map_err(|_| bad())?, n.trim().parse().map_err(|_| bad())?);
         if count == 0 || index == 0 || index > count {
             return Err(format!("{text:?}: the shard number must be from 1 to {}", count.max(1)));
         }
@@ -68,8 +71,12 @@ mod tests {
     use crate::model::{Address, Guarantor};
 
     fn guarantor(name: &str, street: &str) -> Guarantor {
-        let address =
-            Address { street: vec![street.into()], city: "Eugene".into(), state: "OR".into(), zip: "97401".into() };
+        let address = Address {
+            street: vec![street.into()],
+            city: "Eugene".into(),
+            state: "OR".into(),
+            zip: "97401".into(),
+        };
         Guarantor { name: name.into(), address }
     }
 
@@ -77,7 +84,8 @@ mod tests {
     fn every_guarantor_is_in_exactly_one_shard() {
         for i in 0..200 {
             let g = guarantor(&format!("Person {i}"), &format!("{i} Main St"));
-            let shards = (1..=4).filter(|k| Shard::parse(&format!("{k}/4")).unwrap().includes(&g)).count();
+            let shards =
+                (1..=4).filter(|k| Shard::parse(&format!("{k}/4")).unwrap().includes(&g)).count();
             assert_eq!(shards, 1);
         }
     }

@@ -13,7 +13,8 @@ use crate::ingest::{self, IngestError};
 /// How many rows are looked at for formats and flag codes.
 const SAMPLE_ROWS: usize = 500;
 
-const DATE_FORMATS: &[&str] = &["%Y-%m-%d", "%m/%d/%Y", "%m/%d/%y", "%m-%d-%Y", "%Y%m%d", "%d.%m.%Y"];
+const DATE_FORMATS: &[&str] =
+    &["%Y-%m-%d", "%m/%d/%Y", "%m/%d/%y", "%m-%d-%Y", "%Y%m%d", "%d.%m.%Y"];
 
 fn normalise(header: &str) -> String {
     header.chars().filter(|c| c.is_alphanumeric()).flat_map(char::to_lowercase).collect()
@@ -23,7 +24,9 @@ fn normalise(header: &str) -> String {
 /// that is not UTF-8 is read again as Windows-1252.
 pub fn suggest(path: &Path) -> Result<String, IngestError> {
     let file = path.display().to_string();
-    let open = || std::fs::File::open(path).map_err(|source| IngestError::Io { file: file.clone(), source });
+    let open = || {
+        std::fs::File::open(path).map_err(|source| IngestError::Io { file: file.clone(), source })
+    };
     match suggest_from(&file, open()?, Encoding::Auto)? {
         Some(mapping) => Ok(mapping),
         None => Ok(suggest_from(&file, open()?, Encoding::Windows1252)?.unwrap_or_default()),
@@ -58,7 +61,11 @@ pub fn for_config(mapping: &str) -> String {
 }
 
 /// `None` when some of the sampled text is not in the encoding.
-fn suggest_from(file: &str, reader: impl Read, encoding: Encoding) -> Result<Option<String>, IngestError> {
+fn suggest_from(
+    file: &str,
+    reader: impl Read,
+    encoding: Encoding,
+) -> Result<Option<String>, IngestError> {
     let Some(sample) = Sample::read(file, reader, encoding)? else { return Ok(None) };
     let placed = Placement::of(&sample);
     Ok(Some(write_mapping(file, &sample, &placed)))
@@ -75,14 +82,21 @@ struct Sample {
 
 impl Sample {
     /// `None` when some of the sampled text is not in the encoding.
-    fn read(file: &str, reader: impl Read, encoding: Encoding) -> Result<Option<Sample>, IngestError> {
+    fn read(
+        file: &str,
+        reader: impl Read,
+        encoding: Encoding,
+    ) -> Result<Option<Sample>, IngestError> {
         let io = |source| IngestError::Io { file: file.to_string(), source };
         let prepared = ingest::prepare(reader, encoding, Delimiter::Auto).map_err(io)?;
         if let Some(kind) = prepared.spreadsheet {
             return Err(IngestError::Spreadsheet { file: file.to_string(), kind });
         }
         let (fields, delimiter) = (prepared.fields, prepared.delimiter);
-        let mut csv = csv::ReaderBuilder::new().delimiter(delimiter).flexible(true).from_reader(prepared.reader);
+        let mut csv = csv::ReaderBuilder::new()
+            .delimiter(delimiter)
+            .flexible(true)
+            .from_reader(prepared.reader);
         let header = csv.byte_headers().map_err(|e| io(e.into()))?.clone();
         let mut names = Vec::new();
         for h in header.iter() {
@@ -115,7 +129,9 @@ impl Sample {
 /// Headers that say the column is insurance's, not the patient's: what is
 /// still expected from the payer is never what the patient owes.
 fn is_insurance(normalised: &str) -> bool {
-    ["ins", "insurance", "payer", "primary", "secondary", "carrier"].iter().any(|p| normalised.starts_with(p))
+    ["ins", "insurance", "payer", "primary", "secondary", "carrier"]
+        .iter()
+        .any(|p| normalised.starts_with(p))
 }
 
 /// Prefixes that say a column is the responsible party's (or the
@@ -124,7 +140,8 @@ const RESPONSIBLE: &[&str] =
     &["resp", "responsible", "guar", "guarantor", "pat", "patient", "pt", "self", "bill", "billto"];
 
 /// Headers that say a date is not when the care was given.
-const NOT_SERVICE_DATES: &[&str] = &["pay", "paid", "birth", "dob", "statement", "post", "print", "due", "created"];
+const NOT_SERVICE_DATES: &[&str] =
+    &["pay", "paid", "birth", "dob", "statement", "post", "print", "due", "created"];
 
 /// The fields whose column must hold people's names, never ids.
 const NAME_FIELDS: &[&str] = &["guarantor", "patient"];
@@ -152,9 +169,11 @@ impl Placement {
         // the whole name.
         let mut placed = Placement { parts: name_parts(&sample.names), ..Placement::default() };
         if let Some(parts) = &placed.parts {
-            placed
-                .taken
-                .extend([Some(parts.first), parts.middle, Some(parts.last), parts.suffix].into_iter().flatten());
+            placed.taken.extend(
+                [Some(parts.first), parts.middle, Some(parts.last), parts.suffix]
+                    .into_iter()
+                    .flatten(),
+            );
         }
         // An aging report: columns of amounts whose headers say their days
         // (`0-30`, `> 90`). It has no service dates.
@@ -176,8 +195,8 @@ impl Placement {
         }
         // A status column may have any header; its values give it away.
         if !placed.by_field.contains_key("hold_code")
-            && let Some(i) =
-                (0..sample.names.len()).find(|i| !placed.taken.contains(i) && looks_like_codes(&sample.values[*i]))
+            && let Some(i) = (0..sample.names.len())
+                .find(|i| !placed.taken.contains(i) && looks_like_codes(&sample.values[*i]))
         {
             placed.taken.insert(i);
             placed.by_field.insert("hold_code", i);
@@ -195,7 +214,9 @@ impl Placement {
             .iter()
             .enumerate()
             .filter(|(i, _)| !self.taken.contains(i) && sample.kinds[*i].fits(spec.kind))
-            .filter(|(i, _)| !NAME_FIELDS.contains(&spec.name) || looks_like_names(&sample.values[*i]))
+            .filter(|(i, _)| {
+                !NAME_FIELDS.contains(&spec.name) || looks_like_names(&sample.values[*i])
+            })
             .filter_map(|(i, n)| score(spec, n).map(|s| (s, i)))
             .collect();
         candidates.sort();
@@ -258,7 +279,9 @@ impl Placement {
                 !self.taken.contains(i)
                     && sample.kinds[*i] == ValueKind::Amount
                     && is_insurance(&h)
-                    && ["balance", "bal", "due", "pending", "owed", "outstanding"].iter().any(|w| h.contains(w))
+                    && ["balance", "bal", "due", "pending", "owed", "outstanding"]
+                        .iter()
+                        .any(|w| h.contains(w))
             });
             if let Some(i) = self.pending_amount {
                 self.taken.insert(i);
@@ -270,7 +293,8 @@ impl Placement {
 /// How well `header` fits `spec`: lower is better; `None` if not at all.
 fn score(spec: &FieldSpec, header: &str) -> Option<usize> {
     let h = normalise(header);
-    if spec.name == "service_date" && h != "date" && NOT_SERVICE_DATES.iter().any(|w| h.contains(w)) {
+    if spec.name == "service_date" && h != "date" && NOT_SERVICE_DATES.iter().any(|w| h.contains(w))
+    {
         return None;
     }
     let found = spec.seen.iter().enumerate().find_map(|(rank, s)| {
@@ -289,7 +313,8 @@ fn score(spec: &FieldSpec, header: &str) -> Option<usize> {
     let insurance = is_insurance(&h) && matches!(spec.kind, FieldKind::Amount | FieldKind::Text);
     // The patient's name is the guarantor's only where no other name is:
     // a child's bill goes to the parent.
-    let patients = spec.name == "guarantor" && ["patient", "pat", "pt"].iter().any(|p| h.starts_with(p));
+    let patients =
+        spec.name == "guarantor" && ["patient", "pat", "pt"].iter().any(|p| h.starts_with(p));
     Some(found + if insurance { 1000 } else { 0 } + if patients { 500 } else { 0 })
 }
 
@@ -298,7 +323,10 @@ fn write_mapping(file: &str, sample: &Sample, placed: &Placement) -> String {
     let (names, values) = (&sample.names, &sample.values);
     let mut out = String::new();
     let _ = writeln!(out, "# Mapping suggested by `kindly mapping suggest` for {file}.");
-    let _ = writeln!(out, "# Check every line, then pass it with --mapping or copy it into the config's [input].");
+    let _ = writeln!(
+        out,
+        "# Check every line, then pass it with --mapping or copy it into the config's [input]."
+    );
     // The formats of the service dates, or of an aging report's last payments.
     let dates: Vec<&str> = placed
         .by_field
@@ -310,7 +338,10 @@ fn write_mapping(file: &str, sample: &Sample, placed: &Placement) -> String {
                 .iter()
                 .copied()
                 .filter(|f| {
-                    let parsed = filled.iter().filter(|v| ingest::parse_date(v, &[f.to_string()]).is_ok()).count();
+                    let parsed = filled
+                        .iter()
+                        .filter(|v| ingest::parse_date(v, &[f.to_string()]).is_ok())
+                        .count();
                     // A broken row or two must not hide the format of the rest.
                     !filled.is_empty() && parsed * 10 >= filled.len() * 9
                 })
@@ -325,7 +356,10 @@ fn write_mapping(file: &str, sample: &Sample, placed: &Placement) -> String {
     };
     // "auto": the same export saved again with another delimiter (Excel in
     // a locale that writes decimal commas saves `;`) still reads.
-    let _ = writeln!(out, "# The export uses {seen:?} between columns; \"auto\" reads it from the header each time.");
+    let _ = writeln!(
+        out,
+        "# The export uses {seen:?} between columns; \"auto\" reads it from the header each time."
+    );
     let _ = writeln!(out, "delimiter = \"auto\"");
     let encoding = match sample.fields {
         ingest::FieldText::Utf8 => "auto",
@@ -334,8 +368,14 @@ fn write_mapping(file: &str, sample: &Sample, placed: &Placement) -> String {
     let _ = writeln!(out, "encoding = {encoding:?}");
     if !placed.buckets.is_empty() {
         let columns: Vec<&String> = placed.buckets.iter().map(|i| &names[*i]).collect();
-        let _ = writeln!(out, "# An aging report: what is owed by age. Each account's age is its oldest column");
-        let _ = writeln!(out, "# holding money, and its letter lists the amounts by age; there is no service date.");
+        let _ = writeln!(
+            out,
+            "# An aging report: what is owed by age. Each account's age is its oldest column"
+        );
+        let _ = writeln!(
+            out,
+            "# holding money, and its letter lists the amounts by age; there is no service date."
+        );
         let _ = writeln!(out, "age_buckets = {columns:?}");
     }
     write_flags(&mut out, sample, placed);
@@ -352,7 +392,9 @@ fn write_flags(out: &mut String, sample: &Sample, placed: &Placement) {
     let mut codes = BTreeSet::new();
     for spec in FIELDS.iter().filter(|f| f.kind == FieldKind::Flag) {
         if let Some(&i) = placed.by_field.get(spec.name) {
-            codes.extend(sample.values[i].iter().filter(|v| !v.is_empty()).map(|v| v.to_uppercase()));
+            codes.extend(
+                sample.values[i].iter().filter(|v| !v.is_empty()).map(|v| v.to_uppercase()),
+            );
         }
     }
     let yes_words = ["Y", "YES", "TRUE", "T", "1", "X"];
@@ -362,7 +404,8 @@ fn write_flags(out: &mut String, sample: &Sample, placed: &Placement) {
     let _ = writeln!(out, "\n[flags]");
     let unknown: Vec<&&String> = yes.iter().filter(|c| !yes_words.contains(&c.as_str())).collect();
     if !unknown.is_empty() {
-        let _ = writeln!(out, "# Codes seen in the flag columns that may not mean yes: {unknown:?}");
+        let _ =
+            writeln!(out, "# Codes seen in the flag columns that may not mean yes: {unknown:?}");
     }
     let _ = writeln!(out, "yes = {yes:?}");
     let _ = writeln!(out, "no = {no:?}");
@@ -379,8 +422,9 @@ fn write_columns(out: &mut String, sample: &Sample, placed: &Placement) {
         if spec.name == "guarantor"
             && let Some(p) = &placed.parts
         {
-            let optional =
-                |label: &str, at: Option<usize>| at.map_or(String::new(), |i| format!(", {label} = {:?}", names[i]));
+            let optional = |label: &str, at: Option<usize>| {
+                at.map_or(String::new(), |i| format!(", {label} = {:?}", names[i]))
+            };
             let _ = writeln!(
                 out,
                 "guarantor = {{ first = {:?}{}, last = {:?}{} }}",
@@ -393,21 +437,29 @@ fn write_columns(out: &mut String, sample: &Sample, placed: &Placement) {
         }
         if spec.name == "payments" && !placed.payments.is_empty() {
             let columns: Vec<&String> = placed.payments.iter().map(|i| &names[*i]).collect();
-            let _ = writeln!(out, "# Every payment column, insurance's too: each took money off the charge.");
+            let _ = writeln!(
+                out,
+                "# Every payment column, insurance's too: each took money off the charge."
+            );
             let _ = writeln!(out, "payments = {columns:?}");
             continue;
         }
         if spec.name == "insurance_pending"
             && let Some(i) = placed.pending_amount
         {
-            let _ = writeln!(out, "# What insurance is still expected to pay: an account with any is on hold.");
+            let _ = writeln!(
+                out,
+                "# What insurance is still expected to pay: an account with any is on hold."
+            );
             let _ = writeln!(out, "insurance_pending = {{ nonzero = {:?} }}", names[i]);
             continue;
         }
         match placed.by_field.get(spec.name) {
             Some(&i) if NAME_FIELDS.contains(&spec.name) && looks_last_first(&values[i]) => {
-                let _ =
-                    writeln!(out, "# Its values are written \"Last, First\": letters print them as \"First Last\".");
+                let _ = writeln!(
+                    out,
+                    "# Its values are written \"Last, First\": letters print them as \"First Last\"."
+                );
                 if spec.name == "guarantor" {
                     let _ = writeln!(out, "guarantor = {{ last_first = {:?} }}", names[i]);
                 } else {
@@ -427,7 +479,10 @@ fn write_columns(out: &mut String, sample: &Sample, placed: &Placement) {
         let _ = writeln!(out, "# charge or balance = \"?\"   # required: no amount column found");
     }
     if !placed.by_field.contains_key("language") {
-        let _ = writeln!(out, "language = {{ value = \"en\" }}   # no language column: every letter in English");
+        let _ = writeln!(
+            out,
+            "language = {{ value = \"en\" }}   # no language column: every letter in English"
+        );
     }
 }
 
@@ -435,15 +490,21 @@ fn write_columns(out: &mut String, sample: &Sample, placed: &Placement) {
 /// a balance that looks like the wrong one.
 fn write_warnings(out: &mut String, sample: &Sample, placed: &Placement) {
     let (names, values, kinds) = (&sample.names, &sample.values, &sample.kinds);
-    let left: Vec<&String> =
-        names.iter().enumerate().filter(|(i, _)| !placed.taken.contains(i)).map(|(_, n)| n).collect();
+    let left: Vec<&String> = names
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| !placed.taken.contains(i))
+        .map(|(_, n)| n)
+        .collect();
     if !left.is_empty() {
         let _ = writeln!(out, "\n# Columns not placed: {left:?}");
     }
     let balance = placed.by_field.get("balance").copied();
     if balance.is_none() {
-        for (i, name) in
-            names.iter().enumerate().filter(|(i, _)| !placed.taken.contains(i) && kinds[*i] == ValueKind::Amount)
+        for (i, name) in names
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| !placed.taken.contains(i) && kinds[*i] == ValueKind::Amount)
         {
             let _ = writeln!(
                 out,
@@ -456,8 +517,12 @@ fn write_warnings(out: &mut String, sample: &Sample, placed: &Placement) {
     // A balance column that is zero where another column of amounts is not
     // is likely the wrong one (insurance's, or last month's).
     if let Some(b) = balance {
-        let zero =
-            |i: usize| values[i].iter().filter(|v| crate::money::Cents::parse(v).is_ok_and(|c| c.0 == 0)).count();
+        let zero = |i: usize| {
+            values[i]
+                .iter()
+                .filter(|v| crate::money::Cents::parse(v).is_ok_and(|c| c.0 == 0))
+                .count()
+        };
         let owing = values[b].len().saturating_sub(zero(b));
         if owing * 2 < values[b].len()
             && let Some(other) = (0..names.len())
@@ -493,7 +558,9 @@ impl ValueKind {
         if filled.is_empty() {
             return ValueKind::Empty;
         }
-        let most = |ok: &dyn Fn(&str) -> bool| filled.iter().filter(|v| ok(v)).count() * 10 >= filled.len() * 9;
+        let most = |ok: &dyn Fn(&str) -> bool| {
+            filled.iter().filter(|v| ok(v)).count() * 10 >= filled.len() * 9
+        };
         let formats: Vec<String> = DATE_FORMATS.iter().map(|f| f.to_string()).collect();
         if most(&|v| ingest::parse_date(v, &formats).is_ok()) {
             ValueKind::Date
@@ -510,7 +577,9 @@ impl ValueKind {
         match field {
             FieldKind::Date => matches!(self, ValueKind::Date | ValueKind::Empty),
             FieldKind::Amount => matches!(self, ValueKind::Amount | ValueKind::Empty),
-            FieldKind::Text | FieldKind::Flag | FieldKind::Code => !matches!(self, ValueKind::Date | ValueKind::Amount),
+            FieldKind::Text | FieldKind::Flag | FieldKind::Code => {
+                !matches!(self, ValueKind::Date | ValueKind::Amount)
+            }
         }
     }
 }
@@ -552,9 +621,11 @@ fn looks_like_codes(values: &[String]) -> bool {
     !filled.is_empty()
         && filled.len() * 2 <= values.len()
         && distinct.len() <= 20
-        && filled
-            .iter()
-            .all(|v| v.len() <= 12 && !v.chars().any(char::is_lowercase) && v.chars().any(char::is_alphabetic))
+        && filled.iter().all(|v| {
+            v.len() <= 12
+                && !v.chars().any(char::is_lowercase)
+                && v.chars().any(char::is_alphabetic)
+        })
 }
 
 /// Whether a column holds people's names: mostly letters, with a space or
@@ -571,7 +642,9 @@ fn looks_like_names(values: &[String]) -> bool {
 /// Whether most names are written `Last, First`.
 fn looks_last_first(values: &[String]) -> bool {
     let filled: Vec<&String> = values.iter().filter(|v| !v.is_empty()).collect();
-    !filled.is_empty() && filled.iter().filter(|v| ingest::natural_order(v).is_some()).count() * 10 >= filled.len() * 8
+    !filled.is_empty()
+        && filled.iter().filter(|v| ingest::natural_order(v).is_some()).count() * 10
+            >= filled.len() * 8
 }
 
 /// `[hold_codes]` for the values seen in the code column, with a meaning
@@ -583,8 +656,10 @@ fn write_hold_codes(out: &mut String, column: &str, values: &[String]) {
             *counts.entry(code.to_uppercase()).or_default() += 1;
         }
     }
-    let _ =
-        writeln!(out, "\n# Codes seen in {column:?} (in the first {SAMPLE_ROWS} rows), with how many rows had each.");
+    let _ = writeln!(
+        out,
+        "\n# Codes seen in {column:?} (in the first {SAMPLE_ROWS} rows), with how many rows had each."
+    );
     let mut line = String::from("# Meanings:");
     for (i, meaning) in CodeMeaning::ALL.iter().enumerate() {
         let end = if i + 1 == CodeMeaning::ALL.len() { '.' } else { ',' };

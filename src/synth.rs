@@ -87,7 +87,8 @@ const STREETS: &[&str] = &[
     "Elm St",
     "Saint Catherine's Ct",
 ];
-const UNITS: &[&str] = &["Apt 4B", "Unit 12", "Suite 300", "Apt 1207, Building C", "Trlr 18", "PO Box 4471"];
+const UNITS: &[&str] =
+    &["Apt 4B", "Unit 12", "Suite 300", "Apt 1207, Building C", "Trlr 18", "PO Box 4471"];
 const PLACES: &[(&str, &str, &str)] = &[
     ("Springfield", "OR", "97477"),
     ("Eugene", "OR", "97401"),
@@ -250,12 +251,15 @@ impl<W: Write> Sink<W> {
     fn write<S: AsRef<str>>(&mut self, record: &[S]) -> csv::Result<()> {
         let mut one = self.builder.from_writer(Vec::new());
         one.write_record(record.iter().map(|f| f.as_ref()))?;
-        let bytes = one.into_inner().map_err(|e| csv::Error::from(std::io::Error::other(e.to_string())))?;
+        let bytes =
+            one.into_inner().map_err(|e| csv::Error::from(std::io::Error::other(e.to_string())))?;
         let text = String::from_utf8_lossy(&bytes);
         match self.shape {
             Shape::Charges | Shape::Households => self.out.write_all(text.as_bytes())?,
             // Windows-1252 has no "ễ"; real exports lose such letters too.
-            Shape::Statement => self.out.write_all(&encoding_rs::WINDOWS_1252.encode(&text.replace('ễ', "e")).0)?,
+            Shape::Statement => {
+                self.out.write_all(&encoding_rs::WINDOWS_1252.encode(&text.replace('ễ', "e")).0)?
+            }
             Shape::TabUtf16 => {
                 let bytes: Vec<u8> = text.encode_utf16().flat_map(u16::to_le_bytes).collect();
                 self.out.write_all(&bytes)?;
@@ -298,7 +302,13 @@ pub fn write_export(
                     (family.street, family.unit)
                 };
             }
-            parent = Some(Family { name: name.clone(), street: street.clone(), unit: unit.clone(), place, children });
+            parent = Some(Family {
+                name: name.clone(),
+                street: street.clone(),
+                unit: unit.clone(),
+                place,
+                children,
+            });
             let last = name.rsplit(' ').next().unwrap_or_default();
             patient = format!("{} {last}", rng.pick(FIRST));
         }
@@ -311,8 +321,15 @@ pub fn write_export(
             _ => {}
         }
         // Who and where, the same columns in every shape.
-        let who =
-            vec![account.clone(), name.clone(), street, unit, city.to_string(), state.to_string(), zip.to_string()];
+        let who = vec![
+            account.clone(),
+            name.clone(),
+            street,
+            unit,
+            city.to_string(),
+            state.to_string(),
+            zip.to_string(),
+        ];
         let flag = |on: bool| if on { "Y" } else { "N" };
         let insurance = flag(rng.percent(4));
         let dispute = flag(rng.percent(3));
@@ -346,9 +363,16 @@ pub fn write_export(
                 _ if rng.percent(40) => Cents(charge.0 * (20 + rng.below(60) as i64) / 100),
                 _ => Cents::ZERO,
             };
-            let date_text =
-                if rng.percent(50) { date.format("%Y-%m-%d").to_string() } else { date.format("%m/%d/%Y").to_string() };
-            let charge_text = if rng.percent(30) { format!("${}", &charge.to_string()[1..]) } else { plain(charge) };
+            let date_text = if rng.percent(50) {
+                date.format("%Y-%m-%d").to_string()
+            } else {
+                date.format("%m/%d/%Y").to_string()
+            };
+            let charge_text = if rng.percent(30) {
+                format!("${}", &charge.to_string()[1..])
+            } else {
+                plain(charge)
+            };
             // A billing system writes every payment the same way round (one
             // written the other way is a reversal); this one writes them
             // positive, some with a dollar sign.
@@ -387,11 +411,16 @@ pub fn write_export(
                 Shape::Households => w.write(&[&row[..], &[patient.clone()]].concat())?,
                 Shape::Statement => {}
                 Shape::TabUtf16 => {
-                    let yes_no = |v: &str, yes: &str, no: &str| if v == "Y" { yes } else { no }.to_string();
+                    let yes_no =
+                        |v: &str, yes: &str, no: &str| if v == "Y" { yes } else { no }.to_string();
                     // Some systems put a line break inside a quoted description.
-                    let description =
-                        if rng.percent(5) { format!("{description}\n(follow-up)") } else { description.to_string() };
-                    let adjustment = if rng.percent(10) && paid.0 >= 100 { Cents(100) } else { Cents::ZERO };
+                    let description = if rng.percent(5) {
+                        format!("{description}\n(follow-up)")
+                    } else {
+                        description.to_string()
+                    };
+                    let adjustment =
+                        if rng.percent(10) && paid.0 >= 100 { Cents(100) } else { Cents::ZERO };
                     let paid = paid - adjustment;
                     w.write(
                         &[
@@ -400,8 +429,16 @@ pub fn write_export(
                                 date.format("%m/%d/%Y").to_string(),
                                 description,
                                 format!("${}", &charge.to_string()[1..]),
-                                if paid.0 == 0 { String::new() } else { format!("({})", plain(paid)) },
-                                if adjustment.0 == 0 { String::new() } else { format!("{}-", plain(adjustment)) },
+                                if paid.0 == 0 {
+                                    String::new()
+                                } else {
+                                    format!("({})", plain(paid))
+                                },
+                                if adjustment.0 == 0 {
+                                    String::new()
+                                } else {
+                                    format!("{}-", plain(adjustment))
+                                },
                                 yes_no(insurance, "TRUE", "FALSE"),
                                 yes_no(dispute, "1", "0"),
                                 yes_no(do_not_mail, "Y", "N"),
@@ -449,8 +486,13 @@ struct Family {
 /// suffix and unit words spelt out or shortened (`St` / `Street`, `Apt` /
 /// `Apartment`), as two billing clerks would type them.
 fn written_otherwise(street: &str, unit: &str) -> (String, String) {
-    const LONG: &[(&str, &str)] =
-        &[(" St", " Street"), (" Rd", " Road"), (" Ave", " Avenue"), (" Dr", " Drive"), (" Ln", " Lane")];
+    const LONG: &[(&str, &str)] = &[
+        (" St", " Street"),
+        (" Rd", " Road"),
+        (" Ave", " Avenue"),
+        (" Dr", " Drive"),
+        (" Ln", " Lane"),
+    ];
     let mut street = street.to_string();
     if let Some((short, long)) = LONG.iter().find(|(short, _)| street.ends_with(short)) {
         street = format!("{}{long}", &street[..street.len() - short.len()]);
@@ -466,8 +508,8 @@ pub fn month_date(first: NaiveDate, month: u32) -> NaiveDate {
     // Month ends stay month ends: 2026-09-30 is followed by 2026-10-31.
     let end = |d: NaiveDate| d.succ_opt().is_some_and(|n| n.month() != d.month());
     if end(first) {
-        let next =
-            NaiveDate::from_ymd_opt(later.year(), later.month(), 1).and_then(|d| d.checked_add_months(Months::new(1)));
+        let next = NaiveDate::from_ymd_opt(later.year(), later.month(), 1)
+            .and_then(|d| d.checked_add_months(Months::new(1)));
         next.and_then(|d| d.pred_opt()).unwrap_or(later)
     } else {
         later
@@ -487,7 +529,13 @@ pub fn month_date(first: NaiveDate, month: u32) -> NaiveDate {
 /// - 10% move in month 3 (a new street: the letters of months 1 and 2 are
 ///   the ones a test marks returned);
 /// - 5% dispute the bill from month 1.
-pub fn write_month(out: impl Write, accounts: usize, seed: u64, first: NaiveDate, month: u32) -> csv::Result<()> {
+pub fn write_month(
+    out: impl Write,
+    accounts: usize,
+    seed: u64,
+    first: NaiveDate,
+    month: u32,
+) -> csv::Result<()> {
     let as_of = month_date(first, month);
     let mut w = Sink::new(out, Shape::Charges)?;
     w.write(&HEADER)?;
@@ -522,7 +570,10 @@ pub fn write_month(out: impl Write, accounts: usize, seed: u64, first: NaiveDate
             60..=74 => charges[0].2 = Cents(base.0 * i64::from(month.min(5)) * 12 / 100),
             75..=84 => {
                 charges.extend(
-                    [2, 4].into_iter().filter(|m| month >= *m).map(|m| (visit_in(m), Cents(9_000), Cents::ZERO)),
+                    [2, 4]
+                        .into_iter()
+                        .filter(|m| month >= *m)
+                        .map(|m| (visit_in(m), Cents(9_000), Cents::ZERO)),
                 );
             }
             _ => {}
@@ -580,7 +631,10 @@ pub fn sample_account() -> Account {
         guarantor: Guarantor {
             name: "María José Rodríguez-Peña".into(),
             address: Address {
-                street: vec!["12345 Martin Luther King Jr Blvd".into(), "Apt 1207, Building C".into()],
+                street: vec![
+                    "12345 Martin Luther King Jr Blvd".into(),
+                    "Apt 1207, Building C".into(),
+                ],
                 city: "Coeur d'Alene".into(),
                 state: "ID".into(),
                 zip: "83814-1234".into(),

@@ -90,7 +90,10 @@ pub struct Decisions {
 impl Decisions {
     pub fn add(&mut self, account: &Account, assessment: &Assessment, policy: &Policy) {
         for code in account.codes.iter().filter(|c| c.meaning.is_none()) {
-            *self.unknown_codes.entry(format!("{} in {:?}", code.code.to_uppercase(), code.column)).or_default() += 1;
+            *self
+                .unknown_codes
+                .entry(format!("{} in {:?}", code.code.to_uppercase(), code.column))
+                .or_default() += 1;
         }
         match &assessment.decision {
             Decision::Letter { stage } => self.breakdown.letter(*stage),
@@ -99,7 +102,10 @@ impl Decisions {
                 self.breakdown.hold(code);
                 let listed = self.listed.entry(code).or_default();
                 if listed.len() < HOLDS_LISTED {
-                    listed.push(Hold { account: account.id.clone(), reason: assessment.explain(policy) });
+                    listed.push(Hold {
+                        account: account.id.clone(),
+                        reason: assessment.explain(policy),
+                    });
                 }
             }
         }
@@ -138,12 +144,18 @@ impl Decisions {
 
 impl Validation {
     pub fn json(&self) -> String {
-        serde_json::to_string_pretty(self).unwrap_or_else(|e| unreachable!("plain data serializes: {e}")) + "\n"
+        serde_json::to_string_pretty(self)
+            .unwrap_or_else(|e| unreachable!("plain data serializes: {e}"))
+            + "\n"
     }
 
     pub fn table(&self) -> String {
         let mut out = String::new();
-        let _ = writeln!(out, "{}: {} rows, {} accounts, as of {}", self.file, self.rows, self.accounts, self.as_of);
+        let _ = writeln!(
+            out,
+            "{}: {} rows, {} accounts, as of {}",
+            self.file, self.rows, self.accounts, self.as_of
+        );
         if let Some(read_as) = &self.read_as {
             let _ = writeln!(out, "The export was {read_as}");
         }
@@ -203,8 +215,10 @@ fn group(out: &mut String, title: &str, group: &Group) {
         let _ = writeln!(out, "  {kind:<20} {n:>6}");
     }
     for r in &group.rows {
-        let column = if r.column.is_empty() { String::new() } else { format!(" column {:?},", r.column) };
-        let value = if r.value.is_empty() { String::new() } else { format!(" value {:?}:", r.value) };
+        let column =
+            if r.column.is_empty() { String::new() } else { format!(" column {:?},", r.column) };
+        let value =
+            if r.value.is_empty() { String::new() } else { format!(" value {:?}:", r.value) };
         let _ = writeln!(out, "  {}:{}:{column}{value} {}", r.file, r.line, r.reason);
     }
 }

@@ -49,8 +49,10 @@ pub fn record(folder: &Path) -> Result<(RunRecord, Vec<u8>), VerifyError> {
 /// Every problem found; empty means the folder is intact.
 pub fn verify(folder: &Path) -> Result<Vec<String>, VerifyError> {
     let (record, _) = record(folder)?;
-    let manifest: Vec<ListedPiece> = serde_json::from_slice(&read(folder, MANIFEST_JSON)?)
-        .map_err(|source| VerifyError::NotKindly { path: folder.join(MANIFEST_JSON), what: "manifest", source })?;
+    let manifest: Vec<ListedPiece> =
+        serde_json::from_slice(&read(folder, MANIFEST_JSON)?).map_err(|source| {
+            VerifyError::NotKindly { path: folder.join(MANIFEST_JSON), what: "manifest", source }
+        })?;
     let read = |name: &str| read(folder, name).map_err(|e| e.to_string());
 
     let mut problems = Vec::new();
@@ -66,9 +68,10 @@ pub fn verify(folder: &Path) -> Result<Vec<String>, VerifyError> {
         listed.insert(row.file.clone());
         match read(&row.file) {
             Ok(bytes) if crate::digest::sha256(&bytes) == row.sha256 => {}
-            Ok(_) => {
-                problems.push(format!("{} ({}) has changed since the run (checksum differs)", row.file, row.piece_id))
-            }
+            Ok(_) => problems.push(format!(
+                "{} ({}) has changed since the run (checksum differs)",
+                row.file, row.piece_id
+            )),
             Err(e) => problems.push(e),
         }
     }
@@ -89,15 +92,25 @@ pub fn verify(folder: &Path) -> Result<Vec<String>, VerifyError> {
         ));
     }
     if counts.letters != manifest.len() as u64 {
-        problems.push(format!("run.json counts {} letters but the manifest lists {}", counts.letters, manifest.len()));
+        problems.push(format!(
+            "run.json counts {} letters but the manifest lists {}",
+            counts.letters,
+            manifest.len()
+        ));
     }
     let pages: u64 = manifest.iter().map(|r| r.pages as u64).sum();
     if counts.pages != pages {
-        problems.push(format!("run.json counts {} pages but the manifest adds up to {pages}", counts.pages));
+        problems.push(format!(
+            "run.json counts {} pages but the manifest adds up to {pages}",
+            counts.pages
+        ));
     }
     let in_letters = counts.accounts_in_letters();
     if counts.accounts != in_letters + counts.holds {
-        problems.push(format!("{} accounts, but {in_letters} in letters + {} holds", counts.accounts, counts.holds));
+        problems.push(format!(
+            "{} accounts, but {in_letters} in letters + {} holds",
+            counts.accounts, counts.holds
+        ));
     }
     Ok(problems)
 }

@@ -16,12 +16,14 @@ fn escape_neutralises_markup() {
 fn the_qr_image_has_the_code_modules_pixel_for_pixel() {
     let link = "https://pay.example/?account=1000012";
     let image = QrImage::of(link);
-    let code = qrcodegen::QrCode::encode_binary(link.as_bytes(), qrcodegen::QrCodeEcc::Medium).unwrap();
+    let code =
+        qrcodegen::QrCode::encode_binary(link.as_bytes(), qrcodegen::QrCodeEcc::Medium).unwrap();
     let side = code.size() as u32 * QR_PIXELS_PER_MODULE;
     assert_eq!((image.width, image.height), (side, side));
     for y in 0..image.height {
         for x in 0..image.width {
-            let dark = code.get_module((x / QR_PIXELS_PER_MODULE) as i32, (y / QR_PIXELS_PER_MODULE) as i32);
+            let dark = code
+                .get_module((x / QR_PIXELS_PER_MODULE) as i32, (y / QR_PIXELS_PER_MODULE) as i32);
             assert_eq!(image.white(x, y), !dark, "pixel {x},{y}");
         }
     }
@@ -55,7 +57,8 @@ struct QrImage {
 
 impl QrImage {
     fn of(link: &str) -> QrImage {
-        let mut reader = png::Decoder::new(std::io::Cursor::new(qr_png(link).unwrap())).read_info().unwrap();
+        let mut reader =
+            png::Decoder::new(std::io::Cursor::new(qr_png(link).unwrap())).read_info().unwrap();
         let mut pixels = vec![0; reader.output_buffer_size().unwrap()];
         let frame = reader.next_frame(&mut pixels).unwrap();
         QrImage { width: frame.width, height: frame.height, row_bytes: frame.line_size, pixels }
@@ -67,7 +70,9 @@ impl QrImage {
 }
 
 fn wording(templates: &[(&str, &str)]) -> Result<Wording, ComposeError> {
-    let mut layouts = Layouts::load(&std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("layouts")).unwrap();
+    let mut layouts =
+        Layouts::load(&std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("layouts"))
+            .unwrap();
     for (name, source) in templates {
         layouts.wording.insert(name.to_string(), source.to_string());
     }
@@ -75,35 +80,46 @@ fn wording(templates: &[(&str, &str)]) -> Result<Wording, ComposeError> {
 }
 
 fn sample_letter(stage: Stage) -> Letter {
-    let config: Config = toml::from_str(&std::fs::read_to_string("sample-data/kindly.toml").unwrap()).unwrap();
+    let config: Config =
+        toml::from_str(&std::fs::read_to_string("sample-data/kindly.toml").unwrap()).unwrap();
     let as_of = NaiveDate::from_ymd_opt(2026, 11, 30).unwrap();
     let w = wording(&[]).unwrap();
     letter(&[(crate::synth::sample_account(), stage)], "P1", w.language_for("en"), as_of, &config)
 }
 
 #[test]
-fn an_account_of_several_patients_names_the_patient_on_each_line_and_capitals_are_printed_as_asked() {
-    let mut config: Config = toml::from_str(&std::fs::read_to_string("sample-data/kindly.toml").unwrap()).unwrap();
+fn an_account_of_several_patients_names_the_patient_on_each_line_and_capitals_are_printed_as_asked()
+{
+    let mut config: Config =
+        toml::from_str(&std::fs::read_to_string("sample-data/kindly.toml").unwrap()).unwrap();
     let as_of = NaiveDate::from_ymd_opt(2026, 11, 30).unwrap();
     let w = wording(&[]).unwrap();
     let mut account = crate::synth::sample_account();
     account.charges[0].patient = "Ana Pérez".into();
     account.charges[1].patient = "Luis Pérez".into();
     account.guarantor.name = "JOSEPH MCDONALD".into();
-    let made = letter(&[(account.clone(), Stage::Reminder)], "P1", w.language_for("en"), as_of, &config);
+    let made =
+        letter(&[(account.clone(), Stage::Reminder)], "P1", w.language_for("en"), as_of, &config);
     let lines: Vec<&str> = made.items.iter().map(|i| i.description.as_str()).collect();
     assert_eq!(lines, ["Ana Pérez: New patient visit", "Luis Pérez: Lab work"]);
     assert_eq!(made.name, "JOSEPH MCDONALD", "as written by default");
     account.charges[1].patient = "Ana Pérez".into();
     config.letters.names = NameCase::TitleCaseAllCaps;
     let made = letter(&[(account, Stage::Reminder)], "P1", w.language_for("en"), as_of, &config);
-    assert_eq!(made.items[0].description, "New patient visit", "one patient: the description alone");
-    assert_eq!((made.name.as_str(), made.recipient[0].as_str()), ("Joseph McDonald", "Joseph McDonald"));
+    assert_eq!(
+        made.items[0].description, "New patient visit",
+        "one patient: the description alone"
+    );
+    assert_eq!(
+        (made.name.as_str(), made.recipient[0].as_str()),
+        ("Joseph McDonald", "Joseph McDonald")
+    );
 }
 
 #[test]
 fn a_misspelt_value_names_the_template_and_line() {
-    let w = wording(&[("en/reminder.typ.j2", "Dear {{ name }},\n\nYou owe {{ balnce }}.")]).unwrap();
+    let w =
+        wording(&[("en/reminder.typ.j2", "Dear {{ name }},\n\nYou owe {{ balnce }}.")]).unwrap();
     let err = w.body(&sample_letter(Stage::Reminder)).unwrap_err().to_string();
     assert!(err.contains("wording/en/reminder.typ.j2") && err.contains("line 3"), "{err}");
     assert!(err.contains("`balnce`"), "{err}");
@@ -121,8 +137,14 @@ fn a_misspelt_value_in_an_included_template_is_named_there() {
     ])
     .unwrap();
     let err = w.body(&sample_letter(Stage::Reminder)).unwrap_err().to_string();
-    assert!(err.contains("wording/en/_closing.typ.j2") && err.contains("`practice.phnoe`"), "{err}");
-    assert!(err.contains("the values `practice` has are address,") && err.contains(" phone,"), "{err}");
+    assert!(
+        err.contains("wording/en/_closing.typ.j2") && err.contains("`practice.phnoe`"),
+        "{err}"
+    );
+    assert!(
+        err.contains("the values `practice` has are address,") && err.contains(" phone,"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -139,7 +161,11 @@ fn the_household_paragraph_lists_its_leading_accounts_in_good_grammar() {
     let w = wording(&[]).unwrap();
     for (leading, en, es) in [
         (&["H1"][..], "account H1, which has gone", "la cuenta H1, que lleva más"),
-        (&["H1", "H4"], "account H1 and account H4, which have gone", "la cuenta H1 y la cuenta H4, que llevan"),
+        (
+            &["H1", "H4"],
+            "account H1 and account H4, which have gone",
+            "la cuenta H1 y la cuenta H4, que llevan",
+        ),
         (
             &["H1", "H2", "H4"],
             "account H1, account H2 and account H4, which have gone",
@@ -160,9 +186,15 @@ fn the_household_paragraph_lists_its_leading_accounts_in_good_grammar() {
 
 #[test]
 fn plans_never_go_under_the_minimum_payment() {
-    let config: Config = toml::from_str(&std::fs::read_to_string("sample-data/kindly.toml").unwrap()).unwrap();
-    let offered = |cents| plans(Cents(cents), &config).into_iter().map(|p| (p.months, p.monthly)).collect::<Vec<_>>();
-    assert_eq!(offered(56818), [(3, "$189.40".into()), (6, "$94.70".into()), (12, "$47.35".into())]);
+    let config: Config =
+        toml::from_str(&std::fs::read_to_string("sample-data/kindly.toml").unwrap()).unwrap();
+    let offered = |cents| {
+        plans(Cents(cents), &config).into_iter().map(|p| (p.months, p.monthly)).collect::<Vec<_>>()
+    };
+    assert_eq!(
+        offered(56818),
+        [(3, "$189.40".into()), (6, "$94.70".into()), (12, "$47.35".into())]
+    );
     assert_eq!(offered(10000), [(3, "$33.34".into())]);
     assert_eq!(offered(5000), []);
 }

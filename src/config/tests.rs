@@ -55,7 +55,9 @@ fn fields<T: serde::de::DeserializeOwned>() -> &'static [&'static str] {
 
 #[test]
 fn the_config_chapter_names_every_setting_and_no_other() {
-    let set = |f: &[&str]| f.iter().map(|s| s.to_string()).collect::<std::collections::BTreeSet<String>>();
+    let set = |f: &[&str]| {
+        f.iter().map(|s| s.to_string()).collect::<std::collections::BTreeSet<String>>()
+    };
     let mut expected = std::collections::BTreeMap::new();
     for (section, keys) in [
         ("[practice]", fields::<super::Practice>()),
@@ -82,16 +84,23 @@ fn the_config_chapter_names_every_setting_and_no_other() {
         expected.insert(section.to_string(), set(keys));
     }
     // The top level's own settings: those that are not a section.
-    let sections: Vec<String> = expected.keys().map(|s| s.trim_matches(['[', ']']).to_string()).collect();
-    let top = fields::<super::Config>().iter().filter(|k| !sections.contains(&k.to_string())).copied();
+    let sections: Vec<String> =
+        expected.keys().map(|s| s.trim_matches(['[', ']']).to_string()).collect();
+    let top =
+        fields::<super::Config>().iter().filter(|k| !sections.contains(&k.to_string())).copied();
     expected.insert("(top level)".to_string(), set(&top.collect::<Vec<_>>()));
     let documented = documented();
     for (section, keys) in &expected {
-        let listed = documented.get(section).unwrap_or_else(|| panic!("docs/config.md has no section {section}"));
+        let listed = documented
+            .get(section)
+            .unwrap_or_else(|| panic!("docs/config.md has no section {section}"));
         let missing: Vec<_> = keys.difference(listed).collect();
         let unknown: Vec<_> = listed.difference(keys).collect();
         assert!(missing.is_empty(), "docs/config.md's {section} does not explain {missing:?}");
-        assert!(unknown.is_empty(), "docs/config.md's {section} names {unknown:?}, which the config does not have");
+        assert!(
+            unknown.is_empty(),
+            "docs/config.md's {section} names {unknown:?}, which the config does not have"
+        );
     }
     let extra: Vec<_> = documented.keys().filter(|s| !expected.contains_key(*s)).collect();
     assert!(extra.is_empty(), "docs/config.md has sections the config does not: {extra:?}");
@@ -104,7 +113,11 @@ fn names_in_capitals_are_printed_in_title_case_with_the_usual_exceptions() {
     assert_eq!(print("ANNE MCDONALD-O'BRIEN III"), "Anne McDonald-O'Brien III");
     assert_eq!(print("1200 NE WILLOW CREEK RD, APT 4B"), "1200 NE Willow Creek Rd, Apt 4B");
     assert_eq!(print("PO BOX 4471"), "PO Box 4471");
-    assert_eq!(print("Joseph van der BERG"), "Joseph van der BERG", "written with small letters: as written");
+    assert_eq!(
+        print("Joseph van der BERG"),
+        "Joseph van der BERG",
+        "written with small letters: as written"
+    );
     assert_eq!(super::NameCase::AsWritten.print("JOSEPH WILLIAMS"), "JOSEPH WILLIAMS");
 }
 
@@ -132,7 +145,8 @@ fn practice(address: &[&str]) -> super::Practice {
 fn every_code_meaning_is_written_in_the_mapping_as_holds_csv_names_it() {
     for meaning in super::CodeMeaning::ALL {
         let text = format!("{:?} = {:?}", "X", meaning.code());
-        let read: std::collections::BTreeMap<String, super::CodeMeaning> = toml::from_str(&text).unwrap();
+        let read: std::collections::BTreeMap<String, super::CodeMeaning> =
+            toml::from_str(&text).unwrap();
         assert_eq!(read["X"], meaning, "{text}");
     }
     assert_eq!(super::CodeMeaning::guess("Pmt Plan"), Some(super::CodeMeaning::PaymentPlan));
@@ -141,11 +155,19 @@ fn every_code_meaning_is_written_in_the_mapping_as_holds_csv_names_it() {
 
 #[test]
 fn the_return_address_is_read_as_vendor_fields() {
-    let from = practice(&["1200 Willow Creek Road, Suite 300", "Springfield, OR 97477"]).return_address().unwrap();
+    let from = practice(&["1200 Willow Creek Road, Suite 300", "Springfield, OR 97477"])
+        .return_address()
+        .unwrap();
     assert_eq!(from.street, ["1200 Willow Creek Road, Suite 300"]);
-    assert_eq!((from.city.as_str(), from.state.as_str(), from.zip.as_str()), ("Springfield", "OR", "97477"));
-    for bad in [&["Springfield OR 97477"][..], &["1 Main St", "Springfield, Oregon 97477"], &["Springfield, OR 97477"]]
-    {
+    assert_eq!(
+        (from.city.as_str(), from.state.as_str(), from.zip.as_str()),
+        ("Springfield", "OR", "97477")
+    );
+    for bad in [
+        &["Springfield OR 97477"][..],
+        &["1 Main St", "Springfield, Oregon 97477"],
+        &["Springfield, OR 97477"],
+    ] {
         let e = practice(bad).return_address().unwrap_err();
         assert!(e.contains("City, ST 12345"), "{e}");
     }

@@ -37,8 +37,12 @@ pub enum VendorFormat {
 }
 
 impl VendorFormat {
-    pub const ALL: [VendorFormat; 4] =
-        [VendorFormat::Generic, VendorFormat::Click2mail, VendorFormat::Lob, VendorFormat::Postgrid];
+    pub const ALL: [VendorFormat; 4] = [
+        VendorFormat::Generic,
+        VendorFormat::Click2mail,
+        VendorFormat::Lob,
+        VendorFormat::Postgrid,
+    ];
 
     pub fn name(self) -> &'static str {
         match self {
@@ -75,9 +79,13 @@ impl VendorFormat {
             // Lob's letter API: `name` and `company` at most 40 characters,
             // `address_line1`/`address_line2` at most 64, `address_city` at
             // most 200, a US ZIP as 5 or 5+4 digits.
-            VendorFormat::Lob => {
-                FieldLimits { name: Some(40), address_line: Some(64), city: Some(200), zip: us_zip, pages: None }
-            }
+            VendorFormat::Lob => FieldLimits {
+                name: Some(40),
+                address_line: Some(64),
+                city: Some(200),
+                zip: us_zip,
+                pages: None,
+            },
             // PostGrid's contacts take US ZIPs as 5 or 5+4 digits.
             VendorFormat::Postgrid => FieldLimits { zip: us_zip, ..FieldLimits::default() },
         }
@@ -88,10 +96,12 @@ impl std::str::FromStr for VendorFormat {
     type Err = String;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        VendorFormat::ALL.into_iter().find(|f| f.name() == s.trim().to_lowercase()).ok_or_else(|| {
-            let names: Vec<_> = VendorFormat::ALL.iter().map(|f| f.name()).collect();
-            format!("{s:?} is not a vendor format; use one of {}", names.join(", "))
-        })
+        VendorFormat::ALL.into_iter().find(|f| f.name() == s.trim().to_lowercase()).ok_or_else(
+            || {
+                let names: Vec<_> = VendorFormat::ALL.iter().map(|f| f.name()).collect();
+                format!("{s:?} is not a vendor format; use one of {}", names.join(", "))
+            },
+        )
     }
 }
 
@@ -199,7 +209,10 @@ impl Default for PostGridOptions {
     fn default() -> Self {
         // As for Lob: PostGrid's `top_first_page` prints its address block
         // over the top of the first page, where kindly's letters have theirs.
-        PostGridOptions { address_placement: INSERT_BLANK_PAGE.into(), mailing_class: "first_class".into() }
+        PostGridOptions {
+            address_placement: INSERT_BLANK_PAGE.into(),
+            mailing_class: "first_class".into(),
+        }
     }
 }
 

@@ -35,10 +35,15 @@ pub(super) fn find_buckets(input: &Input, names: &[String]) -> Result<Vec<Bucket
 
 /// The amount in each of the row's age columns, or `None` with the
 /// problems noted.
-pub(super) fn read_aged(buckets: &[Bucket], row: &Row, problems: &mut Problems) -> Option<Vec<(Bucket, Cents)>> {
+pub(super) fn read_aged(
+    buckets: &[Bucket],
+    row: &Row,
+    problems: &mut Problems,
+) -> Option<Vec<(Bucket, Cents)>> {
     let mut read = Some(Vec::new());
     for bucket in buckets {
-        let text = row.record.get(bucket.at).and_then(|b| row.fields.decode(b).ok()).unwrap_or_default();
+        let text =
+            row.record.get(bucket.at).and_then(|b| row.fields.decode(b).ok()).unwrap_or_default();
         let text = without_invisible(text.trim());
         match if text.is_empty() { Ok(Cents::ZERO) } else { Cents::parse_amount(&text) } {
             Ok(amount) => read.iter_mut().for_each(|r| r.push((*bucket, amount))),
@@ -80,7 +85,12 @@ pub(super) fn aged_charges(
         .filter(|(_, amount)| amount.0 != 0)
         .map(|(b, amount)| {
             let date = as_of - chrono::Duration::days(i64::from(b.from_days));
-            charge(date, *amount, Cents::ZERO, Aged::Days { from_days: b.from_days, to_days: b.to_days })
+            charge(
+                date,
+                *amount,
+                Cents::ZERO,
+                Aged::Days { from_days: b.from_days, to_days: b.to_days },
+            )
         })
         .collect();
     let total: Cents = aged.iter().map(|(_, amount)| *amount).sum();
@@ -88,7 +98,8 @@ pub(super) fn aged_charges(
         charges.push(charge(as_of, Cents::ZERO, total - share, Aged::InsuranceShare));
     }
     if charges.is_empty() {
-        let (from_days, to_days) = aged.first().map_or((0, None), |(b, _)| (b.from_days, b.to_days));
+        let (from_days, to_days) =
+            aged.first().map_or((0, None), |(b, _)| (b.from_days, b.to_days));
         charges.push(charge(as_of, Cents::ZERO, Cents::ZERO, Aged::Days { from_days, to_days }));
     }
     charges

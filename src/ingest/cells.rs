@@ -46,15 +46,32 @@ impl Note {
 pub(super) struct Problems(pub(super) Vec<Note>);
 
 impl Problems {
-    pub(super) fn add(&mut self, kind: IssueKind, column: &str, value: &str, reason: impl Into<String>) {
-        self.0.push(Note { kind, column: column.to_string(), value: value.to_string(), reason: reason.into() });
+    pub(super) fn add(
+        &mut self,
+        kind: IssueKind,
+        column: &str,
+        value: &str,
+        reason: impl Into<String>,
+    ) {
+        self.0.push(Note {
+            kind,
+            column: column.to_string(),
+            value: value.to_string(),
+            reason: reason.into(),
+        });
     }
 
     pub(super) fn into_reject(self, file: &str, line: Line) -> Issue {
         let reason = self
             .0
             .iter()
-            .map(|n| if n.column.is_empty() { n.reason.clone() } else { format!("{}: {}", n.column, n.reason) })
+            .map(|n| {
+                if n.column.is_empty() {
+                    n.reason.clone()
+                } else {
+                    format!("{}: {}", n.column, n.reason)
+                }
+            })
             .collect::<Vec<_>>()
             .join("; ");
         let first = self.0.into_iter().next().unwrap_or(Note {
@@ -95,7 +112,8 @@ impl Cells<'_, '_> {
         let raw = row.record.get(i).unwrap_or_default();
         let column = &row.names[i];
         if raw.len() > self.max_length {
-            let start: String = String::from_utf8_lossy(&raw[..raw.len().min(40)]).chars().take(30).collect();
+            let start: String =
+                String::from_utf8_lossy(&raw[..raw.len().min(40)]).chars().take(30).collect();
             self.problems.add(
                 IssueKind::FieldTooLong,
                 column,
@@ -111,12 +129,20 @@ impl Cells<'_, '_> {
         match row.fields.decode(raw) {
             Ok(text) => {
                 let text = text.trim();
-                let clean =
-                    if text.chars().any(invisible) { self.without_invisible(column, text) } else { text.to_string() };
+                let clean = if text.chars().any(invisible) {
+                    self.without_invisible(column, text)
+                } else {
+                    text.to_string()
+                };
                 if clean.contains(LINE_BREAKS) { self.on_one_line(column, &clean) } else { clean }
             }
             Err(reason) => {
-                self.problems.add(IssueKind::Encoding, column, &String::from_utf8_lossy(raw), reason);
+                self.problems.add(
+                    IssueKind::Encoding,
+                    column,
+                    &String::from_utf8_lossy(raw),
+                    reason,
+                );
                 String::new()
             }
         }
@@ -131,7 +157,10 @@ impl Cells<'_, '_> {
             IssueKind::InvisibleCharacter,
             column,
             &clean,
-            format!("invisible character(s) {} removed, so that nothing prints hidden or reversed", found.join(", ")),
+            format!(
+                "invisible character(s) {} removed, so that nothing prints hidden or reversed",
+                found.join(", ")
+            ),
         );
         clean
     }
@@ -186,9 +215,11 @@ impl Cells<'_, '_> {
             Source::Parts { first, middle, last, suffix } => {
                 let mut part = |at: Option<usize>| at.map(|i| self.cell(i)).unwrap_or_default();
                 let parts = [part(Some(*first)), part(*middle), part(Some(*last)), part(*suffix)];
-                let name = parts.iter().filter(|p| !p.is_empty()).cloned().collect::<Vec<_>>().join(" ");
+                let name =
+                    parts.iter().filter(|p| !p.is_empty()).cloned().collect::<Vec<_>>().join(" ");
                 for (at, what) in [(*first, "first"), (*last, "last")] {
-                    let empty = if at == *first { parts[0].is_empty() } else { parts[2].is_empty() };
+                    let empty =
+                        if at == *first { parts[0].is_empty() } else { parts[2].is_empty() };
                     if empty && !name.is_empty() {
                         self.warnings.add(
                             IssueKind::NameNotSplit,
@@ -204,7 +235,11 @@ impl Cells<'_, '_> {
     }
 
     /// The status codes in the code column(s), each with its meaning.
-    pub(super) fn codes(&mut self, source: &Source, meanings: &BTreeMap<String, CodeMeaning>) -> Vec<HoldCode> {
+    pub(super) fn codes(
+        &mut self,
+        source: &Source,
+        meanings: &BTreeMap<String, CodeMeaning>,
+    ) -> Vec<HoldCode> {
         let at = match source {
             Source::At(i) => vec![*i],
             Source::Several(at) => at.clone(),
@@ -214,7 +249,10 @@ impl Cells<'_, '_> {
         for i in at {
             let text = self.cell(i);
             for code in text.split([';', ',', '|']).map(str::trim).filter(|c| !c.is_empty()) {
-                let meaning = meanings.iter().find(|(k, _)| k.trim().eq_ignore_ascii_case(code)).map(|(_, m)| *m);
+                let meaning = meanings
+                    .iter()
+                    .find(|(k, _)| k.trim().eq_ignore_ascii_case(code))
+                    .map(|(_, m)| *m);
                 codes.push(HoldCode {
                     code: code.to_string(),
                     column: self.row.names[i].clone(),
@@ -244,7 +282,11 @@ pub(super) const LINE_BREAKS: [char; 3] = ['\n', '\r', '\t'];
 /// `text` on one line: each run of line breaks and tabs, with the spaces
 /// around it, becomes one space.
 pub(super) fn one_line(text: &str) -> String {
-    text.split(LINE_BREAKS).map(str::trim).filter(|part| !part.is_empty()).collect::<Vec<_>>().join(" ")
+    text.split(LINE_BREAKS)
+        .map(str::trim)
+        .filter(|part| !part.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 pub(super) fn invisible(c: char) -> bool {

@@ -60,7 +60,10 @@ impl ColumnLayout {
     /// the config names must exist; a missing one is reported by name.
     pub(super) fn find(columns: &Columns, names: &[String]) -> Result<ColumnLayout, String> {
         let mut missing = Vec::new();
-        let mut at = |wanted: &String| match names.iter().position(|n| n.eq_ignore_ascii_case(wanted.trim())) {
+        let mut at = |wanted: &String| match names
+            .iter()
+            .position(|n| n.eq_ignore_ascii_case(wanted.trim()))
+        {
             Some(at) => at,
             None => {
                 missing.push(format!("{wanted:?}"));
@@ -111,14 +114,23 @@ impl ColumnLayout {
             return Err(problems);
         }
         if row.record.iter().skip(width).any(|f| !f.iter().all(u8::is_ascii_whitespace)) {
-            problems.add(IssueKind::FieldCount, "", "", format!("the row has {len} fields but the header has {width}"));
+            problems.add(
+                IssueKind::FieldCount,
+                "",
+                "",
+                format!("the row has {len} fields but the header has {width}"),
+            );
             return Err(problems);
         }
 
         let name = |source: &Source| match source {
             Source::At(i) | Source::LastFirst(i) | Source::NonZero(i) => row.names[*i].clone(),
-            Source::Parts { first, last, .. } => format!("{} + {}", row.names[*first], row.names[*last]),
-            Source::Several(at) => at.iter().map(|i| row.names[*i].as_str()).collect::<Vec<_>>().join(" + "),
+            Source::Parts { first, last, .. } => {
+                format!("{} + {}", row.names[*first], row.names[*last])
+            }
+            Source::Several(at) => {
+                at.iter().map(|i| row.names[*i].as_str()).collect::<Vec<_>>().join(" + ")
+            }
             Source::Fixed(_) => "(fixed value)".to_string(),
         };
         let mut cells = Cells {
@@ -129,15 +141,19 @@ impl ColumnLayout {
             read: Vec::new(),
         };
         let t = self.map(|source| cells.text(source));
-        let codes = self.hold_code.as_ref().map(|s| cells.codes(s, &input.hold_codes)).unwrap_or_default();
+        let codes =
+            self.hold_code.as_ref().map(|s| cells.codes(s, &input.hold_codes)).unwrap_or_default();
         // Each credit column on its own: its amount, and its own sign.
         let mut credit_cells = |source: &Option<Source>| -> Vec<(Option<usize>, String)> {
             match source {
                 Some(Source::Fixed(value)) => vec![(None, value.clone())],
-                other => credit_columns(other).into_iter().map(|i| (Some(i), cells.cell(i))).collect(),
+                other => {
+                    credit_columns(other).into_iter().map(|i| (Some(i), cells.cell(i))).collect()
+                }
             }
         };
-        let (payment_cells, adjustment_cells) = (credit_cells(&self.payments), credit_cells(&self.adjustments));
+        let (payment_cells, adjustment_cells) =
+            (credit_cells(&self.payments), credit_cells(&self.adjustments));
         let Cells { mut problems, mut warnings, .. } = cells;
         let description = t.description.map(|written| match medical_codes::without_codes(&written) {
             Some(plain) => {
@@ -152,20 +168,36 @@ impl ColumnLayout {
             }
             None => written,
         });
-        let (account, guarantor, city, state, service_date) = (t.account, t.guarantor, t.city, t.state, t.service_date);
+        let (account, guarantor, city, state, service_date) =
+            (t.account, t.guarantor, t.city, t.state, t.service_date);
         let zip = zip_plus_four(t.zip);
 
         if account.is_empty() {
             problems.add(IssueKind::MissingAccount, &name(&self.account), "", "no account number");
         }
         if guarantor.is_empty() {
-            problems.add(IssueKind::MissingGuarantor, &name(&self.guarantor), "", "no guarantor name");
+            problems.add(
+                IssueKind::MissingGuarantor,
+                &name(&self.guarantor),
+                "",
+                "no guarantor name",
+            );
         }
         if !state.is_empty() && !STATES.contains(&state.to_ascii_uppercase().as_str()) {
-            problems.add(IssueKind::UnknownState, &name(&self.state), &state, "not a US state or territory code");
+            problems.add(
+                IssueKind::UnknownState,
+                &name(&self.state),
+                &state,
+                "not a US state or territory code",
+            );
         }
         if !zip.is_empty() && !is_zip(&zip) {
-            problems.add(IssueKind::BadZip, &name(&self.zip), &zip, "a ZIP code is 5 digits, or 5 and 4 (97477-1234)");
+            problems.add(
+                IssueKind::BadZip,
+                &name(&self.zip),
+                &zip,
+                "a ZIP code is 5 digits, or 5 and 4 (97477-1234)",
+            );
         }
         // An aging report has no service dates: its spans of days say how
         // old what is owed is (see `aged` below).
@@ -189,33 +221,50 @@ impl ColumnLayout {
             _ => Some(as_of),
         };
         let last_payment = match (&self.last_payment_date, t.last_payment_date.as_deref()) {
-            (Some(source), Some(text)) if !text.is_empty() => match parse_date(text, &input.date_formats) {
-                Ok(d) => Some(d),
-                Err(reason) => {
-                    problems.add(IssueKind::BadDate, &name(source), text, reason);
-                    None
+            (Some(source), Some(text)) if !text.is_empty() => {
+                match parse_date(text, &input.date_formats) {
+                    Ok(d) => Some(d),
+                    Err(reason) => {
+                        problems.add(IssueKind::BadDate, &name(source), text, reason);
+                        None
+                    }
                 }
-            },
+            }
             _ => None,
         };
         let aged = read_aged(buckets, row, &mut problems);
         let column_of = |source: &Option<Source>, at: Option<usize>| {
-            at.map_or_else(|| source.as_ref().map(&name).unwrap_or_default(), |i| row.names[i].clone())
+            at.map_or_else(
+                || source.as_ref().map(&name).unwrap_or_default(),
+                |i| row.names[i].clone(),
+            )
         };
-        let credit_written: Vec<(String, String)> =
-            (payment_cells.iter().map(|(at, v)| (column_of(&self.payments, *at), v)))
-                .chain(adjustment_cells.iter().map(|(at, v)| (column_of(&self.adjustments, *at), v)))
-                .map(|(c, v)| (c, v.clone()))
-                .collect();
-        let payments = read_credits(payment_cells, &self.payments.as_ref().map(&name), row.names, &mut problems);
-        let adjustments =
-            read_credits(adjustment_cells, &self.adjustments.as_ref().map(&name), row.names, &mut problems);
+        let credit_written: Vec<(String, String)> = (payment_cells
+            .iter()
+            .map(|(at, v)| (column_of(&self.payments, *at), v)))
+        .chain(adjustment_cells.iter().map(|(at, v)| (column_of(&self.adjustments, *at), v)))
+        .map(|(c, v)| (c, v.clone()))
+        .collect();
+        let payments = read_credits(
+            payment_cells,
+            &self.payments.as_ref().map(&name),
+            row.names,
+            &mut problems,
+        );
+        let adjustments = read_credits(
+            adjustment_cells,
+            &self.adjustments.as_ref().map(&name),
+            row.names,
+            &mut problems,
+        );
         let mut money = |at: &Option<Source>, value: Option<&String>| -> Option<Cents> {
             let (Some(source), Some(v)) = (at, value) else { return Some(Cents::ZERO) };
             if v.is_empty() {
                 return Some(Cents::ZERO);
             }
-            Cents::parse_amount(v).map_err(|e| problems.add(IssueKind::BadAmount, &name(source), v, e.to_string())).ok()
+            Cents::parse_amount(v)
+                .map_err(|e| problems.add(IssueKind::BadAmount, &name(source), v, e.to_string()))
+                .ok()
         };
         let charge_amount = money(&self.charge, t.charge.as_ref());
         let open_balance = money(&self.balance, t.balance.as_ref());
@@ -240,12 +289,15 @@ impl ColumnLayout {
             let (Some(source), Some(v)) = (at, value) else { return false };
             let read = match source {
                 Source::NonZero(_) if v.is_empty() => Ok(false),
-                Source::NonZero(_) => Cents::parse_amount(v)
-                    .map(|amount| amount != Cents::ZERO)
-                    .map_err(|e| format!("{e}; this yes/no is read from a column of amounts (nonzero = ...)")),
+                Source::NonZero(_) => {
+                    Cents::parse_amount(v).map(|amount| amount != Cents::ZERO).map_err(|e| {
+                        format!("{e}; this yes/no is read from a column of amounts (nonzero = ...)")
+                    })
+                }
                 _ => parse_flag(v, &input.flags),
             };
-            read.map_err(|reason| problems.add(IssueKind::BadFlag, &name(source), v, reason)).unwrap_or(false)
+            read.map_err(|reason| problems.add(IssueKind::BadFlag, &name(source), v, reason))
+                .unwrap_or(false)
         };
         let flags = Flags {
             insurance_pending: flag(&self.insurance_pending, t.insurance_pending.as_ref()),
@@ -276,7 +328,8 @@ impl ColumnLayout {
                 let charge = if self.charge.is_some() { charge_amount } else { open_balance };
                 // Credits mapped beside a balance are not read, but a balance
                 // that is not the charge less them says a column is wrong.
-                let taken: Cents = payments.iter().chain(&adjustments).map(|(_, c, _)| Cents(c.0.abs())).sum();
+                let taken: Cents =
+                    payments.iter().chain(&adjustments).map(|(_, c, _)| Cents(c.0.abs())).sum();
                 let mapped = !(payments.is_empty() && adjustments.is_empty());
                 if self.charge.is_some() && mapped && charge - taken != open_balance {
                     warnings.add(
@@ -293,18 +346,22 @@ impl ColumnLayout {
                 (charge, charge - open_balance, open_balance)
             }
             None => {
-                let mut credit = |(at, amount, text): (Option<usize>, Cents, String), source: &Option<Source>| {
+                let mut credit = |(at, amount, text): (Option<usize>, Cents, String),
+                                  source: &Option<Source>| {
                     let taken_off = Cents(amount.0.abs());
                     if !credits.of(at).is_reversal(amount) || amount == Cents::ZERO {
                         return taken_off;
                     }
-                    let column =
-                        at.map_or_else(|| source.as_ref().map(&name).unwrap_or_default(), |i| row.names[i].clone());
+                    let column = at.map_or_else(
+                        || source.as_ref().map(&name).unwrap_or_default(),
+                        |i| row.names[i].clone(),
+                    );
                     reversals.push(Reversal { line: row.line, column, value: text });
                     -taken_off
                 };
                 let paid: Cents = payments.into_iter().map(|c| credit(c, &self.payments)).sum();
-                let adjusted: Cents = adjustments.into_iter().map(|c| credit(c, &self.adjustments)).sum();
+                let adjusted: Cents =
+                    adjustments.into_iter().map(|c| credit(c, &self.adjustments)).sum();
                 let credits = paid + adjusted;
                 (charge_amount, credits, charge_amount - credits)
             }
@@ -314,12 +371,17 @@ impl ColumnLayout {
             None => {
                 let written: Vec<(String, String)> =
                     credit_written.into_iter().filter(|(_, v)| !v.is_empty()).collect();
-                let columns = written.iter().map(|(c, _)| c.as_str()).collect::<Vec<_>>().join(" + ");
-                let values = written.iter().map(|(_, v)| v.as_str()).collect::<Vec<_>>().join(" + ");
+                let columns =
+                    written.iter().map(|(c, _)| c.as_str()).collect::<Vec<_>>().join(" + ");
+                let values =
+                    written.iter().map(|(_, v)| v.as_str()).collect::<Vec<_>>().join(" + ");
                 (columns, values)
             }
         };
-        let street = [t.address1, t.address2.unwrap_or_default()].into_iter().filter(|s| !s.is_empty()).collect();
+        let street = [t.address1, t.address2.unwrap_or_default()]
+            .into_iter()
+            .filter(|s| !s.is_empty())
+            .collect();
         let patient = t.patient.map(|p| natural_order(&p).unwrap_or(p)).unwrap_or_default();
         Ok(Parsed {
             owed_written,
@@ -344,9 +406,13 @@ impl ColumnLayout {
                     aged: None,
                     patient: patient.clone(),
                 }],
-                false => {
-                    aged_charges(row.line, as_of, &aged, self.balance.is_some().then_some(open_balance), balance_blank)
-                }
+                false => aged_charges(
+                    row.line,
+                    as_of,
+                    &aged,
+                    self.balance.is_some().then_some(open_balance),
+                    balance_blank,
+                ),
             },
             patient,
         })

@@ -27,7 +27,10 @@ pub(super) struct Grouper {
 
 impl Grouper {
     pub(super) fn new(input: &Input) -> Grouper {
-        Grouper { keep_duplicates: input.duplicate_rows == DuplicateRows::Keep, ..Grouper::default() }
+        Grouper {
+            keep_duplicates: input.duplicate_rows == DuplicateRows::Keep,
+            ..Grouper::default()
+        }
     }
 
     pub(super) fn add(&mut self, file: &str, event: RowEvent) {
@@ -50,7 +53,12 @@ impl Grouper {
                  day), set duplicate_rows = \"keep\" in the mapping; an export with a transaction or line number \
                  column never repeats a row"
             );
-            return self.reject_row(file, line, &parsed.account, (IssueKind::DuplicateRow, String::new(), reason));
+            return self.reject_row(
+                file,
+                line,
+                &parsed.account,
+                (IssueKind::DuplicateRow, String::new(), reason),
+            );
         }
         let known_estimate = self.accounts.get(&parsed.account).and_then(|a| a.good_faith_estimate);
         if let (Some(known), Some(estimate)) = (known_estimate, parsed.estimate)
@@ -88,13 +96,20 @@ impl Grouper {
                 self.warnings.push(warn(
                     IssueKind::AddressDiffers,
                     parsed.guarantor.address.street.join(", "),
-                    format!("the address differs from line {first}'s; the letter goes to line {first}'s"),
+                    format!(
+                        "the address differs from line {first}'s; the letter goes to line {first}'s"
+                    ),
                 ));
             }
         }
         let account = &parsed.account;
-        self.warnings
-            .extend(parsed.warnings.iter().cloned().map(|n| Issue { account: account.clone(), ..n.issue(file, line) }));
+        self.warnings.extend(
+            parsed
+                .warnings
+                .iter()
+                .cloned()
+                .map(|n| Issue { account: account.clone(), ..n.issue(file, line) }),
+        );
         if let Some(earlier) = repeats {
             self.warnings.push(warn(
                 IssueKind::DuplicateKept,
@@ -107,8 +122,12 @@ impl Grouper {
         }
         // A row's credit on a service is worth a word; what insurance is
         // expected to pay of an aging report's amounts is not.
-        let owed: Cents =
-            parsed.charges.iter().filter(|c| c.aged != Some(Aged::InsuranceShare)).map(|c| c.balance).sum();
+        let owed: Cents = parsed
+            .charges
+            .iter()
+            .filter(|c| c.aged != Some(Aged::InsuranceShare))
+            .map(|c| c.balance)
+            .sum();
         if owed.0 < 0 {
             let (column, written) = parsed.owed_written.clone();
             self.warnings.push(Issue {
@@ -116,7 +135,10 @@ impl Grouper {
                 ..warn(
                     IssueKind::CreditOnService,
                     written,
-                    format!("a credit of {} on this service; it reduces what the account owes", -owed),
+                    format!(
+                        "a credit of {} on this service; it reduces what the account owes",
+                        -owed
+                    ),
                 )
             });
         }
@@ -134,7 +156,11 @@ impl Grouper {
             last_payment: None,
         });
         for code in parsed.codes {
-            if !account.codes.iter().any(|c| c.code.eq_ignore_ascii_case(&code.code) && c.column == code.column) {
+            if !account
+                .codes
+                .iter()
+                .any(|c| c.code.eq_ignore_ascii_case(&code.code) && c.column == code.column)
+            {
                 account.codes.push(code);
             }
         }
@@ -161,7 +187,8 @@ impl Grouper {
         let mut problems = Problems::default();
         problems.add(kind, "", &value, reason);
         self.rejected_by_account.entry(account.to_string()).or_default().push(line);
-        self.rejects.push(Issue { account: account.to_string(), ..problems.into_reject(file, line) });
+        self.rejects
+            .push(Issue { account: account.to_string(), ..problems.into_reject(file, line) });
     }
 
     /// Accounts in account-number order, rejects and warnings in file order.

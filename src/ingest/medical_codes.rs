@@ -38,25 +38,41 @@ pub fn without_codes(text: &str) -> Option<String> {
 
 /// A word without the punctuation that sits around a code in a list.
 fn bare(word: &str) -> &str {
-    word.trim_matches(|c: char| matches!(c, '-' | '–' | ',' | ';' | ':' | '(' | ')' | '[' | ']' | '/' | '|'))
+    word.trim_matches(|c: char| {
+        matches!(c, '-' | '–' | ',' | ';' | ':' | '(' | ')' | '[' | ']' | '/' | '|')
+    })
 }
 
 fn is_marker(word: &str) -> bool {
-    const MARKERS: &[&str] =
-        &["CPT", "HCPCS", "ICD", "ICD10", "ICD-10", "ICD-10-CM", "ICD9", "ICD-9", "DX", "DIAG", "DIAGNOSIS", "PROC"];
+    const MARKERS: &[&str] = &[
+        "CPT",
+        "HCPCS",
+        "ICD",
+        "ICD10",
+        "ICD-10",
+        "ICD-10-CM",
+        "ICD9",
+        "ICD-9",
+        "DX",
+        "DIAG",
+        "DIAGNOSIS",
+        "PROC",
+    ];
     MARKERS.iter().any(|m| m.eq_ignore_ascii_case(word))
 }
 
 fn is_code(word: &str) -> bool {
     let (code, modifier) = word.split_once('-').unwrap_or((word, ""));
-    let modifier_ok =
-        modifier.is_empty() || (modifier.len() == 2 && modifier.bytes().all(|b| b.is_ascii_alphanumeric()));
+    let modifier_ok = modifier.is_empty()
+        || (modifier.len() == 2 && modifier.bytes().all(|b| b.is_ascii_alphanumeric()));
     (modifier_ok && (is_cpt(code) || is_hcpcs(code))) || is_dotted_icd(word)
 }
 
 fn is_cpt(word: &str) -> bool {
     let b = word.as_bytes();
-    b.len() == 5 && b[..4].iter().all(u8::is_ascii_digit) && (b[4].is_ascii_digit() || matches!(b[4], b'F' | b'T'))
+    b.len() == 5
+        && b[..4].iter().all(u8::is_ascii_digit)
+        && (b[4].is_ascii_digit() || matches!(b[4], b'F' | b'T'))
 }
 
 fn is_hcpcs(word: &str) -> bool {
@@ -86,7 +102,10 @@ fn is_undotted_icd(word: &str) -> bool {
 
 /// What is left after the codes, without separators at its ends.
 fn tidy(text: &str) -> String {
-    text.trim_matches(|c: char| c.is_whitespace() || matches!(c, '-' | '–' | ':' | ';' | ',' | '/' | '|')).to_string()
+    text.trim_matches(|c: char| {
+        c.is_whitespace() || matches!(c, '-' | '–' | ':' | ';' | ',' | '/' | '|')
+    })
+    .to_string()
 }
 
 #[cfg(test)]

@@ -64,34 +64,37 @@ impl Partitioned {
         let spill = Spill::create().map_err(io)?;
         let mut writers = (0..parts)
             .map(|i| {
-                std::fs::File::create(spill.part(i)).map(|f| csv::WriterBuilder::new().flexible(true).from_writer(f))
+                std::fs::File::create(spill.part(i))
+                    .map(|f| csv::WriterBuilder::new().flexible(true).from_writer(f))
             })
             .collect::<Result<Vec<_>, _>>()
             .map_err(io)?;
         let mut loose = Vec::new();
         let mut failed = None;
-        let Scan { rows, sha256, parser, read_as } = scan(&file, reader, input, as_of, &mut |parser, scanned| {
-            let (line, record) = match scanned {
-                Scanned::Row(line, record) => (line, record),
-                Scanned::Unreadable(issue) => return loose.push(issue.clone()),
-            };
-            let account = match parser.account_key(record) {
-                Some(account) => account,
-                // Only a row whose account number is not one column's needs
-                // parsing now to find it (its credits are read again, the
-                // right way round, when its partition is parsed).
-                None => match parser.event(scanned) {
-                    RowEvent::Parsed { parsed, .. } => parsed.account,
-                    RowEvent::Rejected { account: Some(account), .. } => account,
-                    RowEvent::Rejected { issue, account: None } => return loose.push(issue),
-                },
-            };
-            let line = line.to_string();
-            let written = writers[partition(&account, parts)].write_record(record.iter().chain([line.as_bytes()]));
-            if let Err(e) = written {
-                failed.get_or_insert(e);
-            }
-        })?;
+        let Scan { rows, sha256, parser, read_as } =
+            scan(&file, reader, input, as_of, &mut |parser, scanned| {
+                let (line, record) = match scanned {
+                    Scanned::Row(line, record) => (line, record),
+                    Scanned::Unreadable(issue) => return loose.push(issue.clone()),
+                };
+                let account = match parser.account_key(record) {
+                    Some(account) => account,
+                    // Only a row whose account number is not one column's needs
+                    // parsing now to find it (its credits are read again, the
+                    // right way round, when its partition is parsed).
+                    None => match parser.event(scanned) {
+                        RowEvent::Parsed { parsed, .. } => parsed.account,
+                        RowEvent::Rejected { account: Some(account), .. } => account,
+                        RowEvent::Rejected { issue, account: None } => return loose.push(issue),
+                    },
+                };
+                let line = line.to_string();
+                let written = writers[partition(&account, parts)]
+                    .write_record(record.iter().chain([line.as_bytes()]));
+                if let Err(e) = written {
+                    failed.get_or_insert(e);
+                }
+            })?;
         for w in &mut writers {
             if let Err(e) = w.flush() {
                 failed.get_or_insert(e.into());
@@ -100,7 +103,17 @@ impl Partitioned {
         if let Some(e) = failed {
             return Err(io(e.into()));
         }
-        Ok(Partitioned { file, rows, sha256, read_as, loose, spill, parts, parser, regrouped: None })
+        Ok(Partitioned {
+            file,
+            rows,
+            sha256,
+            read_as,
+            loose,
+            spill,
+            parts,
+            parser,
+            regrouped: None,
+        })
     }
 
     /// Each partition in turn, grouped into accounts.
@@ -130,7 +143,9 @@ impl Partitioned {
             // Each row was written with its line number last.
             let fields = record.len().saturating_sub(1);
             let line = record.get(fields).and_then(|l| std::str::from_utf8(l).ok()?.parse().ok());
-            let line = line.ok_or_else(|| io(std::io::Error::other("a work file was changed while kindly read it")))?;
+            let line = line.ok_or_else(|| {
+                io(std::io::Error::other("a work file was changed while kindly read it"))
+            })?;
             record.truncate(fields);
             grouper.add(&self.file, self.parser.event(Scanned::Row(line, &record)));
         }
@@ -143,7 +158,9 @@ impl Partitioned {
 /// same across Rust versions, so the same export is always read in the same
 /// order.
 pub(super) fn partition(account: &str, parts: u64) -> usize {
-    let hash = account.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3));
+    let hash = account
+        .bytes()
+        .fold(0xcbf2_9ce4_8422_2325_u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3));
     (hash % parts) as usize
 }
 
@@ -152,7 +169,9 @@ pub(super) struct Spill(pub(super) std::path::PathBuf);
 
 impl Spill {
     pub(super) fn create() -> std::io::Result<Spill> {
-        let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos());
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos());
         let dir = std::env::temp_dir().join(format!("kindly-{}-{nanos}", std::process::id()));
         std::fs::create_dir_all(&dir)?;
         Ok(Spill(dir))

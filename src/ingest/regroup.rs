@@ -31,7 +31,9 @@ impl Regroup {
                 let (five, four) = zip.split_once('-').unwrap_or((zip, ""));
                 ((five.to_string(), four.to_string()), account.id.clone())
             }
-            Regroup::Household => ((crate::household::envelope_key(account), String::new()), account.id.clone()),
+            Regroup::Household => {
+                ((crate::household::envelope_key(account), String::new()), account.id.clone())
+            }
         }
     }
 
@@ -68,7 +70,9 @@ impl Partitioned {
             write_all(&runs.part(i), &part.accounts).map_err(io)?;
         }
         let parts = self.count();
-        let streams = (0..parts).map(|i| crate::jsonl::read::<Account>(&runs.part(i))).collect::<Result<Vec<_>, _>>();
+        let streams = (0..parts)
+            .map(|i| crate::jsonl::read::<Account>(&runs.part(i)))
+            .collect::<Result<Vec<_>, _>>();
         let merged = crate::sorted::merge(streams.map_err(io)?, key);
         let spill = Spill::create().map_err(io)?;
         let per_part = accounts.div_ceil(parts).max(1);
@@ -101,8 +105,10 @@ impl Regrouped {
 
     pub(super) fn part(&self, i: u64, file: &str) -> Result<Part, IngestError> {
         let io = |source| IngestError::Io { file: file.to_string(), source };
-        let accounts =
-            crate::jsonl::read(&self.spill.part(i)).map_err(io)?.collect::<Result<Vec<_>, _>>().map_err(io)?;
+        let accounts = crate::jsonl::read(&self.spill.part(i))
+            .map_err(io)?
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(io)?;
         let first = i == 0;
         Ok(Part {
             accounts,

@@ -112,7 +112,8 @@ pub(super) fn read_credits(
         match amount {
             Ok(amount) => read.iter_mut().for_each(|r| r.push((at, amount, text.clone()))),
             Err(e) => {
-                let column = at.map_or_else(|| field.clone().unwrap_or_default(), |i| names[i].clone());
+                let column =
+                    at.map_or_else(|| field.clone().unwrap_or_default(), |i| names[i].clone());
                 problems.add(IssueKind::BadAmount, &column, &text, e.to_string());
                 read = None;
             }
@@ -136,7 +137,9 @@ impl RowParser {
     pub(super) fn event(&self, scanned: Scanned) -> RowEvent {
         let (line, record) = match scanned {
             Scanned::Row(line, record) => (line, record),
-            Scanned::Unreadable(issue) => return RowEvent::Rejected { issue: issue.clone(), account: None },
+            Scanned::Unreadable(issue) => {
+                return RowEvent::Rejected { issue: issue.clone(), account: None };
+            }
         };
         let row = Row { line, names: &self.names, record, fields: self.fields };
         match self.layout.parse(&row, &self.input, (self.as_of, &self.credits, &self.buckets)) {
@@ -167,7 +170,12 @@ impl RowParser {
                 let id = without_invisible(String::from_utf8_lossy(record.get(*i)?).trim());
                 (!id.is_empty()).then_some(id)
             }
-            _ => self.layout.account_id(&Row { line: 0, names: &self.names, record, fields: self.fields }),
+            _ => self.layout.account_id(&Row {
+                line: 0,
+                names: &self.names,
+                record,
+                fields: self.fields,
+            }),
         }
     }
 
@@ -177,10 +185,14 @@ impl RowParser {
         if self.layout.balance.is_some() {
             return;
         }
-        let columns = credit_columns(&self.layout.payments).into_iter().chain(credit_columns(&self.layout.adjustments));
+        let columns = credit_columns(&self.layout.payments)
+            .into_iter()
+            .chain(credit_columns(&self.layout.adjustments));
         for i in columns {
             let text = record.get(i).and_then(|bytes| self.fields.decode(bytes).ok());
-            if let Some(amount) = text.and_then(|t| Cents::parse_amount(&without_invisible(t.trim())).ok()) {
+            if let Some(amount) =
+                text.and_then(|t| Cents::parse_amount(&without_invisible(t.trim())).ok())
+            {
                 self.credits.by_column.entry(i).or_default().count(amount);
             }
         }
@@ -209,9 +221,14 @@ pub(super) fn scan(
     let mut evidence = decode::Utf8Evidence::default();
     let newlines = std::rc::Rc::new(std::cell::RefCell::new(Newlines::default()));
     let counted = NewlineReader { inner: prepared.reader, newlines: newlines.clone() };
-    let mut csv =
-        csv::ReaderBuilder::new().delimiter(prepared.delimiter).flexible(true).has_headers(true).from_reader(counted);
-    let line_at = |position: Option<&csv::Position>| position.map_or(0, |p| newlines.borrow_mut().line_at(p.byte()));
+    let mut csv = csv::ReaderBuilder::new()
+        .delimiter(prepared.delimiter)
+        .flexible(true)
+        .has_headers(true)
+        .from_reader(counted);
+    let line_at = |position: Option<&csv::Position>| {
+        position.map_or(0, |p| newlines.borrow_mut().line_at(p.byte()))
+    };
     let io_err = |e: csv::Error| IngestError::Io { file: file.to_string(), source: e.into() };
 
     let header = csv.byte_headers().map_err(io_err)?.clone();
@@ -228,12 +245,20 @@ pub(super) fn scan(
     }
     let names: Vec<String> = header
         .iter()
-        .map(|h| fields.decode(h).map_or_else(|_| String::from_utf8_lossy(h).into_owned(), |t| t.trim().to_string()))
+        .map(|h| {
+            fields
+                .decode(h)
+                .map_or_else(|_| String::from_utf8_lossy(h).into_owned(), |t| t.trim().to_string())
+        })
         .collect();
     let missing = |missing: String, buckets: bool| IngestError::MissingColumns {
         named_in: match (&input.mapping_file, buckets) {
-            (Some(mapping), false) => format!("[columns] of the mapping file {}", mapping.display()),
-            (Some(mapping), true) => format!("age_buckets in the mapping file {}", mapping.display()),
+            (Some(mapping), false) => {
+                format!("[columns] of the mapping file {}", mapping.display())
+            }
+            (Some(mapping), true) => {
+                format!("age_buckets in the mapping file {}", mapping.display())
+            }
             (None, false) => "the config's [input.columns]".to_string(),
             (None, true) => "the config's [input] age_buckets".to_string(),
         },
@@ -291,15 +316,18 @@ pub(super) fn scan(
     }
     drop(csv);
     let sha256 = crate::digest::hex(&hasher.take().finalize());
-    let read_as = if may_switch && parser.fields == decode::FieldText::Utf8 && evidence.is_windows_1252() {
-        parser.fields = decode::FieldText::Windows1252;
-        Some(ReadAs::Windows1252)
-    } else if parser.fields == decode::FieldText::Windows1252 && in_header.is_windows_1252() {
-        Some(ReadAs::Windows1252)
-    } else {
-        None
-    };
-    if parser.fields == decode::FieldText::Utf8 && evidence.invalid_rows * ENCODING_FAILURES_TOLERATED > rows.max(1) {
+    let read_as =
+        if may_switch && parser.fields == decode::FieldText::Utf8 && evidence.is_windows_1252() {
+            parser.fields = decode::FieldText::Windows1252;
+            Some(ReadAs::Windows1252)
+        } else if parser.fields == decode::FieldText::Windows1252 && in_header.is_windows_1252() {
+            Some(ReadAs::Windows1252)
+        } else {
+            None
+        };
+    if parser.fields == decode::FieldText::Utf8
+        && evidence.invalid_rows * ENCODING_FAILURES_TOLERATED > rows.max(1)
+    {
         return Err(IngestError::Encoding {
             file: file.to_string(),
             rows: evidence.invalid_rows,

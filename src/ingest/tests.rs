@@ -16,7 +16,8 @@ fn as_of() -> NaiveDate {
 }
 
 fn read(body: &str) -> Export {
-    read_export_from("test.csv", format!("{HEADER}{body}").as_bytes(), &Input::default(), as_of()).unwrap()
+    read_export_from("test.csv", format!("{HEADER}{body}").as_bytes(), &Input::default(), as_of())
+        .unwrap()
 }
 
 #[test]
@@ -60,13 +61,19 @@ fn bad_rows_are_rejected_with_line_column_and_value() {
     assert_eq!(export.rows, 4);
     assert_eq!(export.rejects.len(), 3);
     let first = &export.rejects[0];
-    assert_eq!((first.file.as_str(), first.line, first.column.as_str()), ("test.csv", 2, "Service Date"));
+    assert_eq!(
+        (first.file.as_str(), first.line, first.column.as_str()),
+        ("test.csv", 2, "Service Date")
+    );
     assert_eq!(first.value, "2026-13-05");
     let second = &export.rejects[1];
     assert_eq!(second.column, "Charge");
     assert!(second.reason.contains("Insurance Pending"), "{}", second.reason);
     assert_eq!(export.rejects[2].line, 5);
-    assert_eq!(export.rejects.iter().map(|r| r.account.as_str()).collect::<Vec<_>>(), ["A1", "A1", "A3"]);
+    assert_eq!(
+        export.rejects.iter().map(|r| r.account.as_str()).collect::<Vec<_>>(),
+        ["A1", "A1", "A3"]
+    );
     assert_eq!(export.accounts.len(), 2, "an account none of whose rows were read is not lost");
     assert_eq!(export.accounts[0].rejected_lines, [2, 3]);
     assert!(export.accounts[1].unread_whole() && export.accounts[1].rejected_lines == [5]);
@@ -76,23 +83,37 @@ fn bad_rows_are_rejected_with_line_column_and_value() {
 fn header_matching_ignores_case_and_spaces() {
     let header = HEADER.to_uppercase().replace(",", " , ");
     let body = "A1,Ann Lee,1 Main St,,Eugene,OR,97401,2026-01-05,Visit,12.00,,,en,N,N,N\n";
-    let export = read_export_from("t.csv", format!("{header}{body}").as_bytes(), &Input::default(), as_of()).unwrap();
+    let export =
+        read_export_from("t.csv", format!("{header}{body}").as_bytes(), &Input::default(), as_of())
+            .unwrap();
     assert_eq!(export.accounts.len(), 1);
 }
 
 #[test]
 fn a_missing_column_names_it() {
-    let err = read_export_from("t.csv", "Account,Guarantor\nA1,Ann\n".as_bytes(), &Input::default(), as_of())
-        .unwrap_err()
-        .to_string();
-    assert!(err.contains("t.csv") && err.contains("\"Address 1\"") && err.contains("\"Guarantor\""), "{err}");
+    let err = read_export_from(
+        "t.csv",
+        "Account,Guarantor\nA1,Ann\n".as_bytes(),
+        &Input::default(),
+        as_of(),
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        err.contains("t.csv") && err.contains("\"Address 1\"") && err.contains("\"Guarantor\""),
+        "{err}"
+    );
 }
 
 #[test]
 fn an_export_saved_as_windows_1252_is_read_as_such_and_said_so() {
     let mut bytes = HEADER.as_bytes().to_vec();
-    bytes.extend_from_slice(b"A1,Ann L\xe9e,1 Main St,,Eugene,OR,97401,2026-01-05,Visit,12.00,,,es,N,N,N\n");
-    bytes.extend_from_slice(b"A2,Bo Kim,2 Oak Ave,,Eugene,OR,97401,2026-01-05,Visit,12.00,,,en,N,N,N\n");
+    bytes.extend_from_slice(
+        b"A1,Ann L\xe9e,1 Main St,,Eugene,OR,97401,2026-01-05,Visit,12.00,,,es,N,N,N\n",
+    );
+    bytes.extend_from_slice(
+        b"A2,Bo Kim,2 Oak Ave,,Eugene,OR,97401,2026-01-05,Visit,12.00,,,en,N,N,N\n",
+    );
     let export = read_export_from("t.csv", &bytes[..], &Input::default(), as_of()).unwrap();
     assert!(export.rejects.is_empty(), "{:?}", export.rejects);
     assert_eq!(export.accounts[0].guarantor.name, "Ann Lée");
@@ -108,14 +129,24 @@ fn an_export_saved_as_windows_1252_is_read_as_such_and_said_so() {
 fn a_row_that_is_not_the_utf8_of_the_rest_names_its_column() {
     let mut bytes = HEADER.as_bytes().to_vec();
     for i in 0..30 {
-        let row = format!("U{i},José Díaz,1 Main St,,Eugene,OR,97401,2026-01-05,Visit,12.00,,,es,N,N,N\n");
+        let row = format!(
+            "U{i},José Díaz,1 Main St,,Eugene,OR,97401,2026-01-05,Visit,12.00,,,es,N,N,N\n"
+        );
         bytes.extend_from_slice(row.as_bytes());
     }
-    bytes.extend_from_slice(b"A1,Ann L\xe9e,1 Main St,,Eugene,OR,97401,2026-01-05,Visit,12.00,,,en,N,N,N\n");
+    bytes.extend_from_slice(
+        b"A1,Ann L\xe9e,1 Main St,,Eugene,OR,97401,2026-01-05,Visit,12.00,,,en,N,N,N\n",
+    );
     let export = read_export_from("t.csv", &bytes[..], &Input::default(), as_of()).unwrap();
-    assert_eq!(export.read_as, None, "the file is UTF-8 where it is not ASCII: one bad row is the row's");
+    assert_eq!(
+        export.read_as, None,
+        "the file is UTF-8 where it is not ASCII: one bad row is the row's"
+    );
     assert_eq!(export.rejects.len(), 1);
-    assert_eq!((export.rejects[0].column.as_str(), export.rejects[0].account.as_str()), ("Guarantor", "A1"));
+    assert_eq!(
+        (export.rejects[0].column.as_str(), export.rejects[0].account.as_str()),
+        ("Guarantor", "A1")
+    );
     assert!(export.rejects[0].reason.contains("UTF-8"));
 }
 
@@ -124,13 +155,21 @@ fn an_export_whose_rows_are_mostly_not_its_encoding_stops() {
     let mut bytes = HEADER.as_bytes().to_vec();
     for i in 0..3 {
         bytes.extend_from_slice(
-            format!("A{i},Ann L\u{e9}e,1 Main St,,Eugene,OR,97401,2026-01-05,V,1.00,,,en,N,N,N\n").as_bytes(),
+            format!("A{i},Ann L\u{e9}e,1 Main St,,Eugene,OR,97401,2026-01-05,V,1.00,,,en,N,N,N\n")
+                .as_bytes(),
         );
     }
-    bytes.extend_from_slice(b"A9,Ann L\xe9e,1 Main St,,Eugene,OR,97401,2026-01-05,Visit,12.00,,,en,N,N,N\n");
+    bytes.extend_from_slice(
+        b"A9,Ann L\xe9e,1 Main St,,Eugene,OR,97401,2026-01-05,Visit,12.00,,,en,N,N,N\n",
+    );
     let said_utf8 = Input { encoding: crate::config::Encoding::Utf8, ..Input::default() };
-    let stopped = read_export_from("t.csv", &bytes[..], &said_utf8, as_of()).unwrap_err().to_string();
-    assert!(stopped.starts_with("1 of the 4 rows of t.csv (the first on line 5) have text that is not UTF-8"));
+    let stopped =
+        read_export_from("t.csv", &bytes[..], &said_utf8, as_of()).unwrap_err().to_string();
+    assert!(
+        stopped.starts_with(
+            "1 of the 4 rows of t.csv (the first on line 5) have text that is not UTF-8"
+        )
+    );
     assert!(stopped.contains("--encoding"), "{stopped}");
 }
 
@@ -139,13 +178,15 @@ fn an_export_whose_rows_are_mostly_not_its_encoding_stops() {
 #[test]
 fn line_numbers_are_the_lines_a_person_finds() {
     let good = "A1,Ann Lee,1 Main St,,Eugene,OR,97401,2026-01-05,Visit,12.00,,,en,N,N,N";
-    let quoted = "A2,Bo Diaz,2 Oak Ave,,Eugene,OR,97402,2026-01-06,\"Lab\n(follow-up)\",80.00,,,en,N,N,N";
+    let quoted =
+        "A2,Bo Diaz,2 Oak Ave,,Eugene,OR,97402,2026-01-06,\"Lab\n(follow-up)\",80.00,,,en,N,N,N";
     let bad = "A3,Cy Park,3 Elm St,,Eugene,OR,97403,2026-13-45,Visit,12.00,,,en,N,N,N";
     // Header 1, good 2, quoted 3-4, blank 5, bad 6, good 7.
     let text = format!("{}{good}\n{quoted}\n\n{bad}\n{good}x\n", HEADER);
     let crlf = text.replace('\n', "\r\n");
-    let utf16 =
-        |t: &str| -> Vec<u8> { [0xFF, 0xFE].into_iter().chain(t.encode_utf16().flat_map(u16::to_le_bytes)).collect() };
+    let utf16 = |t: &str| -> Vec<u8> {
+        [0xFF, 0xFE].into_iter().chain(t.encode_utf16().flat_map(u16::to_le_bytes)).collect()
+    };
     let cases: [(&str, Vec<u8>); 5] = [
         ("LF", text.clone().into_bytes()),
         ("CRLF", crlf.clone().into_bytes()),
@@ -167,7 +208,10 @@ fn names_written_last_first_are_read_in_natural_order() {
     assert_eq!(natural_order("Reyes, Daniel").as_deref(), Some("Daniel Reyes"));
     assert_eq!(natural_order("Smith Jr., Robert").as_deref(), Some("Robert Smith Jr."));
     assert_eq!(natural_order("Smith, Robert, Jr.").as_deref(), Some("Robert Smith Jr."));
-    assert_eq!(natural_order("García López, María José").as_deref(), Some("María José García López"));
+    assert_eq!(
+        natural_order("García López, María José").as_deref(),
+        Some("María José García López")
+    );
     assert_eq!(natural_order("Daniel Reyes"), None);
     assert_eq!(natural_order("Reyes,"), None);
     assert_eq!(natural_order("A, B, C"), None);
@@ -176,8 +220,14 @@ fn names_written_last_first_are_read_in_natural_order() {
 #[test]
 fn a_two_digit_year_is_read_by_the_format_that_expects_one() {
     let formats = Input::default().date_formats;
-    assert_eq!(parse_date("11/19/26", &formats), Ok(NaiveDate::from_ymd_opt(2026, 11, 19).unwrap()));
-    assert_eq!(parse_date("11/19/2026", &formats), Ok(NaiveDate::from_ymd_opt(2026, 11, 19).unwrap()));
+    assert_eq!(
+        parse_date("11/19/26", &formats),
+        Ok(NaiveDate::from_ymd_opt(2026, 11, 19).unwrap())
+    );
+    assert_eq!(
+        parse_date("11/19/2026", &formats),
+        Ok(NaiveDate::from_ymd_opt(2026, 11, 19).unwrap())
+    );
     let wrong = parse_date("19.11.26", &formats).unwrap_err();
     assert!(wrong.ends_with("(YYYY-MM-DD, MM/DD/YYYY, MM/DD/YY)"), "{wrong}");
 }
@@ -198,13 +248,24 @@ fn a_flag_that_is_neither_says_what_yes_and_no_are() {
 
 #[test]
 fn invisible_characters_are_removed_with_a_warning_and_long_fields_rejected() {
-    let body = "A1,\u{202E}eeL nnA\u{200B},1 Main St,,Eugene,OR,97401,2026-01-05,Visit,12.00,,,en,N,N,N\n";
+    let body =
+        "A1,\u{202E}eeL nnA\u{200B},1 Main St,,Eugene,OR,97401,2026-01-05,Visit,12.00,,,en,N,N,N\n";
     let export = read(body);
     assert_eq!(export.accounts[0].guarantor.name, "eeL nnA");
     let warning = &export.warnings[0];
-    assert_eq!((warning.kind, warning.line, warning.column.as_str()), (IssueKind::InvisibleCharacter, 2, "Guarantor"));
-    assert!(warning.reason.contains("U+202E") && warning.reason.contains("U+200B"), "{}", warning.reason);
-    let long = format!("A1,{},1 Main St,,Eugene,OR,97401,2026-01-05,Visit,12.00,,,en,N,N,N\n", "x".repeat(5_000_000));
+    assert_eq!(
+        (warning.kind, warning.line, warning.column.as_str()),
+        (IssueKind::InvisibleCharacter, 2, "Guarantor")
+    );
+    assert!(
+        warning.reason.contains("U+202E") && warning.reason.contains("U+200B"),
+        "{}",
+        warning.reason
+    );
+    let long = format!(
+        "A1,{},1 Main St,,Eugene,OR,97401,2026-01-05,Visit,12.00,,,en,N,N,N\n",
+        "x".repeat(5_000_000)
+    );
     let export = read(&long);
     assert_eq!(export.rejects[0].kind, IssueKind::FieldTooLong);
     assert!(export.rejects[0].reason.contains("5000000 bytes"), "{}", export.rejects[0].reason);
@@ -217,10 +278,17 @@ fn line_breaks_inside_a_field_are_joined_with_a_warning() {
     let account = &export.accounts[0];
     assert_eq!(account.guarantor.name, "Ann Lee");
     assert_eq!(account.guarantor.address.street, ["1 Main St Apt 2"]);
-    let found: Vec<_> = export.warnings.iter().map(|w| (w.kind, w.line, w.column.as_str(), w.value.as_str())).collect();
+    let found: Vec<_> = export
+        .warnings
+        .iter()
+        .map(|w| (w.kind, w.line, w.column.as_str(), w.value.as_str()))
+        .collect();
     assert_eq!(
         found,
-        [(IssueKind::LineBreak, 2, "Guarantor", "Ann Lee"), (IssueKind::LineBreak, 2, "Address 1", "1 Main St Apt 2")]
+        [
+            (IssueKind::LineBreak, 2, "Guarantor", "Ann Lee"),
+            (IssueKind::LineBreak, 2, "Address 1", "1 Main St Apt 2")
+        ]
     );
 }
 
@@ -238,17 +306,29 @@ fn a_blank_balance_is_read_as_nothing_owed_with_a_warning() {
         read_export_from("test.csv", text.as_bytes(), &input, as_of()).unwrap()
     };
     let warned = |export: &Export| -> Vec<_> {
-        export.warnings.iter().map(|w| (w.kind, w.line, w.column.clone(), w.value.clone())).collect()
+        export
+            .warnings
+            .iter()
+            .map(|w| (w.kind, w.line, w.column.clone(), w.value.clone()))
+            .collect()
     };
     let statement = read(
         "Account,Guarantor,Address 1,City,State,ZIP,Service Date,Balance Due\n\
              A1,Ann Lee,1 Main St,Eugene,OR,97401,2026-06-05,120.00\n\
              A2,Bo Diaz,2 Oak Ave,Eugene,OR,97402,2026-06-06,\n",
     );
-    let balances: Vec<_> = statement.accounts.iter().map(|a| (a.id.as_str(), a.balance())).collect();
+    let balances: Vec<_> =
+        statement.accounts.iter().map(|a| (a.id.as_str(), a.balance())).collect();
     assert_eq!(balances, [("A1", Cents(12000)), ("A2", Cents::ZERO)]);
-    assert_eq!(warned(&statement), [(IssueKind::BlankBalance, 3, "Balance Due".to_string(), String::new())]);
-    assert_eq!(statement.accounts[1].blank_balance_lines(), [3], "held as blank_balance, not as paid");
+    assert_eq!(
+        warned(&statement),
+        [(IssueKind::BlankBalance, 3, "Balance Due".to_string(), String::new())]
+    );
+    assert_eq!(
+        statement.accounts[1].blank_balance_lines(),
+        [3],
+        "held as blank_balance, not as paid"
+    );
 
     let lines = read(
         "Account,Guarantor,Address 1,City,State,ZIP,Service Date,Charge,Balance\n\
@@ -257,20 +337,30 @@ fn a_blank_balance_is_read_as_nothing_owed_with_a_warning() {
              A1,Ann Lee,1 Main St,Eugene,OR,97401,2026-06-09,40.00,15.00\n",
     );
     assert_eq!(lines.accounts[0].balance(), Cents(1500));
-    assert_eq!(warned(&lines), [(IssueKind::BlankBalance, 2, "Balance".to_string(), String::new())]);
+    assert_eq!(
+        warned(&lines),
+        [(IssueKind::BlankBalance, 2, "Balance".to_string(), String::new())]
+    );
     assert_eq!(lines.accounts[0].blank_balance_lines(), [2]);
 }
 
 #[test]
 fn an_amount_too_large_to_add_up_is_rejected_not_wrapped() {
     let row = |line: &str| {
-        format!("A1,Ann Lee,1 Main St,,Eugene,OR,97401,2026-01-0{line},Visit,92233720368547758.07,,,en,N,N,N\n")
+        format!(
+            "A1,Ann Lee,1 Main St,,Eugene,OR,97401,2026-01-0{line},Visit,92233720368547758.07,,,en,N,N,N\n"
+        )
     };
     let export = read(&(row("5") + &row("6")));
     assert!(export.accounts.iter().all(|a| a.charges.is_empty()), "no charge is kept");
-    let found: Vec<_> = export.rejects.iter().map(|r| (r.kind, r.line, r.column.as_str())).collect();
+    let found: Vec<_> =
+        export.rejects.iter().map(|r| (r.kind, r.line, r.column.as_str())).collect();
     assert_eq!(found, [(IssueKind::BadAmount, 2, "Charge"), (IssueKind::BadAmount, 3, "Charge")]);
-    assert!(export.rejects[0].reason.contains("more than any one amount"), "{}", export.rejects[0].reason);
+    assert!(
+        export.rejects[0].reason.contains("more than any one amount"),
+        "{}",
+        export.rejects[0].reason
+    );
 }
 
 #[test]
@@ -282,15 +372,24 @@ fn a_credit_written_the_other_way_round_is_a_reversal_that_adds_to_the_balance()
              A3,Cy Park,3 Elm St,,Eugene,OR,97401,2026-01-06,Visit,10.00,,(2.00),en,N,N,N\n",
     );
     assert!(export.rejects.is_empty(), "{:?}", export.rejects);
-    let found: Vec<_> = export.accounts.iter().map(|a| (a.id.as_str(), a.balance(), a.reversals.clone())).collect();
-    let reversal = |line, column: &str, value: &str| Reversal { line, column: column.into(), value: value.into() };
+    let found: Vec<_> =
+        export.accounts.iter().map(|a| (a.id.as_str(), a.balance(), a.reversals.clone())).collect();
+    let reversal = |line, column: &str, value: &str| Reversal {
+        line,
+        column: column.into(),
+        value: value.into(),
+    };
     assert_eq!(
         found,
         [
             ("A1", Cents(7000), vec![]),
             // The only adjustments are one each way: positive is the usual way.
             ("A2", Cents(7500), vec![]),
-            ("A3", Cents(16200), vec![reversal(4, "Payments", "50.00"), reversal(5, "Adjustments", "(2.00)")]),
+            (
+                "A3",
+                Cents(16200),
+                vec![reversal(4, "Payments", "50.00"), reversal(5, "Adjustments", "(2.00)")]
+            ),
         ]
     );
 }
@@ -324,8 +423,15 @@ fn payments_in_two_columns_are_both_taken_off_each_with_its_own_sign() {
     assert_eq!(export.accounts[2].reversals[0].column, "PatPaid");
     let pending: Vec<bool> = export.accounts.iter().map(|a| a.flags.insurance_pending).collect();
     assert_eq!(pending, [false, false, true], "an amount pending with insurance is the flag");
-    let bad = read_mapped(PAID_IN_TWO, header, "P4,Ann Lee,1 Main St,Eugene,OR,97401,2026-01-05,1.00,,,soon\n");
-    assert_eq!((bad.rejects[0].column.as_str(), bad.rejects[0].kind), ("InsPending", IssueKind::BadFlag));
+    let bad = read_mapped(
+        PAID_IN_TWO,
+        header,
+        "P4,Ann Lee,1 Main St,Eugene,OR,97401,2026-01-05,1.00,,,soon\n",
+    );
+    assert_eq!(
+        (bad.rejects[0].column.as_str(), bad.rejects[0].kind),
+        ("InsPending", IssueKind::BadFlag)
+    );
 }
 
 #[test]
@@ -370,7 +476,11 @@ fn a_repeated_row_is_rejected_naming_the_setting_or_kept_when_the_export_means_i
                     V1,Ann Lee,1 Main St,Eugene,OR,97401,2026-01-05,25.00\n";
     let rejected = read_mapped(base, header, rows);
     assert_eq!(rejected.rejects.len(), 1);
-    assert!(rejected.rejects[0].reason.contains("duplicate_rows = \"keep\""), "{}", rejected.rejects[0].reason);
+    assert!(
+        rejected.rejects[0].reason.contains("duplicate_rows = \"keep\""),
+        "{}",
+        rejected.rejects[0].reason
+    );
     let kept = read_mapped(&format!("duplicate_rows = \"keep\"\n{base}"), header, rows);
     assert!(kept.rejects.is_empty());
     assert_eq!(kept.accounts[0].balance(), Cents(5000), "two vaccines, two charges");
@@ -386,12 +496,18 @@ fn an_account_has_one_good_faith_estimate() {
                     A1,Ann Lee,1 Main St,,Eugene,OR,97401,2026-01-06,Lab,300.00,,,en,N,N,N,$500.00\n\
                     A2,Bo Diaz,2 Oak Ave,,Eugene,OR,97401,2026-01-05,Visit,80.00,,,en,N,N,N,50.00\n\
                     A2,Bo Diaz,2 Oak Ave,,Eugene,OR,97401,2026-01-06,Lab,90.00,,,en,N,N,N,60.00\n";
-    let export = read_export_from("t.csv", format!("{header}{body}").as_bytes(), &input, as_of()).unwrap();
-    let estimates: Vec<_> = export.accounts.iter().map(|a| (a.id.as_str(), a.good_faith_estimate)).collect();
+    let export =
+        read_export_from("t.csv", format!("{header}{body}").as_bytes(), &input, as_of()).unwrap();
+    let estimates: Vec<_> =
+        export.accounts.iter().map(|a| (a.id.as_str(), a.good_faith_estimate)).collect();
     assert_eq!(estimates, [("A1", Some(Cents(50_000))), ("A2", Some(Cents(5_000)))]);
     let found: Vec<_> = export.rejects.iter().map(|r| (r.kind, r.line, r.value.as_str())).collect();
     assert_eq!(found, [(IssueKind::EstimateDiffers, 5, "$60.00")]);
-    assert_eq!(export.accounts[1].rejected_lines, [5], "the account is held, not mailed on one estimate");
+    assert_eq!(
+        export.accounts[1].rejected_lines,
+        [5],
+        "the account is held, not mailed on one estimate"
+    );
 }
 
 /// An amount written the way one of the export systems would.
@@ -416,20 +532,29 @@ fn partitions_agree_with_whole(path: &Path, input: &Input) {
     let whole = read_export(path, input, as_of()).unwrap();
     let mut seen = Vec::new();
     let tally = tally_export(path, input, as_of(), |accounts| {
-        seen.extend(accounts.iter().map(|a| (a.id.clone(), a.balance(), a.charges.len(), a.rejected_lines.clone())))
+        seen.extend(
+            accounts
+                .iter()
+                .map(|a| (a.id.clone(), a.balance(), a.charges.len(), a.rejected_lines.clone())),
+        )
     })
     .unwrap();
     seen.sort();
-    let expected: Vec<_> =
-        whole.accounts.iter().map(|a| (a.id.clone(), a.balance(), a.charges.len(), a.rejected_lines.clone())).collect();
+    let expected: Vec<_> = whole
+        .accounts
+        .iter()
+        .map(|a| (a.id.clone(), a.balance(), a.charges.len(), a.rejected_lines.clone()))
+        .collect();
     assert_eq!(seen, expected, "{file}");
     assert_eq!((tally.rows, tally.accounts), (whole.rows, whole.accounts.len() as u64), "{file}");
     // Two records can start on one line (split by a lone carriage
     // return, which no editor shows as a line break); the tally orders
     // issues by line only, so compare in a fuller order.
     let ordered = |mut issues: Vec<Issue>| {
-        issues
-            .sort_by(|a, b| (a.line, &a.reason, &a.value, &a.account).cmp(&(b.line, &b.reason, &b.value, &b.account)));
+        issues.sort_by(|a, b| {
+            (a.line, &a.reason, &a.value, &a.account)
+                .cmp(&(b.line, &b.reason, &b.value, &b.account))
+        });
         issues
     };
     assert_eq!(ordered(tally.rejects), ordered(whole.rejects), "{file}");
@@ -440,15 +565,19 @@ fn partitions_agree_with_whole(path: &Path, input: &Input) {
 #[test]
 fn a_last_first_name_with_a_part_missing_is_rejected_and_a_single_name_kept() {
     let input: Input =
-        toml::from_str(&std::fs::read_to_string("sample-data/mappings/last-first.toml").unwrap()).unwrap();
+        toml::from_str(&std::fs::read_to_string("sample-data/mappings/last-first.toml").unwrap())
+            .unwrap();
     let header = "Account,Patient Name,Address,City,State,ZIP,Oldest DOS,Balance,Acct Status\n";
-    let rows = ["\"Reyes, Daniel\"", "\", John\"", "\"Smith,\"", "\"Smith, John, Jr., III\"", "Cher"]
-        .iter()
-        .enumerate()
-        .map(|(i, name)| format!("A{i},{name},1 Main St,Eugene,OR,97401,2026-06-01,$100.00,\n"))
-        .collect::<String>();
-    let export = read_export_from("lf.csv", format!("{header}{rows}").as_bytes(), &input, as_of()).unwrap();
-    let rejected: Vec<_> = export.rejects.iter().map(|r| (r.kind, r.line, r.value.as_str())).collect();
+    let rows =
+        ["\"Reyes, Daniel\"", "\", John\"", "\"Smith,\"", "\"Smith, John, Jr., III\"", "Cher"]
+            .iter()
+            .enumerate()
+            .map(|(i, name)| format!("A{i},{name},1 Main St,Eugene,OR,97401,2026-06-01,$100.00,\n"))
+            .collect::<String>();
+    let export =
+        read_export_from("lf.csv", format!("{header}{rows}").as_bytes(), &input, as_of()).unwrap();
+    let rejected: Vec<_> =
+        export.rejects.iter().map(|r| (r.kind, r.line, r.value.as_str())).collect();
     assert_eq!(
         rejected,
         [
@@ -457,8 +586,12 @@ fn a_last_first_name_with_a_part_missing_is_rejected_and_a_single_name_kept() {
             (IssueKind::BadName, 5, "Smith, John, Jr., III")
         ]
     );
-    let named: Vec<_> =
-        export.accounts.iter().filter(|a| !a.charges.is_empty()).map(|a| a.guarantor.name.as_str()).collect();
+    let named: Vec<_> = export
+        .accounts
+        .iter()
+        .filter(|a| !a.charges.is_empty())
+        .map(|a| a.guarantor.name.as_str())
+        .collect();
     assert_eq!(named, ["Daniel Reyes", "Cher"]);
     let warned: Vec<_> = export.warnings.iter().map(|w| (w.kind, w.line)).collect();
     assert_eq!(warned, [(IssueKind::NameNotSplit, 6)]);
@@ -469,8 +602,12 @@ fn tallying_in_partitions_finds_what_reading_whole_finds() {
     let config: crate::config::Config =
         toml::from_str(&std::fs::read_to_string("sample-data/kindly.toml").unwrap()).unwrap();
     let statement: Input =
-        toml::from_str(&std::fs::read_to_string("sample-data/mappings/statement.toml").unwrap()).unwrap();
-    for (file, input) in [("sample-data/export.csv", &config.input), ("sample-data/statement-export.csv", &statement)] {
+        toml::from_str(&std::fs::read_to_string("sample-data/mappings/statement.toml").unwrap())
+            .unwrap();
+    for (file, input) in [
+        ("sample-data/export.csv", &config.input),
+        ("sample-data/statement-export.csv", &statement),
+    ] {
         partitions_agree_with_whole(Path::new(file), input);
     }
 }

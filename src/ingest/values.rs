@@ -9,13 +9,21 @@ use crate::config::FlagCodes;
 pub fn parse_date(text: &str, formats: &[String]) -> Result<NaiveDate, String> {
     // `%Y` reads `26` as the year 26, so a year before 1900 means "try the
     // next format" (`%y`), not "no date".
-    formats.iter().find_map(|f| NaiveDate::parse_from_str(text, f).ok().filter(|d| d.year() >= 1900)).ok_or_else(|| {
-        let shown: Vec<String> = formats
-            .iter()
-            .map(|f| f.replace("%Y", "YYYY").replace("%y", "YY").replace("%m", "MM").replace("%d", "DD"))
-            .collect();
-        format!("{text:?} is not a date in the accepted formats ({})", shown.join(", "))
-    })
+    formats
+        .iter()
+        .find_map(|f| NaiveDate::parse_from_str(text, f).ok().filter(|d| d.year() >= 1900))
+        .ok_or_else(|| {
+            let shown: Vec<String> = formats
+                .iter()
+                .map(|f| {
+                    f.replace("%Y", "YYYY")
+                        .replace("%y", "YY")
+                        .replace("%m", "MM")
+                        .replace("%d", "DD")
+                })
+                .collect();
+            format!("{text:?} is not a date in the accepted formats ({})", shown.join(", "))
+        })
 }
 
 pub(super) fn parse_flag(text: &str, codes: &FlagCodes) -> Result<bool, String> {
@@ -47,7 +55,11 @@ pub(super) fn parse_flag(text: &str, codes: &FlagCodes) -> Result<bool, String> 
 /// hyphen (`787042231`), written as USPS and the vendors take it
 /// (`78704-2231`); anything else as it is.
 pub(super) fn zip_plus_four(zip: String) -> String {
-    if zip.len() == 9 && zip.bytes().all(|b| b.is_ascii_digit()) { format!("{}-{}", &zip[..5], &zip[5..]) } else { zip }
+    if zip.len() == 9 && zip.bytes().all(|b| b.is_ascii_digit()) {
+        format!("{}-{}", &zip[..5], &zip[5..])
+    } else {
+        zip
+    }
 }
 
 pub(super) fn is_zip(zip: &str) -> bool {

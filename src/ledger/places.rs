@@ -31,7 +31,8 @@ impl Ledger {
 /// `to` as a path from `from` (both absolute), `/` between its parts.
 pub(super) fn relative(from: &Path, to: &Path) -> String {
     let path = pathdiff::diff_paths(to, from).unwrap_or_else(|| to.to_path_buf());
-    let parts: Vec<String> = path.components().map(|c| c.as_os_str().to_string_lossy().into_owned()).collect();
+    let parts: Vec<String> =
+        path.components().map(|c| c.as_os_str().to_string_lossy().into_owned()).collect();
     if parts.is_empty() { ".".to_string() } else { parts.join("/") }
 }
 
@@ -42,7 +43,9 @@ pub(super) fn lexically_normal(path: &Path) -> PathBuf {
     for part in path.components() {
         match part {
             Component::CurDir => {}
-            Component::ParentDir if matches!(out.components().next_back(), Some(Component::Normal(_))) => {
+            Component::ParentDir
+                if matches!(out.components().next_back(), Some(Component::Normal(_))) =>
+            {
                 out.pop();
             }
             other => out.push(other),

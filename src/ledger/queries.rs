@@ -30,8 +30,11 @@ impl Past {
     /// owed nothing in a run since (a new sequence), and when the current
     /// sequence's first letter went out.
     pub(super) fn history(self) -> History {
-        let returned =
-            self.letters.iter().filter_map(|(letter, to)| Some((letter.piece.clone(), to.clone()?))).collect();
+        let returned = self
+            .letters
+            .iter()
+            .filter_map(|(letter, to)| Some((letter.piece.clone(), to.clone()?)))
+            .collect();
         let Some((last, _)) = self.letters.last().cloned() else { return History::default() };
         let paid_down_since = self.resets.iter().any(|d| *d > last.date);
         let restart = self.resets.iter().filter(|d| **d < last.date).max();
@@ -40,7 +43,13 @@ impl Past {
         } else {
             self.letters.iter().map(|(l, _)| l.date).find(|d| restart.is_none_or(|r| d > r))
         };
-        History { last_letter: Some(last), paid_down_since, returned, sequence_started, listed: None }
+        History {
+            last_letter: Some(last),
+            paid_down_since,
+            returned,
+            sequence_started,
+            listed: None,
+        }
     }
 }
 
@@ -55,7 +64,8 @@ pub(super) fn for_each_row<T: DeserializeOwned>(
     mut each: impl FnMut(T) -> rusqlite::Result<()>,
 ) -> Result<(), LedgerError> {
     let failed = |reason: String| LedgerError::Folder { folder: folder.to_path_buf(), reason };
-    let mut reader = csv::Reader::from_path(folder.join(name)).map_err(|e| failed(format!("{name}: {e}")))?;
+    let mut reader =
+        csv::Reader::from_path(folder.join(name)).map_err(|e| failed(format!("{name}: {e}")))?;
     for row in reader.deserialize() {
         each(row.map_err(|e| failed(format!("{name}: {e}")))?).map_err(|e| sql_error(ledger, e))?;
     }
@@ -73,7 +83,8 @@ impl Ledger {
         accounts: impl IntoIterator<Item = &'a str>,
         as_of: NaiveDate,
     ) -> Result<HashMap<String, History>, LedgerError> {
-        let ids = serde_json::to_string(&accounts.into_iter().collect::<Vec<_>>()).unwrap_or_default();
+        let ids =
+            serde_json::to_string(&accounts.into_iter().collect::<Vec<_>>()).unwrap_or_default();
         let day = as_of.to_string();
         let mut past: HashMap<String, Past> = HashMap::new();
         self.sql(|c| {
@@ -131,7 +142,11 @@ impl Ledger {
     pub fn summary(&self) -> Result<LedgerSummary, LedgerError> {
         self.sql(|c| {
             c.query_row("SELECT COUNT(*), MAX(as_of) FROM runs WHERE rerun_of IS NULL", [], |r| {
-                Ok(LedgerSummary { path: self.path.clone(), runs: r.get::<_, i64>(0)? as u64, latest: r.get(1)? })
+                Ok(LedgerSummary {
+                    path: self.path.clone(),
+                    runs: r.get::<_, i64>(0)? as u64,
+                    latest: r.get(1)?,
+                })
             })
         })
     }
@@ -193,7 +208,12 @@ impl Ledger {
     /// and holds.csv are read a row at a time beside the earlier run's
     /// decisions, both in account order, so memory does not grow with the
     /// run.
-    pub fn changes(&self, folder: &Path, as_of: &str, staged: &Path) -> Result<Option<Changes>, LedgerError> {
+    pub fn changes(
+        &self,
+        folder: &Path,
+        as_of: &str,
+        staged: &Path,
+    ) -> Result<Option<Changes>, LedgerError> {
         let previous: Option<(i64, String, String)> = self.sql(|c| {
             c.query_row(
                 "SELECT id, as_of, folder FROM runs WHERE rerun_of IS NULL AND as_of < ?1 AND folder != ?2
@@ -210,7 +230,9 @@ impl Ledger {
             staged,
             AUDIT_CSV,
             |row: &AuditRow| &row.account,
-            |now, then| changes.account(now.map(|n| (n.decision == AuditDecision::Letter, n.stage)), then),
+            |now, then| {
+                changes.account(now.map(|n| (n.decision == AuditDecision::Letter, n.stage)), then)
+            },
         )?;
         self.side_by_side(
             run,
@@ -243,7 +265,9 @@ impl Ledger {
         let sql = |source| sql_error(&self.path, source);
         let mut statement = self
             .conn
-            .prepare("SELECT account, decision, stage FROM decisions WHERE run_id = ?1 ORDER BY account")
+            .prepare(
+                "SELECT account, decision, stage FROM decisions WHERE run_id = ?1 ORDER BY account",
+            )
             .map_err(sql)?;
         let mut rows = statement.query([run]).map_err(sql)?;
         let mut next = || -> rusqlite::Result<Option<Then>> {
@@ -313,9 +337,13 @@ impl Ledger {
     pub fn dump(&self) -> Result<String, LedgerError> {
         self.sql(|c| {
             let mut out = String::new();
-            for (table, order) in [("runs", "as_of, folder"), ("decisions", "run_id, account"), ("pieces", "piece_id")]
-            {
-                let mut statement = c.prepare(&format!("SELECT * FROM {table} ORDER BY {order}"))?;
+            for (table, order) in [
+                ("runs", "as_of, folder"),
+                ("decisions", "run_id, account"),
+                ("pieces", "piece_id"),
+            ] {
+                let mut statement =
+                    c.prepare(&format!("SELECT * FROM {table} ORDER BY {order}"))?;
                 let names: Vec<String> = statement.column_names().map(String::from).collect();
                 let mut rows = statement.query([])?;
                 while let Some(row) = rows.next()? {
@@ -325,9 +353,8 @@ impl Ledger {
                         match (name.as_str(), value) {
                             ("recorded_at", _) => {}
                             // Where the folder is, however the ledger names it.
-                            ("folder", rusqlite::types::Value::Text(place)) => {
-                                fields.push(format!("folder={:?}", absolute(&self.folder_path(&place))))
-                            }
+                            ("folder", rusqlite::types::Value::Text(place)) => fields
+                                .push(format!("folder={:?}", absolute(&self.folder_path(&place)))),
                             (_, value) => fields.push(format!("{name}={value:?}")),
                         }
                     }

@@ -13,7 +13,8 @@ use super::{Ledger, LedgerError, Marked, PieceState, Recorded, StateChange, sql_
 use crate::approval::Approval;
 use crate::money::Cents;
 use crate::output::{
-    AUDIT_CSV, AuditDecision, AuditRow, HOLDS_CSV, HoldRow, MANIFEST_CSV, ManifestRow, RUN_JSON, RunInputs, RunRecord,
+    AUDIT_CSV, AuditDecision, AuditRow, HOLDS_CSV, HoldRow, MANIFEST_CSV, ManifestRow, RUN_JSON,
+    RunInputs, RunRecord,
 };
 use crate::policy::Stage;
 
@@ -23,7 +24,8 @@ pub(super) const SAME_INPUTS: &str =
      AND hold_list_sha256 IS ?6";
 
 pub(super) fn read_rows<T: DeserializeOwned>(folder: &Path, name: &str) -> Result<Vec<T>, String> {
-    let mut reader = csv::Reader::from_path(folder.join(name)).map_err(|e| format!("{name}: {e}"))?;
+    let mut reader =
+        csv::Reader::from_path(folder.join(name)).map_err(|e| format!("{name}: {e}"))?;
     reader.deserialize().collect::<Result<_, _>>().map_err(|e| format!("{name}: {e}"))
 }
 
@@ -68,13 +70,19 @@ impl Ledger {
     /// Records a complete run folder, in one transaction.
     pub fn record(&mut self, folder: &Path, recorded_at: &str) -> Result<Recorded, LedgerError> {
         let failed = |reason: String| LedgerError::Folder { folder: folder.to_path_buf(), reason };
-        let bytes = std::fs::read(folder.join(RUN_JSON)).map_err(|e| failed(format!("{RUN_JSON}: {e}")))?;
-        let record: RunRecord = serde_json::from_slice(&bytes).map_err(|e| failed(format!("{RUN_JSON}: {e}")))?;
+        let bytes =
+            std::fs::read(folder.join(RUN_JSON)).map_err(|e| failed(format!("{RUN_JSON}: {e}")))?;
+        let record: RunRecord =
+            serde_json::from_slice(&bytes).map_err(|e| failed(format!("{RUN_JSON}: {e}")))?;
         let sha = crate::digest::sha256(&bytes);
         let place = self.place(folder);
         let known: Option<i64> = self.sql(|c| {
-            c.query_row("SELECT id FROM runs WHERE run_json_sha256 = ?1 AND folder = ?2", [&sha, &place], |r| r.get(0))
-                .optional()
+            c.query_row(
+                "SELECT id FROM runs WHERE run_json_sha256 = ?1 AND folder = ?2",
+                [&sha, &place],
+                |r| r.get(0),
+            )
+            .optional()
         })?;
         if known.is_some() {
             return Ok(Recorded::Already);
@@ -152,10 +160,9 @@ impl Ledger {
                 .map_err(sql)?;
             for_each_row((folder, &path), AUDIT_CSV, |row: AuditRow| {
                 let letter = row.decision == AuditDecision::Letter;
-                let wording = row
-                    .stage
-                    .filter(|_| letter)
-                    .and_then(|stage| record.wording.get(&format!("{}/{}.typ.j2", row.letter_language, stage.id())));
+                let wording = row.stage.filter(|_| letter).and_then(|stage| {
+                    record.wording.get(&format!("{}/{}.typ.j2", row.letter_language, stage.id()))
+                });
                 decision
                     .execute(params![
                         run,
@@ -170,8 +177,9 @@ impl Ledger {
                     ])
                     .map(drop)
             })?;
-            let mut hold =
-                tx.prepare("UPDATE decisions SET hold_code = ?3 WHERE run_id = ?1 AND account = ?2").map_err(sql)?;
+            let mut hold = tx
+                .prepare("UPDATE decisions SET hold_code = ?3 WHERE run_id = ?1 AND account = ?2")
+                .map_err(sql)?;
             for_each_row((folder, &path), HOLDS_CSV, |row: HoldRow| {
                 hold.execute(params![run, row.account, row.reason_code]).map(drop)
             })?;
@@ -206,7 +214,12 @@ impl Ledger {
     /// Only the ledger's own folder is looked in: a folder elsewhere may be
     /// another practice's.
     pub fn mend(&mut self, recorded_at: &str) -> Result<Vec<PathBuf>, LedgerError> {
-        let dir = self.path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new(".")).to_path_buf();
+        let dir = self
+            .path
+            .parent()
+            .filter(|d| !d.as_os_str().is_empty())
+            .unwrap_or(Path::new("."))
+            .to_path_buf();
         let mut folders: Vec<(String, PathBuf)> = Vec::new();
         if dir.is_dir() {
             let entries = std::fs::read_dir(&dir)
@@ -215,9 +228,12 @@ impl Ledger {
                 entries
                     .filter_map(Result::ok)
                     .map(|e| e.path())
-                    .filter(|p| !p.file_name().is_some_and(|n| n.to_string_lossy().starts_with('.')))
+                    .filter(|p| {
+                        !p.file_name().is_some_and(|n| n.to_string_lossy().starts_with('.'))
+                    })
                     .filter_map(|p| {
-                        let record: RunRecord = serde_json::from_slice(&std::fs::read(p.join(RUN_JSON)).ok()?).ok()?;
+                        let record: RunRecord =
+                            serde_json::from_slice(&std::fs::read(p.join(RUN_JSON)).ok()?).ok()?;
                         (!record.trial && record.shard.is_none()).then_some((record.as_of, p))
                     }),
             );
@@ -260,9 +276,15 @@ impl Ledger {
                 .map_err(sql)?;
             // A piece is handed, mailed or returned on its run's date or
             // later: an earlier date is a mistyped date or piece id.
-            let (current, current_on, as_of) = known.ok_or_else(|| LedgerError::NoSuchPiece(change.piece.clone()))?;
+            let (current, current_on, as_of) =
+                known.ok_or_else(|| LedgerError::NoSuchPiece(change.piece.clone()))?;
             if on < as_of {
-                return Err(LedgerError::BeforeItsRun { piece: change.piece.clone(), state, on, as_of });
+                return Err(LedgerError::BeforeItsRun {
+                    piece: change.piece.clone(),
+                    state,
+                    on,
+                    as_of,
+                });
             }
             if current == state && current_on.as_deref() == Some(on.as_str()) {
                 marked.already += 1;
@@ -270,7 +292,8 @@ impl Ledger {
             }
             // Handing a run to the vendor again (another vendor, say) is
             // kept as an event, but a piece already mailed stays mailed.
-            let handed_again = change.state == PieceState::Handed && current != "made" && current != state;
+            let handed_again =
+                change.state == PieceState::Handed && current != "made" && current != state;
             if !handed_again {
                 tx.prepare_cached("UPDATE pieces SET state = ?1, state_on = ?2, state_reason = ?3 WHERE piece_id = ?4")
                     .and_then(|mut s| s.execute(params![state, on, change.reason, change.piece]))
@@ -287,7 +310,11 @@ impl Ledger {
 
     /// Records that a run was approved (`kindly approve`), by the SHA-256
     /// of the run.json approved.
-    pub fn record_approval(&mut self, folder: &Path, approval: &Approval) -> Result<(), LedgerError> {
+    pub fn record_approval(
+        &mut self,
+        folder: &Path,
+        approval: &Approval,
+    ) -> Result<(), LedgerError> {
         let folder = self.place(folder);
         self.conn
             .execute(

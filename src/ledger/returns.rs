@@ -25,9 +25,13 @@ pub fn read_returns(path: &Path) -> Result<Vec<StateChange>, LedgerError> {
     let csv = SmallCsv::new(&bytes);
     let mut reader = csv.reader();
     let headers = reader.headers().map_err(|e| bad(1, "", "", &e.to_string()))?.clone();
-    let find = |names: &[&str]| headers.iter().position(|h| names.contains(&h.trim().to_lowercase().as_str()));
-    let piece = find(&["piece_id", "piece"]).ok_or_else(|| bad(1, "piece_id", "", "no piece_id column"))?;
-    let day = find(&["date", "returned_on", "returned_at"]).ok_or_else(|| bad(1, "date", "", "no date column"))?;
+    let find = |names: &[&str]| {
+        headers.iter().position(|h| names.contains(&h.trim().to_lowercase().as_str()))
+    };
+    let piece =
+        find(&["piece_id", "piece"]).ok_or_else(|| bad(1, "piece_id", "", "no piece_id column"))?;
+    let day = find(&["date", "returned_on", "returned_at"])
+        .ok_or_else(|| bad(1, "date", "", "no date column"))?;
     let reason = find(&["reason"]);
     let mut changes = Vec::new();
     for row in reader.records() {
@@ -39,10 +43,16 @@ pub fn read_returns(path: &Path) -> Result<Vec<StateChange>, LedgerError> {
             return Err(bad(line, &headers[piece], "", "no piece id"));
         }
         let text = cell(day);
-        let on = crate::dates::parse(text)
-            .ok_or_else(|| bad(line, &headers[day], text, &format!("not {}", crate::dates::FORMS)))?;
+        let on = crate::dates::parse(text).ok_or_else(|| {
+            bad(line, &headers[day], text, &format!("not {}", crate::dates::FORMS))
+        })?;
         let reason = reason.map(cell).filter(|r| !r.is_empty()).map(String::from);
-        changes.push(StateChange { piece: id.to_string(), state: PieceState::Returned, on, reason });
+        changes.push(StateChange {
+            piece: id.to_string(),
+            state: PieceState::Returned,
+            on,
+            reason,
+        });
     }
     Ok(changes)
 }

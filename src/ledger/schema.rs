@@ -106,7 +106,10 @@ pub(super) fn relative_folders(tx: &rusqlite::Transaction, home: &Path) -> rusql
             .collect::<Result<_, _>>()?;
         for folder in folders.iter().filter(|f| Path::new(f).is_absolute()) {
             let place = relative(home, &absolute(Path::new(folder)));
-            tx.execute(&format!("UPDATE {table} SET folder = ?1 WHERE folder = ?2"), [&place, folder])?;
+            tx.execute(
+                &format!("UPDATE {table} SET folder = ?1 WHERE folder = ?2"),
+                [&place, folder],
+            )?;
         }
     }
     Ok(())
@@ -120,7 +123,11 @@ impl Ledger {
     pub(super) fn migrate(&mut self) -> Result<(), LedgerError> {
         let version = self.version()?;
         if version as usize > MIGRATIONS.len() {
-            return Err(LedgerError::Newer { path: self.path.clone(), found: version, known: MIGRATIONS.len() });
+            return Err(LedgerError::Newer {
+                path: self.path.clone(),
+                found: version,
+                known: MIGRATIONS.len(),
+            });
         }
         let path = self.path.clone();
         let sql = |source| sql_error(&path, source);

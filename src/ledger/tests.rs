@@ -18,11 +18,16 @@ fn the_schema_is_made_once_and_a_newer_one_is_refused() {
     let path = scratch("schema");
     let ledger = Ledger::open(&path, "is testing").unwrap();
     assert_eq!(ledger.version().unwrap(), MIGRATIONS.len() as i64);
-    let mode: String = ledger.sql(|c| c.pragma_query_value(None, "journal_mode", |r| r.get(0))).unwrap();
+    let mode: String =
+        ledger.sql(|c| c.pragma_query_value(None, "journal_mode", |r| r.get(0))).unwrap();
     assert_eq!(mode, "wal");
     drop(ledger);
     let again = Ledger::open(&path, "is testing").unwrap();
-    assert_eq!(again.version().unwrap(), MIGRATIONS.len() as i64, "opening again runs nothing twice");
+    assert_eq!(
+        again.version().unwrap(),
+        MIGRATIONS.len() as i64,
+        "opening again runs nothing twice"
+    );
     again.sql(|c| c.pragma_update(None, "user_version", 99)).unwrap();
     drop(again);
     assert!(matches!(Ledger::open(&path, "is testing"), Err(LedgerError::Newer { found: 99, .. })));
@@ -54,8 +59,11 @@ fn a_ledger_of_an_older_schema_is_brought_up_to_date_keeping_its_rows() {
     drop(old);
     let ledger = Ledger::open(&path, "is testing").unwrap();
     assert_eq!(ledger.version().unwrap(), MIGRATIONS.len() as i64);
-    let (piece, file): (String, String) =
-        ledger.sql(|c| c.query_row("SELECT piece_id, file FROM pieces", [], |r| Ok((r.get(0)?, r.get(1)?)))).unwrap();
+    let (piece, file): (String, String) = ledger
+        .sql(|c| {
+            c.query_row("SELECT piece_id, file FROM pieces", [], |r| Ok((r.get(0)?, r.get(1)?)))
+        })
+        .unwrap();
     assert_eq!((piece.as_str(), file.as_str()), ("K1", ""));
     assert_eq!(ledger.runs().unwrap().len(), 1);
 }
@@ -65,7 +73,15 @@ fn day(text: &str) -> NaiveDate {
 }
 
 fn letter(date: &str, stage: Stage) -> (SentLetter, Option<String>) {
-    (SentLetter { piece: format!("K{date}"), date: day(date), stage, balance: Some(Cents(5000)) }, None)
+    (
+        SentLetter {
+            piece: format!("K{date}"),
+            date: day(date),
+            stage,
+            balance: Some(Cents(5000)),
+        },
+        None,
+    )
 }
 
 #[test]
@@ -75,7 +91,8 @@ fn a_sequence_starts_after_the_last_run_the_account_owed_nothing() {
         letter("2026-08-31", Stage::Reminder),
         letter("2026-09-30", Stage::PlanOffer),
     ];
-    let past = Past { letters: letters.clone(), resets: vec![day("2026-06-30"), day("2026-07-31")] };
+    let past =
+        Past { letters: letters.clone(), resets: vec![day("2026-06-30"), day("2026-07-31")] };
     let history = past.history();
     assert_eq!(history.sequence_started, Some(day("2026-08-31")));
     assert!(!history.paid_down_since);

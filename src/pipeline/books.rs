@@ -16,7 +16,8 @@ use super::letters::{Made, Piece};
 use crate::config::{Policy, Postage};
 use crate::model::Issue;
 use crate::output::{
-    AuditDecision, AuditRow, Counts, HoldRow, REJECTS_CSV, Records, Staging, WARNINGS_CSV, issues_csv,
+    AuditDecision, AuditRow, Counts, HoldRow, REJECTS_CSV, Records, Staging, WARNINGS_CSV,
+    issues_csv,
 };
 use crate::policy::{Decision, HoldReason};
 use crate::shard::Shard;
@@ -97,7 +98,9 @@ impl Books {
         policy: &Policy,
         entries: &Path,
     ) -> Result<(), Error> {
-        let mut file = std::io::BufWriter::new(std::fs::File::create(entries).map_err(|e| work_file(entries, e))?);
+        let mut file = std::io::BufWriter::new(
+            std::fs::File::create(entries).map_err(|e| work_file(entries, e))?,
+        );
         let mut last_piece = String::new();
         let mut settled = Vec::with_capacity(accounts.len());
         for (decided, made) in accounts.into_iter().zip(made) {
@@ -143,7 +146,10 @@ impl Books {
             stage: None,
             piece_id: String::new(),
             balance: assessment.balance.to_string(),
-            oldest_unpaid_service: assessment.oldest_unpaid.map(|d| d.to_string()).unwrap_or_default(),
+            oldest_unpaid_service: assessment
+                .oldest_unpaid
+                .map(|d| d.to_string())
+                .unwrap_or_default(),
             days_past_due: assessment.days_past_due,
             preferred_language: account.language.clone(),
             letter_language: String::new(),
@@ -196,7 +202,12 @@ impl Books {
     /// Checks that every row of the export is counted once, and writes
     /// audit.csv, holds.csv, rejects.csv and warnings.csv. A shard reports
     /// rejects and warnings only if it is the shard that reports rows.
-    pub fn close(mut self, export_rows: u64, shard: Option<Shard>, staging: &mut Staging) -> Result<Counts, Error> {
+    pub fn close(
+        mut self,
+        export_rows: u64,
+        shard: Option<Shard>,
+        staging: &mut Staging,
+    ) -> Result<Counts, Error> {
         if self.rows_in_accounts + self.rejects.len() as u64 != export_rows {
             return Err(Error::RowsLost {
                 read: export_rows,
@@ -220,7 +231,8 @@ impl Books {
         if !rows.add_up() {
             return Err(Error::RowsDoNotAddUp(rows.clone()));
         }
-        let entries = self.entries.iter().map(|path| read_entries(path)).collect::<Result<Vec<_>, _>>()?;
+        let entries =
+            self.entries.iter().map(|path| read_entries(path)).collect::<Result<Vec<_>, _>>()?;
         for entry in crate::sorted::merge(entries, |e: &Entry| e.audit.account.clone()) {
             let entry = entry?;
             self.records.audit(&entry.audit)?;
@@ -303,7 +315,8 @@ mod tests {
         let mut books = Books::open(&staging, vec![reject], Postage::default()).unwrap();
         let mut config: crate::config::Config =
             toml::from_str(&std::fs::read_to_string("sample-data/kindly.toml").unwrap()).unwrap();
-        config.policy = Policy { escalation: crate::config::Escalation::ByAge, ..Policy::default() };
+        config.policy =
+            Policy { escalation: crate::config::Escalation::ByAge, ..Policy::default() };
         let policy = config.policy.clone();
         let as_of = chrono::NaiveDate::from_ymd_opt(2026, 11, 30).unwrap();
         let accounts = decide(
@@ -319,8 +332,14 @@ mod tests {
             None,
             Some(Err(Unmade::Preflight { rule: "window".into(), detail: "too long".into() })),
         ];
-        let mut part =
-            DecidedPart { file: dir.join("p"), to_make: 2, rows: 3, rejects: vec![], warnings: vec![], listed: vec![] };
+        let mut part = DecidedPart {
+            file: dir.join("p"),
+            to_make: 2,
+            rows: 3,
+            rejects: vec![],
+            warnings: vec![],
+            listed: vec![],
+        };
         books.take(&mut part);
         books.settle(accounts, outcomes, &policy, &dir.join("entries.jsonl")).unwrap();
         let counts = books.close(4, None, &mut staging).unwrap();

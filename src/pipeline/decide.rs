@@ -64,7 +64,11 @@ pub fn envelopes(decided: &[DecidedAccount]) -> Vec<Envelope> {
                 envelope.members.push(at);
                 envelope.accounts.push(due);
             }
-            None => envelopes.push(Envelope { piece: piece.to_string(), members: vec![at], accounts: vec![due] }),
+            None => envelopes.push(Envelope {
+                piece: piece.to_string(),
+                members: vec![at],
+                accounts: vec![due],
+            }),
         }
     }
     envelopes
@@ -131,9 +135,12 @@ pub fn assess_all(
         history.listed = holds.and_then(|h| h.get(&account.id, as_of)).cloned();
         let mut assessed = policy::assess(account, as_of, &config.policy, &history);
         if let Decision::Letter { .. } = assessed.decision
-            && let Err(too_much) = crate::preflight::check_recipient(&limits, vendor, &account.guarantor)
+            && let Err(too_much) =
+                crate::preflight::check_recipient(&limits, vendor, &account.guarantor)
         {
-            assessed.decision = Decision::Hold { reasons: vec![HoldReason::VendorLimit { detail: too_much.detail }] };
+            assessed.decision = Decision::Hold {
+                reasons: vec![HoldReason::VendorLimit { detail: too_much.detail }],
+            };
         }
         assessed
     });
@@ -161,8 +168,11 @@ pub(super) struct DecidedPart {
 impl DecidedPart {
     /// The partition's accounts as decided, in account order.
     pub fn accounts(&self) -> Result<Vec<DecidedAccount>, Error> {
-        let read = crate::jsonl::read(&self.file).map_err(|e| super::error::work_file(&self.file, e))?;
-        let accounts = read.collect::<Result<Vec<_>, _>>().map_err(|e| super::error::work_file(&self.file, e))?;
+        let read =
+            crate::jsonl::read(&self.file).map_err(|e| super::error::work_file(&self.file, e))?;
+        let accounts = read
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| super::error::work_file(&self.file, e))?;
         let _ = std::fs::remove_file(&self.file);
         Ok(accounts)
     }
@@ -186,7 +196,13 @@ pub(super) fn decide_ahead<'scope>(
             let started = Instant::now();
             let part = export.part(i).map_err(Error::from).and_then(|part| {
                 let file = scratch.path(&format!("decided-{i}.jsonl"));
-                decide_part(part, file, (as_of, config, holds, shard, household), ledger.as_ref(), &mut next)
+                decide_part(
+                    part,
+                    file,
+                    (as_of, config, holds, shard, household),
+                    ledger.as_ref(),
+                    &mut next,
+                )
             });
             times.add(&times.decide, started);
             if let Ok(part) = &part {
@@ -209,12 +225,17 @@ fn decide_part(
 ) -> Result<DecidedPart, Error> {
     let rows = part.accounts.iter().map(Account::rows).sum();
     let in_shard = |account: &Account| shard.is_none_or(|s| s.includes(&account.guarantor));
-    let mut writer =
-        std::io::BufWriter::new(std::fs::File::create(&file).map_err(|e| super::error::work_file(&file, e))?);
+    let mut writer = std::io::BufWriter::new(
+        std::fs::File::create(&file).map_err(|e| super::error::work_file(&file, e))?,
+    );
     let mut to_make = 0;
     let mut last_piece = None;
     let decided = decide(part.accounts, (as_of, config, holds), ledger, next, household)?;
-    let listed = decided.iter().filter(|d| d.assessment.held_by_list()).map(|d| d.account.id.clone()).collect();
+    let listed = decided
+        .iter()
+        .filter(|d| d.assessment.held_by_list())
+        .map(|d| d.account.id.clone())
+        .collect();
     for decided in decided.into_iter().filter(|d| in_shard(&d.account)) {
         // A household's accounts are neighbours, so a new piece id is a new letter.
         if let Some((_, piece)) = decided.letter()
@@ -223,7 +244,8 @@ fn decide_part(
             to_make += 1;
             last_piece = Some(piece.to_string());
         }
-        crate::jsonl::write(&mut writer, &decided).map_err(|e| super::error::work_file(&file, e))?;
+        crate::jsonl::write(&mut writer, &decided)
+            .map_err(|e| super::error::work_file(&file, e))?;
     }
     std::io::Write::flush(&mut writer).map_err(|e| super::error::work_file(&file, e))?;
     Ok(DecidedPart { file, to_make, rows, rejects: part.rejects, warnings: part.warnings, listed })

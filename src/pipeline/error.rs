@@ -78,7 +78,9 @@ pub enum Error {
     NotTheRecordedFile { what: &'static str, file: String, recorded_file: String, folder: PathBuf },
     #[error("the wording does not pass its checks; fix these and run again:\n{}", .0.iter().map(|f| format!("  {f}")).collect::<Vec<_>>().join("\n"))]
     Lint(Vec<Finding>),
-    #[error("{0} rows of the export cannot be used, and --strict makes no letters then; see `kindly validate`")]
+    #[error(
+        "{0} rows of the export cannot be used, and --strict makes no letters then; see `kindly validate`"
+    )]
     Strict(usize),
     #[error("account {account} is not in {export} (or all its rows were rejected)")]
     NoSuchAccount { account: String, export: PathBuf },

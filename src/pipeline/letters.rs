@@ -50,8 +50,12 @@ impl Unmade {
 impl fmt::Display for Unmade {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Unmade::RenderFailed { message } => write!(f, "the letter could not be laid out: {message}"),
-            Unmade::Preflight { rule, detail } => write!(f, "the letter failed the {rule} check: {detail}"),
+            Unmade::RenderFailed { message } => {
+                write!(f, "the letter could not be laid out: {message}")
+            }
+            Unmade::Preflight { rule, detail } => {
+                write!(f, "the letter failed the {rule} check: {detail}")
+            }
         }
     }
 }
@@ -59,7 +63,9 @@ impl fmt::Display for Unmade {
 impl From<RenderError> for Unmade {
     fn from(e: RenderError) -> Unmade {
         match e {
-            RenderError::Preflight(v) => Unmade::Preflight { rule: v.rule.to_string(), detail: v.detail },
+            RenderError::Preflight(v) => {
+                Unmade::Preflight { rule: v.rule.to_string(), detail: v.detail }
+            }
             RenderError::Failed(message) => Unmade::RenderFailed { message },
         }
     }
@@ -136,8 +142,13 @@ fn printed_fields(accounts: &[(Account, Stage)]) -> Vec<(&str, &str)> {
     fields.extend(street.into_iter().zip(g.address.street.iter().map(String::as_str)));
     fields.push(("the city", g.address.city.as_str()));
     for (account, _) in accounts {
-        fields.extend([("the account number", account.id.as_str()), ("the patient's name", account.patient.as_str())]);
-        fields.extend(account.charges.iter().map(|c| ("a service description", c.description.as_str())));
+        fields.extend([
+            ("the account number", account.id.as_str()),
+            ("the patient's name", account.patient.as_str()),
+        ]);
+        fields.extend(
+            account.charges.iter().map(|c| ("a service description", c.description.as_str())),
+        );
     }
     fields
 }
@@ -161,21 +172,26 @@ impl Setup {
         // (The vendor's limits on the recipient were applied when the
         // accounts were decided: see `decide::assess_all`.)
         let started = Instant::now();
-        let (letter, files) =
-            self.compose_letter(accounts, piece, as_of).map_err(|e| Unmade::RenderFailed { message: e.to_string() })?;
+        let (letter, files) = self
+            .compose_letter(accounts, piece, as_of)
+            .map_err(|e| Unmade::RenderFailed { message: e.to_string() })?;
         let started = times.add(&times.compose, started);
         if !letter.credit_reporting_possible
             && let Some(phrase) = self.config.lint.credit_language(&lint::plain_text(&files.body))
         {
             return Err(Unmade::Preflight {
                 rule: "credit reporting".into(),
-                detail: format!("the wording mentions {phrase:?}, but this account cannot be reported"),
+                detail: format!(
+                    "the wording mentions {phrase:?}, but this account cannot be reported"
+                ),
             });
         }
         let document = self.renderer.layout(files, as_of)?;
         let started = times.add(&times.layout, started);
-        preflight::check_page(&document, vendor, &printed_fields(accounts)).map_err(RenderError::Preflight)?;
-        preflight::check_pages(&self.limits, vendor_name, document.pages().len()).map_err(RenderError::Preflight)?;
+        preflight::check_page(&document, vendor, &printed_fields(accounts))
+            .map_err(RenderError::Preflight)?;
+        preflight::check_pages(&self.limits, vendor_name, document.pages().len())
+            .map_err(RenderError::Preflight)?;
         let started = times.add(&times.check, started);
         let rendered = self.renderer.export(&document, piece, as_of)?;
         let pages = self.combined.then(|| crate::print_files::pages_for_print(document.pages()));
@@ -183,11 +199,9 @@ impl Setup {
         // cache, on the thread that made it, rather than after all letters:
         // there the run's dozen pictures were its last serial step (0.28 s
         // of a 5 s run of 1,000 accounts).
-        let picture = document
-            .pages()
-            .first()
-            .filter(|_| picture)
-            .map(|page| crate::render::page_png(page, super::PICTURE_SCALE).map_err(|e| e.to_string()));
+        let picture = document.pages().first().filter(|_| picture).map(|page| {
+            crate::render::page_png(page, super::PICTURE_SCALE).map_err(|e| e.to_string())
+        });
         times.add(&times.export, started);
         Ok(Laid { letter, rendered, pages, picture })
     }
@@ -216,9 +230,17 @@ impl Setup {
                     _ => format!("{piece}-{}", made.len() + 1),
                 };
                 let picture = picture && made.is_empty();
-                let letter = self.make_piece(&accounts[start..end], &id, (as_of, picture), letters_dir, times)?;
+                let letter = self.make_piece(
+                    &accounts[start..end],
+                    &id,
+                    (as_of, picture),
+                    letters_dir,
+                    times,
+                )?;
                 match letter {
-                    Err(unmade) if unmade.too_long() && end - start > 1 => end = start + (end - start) / 2,
+                    Err(unmade) if unmade.too_long() && end - start > 1 => {
+                        end = start + (end - start) / 2
+                    }
                     letter => {
                         made.push((start..end, letter));
                         break;

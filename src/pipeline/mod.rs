@@ -171,9 +171,11 @@ pub fn validate(
                     let [due] = due;
                     samples.entry(kind).or_insert(due);
                 }
-                policy::Decision::Hold { reasons } => {
-                    dry.account(Err(reasons.first().map_or("", policy::HoldReason::code)), balance, days)
-                }
+                policy::Decision::Hold { reasons } => dry.account(
+                    Err(reasons.first().map_or("", policy::HoldReason::code)),
+                    balance,
+                    days,
+                ),
             }
         }
     })?;
@@ -182,7 +184,9 @@ pub fn validate(
     }
     let not_held = setup.not_held(&held_by_list, as_of);
     let finish = |decisions: crate::validation::Decisions, tally: ingest::Tally| {
-        let count = |issues: &[crate::model::Issue], kind| issues.iter().filter(|i| i.kind == kind).count() as u64;
+        let count = |issues: &[crate::model::Issue], kind| {
+            issues.iter().filter(|i| i.kind == kind).count() as u64
+        };
         let facts = Facts {
             as_of: Some(as_of),
             rows: tally.rows,
@@ -204,9 +208,12 @@ pub fn validate(
         let account = due.0.id.clone();
         let (_, files) = setup.compose_letter(&[due], &format!("SAMPLE-{account}"), as_of)?;
         let document = setup.renderer.layout(files, as_of)?;
-        let picture = |message: String| Error::Picture { piece: format!("account {account}"), message };
-        let page = document.pages().first().ok_or_else(|| picture("it has no pages".to_string()))?;
-        let png = crate::render::page_png(page, PICTURE_SCALE).map_err(|e| picture(e.to_string()))?;
+        let picture =
+            |message: String| Error::Picture { piece: format!("account {account}"), message };
+        let page =
+            document.pages().first().ok_or_else(|| picture("it has no pages".to_string()))?;
+        let png =
+            crate::render::page_png(page, PICTURE_SCALE).map_err(|e| picture(e.to_string()))?;
         dry.picture(kind, &account, png);
     }
     let validation = finish(decisions, tally);
@@ -237,7 +244,10 @@ pub fn run(setup: &Setup, options: &RunOptions) -> Result<RunSummary, Error> {
     // waiting for the ledger the first one holds.
     let unfilled = setup.config.unfilled();
     if !unfilled.is_empty() && !options.trial {
-        return Err(Error::Unfilled { config: setup.config_file.file.clone(), settings: unfilled.join(", ") });
+        return Err(Error::Unfilled {
+            config: setup.config_file.file.clone(),
+            settings: unfilled.join(", "),
+        });
     }
     let mut staging = Staging::create(&options.out, options.overwrite)?;
     let unapproved = crate::approval::read(&options.out);
@@ -246,7 +256,9 @@ pub fn run(setup: &Setup, options: &RunOptions) -> Result<RunSummary, Error> {
     let read = Instant::now();
     if let Some(writer) = &writer {
         writer.check_replaceable(&options.out)?;
-        if let Some(folder) = writer.other_run_on(options.as_of, run_inputs(setup, &export), &options.out)? {
+        if let Some(folder) =
+            writer.other_run_on(options.as_of, run_inputs(setup, &export), &options.out)?
+        {
             return Err(LedgerError::SameDay { as_of: options.as_of.to_string(), folder }.into());
         }
     }
@@ -283,14 +295,20 @@ pub fn run(setup: &Setup, options: &RunOptions) -> Result<RunSummary, Error> {
     // Nothing of a run that needs approving goes to the vendor before it is
     // approved: `kindly handoff` writes its upload files then.
     if !setup.config.mailing.require_approval {
-        crate::handoff::write_requests(&setup.config, &folder, |name, sha| staging.written(name, sha))?;
+        crate::handoff::write_requests(&setup.config, &folder, |name, sha| {
+            staging.written(name, sha)
+        })?;
     }
     let zips = match setup.config.mailing.order {
-        PieceOrder::Zip => Some(crate::output::write_zip_counts(&folder, |name, sha| staging.written(name, sha))?),
+        PieceOrder::Zip => {
+            Some(crate::output::write_zip_counts(&folder, |name, sha| staging.written(name, sha))?)
+        }
         PieceOrder::Run => None,
     };
     let changes = match (options.shard, Ledger::open_read_only(&options.ledger.path)?) {
-        (None, Some(ledger)) => ledger.changes(&options.out, &options.as_of.to_string(), &folder)?,
+        (None, Some(ledger)) => {
+            ledger.changes(&options.out, &options.as_of.to_string(), &folder)?
+        }
         _ => None,
     };
     let record = |staging: &Staging| RunRecord {
@@ -303,9 +321,9 @@ pub fn run(setup: &Setup, options: &RunOptions) -> Result<RunSummary, Error> {
     let folder = staging.finish(&record)?;
     let ledger_recorded = match writer {
         Some(mut writer) => {
-            let recorded = writer
-                .record(&folder, &options.recorded_at)
-                .map_err(|source| Error::NotRecorded { folder: folder.clone(), source: Box::new(source) })?;
+            let recorded = writer.record(&folder, &options.recorded_at).map_err(|source| {
+                Error::NotRecorded { folder: folder.clone(), source: Box::new(source) }
+            })?;
             Some((recorded, mended))
         }
         None => None,
@@ -361,13 +379,19 @@ fn run_inputs<'a>(setup: &'a Setup, export: &'a Partitioned) -> RunInputs<'a> {
 /// and gets no writer. The run's date is checked against it: see
 /// [`check_as_of`].
 #[allow(clippy::type_complexity)]
-fn open_ledger(options: &RunOptions) -> Result<(Option<Ledger>, Vec<PathBuf>, Option<(LedgerSummary, bool)>), Error> {
+fn open_ledger(
+    options: &RunOptions,
+) -> Result<(Option<Ledger>, Vec<PathBuf>, Option<(LedgerSummary, bool)>), Error> {
     let new = !options.ledger.path.exists();
     if !options.records() {
-        let before = Ledger::open_read_only(&options.ledger.path)?.map(|l| l.summary()).transpose()?;
+        let before =
+            Ledger::open_read_only(&options.ledger.path)?.map(|l| l.summary()).transpose()?;
         return Ok((None, Vec::new(), before.map(|s| (s, false))));
     }
-    let mut ledger = Ledger::open(&options.ledger.path, &format!("is making the run {}", options.out.display()))?;
+    let mut ledger = Ledger::open(
+        &options.ledger.path,
+        &format!("is making the run {}", options.out.display()),
+    )?;
     let mended = ledger.mend(&options.recorded_at)?;
     let summary = ledger.summary()?;
     check_as_of(&summary, options)?;
@@ -382,7 +406,11 @@ fn open_ledger(options: &RunOptions) -> Result<(Option<Ledger>, Vec<PathBuf>, Op
 fn check_as_of(ledger: &LedgerSummary, options: &RunOptions) -> Result<(), Error> {
     let as_of = options.as_of.to_string();
     if let Some(latest) = ledger.latest.as_ref().filter(|latest| as_of < **latest) {
-        return Err(Error::AsOfBeforeLedger { as_of, latest: latest.clone(), ledger: ledger.path.clone() });
+        return Err(Error::AsOfBeforeLedger {
+            as_of,
+            latest: latest.clone(),
+            ledger: ledger.path.clone(),
+        });
     }
     let ahead = options.today.checked_add_months(chrono::Months::new(1)).unwrap_or(options.today);
     if options.as_of > ahead && !options.future_date {
@@ -416,7 +444,8 @@ type Pictures = BTreeMap<Kind, (String, letters::Picture)>;
 /// named after its piece.
 fn write_pictures(staging: &mut Staging, pictures: Pictures) -> Result<(), Error> {
     let dir = staging.path().join(PICTURES_DIR);
-    std::fs::create_dir_all(&dir).map_err(|source| crate::output::OutputError::Io { path: dir, source })?;
+    std::fs::create_dir_all(&dir)
+        .map_err(|source| crate::output::OutputError::Io { path: dir, source })?;
     for (piece, picture) in pictures.into_values() {
         let png = picture.map_err(|message| Error::Picture { piece: piece.clone(), message })?;
         staging.write(&crate::report::picture_of(&piece), &png)?;
@@ -440,19 +469,35 @@ fn make_letters(
     let as_of = options.as_of;
     let progress = options.progress.as_ref();
     let letters_dir = staging.letters_dir();
-    let threads = options.jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())).max(1);
+    let threads = options
+        .jobs
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+        .max(1);
     let first_letter = std::sync::OnceLock::new();
     let make = |job: &Job| {
-        let made = setup.make_envelopes(&job.accounts, &job.piece, (as_of, job.picture), &letters_dir, times);
+        let made = setup.make_envelopes(
+            &job.accounts,
+            &job.piece,
+            (as_of, job.picture),
+            &letters_dir,
+            times,
+        );
         first_letter.get_or_init(|| options.started.elapsed().as_secs_f64());
         progress.made_one();
         made
     };
     let mut pictures = Pictures::new();
     let print_files = std::thread::scope(|scope| -> Result<Vec<print_files::Written>, Error> {
-        let deciding = (as_of, &setup.config, setup.hold_list.as_ref(), options.shard, setup.config.mailing.household);
-        let decided =
-            decide_ahead(scope, export, deciding, ledger, scratch, times, |letters| progress.more_to_make(letters));
+        let deciding = (
+            as_of,
+            &setup.config,
+            setup.hold_list.as_ref(),
+            options.shard,
+            setup.config.mailing.household,
+        );
+        let decided = decide_ahead(scope, export, deciding, ledger, scratch, times, |letters| {
+            progress.more_to_make(letters)
+        });
         let workers = Workers::start(scope, threads, &make)?;
         let mut print = start_print(scope, setup, options, staging)?;
         let mut queued = VecDeque::new();
@@ -460,9 +505,21 @@ fn make_letters(
             let mut part = decided.recv().map_err(|_| Error::DecidingStopped)??;
             books.take(&mut part);
             let entries = scratch.path(&format!("{i}.jsonl"));
-            queued.push_back(Queued::start(setup, &workers, (i, part, entries), &pictures, &queued)?);
+            queued.push_back(Queued::start(
+                setup,
+                &workers,
+                (i, part, entries),
+                &pictures,
+                &queued,
+            )?);
             if queued.len() >= PARTS_QUEUED {
-                finish_oldest(setup, &workers, &mut queued, books, (print.as_mut(), &mut pictures))?;
+                finish_oldest(
+                    setup,
+                    &workers,
+                    &mut queued,
+                    books,
+                    (print.as_mut(), &mut pictures),
+                )?;
             }
         }
         while !queued.is_empty() {
@@ -509,7 +566,11 @@ fn run_record(
     RunRecord {
         input_read_as: export.read_as,
         files: staging.files().clone(),
-        shard: options.shard.map(|s| ShardRecord { index: s.index(), count: s.count(), export_rows: export.rows }),
+        shard: options.shard.map(|s| ShardRecord {
+            index: s.index(),
+            count: s.count(),
+            export_rows: export.rows,
+        }),
         trial: options.trial,
         ..base_record(setup, options.as_of, input, counts)
     }

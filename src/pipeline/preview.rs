@@ -39,22 +39,22 @@ pub fn preview(
     png: bool,
 ) -> Result<Preview, Error> {
     let read = ingest::read_export(export, &setup.config.input, as_of)?;
-    let found = read
-        .accounts
-        .iter()
-        .find(|a| a.id == account)
-        .ok_or_else(|| Error::NoSuchAccount { account: account.to_string(), export: export.to_path_buf() })?;
+    let found = read.accounts.iter().find(|a| a.id == account).ok_or_else(|| {
+        Error::NoSuchAccount { account: account.to_string(), export: export.to_path_buf() }
+    })?;
     let ledger = crate::ledger::Ledger::open_read_only(ledger)?;
     let deciding = (as_of, &setup.config, setup.hold_list.as_ref());
     let assessed = assess_all(std::slice::from_ref(found), deciding, ledger.as_ref())?;
-    let assessment = assessed.into_iter().next().ok_or_else(|| Error::NoOutcome(account.to_string()))?;
+    let assessment =
+        assessed.into_iter().next().ok_or_else(|| Error::NoOutcome(account.to_string()))?;
     let not_sent = match (stage, &assessment.decision) {
         (Some(shown), Decision::Letter { stage }) if shown != *stage => {
             Some(format!("a run would send it the {stage} letter, not this one"))
         }
-        (Some(_), Decision::Hold { .. }) => {
-            Some(format!("a run would send it no letter: it is held ({})", assessment.explain(&setup.config.policy)))
-        }
+        (Some(_), Decision::Hold { .. }) => Some(format!(
+            "a run would send it no letter: it is held ({})",
+            assessment.explain(&setup.config.policy)
+        )),
         _ => None,
     };
     let stage = match (stage, &assessment.decision) {
@@ -70,8 +70,10 @@ pub fn preview(
     let piece = format!("PREVIEW-{account}");
     let cannot = |reason: String| Error::CannotMake { account: account.to_string(), reason };
     let due = [(found.clone(), stage)];
-    let rendered =
-        setup.make_letter(&due, &piece, (as_of, false), &Times::default()).map_err(|e| cannot(e.to_string()))?.rendered;
+    let rendered = setup
+        .make_letter(&due, &piece, (as_of, false), &Times::default())
+        .map_err(|e| cannot(e.to_string()))?
+        .rendered;
     output::write_file(pdf, &rendered.pdf)?;
     let mut pngs = Vec::new();
     if png {
@@ -105,16 +107,23 @@ pub fn write_sources(
     let mut next = 1;
     let mut written = 0;
     for part in export.parts() {
-        for decided in decide(part?.accounts, (as_of, &setup.config, setup.hold_list.as_ref()), None, &mut next, false)?
-        {
+        for decided in decide(
+            part?.accounts,
+            (as_of, &setup.config, setup.hold_list.as_ref()),
+            None,
+            &mut next,
+            false,
+        )? {
             let Some((stage, piece)) = decided.letter() else { continue };
             if written == limit {
                 return Ok(written);
             }
-            let (_, files) = setup.compose_letter(&[(decided.account.clone(), stage)], piece, as_of)?;
+            let (_, files) =
+                setup.compose_letter(&[(decided.account.clone(), stage)], piece, as_of)?;
             let dir = out.join(piece);
             let write = |name: &str, bytes: &[u8]| output::write_file(&dir.join(name), bytes);
-            std::fs::create_dir_all(&dir).map_err(|source| OutputError::Io { path: dir.clone(), source })?;
+            std::fs::create_dir_all(&dir)
+                .map_err(|source| OutputError::Io { path: dir.clone(), source })?;
             write("letter.typ", setup.layouts.letter.as_bytes())?;
             write("data.json", &files.data)?;
             write("body.typ", files.body.as_bytes())?;
@@ -155,15 +164,25 @@ pub fn proof(
     let household = setup.config.mailing.household;
     let holds = setup.hold_list.as_ref();
     // Each partition's decided accounts, and how many of its rows were rejected.
-    let each_part = |f: &mut dyn FnMut(Vec<DecidedAccount>, usize) -> Result<(), Error>| -> Result<(), Error> {
-        let mut next = 1;
-        for part in export.parts() {
-            let part = part?;
-            let rejected = part.rejects.len();
-            f(decide(part.accounts, (as_of, &setup.config, holds), ledger.as_ref(), &mut next, household)?, rejected)?;
-        }
-        Ok(())
-    };
+    let each_part =
+        |f: &mut dyn FnMut(Vec<DecidedAccount>, usize) -> Result<(), Error>| -> Result<(), Error> {
+            let mut next = 1;
+            for part in export.parts() {
+                let part = part?;
+                let rejected = part.rejects.len();
+                f(
+                    decide(
+                        part.accounts,
+                        (as_of, &setup.config, holds),
+                        ledger.as_ref(),
+                        &mut next,
+                        household,
+                    )?,
+                    rejected,
+                )?;
+            }
+            Ok(())
+        };
     let mut kinds = Vec::new();
     let mut counts = output::Counts::default();
     counts.rows.rejected = export.loose.len() as u64;
@@ -172,7 +191,9 @@ pub fn proof(
         for account in &decided {
             match &account.assessment.decision {
                 Decision::Letter { .. } => counts.in_letter(0),
-                Decision::Hold { reasons } => counts.hold(reasons.first().map_or("", HoldReason::code), 0),
+                Decision::Hold { reasons } => {
+                    counts.hold(reasons.first().map_or("", HoldReason::code), 0)
+                }
             }
         }
         kinds.extend(envelopes(&decided).iter().map(|e| setup.kind_of(&e.accounts)));
@@ -182,7 +203,8 @@ pub fn proof(
     let chosen: Vec<Vec<String>> = kinds.iter().map(|kind| picker.offer(kind)).collect();
 
     let scratch = out.with_file_name(format!(".kindly-proof-{}", std::process::id()));
-    std::fs::create_dir_all(&scratch).map_err(|source| OutputError::Io { path: scratch.clone(), source })?;
+    std::fs::create_dir_all(&scratch)
+        .map_err(|source| OutputError::Io { path: scratch.clone(), source })?;
     let mut pieces = Vec::new();
     let mut unmade = Vec::new();
     let mut at = 0;
@@ -194,13 +216,18 @@ pub fn proof(
                 continue;
             }
             let times = Times::default();
-            for (_, made) in
-                setup.make_envelopes(&envelope.accounts, &envelope.piece, (as_of, false), &scratch, &times)?
-            {
+            for (_, made) in setup.make_envelopes(
+                &envelope.accounts,
+                &envelope.piece,
+                (as_of, false),
+                &scratch,
+                &times,
+            )? {
                 match made {
                     Ok(piece) => {
                         let path = scratch.join(format!("{}.pdf", piece.row.piece_id));
-                        let pdf = std::fs::read(&path).map_err(|source| OutputError::Io { path, source })?;
+                        let pdf = std::fs::read(&path)
+                            .map_err(|source| OutputError::Io { path, source })?;
                         pieces.push(Proofed { row: piece.row, reasons: reasons.clone(), pdf });
                     }
                     Err(why) => unmade.push((envelope.piece.clone(), why.to_string())),

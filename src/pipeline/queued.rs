@@ -58,10 +58,17 @@ impl Queued {
         let mut drawing = BTreeSet::new();
         for (index, envelope) in decide::envelopes(&accounts).into_iter().enumerate() {
             let kind = setup.kind_of(&envelope.accounts);
-            let drawn = pictures.contains_key(&kind) || queued.iter().any(|q| q.drawing.contains(&kind));
+            let drawn =
+                pictures.contains_key(&kind) || queued.iter().any(|q| q.drawing.contains(&kind));
             let picture = !drawn && drawing.insert(kind);
             members.push(envelope.members);
-            jobs.push(Job { part: number, index, accounts: envelope.accounts, piece: envelope.piece, picture });
+            jobs.push(Job {
+                part: number,
+                index,
+                accounts: envelope.accounts,
+                piece: envelope.piece,
+                picture,
+            });
         }
         let (waiting, made) = (vec![None; jobs.len()], vec![None; accounts.len()]);
         workers.queue(jobs)?;
@@ -69,7 +76,11 @@ impl Queued {
     }
 
     /// Hands over the envelopes that are next in piece order.
-    fn hand_over_ready(&mut self, mut print: Option<&mut PrintFiles>, pictures: &mut Pictures) -> Result<(), Error> {
+    fn hand_over_ready(
+        &mut self,
+        mut print: Option<&mut PrintFiles>,
+        pictures: &mut Pictures,
+    ) -> Result<(), Error> {
         while let Some(ready) = self.waiting.get_mut(self.next).and_then(Option::take) {
             for (carried, mut letter) in ready {
                 if let Ok(piece) = letter.as_mut() {
@@ -107,7 +118,8 @@ pub(super) fn finish_oldest(
             oldest.waiting[index] = Some(envelopes);
             oldest.hand_over_ready(print.as_deref_mut(), pictures)?;
         } else {
-            let later = queued.iter_mut().find(|q| q.number == number).ok_or(Error::RenderThreadStopped)?;
+            let later =
+                queued.iter_mut().find(|q| q.number == number).ok_or(Error::RenderThreadStopped)?;
             later.waiting[index] = Some(envelopes);
         }
     }
@@ -117,7 +129,11 @@ pub(super) fn finish_oldest(
 /// Gives a made piece's pages to the combined files, noting where they
 /// went in its manifest row, and its picture to the report if its kind has
 /// none yet.
-fn hand_over(piece: &mut letters::Piece, print: Option<&mut PrintFiles>, pictures: &mut Pictures) -> Result<(), Error> {
+fn hand_over(
+    piece: &mut letters::Piece,
+    print: Option<&mut PrintFiles>,
+    pictures: &mut Pictures,
+) -> Result<(), Error> {
     if let Some(print) = print {
         let placed = print.add(&piece.pages.take().unwrap_or_default())?;
         piece.row.print_file = placed.file;

@@ -27,11 +27,19 @@ pub struct Reproduction {
 
 /// Makes the run of `folder` again from `export` and `setup` (which must be
 /// the files it recorded) with the ledger `ledger`, and compares.
-pub fn reproduce(setup: &Setup, folder: &Path, export: &Path, ledger: &LedgerPlace) -> Result<Reproduction, Error> {
+pub fn reproduce(
+    setup: &Setup,
+    folder: &Path,
+    export: &Path,
+    ledger: &LedgerPlace,
+) -> Result<Reproduction, Error> {
     let unreadable = |reason: String| Error::NotARun { folder: folder.to_path_buf(), reason };
-    let bytes = std::fs::read(folder.join(RUN_JSON)).map_err(|e| unreadable(format!("{RUN_JSON}: {e}")))?;
-    let record: RunRecord = serde_json::from_slice(&bytes).map_err(|e| unreadable(format!("{RUN_JSON}: {e}")))?;
-    let export_sha = sha256_file(export).map_err(|e| Error::Read { path: export.to_path_buf(), source: e })?;
+    let bytes =
+        std::fs::read(folder.join(RUN_JSON)).map_err(|e| unreadable(format!("{RUN_JSON}: {e}")))?;
+    let record: RunRecord =
+        serde_json::from_slice(&bytes).map_err(|e| unreadable(format!("{RUN_JSON}: {e}")))?;
+    let export_sha =
+        sha256_file(export).map_err(|e| Error::Read { path: export.to_path_buf(), source: e })?;
     let given_export = Fingerprint { file: export.display().to_string(), sha256: export_sha };
     let given_layouts = setup.layouts_fingerprint();
     let given_hold_list = setup.hold_list_fingerprint();
@@ -42,7 +50,8 @@ pub fn reproduce(setup: &Setup, folder: &Path, export: &Path, ledger: &LedgerPla
         ("layouts", Some(&given_layouts), Some(&record.layouts)),
         ("hold list", given_hold_list.as_ref(), record.hold_list.as_ref()),
     ];
-    let named = |f: Option<&Fingerprint>| f.map_or_else(|| "(none)".to_string(), |f| f.file.clone());
+    let named =
+        |f: Option<&Fingerprint>| f.map_or_else(|| "(none)".to_string(), |f| f.file.clone());
     for (what, given, recorded) in checks {
         if given.map(|f| &f.sha256) != recorded.map(|f| &f.sha256) {
             return Err(Error::NotTheRecordedFile {
@@ -55,7 +64,8 @@ pub fn reproduce(setup: &Setup, folder: &Path, export: &Path, ledger: &LedgerPla
     }
     let as_of = NaiveDate::parse_from_str(&record.as_of, "%Y-%m-%d")
         .map_err(|_| unreadable(format!("{RUN_JSON}: as_of {:?} is not a date", record.as_of)))?;
-    let scratch = ScratchRun(std::env::temp_dir().join(format!("kindly-reproduce-{}", std::process::id())));
+    let scratch =
+        ScratchRun(std::env::temp_dir().join(format!("kindly-reproduce-{}", std::process::id())));
     let out = scratch.0.join("run");
     let options = RunOptions {
         export: export.to_path_buf(),
@@ -65,7 +75,10 @@ pub fn reproduce(setup: &Setup, folder: &Path, export: &Path, ledger: &LedgerPla
         progress: Box::new(super::Silent),
         overwrite: true,
         strict: false,
-        shard: record.shard.as_ref().and_then(|s| Shard::parse(&format!("{}/{}", s.index, s.count)).ok()),
+        shard: record
+            .shard
+            .as_ref()
+            .and_then(|s| Shard::parse(&format!("{}/{}", s.index, s.count)).ok()),
         started: std::time::Instant::now(),
         ledger: ledger.clone(),
         trial: true,
@@ -100,7 +113,9 @@ fn compare(
             None => differences.push(format!("{prefix}{name} is not made again")),
         }
     }
-    differences.extend(after.keys().filter(|n| !before.contains_key(*n)).map(|n| format!("{prefix}{n} is new")));
+    differences.extend(
+        after.keys().filter(|n| !before.contains_key(*n)).map(|n| format!("{prefix}{n} is new")),
+    );
 }
 
 fn letter_checksums(dir: &Path) -> Result<BTreeMap<String, String>, Error> {
@@ -108,7 +123,8 @@ fn letter_checksums(dir: &Path) -> Result<BTreeMap<String, String>, Error> {
     let mut sums = BTreeMap::new();
     for entry in std::fs::read_dir(dir).map_err(read)? {
         let path = entry.map_err(read)?.path();
-        let sha = sha256_file(&path).map_err(|source| Error::Read { path: path.clone(), source })?;
+        let sha =
+            sha256_file(&path).map_err(|source| Error::Read { path: path.clone(), source })?;
         sums.insert(path.file_name().unwrap_or_default().to_string_lossy().into_owned(), sha);
     }
     Ok(sums)

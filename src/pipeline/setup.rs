@@ -47,7 +47,10 @@ pub struct LintReport {
 impl Setup {
     /// The layouts folder and its SHA-256, as run.json records them.
     pub fn layouts_fingerprint(&self) -> crate::output::Fingerprint {
-        crate::output::Fingerprint { file: self.layouts.dir.display().to_string(), sha256: self.layouts.sha256.clone() }
+        crate::output::Fingerprint {
+            file: self.layouts.dir.display().to_string(),
+            sha256: self.layouts.sha256.clone(),
+        }
     }
 
     /// Loads the config and its layouts, lints every stage's wording in every
@@ -72,7 +75,10 @@ impl Setup {
         match layouts {
             Some(dir) => config.layouts = dir.to_path_buf(),
             None if !config.layouts.is_dir() => {
-                let base = config_path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+                let base = config_path
+                    .parent()
+                    .filter(|p| !p.as_os_str().is_empty())
+                    .unwrap_or(Path::new("."));
                 return Err(crate::config::ConfigError::Invalid {
                     path: config_path.to_path_buf(),
                     message: format!(
@@ -94,7 +100,10 @@ impl Setup {
         Ok(Setup {
             limits: config.vendor.field_limits(),
             combined: config.combined_print(),
-            config_file: Fingerprint { file: config_path.display().to_string(), sha256: crate::digest::sha256(&bytes) },
+            config_file: Fingerprint {
+                file: config_path.display().to_string(),
+                sha256: crate::digest::sha256(&bytes),
+            },
             config,
             mapping_file: None,
             hold_list: None,
@@ -108,8 +117,10 @@ impl Setup {
     /// `[input]`, and records which.
     pub fn use_mapping(&mut self, path: &Path) -> Result<(), Error> {
         let bytes = self.config.use_mapping(path)?;
-        self.mapping_file =
-            Some(Fingerprint { file: path.display().to_string(), sha256: crate::digest::sha256(&bytes) });
+        self.mapping_file = Some(Fingerprint {
+            file: path.display().to_string(),
+            sha256: crate::digest::sha256(&bytes),
+        });
         Ok(())
     }
 
@@ -140,8 +151,11 @@ impl Setup {
     /// half each: alone, this was the only work of the run's first 50 ms,
     /// with the other core idle.
     pub fn lint(&self) -> Result<Vec<LintReport>, Error> {
-        let templates: Vec<(&str, Stage)> =
-            self.wording.languages().flat_map(|language| Stage::ALL.map(|stage| (language, stage))).collect();
+        let templates: Vec<(&str, Stage)> = self
+            .wording
+            .languages()
+            .flat_map(|language| Stage::ALL.map(|stage| (language, stage)))
+            .collect();
         let (first, second) = templates.split_at(templates.len() / 2);
         let sample = crate::synth::sample_account();
         let mut sibling = sample.clone();
@@ -149,13 +163,19 @@ impl Setup {
         sibling.patient = "Mateo Rodríguez".into();
         let samples = (&sample, &sibling);
         let check = |half: &[(&str, Stage)]| -> Result<Vec<LintReport>, Error> {
-            half.iter().map(|&(language, stage)| self.lint_template(language, stage, samples)).collect()
+            half.iter()
+                .map(|&(language, stage)| self.lint_template(language, stage, samples))
+                .collect()
         };
         let (reports, rest) = std::thread::scope(|scope| {
-            let other = std::thread::Builder::new().stack_size(TYPST_STACK).spawn_scoped(scope, || check(second));
+            let other = std::thread::Builder::new()
+                .stack_size(TYPST_STACK)
+                .spawn_scoped(scope, || check(second));
             let mine = check(first);
             let theirs = match other {
-                Ok(thread) => thread.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+                Ok(thread) => {
+                    thread.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+                }
                 Err(_) => check(second),
             };
             (mine, theirs)
@@ -182,7 +202,13 @@ impl Setup {
         let samples: &[&[(Account, Stage)]] =
             if self.config.mailing.household { &[&alone, &household] } else { &[&alone] };
         for accounts in samples {
-            let letter = compose::letter(accounts, "CHECK", self.wording.language_for(language), as_of, &self.config);
+            let letter = compose::letter(
+                accounts,
+                "CHECK",
+                self.wording.language_for(language),
+                as_of,
+                &self.config,
+            );
             let body = self.wording.body(&letter)?;
             for finding in lint::check_wording(&template, &letter, &body, &self.config.lint) {
                 if !findings.contains(&finding) {
@@ -191,14 +217,17 @@ impl Setup {
             }
             readability.get_or_insert_with(|| lint::readability(language, &body));
             let files = compose::files(&letter, body)?;
-            let cannot = |source| Error::SampleLetter { language: language.to_string(), stage, source };
+            let cannot =
+                |source| Error::SampleLetter { language: language.to_string(), stage, source };
             let document = self.renderer.layout(files, as_of).map_err(cannot)?;
             let name = &letter.practice.name;
             if !preflight::letterhead_names(&document, name, &self.config.vendor) {
                 findings.push(Finding {
                     template: template.clone(),
                     rule: "letterhead",
-                    detail: format!("the first page does not name {name:?} above the recipient window"),
+                    detail: format!(
+                        "the first page does not name {name:?} above the recipient window"
+                    ),
                 });
             }
             preflight::check_page(&document, &self.config.vendor, &[])
@@ -211,8 +240,9 @@ impl Setup {
     /// The stage, language and variant of the letter these accounts get
     /// (one account's, or a household's), as the manifest will list it.
     pub fn kind_of(&self, accounts: &[(Account, Stage)]) -> crate::output::Kind {
-        let language =
-            accounts.first().map_or(compose::FALLBACK_LANGUAGE, |(a, _)| self.wording.language_for(&a.language).0);
+        let language = accounts
+            .first()
+            .map_or(compose::FALLBACK_LANGUAGE, |(a, _)| self.wording.language_for(&a.language).0);
         let variant = if compose::envelope_large_print(accounts) {
             crate::output::Variant::LargePrint
         } else {

@@ -146,7 +146,9 @@ fn make_caught(make: &MakeOne, job: &Job) -> Result<Envelopes, OutputError> {
             .cloned()
             .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
             .unwrap_or_default();
-        let unmade = Unmade::RenderFailed { message: format!("Typst stopped with an internal error: {message}") };
+        let unmade = Unmade::RenderFailed {
+            message: format!("Typst stopped with an internal error: {message}"),
+        };
         Ok(vec![(0..job.accounts.len(), Err(unmade))])
     })
 }

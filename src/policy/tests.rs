@@ -48,14 +48,22 @@ fn every_hold_reason_is_in_the_messages_chapter_with_what_to_do() {
     let source = include_str!("../policy.rs");
     let code = &source[source.find("pub fn code(&self) -> &'static str").unwrap()..];
     let code = &code[..code.find("\n    }\n").unwrap()];
-    let mut codes: Vec<String> =
-        code.split("=> \"").skip(1).map(|rest| rest.split('"').next().unwrap().to_string()).collect();
+    let mut codes: Vec<String> = code
+        .split("=> \"")
+        .skip(1)
+        .map(|rest| rest.split('"').next().unwrap().to_string())
+        .collect();
     assert!(codes.len() > 15, "{codes:?}");
-    codes.extend(CodeMeaning::ALL.iter().filter(|m| **m != CodeMeaning::None).map(|m| m.code().to_string()));
+    codes.extend(
+        CodeMeaning::ALL.iter().filter(|m| **m != CodeMeaning::None).map(|m| m.code().to_string()),
+    );
     // What a letter held once laid out is (pipeline::letters::Unmade).
     codes.extend(["preflight", "render_failed"].map(String::from));
     for code in codes {
-        assert!(chapter.contains(&format!("| `{code}` |")), "docs/messages.md does not explain the hold {code}");
+        assert!(
+            chapter.contains(&format!("| `{code}` |")),
+            "docs/messages.md does not explain the hold {code}"
+        );
     }
 }
 
@@ -65,7 +73,11 @@ fn an_account_none_of_whose_rows_could_be_read_is_held_for_that_alone() {
     unread.rejected_lines = vec![4, 9];
     let assessed = assess(&unread, as_of(), &Policy::default(), &History::default());
     let Decision::Hold { reasons } = &assessed.decision else { panic!("{assessed:?}") };
-    assert_eq!(reasons.len(), 1, "not held as owing nothing, nor for an address it never gave: {reasons:?}");
+    assert_eq!(
+        reasons.len(),
+        1,
+        "not held as owing nothing, nor for an address it never gave: {reasons:?}"
+    );
     assert_eq!(reasons[0].code(), "rows_rejected");
     assert_eq!(
         reasons[0].to_string(),
@@ -86,7 +98,9 @@ fn stage_of(days_old: i64) -> Decision {
 
 #[test]
 fn stages_follow_the_age_of_the_oldest_unpaid_service() {
-    assert!(matches!(stage_of(29), Decision::Hold { ref reasons } if reasons[0].code() == "not_yet_due"));
+    assert!(
+        matches!(stage_of(29), Decision::Hold { ref reasons } if reasons[0].code() == "not_yet_due")
+    );
     assert_eq!(stage_of(30), Decision::Letter { stage: Stage::Reminder });
     assert_eq!(stage_of(59), Decision::Letter { stage: Stage::Reminder });
     assert_eq!(stage_of(60), Decision::Letter { stage: Stage::PlanOffer });
@@ -109,7 +123,9 @@ fn holds_name_every_reason_that_applies() {
     let mut a = account(&[("2026-01-01", 500)]);
     a.flags.dispute = true;
     a.guarantor.address.zip.clear();
-    let Decision::Hold { reasons } = assess(&a, as_of(), &Policy::default(), &History::default()).decision else {
+    let Decision::Hold { reasons } =
+        assess(&a, as_of(), &Policy::default(), &History::default()).decision
+    else {
         panic!()
     };
     let codes: Vec<_> = reasons.iter().map(HoldReason::code).collect();
@@ -121,7 +137,12 @@ fn holds_name_every_reason_that_applies() {
 fn a_hold_by_hand_is_the_reason_that_decided() {
     let mut a = account(&[("2026-01-01", 500)]);
     a.flags.dispute = true;
-    let listed = Listed { meaning: CodeMeaning::PaymentPosted, line: 3, until: None, note: "Paid 12/01".into() };
+    let listed = Listed {
+        meaning: CodeMeaning::PaymentPosted,
+        line: 3,
+        until: None,
+        note: "Paid 12/01".into(),
+    };
     let history = History { listed: Some(listed), ..History::default() };
     let assessment = assess(&a, as_of(), &Policy::default(), &history);
     assert!(assessment.held_by_list());
@@ -133,15 +154,25 @@ fn a_hold_by_hand_is_the_reason_that_decided() {
         "a payment was posted after the export was made: the balance in the export may already be paid \
              (the hold list, line 3: Paid 12/01)"
     );
-    let plain = assess(&account(&[("2026-01-01", 5000)]), as_of(), &Policy::default(), &History::default());
+    let plain =
+        assess(&account(&[("2026-01-01", 5000)]), as_of(), &Policy::default(), &History::default());
     assert!(!plain.held_by_list());
 }
 
 #[test]
 fn credit_and_zero_balances_are_held() {
-    let credit = assess(&account(&[("2026-01-01", -2500)]), as_of(), &Policy::default(), &History::default());
-    assert_eq!(credit.decision, Decision::Hold { reasons: vec![HoldReason::CreditBalance { balance: Cents(-2500) }] });
-    let zero = assess(&account(&[("2026-01-01", 0)]), as_of(), &Policy::default(), &History::default());
+    let credit = assess(
+        &account(&[("2026-01-01", -2500)]),
+        as_of(),
+        &Policy::default(),
+        &History::default(),
+    );
+    assert_eq!(
+        credit.decision,
+        Decision::Hold { reasons: vec![HoldReason::CreditBalance { balance: Cents(-2500) }] }
+    );
+    let zero =
+        assess(&account(&[("2026-01-01", 0)]), as_of(), &Policy::default(), &History::default());
     assert_eq!(zero.decision, Decision::Hold { reasons: vec![HoldReason::ZeroBalance] });
 }
 
@@ -150,13 +181,20 @@ fn a_balance_the_export_left_blank_is_not_held_as_paid() {
     let mut blank = account(&[("2026-01-01", 0), ("2026-02-01", 0)]);
     blank.charges[1].balance_blank = true;
     let held = assess(&blank, as_of(), &Policy::default(), &History::default());
-    assert_eq!(held.decision, Decision::Hold { reasons: vec![HoldReason::BlankBalance { lines: vec![3] }] });
+    assert_eq!(
+        held.decision,
+        Decision::Hold { reasons: vec![HoldReason::BlankBalance { lines: vec![3] }] }
+    );
     assert_eq!(
         HoldReason::BlankBalance { lines: vec![3] }.to_string(),
         "the export leaves the balance blank (line 3), so what is owed is not known; check the account in the \
              billing system"
     );
-    assert!(HoldReason::BlankBalance { lines: vec![3, 7] }.to_string().contains("blank (lines 3, 7), so"));
+    assert!(
+        HoldReason::BlankBalance { lines: vec![3, 7] }
+            .to_string()
+            .contains("blank (lines 3, 7), so")
+    );
     // With a balance the export does state, the letter asks for that.
     let mut owing = account(&[("2026-01-01", 12_000), ("2026-02-01", 0)]);
     owing.charges[1].balance_blank = true;
@@ -172,23 +210,37 @@ fn a_bill_400_dollars_over_the_good_faith_estimate_is_held() {
     assert_eq!(decide(&a), Decision::Letter { stage: Stage::Reminder }, "$399.99 over");
     a.charges[1].charge = Cents(40_000);
     let Decision::Hold { reasons } = decide(&a) else { panic!("$400.00 over is mailed") };
-    assert_eq!(reasons, [HoldReason::OverEstimate { billed: Cents(90_000), estimate: Cents(50_000) }]);
+    assert_eq!(
+        reasons,
+        [HoldReason::OverEstimate { billed: Cents(90_000), estimate: Cents(50_000) }]
+    );
     let text = reasons[0].to_string();
-    assert!(text.contains("billed $900.00, $400.00 more than the patient's good-faith estimate of $500.00"), "{text}");
+    assert!(
+        text.contains(
+            "billed $900.00, $400.00 more than the patient's good-faith estimate of $500.00"
+        ),
+        "{text}"
+    );
 }
 
 #[test]
 fn hold_codes_hold_with_their_meaning_and_unknown_codes_are_never_ignored() {
     let mut a = account(&[("2026-01-01", 50_000)]);
-    let code =
-        |code: &str, meaning| crate::model::HoldCode { code: code.into(), column: "Status".into(), line: 7, meaning };
+    let code = |code: &str, meaning| crate::model::HoldCode {
+        code: code.into(),
+        column: "Status".into(),
+        line: 7,
+        meaning,
+    };
     a.codes = vec![code("ACTIVE", Some(CodeMeaning::None))];
     assert_eq!(
         assess(&a, as_of(), &Policy::default(), &History::default()).decision,
         Decision::Letter { stage: Stage::Reminder }
     );
     a.codes = vec![code("BK", Some(CodeMeaning::Bankruptcy)), code("ZZ9", None)];
-    let Decision::Hold { reasons } = assess(&a, as_of(), &Policy::default(), &History::default()).decision else {
+    let Decision::Hold { reasons } =
+        assess(&a, as_of(), &Policy::default(), &History::default()).decision
+    else {
         panic!()
     };
     let codes: Vec<_> = reasons.iter().map(HoldReason::code).collect();
@@ -206,12 +258,17 @@ fn hold_codes_hold_with_their_meaning_and_unknown_codes_are_never_ignored() {
 fn an_address_outside_latin_letters_is_held() {
     let mut a = account(&[("2026-01-01", 50_000)]);
     a.guarantor.address.city = "Москва".into();
-    let Decision::Hold { reasons } = assess(&a, as_of(), &Policy::default(), &History::default()).decision else {
+    let Decision::Hold { reasons } =
+        assess(&a, as_of(), &Policy::default(), &History::default()).decision
+    else {
         panic!()
     };
     assert_eq!(reasons[0].code(), "address_not_latin");
     a.guarantor.address.city = "San José Ñuñoa Đà".into();
-    assert!(matches!(assess(&a, as_of(), &Policy::default(), &History::default()).decision, Decision::Letter { .. }));
+    assert!(matches!(
+        assess(&a, as_of(), &Policy::default(), &History::default()).decision,
+        Decision::Letter { .. }
+    ));
 }
 
 fn sent(stage: Stage, days_ago: i64, balance: i64) -> History {
@@ -253,22 +310,39 @@ fn letters_escalate_one_stage_at_a_time_from_what_was_sent() {
     assert_eq!(decide(200, 5000, &sent(Stage::Assistance, 29, 5000)), letter(Stage::Assistance));
     let by_age = Policy { escalation: Escalation::ByAge, ..Policy::default() };
     let date = (as_of() - chrono::Duration::days(200)).to_string();
-    let decision = assess(&account(&[(&date, 5000)]), as_of(), &by_age, &History::default()).decision;
+    let decision =
+        assess(&account(&[(&date, 5000)]), as_of(), &by_age, &History::default()).decision;
     assert_eq!(decision, letter(Stage::FinalNotice));
 }
 
 #[test]
 fn too_soon_final_notice_once_and_returned_mail_are_held() {
     assert_eq!(held_for(&decide(200, 5000, &sent(Stage::Reminder, 18, 5000))), ["too_soon"]);
-    let Decision::Hold { reasons } = decide(200, 5000, &sent(Stage::Reminder, 18, 5000)) else { panic!() };
-    assert!(reasons[0].to_string().contains("(K1) went out on 2026-11-12, 18 days ago"), "{}", reasons[0]);
-    assert_eq!(held_for(&decide(200, 5000, &sent(Stage::FinalNotice, 40, 5000))), ["final_notice_sent"]);
+    let Decision::Hold { reasons } = decide(200, 5000, &sent(Stage::Reminder, 18, 5000)) else {
+        panic!()
+    };
+    assert!(
+        reasons[0].to_string().contains("(K1) went out on 2026-11-12, 18 days ago"),
+        "{}",
+        reasons[0]
+    );
+    assert_eq!(
+        held_for(&decide(200, 5000, &sent(Stage::FinalNotice, 40, 5000))),
+        ["final_notice_sent"]
+    );
     // New charges since the final notice: it may go again.
-    assert_eq!(decide(200, 9000, &sent(Stage::FinalNotice, 40, 5000)), Decision::Letter { stage: Stage::FinalNotice });
+    assert_eq!(
+        decide(200, 9000, &sent(Stage::FinalNotice, 40, 5000)),
+        Decision::Letter { stage: Stage::FinalNotice }
+    );
     let mut returned = sent(Stage::Reminder, 40, 5000);
     returned.returned = vec![("K0".into(), account(&[]).guarantor.address.key())];
     let Decision::Hold { reasons } = decide(200, 5000, &returned) else { panic!() };
-    assert_eq!(reasons, [HoldReason::ReturnedMail { piece: "K0".into() }], "an earlier piece came back");
+    assert_eq!(
+        reasons,
+        [HoldReason::ReturnedMail { piece: "K0".into() }],
+        "an earlier piece came back"
+    );
     returned.returned = vec![("K0".into(), "2 OTHER ST, EUGENE, OR 97401".into())];
     assert_eq!(decide(200, 5000, &returned), Decision::Letter { stage: Stage::PlanOffer });
 }

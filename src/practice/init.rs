@@ -32,7 +32,9 @@ pub struct NewPractice {
 
 #[derive(Debug, thiserror::Error)]
 pub enum InitError {
-    #[error("{0} already exists and is not empty; give a new folder for the practice (nothing was written)")]
+    #[error(
+        "{0} already exists and is not empty; give a new folder for the practice (nothing was written)"
+    )]
     NotEmpty(PathBuf),
     #[error("cannot write {path}: {source}")]
     Write { path: PathBuf, source: std::io::Error },
@@ -41,7 +43,11 @@ pub enum InitError {
 /// Makes the practice folder `dir`: its config (with `name` as the
 /// practice's name, if given, and `mapping` as its `[input]` sections, if
 /// given, in place of the template's), a copy of the layouts and `runs/`.
-pub fn make_folder(dir: &Path, name: Option<&str>, mapping: Option<&str>) -> Result<NewPractice, InitError> {
+pub fn make_folder(
+    dir: &Path,
+    name: Option<&str>,
+    mapping: Option<&str>,
+) -> Result<NewPractice, InitError> {
     if dir.exists() && std::fs::read_dir(dir).map_or(true, |mut entries| entries.next().is_some()) {
         return Err(InitError::NotEmpty(dir.to_path_buf()));
     }
@@ -59,7 +65,8 @@ pub fn make_folder(dir: &Path, name: Option<&str>, mapping: Option<&str>) -> Res
     let config = dir.join("kindly.toml");
     write(&config, config_text(name, mapping).as_bytes())?;
     let runs = dir.join(RUNS_DIR);
-    std::fs::create_dir_all(&runs).map_err(|source| InitError::Write { path: runs.clone(), source })?;
+    std::fs::create_dir_all(&runs)
+        .map_err(|source| InitError::Write { path: runs.clone(), source })?;
     Ok(NewPractice { config, layouts, ledger: runs.join(LEDGER_FILE) })
 }
 
@@ -115,16 +122,28 @@ mod tests {
         assert_eq!(config.layouts, dir.join("layouts"));
         assert!(config.mailing.require_approval);
         assert_eq!(config.practice.name, "Hillside \"Family\" Care");
-        assert!(dir.join("layouts/letter.typ").is_file() && dir.join("layouts/wording/es/reminder.typ.j2").is_file());
+        assert!(
+            dir.join("layouts/letter.typ").is_file()
+                && dir.join("layouts/wording/es/reminder.typ.j2").is_file()
+        );
         assert!(dir.join("runs").is_dir());
         let unfilled = config.unfilled();
-        assert!(unfilled.contains(&"[practice] phone") && !unfilled.contains(&"[practice] name"), "{unfilled:?}");
-        assert!(matches!(make_folder(&dir, None, None), Err(InitError::NotEmpty(_))), "never over a practice");
+        assert!(
+            unfilled.contains(&"[practice] phone") && !unfilled.contains(&"[practice] name"),
+            "{unfilled:?}"
+        );
+        assert!(
+            matches!(make_folder(&dir, None, None), Err(InitError::NotEmpty(_))),
+            "never over a practice"
+        );
     }
 
     #[test]
     fn the_mapping_given_replaces_the_templates() {
-        let text = config_text(None, Some("[input]\ndelimiter = \"auto\"\n\n[input.columns]\naccount = \"Acct\"\n"));
+        let text = config_text(
+            None,
+            Some("[input]\ndelimiter = \"auto\"\n\n[input.columns]\naccount = \"Acct\"\n"),
+        );
         assert!(text.contains("account = \"Acct\"") && !text.contains("account = \"Account\""));
         assert!(text.contains("[lint]"), "everything before the mapping stays");
     }

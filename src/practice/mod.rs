@@ -58,7 +58,9 @@ impl std::fmt::Display for LedgerSource {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             LedgerSource::Flag => f.write_str("given with --ledger"),
-            LedgerSource::Config(config) => write!(f, "named by [ledger] path in {}", config.display()),
+            LedgerSource::Config(config) => {
+                write!(f, "named by [ledger] path in {}", config.display())
+            }
             LedgerSource::Default(config) => {
                 write!(f, "{RUNS_DIR}/{LEDGER_FILE} beside the config {}", config.display())
             }
@@ -70,16 +72,22 @@ impl std::fmt::Display for LedgerSource {
 /// [`Config::load`] has made relative to the config file), else
 /// `runs/kindly-ledger.sqlite` in the config file's folder. `config` is the
 /// config file and what it says, if the command has one.
-pub fn ledger(flag: Option<&Path>, config: Option<(&Path, &Config)>) -> Result<LedgerPlace, PracticeError> {
+pub fn ledger(
+    flag: Option<&Path>,
+    config: Option<(&Path, &Config)>,
+) -> Result<LedgerPlace, PracticeError> {
     if let Some(path) = flag {
         return Ok(LedgerPlace { path: path.to_path_buf(), source: LedgerSource::Flag });
     }
     let (file, config) = config.ok_or(PracticeError::NoPractice)?;
     Ok(match &config.ledger.path {
-        Some(path) => LedgerPlace { path: path.clone(), source: LedgerSource::Config(file.to_path_buf()) },
-        None => {
-            LedgerPlace { path: runs_dir(file).join(LEDGER_FILE), source: LedgerSource::Default(file.to_path_buf()) }
+        Some(path) => {
+            LedgerPlace { path: path.clone(), source: LedgerSource::Config(file.to_path_buf()) }
         }
+        None => LedgerPlace {
+            path: runs_dir(file).join(LEDGER_FILE),
+            source: LedgerSource::Default(file.to_path_buf()),
+        },
     })
 }
 
@@ -115,10 +123,15 @@ mod tests {
     fn config(ledger: Option<&str>) -> Config {
         let template = init::config_text(None, None);
         let text = match ledger {
-            Some(path) => template.replace("path = \"runs/kindly-ledger.sqlite\"", &format!("path = {path:?}")),
+            Some(path) => template
+                .replace("path = \"runs/kindly-ledger.sqlite\"", &format!("path = {path:?}")),
             None => template.replace("path = \"runs/kindly-ledger.sqlite\"", ""),
         };
-        let dir = std::env::temp_dir().join(format!("kindly-practice-{}-{}", std::process::id(), ledger.is_some()));
+        let dir = std::env::temp_dir().join(format!(
+            "kindly-practice-{}-{}",
+            std::process::id(),
+            ledger.is_some()
+        ));
         std::fs::create_dir_all(&dir).unwrap();
         let file = dir.join("kindly.toml");
         std::fs::write(&file, text).unwrap();
@@ -134,7 +147,10 @@ mod tests {
         assert_eq!(place.source, LedgerSource::Default(file.to_path_buf()));
         let named = config(Some("books/ledger.sqlite"));
         let place = ledger(None, Some((file, &named))).unwrap();
-        assert!(place.path.ends_with("books/ledger.sqlite") && place.path.is_absolute(), "{place:?}");
+        assert!(
+            place.path.ends_with("books/ledger.sqlite") && place.path.is_absolute(),
+            "{place:?}"
+        );
         let flag = ledger(Some(Path::new("x.sqlite")), Some((file, &named))).unwrap();
         assert_eq!((flag.path.as_path(), flag.source), (Path::new("x.sqlite"), LedgerSource::Flag));
         assert!(matches!(ledger(None, None), Err(PracticeError::NoPractice)));
@@ -142,12 +158,20 @@ mod tests {
 
     #[test]
     fn a_named_ledger_that_is_not_there_is_refused_unless_a_new_one_is_asked_for() {
-        let missing = |source| LedgerPlace { path: PathBuf::from("/no/such/ledger.sqlite"), source };
+        let missing =
+            |source| LedgerPlace { path: PathBuf::from("/no/such/ledger.sqlite"), source };
         let named = missing(LedgerSource::Config(PathBuf::from("kindly.toml")));
         let error = named.check_for_writing(false).unwrap_err().to_string();
-        assert!(error.contains("/no/such/ledger.sqlite") && error.contains("--new-ledger"), "{error}");
+        assert!(
+            error.contains("/no/such/ledger.sqlite") && error.contains("--new-ledger"),
+            "{error}"
+        );
         assert!(missing(LedgerSource::Flag).check_for_writing(false).is_err());
         assert!(named.check_for_writing(true).unwrap(), "--new-ledger starts one");
-        assert!(missing(LedgerSource::Default(PathBuf::from("kindly.toml"))).check_for_writing(false).unwrap());
+        assert!(
+            missing(LedgerSource::Default(PathBuf::from("kindly.toml")))
+                .check_for_writing(false)
+                .unwrap()
+        );
     }
 }

@@ -25,8 +25,13 @@ fn check_with(
     let mut account = crate::synth::sample_account();
     edit_account(&mut account);
     let as_of = chrono::NaiveDate::from_ymd_opt(2026, 11, 30).unwrap();
-    let letter =
-        compose::letter(&[(account.clone(), Stage::Reminder)], "T1", wording.language_for("en"), as_of, &config());
+    let letter = compose::letter(
+        &[(account.clone(), Stage::Reminder)],
+        "T1",
+        wording.language_for("en"),
+        as_of,
+        &config(),
+    );
     let body = wording.body(&letter).unwrap();
     let document = renderer.layout(compose::files(&letter, body).unwrap(), as_of).unwrap();
     check_page(&document, vendor, &[("the guarantor's name", &account.guarantor.name)])
@@ -43,14 +48,26 @@ fn the_shipped_layout_passes() {
 
 #[test]
 fn a_character_no_font_has_holds_the_letter_and_is_named() {
-    for (name, missing) in [("محمد Ali", "'م' (U+0645)"), ("王小明", "'王' (U+738B)"), ("Ann 🙂 Lee", "'🙂' (U+1F642)")]
-    {
-        let v = check_with(unchanged, |a| a.guarantor.name = name.into(), &config().vendor).unwrap_err();
+    for (name, missing) in [
+        ("محمد Ali", "'م' (U+0645)"),
+        ("王小明", "'王' (U+738B)"),
+        ("Ann 🙂 Lee", "'🙂' (U+1F642)"),
+    ] {
+        let v = check_with(unchanged, |a| a.guarantor.name = name.into(), &config().vendor)
+            .unwrap_err();
         assert_eq!(v.rule, "missing glyph", "{name}");
-        assert!(v.detail.contains(missing) && v.detail.contains("the guarantor's name"), "{}", v.detail);
+        assert!(
+            v.detail.contains(missing) && v.detail.contains("the guarantor's name"),
+            "{}",
+            v.detail
+        );
     }
-    for printable in ["Zoë Núñez-Đặng", "Αλέξης Παππάς", "Ольга Петрова"] {
-        assert_eq!(check_with(unchanged, |a| a.guarantor.name = printable.into(), &config().vendor), Ok(()));
+    for printable in ["Zoë Núñez-Đặng", "Αλέξης Παππάς", "Ольга Петрова"]
+    {
+        assert_eq!(
+            check_with(unchanged, |a| a.guarantor.name = printable.into(), &config().vendor),
+            Ok(())
+        );
     }
 }
 
@@ -67,7 +84,10 @@ fn plan_offer() -> PagedDocument {
         as_of,
         &config(),
     );
-    assert_eq!(letter.payment_link.as_deref(), Some("https://pay.riversidefamilymed.example/?account=0000000"));
+    assert_eq!(
+        letter.payment_link.as_deref(),
+        Some("https://pay.riversidefamilymed.example/?account=0000000")
+    );
     let files = compose::files(&letter, wording.body(&letter).unwrap()).unwrap();
     renderer.layout(files, as_of).unwrap()
 }
@@ -98,26 +118,37 @@ fn ink_boxes_are_the_boxes_typst_computes() {
 #[test]
 fn the_payment_qr_code_is_printed_beside_the_payment_paragraph_and_on_the_stub() {
     let document = plan_offer();
-    let images: Vec<Mark> = marks(&document.pages()[0].frame).into_iter().filter(|m| m.what == "an image").collect();
+    let images: Vec<Mark> =
+        marks(&document.pages()[0].frame).into_iter().filter(|m| m.what == "an image").collect();
     assert_eq!(images.len(), 2, "{images:?}");
-    assert!(images.iter().all(|m| (m.right - m.left) >= 0.69), "at least 0.7 in. wide to scan: {images:?}");
+    assert!(
+        images.iter().all(|m| (m.right - m.left) >= 0.69),
+        "at least 0.7 in. wide to scan: {images:?}"
+    );
     assert!(images[1].top > 9.0, "one on the tear-off stub: {images:?}");
 }
 
 #[test]
 fn a_misplaced_address_block_is_caught() {
     let moved = |l: &str| {
-        l.replace("dy: rect.top * 1in + inset - margin.top,", "dy: rect.top * 1in + inset - margin.top + 0.3in,")
+        l.replace(
+            "dy: rect.top * 1in + inset - margin.top,",
+            "dy: rect.top * 1in + inset - margin.top + 0.3in,",
+        )
     };
     let v = check_with(moved, |_| {}, &config().vendor).unwrap_err();
     assert_eq!(v.rule, "address window");
-    assert!(v.detail.starts_with("recipient line 3") && v.detail.contains("in. below the window"), "{v}");
+    assert!(
+        v.detail.starts_with("recipient line 3") && v.detail.contains("in. below the window"),
+        "{v}"
+    );
 }
 
 #[test]
 fn an_address_too_long_for_the_window_is_measured() {
     let long = |a: &mut crate::model::Account| {
-        a.guarantor.address.street[0] = "12345 Martin Luther King Jr Boulevard Northeast Building 7".into()
+        a.guarantor.address.street[0] =
+            "12345 Martin Luther King Jr Boulevard Northeast Building 7".into()
     };
     let v = check_with(unchanged, long, &config().vendor).unwrap_err();
     assert_eq!(v.rule, "address window");
@@ -191,8 +222,12 @@ fn guarantor(name: &str, street: &str, zip: &str) -> crate::model::Guarantor {
 #[test]
 fn lobs_limits_hold_what_lob_would_refuse() {
     let lob = crate::config::VendorFormat::Lob.limits();
-    assert_eq!(check_recipient(&lob, "Lob", &guarantor(&"A".repeat(40), &"S".repeat(64), "97401-1234")), Ok(()));
-    let v = check_recipient(&lob, "Lob", &guarantor(&"A".repeat(41), "1 Main St", "97401")).unwrap_err();
+    assert_eq!(
+        check_recipient(&lob, "Lob", &guarantor(&"A".repeat(40), &"S".repeat(64), "97401-1234")),
+        Ok(())
+    );
+    let v = check_recipient(&lob, "Lob", &guarantor(&"A".repeat(41), "1 Main St", "97401"))
+        .unwrap_err();
     assert_eq!(v.rule, "vendor field limit");
     assert!(v.detail.contains("41 characters; Lob takes at most 40"), "{}", v.detail);
     let v = check_recipient(&lob, "Lob", &guarantor("Ana", &"S".repeat(65), "97401")).unwrap_err();
@@ -202,9 +237,19 @@ fn lobs_limits_hold_what_lob_would_refuse() {
         assert!(v.detail.contains(&format!("{zip:?}")), "{}", v.detail);
     }
     // Characters, not bytes: an accented name is as long as it looks.
-    assert_eq!(check_recipient(&lob, "Lob", &guarantor(&"é".repeat(40), "1 Main St", "97401")), Ok(()));
+    assert_eq!(
+        check_recipient(&lob, "Lob", &guarantor(&"é".repeat(40), "1 Main St", "97401")),
+        Ok(())
+    );
     let generic = crate::config::VendorFormat::Generic.limits();
-    assert_eq!(check_recipient(&generic, "the print vendor", &guarantor(&"A".repeat(90), "1 Main St", "9740")), Ok(()));
+    assert_eq!(
+        check_recipient(
+            &generic,
+            "the print vendor",
+            &guarantor(&"A".repeat(90), "1 Main St", "9740")
+        ),
+        Ok(())
+    );
 }
 
 #[test]

@@ -23,7 +23,10 @@ fn suggested(file: &str) -> Input {
 }
 
 fn shipped(mapping: &str) -> Input {
-    toml::from_str(&std::fs::read_to_string(Path::new("sample-data/mappings").join(mapping)).unwrap()).unwrap()
+    toml::from_str(
+        &std::fs::read_to_string(Path::new("sample-data/mappings").join(mapping)).unwrap(),
+    )
+    .unwrap()
 }
 
 /// Headers match ignoring case, so the comparison does too.
@@ -47,7 +50,11 @@ fn suggests_the_shipped_mappings_for_the_sample_exports() {
         assert_eq!(got.hold_codes, want.hold_codes, "{export}");
         assert_eq!(got.date_formats, want.date_formats, "{export}");
         assert_eq!(got.encoding, want.encoding, "{export}");
-        assert_eq!(got.delimiter, Delimiter::Auto, "{export}: re-saved with another delimiter, it still reads");
+        assert_eq!(
+            got.delimiter,
+            Delimiter::Auto,
+            "{export}: re-saved with another delimiter, it still reads"
+        );
         assert_eq!(got.age_buckets, want.age_buckets, "{export}");
     }
     let config: crate::config::Config =
@@ -82,17 +89,28 @@ fn names_are_never_ids_insurance_is_never_the_patients_and_a_dead_balance_is_nam
     let c = &input.columns;
     assert_eq!(c.patient, Some("PatientName".into()), "an id is never a name: {text}");
     assert_eq!(c.zip, "RespZip".into(), "{text}");
-    assert_eq!(c.service_date, Some("Svc Date".into()), "a last-payment date is never a service date: {text}");
+    assert_eq!(
+        c.service_date,
+        Some("Svc Date".into()),
+        "a last-payment date is never a service date: {text}"
+    );
     assert_eq!(c.balance, Some("Balance Due".into()), "{text}");
-    assert_eq!(c.insurance_pending, Some(crate::config::Field::NonZero { nonzero: "InsBalance".into() }));
-    assert!(text.contains("WARNING: the balance column \"Balance Due\" is zero in most rows"), "{text}");
+    assert_eq!(
+        c.insurance_pending,
+        Some(crate::config::Field::NonZero { nonzero: "InsBalance".into() })
+    );
+    assert!(
+        text.contains("WARNING: the balance column \"Balance Due\" is zero in most rows"),
+        "{text}"
+    );
 }
 
 #[test]
 fn a_status_column_is_found_by_its_values_and_its_codes_listed() {
     let mut export = String::from("Acct,Name,Street,City,State,Zip,DOS,Charge,Misc 7\n");
     for (i, code) in ["", "", "BK", "", "DECEASED", "", "XQ", "", "", "BK"].iter().enumerate() {
-        export.push_str(&format!("{i},Ann Lee,1 Main St,Eugene,OR,97401,2026-01-05,12.00,{code}\n"));
+        export
+            .push_str(&format!("{i},Ann Lee,1 Main St,Eugene,OR,97401,2026-01-05,12.00,{code}\n"));
     }
     let text = suggest_from("t.csv", export.as_bytes(), Encoding::Auto).unwrap().unwrap();
     let input: Input = toml::from_str(&text).unwrap_or_else(|e| panic!("{e}\n{text}"));

@@ -21,7 +21,8 @@ pub fn sample_export() -> PathBuf {
 
 /// A fresh, empty folder for one test.
 pub fn scratch(name: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("e2e-{name}-{}", std::process::id()));
+    let dir =
+        Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("e2e-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     dir
@@ -43,7 +44,8 @@ pub fn layouts_with(dir: &Path, file: &str, edit: impl Fn(&str) -> String) -> Pa
 pub fn config_with(dir: &Path, edit: impl Fn(&str) -> String) -> PathBuf {
     let path = dir.join("kindly.toml");
     let layouts = format!("layouts = {:?}", repo().join("layouts").display().to_string());
-    let text = std::fs::read_to_string(config()).unwrap().replace("layouts = \"../layouts\"", &layouts);
+    let text =
+        std::fs::read_to_string(config()).unwrap().replace("layouts = \"../layouts\"", &layouts);
     std::fs::write(&path, edit(&text)).unwrap();
     path
 }
@@ -85,7 +87,14 @@ pub fn no_ledger() -> PathBuf {
 /// A kindly command on an export with a config, as of the tests' date, with
 /// no ledger unless `extra` names one.
 pub fn on_export(command: &str, config: &Path, export: &Path, extra: &[&str]) -> Output {
-    let mut args = vec![command, export.to_str().unwrap(), "--config", config.to_str().unwrap(), "--as-of", AS_OF];
+    let mut args = vec![
+        command,
+        export.to_str().unwrap(),
+        "--config",
+        config.to_str().unwrap(),
+        "--as-of",
+        AS_OF,
+    ];
     let ledger = no_ledger().display().to_string();
     if !extra.contains(&"--ledger") {
         args.extend(["--ledger", &ledger, "--new-ledger"]);
@@ -102,7 +111,14 @@ pub fn run_with(config: &Path, export: &Path, out: &Path, extra: &[&str]) -> Out
 /// `kindly run` on an export into `out`, as of `as_of`, with the ledger
 /// beside `out` (a ledger of the test's own) unless `extra` names one.
 pub fn run_as_of(config: &Path, export: &Path, out: &Path, as_of: &str, extra: &[&str]) -> Output {
-    let mut args = vec!["run", export.to_str().unwrap(), "--config", config.to_str().unwrap(), "--as-of", as_of];
+    let mut args = vec![
+        "run",
+        export.to_str().unwrap(),
+        "--config",
+        config.to_str().unwrap(),
+        "--as-of",
+        as_of,
+    ];
     args.extend(["--out", out.to_str().unwrap(), "--quiet"]);
     let ledger = ledger_beside(out).display().to_string();
     if !extra.contains(&"--ledger") {
@@ -179,7 +195,11 @@ pub fn names_in_window(run: &Path) -> std::collections::BTreeMap<String, String>
         .map(|row| {
             let file = run.join("letters").join(format!("{}.pdf", row["piece_id"]));
             let doc = crate::pdf::read(&std::fs::read(file).unwrap());
-            let first = doc.lines_touching(1, RECIPIENT_WINDOW).first().map(|l| l.text()).unwrap_or_default();
+            let first = doc
+                .lines_touching(1, RECIPIENT_WINDOW)
+                .first()
+                .map(|l| l.text())
+                .unwrap_or_default();
             (row["account"].clone(), first)
         })
         .collect()

@@ -42,7 +42,10 @@ fn examples(file: &Path) -> Vec<Example> {
         }
         let (command, comment) = trimmed.split_once("  #").unwrap_or((trimmed, ""));
         let exit = comment.trim().strip_prefix("# ").unwrap_or(comment.trim());
-        let exit = exit.strip_prefix("exit ").and_then(|n| n.split(':').next()?.trim().parse().ok()).unwrap_or(0);
+        let exit = exit
+            .strip_prefix("exit ")
+            .and_then(|n| n.split(':').next()?.trim().parse().ok())
+            .unwrap_or(0);
         found.push(Example {
             file: name.clone(),
             line: i + 1,

@@ -54,9 +54,13 @@ fn a_family_gets_one_envelope_listing_each_account_and_the_total() {
         assert_eq!(&audit[account]["piece_id"], piece, "{account} shares the family's envelope");
     }
     // Each account keeps its own stage in audit.csv.
-    let stages: Vec<&str> = ["2000001", "2000002", "2000003"].iter().map(|a| audit[*a]["stage"].as_str()).collect();
+    let stages: Vec<&str> =
+        ["2000001", "2000002", "2000003"].iter().map(|a| audit[*a]["stage"].as_str()).collect();
     assert_eq!(stages, ["plan_offer", "final_notice", "reminder"]);
-    assert_eq!(audit["2000004"]["decision"], "hold", "the disputed account stays out of the envelope");
+    assert_eq!(
+        audit["2000004"]["decision"], "hold",
+        "the disputed account stays out of the envelope"
+    );
     assert!(audit["2000004"]["piece_id"].is_empty());
     // Two people at one address with different names: two envelopes.
     assert!(!audit["2000010"]["piece_id"].is_empty());
@@ -93,7 +97,11 @@ fn a_family_gets_one_envelope_listing_each_account_and_the_total() {
         assert!(letter.contains(expected), "{expected:?} not in the family's letter:\n{letter}");
     }
     assert!(!letter.contains("Leo Delgado") && !letter.contains("$64.00"), "{letter}");
-    assert!(pdf.lines(1).iter().any(|l| l.text().contains("Amount due") && l.text().contains("$247.75")));
+    assert!(
+        pdf.lines(1)
+            .iter()
+            .any(|l| l.text().contains("Amount due") && l.text().contains("$247.75"))
+    );
 
     // A letter about one account says nothing of households.
     let single = manifest.iter().find(|r| r["recipient_name"] == "Ana Park").unwrap();
@@ -103,14 +111,18 @@ fn a_family_gets_one_envelope_listing_each_account_and_the_total() {
     let record = read_json(&out.join("run.json"));
     let counts = &record["counts"];
     assert_eq!((counts["letters"].as_u64(), counts["envelopes"].as_u64()), (Some(3), Some(3)));
-    assert_eq!((counts["accounts"].as_u64(), counts["accounts_in_letters"].as_u64()), (Some(6), Some(5)));
+    assert_eq!(
+        (counts["accounts"].as_u64(), counts["accounts_in_letters"].as_u64()),
+        (Some(6), Some(5))
+    );
     assert_eq!(counts["holds"].as_u64(), Some(1));
     let verify = kindly(&["verify", out.to_str().unwrap()]);
     assert!(verify.status.success(), "{}", stderr(&verify));
 
     // The ledger has each account's own letter in the family's envelope.
     let ledger = dir.join("kindly-ledger.sqlite");
-    let history = kindly(&["history", "2000003", "--ledger", ledger.to_str().unwrap(), "--format", "json"]);
+    let history =
+        kindly(&["history", "2000003", "--ledger", ledger.to_str().unwrap(), "--format", "json"]);
     assert!(history.status.success(), "{}", stderr(&history));
     let history: serde_json::Value = serde_json::from_slice(&history.stdout).unwrap();
     assert_eq!(history[0]["piece_id"].as_str(), Some(piece.as_str()));
@@ -121,10 +133,18 @@ fn a_family_gets_one_envelope_listing_each_account_and_the_total() {
     run_households(&dir, &config, ROWS, &again, &["--trial", "-j", "1"]);
     for row in &manifest {
         let file = &row["file"];
-        assert_eq!(std::fs::read(out.join(file)).unwrap(), std::fs::read(again.join(file)).unwrap(), "{file}");
+        assert_eq!(
+            std::fs::read(out.join(file)).unwrap(),
+            std::fs::read(again.join(file)).unwrap(),
+            "{file}"
+        );
     }
     for name in ["manifest.csv", "audit.csv", "holds.csv"] {
-        assert_eq!(std::fs::read(out.join(name)).unwrap(), std::fs::read(again.join(name)).unwrap(), "{name}");
+        assert_eq!(
+            std::fs::read(out.join(name)).unwrap(),
+            std::fs::read(again.join(name)).unwrap(),
+            "{name}"
+        );
     }
 }
 
@@ -135,9 +155,11 @@ fn a_household_over_the_page_limit_splits_and_leaves_no_account_out() {
     // lists too many services for that.
     let config = household_config(&dir, |t| format!("{t}\n[vendor.limits]\npages = 2\n"));
     let mut rows = String::from(ROWS);
-    for (account, patient) in
-        [("2000001", "Lucia Delgado"), ("2000002", "\"Delgado, Mateo\""), ("2000003", "Sofia Delgado")]
-    {
+    for (account, patient) in [
+        ("2000001", "Lucia Delgado"),
+        ("2000002", "\"Delgado, Mateo\""),
+        ("2000003", "Sofia Delgado"),
+    ] {
         for day in 1..=20 {
             rows.push_str(&format!(
                 "{account},Rosa Delgado,{patient},48 Willow Creek Road,Apartment 4,Eugene,OR,97401,2026-10-{day:02},Follow-up visit,10.00,,,en,N,N,N,N\n"
@@ -149,20 +171,35 @@ fn a_household_over_the_page_limit_splits_and_leaves_no_account_out() {
 
     let audit = by_account(&out);
     let family = ["2000001", "2000002", "2000003"];
-    let pieces: std::collections::BTreeSet<&str> = family.iter().map(|a| audit[*a]["piece_id"].as_str()).collect();
-    assert!(pieces.len() >= 2 && !pieces.contains(""), "every account in a letter, over several: {pieces:?}");
+    let pieces: std::collections::BTreeSet<&str> =
+        family.iter().map(|a| audit[*a]["piece_id"].as_str()).collect();
+    assert!(
+        pieces.len() >= 2 && !pieces.contains(""),
+        "every account in a letter, over several: {pieces:?}"
+    );
     let base = pieces.iter().next().unwrap().rsplit_once('-').unwrap().0;
     for (n, piece) in pieces.iter().enumerate() {
-        assert_eq!(*piece, format!("{base}-{}", n + 1), "split pieces are numbered in account order");
+        assert_eq!(
+            *piece,
+            format!("{base}-{}", n + 1),
+            "split pieces are numbered in account order"
+        );
     }
     let manifest = read_csv(&out.join("manifest.csv"));
     assert!(manifest.iter().all(|r| r["pages"].parse::<u32>().unwrap() <= 2), "{manifest:?}");
     // Each part lists its own accounts and their own total.
     for piece in &pieces {
-        let text = crate::pdf::read(&std::fs::read(out.join(format!("letters/{piece}.pdf"))).unwrap()).text();
-        let carried: Vec<&str> = family.iter().copied().filter(|a| audit[*a]["piece_id"] == *piece).collect();
+        let text =
+            crate::pdf::read(&std::fs::read(out.join(format!("letters/{piece}.pdf"))).unwrap())
+                .text();
+        let carried: Vec<&str> =
+            family.iter().copied().filter(|a| audit[*a]["piece_id"] == *piece).collect();
         for account in family {
-            assert_eq!(text.contains(&format!("Account {account}")), carried.contains(&account), "{piece}: {text}");
+            assert_eq!(
+                text.contains(&format!("Account {account}")),
+                carried.contains(&account),
+                "{piece}: {text}"
+            );
         }
     }
     let verify = kindly(&["verify", out.to_str().unwrap()]);
@@ -221,11 +258,16 @@ fn a_guarantor_whose_accounts_ask_for_two_languages_gets_a_letter_in_each() {
 
     let audit = by_account(&out);
     let (spanish, english) = (&audit["2000020"]["piece_id"], &audit["2000021"]["piece_id"]);
-    assert_eq!(&audit["2000022"]["piece_id"], spanish, "the two Spanish accounts share an envelope");
+    assert_eq!(
+        &audit["2000022"]["piece_id"], spanish,
+        "the two Spanish accounts share an envelope"
+    );
     assert_ne!(spanish, english, "the English account has its own");
     let manifest = read_csv(&out.join("manifest.csv"));
     assert_eq!(manifest.len(), 2, "{manifest:?}");
-    let text = |piece: &str| crate::pdf::read(&std::fs::read(out.join(format!("letters/{piece}.pdf"))).unwrap()).text();
+    let text = |piece: &str| {
+        crate::pdf::read(&std::fs::read(out.join(format!("letters/{piece}.pdf"))).unwrap()).text()
+    };
     let (spanish, english) = (text(spanish), text(english));
     for expected in ["Saldo a pagar", "Diego Ruiz", "Elena Ruiz", "$162.25"] {
         assert!(spanish.contains(expected), "{expected:?} not in the Spanish letter:\n{spanish}");

@@ -33,14 +33,23 @@ impl Practice {
     }
 
     /// `kindly run` as of a date into runs/FOLDER; stages by account.
-    fn run(&self, as_of: &str, folder: &str, extra: &[&str]) -> std::collections::BTreeMap<String, String> {
+    fn run(
+        &self,
+        as_of: &str,
+        folder: &str,
+        extra: &[&str],
+    ) -> std::collections::BTreeMap<String, String> {
         let out = self.dir.join("runs").join(folder);
         let output = run_as_of(&self.config, &self.export, &out, as_of, extra);
         assert!(output.status.success(), "{}", stderr(&output));
         read_csv(&out.join("audit.csv"))
             .into_iter()
             .map(|r| {
-                let what = if r["decision"] == "letter" { r["stage"].clone() } else { holds_code(&out, &r["account"]) };
+                let what = if r["decision"] == "letter" {
+                    r["stage"].clone()
+                } else {
+                    holds_code(&out, &r["account"])
+                };
                 (r["account"].clone(), what)
             })
             .collect()
@@ -63,7 +72,10 @@ fn stages(pairs: &[(&str, &str)]) -> std::collections::BTreeMap<String, String> 
 fn letters_follow_what_was_sent_month_by_month() {
     let p = Practice::new("ledger-months");
     // September: both get the first letter, though L1 is 182 days old.
-    assert_eq!(p.run("2026-09-30", "2026-09-30", &[]), stages(&[("L1", "reminder"), ("L2", "reminder")]));
+    assert_eq!(
+        p.run("2026-09-30", "2026-09-30", &[]),
+        stages(&[("L1", "reminder"), ("L2", "reminder")])
+    );
     let audit = read_csv(&p.dir.join("runs/2026-09-30/audit.csv"));
     assert!(audit[0]["reason"].contains("no letter sent before"), "{}", audit[0]["reason"]);
 
@@ -75,7 +87,10 @@ fn letters_follow_what_was_sent_month_by_month() {
     std::fs::remove_dir_all(p.dir.join("runs/trial")).unwrap();
 
     // October: one stage further each, no more.
-    assert_eq!(p.run("2026-10-31", "2026-10-31", &[]), stages(&[("L1", "plan_offer"), ("L2", "plan_offer")]));
+    assert_eq!(
+        p.run("2026-10-31", "2026-10-31", &[]),
+        stages(&[("L1", "plan_offer"), ("L2", "plan_offer")])
+    );
     let october = std::fs::read(p.dir.join("runs/2026-10-31/manifest.csv")).unwrap();
     // The same run again is recognised and does not count twice.
     let rerun = run_as_of(&p.config, &p.export, &p.dir.join("runs/again"), "2026-10-31", &[]);
@@ -94,23 +109,40 @@ fn letters_follow_what_was_sent_month_by_month() {
     std::fs::remove_dir_all(p.dir.join("runs/2026-11-12-trial")).unwrap();
 
     // L1's October letter came back; November holds it until the address changes.
-    let piece = read_csv(&p.dir.join("runs/2026-10-31/audit.csv")).into_iter().find(|r| r["account"] == "L1").unwrap()
-        ["piece_id"]
+    let piece = read_csv(&p.dir.join("runs/2026-10-31/audit.csv"))
+        .into_iter()
+        .find(|r| r["account"] == "L1")
+        .unwrap()["piece_id"]
         .clone();
     let ledger = p.ledger();
-    let mark =
-        kindly(&["ledger", "mark", "returned", &piece, "--on", "2026-11-10", "--ledger", ledger.to_str().unwrap()]);
+    let mark = kindly(&[
+        "ledger",
+        "mark",
+        "returned",
+        &piece,
+        "--on",
+        "2026-11-10",
+        "--ledger",
+        ledger.to_str().unwrap(),
+    ]);
     assert!(mark.status.success(), "{}", stderr(&mark));
-    assert_eq!(p.run("2026-11-30", "2026-11-30", &[]), stages(&[("L1", "returned_mail"), ("L2", "assistance")]));
+    assert_eq!(
+        p.run("2026-11-30", "2026-11-30", &[]),
+        stages(&[("L1", "returned_mail"), ("L2", "assistance")])
+    );
 
     let history = kindly(&["history", "L1", "--ledger", ledger.to_str().unwrap()]);
     let text = String::from_utf8_lossy(&history.stdout);
     assert_eq!(text.lines().filter(|l| l.starts_with("2026-")).count(), 3, "{text}");
     assert!(
-        text.contains(&format!("piece {piece}: returned on 2026-11-10")) && text.contains("returned_mail"),
+        text.contains(&format!("piece {piece}: returned on 2026-11-10"))
+            && text.contains("returned_mail"),
         "{text}"
     );
-    assert!(text.contains("to 1 Main St, Eugene, OR 97401"), "the address as the letter printed it: {text}");
+    assert!(
+        text.contains("to 1 Main St, Eugene, OR 97401"),
+        "the address as the letter printed it: {text}"
+    );
 }
 
 #[test]
@@ -123,7 +155,8 @@ fn a_final_notice_goes_once_and_run_folders_rebuild_the_ledger() {
     // A crash after October's folder was written but before the ledger
     // recorded it: the next run finds the folder and records it first.
     let rebuilt = p.dir.join("rebuilt.sqlite");
-    let folders: Vec<String> = months.iter().map(|m| p.dir.join("runs").join(m).display().to_string()).collect();
+    let folders: Vec<String> =
+        months.iter().map(|m| p.dir.join("runs").join(m).display().to_string()).collect();
     let mut args = vec!["ledger", "rebuild"];
     args.extend(folders.iter().rev().map(String::as_str));
     args.extend(["--ledger", rebuilt.to_str().unwrap()]);
@@ -137,7 +170,12 @@ fn a_final_notice_goes_once_and_run_folders_rebuild_the_ledger() {
     let _ = std::fs::remove_file(p.ledger().with_extension("sqlite-shm"));
     let again = run_as_of(&p.config, &p.export, &p.dir.join("runs/2026-12-31"), "2026-12-31", &[]);
     assert!(again.status.success(), "{}", stderr(&again));
-    assert_eq!(stderr(&again).matches("which an earlier run had not").count(), 5, "{}", stderr(&again));
+    assert_eq!(
+        stderr(&again).matches("which an earlier run had not").count(),
+        5,
+        "{}",
+        stderr(&again)
+    );
     assert_eq!(holds_code(&p.dir.join("runs/2026-12-31"), "L1"), "final_notice_sent");
 }
 
@@ -153,10 +191,15 @@ fn a_month_whose_export_leaves_the_balance_blank_is_held_and_starts_nothing_over
         let row = format!("B1;Ann Lee;1 Main St;;Eugene;OR;97401;7/1/26;{balance};English;;;\n");
         std::fs::write(&export, format!("{header}{row}")).unwrap();
         let out = dir.join("runs").join(as_of);
-        let output = run_as_of(&config, &export, &out, as_of, &["--mapping", mapping.to_str().unwrap()]);
+        let output =
+            run_as_of(&config, &export, &out, as_of, &["--mapping", mapping.to_str().unwrap()]);
         assert!(output.status.success(), "{}", stderr(&output));
         let audit = &read_csv(&out.join("audit.csv"))[0];
-        let what = if audit["decision"] == "letter" { audit["stage"].clone() } else { holds_code(&out, "B1") };
+        let what = if audit["decision"] == "letter" {
+            audit["stage"].clone()
+        } else {
+            holds_code(&out, "B1")
+        };
         (what, audit["reason"].clone())
     };
     assert_eq!(month("2026-09-30", "300.00").0, "reminder");
@@ -175,7 +218,9 @@ fn a_month_whose_rows_of_an_account_cannot_be_read_starts_nothing_over() {
     let month = |as_of: &str, charge: &str| -> String {
         let export = write_export(
             &dir,
-            &format!("R1,Ann Lee,1 Main St,,Eugene,OR,97401,2026-07-01,Visit,{charge},,,en,N,N,N,N\n"),
+            &format!(
+                "R1,Ann Lee,1 Main St,,Eugene,OR,97401,2026-07-01,Visit,{charge},,,en,N,N,N,N\n"
+            ),
         );
         let out = dir.join("runs").join(as_of);
         let output = run_as_of(&config, &export, &out, as_of, &[]);

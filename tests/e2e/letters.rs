@@ -28,14 +28,18 @@ fn spanish_letters_are_in_spanish_with_spanish_dates() {
     let manifest = read_csv(&dir.join("run/manifest.csv"));
     assert_eq!(manifest[0]["language"], "es");
     let audit = read_csv(&dir.join("run/audit.csv"));
-    assert_eq!((audit[0]["preferred_language"].as_str(), audit[0]["letter_language"].as_str()), ("es", "es"));
+    assert_eq!(
+        (audit[0]["preferred_language"].as_str(), audit[0]["letter_language"].as_str()),
+        ("es", "es")
+    );
 }
 
 #[test]
 fn large_print_sets_the_body_at_16_points_or_more() {
     let dir = scratch("large");
     let (doc, _) = run_two(&dir, "en", "Y");
-    let greeting: Vec<_> = doc.lines(1).into_iter().filter(|l| l.text().starts_with("Dear ")).collect();
+    let greeting: Vec<_> =
+        doc.lines(1).into_iter().filter(|l| l.text().starts_with("Dear ")).collect();
     assert_eq!(greeting.len(), 1);
     let size_pt = greeting[0].glyphs[0].size_in * 72.0;
     assert!(size_pt >= 15.9, "greeting at {size_pt} pt");
@@ -55,9 +59,17 @@ fn letters_are_tagged_for_screen_readers() {
 #[test]
 fn preview_draws_pages_as_png() {
     let dir = scratch("png");
-    let export = write_export(&dir, "500,Ann Lee,1 Main St,,Eugene,OR,97401,2026-07-01,Visit,120.00,,,en,N,N,N,N\n");
+    let export = write_export(
+        &dir,
+        "500,Ann Lee,1 Main St,,Eugene,OR,97401,2026-07-01,Visit,120.00,,,en,N,N,N,N\n",
+    );
     let pdf = dir.join("ann.pdf");
-    let output = on_export("preview", &config(), &export, &["--account", "500", "-o", pdf.to_str().unwrap(), "--png"]);
+    let output = on_export(
+        "preview",
+        &config(),
+        &export,
+        &["--account", "500", "-o", pdf.to_str().unwrap(), "--png"],
+    );
     assert!(output.status.success(), "{}", stderr(&output));
     let png = std::fs::read(dir.join("ann-1.png")).unwrap();
     assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n");
@@ -72,9 +84,13 @@ fn preview_draws_pages_as_png() {
 #[test]
 fn a_stub_that_does_not_fit_goes_to_the_foot_of_the_next_page() {
     let dir = scratch("stub");
-    let layouts =
-        layouts_with(&dir, "letter.typ", |t| t.replace("// Tear-off remittance stub", "#v(5.3in)\n// Tear-off"));
-    let export = write_export(&dir, "700,Ann Lee,1 Main St,,Eugene,OR,97401,2026-07-01,Visit,120.00,,,en,N,N,N,N\n");
+    let layouts = layouts_with(&dir, "letter.typ", |t| {
+        t.replace("// Tear-off remittance stub", "#v(5.3in)\n// Tear-off")
+    });
+    let export = write_export(
+        &dir,
+        "700,Ann Lee,1 Main St,,Eugene,OR,97401,2026-07-01,Visit,120.00,,,en,N,N,N,N\n",
+    );
     let pdf = dir.join("ann.pdf");
     let output = on_export(
         "preview",
@@ -94,14 +110,24 @@ fn a_stub_that_does_not_fit_goes_to_the_foot_of_the_next_page() {
 #[test]
 fn pdf_a_can_be_chosen_in_the_config() {
     let dir = scratch("pdfa");
-    let config = config_with(&dir, |t| t.replace("standard = \"plain\"", "standard = \"pdf-a-2b\""));
-    let export = write_export(&dir, "600,Ann Lee,1 Main St,,Eugene,OR,97401,2026-07-01,Visit,120.00,,,en,N,N,N,N\n");
+    let config =
+        config_with(&dir, |t| t.replace("standard = \"plain\"", "standard = \"pdf-a-2b\""));
+    let export = write_export(
+        &dir,
+        "600,Ann Lee,1 Main St,,Eugene,OR,97401,2026-07-01,Visit,120.00,,,en,N,N,N,N\n",
+    );
     let out = dir.join("run");
     let output = run_with(&config, &export, &out, &[]);
     assert!(output.status.success(), "{}", stderr(&output));
     let manifest = read_csv(&out.join("manifest.csv"));
     let bytes = std::fs::read(out.join(&manifest[0]["file"])).unwrap();
     let xmp = String::from_utf8_lossy(&bytes);
-    assert!(xmp.contains("<pdfaid:part>2</pdfaid:part>"), "PDF/A-2 identification in the XMP metadata");
-    assert!(xmp.contains("<pdfaid:conformance>B</pdfaid:conformance>"), "PDF/A-2b conformance in the XMP metadata");
+    assert!(
+        xmp.contains("<pdfaid:part>2</pdfaid:part>"),
+        "PDF/A-2 identification in the XMP metadata"
+    );
+    assert!(
+        xmp.contains("<pdfaid:conformance>B</pdfaid:conformance>"),
+        "PDF/A-2b conformance in the XMP metadata"
+    );
 }

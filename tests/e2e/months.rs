@@ -27,7 +27,11 @@ fn outcomes(run: &Path) -> BTreeMap<String, (String, String)> {
     read_csv(&run.join("audit.csv"))
         .into_iter()
         .map(|r| {
-            let what = if r["decision"] == "letter" { r["stage"].clone() } else { holds[&r["account"]].clone() };
+            let what = if r["decision"] == "letter" {
+                r["stage"].clone()
+            } else {
+                holds[&r["account"]].clone()
+            };
             (r["account"].clone(), (what, r["balance"].clone()))
         })
         .collect()
@@ -79,11 +83,21 @@ fn five_months_of_one_practice_follow_what_was_sent() {
         if m == 1 {
             let audit = read_csv(&out.join("audit.csv"));
             let mut returns = String::from("piece_id,date,reason\n");
-            for row in audit.iter().filter(|r| movers.contains(&r["account"]) && !r["piece_id"].is_empty()) {
-                returns += &format!("{},2026-09-12T10:00:00Z,\"Moved, left no address\"\n", row["piece_id"]);
+            for row in
+                audit.iter().filter(|r| movers.contains(&r["account"]) && !r["piece_id"].is_empty())
+            {
+                returns += &format!(
+                    "{},2026-09-12T10:00:00Z,\"Moved, left no address\"\n",
+                    row["piece_id"]
+                );
             }
             std::fs::write(dir.join("returns.csv"), returns).unwrap();
-            let recorded = kindly(&["returns", dir.join("returns.csv").to_str().unwrap(), "--ledger", &ledger_arg]);
+            let recorded = kindly(&[
+                "returns",
+                dir.join("returns.csv").to_str().unwrap(),
+                "--ledger",
+                &ledger_arg,
+            ]);
             assert!(recorded.status.success(), "{}", stderr(&recorded));
         }
     }
@@ -104,14 +118,19 @@ fn five_months_of_one_practice_follow_what_was_sent() {
                     assert!(stage <= highest, "{account} skipped a stage: {months:?}");
                     if stage == 3 {
                         if let Some(before) = last_final_balance {
-                            assert!(balance > before, "{account} got a second final notice without new charges");
+                            assert!(
+                                balance > before,
+                                "{account} got a second final notice without new charges"
+                            );
                         }
                         last_final_balance = Some(balance);
                     }
                     last = Some(stage);
                 }
                 // Paid off: the next letter starts over.
-                None if what == "zero_balance" || what == "under_minimum" => (last, last_final_balance) = (None, None),
+                None if what == "zero_balance" || what == "under_minimum" => {
+                    (last, last_final_balance) = (None, None)
+                }
                 None => {}
             }
         }
@@ -146,7 +165,10 @@ fn five_months_of_one_practice_follow_what_was_sent() {
     let letter = &entries[3];
     assert_eq!(letter["decision"], "letter");
     let file = dir.join("runs").join(MONTHS[3]).join(letter["file"].as_str().unwrap());
-    assert_eq!(letter["sha256"].as_str().unwrap(), kindly::digest::sha256(&std::fs::read(file).unwrap()));
+    assert_eq!(
+        letter["sha256"].as_str().unwrap(),
+        kindly::digest::sha256(&std::fs::read(file).unwrap())
+    );
     assert_eq!(letter["wording_sha256"].as_str().unwrap().len(), 64);
     // Letters to one account are at least 28 days apart.
     let sent: Vec<chrono::NaiveDate> = entries
@@ -163,7 +185,14 @@ fn five_months_of_one_practice_follow_what_was_sent() {
 
     // Mailing day for the last run.
     let last = dir.join("runs").join(MONTHS[4]);
-    let mailed = kindly(&["mailed", last.to_str().unwrap(), "--date", "2026-12-02", "--ledger", &ledger_arg]);
+    let mailed = kindly(&[
+        "mailed",
+        last.to_str().unwrap(),
+        "--date",
+        "2026-12-02",
+        "--ledger",
+        &ledger_arg,
+    ]);
     assert!(mailed.status.success(), "{}", stderr(&mailed));
     let runs = kindly(&["runs", "--ledger", &ledger_arg, "--format", "json"]);
     let runs: Vec<serde_json::Value> = serde_json::from_slice(&runs.stdout).unwrap();
@@ -181,11 +210,17 @@ fn a_returns_file_that_cannot_be_read_names_its_line_and_changes_nothing() {
     let file = dir.join("returns.csv");
     // As a spreadsheet saves it: a byte-order mark and CRLF line ends.
     // US dates are read (12/05/2026); a day-first one is never guessed at.
-    let rows = format!("\u{feff}piece_id,date,reason\r\n{piece},12/05/2026,Moved\r\n{piece},05.12.2026,Moved\r\n");
+    let rows = format!(
+        "\u{feff}piece_id,date,reason\r\n{piece},12/05/2026,Moved\r\n{piece},05.12.2026,Moved\r\n"
+    );
     std::fs::write(&file, rows).unwrap();
     let output = kindly(&["returns", file.to_str().unwrap(), "--ledger", ledger.to_str().unwrap()]);
     assert_eq!(output.status.code(), Some(2));
-    assert!(stderr(&output).contains("returns.csv:3: column \"date\", value \"05.12.2026\""), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("returns.csv:3: column \"date\", value \"05.12.2026\""),
+        "{}",
+        stderr(&output)
+    );
     std::fs::write(&file, "piece_id,date\nK20261130-99999,2026-12-05\n").unwrap();
     let output = kindly(&["returns", file.to_str().unwrap(), "--ledger", ledger.to_str().unwrap()]);
     assert!(stderr(&output).contains("no piece K20261130-99999"), "{}", stderr(&output));
@@ -194,12 +229,23 @@ fn a_returns_file_that_cannot_be_read_names_its_line_and_changes_nothing() {
     std::fs::write(&file, format!("piece_id,date\n{piece},2026-11-01\n")).unwrap();
     let output = kindly(&["returns", file.to_str().unwrap(), "--ledger", ledger.to_str().unwrap()]);
     assert_eq!(output.status.code(), Some(2));
-    let message =
-        format!("piece {piece} was made by the run of 2026-11-30, so it cannot have been returned on 2026-11-01");
+    let message = format!(
+        "piece {piece} was made by the run of 2026-11-30, so it cannot have been returned on 2026-11-01"
+    );
     assert!(stderr(&output).contains(&message), "{}", stderr(&output));
-    let output =
-        kindly(&["mailed", out.to_str().unwrap(), "--date", "2026-11-29", "--ledger", ledger.to_str().unwrap()]);
-    assert!(stderr(&output).contains("cannot have been mailed on 2026-11-29"), "{}", stderr(&output));
+    let output = kindly(&[
+        "mailed",
+        out.to_str().unwrap(),
+        "--date",
+        "2026-11-29",
+        "--ledger",
+        ledger.to_str().unwrap(),
+    ]);
+    assert!(
+        stderr(&output).contains("cannot have been mailed on 2026-11-29"),
+        "{}",
+        stderr(&output)
+    );
     assert_eq!(Ledger::open_read_only(&ledger).unwrap().unwrap().dump().unwrap(), before);
 }
 
@@ -230,7 +276,8 @@ fn reproduce_proves_the_sample_run_and_refuses_another_export() {
     let output = kindly(&strs(&args(&changed)));
     assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
     assert!(
-        stderr(&output).contains(&format!("the export given ({}) is not the one", changed.display())),
+        stderr(&output)
+            .contains(&format!("the export given ({}) is not the one", changed.display())),
         "{}",
         stderr(&output)
     );
@@ -239,18 +286,35 @@ fn reproduce_proves_the_sample_run_and_refuses_another_export() {
 /// A run that takes long enough to be caught in the middle.
 fn long_export(dir: &Path) -> PathBuf {
     let export = dir.join("big.csv");
-    let args = ["sample-export", "--accounts", "4000", "--seed", "9", "--as-of", AS_OF, "-o", export.to_str().unwrap()];
+    let args = [
+        "sample-export",
+        "--accounts",
+        "4000",
+        "--seed",
+        "9",
+        "--as-of",
+        AS_OF,
+        "-o",
+        export.to_str().unwrap(),
+    ];
     assert!(kindly(&args).status.success());
     export
 }
 
 fn spawn_run(config: &Path, export: &Path, out: &Path) -> std::process::Child {
-    command(&["run", export.to_str().unwrap(), "--config", config.to_str().unwrap(), "--as-of", AS_OF])
-        .args(["--out", out.to_str().unwrap(), "--quiet"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap()
+    command(&[
+        "run",
+        export.to_str().unwrap(),
+        "--config",
+        config.to_str().unwrap(),
+        "--as-of",
+        AS_OF,
+    ])
+    .args(["--out", out.to_str().unwrap(), "--quiet"])
+    .stdout(Stdio::null())
+    .stderr(Stdio::null())
+    .spawn()
+    .unwrap()
 }
 
 /// Waits until the run writing `out` has made some letters.
@@ -324,7 +388,9 @@ fn a_second_run_for_the_same_day_from_another_export_is_refused() {
     let dir = scratch("same-day");
     run_ok(&sample_export(), &dir.join("runs/2026-11-30"), &[]);
     let mut text = std::fs::read_to_string(sample_export()).unwrap();
-    text.push_str("9999999,New Person,5 Elm St,,Eugene,OR,97401,2026-09-01,Visit,80.00,,,en,N,N,N,N\n");
+    text.push_str(
+        "9999999,New Person,5 Elm St,,Eugene,OR,97401,2026-09-01,Visit,80.00,,,en,N,N,N,N\n",
+    );
     let corrected = dir.join("corrected.csv");
     std::fs::write(&corrected, text).unwrap();
     let output = run_with(&config(), &corrected, &dir.join("runs/2026-11-30-b"), &[]);
@@ -348,7 +414,8 @@ fn a_damaged_ledger_says_so_and_the_run_folders_rebuild_it() {
     }
     std::fs::write(&ledger, vec![0x5a; 8192]).unwrap();
 
-    let output = run_as_of(&config(), &sample_export(), &dir.join("runs/2026-12-31"), "2026-12-31", &[]);
+    let output =
+        run_as_of(&config(), &sample_export(), &dir.join("runs/2026-12-31"), "2026-12-31", &[]);
     assert_eq!(output.status.code(), Some(2));
     assert!(
         stderr(&output).contains("is damaged") && stderr(&output).contains("kindly ledger rebuild"),
@@ -358,7 +425,13 @@ fn a_damaged_ledger_says_so_and_the_run_folders_rebuild_it() {
     assert!(!dir.join("runs/2026-12-31").exists());
 
     let rebuilt = dir.join("rebuilt.sqlite");
-    let output = kindly(&["ledger", "rebuild", out.to_str().unwrap(), "--ledger", rebuilt.to_str().unwrap()]);
+    let output = kindly(&[
+        "ledger",
+        "rebuild",
+        out.to_str().unwrap(),
+        "--ledger",
+        rebuilt.to_str().unwrap(),
+    ]);
     assert!(output.status.success(), "{}", stderr(&output));
     assert_eq!(Ledger::open_read_only(&rebuilt).unwrap().unwrap().dump().unwrap(), good);
 }
@@ -370,24 +443,38 @@ fn a_run_remade_before_it_went_out_replaces_itself_and_one_that_went_out_is_kept
     run_ok(&sample_export(), &out, &[]);
     let ledger = dir.join("runs").join(kindly::practice::LEDGER_FILE);
     // A wording fix, then the same run again over its folder.
-    let layouts = layouts_with(&dir, "wording/en/reminder.typ.j2", |t| t.replacen("Dear", "Hello", 1));
-    let config =
-        config_with(&dir, |c| c.replace(&repo().join("layouts").display().to_string(), &layouts.display().to_string()));
+    let layouts =
+        layouts_with(&dir, "wording/en/reminder.typ.j2", |t| t.replacen("Dear", "Hello", 1));
+    let config = config_with(&dir, |c| {
+        c.replace(&repo().join("layouts").display().to_string(), &layouts.display().to_string())
+    });
     let again = run_with(&config, &sample_export(), &out, &["--overwrite"]);
     assert!(again.status.success(), "{}", stderr(&again));
     let runs = kindly(&["runs", "--ledger", ledger.to_str().unwrap(), "--format", "json"]);
     let runs: Vec<serde_json::Value> = serde_json::from_slice(&runs.stdout).unwrap();
     assert_eq!(runs.len(), 1, "the remade run replaced the first");
     let recorded = Ledger::open_read_only(&ledger).unwrap().unwrap().dump().unwrap();
-    assert!(recorded.contains(&read_json(&out.join("run.json"))["layouts"]["sha256"].as_str().unwrap().to_string()));
+    assert!(recorded.contains(
+        &read_json(&out.join("run.json"))["layouts"]["sha256"].as_str().unwrap().to_string()
+    ));
 
     // Once mailed, it stays as it is.
-    let mailed =
-        kindly(&["mailed", out.to_str().unwrap(), "--date", "2026-12-02", "--ledger", ledger.to_str().unwrap()]);
+    let mailed = kindly(&[
+        "mailed",
+        out.to_str().unwrap(),
+        "--date",
+        "2026-12-02",
+        "--ledger",
+        ledger.to_str().unwrap(),
+    ]);
     assert!(mailed.status.success(), "{}", stderr(&mailed));
     let sent = std::fs::read(out.join("run.json")).unwrap();
     let third = run_with(&crate::common::config(), &sample_export(), &out, &["--overwrite"]);
     assert_eq!(third.status.code(), Some(2));
     assert!(stderr(&third).contains("went to the vendor or the mail"), "{}", stderr(&third));
-    assert_eq!(std::fs::read(out.join("run.json")).unwrap(), sent, "the folder that went out is untouched");
+    assert_eq!(
+        std::fs::read(out.join("run.json")).unwrap(),
+        sent,
+        "the folder that went out is untouched"
+    );
 }

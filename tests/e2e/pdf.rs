@@ -27,7 +27,12 @@ struct Collector {
 }
 
 impl OutputDev for Collector {
-    fn begin_page(&mut self, page: u32, media: &MediaBox, _: Option<(f64, f64, f64, f64)>) -> Result<(), OutputError> {
+    fn begin_page(
+        &mut self,
+        page: u32,
+        media: &MediaBox,
+        _: Option<(f64, f64, f64, f64)>,
+    ) -> Result<(), OutputError> {
         self.page = page;
         self.height = media.ury - media.lly;
         self.pages.push((media.urx - media.llx, self.height));
@@ -83,14 +88,22 @@ impl Pdf {
 
     /// Lines made of the glyphs of a page that touch a rectangle (left, top,
     /// width, height in inches).
-    pub fn lines_touching(&self, page: u32, (left, top, width, height): (f64, f64, f64, f64)) -> Vec<Line> {
+    pub fn lines_touching(
+        &self,
+        page: u32,
+        (left, top, width, height): (f64, f64, f64, f64),
+    ) -> Vec<Line> {
         self.lines_where(page, |g| {
-            g.right > left && g.x < left + width && g.y + 0.25 * g.size_in > top && g.y - 0.8 * g.size_in < top + height
+            g.right > left
+                && g.x < left + width
+                && g.y + 0.25 * g.size_in > top
+                && g.y - 0.8 * g.size_in < top + height
         })
     }
 
     fn lines_where(&self, page: u32, keep: impl Fn(&Glyph) -> bool) -> Vec<Line> {
-        let mut glyphs: Vec<&Glyph> = self.glyphs.iter().filter(|g| g.page == page && keep(g)).collect();
+        let mut glyphs: Vec<&Glyph> =
+            self.glyphs.iter().filter(|g| g.page == page && keep(g)).collect();
         glyphs.sort_by(|a, b| a.y.partial_cmp(&b.y).unwrap().then(a.x.partial_cmp(&b.x).unwrap()));
         let mut lines: Vec<Line> = Vec::new();
         for g in glyphs {
@@ -108,7 +121,11 @@ impl Pdf {
     /// The characters of one page in the order the PDF draws them, without
     /// spaces: what a page drawn inside another (as a proof's) keeps.
     pub fn drawn(&self, page: u32) -> String {
-        self.glyphs.iter().filter(|g| g.page == page && g.text.trim() != "").map(|g| g.text.as_str()).collect()
+        self.glyphs
+            .iter()
+            .filter(|g| g.page == page && g.text.trim() != "")
+            .map(|g| g.text.as_str())
+            .collect()
     }
 
     pub fn text(&self) -> String {

@@ -19,7 +19,11 @@ fn expected_pieces(manifest: &[Row]) -> Vec<&Row> {
         .iter()
         .enumerate()
         .filter(|(i, row)| {
-            let first_of_kind = kinds.insert((row["stage"].clone(), row["language"].clone(), row["variant"].clone()));
+            let first_of_kind = kinds.insert((
+                row["stage"].clone(),
+                row["language"].clone(),
+                row["variant"].clone(),
+            ));
             *i == 0 || (n > 2 && *i == n / 2) || *i + 1 == n || first_of_kind
         })
         .map(|(_, row)| row)
@@ -39,24 +43,46 @@ fn check_proof(proof: &Path, pieces: &[&Row], letters: &Path) -> String {
     let mut page = cover as u32;
     for row in pieces {
         let listed = format!("{}{}", page + 1, row["piece_id"]);
-        assert!(cover_text.contains(&listed), "the cover lists {} on page {}", row["piece_id"], page + 1);
+        assert!(
+            cover_text.contains(&listed),
+            "the cover lists {} on page {}",
+            row["piece_id"],
+            page + 1
+        );
         let letter = pdf::read(&std::fs::read(letters.join(&row["file"])).unwrap());
         for n in 1..=letter.pages.len() as u32 {
             page += 1;
             let (drawn, own) = (proof.drawn(page), letter.drawn(n));
             // The letter's page is drawn first, whole, and the mark after it.
-            assert!(drawn.starts_with(&own), "proof page {page} is page {n} of {} as it is", row["piece_id"]);
-            assert!(!own.contains("PROOF"), "the vendor's letter {} is not marked", row["piece_id"]);
+            assert!(
+                drawn.starts_with(&own),
+                "proof page {page} is page {n} of {} as it is",
+                row["piece_id"]
+            );
+            assert!(
+                !own.contains("PROOF"),
+                "the vendor's letter {} is not marked",
+                row["piece_id"]
+            );
             // The mark: a line of text up the left margin, clear of the
             // letter's 0.75 in margin. (pdf-extract mistakes the mark's font
             // for the letter's, which has the same name inside the page, so
             // its words are checked on the cover, whose mark is the same.)
-            let glyphs: Vec<_> = proof.glyphs.iter().filter(|g| g.page == page && g.text.trim() != "").collect();
-            let letter_glyphs = letter.glyphs.iter().filter(|g| g.page == n && g.text.trim() != "").count();
+            let glyphs: Vec<_> =
+                proof.glyphs.iter().filter(|g| g.page == page && g.text.trim() != "").collect();
+            let letter_glyphs =
+                letter.glyphs.iter().filter(|g| g.page == n && g.text.trim() != "").count();
             let mark = &glyphs[letter_glyphs..];
             assert!(mark.len() >= 40, "page {page} has its mark ({} glyphs)", mark.len());
-            assert!(mark.iter().all(|g| g.x < 0.5), "the mark is in the left margin of page {page}");
-            assert_eq!(proof.pages[page as usize - 1], letter.pages[n as usize - 1], "the page keeps its size");
+            assert!(
+                mark.iter().all(|g| g.x < 0.5),
+                "the mark is in the left margin of page {page}"
+            );
+            assert_eq!(
+                proof.pages[page as usize - 1],
+                letter.pages[n as usize - 1],
+                "the page keeps its size"
+            );
         }
     }
     cover_text
@@ -66,7 +92,10 @@ fn check_proof(proof: &Path, pieces: &[&Row], letters: &Path) -> String {
 fn a_runs_proof_shows_each_kind_and_its_first_middle_and_last_letter_marked() {
     let run = sample_run();
     let record = read_json(&run.join("run.json"));
-    assert!(record["files"]["proof.pdf"].is_string(), "proof.pdf is listed in run.json, so verify checks it");
+    assert!(
+        record["files"]["proof.pdf"].is_string(),
+        "proof.pdf is listed in run.json, so verify checks it"
+    );
     let manifest = read_csv(&run.join("manifest.csv"));
     let pieces = expected_pieces(&manifest);
     assert!(pieces.len() >= 6, "{} pieces", pieces.len());
@@ -87,7 +116,10 @@ fn kindly_proof_makes_the_runs_proof_without_a_run() {
     let out = dir.join("proof.pdf");
     let output = on_export("proof", &config(), &sample_export(), &["-o", out.to_str().unwrap()]);
     assert!(output.status.success(), "{}", stderr(&output));
-    assert!(!dir.read_dir().unwrap().any(|e| e.unwrap().file_name() != "proof.pdf"), "no letters left behind");
+    assert!(
+        !dir.read_dir().unwrap().any(|e| e.unwrap().file_name() != "proof.pdf"),
+        "no letters left behind"
+    );
     // The same letters, laid out the same, on the same cover.
     assert_eq!(std::fs::read(&out).unwrap(), std::fs::read(run.join("proof.pdf")).unwrap());
     let manifest = read_csv(&run.join("manifest.csv"));

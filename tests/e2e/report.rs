@@ -42,7 +42,11 @@ fn parse(text: &str) -> roxmltree::Document<'_> {
 /// No script, no stylesheet or font from elsewhere, no address.
 fn self_contained(doc: &roxmltree::Document, text: &str, allowed_link: impl Fn(&str) -> bool) {
     for node in doc.descendants() {
-        assert!(!node.has_tag_name("script") && !node.has_tag_name("link"), "{:?}", node.tag_name());
+        assert!(
+            !node.has_tag_name("script") && !node.has_tag_name("link"),
+            "{:?}",
+            node.tag_name()
+        );
         if let Some(src) = node.attribute("src") {
             assert!(src.starts_with("data:"), "{src}");
         }
@@ -68,25 +72,34 @@ fn the_report_has_the_runs_numbers_and_nothing_from_outside() {
     let doc = parse(&text);
 
     // Every chart has a table of its numbers beside it.
-    let charts: Vec<_> = doc.descendants().filter(|n| n.attribute("class") == Some("chart")).collect();
+    let charts: Vec<_> =
+        doc.descendants().filter(|n| n.attribute("class") == Some("chart")).collect();
     assert!(charts.len() >= 5, "{} charts", charts.len());
     for chart in &charts {
         assert!(chart.descendants().any(|n| n.has_tag_name("svg")), "a chart is drawn as SVG");
         let section = chart.parent().unwrap();
-        assert!(section.children().any(|n| n.has_tag_name("table")), "{:?} has no table", section.attribute("id"));
+        assert!(
+            section.children().any(|n| n.has_tag_name("table")),
+            "{:?} has no table",
+            section.attribute("id")
+        );
     }
 
     // The numbers are run.json's.
     let letters = cells(first_table(section(&doc, "letters")));
     assert_eq!(sum(&letters, 2), counts["letters"].as_u64().unwrap());
     for (stage, n) in counts["letters_by_stage"].as_object().unwrap() {
-        let in_report: u64 = letters.iter().filter(|r| &r[0] == stage).map(|r| r[2].parse::<u64>().unwrap()).sum();
+        let in_report: u64 =
+            letters.iter().filter(|r| &r[0] == stage).map(|r| r[2].parse::<u64>().unwrap()).sum();
         assert_eq!(in_report, n.as_u64().unwrap(), "{stage}");
     }
     let holds = cells(first_table(section(&doc, "holds")));
     assert_eq!(sum(&holds, 1), counts["holds"].as_u64().unwrap());
     for (reason, n) in counts["holds_by_reason"].as_object().unwrap() {
-        let row = holds.iter().find(|r| &r[0] == reason).unwrap_or_else(|| panic!("{reason} is not in the report"));
+        let row = holds
+            .iter()
+            .find(|r| &r[0] == reason)
+            .unwrap_or_else(|| panic!("{reason} is not in the report"));
         assert_eq!(row[1].parse::<u64>().unwrap(), n.as_u64().unwrap(), "{reason}");
     }
     let rejects = cells(first_table(section(&doc, "rejects")));
@@ -106,7 +119,10 @@ fn the_report_has_the_runs_numbers_and_nothing_from_outside() {
     let figures: Vec<_> = doc.descendants().filter(|n| n.has_tag_name("figure")).collect();
     assert_eq!(figures.len(), kinds.len());
     for figure in &figures {
-        let img = figure.descendants().find(|n| n.has_tag_name("img")).expect("each letter has its picture");
+        let img = figure
+            .descendants()
+            .find(|n| n.has_tag_name("img"))
+            .expect("each letter has its picture");
         assert!(img.attribute("src").unwrap().starts_with("data:image/png;base64,"));
         let href = figure.descendants().find_map(|n| n.attribute("href")).unwrap();
         assert!(run.join(href).is_file(), "{href} is a letter of the run");
@@ -121,7 +137,9 @@ fn the_report_has_the_runs_numbers_and_nothing_from_outside() {
 fn the_report_says_what_changed_since_the_last_run() {
     let dir = scratch("changes");
     let row = |account: &str, name: &str, dispute: &str| {
-        format!("{account},{name},1 Main St,,Eugene,OR,97401,2026-10-15,Office visit,120.00,,,en,N,{dispute},N,N\n")
+        format!(
+            "{account},{name},1 Main St,,Eugene,OR,97401,2026-10-15,Office visit,120.00,,,en,N,{dispute},N,N\n"
+        )
     };
     type Person = (&'static str, &'static str, &'static str);
     let months: [(&str, [Person; 4]); 2] = [
@@ -148,7 +166,8 @@ fn the_report_says_what_changed_since_the_last_run() {
     for (as_of, rows) in &months {
         let month = dir.join(as_of);
         std::fs::create_dir_all(&month).unwrap();
-        let rows: String = rows.iter().map(|(account, name, dispute)| row(account, name, dispute)).collect();
+        let rows: String =
+            rows.iter().map(|(account, name, dispute)| row(account, name, dispute)).collect();
         let export = write_export(&month, &rows);
         let out = dir.join("runs").join(as_of);
         let output = run_as_of(&config(), &export, &out, as_of, &[]);
@@ -161,8 +180,12 @@ fn the_report_says_what_changed_since_the_last_run() {
     let text = std::fs::read_to_string(runs[1].join("report.html")).unwrap();
     let doc = parse(&text);
     let changes = section(&doc, "changes");
-    let summary = changes.descendants().find(|n| n.has_tag_name("p")).unwrap().text().unwrap().to_string();
-    assert!(summary.contains("run of 2026-11-30") && summary.contains("Accounts new since then: 1."), "{summary}");
+    let summary =
+        changes.descendants().find(|n| n.has_tag_name("p")).unwrap().text().unwrap().to_string();
+    assert!(
+        summary.contains("run of 2026-11-30") && summary.contains("Accounts new since then: 1."),
+        "{summary}"
+    );
     let tables: Vec<_> = changes.descendants().filter(|n| n.has_tag_name("table")).collect();
     let letters = cells(tables[0]);
     let letters_then = read_json(&runs[0].join("run.json"))["counts"]["letters"].as_u64().unwrap();
@@ -181,8 +204,12 @@ fn the_report_says_what_changed_since_the_last_run() {
 fn validate_writes_the_report_of_a_dry_run() {
     let dir = scratch("validate-report");
     let html = dir.join("dry-run.html");
-    let output =
-        on_export("validate", &config(), &sample_export(), &["--format", "json", "--report", html.to_str().unwrap()]);
+    let output = on_export(
+        "validate",
+        &config(),
+        &sample_export(),
+        &["--format", "json", "--report", html.to_str().unwrap()],
+    );
     assert!(matches!(output.status.code(), Some(0 | 1)), "{}", stderr(&output));
     let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
     let text = std::fs::read_to_string(&html).unwrap();
@@ -244,25 +271,41 @@ fn nothing_goes_to_the_vendor_or_the_mail_before_an_approval_of_the_very_run() {
     let refused = handoff(&first, "before");
     assert_eq!(refused.status.code(), Some(2));
     assert!(
-        stderr(&refused).contains("has not been approved") && stderr(&refused).contains("kindly approve"),
+        stderr(&refused).contains("has not been approved")
+            && stderr(&refused).contains("kindly approve"),
         "{}",
         stderr(&refused)
     );
     assert!(!dir.join("before").exists());
     let piece = read_csv(&first.join("manifest.csv"))[0]["piece_id"].clone();
-    let mailed = kindly(&["mailed", first.to_str().unwrap(), "--date", "2026-12-02", "--ledger", ledger]);
+    let mailed =
+        kindly(&["mailed", first.to_str().unwrap(), "--date", "2026-12-02", "--ledger", ledger]);
     assert_eq!(mailed.status.code(), Some(2));
     assert!(stderr(&mailed).contains("nobody has approved it"), "{}", stderr(&mailed));
-    let marked = kindly(&["ledger", "mark", "handed", &piece, "--on", "2026-12-02", "--ledger", ledger]);
+    let marked =
+        kindly(&["ledger", "mark", "handed", &piece, "--on", "2026-12-02", "--ledger", ledger]);
     assert_eq!(marked.status.code(), Some(2), "{}", stderr(&marked));
 
     // An approval dated before the run is a typo, and approves nothing.
     let approve = |run: &std::path::Path, on: &str| {
-        kindly(&["approve", run.to_str().unwrap(), "--by", "Dana Whitfield", "--on", on, "--ledger", ledger])
+        kindly(&[
+            "approve",
+            run.to_str().unwrap(),
+            "--by",
+            "Dana Whitfield",
+            "--on",
+            on,
+            "--ledger",
+            ledger,
+        ])
     };
     let early = approve(&first, "2026-01-01");
     assert_eq!(early.status.code(), Some(2));
-    assert!(stderr(&early).contains("cannot have been approved on 2026-01-01"), "{}", stderr(&early));
+    assert!(
+        stderr(&early).contains("cannot have been approved on 2026-01-01"),
+        "{}",
+        stderr(&early)
+    );
     assert!(!first.join("approval.json").exists());
 
     let approved = approve(&first, "2026-12-01");
@@ -275,11 +318,18 @@ fn nothing_goes_to_the_vendor_or_the_mail_before_an_approval_of_the_very_run() {
     let sha: String = sha2::Sha256::digest(&run_json).iter().map(|b| format!("{b:02x}")).collect();
     assert_eq!(approval["run_json_sha256"], sha.as_str());
     let again = approve(&first, "2026-12-02");
-    assert!(stderr(&again).contains("replaces the approval by Dana Whitfield on 2026-12-01"), "{}", stderr(&again));
+    assert!(
+        stderr(&again).contains("replaces the approval by Dana Whitfield on 2026-12-01"),
+        "{}",
+        stderr(&again)
+    );
 
     let handed = handoff(&first, "after");
     assert!(handed.status.success(), "{}", stderr(&handed));
-    assert_eq!(read_json(&dir.join("after/handoff.json"))["approval"]["approved_by"], "Dana Whitfield");
+    assert_eq!(
+        read_json(&dir.join("after/handoff.json"))["approval"]["approved_by"],
+        "Dana Whitfield"
+    );
     assert!(dir.join("after/lob-letters.jsonl").is_file());
     let history = kindly(&["history", "3000001", "--ledger", ledger, "--format", "json"]);
     let history: serde_json::Value = serde_json::from_slice(&history.stdout).unwrap();
@@ -287,8 +337,13 @@ fn nothing_goes_to_the_vendor_or_the_mail_before_an_approval_of_the_very_run() {
     // Handed to the vendor, the run cannot be made again over itself.
     let overwrite = run_as_of(&config, &export, &first, AS_OF, &["--overwrite"]);
     assert_eq!(overwrite.status.code(), Some(2));
-    assert!(stderr(&overwrite).contains("went to the vendor or the mail"), "{}", stderr(&overwrite));
-    let mailed = kindly(&["mailed", first.to_str().unwrap(), "--date", "2026-12-02", "--ledger", ledger]);
+    assert!(
+        stderr(&overwrite).contains("went to the vendor or the mail"),
+        "{}",
+        stderr(&overwrite)
+    );
+    let mailed =
+        kindly(&["mailed", first.to_str().unwrap(), "--date", "2026-12-02", "--ledger", ledger]);
     assert!(mailed.status.success(), "{}", stderr(&mailed));
 
     // An approval of another run does not approve this one.
@@ -297,13 +352,20 @@ fn nothing_goes_to_the_vendor_or_the_mail_before_an_approval_of_the_very_run() {
     std::fs::copy(first.join("approval.json"), second.join("approval.json")).unwrap();
     let refused = handoff(&second, "other");
     assert_eq!(refused.status.code(), Some(2));
-    assert!(stderr(&refused).contains("changed after Dana Whitfield approved it"), "{}", stderr(&refused));
+    assert!(
+        stderr(&refused).contains("changed after Dana Whitfield approved it"),
+        "{}",
+        stderr(&refused)
+    );
 
     let nameless = kindly(&["approve", second.to_str().unwrap(), "--by", "  ", "--ledger", ledger]);
     assert_eq!(nameless.status.code(), Some(2));
     // Made again over itself, a run loses its approval, and is told so.
     let remade = run_as_of(&config, &export, &second, "2026-12-31", &["--overwrite"]);
     assert!(remade.status.success(), "{}", stderr(&remade));
-    assert!(stderr(&remade).contains("was approved by Dana Whitfield on 2026-12-02; that approval went with it"));
+    assert!(
+        stderr(&remade)
+            .contains("was approved by Dana Whitfield on 2026-12-02; that approval went with it")
+    );
     assert!(!second.join("approval.json").exists());
 }

@@ -12,7 +12,10 @@ fn every_input_row_ends_in_exactly_one_place() {
     let record = read_json(&run.join("run.json"));
     let rows = &record["counts"]["rows"];
     let n = |v: &serde_json::Value| v.as_u64().unwrap();
-    assert_eq!(n(&rows["input"]), n(&rows["in_letters"]) + n(&rows["in_holds"]) + n(&rows["rejected"]));
+    assert_eq!(
+        n(&rows["input"]),
+        n(&rows["in_letters"]) + n(&rows["in_holds"]) + n(&rows["rejected"])
+    );
 
     // And the files agree with the counts, line by line.
     let data_rows = std::fs::read_to_string(sample_export()).unwrap().lines().count() as u64 - 1;
@@ -28,8 +31,10 @@ fn every_input_row_ends_in_exactly_one_place() {
             })
             .collect()
     };
-    let rejects: Vec<u64> = read_csv(&run.join("rejects.csv")).iter().map(|r| r["line"].parse().unwrap()).collect();
-    let mut all: Vec<u64> = lines_of("letter").into_iter().chain(lines_of("hold")).chain(rejects.clone()).collect();
+    let rejects: Vec<u64> =
+        read_csv(&run.join("rejects.csv")).iter().map(|r| r["line"].parse().unwrap()).collect();
+    let mut all: Vec<u64> =
+        lines_of("letter").into_iter().chain(lines_of("hold")).chain(rejects.clone()).collect();
     assert_eq!(lines_of("letter").len() as u64, n(&rows["in_letters"]));
     assert_eq!(rejects.len() as u64, n(&rows["rejected"]));
     all.sort();
@@ -55,12 +60,20 @@ fn an_account_none_of_whose_rows_can_be_read_is_held_not_lost() {
     let audit = read_csv(&out.join("audit.csv"));
     let u1 = audit.iter().find(|r| r["account"] == "U1").expect("U1 is in audit.csv");
     assert_eq!(u1["decision"], "hold");
-    assert!(u1["reason"].starts_with("none of its rows could be read (lines 2, 3)"), "{}", u1["reason"]);
+    assert!(
+        u1["reason"].starts_with("none of its rows could be read (lines 2, 3)"),
+        "{}",
+        u1["reason"]
+    );
     let holds = read_csv(&out.join("holds.csv"));
-    assert_eq!(holds.iter().find(|h| h["account"] == "U1").unwrap()["reason_code"], "rows_rejected");
+    assert_eq!(
+        holds.iter().find(|h| h["account"] == "U1").unwrap()["reason_code"],
+        "rows_rejected"
+    );
     assert_eq!(read_json(&out.join("run.json"))["counts"]["accounts"], 2);
     let ledger = ledger_beside(&out);
-    let history = kindly(&["history", "U1", "--ledger", ledger.to_str().unwrap(), "--format", "json"]);
+    let history =
+        kindly(&["history", "U1", "--ledger", ledger.to_str().unwrap(), "--format", "json"]);
     assert!(history.status.success(), "history finds it: {}", stderr(&history));
     let history: serde_json::Value = serde_json::from_slice(&history.stdout).unwrap();
     assert_eq!(history[0]["hold_code"], "rows_rejected");
@@ -135,7 +148,12 @@ fn the_address_lies_inside_the_window_and_nothing_else_does() {
     for row in manifest.iter().step_by(7) {
         let doc = pdf::read(&std::fs::read(run.join(&row["file"])).unwrap());
         let mut expected = vec![row["recipient_name"].clone()];
-        expected.extend(["address_line_1", "address_line_2"].iter().map(|c| row[*c].clone()).filter(|l| !l.is_empty()));
+        expected.extend(
+            ["address_line_1", "address_line_2"]
+                .iter()
+                .map(|c| row[*c].clone())
+                .filter(|l| !l.is_empty()),
+        );
         expected.push(format!("{}, {} {}", row["city"], row["state"], row["zip"]));
 
         let (left, top, width, height) = RECIPIENT_WINDOW;
@@ -144,21 +162,41 @@ fn the_address_lies_inside_the_window_and_nothing_else_does() {
         let texts: Vec<String> = inside.iter().map(|l| l.text()).collect();
         assert_eq!(texts, expected, "{}: text in the recipient window", row["piece_id"]);
         for line in &inside {
-            assert!(line.left() >= left + clearance - 0.01, "{}: {:?} too far left", row["piece_id"], line.text());
+            assert!(
+                line.left() >= left + clearance - 0.01,
+                "{}: {:?} too far left",
+                row["piece_id"],
+                line.text()
+            );
             assert!(
                 line.right() <= left + width - clearance + 0.01,
                 "{}: {:?} too far right",
                 row["piece_id"],
                 line.text()
             );
-            assert!(line.top() >= top + clearance - 0.02, "{}: {:?} too high", row["piece_id"], line.text());
-            assert!(line.bottom() <= top + height - clearance + 0.02, "{}: {:?} too low", row["piece_id"], line.text());
+            assert!(
+                line.top() >= top + clearance - 0.02,
+                "{}: {:?} too high",
+                row["piece_id"],
+                line.text()
+            );
+            assert!(
+                line.bottom() <= top + height - clearance + 0.02,
+                "{}: {:?} too low",
+                row["piece_id"],
+                line.text()
+            );
         }
 
-        let in_return: Vec<String> = doc.lines_touching(1, RETURN_WINDOW).iter().map(|l| l.text()).collect();
+        let in_return: Vec<String> =
+            doc.lines_touching(1, RETURN_WINDOW).iter().map(|l| l.text()).collect();
         assert_eq!(
             in_return,
-            ["Riverside Family Medicine", "1200 Willow Creek Road, Suite 300", "Springfield, OR 97477"]
+            [
+                "Riverside Family Medicine",
+                "1200 Willow Creek Road, Suite 300",
+                "Springfield, OR 97477"
+            ]
         );
     }
 }
@@ -169,7 +207,11 @@ fn two_runs_give_identical_files() {
     let b = scratch("again").join("run");
     run_ok(&sample_export(), &b, &["-j", "1"]);
     for name in ["manifest.csv", "manifest.json", "audit.csv", "holds.csv", "rejects.csv"] {
-        assert_eq!(std::fs::read(a.join(name)).unwrap(), std::fs::read(b.join(name)).unwrap(), "{name} differs");
+        assert_eq!(
+            std::fs::read(a.join(name)).unwrap(),
+            std::fs::read(b.join(name)).unwrap(),
+            "{name} differs"
+        );
     }
     for row in read_csv(&a.join("manifest.csv")) {
         assert_eq!(
@@ -189,11 +231,20 @@ fn two_runs_give_identical_print_files() {
     let output = run_with(&print_config(&dir), &sample_export(), &b, &["-j", "1"]);
     assert!(output.status.success(), "{}", stderr(&output));
     // Made from pages laid out on other threads, in another order.
-    let files = read_json(&a.join("run.json"))["files"].as_object().unwrap().keys().cloned().collect::<Vec<_>>();
+    let files = read_json(&a.join("run.json"))["files"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .cloned()
+        .collect::<Vec<_>>();
     let print_files: Vec<_> = files.into_iter().filter(|f| f.starts_with("print/")).collect();
     assert!(!print_files.is_empty());
     for name in print_files.iter().map(String::as_str).chain(["manifest.csv"]) {
-        assert_eq!(std::fs::read(a.join(name)).unwrap(), std::fs::read(b.join(name)).unwrap(), "{name} differs");
+        assert_eq!(
+            std::fs::read(a.join(name)).unwrap(),
+            std::fs::read(b.join(name)).unwrap(),
+            "{name} differs"
+        );
     }
 }
 
@@ -233,7 +284,10 @@ fn a_failed_run_leaves_no_folder_that_looks_complete() {
 
     // An existing run is never overwritten by accident.
     std::fs::create_dir_all(&out).unwrap();
-    let export = write_export(&dir, "100,Ann Lee,1 Main St,,Eugene,OR,97401,2026-07-01,Visit,120.00,,,en,N,N,N,N\n");
+    let export = write_export(
+        &dir,
+        "100,Ann Lee,1 Main St,,Eugene,OR,97401,2026-07-01,Visit,120.00,,,en,N,N,N,N\n",
+    );
     let again = run_with(&config(), &export, &out, &[]);
     assert_eq!(again.status.code(), Some(2));
     assert!(stderr(&again).contains("already exists"), "{}", stderr(&again));
@@ -245,20 +299,40 @@ fn a_failed_run_leaves_no_folder_that_looks_complete() {
 #[test]
 fn each_page_footer_names_the_account_and_its_own_page_number() {
     let run = sample_run();
-    let accounts: BTreeMap<String, String> =
-        read_csv(&run.join("audit.csv")).into_iter().map(|r| (r["piece_id"].clone(), r["account"].clone())).collect();
+    let accounts: BTreeMap<String, String> = read_csv(&run.join("audit.csv"))
+        .into_iter()
+        .map(|r| (r["piece_id"].clone(), r["account"].clone()))
+        .collect();
     let manifest = read_csv(&run.join("manifest.csv"));
-    assert!(manifest.iter().any(|r| r["pages"] != "1"), "the sample has letters of more than one page");
+    assert!(
+        manifest.iter().any(|r| r["pages"] != "1"),
+        "the sample has letters of more than one page"
+    );
     for row in &manifest {
         let bytes = std::fs::read(run.join(&row["file"])).unwrap();
-        let title = format!("<rdf:li xml:lang=\"x-default\">Riverside Family Medicine – {}</rdf:li>", row["piece_id"]);
-        assert!(String::from_utf8_lossy(&bytes).contains(&title), "{}: no PDF title {title}", row["file"]);
+        let title = format!(
+            "<rdf:li xml:lang=\"x-default\">Riverside Family Medicine – {}</rdf:li>",
+            row["piece_id"]
+        );
+        assert!(
+            String::from_utf8_lossy(&bytes).contains(&title),
+            "{}: no PDF title {title}",
+            row["file"]
+        );
         let doc = pdf::read(&bytes);
         let account = &accounts[&row["piece_id"]];
         for page in 1..=doc.pages.len() as u32 {
             let footer = doc.lines(page).last().map(|l| l.text()).unwrap_or_default();
-            assert!(footer.ends_with(&format!(" {page}")), "{}: page {page}'s footer is {footer:?}", row["file"]);
-            assert!(footer.contains(&format!(" {account} ")), "{}: page {page}'s footer is {footer:?}", row["file"]);
+            assert!(
+                footer.ends_with(&format!(" {page}")),
+                "{}: page {page}'s footer is {footer:?}",
+                row["file"]
+            );
+            assert!(
+                footer.contains(&format!(" {account} ")),
+                "{}: page {page}'s footer is {footer:?}",
+                row["file"]
+            );
         }
     }
 }
@@ -266,14 +340,22 @@ fn each_page_footer_names_the_account_and_its_own_page_number() {
 #[test]
 fn sources_are_the_typst_input_of_the_runs_own_pieces() {
     let dir = scratch("sources");
-    let output = on_export("sources", &config(), &sample_export(), &["--out", dir.to_str().unwrap(), "--limit", "5"]);
+    let output = on_export(
+        "sources",
+        &config(),
+        &sample_export(),
+        &["--out", dir.to_str().unwrap(), "--limit", "5"],
+    );
     assert!(output.status.success(), "{}", stderr(&output));
     let manifest = read_csv(&sample_run().join("manifest.csv"));
     let pieces: Vec<_> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().path()).collect();
     assert_eq!(pieces.len(), 5);
     for piece in pieces {
         let id = piece.file_name().unwrap().to_str().unwrap().to_string();
-        let row = manifest.iter().find(|r| r["piece_id"] == id).unwrap_or_else(|| panic!("{id} is not in the run"));
+        let row = manifest
+            .iter()
+            .find(|r| r["piece_id"] == id)
+            .unwrap_or_else(|| panic!("{id} is not in the run"));
         let data = read_json(&piece.join("data.json"));
         assert_eq!(data["piece"], id.as_str());
         assert_eq!(data["name"], row["recipient_name"].as_str());

@@ -8,7 +8,13 @@ use crate::pdf;
 #[test]
 fn markup_in_patient_data_prints_literally() {
     let dir = scratch("safety");
-    let names = ["#panic(\"x\")", "*]_$ //", "Zoë O'Brien-Núñez", "= Heading <label> @ref", "`raw` \\ 1. #{1+1}"];
+    let names = [
+        "#panic(\"x\")",
+        "*]_$ //",
+        "Zoë O'Brien-Núñez",
+        "= Heading <label> @ref",
+        "`raw` \\ 1. #{1+1}",
+    ];
     let rows: String = names
         .iter()
         .enumerate()
@@ -57,7 +63,11 @@ fn an_address_too_long_for_the_window_is_held_not_clipped_or_shrunk() {
     assert_eq!(holds[0]["account"], "300");
     assert_eq!(holds[0]["reason_code"], "preflight");
     assert!(holds[0]["reason"].contains("past the window"), "{}", holds[0]["reason"]);
-    assert_eq!(std::fs::read_dir(out.join("letters")).unwrap().count(), 1, "no PDF for the held letter");
+    assert_eq!(
+        std::fs::read_dir(out.join("letters")).unwrap().count(),
+        1,
+        "no PDF for the held letter"
+    );
 }
 
 #[test]
@@ -89,7 +99,10 @@ fn a_payment_written_the_other_way_round_holds_its_account() {
 fn a_bill_well_over_the_good_faith_estimate_is_held() {
     let dir = scratch("estimate");
     let config = config_with(&dir, |t| {
-        t.replace("large_print = \"Large Print\"\n", "large_print = \"Large Print\"\ngood_faith_estimate = \"GFE\"\n")
+        t.replace(
+            "large_print = \"Large Print\"\n",
+            "large_print = \"Large Print\"\ngood_faith_estimate = \"GFE\"\n",
+        )
     });
     let export = dir.join("export.csv");
     let rows = "\
@@ -105,8 +118,15 @@ fn a_bill_well_over_the_good_faith_estimate_is_held() {
     assert_eq!(manifest.len(), 1);
     assert_eq!(manifest[0]["recipient_name"], "Bo Diaz", "$50.00 over the estimate is mailed");
     let holds = read_csv(&out.join("holds.csv"));
-    assert_eq!((holds[0]["account"].as_str(), holds[0]["reason_code"].as_str()), ("500", "over_estimate"));
-    assert!(holds[0]["reason"].contains("billed $900.00, $400.00 more than"), "{}", holds[0]["reason"]);
+    assert_eq!(
+        (holds[0]["account"].as_str(), holds[0]["reason_code"].as_str()),
+        ("500", "over_estimate")
+    );
+    assert!(
+        holds[0]["reason"].contains("billed $900.00, $400.00 more than"),
+        "{}",
+        holds[0]["reason"]
+    );
 }
 
 #[test]
@@ -137,7 +157,9 @@ fn procedure_and_diagnosis_codes_never_print() {
 /// cannot be read back reliably; every base character, in order, can.
 fn letters(text: &str) -> String {
     use unicode_normalization::UnicodeNormalization;
-    text.nfd().filter(|c| !c.is_whitespace() && !unicode_normalization::char::is_combining_mark(*c)).collect()
+    text.nfd()
+        .filter(|c| !c.is_whitespace() && !unicode_normalization::char::is_combining_mark(*c))
+        .collect()
 }
 
 proptest::proptest! {

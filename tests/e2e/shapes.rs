@@ -20,7 +20,11 @@ fn run_shape_in(mapping: &str, export: &str) -> PathBuf {
     assert!(verify.status.success(), "{}", stderr(&verify));
     let record = read_json(&out.join("run.json"));
     let bytes = std::fs::read(&mapping).unwrap();
-    assert_eq!(record["mapping"]["sha256"], kindly::digest::sha256(&bytes), "run.json names the mapping file");
+    assert_eq!(
+        record["mapping"]["sha256"],
+        kindly::digest::sha256(&bytes),
+        "run.json names the mapping file"
+    );
     out
 }
 
@@ -31,7 +35,9 @@ fn export_rows(export: &str) -> Vec<BTreeMap<String, String>> {
     let headers = reader.headers().unwrap().clone();
     reader
         .records()
-        .map(|r| headers.iter().map(String::from).zip(r.unwrap().iter().map(String::from)).collect())
+        .map(|r| {
+            headers.iter().map(String::from).zip(r.unwrap().iter().map(String::from)).collect()
+        })
         .collect()
 }
 
@@ -66,14 +72,23 @@ fn split_name_columns_and_a_status_code_column_with_windows_line_ends() {
         let account = &row["Acct #"];
         if let Some(name) = names.get(account) {
             let parts = [&row["Guar First"], &row["MI"], &row["Guar Last"], &row["Suffix"]];
-            let natural = parts.iter().filter(|p| !p.is_empty()).map(|p| p.as_str()).collect::<Vec<_>>().join(" ");
+            let natural = parts
+                .iter()
+                .filter(|p| !p.is_empty())
+                .map(|p| p.as_str())
+                .collect::<Vec<_>>()
+                .join(" ");
             assert_eq!(name, &natural, "{account}: the name in the window, in natural order");
         }
         let code = row["Status"].split(';').next().unwrap_or_default();
         if let Some((_, meaning)) = meanings.iter().find(|(c, _)| *c == code) {
-            let (held, reason) = holds.get(account).unwrap_or_else(|| panic!("{account} ({code}) got a letter"));
+            let (held, reason) =
+                holds.get(account).unwrap_or_else(|| panic!("{account} ({code}) got a letter"));
             assert_eq!(held, meaning, "{account}: {reason}");
-            assert!(reason.contains(&format!("{code:?} in column \"Status\"")), "{account}: {reason}");
+            assert!(
+                reason.contains(&format!("{code:?} in column \"Status\"")),
+                "{account}: {reason}"
+            );
         }
     }
     let rejects = read_csv(&run.join("rejects.csv"));
@@ -84,7 +99,10 @@ fn split_name_columns_and_a_status_code_column_with_windows_line_ends() {
         "the physical line, CRLF and all"
     );
     let text = std::fs::read_to_string(repo().join("sample-data/split-names-export.csv")).unwrap();
-    assert!(text.lines().nth(9).unwrap().contains(&rejects[0]["value"]), "line 10 holds the bad value");
+    assert!(
+        text.lines().nth(9).unwrap().contains(&rejects[0]["value"]),
+        "line 10 holds the bad value"
+    );
     // A returned check, written the other way round from the export's
     // payments, holds its account instead of lowering the balance.
     let (held, reason) = &holds["SN2038"];
@@ -99,7 +117,9 @@ fn names_written_last_first_and_several_codes_in_one_column() {
     let names = names_in_window(&run);
     let holds = holds(&run);
     let audit = read_csv(&run.join("audit.csv"));
-    let guarantor = |account: &str| audit.iter().find(|r| r["account"] == account).unwrap()["guarantor"].clone();
+    let guarantor = |account: &str| {
+        audit.iter().find(|r| r["account"] == account).unwrap()["guarantor"].clone()
+    };
     let written: BTreeMap<String, String> = export_rows("last-first-statement.csv")
         .into_iter()
         .map(|r| (r["Patient Name"].clone(), r["Account"].clone()))
@@ -117,17 +137,28 @@ fn names_written_last_first_and_several_codes_in_one_column() {
             assert_eq!(name, natural, "{as_written}: in the window");
         }
     }
-    assert!(names.values().any(|n| n == "Daniel Reyes") && names.values().any(|n| n == "Madonna"), "{names:?}");
+    assert!(
+        names.values().any(|n| n == "Daniel Reyes") && names.values().any(|n| n == "Madonna"),
+        "{names:?}"
+    );
     let garcia = &written["García López, María José"];
     assert_eq!(holds[garcia].0, "bankruptcy");
     assert_eq!(guarantor(garcia), "María José García López");
     let both = holds.values().find(|(_, reason)| reason.contains("\"BK\"")).unwrap();
     assert!(both.1.contains("\"ATTY\""), "both codes of \"BK;ATTY\" are named: {}", both.1);
-    assert!(holds.values().filter(|(code, _)| code == "unknown_hold_code").all(|(_, r)| r.contains("ZZ-NEW")));
+    assert!(
+        holds
+            .values()
+            .filter(|(code, _)| code == "unknown_hold_code")
+            .all(|(_, r)| r.contains("ZZ-NEW"))
+    );
     assert_eq!(holds.values().filter(|(code, _)| code == "unknown_hold_code").count(), 3);
     let warnings = read_csv(&run.join("warnings.csv"));
     assert_eq!(warnings.len(), 1, "{warnings:?}");
-    assert_eq!((warnings[0]["kind"].as_str(), warnings[0]["line"].as_str()), ("name_not_split", "10"));
+    assert_eq!(
+        (warnings[0]["kind"].as_str(), warnings[0]["line"].as_str()),
+        ("name_not_split", "10")
+    );
 }
 
 #[test]
@@ -136,19 +167,29 @@ fn characters_the_fonts_lack_are_held_and_invisible_ones_removed() {
     let names = names_in_window(&run);
     let holds = holds(&run);
     let rows = export_rows("scripts-export.csv");
-    let account_of = |name: &str| rows.iter().find(|r| r["Responsible Party"] == name).unwrap()["Patient Acct"].clone();
-    for (name, missing) in [("محمد علي", "U+0645"), ("王小明", "U+738B"), ("Ann 🙂 Lee", "U+1F642")] {
+    let account_of = |name: &str| {
+        rows.iter().find(|r| r["Responsible Party"] == name).unwrap()["Patient Acct"].clone()
+    };
+    for (name, missing) in [("محمد علي", "U+0645"), ("王小明", "U+738B"), ("Ann 🙂 Lee", "U+1F642")]
+    {
         let (code, reason) = &holds[&account_of(name)];
         assert_eq!(code, "preflight", "{name}");
         assert!(
-            reason.contains("missing glyph") && reason.contains(missing) && reason.contains("the guarantor's name"),
+            reason.contains("missing glyph")
+                && reason.contains(missing)
+                && reason.contains("the guarantor's name"),
             "{reason}"
         );
     }
-    for printable in ["Αλέξης Παππάς", "Ольга Петрова", "Nguyễn Văn Đức"] {
+    for printable in ["Αλέξης Παππάς", "Ольга Петрова", "Nguyễn Văn Đức"]
+    {
         assert_eq!(names[&account_of(printable)], printable, "printed exactly");
     }
-    assert_eq!(names[&account_of("\u{202e}eeL nnA")], "eeL nnA", "the override is gone: nothing prints reversed");
+    assert_eq!(
+        names[&account_of("\u{202e}eeL nnA")],
+        "eeL nnA",
+        "the override is gone: nothing prints reversed"
+    );
     assert_eq!(names[&account_of("Zo\u{200b}ë Núñez")], "Zoë Núñez");
     assert_eq!(holds[&account_of("Ivan Petrov")].0, "address_not_latin");
     let text = std::fs::read_to_string(repo().join("sample-data/scripts-export.csv")).unwrap();
@@ -170,12 +211,18 @@ fn characters_the_fonts_lack_are_held_and_invisible_ones_removed() {
         record["pieces_not_made"].as_array().unwrap().iter().map(|p| p.as_str().unwrap()).collect();
     assert_eq!(skipped.len(), 3, "{skipped:?}");
     let report = std::fs::read_to_string(run.join("report.html")).unwrap();
-    assert!(report.contains(&format!("Piece numbers {} are not in the manifest", skipped.join(", "))));
+    assert!(
+        report.contains(&format!("Piece numbers {} are not in the manifest", skipped.join(", ")))
+    );
 }
 
 fn counts(record: &serde_json::Value) -> (u64, u64, u64) {
     let c = &record["counts"];
-    (c["rows"]["input"].as_u64().unwrap(), c["rows"]["rejected"].as_u64().unwrap(), c["letters"].as_u64().unwrap())
+    (
+        c["rows"]["input"].as_u64().unwrap(),
+        c["rows"]["rejected"].as_u64().unwrap(),
+        c["letters"].as_u64().unwrap(),
+    )
 }
 
 #[test]
@@ -193,7 +240,8 @@ fn a_one_row_per_account_statement_in_windows_1252() {
         .map(|w| (w["line"].clone(), w["column"].clone()))
         .collect();
     assert_eq!(warned, [("4".to_string(), "Balance Due".to_string())]);
-    let held = read_csv(&run.join("holds.csv")).into_iter().find(|h| h["account"] == "1000026").unwrap();
+    let held =
+        read_csv(&run.join("holds.csv")).into_iter().find(|h| h["account"] == "1000026").unwrap();
     assert_eq!(held["reason_code"], "blank_balance");
 }
 
@@ -202,12 +250,19 @@ fn a_tab_separated_utf16_export_with_odd_headers() {
     let record = run_shape("tab-utf16", "tab-export.txt");
     let (rows, rejected, letters) = counts(&record);
     let lines = std::fs::read(repo().join("sample-data/tab-export.txt")).unwrap();
-    let text = String::from_utf16(&lines[2..].chunks(2).map(|c| u16::from_le_bytes([c[0], c[1]])).collect::<Vec<_>>())
-        .unwrap();
+    let text = String::from_utf16(
+        &lines[2..].chunks(2).map(|c| u16::from_le_bytes([c[0], c[1]])).collect::<Vec<_>>(),
+    )
+    .unwrap();
     // Records, not lines: some descriptions hold a line break inside quotes.
-    let records = csv::ReaderBuilder::new().delimiter(b'\t').from_reader(text.as_bytes()).records().count() as u64;
+    let records =
+        csv::ReaderBuilder::new().delimiter(b'\t').from_reader(text.as_bytes()).records().count()
+            as u64;
     assert_eq!((rows, rejected), (records, 0));
-    assert!(text.contains("visit\n(follow-up)\""), "the sample has line breaks inside quoted fields");
+    assert!(
+        text.contains("visit\n(follow-up)\""),
+        "the sample has line breaks inside quoted fields"
+    );
     assert!(letters > 50, "{letters}");
 }
 
@@ -216,8 +271,9 @@ fn windows_1252_is_found_and_an_export_not_in_the_encoding_given_stops() {
     let dir = scratch("encoding");
     let export = dir.join("ansi.csv");
     let mut bytes = HEADER.as_bytes().to_vec();
-    bytes
-        .extend_from_slice(b"700,Zo\xEB N\xFA\xF1ez,1 Main St,,Eugene,OR,97401,2026-07-01,Visit,120.00,,,en,N,N,N,N\n");
+    bytes.extend_from_slice(
+        b"700,Zo\xEB N\xFA\xF1ez,1 Main St,,Eugene,OR,97401,2026-07-01,Visit,120.00,,,en,N,N,N,N\n",
+    );
     std::fs::write(&export, &bytes).unwrap();
     let validate = |extra: &[&str]| on_export("validate", &config(), &export, extra);
     let found = validate(&[]);
@@ -266,20 +322,37 @@ fn an_export_re_saved_by_excel_makes_the_same_letters() {
     let out = dir.join("runs/run");
     let output = run_with(&config(), &export, &out, &[]);
     assert!(output.status.success(), "{}", stderr(&output));
-    assert!(stderr(&output).contains("the export was read as Windows-1252"), "said: {}", stderr(&output));
-    let (again, original) = (read_json(&out.join("run.json")), read_json(&sample_run().join("run.json")));
-    assert_eq!(again["counts"], original["counts"], "every Spanish-speaking household still gets its letter");
+    assert!(
+        stderr(&output).contains("the export was read as Windows-1252"),
+        "said: {}",
+        stderr(&output)
+    );
+    let (again, original) =
+        (read_json(&out.join("run.json")), read_json(&sample_run().join("run.json")));
+    assert_eq!(
+        again["counts"], original["counts"],
+        "every Spanish-speaking household still gets its letter"
+    );
     assert_eq!(again["input_read_as"], "windows-1252");
     let names = |run: &Path| -> Vec<String> {
-        read_csv(&run.join("manifest.csv")).into_iter().map(|r| r["recipient_name"].clone()).collect()
+        read_csv(&run.join("manifest.csv"))
+            .into_iter()
+            .map(|r| r["recipient_name"].clone())
+            .collect()
     };
     let (resaved, shipped) = (names(&out), names(sample_run()));
     assert_eq!(resaved.len(), shipped.len());
-    let kept: Vec<(&String, &String)> = resaved.iter().zip(&shipped).filter(|(r, _)| !r.contains('?')).collect();
+    let kept: Vec<(&String, &String)> =
+        resaved.iter().zip(&shipped).filter(|(r, _)| !r.contains('?')).collect();
     assert!(kept.iter().all(|(r, s)| r == s), "accents and all");
-    assert!(kept.iter().any(|(r, _)| r.contains('é') || r.contains('ñ')), "names with accents are among them");
+    assert!(
+        kept.iter().any(|(r, _)| r.contains('é') || r.contains('ñ')),
+        "names with accents are among them"
+    );
     let validate = on_export("validate", &config(), &export, &[]);
-    assert!(String::from_utf8_lossy(&validate.stdout).contains("The export was read as Windows-1252"));
+    assert!(
+        String::from_utf8_lossy(&validate.stdout).contains("The export was read as Windows-1252")
+    );
 }
 
 #[test]
@@ -301,7 +374,10 @@ fn a_statement_with_the_responsible_party_and_insurance_beside_the_patient() {
         let account = &row["AccountNumber"];
         let owed_by_insurance = row["InsBalance"] != "0.00";
         if owed_by_insurance && row["AcctStatus"].is_empty() {
-            assert_eq!(holds[account].0, "insurance_pending", "{account}: insurance's balance is not the patient's");
+            assert_eq!(
+                holds[account].0, "insurance_pending",
+                "{account}: insurance's balance is not the patient's"
+            );
         }
         match row["AcctStatus"].as_str() {
             "BK" => assert_eq!(holds[account].0, "bankruptcy"),
@@ -318,18 +394,25 @@ fn a_statement_with_the_responsible_party_and_insurance_beside_the_patient() {
         .sum();
     assert_eq!(letter["balance"], format!("${}.{:02}", share / 100, share % 100));
     // Nine-digit ZIPs go out as ZIP+4.
-    assert!(manifest.iter().any(|m| m["zip"].len() == 10 && m["zip"].as_bytes()[5] == b'-'), "{manifest:?}");
+    assert!(
+        manifest.iter().any(|m| m["zip"].len() == 10 && m["zip"].as_bytes()[5] == b'-'),
+        "{manifest:?}"
+    );
     assert!(manifest.iter().all(|m| m["zip"].len() == 5 || m["zip"].len() == 10));
     // The procedure codes never print.
     let pdf = crate::pdf::read(&std::fs::read(run.join(&manifest[0]["file"])).unwrap());
     let text = pdf.text();
-    assert!(!text.contains("99213") && !text.contains("99203") && !text.contains("85025"), "{text}");
+    assert!(
+        !text.contains("99213") && !text.contains("99203") && !text.contains("85025"),
+        "{text}"
+    );
 }
 
 #[test]
 fn a_mapping_that_took_the_wrong_columns_is_warned_of_in_validate_and_the_run() {
     let dir = scratch("wrong-columns");
-    let shipped = std::fs::read_to_string(repo().join("sample-data/mappings/resp-statement.toml")).unwrap();
+    let shipped =
+        std::fs::read_to_string(repo().join("sample-data/mappings/resp-statement.toml")).unwrap();
     let wrong = shipped
         .replace("balance = \"PatBalance\"", "balance = \"InsBalance\"")
         .replace("insurance_pending = { nonzero = \"InsBalance\" }\n", "")
@@ -337,23 +420,37 @@ fn a_mapping_that_took_the_wrong_columns_is_warned_of_in_validate_and_the_run() 
     let mapping = dir.join("wrong.toml");
     std::fs::write(&mapping, wrong).unwrap();
     let export = repo().join("sample-data/resp-statement-export.csv");
-    let validate = on_export("validate", &config(), &export, &["--mapping", mapping.to_str().unwrap()]);
+    let validate =
+        on_export("validate", &config(), &export, &["--mapping", mapping.to_str().unwrap()]);
     let table = String::from_utf8_lossy(&validate.stdout);
     assert!(
-        table.contains("WARNING: ") && table.contains("accounts owe nothing: check that the mapping reads"),
+        table.contains("WARNING: ")
+            && table.contains("accounts owe nothing: check that the mapping reads"),
         "{table}"
     );
     assert!(table.contains("guarantors' names look like ids"), "{table}");
-    let json = on_export("validate", &config(), &export, &["--mapping", mapping.to_str().unwrap(), "--format", "json"]);
+    let json = on_export(
+        "validate",
+        &config(),
+        &export,
+        &["--mapping", mapping.to_str().unwrap(), "--format", "json"],
+    );
     let json: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
-    let codes: Vec<&str> = json["checks"].as_array().unwrap().iter().map(|c| c["code"].as_str().unwrap()).collect();
+    let codes: Vec<&str> =
+        json["checks"].as_array().unwrap().iter().map(|c| c["code"].as_str().unwrap()).collect();
     assert_eq!(codes, ["most_accounts_owe_nothing", "names_look_like_ids"]);
     let out = dir.join("runs/run");
-    let run = run_with(&config(), &export, &out, &["--mapping", mapping.to_str().unwrap(), "--trial"]);
-    assert!(stderr(&run).contains("WARNING: ") && stderr(&run).contains("accounts owe nothing"), "{}", stderr(&run));
+    let run =
+        run_with(&config(), &export, &out, &["--mapping", mapping.to_str().unwrap(), "--trial"]);
+    assert!(
+        stderr(&run).contains("WARNING: ") && stderr(&run).contains("accounts owe nothing"),
+        "{}",
+        stderr(&run)
+    );
     // The shipped mapping warns of nothing.
     let right = repo().join("sample-data/mappings/resp-statement.toml");
-    let validate = on_export("validate", &config(), &export, &["--mapping", right.to_str().unwrap()]);
+    let validate =
+        on_export("validate", &config(), &export, &["--mapping", right.to_str().unwrap()]);
     assert!(!String::from_utf8_lossy(&validate.stdout).contains("WARNING"));
 }
 
@@ -370,8 +467,10 @@ fn an_aging_report_makes_letters_of_what_is_owed_by_age_in_both_languages() {
         let share = cents(&row["Pat Portion"]);
         assert_eq!(letter["balance"], format!("${}.{:02}", share / 100, share % 100), "{letter:?}");
         // Its age is its oldest column holding money.
-        let oldest =
-            ["> 90 Days", "61-90 Days", "31-60 Days", "0-30 Days"].iter().find(|c| cents(&row[**c]) != 0).unwrap();
+        let oldest = ["> 90 Days", "61-90 Days", "31-60 Days", "0-30 Days"]
+            .iter()
+            .find(|c| cents(&row[**c]) != 0)
+            .unwrap();
         let stage = match *oldest {
             "> 90 Days" => "assistance",
             "61-90 Days" => "plan_offer",
@@ -385,14 +484,18 @@ fn an_aging_report_makes_letters_of_what_is_owed_by_age_in_both_languages() {
     let with_estimate = rows
         .iter()
         .find(|r| {
-            r["Ins Est"] != "0.00" && audit.iter().any(|a| a["account"] == r["Account"] && a["decision"] == "letter")
+            r["Ins Est"] != "0.00"
+                && audit.iter().any(|a| a["account"] == r["Account"] && a["decision"] == "letter")
         })
         .unwrap();
-    let piece = &audit.iter().find(|a| a["account"] == with_estimate["Account"]).unwrap()["piece_id"];
+    let piece =
+        &audit.iter().find(|a| a["account"] == with_estimate["Account"]).unwrap()["piece_id"];
     let file = &manifest.iter().find(|m| &m["piece_id"] == piece).unwrap()["file"];
     let text = crate::pdf::read(&std::fs::read(run.join(file)).unwrap()).text();
     assert!(
-        text.contains("Owed for") && text.contains("0 to 30 days") && text.contains("Expected from your insurance"),
+        text.contains("Owed for")
+            && text.contains("0 to 30 days")
+            && text.contains("Expected from your insurance"),
         "{text}"
     );
     assert!(!text.contains("Date of service"), "{text}");
@@ -403,8 +506,11 @@ fn an_aging_report_makes_letters_of_what_is_owed_by_age_in_both_languages() {
     let dir = scratch("aging-es");
     let mapping = std::fs::read_to_string(repo().join("sample-data/mappings/aging.toml")).unwrap();
     let spanish = dir.join("aging-es.toml");
-    std::fs::write(&spanish, mapping.replace("language = { value = \"en\" }", "language = { value = \"es\" }"))
-        .unwrap();
+    std::fs::write(
+        &spanish,
+        mapping.replace("language = { value = \"en\" }", "language = { value = \"es\" }"),
+    )
+    .unwrap();
     let export = repo().join("sample-data/aging-export.csv");
     let out = dir.join("runs/run");
     run_ok(&export, &out, &["--mapping", spanish.to_str().unwrap()]);

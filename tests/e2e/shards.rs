@@ -26,7 +26,13 @@ fn merge(shards: &[&str], out: &Path) -> std::process::Output {
     let ledger = ledger_beside(out);
     let mut args = vec!["merge"];
     args.extend(shards);
-    args.extend(["--out", out.to_str().unwrap(), "--ledger", ledger.to_str().unwrap(), "--new-ledger"]);
+    args.extend([
+        "--out",
+        out.to_str().unwrap(),
+        "--ledger",
+        ledger.to_str().unwrap(),
+        "--new-ledger",
+    ]);
     kindly(&args)
 }
 
@@ -34,7 +40,8 @@ fn shard_runs(dir: &Path, count: u32, config: &Path) -> Vec<String> {
     (1..=count)
         .map(|k| {
             let out = dir.join(format!("shard-{k}"));
-            let output = run_with(config, &sample_export(), &out, &["--shard", &format!("{k}/{count}")]);
+            let output =
+                run_with(config, &sample_export(), &out, &["--shard", &format!("{k}/{count}")]);
             assert!(output.status.success(), "{}", stderr(&output));
             out.display().to_string()
         })
@@ -45,11 +52,17 @@ fn shard_runs(dir: &Path, count: u32, config: &Path) -> Vec<String> {
 fn four_shards_merged_are_the_unsharded_run() {
     let dir = scratch("shards");
     let shards = shard_runs(&dir, 4, &config());
-    let records: Vec<_> = shards.iter().map(|s| read_json(&Path::new(s).join("run.json"))).collect();
-    let letters: Vec<u64> = records.iter().map(|r| r["counts"]["letters"].as_u64().unwrap()).collect();
+    let records: Vec<_> =
+        shards.iter().map(|s| read_json(&Path::new(s).join("run.json"))).collect();
+    let letters: Vec<u64> =
+        records.iter().map(|r| r["counts"]["letters"].as_u64().unwrap()).collect();
     assert!(letters.iter().all(|&n| n > 0), "every shard has letters: {letters:?}");
-    let rejected: Vec<u64> = records.iter().map(|r| r["counts"]["rows"]["rejected"].as_u64().unwrap()).collect();
-    assert!(rejected[0] > 0 && rejected[1..].iter().all(|&n| n == 0), "shard 1 reports rejects: {rejected:?}");
+    let rejected: Vec<u64> =
+        records.iter().map(|r| r["counts"]["rows"]["rejected"].as_u64().unwrap()).collect();
+    assert!(
+        rejected[0] > 0 && rejected[1..].iter().all(|&n| n == 0),
+        "shard 1 reports rejects: {rejected:?}"
+    );
 
     let merged = dir.join("merged");
     let output = merge(&shards.iter().map(String::as_str).collect::<Vec<_>>(), &merged);
@@ -60,7 +73,10 @@ fn four_shards_merged_are_the_unsharded_run() {
     // run's print files are not the unsharded run's.
     let whole = sample_run();
     let (a, b) = (files(whole), files(&merged));
-    assert_eq!(a.iter().map(|f| &f.0).collect::<Vec<_>>(), b.iter().map(|f| &f.0).collect::<Vec<_>>());
+    assert_eq!(
+        a.iter().map(|f| &f.0).collect::<Vec<_>>(),
+        b.iter().map(|f| &f.0).collect::<Vec<_>>()
+    );
     for ((name, x), (_, y)) in a.iter().zip(&b) {
         assert!(x == y, "{name} differs between the unsharded and the merged run");
     }
@@ -94,7 +110,12 @@ fn a_merge_needs_every_shard_of_one_run() {
     assert!(!out.exists());
 
     // A letter changed after its shard was made stops the merge.
-    let letter = std::fs::read_dir(Path::new(&shards[1]).join("letters")).unwrap().next().unwrap().unwrap().path();
+    let letter = std::fs::read_dir(Path::new(&shards[1]).join("letters"))
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
     std::fs::write(&letter, b"not the letter").unwrap();
     let output = merge(&[&shards[0], &shards[1]], &out);
     assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
@@ -115,7 +136,12 @@ fn shards_read_with_different_mappings_are_not_merged() {
     run_ok(&sample_export(), &first, &["--shard", "1/2"]);
     let second = dir.join("shard-2");
     run_ok(&sample_export(), &second, &["--shard", "2/2", "--mapping", mapping.to_str().unwrap()]);
-    assert!(read_json(&second.join("run.json"))["mapping"]["file"].as_str().unwrap().ends_with("mapping.toml"));
+    assert!(
+        read_json(&second.join("run.json"))["mapping"]["file"]
+            .as_str()
+            .unwrap()
+            .ends_with("mapping.toml")
+    );
     let out = dir.join("merged");
     let output = merge(&[first.to_str().unwrap(), second.to_str().unwrap()], &out);
     assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));

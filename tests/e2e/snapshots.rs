@@ -7,7 +7,8 @@ use crate::common::*;
 /// Text with the checkout's own path written as `[repo]`, and the tests'
 /// scratch folder as `[tmp]`.
 fn portable(text: &str) -> String {
-    text.replace(env!("CARGO_TARGET_TMPDIR"), "[tmp]").replace(&repo().display().to_string(), "[repo]")
+    text.replace(env!("CARGO_TARGET_TMPDIR"), "[tmp]")
+        .replace(&repo().display().to_string(), "[repo]")
 }
 
 #[test]

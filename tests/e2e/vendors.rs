@@ -38,7 +38,9 @@ fn embedded_fonts(bytes: &[u8]) -> usize {
     doc.objects
         .values()
         .filter(|o| {
-            o.as_dict().is_ok_and(|d| d.get(b"Type").and_then(|t| t.as_name()).is_ok_and(|n| n == b"FontDescriptor"))
+            o.as_dict().is_ok_and(|d| {
+                d.get(b"Type").and_then(|t| t.as_name()).is_ok_and(|n| n == b"FontDescriptor")
+            })
         })
         .count()
 }
@@ -55,10 +57,14 @@ pub fn assert_print_files_hold_their_pieces(run: &Path) {
     assert_combined_files_hold_their_pieces(run, run, "run.json");
     let manifest = read_csv(&run.join("manifest.csv"));
     let one_piece = embedded_fonts(&std::fs::read(run.join(&manifest[0]["file"])).unwrap());
-    let files: std::collections::BTreeSet<&String> = manifest.iter().map(|r| &r["print_file"]).collect();
+    let files: std::collections::BTreeSet<&String> =
+        manifest.iter().map(|r| &r["print_file"]).collect();
     for file in files {
         let fonts = embedded_fonts(&std::fs::read(run.join(file)).unwrap());
-        assert!(fonts <= one_piece + 2, "{file} embeds {fonts} fonts; one piece embeds {one_piece}");
+        assert!(
+            fonts <= one_piece + 2,
+            "{file} embeds {fonts} fonts; one piece embeds {one_piece}"
+        );
     }
 }
 
@@ -102,7 +108,8 @@ pub fn assert_combined_files_hold_their_pieces(folder: &Path, run: &Path, record
 fn combined_files_split_at_the_page_limit_never_inside_a_piece() {
     let dir = scratch("print-split");
     let config = config_with(&dir, |t| {
-        t.replace("max_pages = 250", "max_pages = 25").replace("combined = false", "combined = true")
+        t.replace("max_pages = 250", "max_pages = 25")
+            .replace("combined = false", "combined = true")
     });
     let out = dir.join("run");
     let output = run_with(&config, &sample_export(), &out, &[]);
@@ -126,7 +133,9 @@ fn combined_files_split_at_the_page_limit_never_inside_a_piece() {
 
 /// The child elements of an XML element, by tag name.
 fn child<'a>(node: roxmltree::Node<'a, 'a>, tag: &str) -> roxmltree::Node<'a, 'a> {
-    node.children().find(|c| c.has_tag_name(tag)).unwrap_or_else(|| panic!("<{tag}> in <{}>", node.tag_name().name()))
+    node.children()
+        .find(|c| c.has_tag_name(tag))
+        .unwrap_or_else(|| panic!("<{tag}> in <{}>", node.tag_name().name()))
 }
 
 fn text_of<'a>(node: roxmltree::Node<'a, 'a>, tag: &str) -> &'a str {
@@ -164,7 +173,13 @@ fn click2mail_batch_xml_gives_every_piece_its_page_range() {
             // The order of Click2Mail's published sample (batch-request-letter.xml).
             assert_eq!(
                 tags(*job),
-                ["startingPage", "endingPage", "printProductionOptions", "returnAddress", "recipients"]
+                [
+                    "startingPage",
+                    "endingPage",
+                    "printProductionOptions",
+                    "returnAddress",
+                    "recipients"
+                ]
             );
             assert_eq!(text_of(*job, "startingPage"), row["print_first_page"]);
             assert_eq!(text_of(*job, "endingPage"), row["print_last_page"]);
@@ -193,12 +208,23 @@ fn click2mail_batch_xml_gives_every_piece_its_page_range() {
                 (text_of(from, "city"), text_of(from, "state"), text_of(from, "postalCode")),
                 ("Springfield", "OR", "97477")
             );
-            let recipients: Vec<_> = child(*job, "recipients").children().filter(|c| c.is_element()).collect();
+            let recipients: Vec<_> =
+                child(*job, "recipients").children().filter(|c| c.is_element()).collect();
             assert_eq!(recipients.len(), 1);
             let to = recipients[0];
             assert_eq!(
                 tags(to),
-                ["name", "organization", "address1", "address2", "address3", "city", "state", "postalCode", "country"]
+                [
+                    "name",
+                    "organization",
+                    "address1",
+                    "address2",
+                    "address3",
+                    "city",
+                    "state",
+                    "postalCode",
+                    "country"
+                ]
             );
             assert_eq!(text_of(to, "name"), row["recipient_name"]);
             assert_eq!(text_of(to, "address1"), row["address_line_1"]);
@@ -239,7 +265,11 @@ fn lob_requests_and_csv_read_back_and_keep_their_keys_on_a_rerun() {
         assert_eq!(letter["metadata"]["piece_id"], row["piece_id"].as_str());
         assert!(letter["metadata"].as_object().unwrap().len() <= 20);
         let key = letter["idempotency_key"].as_str().unwrap();
-        assert_eq!(key, format!("kindly-{}-{}", row["piece_id"], &row["sha256"][..32]), "the piece and its PDF");
+        assert_eq!(
+            key,
+            format!("kindly-{}-{}", row["piece_id"], &row["sha256"][..32]),
+            "the piece and its PDF"
+        );
         assert!(key.len() <= 256);
         assert!(keys.insert(key.to_string()), "{key} twice");
         // Balances and account numbers are not the vendor's business.
@@ -248,7 +278,9 @@ fn lob_requests_and_csv_read_back_and_keep_their_keys_on_a_rerun() {
     }
     let csv = read_csv(&run.join("lob-addresses.csv"));
     let columns: Vec<_> = csv[0].keys().map(String::as_str).collect();
-    for column in ["name", "address_line1", "address_line2", "address_city", "address_state", "address_zip"] {
+    for column in
+        ["name", "address_line1", "address_line2", "address_city", "address_state", "address_zip"]
+    {
         assert!(columns.contains(&column), "{columns:?}");
     }
     assert_eq!(csv.len(), manifest.len());
@@ -272,7 +304,10 @@ fn lob_requests_and_csv_read_back_and_keep_their_keys_on_a_rerun() {
     assert!(output.status.success(), "{}", stderr(&output));
     assert!(!unrelated.join("print").exists(), "this run has no combined files");
     let keys = |path: &Path| -> Vec<String> {
-        json_lines(path).iter().map(|l| l["idempotency_key"].as_str().unwrap().to_string()).collect()
+        json_lines(path)
+            .iter()
+            .map(|l| l["idempotency_key"].as_str().unwrap().to_string())
+            .collect()
     };
     assert_eq!(keys(&unrelated.join("lob-letters.jsonl")), keys(&run.join("lob-letters.jsonl")));
     // Another letter under the same piece id (a run dated a day later, so
@@ -280,7 +315,8 @@ fn lob_requests_and_csv_read_back_and_keep_their_keys_on_a_rerun() {
     let later = dir.join("a-day-later");
     let output = run_as_of(&other, &sample_export(), &later, "2026-12-01", &["--trial"]);
     assert!(output.status.success(), "{}", stderr(&output));
-    let (before, after) = (keys(&run.join("lob-letters.jsonl")), keys(&later.join("lob-letters.jsonl")));
+    let (before, after) =
+        (keys(&run.join("lob-letters.jsonl")), keys(&later.join("lob-letters.jsonl")));
     assert!(before.iter().all(|k| !after.contains(k)), "a different letter never has an old key");
 }
 
@@ -301,7 +337,10 @@ fn postgrid_requests_read_back() {
         assert_eq!(letter["doubleSided"], true);
         assert_eq!(letter["mailingClass"], "first_class");
         assert_eq!(letter["metadata"]["piece_id"], row["piece_id"].as_str());
-        assert_eq!(letter["idempotencyKey"], format!("kindly-{}-{}", row["piece_id"], &row["sha256"][..32]));
+        assert_eq!(
+            letter["idempotencyKey"],
+            format!("kindly-{}-{}", row["piece_id"], &row["sha256"][..32])
+        );
     }
 }
 
@@ -319,20 +358,36 @@ fn a_piece_outside_lobs_limits_is_held_with_the_rule() {
     );
     let export = write_export(&dir, &rows);
     let run = run_for("lob-limits-run", "lob", &export);
-    let holds: BTreeMap<String, String> =
-        read_csv(&run.join("holds.csv")).into_iter().map(|r| (r["account"].clone(), r["reason"].clone())).collect();
+    let holds: BTreeMap<String, String> = read_csv(&run.join("holds.csv"))
+        .into_iter()
+        .map(|r| (r["account"].clone(), r["reason"].clone()))
+        .collect();
     assert!(
-        holds["L1"].contains("vendor field limit") && holds["L1"].contains("41 characters; Lob takes at most 40"),
+        holds["L1"].contains("vendor field limit")
+            && holds["L1"].contains("41 characters; Lob takes at most 40"),
         "{}",
         holds["L1"]
     );
-    assert!(holds["L1"].contains("Shorten it in the billing system"), "says how to fix it: {}", holds["L1"]);
-    assert!(holds["L2"].contains("street line") && holds["L2"].contains("at most 64"), "{}", holds["L2"]);
+    assert!(
+        holds["L1"].contains("Shorten it in the billing system"),
+        "says how to fix it: {}",
+        holds["L1"]
+    );
+    assert!(
+        holds["L2"].contains("street line") && holds["L2"].contains("at most 64"),
+        "{}",
+        holds["L2"]
+    );
     // A ZIP no vendor takes is already a reject of the export, with its line.
     let rejects = read_csv(&run.join("rejects.csv"));
-    assert_eq!((rejects.len(), rejects[0]["line"].as_str(), rejects[0]["value"].as_str()), (1, "4", "9740"));
-    let letters: Vec<_> =
-        read_csv(&run.join("manifest.csv")).into_iter().map(|r| r["recipient_name"].clone()).collect();
+    assert_eq!(
+        (rejects.len(), rejects[0]["line"].as_str(), rejects[0]["value"].as_str()),
+        (1, "4", "9740")
+    );
+    let letters: Vec<_> = read_csv(&run.join("manifest.csv"))
+        .into_iter()
+        .map(|r| r["recipient_name"].clone())
+        .collect();
     assert_eq!(letters, ["Cy Pak"]);
     // Held when the accounts are decided, before they are numbered: no gap
     // in the piece numbers, and validate holds them as the run does.
@@ -344,8 +399,10 @@ fn a_piece_outside_lobs_limits_is_held_with_the_rule() {
     // The generic vendor takes the long name; the long street line does not
     // fit the envelope window either.
     let generic = run_for("lob-limits-generic", "generic", &export);
-    let mut letters: Vec<_> =
-        read_csv(&generic.join("manifest.csv")).into_iter().map(|r| r["recipient_name"].clone()).collect();
+    let mut letters: Vec<_> = read_csv(&generic.join("manifest.csv"))
+        .into_iter()
+        .map(|r| r["recipient_name"].clone())
+        .collect();
     letters.sort();
     assert_eq!(letters, ["Cy Pak", long_name]);
 }
@@ -376,7 +433,11 @@ fn handoff_writes_another_vendors_files_from_a_finished_run() {
     let again = dir.join("lob-again");
     let output = handoff(&lob_run, "lob", &again);
     assert!(output.status.success(), "{}", stderr(&output));
-    assert!(stderr(&output).contains("recorded as handed to Lob on 2026-12-01"), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("recorded as handed to Lob on 2026-12-01"),
+        "{}",
+        stderr(&output)
+    );
     let requests = std::fs::read(again.join("lob-letters.jsonl")).unwrap();
     assert_eq!(requests, std::fs::read(lob_run.join("lob-letters.jsonl")).unwrap());
     for letter in json_lines(&again.join("lob-letters.jsonl")) {
@@ -448,14 +509,18 @@ fn run_json_counts_envelopes_and_estimates_postage() {
             78 + 29 * ((sheets + 3) / 4 - 1)
         })
         .sum();
-    assert_eq!(counts["estimated_postage"], format!("{}.{:02}", expected / 100, expected % 100).as_str());
+    assert_eq!(
+        counts["estimated_postage"],
+        format!("{}.{:02}", expected / 100, expected % 100).as_str()
+    );
 }
 
 #[test]
 fn zip_order_numbers_pieces_by_zip_and_counts_them() {
     let dir = scratch("zip-order");
     let config = config_with(&dir, |t| {
-        t.replace("order = \"run\"", "order = \"zip\"").replace("combined = false", "combined = true")
+        t.replace("order = \"run\"", "order = \"zip\"")
+            .replace("combined = false", "combined = true")
     });
     let out = dir.join("run");
     let output = run_with(&config, &sample_export(), &out, &[]);
@@ -475,14 +540,16 @@ fn zip_order_numbers_pieces_by_zip_and_counts_them() {
     assert_print_files_hold_their_pieces(&out);
 
     // The same letters as the run in the usual order; audit.csv still in account order.
-    let usual: std::collections::BTreeSet<(String, String)> = read_csv(&sample_run().join("manifest.csv"))
-        .into_iter()
-        .map(|r| (r["recipient_name"].clone(), r["stage"].clone()))
-        .collect();
+    let usual: std::collections::BTreeSet<(String, String)> =
+        read_csv(&sample_run().join("manifest.csv"))
+            .into_iter()
+            .map(|r| (r["recipient_name"].clone(), r["stage"].clone()))
+            .collect();
     let zipped: std::collections::BTreeSet<(String, String)> =
         manifest.iter().map(|r| (r["recipient_name"].clone(), r["stage"].clone())).collect();
     assert_eq!(usual, zipped);
-    let audit: Vec<String> = read_csv(&out.join("audit.csv")).into_iter().map(|r| r["account"].clone()).collect();
+    let audit: Vec<String> =
+        read_csv(&out.join("audit.csv")).into_iter().map(|r| r["account"].clone()).collect();
     assert!(audit.windows(2).all(|w| w[0] < w[1]));
     assert_eq!(audit.len(), read_csv(&sample_run().join("audit.csv")).len());
 
@@ -501,7 +568,11 @@ fn zip_order_numbers_pieces_by_zip_and_counts_them() {
     let output = run_with(&config, &sample_export(), &again, &["--trial", "-j", "1"]);
     assert!(output.status.success(), "{}", stderr(&output));
     for name in ["manifest.csv", "audit.csv", "zip-counts.csv", "print/letters-0001.pdf"] {
-        assert_eq!(std::fs::read(out.join(name)).unwrap(), std::fs::read(again.join(name)).unwrap(), "{name}");
+        assert_eq!(
+            std::fs::read(out.join(name)).unwrap(),
+            std::fs::read(again.join(name)).unwrap(),
+            "{name}"
+        );
     }
 }
 

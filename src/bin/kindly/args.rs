@@ -46,17 +46,23 @@ pub enum Command {
     Run(RunArgs),
     /// Record that someone looked at a run (its report.html and letters) and approved it for the
     /// vendor: approval.json in the run folder, and the practice's ledger.
-    #[command(after_help = "Example: kindly approve riverside/runs/2026-11-30 --by \"Dana Whitfield\"")]
+    #[command(
+        after_help = "Example: kindly approve riverside/runs/2026-11-30 --by \"Dana Whitfield\""
+    )]
     Approve(ApproveArgs),
     /// Write a vendor's upload files from a finished run folder (after checking it), with copies of
     /// the PDFs they name, into a new folder, and record its pieces as handed to the vendor.
-    #[command(after_help = "Example: kindly handoff riverside/runs/2026-11-30 --out riverside/handoffs/2026-11-30")]
+    #[command(
+        after_help = "Example: kindly handoff riverside/runs/2026-11-30 --out riverside/handoffs/2026-11-30"
+    )]
     Handoff(HandoffArgs),
     /// Record that a run's pieces were mailed.
     #[command(after_help = "Example: kindly mailed riverside/runs/2026-11-30 --date 2026-12-02")]
     Mailed(MailedArgs),
     /// Record pieces the vendor reports returned undeliverable: a CSV with piece_id, date and reason.
-    #[command(after_help = "Example: kindly returns returned-2026-12.csv --config riverside/kindly.toml")]
+    #[command(
+        after_help = "Example: kindly returns returned-2026-12.csv --config riverside/kindly.toml"
+    )]
     Returns(ReturnsArgs),
     /// Every letter and hold of one account across all recorded runs, oldest first.
     #[command(after_help = "Example: kindly history 1000023 --config riverside/kindly.toml")]
@@ -66,14 +72,18 @@ pub enum Command {
     Runs(RunsArgs),
     /// Prove a run folder is what its inputs make: check the files given are the ones it recorded,
     /// make the run again in a scratch folder and compare every letter and manifest byte for byte.
-    #[command(after_help = "Example: kindly reproduce riverside/runs/2026-11-30 --export export.csv \
-                            --config riverside/kindly.toml")]
+    #[command(
+        after_help = "Example: kindly reproduce riverside/runs/2026-11-30 --export export.csv \
+                            --config riverside/kindly.toml"
+    )]
     Reproduce(ReproduceArgs),
     /// Re-check a run folder: every file against its checksum, and the counts.
     #[command(after_help = "Example: kindly verify riverside/runs/2026-11-30")]
     Verify(VerifyArgs),
     /// Make the letter for one account, to look at before a run.
-    #[command(after_help = "Example: kindly preview export.csv --account 1000023 --stage final_notice --png")]
+    #[command(
+        after_help = "Example: kindly preview export.csv --account 1000023 --stage final_notice --png"
+    )]
     Preview(PreviewArgs),
     /// Check every letter's wording in every language: reading level, required information, forbidden phrases.
     #[command(after_help = "Example: kindly lint --config riverside/kindly.toml")]
@@ -85,8 +95,10 @@ pub enum Command {
     #[command(subcommand)]
     Ledger(LedgerCommand),
     /// Put the run folders of all shards of one run (`kindly run --shard K/N`) together into one run folder.
-    #[command(after_help = "Example: kindly merge shard-1 shard-2 --out riverside/runs/2026-11-30 \
-                            --config riverside/kindly.toml")]
+    #[command(
+        after_help = "Example: kindly merge shard-1 shard-2 --out riverside/runs/2026-11-30 \
+                            --config riverside/kindly.toml"
+    )]
     Merge(MergeArgs),
     /// Write the Typst sources of the letters a run would make, one folder per piece, to compile
     /// one by hand with the `typst` command (`typst compile --root DIR/PIECE --font-path layouts/fonts
@@ -94,7 +106,9 @@ pub enum Command {
     #[command(after_help = "Example: kindly sources export.csv --out sources --limit 10")]
     Sources(SourcesArgs),
     /// Write a synthetic export (made-up patients) for trying kindly out and for benchmarks.
-    #[command(after_help = "Example: kindly sample-export --as-of 2026-11-30 --accounts 1000 -o trial.csv")]
+    #[command(
+        after_help = "Example: kindly sample-export --as-of 2026-11-30 --accounts 1000 -o trial.csv"
+    )]
     SampleExport(SampleExportArgs),
 }
 
@@ -416,7 +430,9 @@ pub enum MappingCommand {
 #[derive(Subcommand)]
 pub enum LedgerCommand {
     /// Record what became of single pieces: handed to the vendor, mailed, or returned undeliverable.
-    #[command(after_help = "Example: kindly ledger mark returned K20261130-00012 --on 2026-12-15 --reason \"moved\"")]
+    #[command(
+        after_help = "Example: kindly ledger mark returned K20261130-00012 --on 2026-12-15 --reason \"moved\""
+    )]
     Mark {
         /// handed, mailed or returned.
         #[arg(value_enum)]
@@ -434,7 +450,9 @@ pub enum LedgerCommand {
         at: LedgerAt,
     },
     /// Build a new ledger from run folders alone (the folders are the source of truth).
-    #[command(after_help = "Example: kindly ledger rebuild riverside/runs/2026-* --ledger rebuilt.sqlite")]
+    #[command(
+        after_help = "Example: kindly ledger rebuild riverside/runs/2026-* --ledger rebuilt.sqlite"
+    )]
     Rebuild {
         /// The run folders (not shards), in any order.
         #[arg(required = true)]
@@ -494,6 +512,7 @@ fn parse_date(text: &str) -> Result<NaiveDate, String> {
 }
 
 fn parse_stage(text: &str) -> Result<Stage, String> {
-    Stage::from_id(text)
-        .ok_or_else(|| format!("{text:?} is not a stage: use reminder, plan_offer, assistance or final_notice"))
+    Stage::from_id(text).ok_or_else(|| {
+        format!("{text:?} is not a stage: use reminder, plan_offer, assistance or final_notice")
+    })
 }

@@ -12,12 +12,14 @@ impl Bar {
     pub fn new(show: bool) -> Bar {
         let bar = if show { ProgressBar::new(0) } else { ProgressBar::hidden() };
         bar.set_style(
-            ProgressStyle::with_template("{elapsed_precise} [{bar:40}] {pos}/{len} letters, {rate}, {eta} left")
-                .unwrap_or_else(|_| ProgressStyle::default_bar())
-                .with_key("rate", |state: &ProgressState, w: &mut dyn Write| {
-                    let _ = write!(w, "{:.0} letters/s", state.per_sec());
-                })
-                .progress_chars("=> "),
+            ProgressStyle::with_template(
+                "{elapsed_precise} [{bar:40}] {pos}/{len} letters, {rate}, {eta} left",
+            )
+            .unwrap_or_else(|_| ProgressStyle::default_bar())
+            .with_key("rate", |state: &ProgressState, w: &mut dyn Write| {
+                let _ = write!(w, "{:.0} letters/s", state.per_sec());
+            })
+            .progress_chars("=> "),
         );
         Bar(bar)
     }

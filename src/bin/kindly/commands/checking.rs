@@ -6,14 +6,22 @@ use std::path::PathBuf;
 use kindly::pipeline;
 
 use super::{say, show};
-use crate::args::{Format, LintArgs, PreviewArgs, ProofArgs, SourcesArgs, ValidateArgs, VerifyArgs};
+use crate::args::{
+    Format, LintArgs, PreviewArgs, ProofArgs, SourcesArgs, ValidateArgs, VerifyArgs,
+};
 use crate::failure::{Done, Failure};
 
 pub fn validate(args: ValidateArgs) -> Result<Done, Failure> {
     let common = &args.common;
     let setup = common.setup()?;
     let ledger = common.ledger(&setup)?;
-    let report = pipeline::validate(&args.export, &setup, common.as_of(), &ledger.path, args.report.as_deref())?;
+    let report = pipeline::validate(
+        &args.export,
+        &setup,
+        common.as_of(),
+        &ledger.path,
+        args.report.as_deref(),
+    )?;
     match args.format {
         Format::Table => show(&report.table()),
         Format::Json => show(&report.json()),
@@ -27,7 +35,8 @@ pub fn preview(args: PreviewArgs) -> Result<Done, Failure> {
     let ledger = common.ledger(&setup)?;
     let pdf = args.output.unwrap_or_else(|| PathBuf::from(format!("preview-{}.pdf", args.account)));
     let at = (common.as_of(), ledger.path.as_path());
-    let made = pipeline::preview(&setup, &args.export, &args.account, args.stage, at, &pdf, args.png)?;
+    let made =
+        pipeline::preview(&setup, &args.export, &args.account, args.stage, at, &pdf, args.png)?;
     let mut lines = vec![format!(
         "{} letter for account {}, {} page(s): {}",
         made.stage,
@@ -38,7 +47,9 @@ pub fn preview(args: PreviewArgs) -> Result<Done, Failure> {
     if let Some(not_sent) = &made.not_sent {
         lines.push(format!("only a preview: {not_sent}"));
     }
-    lines.extend(made.pngs.iter().enumerate().map(|(i, file)| format!("page {}: {}", i + 1, file.display())));
+    lines.extend(
+        made.pngs.iter().enumerate().map(|(i, file)| format!("page {}: {}", i + 1, file.display())),
+    );
     lines.push(format!("decided with the {}", kindly::ledger::describe(&ledger.path)?));
     say(lines);
     Ok(Done::Ok)
@@ -67,7 +78,13 @@ pub fn proof(args: ProofArgs) -> Result<Done, Failure> {
 
 pub fn sources(args: SourcesArgs) -> Result<Done, Failure> {
     let common = &args.common;
-    let written = pipeline::write_sources(&common.setup()?, &args.export, common.as_of(), &args.out, args.limit)?;
+    let written = pipeline::write_sources(
+        &common.setup()?,
+        &args.export,
+        common.as_of(),
+        &args.out,
+        args.limit,
+    )?;
     say([format!("the Typst sources of {written} letters are in {}", args.out.display())]);
     Ok(Done::Ok)
 }
@@ -93,7 +110,10 @@ pub fn verify(args: VerifyArgs) -> Result<Done, Failure> {
     let folder = &args.folder;
     let problems = kindly::verify::verify(folder)?;
     if problems.is_empty() {
-        say([format!("{} is intact: every file matches its checksum and the counts add up", folder.display())]);
+        say([format!(
+            "{} is intact: every file matches its checksum and the counts add up",
+            folder.display()
+        )]);
         return Ok(Done::Ok);
     }
     say(problems.iter().cloned());

@@ -32,7 +32,12 @@ pub fn handoff(args: HandoffArgs) -> Result<Done, Failure> {
         let changes: Vec<StateChange> = kindly::ledger::pieces_of(&args.run)
             .map_err(failed)?
             .into_iter()
-            .map(|piece| StateChange { piece, state: PieceState::Handed, on, reason: Some(reason.clone()) })
+            .map(|piece| StateChange {
+                piece,
+                state: PieceState::Handed,
+                on,
+                reason: Some(reason.clone()),
+            })
             .collect();
         if changes.len() as u64 != handoff.pieces {
             return Err(HandoffError::Ledger(format!(

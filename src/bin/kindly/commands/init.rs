@@ -16,8 +16,8 @@ pub fn init(args: InitArgs) -> Result<Done, Failure> {
         Some(export) => Some(kindly::suggest::for_config(&kindly::suggest::suggest(export)?)),
         None => None,
     };
-    let made =
-        make_folder(&args.dir, args.name.as_deref(), mapping.as_deref()).map_err(|e| Failure::new(e.to_string()))?;
+    let made = make_folder(&args.dir, args.name.as_deref(), mapping.as_deref())
+        .map_err(|e| Failure::new(e.to_string()))?;
     // The practice's ledger exists from the start, so its first run needs no
     // flag and a ledger lost later is noticed.
     drop(Ledger::open(&made.ledger, "is starting the practice's ledger")?);
@@ -38,7 +38,10 @@ pub fn init(args: InitArgs) -> Result<Done, Failure> {
         )]);
         return Ok(Done::Ok);
     };
-    say([format!("the mapping at the end of {config} is what kindly proposes for {}; checking it:", export.display())]);
+    say([format!(
+        "the mapping at the end of {config} is what kindly proposes for {}; checking it:",
+        export.display()
+    )]);
     let checked = Setup::load(&made.config, None).and_then(|setup| {
         let report = pipeline::validate(export, &setup, today(), &made.ledger, None)?;
         Ok((report, setup.config.unfilled()))

@@ -8,7 +8,9 @@ use kindly::ledger::{self, HistoryEntry, Ledger, Marked, PieceState, RunEntry, S
 use kindly::practice::LedgerPlace;
 
 use super::{now, say, show, show_json, today};
-use crate::args::{ApproveArgs, Format, HistoryArgs, LedgerAt, LedgerCommand, MailedArgs, ReturnsArgs, RunsArgs};
+use crate::args::{
+    ApproveArgs, Format, HistoryArgs, LedgerAt, LedgerCommand, MailedArgs, ReturnsArgs, RunsArgs,
+};
 use crate::failure::{Done, Failure};
 
 /// The ledger to read: it must be there.
@@ -79,7 +81,10 @@ fn mark(at: &LedgerAt, changes: &[StateChange]) -> Result<(Marked, String), Fail
 fn marked_lines(marked: Marked, what: &str, ledger: String) -> Vec<String> {
     let mut lines = vec![format!("{} {what}", pieces(marked.new))];
     if marked.already > 0 {
-        lines.push(format!("{} already recorded so (nothing changed for them)", pieces(marked.already)));
+        lines.push(format!(
+            "{} already recorded so (nothing changed for them)",
+            pieces(marked.already)
+        ));
     }
     lines.push(format!("in the {ledger}"));
     lines
@@ -96,7 +101,11 @@ pub fn mailed(args: MailedArgs) -> Result<Done, Failure> {
         .map(|piece| StateChange { piece, state: PieceState::Mailed, on: date, reason: None })
         .collect();
     let (marked, ledger) = mark(&args.at, &changes)?;
-    say(marked_lines(marked, &format!("of {} recorded as mailed on {date}", args.run.display()), ledger));
+    say(marked_lines(
+        marked,
+        &format!("of {} recorded as mailed on {date}", args.run.display()),
+        ledger,
+    ));
     Ok(Done::Ok)
 }
 
@@ -123,7 +132,11 @@ pub fn approve(args: ApproveArgs) -> Result<Done, Failure> {
         ledger.record_approval(run, approval)?;
         lines.push(format!("recorded in the {}", ledger.summary()?));
     } else {
-        lines.push(format!("not recorded in a ledger: there is none at {} ({})", place.path.display(), place.source));
+        lines.push(format!(
+            "not recorded in a ledger: there is none at {} ({})",
+            place.path.display(),
+            place.source
+        ));
     }
     say(lines);
     Ok(Done::Ok)
@@ -142,8 +155,10 @@ pub fn ledger(command: LedgerCommand) -> Result<Done, Failure> {
     match command {
         LedgerCommand::Mark { state, pieces, on, reason, at } => {
             let state = PieceState::from(state);
-            let changes: Vec<StateChange> =
-                pieces.into_iter().map(|piece| StateChange { piece, state, on, reason: reason.clone() }).collect();
+            let changes: Vec<StateChange> = pieces
+                .into_iter()
+                .map(|piece| StateChange { piece, state, on, reason: reason.clone() })
+                .collect();
             let (marked, ledger) = mark(&at, &changes)?;
             say(marked_lines(marked, &format!("marked {}", state.id()), ledger));
             Ok(Done::Ok)
@@ -158,7 +173,8 @@ pub fn ledger(command: LedgerCommand) -> Result<Done, Failure> {
 
 /// `kindly history` for people: one block per run, oldest first.
 fn history_table(account: &str, entries: &[HistoryEntry]) -> String {
-    let runs = if entries.len() == 1 { "1 run".to_string() } else { format!("{} runs", entries.len()) };
+    let runs =
+        if entries.len() == 1 { "1 run".to_string() } else { format!("{} runs", entries.len()) };
     let mut out = format!("account {account}: {runs}\n");
     for e in entries {
         let what = e.stage.as_deref().or(e.hold_code.as_deref()).unwrap_or_default();
@@ -185,7 +201,10 @@ fn history_table(account: &str, entries: &[HistoryEntry]) -> String {
 fn runs_table(runs: &[RunEntry]) -> String {
     let mut out = String::from("as of       letters   holds  accounts  mailed  returned  folder\n");
     for r in runs {
-        let rerun = r.rerun_of.as_ref().map_or(String::new(), |o| format!("  (a rerun of {o}, not counted)"));
+        let rerun = r
+            .rerun_of
+            .as_ref()
+            .map_or(String::new(), |o| format!("  (a rerun of {o}, not counted)"));
         out += &format!(
             "{:<10} {:>8} {:>7} {:>9} {:>7} {:>9}  {}{rerun}\n",
             r.as_of, r.letters, r.holds, r.accounts, r.mailed, r.returned, r.folder

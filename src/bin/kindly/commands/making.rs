@@ -17,7 +17,9 @@ pub fn run(args: RunArgs) -> Result<Done, Failure> {
     let common = &args.common;
     let setup = common.setup()?;
     let as_of = common.as_of();
-    let out = args.out.unwrap_or_else(|| kindly::practice::runs_dir(&common.config).join(as_of.to_string()));
+    let out = args
+        .out
+        .unwrap_or_else(|| kindly::practice::runs_dir(&common.config).join(as_of.to_string()));
     let options = RunOptions {
         ledger: common.ledger(&setup)?,
         export: args.export,
@@ -46,9 +48,15 @@ fn summary_lines(summary: &RunSummary, peak_memory: Option<u64>) -> Vec<String> 
     let rate = c.letters as f64 / summary.elapsed_secs.max(1e-9);
     let rss = peak_memory.map_or(String::new(), |b| format!(", peak memory {} MiB", b >> 20));
     let show = |steps: &[(&str, f64)]| {
-        steps.iter().map(|(name, secs)| format!("{name} {secs:.2} s")).collect::<Vec<_>>().join(", ")
+        steps
+            .iter()
+            .map(|(name, secs)| format!("{name} {secs:.2} s"))
+            .collect::<Vec<_>>()
+            .join(", ")
     };
-    let first = summary.first_letter_secs.map_or(String::new(), |s| format!("first letter after {s:.2} s; "));
+    let first = summary
+        .first_letter_secs
+        .map_or(String::new(), |s| format!("first letter after {s:.2} s; "));
     let mut lines = vec![
         format!(
             "{} letters ({} pages, {} sheets), {} holds, {} rejected rows in {:.1} s ({rate:.0} letters/s{rss})",
@@ -60,13 +68,16 @@ fn summary_lines(summary: &RunSummary, peak_memory: Option<u64>) -> Vec<String> 
             c.accounts_in_letters(),
             c.estimated_postage
         ),
-        format!("time: {first}{}; per step, summed over threads: {}", show(&summary.wall), show(&summary.letter_steps)),
+        format!(
+            "time: {first}{}; per step, summed over threads: {}",
+            show(&summary.wall),
+            show(&summary.letter_steps)
+        ),
         format!("run folder {}", summary.folder.display()),
     ];
     match &summary.ledger_before {
-        Some((ledger, true)) => {
-            lines.push(format!("ledger {}: a NEW ledger, started by this run", ledger.path.display()))
-        }
+        Some((ledger, true)) => lines
+            .push(format!("ledger {}: a NEW ledger, started by this run", ledger.path.display())),
         Some((ledger, false)) => lines.push(format!("decided with the {ledger}")),
         None => lines.push("no ledger: decided as if nothing had ever been sent".to_string()),
     }
@@ -74,7 +85,10 @@ fn summary_lines(summary: &RunSummary, peak_memory: Option<u64>) -> Vec<String> 
         None => lines.push("not recorded in the ledger (a trial run or a shard)".to_string()),
         Some((recorded, mended)) => {
             for folder in mended {
-                lines.push(format!("ledger: recorded {}, which an earlier run had not", folder.display()));
+                lines.push(format!(
+                    "ledger: recorded {}, which an earlier run had not",
+                    folder.display()
+                ));
             }
             lines.push(match recorded {
                 Recorded::Run => "recorded in the ledger".to_string(),
@@ -117,15 +131,21 @@ fn summary_lines(summary: &RunSummary, peak_memory: Option<u64>) -> Vec<String> 
 
 /// The warnings for rows of the hold list that held nothing.
 fn not_held_lines(rows: &[NotHeld]) -> Vec<String> {
-    let list = |rows: &[&NotHeld]| rows.iter().map(|r| r.to_string()).collect::<Vec<_>>().join(", ");
-    not_held_groups(rows).into_iter().map(|(advice, rows)| format!("{advice}: {}", list(&rows))).collect()
+    let list =
+        |rows: &[&NotHeld]| rows.iter().map(|r| r.to_string()).collect::<Vec<_>>().join(", ");
+    not_held_groups(rows)
+        .into_iter()
+        .map(|(advice, rows)| format!("{advice}: {}", list(&rows)))
+        .collect()
 }
 
 pub fn merge(args: MergeArgs) -> Result<Done, Failure> {
     let place = args.at.place()?;
     place.check_for_writing(args.new_ledger)?;
-    let (folder, record) = kindly::merge::merge(&args.shards, &args.out, args.overwrite, &place.path)?;
-    let mut ledger = Ledger::open(&place.path, &format!("is recording the merged run {}", args.out.display()))?;
+    let (folder, record) =
+        kindly::merge::merge(&args.shards, &args.out, args.overwrite, &place.path)?;
+    let mut ledger =
+        Ledger::open(&place.path, &format!("is recording the merged run {}", args.out.display()))?;
     ledger.record(&folder, &now()).map_err(|e| {
         Failure::new(format!(
             "the merged folder {} is complete, but the ledger could not record it: {e}",
@@ -163,6 +183,11 @@ pub fn reproduce(args: ReproduceArgs) -> Result<Done, Failure> {
         return Ok(Done::Ok);
     }
     say(shown.differences.iter().cloned());
-    say([format!("{} of {} files differ from {}", shown.differences.len(), shown.compared, folder.display())]);
+    say([format!(
+        "{} of {} files differ from {}",
+        shown.differences.len(),
+        shown.compared,
+        folder.display()
+    )]);
     Ok(Done::Problems)
 }

@@ -72,7 +72,10 @@ impl Common {
         self.load(Setup::open)
     }
 
-    fn load(&self, how: fn(&Path, Option<&Path>) -> Result<Setup, pipeline::Error>) -> Result<Setup, pipeline::Error> {
+    fn load(
+        &self,
+        how: fn(&Path, Option<&Path>) -> Result<Setup, pipeline::Error>,
+    ) -> Result<Setup, pipeline::Error> {
         let mut setup = how(&self.config, self.layouts.as_deref())?;
         if let Some(mapping) = &self.mapping {
             setup.use_mapping(mapping)?;

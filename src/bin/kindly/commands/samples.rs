@@ -21,7 +21,9 @@ pub fn mapping(command: MappingCommand) -> Result<Done, Failure> {
 
 pub fn sample_export(args: SampleExportArgs) -> Result<Done, Failure> {
     match (args.months, &args.output) {
-        (Some(months), Some(dir)) => sample_months(dir, args.accounts, args.seed, args.as_of, months),
+        (Some(months), Some(dir)) => {
+            sample_months(dir, args.accounts, args.seed, args.as_of, months)
+        }
         (_, output) => {
             let shape = Shape::from(args.shape);
             let write = |out: &mut dyn std::io::Write| {
@@ -30,9 +32,12 @@ pub fn sample_export(args: SampleExportArgs) -> Result<Done, Failure> {
             match output {
                 Some(path) => {
                     let file = std::fs::File::create(path).map_err(|e| cannot_write(path, &e))?;
-                    write(&mut std::io::BufWriter::new(file)).map_err(|e| cannot_write(path, &e))?;
+                    write(&mut std::io::BufWriter::new(file))
+                        .map_err(|e| cannot_write(path, &e))?;
                 }
-                None => write(&mut std::io::stdout().lock()).map_err(|e| Failure::new(e.to_string()))?,
+                None => {
+                    write(&mut std::io::stdout().lock()).map_err(|e| Failure::new(e.to_string()))?
+                }
             }
             Ok(Done::Ok)
         }
