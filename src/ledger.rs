@@ -304,6 +304,7 @@ mod recording;
 mod returns;
 mod schema;
 
+pub use queries::EarlierRun;
 pub use returns::{pieces_of, read_returns};
 use schema::MIGRATIONS;
 

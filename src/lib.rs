@@ -18,10 +18,12 @@
 //! - [`proof`] (the proof set signed before mailing), [`validation`], [`verify`], [`print_files`]
 //! - [`report`] (report.html), [`print_join`] (combined print files from a run's letter PDFs), [`approval`]
 //! - [`ledger`], [`handoff`]
+//! - [`changes`] (the ledger's last run beside a new one, for its report)
 //! - [`merge`]
 //! - [`pipeline`], which may use all of the above
 
 pub mod approval;
+pub mod changes;
 pub mod compose;
 pub mod config;
 pub mod dates;

@@ -201,7 +201,8 @@ pub fn merge(
         ..first.clone()
     };
     let changes = match crate::ledger::Ledger::open_read_only(ledger).map_err(Box::new)? {
-        Some(ledger) => ledger.changes(out, &first.as_of, staging.path()).map_err(Box::new)?,
+        Some(ledger) => crate::changes::since_last_run(&ledger, out, &first.as_of, staging.path())
+            .map_err(Box::new)?,
         None => None,
     };
     crate::report::finish_folder(&mut staging, record, changes.as_ref())?;

@@ -136,6 +136,14 @@ pub enum AuditDecision {
     Hold,
 }
 
+/// One account's decision in a run, as its audit.csv says and the ledger
+/// keeps it: a letter (at which stage) or not.
+pub struct Decided {
+    pub account: String,
+    pub letter: bool,
+    pub stage: Option<Stage>,
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct HoldRow {
     pub account: String,

@@ -17,8 +17,8 @@ use plotters::prelude::*;
 use crate::model::Issue;
 use crate::money::Cents;
 use crate::output::{
-    AUDIT_CSV, AuditDecision, AuditRow, HOLDS_CSV, HoldRow, Kind, MANIFEST_CSV, ManifestRow,
-    OutputError, REJECTS_CSV, RunRecord, Staging, Variant, WARNINGS_CSV, each_row,
+    AUDIT_CSV, AuditDecision, AuditRow, Decided, HOLDS_CSV, HoldRow, Kind, MANIFEST_CSV,
+    ManifestRow, OutputError, REJECTS_CSV, RunRecord, Staging, Variant, WARNINGS_CSV, each_row,
 };
 use crate::policy::Stage;
 use crate::proof::{Cover, PROOF_PDF, ProofError};
@@ -181,16 +181,88 @@ enum Heading<'a> {
     DryRun,
 }
 
+/// What changed since an earlier run (`earlier`: its as-of date and
+/// folder), worked out a row at a time: `decisions` hands the earlier run's
+/// decisions, in account order, to the function it is given (the ledger's
+/// query, streamed), beside this run's audit.csv and holds.csv in `staged`,
+/// also in account order. Memory does not grow with the run.
+pub fn changes_since<E>(
+    (as_of, folder): (&str, &str),
+    staged: &Path,
+    decisions: impl FnOnce(&mut dyn FnMut(Decided) -> Result<(), E>) -> Result<(), E>,
+    unreadable: impl Fn(String) -> E,
+) -> Result<Changes, E> {
+    let mut changes = Changes {
+        previous_as_of: as_of.to_string(),
+        previous_folder: folder.to_string(),
+        ..Changes::default()
+    };
+    let now = |row: &AuditRow| (row.decision == AuditDecision::Letter, row.stage);
+    let mut audit =
+        InOrder::open(staged, AUDIT_CSV, |r: &AuditRow| &r.account).map_err(&unreadable)?;
+    let mut holds =
+        InOrder::open(staged, HOLDS_CSV, |r: &HoldRow| &r.account).map_err(&unreadable)?;
+    decisions(&mut |then: Decided| {
+        while let Some(row) = audit.take_if(|a| a < then.account.as_str()).map_err(&unreadable)? {
+            changes.account(Some(now(&row)), None);
+        }
+        let same = audit.take_if(|a| a == then.account).map_err(&unreadable)?;
+        changes.account(same.as_ref().map(now), Some(&then));
+        while let Some(row) = holds.take_if(|a| a < then.account.as_str()).map_err(&unreadable)? {
+            changes.new_hold(&row.reason_code, &row.account, &row.reason);
+        }
+        // On hold now and then: not a new hold.
+        if let Some(row) = holds.take_if(|a| a == then.account).map_err(&unreadable)?
+            && then.letter
+        {
+            changes.new_hold(&row.reason_code, &row.account, &row.reason);
+        }
+        Ok(())
+    })?;
+    while let Some(row) = audit.take_if(|_| true).map_err(&unreadable)? {
+        changes.account(Some(now(&row)), None);
+    }
+    while let Some(row) = holds.take_if(|_| true).map_err(&unreadable)? {
+        changes.new_hold(&row.reason_code, &row.account, &row.reason);
+    }
+    Ok(changes)
+}
+
+/// A run folder's CSV file read a row at a time, in its (account) order,
+/// the next row kept back until it is taken.
+struct InOrder<T> {
+    name: &'static str,
+    rows: csv::DeserializeRecordsIntoIter<std::fs::File, T>,
+    next: Option<T>,
+    account: fn(&T) -> &String,
+}
+
+impl<T: serde::de::DeserializeOwned> InOrder<T> {
+    fn open(folder: &Path, name: &'static str, account: fn(&T) -> &String) -> Result<Self, String> {
+        let reader =
+            csv::Reader::from_path(folder.join(name)).map_err(|e| format!("{name}: {e}"))?;
+        let mut rows = InOrder { name, rows: reader.into_deserialize(), next: None, account };
+        rows.next = rows.read()?;
+        Ok(rows)
+    }
+
+    fn read(&mut self) -> Result<Option<T>, String> {
+        self.rows.next().transpose().map_err(|e| format!("{}: {e}", self.name))
+    }
+
+    /// The next row, if its account is one `wanted` takes.
+    fn take_if(&mut self, wanted: impl Fn(&str) -> bool) -> Result<Option<T>, String> {
+        if !self.next.as_ref().is_some_and(|row| wanted((self.account)(row))) {
+            return Ok(None);
+        }
+        let next = self.read()?;
+        Ok(std::mem::replace(&mut self.next, next))
+    }
+}
+
 /// Accounts listed by name in each part of "What changed"; the rest are
 /// counted.
 const CHANGES_LISTED: usize = 5;
-
-/// One account's decision in an earlier run, as the ledger holds it.
-pub struct Then {
-    pub account: String,
-    pub letter: bool,
-    pub stage: Option<Stage>,
-}
 
 /// What changed since the latest earlier run the ledger holds.
 #[derive(Default)]
@@ -215,8 +287,8 @@ pub struct Changes {
 impl Changes {
     /// One account, side by side: now (whether it gets a letter, at which
     /// stage) and then; either absent.
-    pub fn account(&mut self, now: Option<(bool, Option<Stage>)>, then: Option<&Then>) {
-        if let Some(Then { letter: true, stage: Some(stage), .. }) = then {
+    pub fn account(&mut self, now: Option<(bool, Option<Stage>)>, then: Option<&Decided>) {
+        if let Some(Decided { letter: true, stage: Some(stage), .. }) = then {
             self.letters.entry(*stage).or_default().0 += 1;
         }
         if let Some((true, Some(stage))) = now {
@@ -234,7 +306,7 @@ impl Changes {
                 }
             }
             (Some(_), None) => self.new_accounts += 1,
-            (Some((true, _)), Some(Then { letter: false, .. })) => self.released += 1,
+            (Some((true, _)), Some(Decided { letter: false, .. })) => self.released += 1,
             _ => {}
         }
     }

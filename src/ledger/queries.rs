@@ -12,9 +12,8 @@ use serde::de::DeserializeOwned;
 use super::places::absolute;
 use super::{HistoryEntry, Ledger, LedgerError, LedgerSummary, RunEntry, sql_error};
 use crate::money::Cents;
-use crate::output::{AUDIT_CSV, AuditDecision, AuditRow, HOLDS_CSV, HoldRow};
+use crate::output::Decided;
 use crate::policy::{History, SentLetter, Stage};
-use crate::report::{Changes, Then};
 
 /// An account's letters before this run, oldest first, each with the
 /// address it came back from if it was returned; and the dates of the runs in
@@ -55,6 +54,14 @@ impl Past {
 
 pub(super) fn date(text: &str) -> NaiveDate {
     NaiveDate::parse_from_str(text, "%Y-%m-%d").unwrap_or_default()
+}
+
+/// A run recorded earlier: its as-of date and folder (as the ledger names
+/// it, relative to the ledger).
+pub struct EarlierRun {
+    id: i64,
+    pub as_of: String,
+    pub folder: String,
 }
 
 /// Hands each row of a run folder's CSV file to `each`, one at a time.
@@ -202,66 +209,31 @@ impl Ledger {
         })
     }
 
-    /// What changed between the latest earlier run recorded and the run
-    /// whose files are in `staged` (to go into `folder`, as of `as_of`):
-    /// None if the ledger has no earlier run. The run folder's audit.csv
-    /// and holds.csv are read a row at a time beside the earlier run's
-    /// decisions, both in account order, so memory does not grow with the
-    /// run.
-    pub fn changes(
+    /// The latest run recorded before `as_of`, reruns aside, other than the
+    /// one in `folder`: what a new run is compared with in its report.
+    pub fn run_before(
         &self,
         folder: &Path,
         as_of: &str,
-        staged: &Path,
-    ) -> Result<Option<Changes>, LedgerError> {
-        let previous: Option<(i64, String, String)> = self.sql(|c| {
+    ) -> Result<Option<EarlierRun>, LedgerError> {
+        self.sql(|c| {
             c.query_row(
                 "SELECT id, as_of, folder FROM runs WHERE rerun_of IS NULL AND as_of < ?1 AND folder != ?2
                  ORDER BY as_of DESC, id DESC LIMIT 1",
                 params![as_of, self.place(folder)],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+                |r| Ok(EarlierRun { id: r.get(0)?, as_of: r.get(1)?, folder: r.get(2)? }),
             )
             .optional()
-        })?;
-        let Some((run, previous_as_of, previous_folder)) = previous else { return Ok(None) };
-        let mut changes = Changes { previous_as_of, previous_folder, ..Changes::default() };
-        self.side_by_side(
-            run,
-            staged,
-            AUDIT_CSV,
-            |row: &AuditRow| &row.account,
-            |now, then| {
-                changes.account(now.map(|n| (n.decision == AuditDecision::Letter, n.stage)), then)
-            },
-        )?;
-        self.side_by_side(
-            run,
-            staged,
-            HOLDS_CSV,
-            |row: &HoldRow| &row.account,
-            |now, then| {
-                if let Some(now) = now
-                    && then.is_none_or(|t| t.letter)
-                {
-                    changes.new_hold(&now.reason_code, &now.account, &now.reason);
-                }
-            },
-        )?;
-        Ok(Some(changes))
+        })
     }
 
-    /// Hands `each` every account of a run folder's file (`name`, in account
-    /// order) and of the earlier run `run`, side by side: (this run's row,
-    /// the earlier run's decision), either absent where the account is not
-    /// in that run.
-    pub(super) fn side_by_side<T: DeserializeOwned>(
+    /// Hands `each` every decision of the run `run`, in account order, one
+    /// at a time.
+    pub fn each_decision<E: From<LedgerError>>(
         &self,
-        run: i64,
-        staged: &Path,
-        name: &str,
-        key: impl Fn(&T) -> &String,
-        mut each: impl FnMut(Option<&T>, Option<&Then>),
-    ) -> Result<(), LedgerError> {
+        run: &EarlierRun,
+        mut each: impl FnMut(Decided) -> Result<(), E>,
+    ) -> Result<(), E> {
         let sql = |source| sql_error(&self.path, source);
         let mut statement = self
             .conn
@@ -269,37 +241,18 @@ impl Ledger {
                 "SELECT account, decision, stage FROM decisions WHERE run_id = ?1 ORDER BY account",
             )
             .map_err(sql)?;
-        let mut rows = statement.query([run]).map_err(sql)?;
-        let mut next = || -> rusqlite::Result<Option<Then>> {
-            rows.next()?
-                .map(|r| {
-                    let stage: Option<String> = r.get(2)?;
-                    Ok(Then {
-                        account: r.get(0)?,
-                        letter: r.get::<_, String>(1)? == "letter",
-                        stage: stage.as_deref().and_then(Stage::from_id),
-                    })
+        let mut rows = statement.query([run.id]).map_err(sql)?;
+        while let Some(r) = rows.next().map_err(sql)? {
+            let decided = (|| {
+                let stage: Option<String> = r.get(2)?;
+                Ok(Decided {
+                    account: r.get(0)?,
+                    letter: r.get::<_, String>(1)? == "letter",
+                    stage: stage.as_deref().and_then(Stage::from_id),
                 })
-                .transpose()
-        };
-        let mut then = next().map_err(sql)?;
-        for_each_row((staged, &self.path), name, |now: T| {
-            while let Some(earlier) = then.as_ref().filter(|t| t.account < *key(&now)) {
-                each(None, Some(earlier));
-                then = next()?;
-            }
-            match then.as_ref().filter(|t| t.account == *key(&now)) {
-                Some(same) => {
-                    each(Some(&now), Some(same));
-                    then = next()?;
-                }
-                None => each(Some(&now), None),
-            }
-            Ok(())
-        })?;
-        while let Some(earlier) = then {
-            each(None, Some(&earlier));
-            then = next().map_err(sql)?;
+            })()
+            .map_err(sql)?;
+            each(decided)?;
         }
         Ok(())
     }

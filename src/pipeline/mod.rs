@@ -306,9 +306,12 @@ pub fn run(setup: &Setup, options: &RunOptions) -> Result<RunSummary, Error> {
         PieceOrder::Run => None,
     };
     let changes = match (options.shard, Ledger::open_read_only(&options.ledger.path)?) {
-        (None, Some(ledger)) => {
-            ledger.changes(&options.out, &options.as_of.to_string(), &folder)?
-        }
+        (None, Some(ledger)) => crate::changes::since_last_run(
+            &ledger,
+            &options.out,
+            &options.as_of.to_string(),
+            &folder,
+        )?,
         _ => None,
     };
     let record = |staging: &Staging| RunRecord {

@@ -1,0 +1,26 @@
+//! What changed since the ledger's last run, for a new run's report: the
+//! ledger hands over the earlier run's decisions ([`Ledger::each_decision`])
+//! and the report works out what changed ([`report::changes_since`]), so
+//! that neither stands on the other.
+
+use std::path::Path;
+
+use crate::ledger::{Ledger, LedgerError};
+use crate::report::{self, Changes};
+
+/// What changed between the latest run `ledger` holds before `as_of` and
+/// the run whose files are in `staged` (to go into `folder`); None if the
+/// ledger has no earlier run.
+pub fn since_last_run(
+    ledger: &Ledger,
+    folder: &Path,
+    as_of: &str,
+    staged: &Path,
+) -> Result<Option<Changes>, LedgerError> {
+    let Some(earlier) = ledger.run_before(folder, as_of)? else { return Ok(None) };
+    let unreadable = |reason| LedgerError::Folder { folder: staged.to_path_buf(), reason };
+    let decisions =
+        |each: &mut dyn FnMut(_) -> Result<(), LedgerError>| ledger.each_decision(&earlier, each);
+    report::changes_since((&earlier.as_of, &earlier.folder), staged, decisions, unreadable)
+        .map(Some)
+}
