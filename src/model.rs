@@ -178,21 +178,14 @@ pub struct HoldCode {
 }
 
 impl Account {
-    /// An account whose every row was rejected: known by its number only.
-    pub fn unread(id: String) -> Account {
+    /// An account as its first row names it, before anything of its rows
+    /// (charges, flags, codes) is added.
+    pub fn new(id: String, guarantor: Guarantor, patient: String, language: String) -> Account {
         Account {
             id,
-            guarantor: Guarantor {
-                name: String::new(),
-                address: Address {
-                    street: Vec::new(),
-                    city: String::new(),
-                    state: String::new(),
-                    zip: String::new(),
-                },
-            },
-            patient: String::new(),
-            language: String::new(),
+            guarantor,
+            patient,
+            language,
             flags: Flags::default(),
             charges: Vec::new(),
             rejected_lines: Vec::new(),
@@ -201,6 +194,18 @@ impl Account {
             good_faith_estimate: None,
             last_payment: None,
         }
+    }
+
+    /// An account whose every row was rejected: known by its number only.
+    pub fn unread(id: String) -> Account {
+        let address = Address {
+            street: Vec::new(),
+            city: String::new(),
+            state: String::new(),
+            zip: String::new(),
+        };
+        let guarantor = Guarantor { name: String::new(), address };
+        Account::new(id, guarantor, String::new(), String::new())
     }
 
     /// Whether none of the account's rows could be read.

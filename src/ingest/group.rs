@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use crate::config::{DuplicateRows, Input};
-use crate::model::{Account, Aged, Flags, Issue, IssueKind, Line};
+use crate::model::{Account, Aged, Issue, IssueKind, Line};
 use crate::money::Cents;
 
 use super::cells::Problems;
@@ -142,18 +142,9 @@ impl Grouper {
                 )
             });
         }
-        let account = self.accounts.entry(parsed.account.clone()).or_insert_with(|| Account {
-            id: parsed.account.clone(),
-            guarantor: parsed.guarantor.clone(),
-            patient: parsed.patient.clone(),
-            language: parsed.language.clone(),
-            flags: Flags::default(),
-            charges: Vec::new(),
-            rejected_lines: Vec::new(),
-            codes: Vec::new(),
-            reversals: Vec::new(),
-            good_faith_estimate: None,
-            last_payment: None,
+        let account = self.accounts.entry(parsed.account.clone()).or_insert_with(|| {
+            let (guarantor, patient) = (parsed.guarantor.clone(), parsed.patient.clone());
+            Account::new(parsed.account.clone(), guarantor, patient, parsed.language.clone())
         });
         for code in parsed.codes {
             if !account

@@ -7,7 +7,6 @@ use std::path::Path;
 
 use chrono::NaiveDate;
 use rusqlite::{OptionalExtension, params};
-use serde::de::DeserializeOwned;
 
 use super::places::absolute;
 use super::{HistoryEntry, Ledger, LedgerError, LedgerSummary, RunEntry, sql_error};
@@ -62,21 +61,6 @@ pub struct EarlierRun {
     id: i64,
     pub as_of: String,
     pub folder: String,
-}
-
-/// Hands each row of a run folder's CSV file to `each`, one at a time.
-pub(super) fn for_each_row<T: DeserializeOwned>(
-    (folder, ledger): (&Path, &Path),
-    name: &str,
-    mut each: impl FnMut(T) -> rusqlite::Result<()>,
-) -> Result<(), LedgerError> {
-    let failed = |reason: String| LedgerError::Folder { folder: folder.to_path_buf(), reason };
-    let mut reader =
-        csv::Reader::from_path(folder.join(name)).map_err(|e| failed(format!("{name}: {e}")))?;
-    for row in reader.deserialize() {
-        each(row.map_err(|e| failed(format!("{name}: {e}")))?).map_err(|e| sql_error(ledger, e))?;
-    }
-    Ok(())
 }
 
 impl Ledger {

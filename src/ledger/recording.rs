@@ -8,7 +8,7 @@ use chrono::NaiveDate;
 use rusqlite::{OptionalExtension, params};
 use serde::de::DeserializeOwned;
 
-use super::queries::{date, for_each_row};
+use super::queries::date;
 use super::{Ledger, LedgerError, Marked, PieceState, Recorded, StateChange, sql_error};
 use crate::approval::Approval;
 use crate::money::Cents;
@@ -324,4 +324,19 @@ impl Ledger {
             .map(drop)
             .map_err(|source| sql_error(&self.path, source))
     }
+}
+
+/// Hands each row of a run folder's CSV file to `each`, one at a time.
+fn for_each_row<T: DeserializeOwned>(
+    (folder, ledger): (&Path, &Path),
+    name: &str,
+    mut each: impl FnMut(T) -> rusqlite::Result<()>,
+) -> Result<(), LedgerError> {
+    let failed = |reason: String| LedgerError::Folder { folder: folder.to_path_buf(), reason };
+    let mut reader =
+        csv::Reader::from_path(folder.join(name)).map_err(|e| failed(format!("{name}: {e}")))?;
+    for row in reader.deserialize() {
+        each(row.map_err(|e| failed(format!("{name}: {e}")))?).map_err(|e| sql_error(ledger, e))?;
+    }
+    Ok(())
 }
