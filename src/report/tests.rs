@@ -1,7 +1,10 @@
 //! Unit tests of [`super`] (`src/report.rs`), kept beside it in a file of their
 //! own so that the module reads as one idea.
 
-use super::*;
+use super::DryRun;
+use super::charts::bar_chart;
+use crate::model::{Issue, IssueKind};
+use crate::output::{Fingerprint, RunRecord};
 
 /// The heights of the bars (filled rectangles) of a chart's SVG.
 fn bar_heights(svg: &str) -> Vec<i64> {
@@ -22,4 +25,54 @@ fn a_chart_of_one_category_draws_its_bar() {
     let heights = bar_heights(&three);
     assert_eq!(heights.len(), 3);
     assert!(heights.iter().all(|h| *h > 10), "{heights:?}");
+}
+
+/// A record with every file named `name` and nothing counted.
+fn record_of(name: &str) -> RunRecord {
+    let file = || Fingerprint { file: name.to_string(), sha256: "0".repeat(64) };
+    RunRecord {
+        kindly_version: "0".into(),
+        typst_version: "0".into(),
+        as_of: "2026-11-30".into(),
+        input: file(),
+        input_read_as: None,
+        config: file(),
+        mapping: None,
+        layouts: file(),
+        hold_list: None,
+        not_held: Vec::new(),
+        wording: Default::default(),
+        vendor: "generic".into(),
+        counts: Default::default(),
+        files: Default::default(),
+        shard: None,
+        merged_from: Vec::new(),
+        trial: false,
+        pieces_not_made: Vec::new(),
+        approval_required: false,
+    }
+}
+
+/// What an export holds reaches the page as text, never as markup: the
+/// template's values are escaped (all but the charts' SVG).
+#[test]
+fn the_exports_values_are_escaped_in_the_report() {
+    let hostile = "<img src=x onerror=alert(1)> & \"quoted\" 'single'";
+    let mut dry = DryRun::default();
+    let issue = Issue {
+        file: hostile.to_string(),
+        line: 2,
+        account: "1".into(),
+        kind: IssueKind::BadAmount,
+        column: "balance".into(),
+        value: hostile.to_string(),
+        reason: "not an amount".into(),
+    };
+    dry.issues(vec![issue], Vec::new());
+    let html = String::from_utf8(dry.write(&record_of(hostile))).unwrap();
+    assert!(!html.contains("<img src=x"), "{html}");
+    let escaped = "&lt;img src=x onerror=alert(1)&gt; &amp; &quot;quoted&quot; &#39;single&#39;";
+    // The title, the row's value and its file:line, and the identity table.
+    assert!(html.matches(escaped).count() >= 4, "{html}");
+    assert!(html.contains("<section id=\"rejects\">"));
 }
