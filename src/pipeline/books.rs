@@ -9,10 +9,10 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use super::Error;
 use super::decide::{DecidedAccount, DecidedPart};
 use super::error::work_file;
 use super::letters::{Made, Piece};
+use super::{Bug, Error};
 use crate::config::{Policy, Postage};
 use crate::model::Issue;
 use crate::output::{
@@ -194,7 +194,9 @@ impl Books {
                 self.counts.hold(code, rows);
                 hold(code, assessment.explain(policy))
             }
-            (Decision::Letter { .. }, None) => return Err(Error::NoOutcome(account.id.clone())),
+            (Decision::Letter { .. }, None) => {
+                return Err(Bug::NoOutcome(account.id.clone()).into());
+            }
         };
         Ok(entry)
     }
@@ -209,11 +211,11 @@ impl Books {
         staging: &mut Staging,
     ) -> Result<Counts, Error> {
         if self.rows_in_accounts + self.rejects.len() as u64 != export_rows {
-            return Err(Error::RowsLost {
+            return Err(Error::from(Bug::RowsLost {
                 read: export_rows,
                 in_accounts: self.rows_in_accounts,
                 rejected: self.rejects.len() as u64,
-            });
+            }));
         }
         self.rejects.sort_by_key(|i| i.line);
         self.warnings.sort_by_key(|i| i.line);
@@ -229,7 +231,7 @@ impl Books {
             Some(_) => rows.in_letters + rows.in_holds + rows.rejected,
         };
         if !rows.add_up() {
-            return Err(Error::RowsDoNotAddUp(rows.clone()));
+            return Err(Bug::RowsDoNotAddUp(rows.clone()).into());
         }
         let entries =
             self.entries.iter().map(|path| read_entries(path)).collect::<Result<Vec<_>, _>>()?;
@@ -363,6 +365,9 @@ mod tests {
         let mut staging = Staging::create(&dir.join("run"), false).unwrap();
         let books = Books::open(&staging, vec![], Postage::default()).unwrap();
         let err = books.close(1, None, &mut staging).unwrap_err();
-        assert!(matches!(err, Error::RowsLost { read: 1, in_accounts: 0, rejected: 0 }), "{err}");
+        assert!(
+            matches!(err, Error::Bug(Bug::RowsLost { read: 1, in_accounts: 0, rejected: 0 })),
+            "{err}"
+        );
     }
 }

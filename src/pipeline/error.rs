@@ -1,6 +1,8 @@
-//! What can stop a run (and `validate`, `preview`, `lint`, `sources`, which
+//! What can stop a run (and `validate`, `lint`, `sources` and `proof`, which
 //! load the same setup) before its folder is complete, each with what to do
-//! about it, and the exit code the command ends with.
+//! about it; what stops `preview` and `reproduce` besides; and the bugs,
+//! kept apart from what an office can fix. The command line decides the
+//! exit codes.
 
 use std::path::PathBuf;
 
@@ -66,40 +68,16 @@ pub enum Error {
          the next run records it, or run `kindly ledger rebuild`"
     )]
     NotRecorded { folder: PathBuf, source: Box<LedgerError> },
-    #[error("{} is not a run folder kindly can read: {reason}", folder.display())]
-    NotARun { folder: PathBuf, reason: String },
-    #[error("cannot read {}: {source}", path.display())]
-    Read { path: PathBuf, source: std::io::Error },
-    #[error(
-        "the {what} given ({file}) is not the one {} was made from ({recorded_file}, by SHA-256); \
-         give the exact file the run recorded",
-        folder.display()
-    )]
-    NotTheRecordedFile { what: &'static str, file: String, recorded_file: String, folder: PathBuf },
     #[error("the wording does not pass its checks; fix these and run again:\n{}", .0.iter().map(|f| format!("  {f}")).collect::<Vec<_>>().join("\n"))]
     Lint(Vec<Finding>),
     #[error(
         "{0} rows of the export cannot be used, and --strict makes no letters then; see `kindly validate`"
     )]
     Strict(usize),
-    #[error("account {account} is not in {export} (or all its rows were rejected)")]
-    NoSuchAccount { account: String, export: PathBuf },
-    #[error("account {account} gets no letter: {reason}. Pass --stage to preview a letter anyway.")]
-    NoLetterDue { account: String, reason: String },
-    #[error("the letter for account {account} cannot be made: {reason}")]
-    CannotMake { account: String, reason: String },
     #[error("cannot start a render thread: {0}")]
     Thread(std::io::Error),
-    #[error("a render thread stopped before finishing its letters")]
-    RenderThreadStopped,
-    #[error("deciding the accounts stopped before the last partition")]
-    DecidingStopped,
-    #[error("{read} rows read, but {in_accounts} in accounts and {rejected} rejected")]
-    RowsLost { read: u64, in_accounts: u64, rejected: u64 },
-    #[error("rows do not add up: {0:?}")]
-    RowsDoNotAddUp(crate::output::RowCounts),
-    #[error("no letter and no reason for account {0}")]
-    NoOutcome(String),
+    #[error(transparent)]
+    Bug(#[from] Bug),
 }
 
 /// Boxed: a ledger error carries SQLite's, which would make every result of
@@ -116,17 +94,68 @@ pub(super) fn work_file(path: &std::path::Path, source: std::io::Error) -> Error
 }
 
 impl Error {
-    /// Whether this is a bug in kindly (a rule of its own broken, such as
-    /// every row counted once) rather than a problem with the files, the
-    /// settings or the machine: the command line asks for a report then.
+    /// Whether this is a bug in kindly rather than a problem with the files,
+    /// the settings or the machine: the command line asks for a report then.
     pub fn is_bug(&self) -> bool {
-        matches!(
-            self,
-            Error::RowsLost { .. }
-                | Error::RowsDoNotAddUp(_)
-                | Error::NoOutcome(_)
-                | Error::DecidingStopped
-                | Error::RenderThreadStopped
-        )
+        matches!(self, Error::Bug(_))
     }
 }
+
+/// A rule of kindly's own broken (every row counted once, every account
+/// decided): a bug in kindly, never something an office can fix.
+#[derive(Debug, thiserror::Error)]
+pub enum Bug {
+    #[error("a render thread stopped before finishing its letters")]
+    RenderThreadStopped,
+    #[error("deciding the accounts stopped before the last partition")]
+    DecidingStopped,
+    #[error("{read} rows read, but {in_accounts} in accounts and {rejected} rejected")]
+    RowsLost { read: u64, in_accounts: u64, rejected: u64 },
+    #[error("rows do not add up: {0:?}")]
+    RowsDoNotAddUp(crate::output::RowCounts),
+    #[error("no letter and no reason for account {0}")]
+    NoOutcome(String),
+}
+
+/// What can stop `kindly preview` besides what stops a run.
+#[derive(Debug, thiserror::Error)]
+pub enum PreviewError {
+    #[error("account {account} is not in {export} (or all its rows were rejected)")]
+    NoSuchAccount { account: String, export: PathBuf },
+    #[error("account {account} gets no letter: {reason}. Pass --stage to preview a letter anyway.")]
+    NoLetterDue { account: String, reason: String },
+    #[error("the letter for account {account} cannot be made: {reason}")]
+    CannotMake { account: String, reason: String },
+    #[error(transparent)]
+    Pipeline(#[from] Error),
+}
+
+/// What can stop `kindly reproduce` besides what stops a run.
+#[derive(Debug, thiserror::Error)]
+pub enum ReproduceError {
+    #[error("{} is not a run folder kindly can read: {reason}", folder.display())]
+    NotARun { folder: PathBuf, reason: String },
+    #[error("cannot read {}: {source}", path.display())]
+    Read { path: PathBuf, source: std::io::Error },
+    #[error(
+        "the {what} given ({file}) is not the one {} was made from ({recorded_file}, by SHA-256); \
+         give the exact file the run recorded",
+        folder.display()
+    )]
+    NotTheRecordedFile { what: &'static str, file: String, recorded_file: String, folder: PathBuf },
+    #[error(transparent)]
+    Run(#[from] Error),
+}
+
+/// Errors of the stages preview calls, through [`Error`].
+macro_rules! preview_from {
+    ($($error:ty),* $(,)?) => {
+        $(impl From<$error> for PreviewError {
+            fn from(e: $error) -> PreviewError {
+                PreviewError::Pipeline(e.into())
+            }
+        })*
+    };
+}
+
+preview_from!(IngestError, LedgerError, OutputError, RenderError, ComposeError);

@@ -24,7 +24,7 @@ use std::time::Instant;
 use chrono::NaiveDate;
 
 pub use decide::{DecidedAccount, decide};
-pub use error::Error;
+pub use error::{Bug, Error, PreviewError, ReproduceError};
 pub use letters::{Made, Times, Unmade};
 pub use preview::{Preview, ProofSet, preview, proof, write_sources};
 pub use progress::{Progress, Silent};
@@ -505,7 +505,7 @@ fn make_letters(
         let mut print = start_print(scope, setup, options, staging)?;
         let mut queued = VecDeque::new();
         for i in 0..export.count() {
-            let mut part = decided.recv().map_err(|_| Error::DecidingStopped)??;
+            let mut part = decided.recv().map_err(|_| Error::from(Bug::DecidingStopped))??;
             books.take(&mut part);
             let entries = scratch.path(&format!("{i}.jsonl"));
             queued.push_back(Queued::start(

@@ -8,7 +8,7 @@ use chrono::NaiveDate;
 
 use super::decide::{DecidedAccount, assess_all, decide, envelopes};
 use super::letters::Times;
-use super::{Error, Setup};
+use super::{Bug, Error, PreviewError, Setup};
 use crate::ingest::{self, Partitioned};
 use crate::output::{self, OutputError};
 use crate::policy::{Decision, HoldReason, Stage};
@@ -37,16 +37,18 @@ pub fn preview(
     (as_of, ledger): (NaiveDate, &Path),
     pdf: &Path,
     png: bool,
-) -> Result<Preview, Error> {
+) -> Result<Preview, PreviewError> {
     let read = ingest::read_export(export, &setup.config.input, as_of)?;
     let found = read.accounts.iter().find(|a| a.id == account).ok_or_else(|| {
-        Error::NoSuchAccount { account: account.to_string(), export: export.to_path_buf() }
+        PreviewError::NoSuchAccount { account: account.to_string(), export: export.to_path_buf() }
     })?;
     let ledger = crate::ledger::Ledger::open_read_only(ledger)?;
     let deciding = (as_of, &setup.config, setup.hold_list.as_ref());
     let assessed = assess_all(std::slice::from_ref(found), deciding, ledger.as_ref())?;
-    let assessment =
-        assessed.into_iter().next().ok_or_else(|| Error::NoOutcome(account.to_string()))?;
+    let assessment = assessed
+        .into_iter()
+        .next()
+        .ok_or_else(|| Error::from(Bug::NoOutcome(account.to_string())))?;
     let not_sent = match (stage, &assessment.decision) {
         (Some(shown), Decision::Letter { stage }) if shown != *stage => {
             Some(format!("a run would send it the {stage} letter, not this one"))
@@ -61,14 +63,14 @@ pub fn preview(
         (Some(stage), _) => stage,
         (None, Decision::Letter { stage }) => *stage,
         (None, Decision::Hold { .. }) => {
-            return Err(Error::NoLetterDue {
+            return Err(PreviewError::NoLetterDue {
                 account: account.to_string(),
                 reason: assessment.explain(&setup.config.policy),
             });
         }
     };
     let piece = format!("PREVIEW-{account}");
-    let cannot = |reason: String| Error::CannotMake { account: account.to_string(), reason };
+    let cannot = |reason: String| PreviewError::CannotMake { account: account.to_string(), reason };
     let due = [(found.clone(), stage)];
     let rendered = setup
         .make_letter(&due, &piece, (as_of, false), &Times::default())

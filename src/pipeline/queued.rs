@@ -10,7 +10,7 @@ use super::books::Books;
 use super::decide::{self, DecidedAccount, DecidedPart};
 use super::letters::{self, Made};
 use super::workers::{Job, Workers};
-use super::{Error, Pictures, Setup};
+use super::{Bug, Error, Pictures, Setup};
 use crate::print_files::PrintFiles;
 
 /// How many partitions' letters are queued on the render threads at once.
@@ -118,8 +118,10 @@ pub(super) fn finish_oldest(
             oldest.waiting[index] = Some(envelopes);
             oldest.hand_over_ready(print.as_deref_mut(), pictures)?;
         } else {
-            let later =
-                queued.iter_mut().find(|q| q.number == number).ok_or(Error::RenderThreadStopped)?;
+            let later = queued
+                .iter_mut()
+                .find(|q| q.number == number)
+                .ok_or(Error::from(Bug::RenderThreadStopped))?;
             later.waiting[index] = Some(envelopes);
         }
     }

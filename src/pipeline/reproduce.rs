@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use chrono::NaiveDate;
 use sha2::{Digest, Sha256};
 
-use super::{Error, RunOptions, Setup};
+use super::{ReproduceError, RunOptions, Setup};
 use crate::output::{Fingerprint, LETTERS_DIR, RUN_JSON, RunRecord};
 use crate::practice::LedgerPlace;
 use crate::shard::Shard;
@@ -32,14 +32,15 @@ pub fn reproduce(
     folder: &Path,
     export: &Path,
     ledger: &LedgerPlace,
-) -> Result<Reproduction, Error> {
-    let unreadable = |reason: String| Error::NotARun { folder: folder.to_path_buf(), reason };
+) -> Result<Reproduction, ReproduceError> {
+    let unreadable =
+        |reason: String| ReproduceError::NotARun { folder: folder.to_path_buf(), reason };
     let bytes =
         std::fs::read(folder.join(RUN_JSON)).map_err(|e| unreadable(format!("{RUN_JSON}: {e}")))?;
     let record: RunRecord =
         serde_json::from_slice(&bytes).map_err(|e| unreadable(format!("{RUN_JSON}: {e}")))?;
-    let export_sha =
-        sha256_file(export).map_err(|e| Error::Read { path: export.to_path_buf(), source: e })?;
+    let export_sha = sha256_file(export)
+        .map_err(|e| ReproduceError::Read { path: export.to_path_buf(), source: e })?;
     let given_export = Fingerprint { file: export.display().to_string(), sha256: export_sha };
     let given_layouts = setup.layouts_fingerprint();
     let given_hold_list = setup.hold_list_fingerprint();
@@ -54,7 +55,7 @@ pub fn reproduce(
         |f: Option<&Fingerprint>| f.map_or_else(|| "(none)".to_string(), |f| f.file.clone());
     for (what, given, recorded) in checks {
         if given.map(|f| &f.sha256) != recorded.map(|f| &f.sha256) {
-            return Err(Error::NotTheRecordedFile {
+            return Err(ReproduceError::NotTheRecordedFile {
                 what,
                 file: named(given),
                 recorded_file: named(recorded),
@@ -118,13 +119,13 @@ fn compare(
     );
 }
 
-fn letter_checksums(dir: &Path) -> Result<BTreeMap<String, String>, Error> {
-    let read = |source| Error::Read { path: dir.to_path_buf(), source };
+fn letter_checksums(dir: &Path) -> Result<BTreeMap<String, String>, ReproduceError> {
+    let read = |source| ReproduceError::Read { path: dir.to_path_buf(), source };
     let mut sums = BTreeMap::new();
     for entry in std::fs::read_dir(dir).map_err(read)? {
         let path = entry.map_err(read)?.path();
-        let sha =
-            sha256_file(&path).map_err(|source| Error::Read { path: path.clone(), source })?;
+        let sha = sha256_file(&path)
+            .map_err(|source| ReproduceError::Read { path: path.clone(), source })?;
         sums.insert(path.file_name().unwrap_or_default().to_string_lossy().into_owned(), sha);
     }
     Ok(sums)

@@ -5,8 +5,8 @@
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, mpsc};
 
-use super::Error;
 use super::letters::{Envelopes, Unmade};
+use super::{Bug, Error};
 use crate::model::Account;
 use crate::output::OutputError;
 use crate::policy::Stage;
@@ -105,7 +105,7 @@ impl Workers {
     /// Queues jobs, to be made after those queued before them.
     pub fn queue(&self, jobs: Vec<Job>) -> Result<(), Error> {
         for job in jobs {
-            self.jobs.send(job).map_err(|_| Error::RenderThreadStopped)?;
+            self.jobs.send(job).map_err(|_| Error::from(Bug::RenderThreadStopped))?;
         }
         Ok(())
     }
@@ -113,7 +113,7 @@ impl Workers {
     /// The next envelope made, of whichever queued job: its partition and
     /// index, and its letters.
     pub fn next(&self) -> Result<((u64, usize), Envelopes), Error> {
-        let (job, made) = self.done.recv().map_err(|_| Error::RenderThreadStopped)?;
+        let (job, made) = self.done.recv().map_err(|_| Error::from(Bug::RenderThreadStopped))?;
         Ok((job, made?))
     }
 }

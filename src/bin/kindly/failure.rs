@@ -15,6 +15,8 @@
 
 use std::process::ExitCode;
 
+use kindly::pipeline;
+
 /// A command that did its work.
 pub enum Done {
     /// All is well.
@@ -54,9 +56,27 @@ pub fn exit(result: Result<Done, Failure>) -> ExitCode {
     }
 }
 
-impl From<kindly::pipeline::Error> for Failure {
-    fn from(e: kindly::pipeline::Error) -> Failure {
+impl From<pipeline::Error> for Failure {
+    fn from(e: pipeline::Error) -> Failure {
         if e.is_bug() { Failure::bug(e) } else { Failure::new(e.to_string()) }
+    }
+}
+
+impl From<pipeline::PreviewError> for Failure {
+    fn from(e: pipeline::PreviewError) -> Failure {
+        match e {
+            pipeline::PreviewError::Pipeline(e) => e.into(),
+            e => Failure::new(e.to_string()),
+        }
+    }
+}
+
+impl From<pipeline::ReproduceError> for Failure {
+    fn from(e: pipeline::ReproduceError) -> Failure {
+        match e {
+            pipeline::ReproduceError::Run(e) => e.into(),
+            e => Failure::new(e.to_string()),
+        }
     }
 }
 
