@@ -95,52 +95,24 @@ impl ColumnLayout {
         (!id.is_empty()).then_some(id)
     }
 
+    /// Reads one row into its account's fields and charges, or the
+    /// problems that reject it. Phases: the row's shape, its cells as text,
+    /// who and where, dates, amounts and yes/no flags, then what is owed.
     pub(super) fn parse(
         &self,
         row: &Row,
         input: &Input,
         (as_of, credits, buckets): (NaiveDate, &Credits, &[Bucket]),
     ) -> Result<Parsed, Problems> {
-        let mut problems = Problems::default();
-        let width = row.names.len();
-        let len = row.record.len();
-        if len < width {
-            problems.add(
-                IssueKind::FieldCount,
-                "",
-                "",
-                format!("the row has {len} fields but the header has {width}; a delimiter or quote may be missing"),
-            );
-            return Err(problems);
-        }
-        if row.record.iter().skip(width).any(|f| !f.iter().all(u8::is_ascii_whitespace)) {
-            problems.add(
-                IssueKind::FieldCount,
-                "",
-                "",
-                format!("the row has {len} fields but the header has {width}"),
-            );
-            return Err(problems);
-        }
-
-        let name = |source: &Source| match source {
-            Source::At(i) | Source::LastFirst(i) | Source::NonZero(i) => row.names[*i].clone(),
-            Source::Parts { first, last, .. } => {
-                format!("{} + {}", row.names[*first], row.names[*last])
-            }
-            Source::Several(at) => {
-                at.iter().map(|i| row.names[*i].as_str()).collect::<Vec<_>>().join(" + ")
-            }
-            Source::Fixed(_) => "(fixed value)".to_string(),
-        };
+        check_field_count(row)?;
         let mut cells = Cells {
             row,
             max_length: input.max_field_length,
-            problems,
+            problems: Problems::default(),
             warnings: Problems::default(),
             read: Vec::new(),
         };
-        let t = self.map(|source| cells.text(source));
+        let mut t = self.map(|source| cells.text(source));
         let codes =
             self.hold_code.as_ref().map(|s| cells.codes(s, &input.hold_codes)).unwrap_or_default();
         // Each credit column on its own: its amount, and its own sign.
@@ -152,198 +124,360 @@ impl ColumnLayout {
                 }
             }
         };
-        let (payment_cells, adjustment_cells) =
-            (credit_cells(&self.payments), credit_cells(&self.adjustments));
-        let Cells { mut problems, mut warnings, .. } = cells;
-        let description = t.description.map(|written| match medical_codes::without_codes(&written) {
-            Some(plain) => {
-                let column = self.description.as_ref().map(&name).unwrap_or_default();
-                warnings.add(
-                    IssueKind::CodeRemoved,
-                    &column,
-                    &written,
-                    format!("the procedure or diagnosis code was taken out; the letter prints {plain:?}"),
-                );
-                plain
-            }
-            None => written,
-        });
-        let (account, guarantor, city, state, service_date) =
-            (t.account, t.guarantor, t.city, t.state, t.service_date);
-        let zip = zip_plus_four(t.zip);
+        let written = Credited {
+            payments: credit_cells(&self.payments),
+            adjustments: credit_cells(&self.adjustments),
+        };
+        let Cells { problems, warnings, .. } = cells;
+        let mut r = Reading { layout: self, row, input, problems, warnings };
 
-        if account.is_empty() {
-            problems.add(IssueKind::MissingAccount, &name(&self.account), "", "no account number");
+        let description = t.description.take().map(|written| r.without_codes(written));
+        let zip = zip_plus_four(std::mem::take(&mut t.zip));
+        r.check_who_and_where(&t, &zip);
+        let (service_date, last_payment) = r.dates(&t, as_of);
+        let aged = read_aged(buckets, row, &mut r.problems);
+        let owed = r.amounts(&t, written);
+        let flags = r.flags(&t);
+        let (Some(service_date), Some(owed), Some(aged)) = (service_date, owed, aged) else {
+            return Err(r.problems);
+        };
+        if !r.problems.0.is_empty() {
+            return Err(r.problems);
         }
-        if guarantor.is_empty() {
-            problems.add(
-                IssueKind::MissingGuarantor,
-                &name(&self.guarantor),
-                "",
-                "no guarantor name",
-            );
+        let settled = r.settle(owed, credits, &t);
+
+        let street = [t.address1, t.address2.unwrap_or_default()]
+            .into_iter()
+            .filter(|s| !s.is_empty())
+            .collect();
+        let patient = t.patient.map(|p| natural_order(&p).unwrap_or(p)).unwrap_or_default();
+        let (city, state) = (t.city, t.state);
+        Ok(Parsed {
+            owed_written: settled.written,
+            account: t.account,
+            guarantor: Guarantor {
+                name: t.guarantor,
+                address: Address { street, city, state, zip },
+            },
+            language: normalise_language(&t.language.unwrap_or_default()),
+            flags,
+            codes,
+            warnings: r.warnings.0,
+            reversals: settled.reversals,
+            estimate: settled.estimate,
+            last_payment,
+            charges: match buckets.is_empty() {
+                true => vec![Charge {
+                    line: row.line,
+                    service_date,
+                    description: description.unwrap_or_default(),
+                    charge: settled.charge,
+                    credits: settled.credits,
+                    balance: settled.balance,
+                    balance_blank: settled.balance_blank,
+                    aged: None,
+                    patient: patient.clone(),
+                }],
+                false => aged_charges(
+                    row.line,
+                    as_of,
+                    &aged,
+                    self.balance.is_some().then_some(settled.open_balance),
+                    settled.balance_blank,
+                ),
+            },
+            patient,
+        })
+    }
+}
+
+/// A row with fewer fields than the header, or more that are not blank,
+/// has lost a delimiter or a quote: nothing in it can be trusted.
+fn check_field_count(row: &Row) -> Result<(), Problems> {
+    let (width, len) = (row.names.len(), row.record.len());
+    let reason = if len < width {
+        format!(
+            "the row has {len} fields but the header has {width}; a delimiter or quote may be \
+             missing"
+        )
+    } else if row.record.iter().skip(width).any(|f| !f.iter().all(u8::is_ascii_whitespace)) {
+        format!("the row has {len} fields but the header has {width}")
+    } else {
+        return Ok(());
+    };
+    let mut problems = Problems::default();
+    problems.add(IssueKind::FieldCount, "", "", reason);
+    Err(problems)
+}
+
+/// The credit cells of a row as written: each payment and adjustment
+/// column (or fixed value) with its text.
+struct Credited {
+    payments: Vec<(Option<usize>, String)>,
+    adjustments: Vec<(Option<usize>, String)>,
+}
+
+/// A row's amounts, each read: its charge, its open balance, and each
+/// payment and adjustment (column, amount, text).
+struct Amounts {
+    charge: Cents,
+    open_balance: Cents,
+    payments: Vec<(Option<usize>, Cents, String)>,
+    adjustments: Vec<(Option<usize>, Cents, String)>,
+    balance_blank: bool,
+    estimate: Option<Cents>,
+    /// The credit columns as written, (column, text), for `owed_written`.
+    credits_written: Vec<(String, String)>,
+}
+
+/// What a row owes, worked out from its amounts.
+struct Settled {
+    charge: Cents,
+    credits: Cents,
+    balance: Cents,
+    open_balance: Cents,
+    balance_blank: bool,
+    estimate: Option<Cents>,
+    reversals: Vec<Reversal>,
+    written: (String, String),
+}
+
+/// One row being read against the layout, with what is found wrong in it
+/// (`problems`, which reject it) and what was mended (`warnings`).
+struct Reading<'r, 'a> {
+    layout: &'r ColumnLayout,
+    row: &'r Row<'a>,
+    input: &'r Input,
+    problems: Problems,
+    warnings: Problems,
+}
+
+impl Reading<'_, '_> {
+    /// The header name(s) a field is read from, for messages.
+    fn name(&self, source: &Source) -> String {
+        let names = self.row.names;
+        match source {
+            Source::At(i) | Source::LastFirst(i) | Source::NonZero(i) => names[*i].clone(),
+            Source::Parts { first, last, .. } => format!("{} + {}", names[*first], names[*last]),
+            Source::Several(at) => {
+                at.iter().map(|i| names[*i].as_str()).collect::<Vec<_>>().join(" + ")
+            }
+            Source::Fixed(_) => "(fixed value)".to_string(),
         }
+    }
+
+    fn name_of(&self, source: &Option<Source>) -> String {
+        source.as_ref().map(|s| self.name(s)).unwrap_or_default()
+    }
+
+    /// A service description without procedure or diagnosis codes, which
+    /// a letter never prints.
+    fn without_codes(&mut self, written: String) -> String {
+        let Some(plain) = medical_codes::without_codes(&written) else { return written };
+        let column = self.name_of(&self.layout.description);
+        self.warnings.add(
+            IssueKind::CodeRemoved,
+            &column,
+            &written,
+            format!("the procedure or diagnosis code was taken out; the letter prints {plain:?}"),
+        );
+        plain
+    }
+
+    /// Whose account it is and where its letter goes.
+    fn check_who_and_where(&mut self, t: &Columns<String>, zip: &str) {
+        let layout = self.layout;
+        if t.account.is_empty() {
+            let column = self.name(&layout.account);
+            self.problems.add(IssueKind::MissingAccount, &column, "", "no account number");
+        }
+        if t.guarantor.is_empty() {
+            let column = self.name(&layout.guarantor);
+            self.problems.add(IssueKind::MissingGuarantor, &column, "", "no guarantor name");
+        }
+        let state = &t.state;
         if !state.is_empty() && !STATES.contains(&state.to_ascii_uppercase().as_str()) {
-            problems.add(
-                IssueKind::UnknownState,
-                &name(&self.state),
-                &state,
-                "not a US state or territory code",
-            );
+            let column = self.name(&layout.state);
+            let reason = "not a US state or territory code";
+            self.problems.add(IssueKind::UnknownState, &column, state, reason);
         }
-        if !zip.is_empty() && !is_zip(&zip) {
-            problems.add(
-                IssueKind::BadZip,
-                &name(&self.zip),
-                &zip,
-                "a ZIP code is 5 digits, or 5 and 4 (97477-1234)",
-            );
+        if !zip.is_empty() && !is_zip(zip) {
+            let column = self.name(&layout.zip);
+            let reason = "a ZIP code is 5 digits, or 5 and 4 (97477-1234)";
+            self.problems.add(IssueKind::BadZip, &column, zip, reason);
         }
-        // An aging report has no service dates: its spans of days say how
-        // old what is owed is (see `aged` below).
-        let date = match (&self.service_date, service_date) {
-            (Some(source), Some(text)) => match parse_date(&text, &input.date_formats) {
+    }
+
+    /// The service date (the as-of date for an aging report, which has
+    /// none: its spans of days say how old what is owed is) and the last
+    /// payment's date.
+    fn dates(
+        &mut self,
+        t: &Columns<String>,
+        as_of: NaiveDate,
+    ) -> (Option<NaiveDate>, Option<NaiveDate>) {
+        let formats = &self.input.date_formats;
+        let service = match (&self.layout.service_date, &t.service_date) {
+            (Some(source), Some(text)) => match parse_date(text, formats) {
                 Ok(d) if d > as_of => {
-                    problems.add(
-                        IssueKind::ServiceAfterAsOf,
-                        &name(source),
-                        &text,
-                        format!("the service is dated after the run's as-of date {as_of}"),
-                    );
+                    let column = self.name(source);
+                    let reason = format!("the service is dated after the run's as-of date {as_of}");
+                    self.problems.add(IssueKind::ServiceAfterAsOf, &column, text, reason);
                     None
                 }
                 Ok(d) => Some(d),
                 Err(reason) => {
-                    problems.add(IssueKind::BadDate, &name(source), &text, reason);
+                    let column = self.name(source);
+                    self.problems.add(IssueKind::BadDate, &column, text, reason);
                     None
                 }
             },
             _ => Some(as_of),
         };
-        let last_payment = match (&self.last_payment_date, t.last_payment_date.as_deref()) {
-            (Some(source), Some(text)) if !text.is_empty() => {
-                match parse_date(text, &input.date_formats) {
-                    Ok(d) => Some(d),
-                    Err(reason) => {
-                        problems.add(IssueKind::BadDate, &name(source), text, reason);
-                        None
-                    }
+        let last_payment = match (&self.layout.last_payment_date, t.last_payment_date.as_deref()) {
+            (Some(source), Some(text)) if !text.is_empty() => match parse_date(text, formats) {
+                Ok(d) => Some(d),
+                Err(reason) => {
+                    let column = self.name(source);
+                    self.problems.add(IssueKind::BadDate, &column, text, reason);
+                    None
                 }
-            }
+            },
             _ => None,
         };
-        let aged = read_aged(buckets, row, &mut problems);
+        (service, last_payment)
+    }
+
+    /// An amount; blank or not mapped is zero, unreadable is a problem.
+    fn money(&mut self, at: &Option<Source>, value: Option<&String>) -> Option<Cents> {
+        let (Some(source), Some(v)) = (at, value) else { return Some(Cents::ZERO) };
+        if v.is_empty() {
+            return Some(Cents::ZERO);
+        }
+        Cents::parse_amount(v)
+            .map_err(|e| {
+                let column = self.name(source);
+                self.problems.add(IssueKind::BadAmount, &column, v, e.to_string())
+            })
+            .ok()
+    }
+
+    /// Every amount of the row, or None if one cannot be read.
+    fn amounts(&mut self, t: &Columns<String>, written: Credited) -> Option<Amounts> {
+        let layout = self.layout;
         let column_of = |source: &Option<Source>, at: Option<usize>| {
-            at.map_or_else(
-                || source.as_ref().map(&name).unwrap_or_default(),
-                |i| row.names[i].clone(),
-            )
+            at.map_or_else(|| self.name_of(source), |i| self.row.names[i].clone())
         };
-        let credit_written: Vec<(String, String)> = (payment_cells
-            .iter()
-            .map(|(at, v)| (column_of(&self.payments, *at), v)))
-        .chain(adjustment_cells.iter().map(|(at, v)| (column_of(&self.adjustments, *at), v)))
-        .map(|(c, v)| (c, v.clone()))
-        .collect();
+        let credits_written: Vec<(String, String)> = (written.payments.iter())
+            .map(|(at, v)| (column_of(&layout.payments, *at), v.clone()))
+            .chain(
+                (written.adjustments.iter())
+                    .map(|(at, v)| (column_of(&layout.adjustments, *at), v.clone())),
+            )
+            .collect();
+        let names = self.row.names;
         let payments = read_credits(
-            payment_cells,
-            &self.payments.as_ref().map(&name),
-            row.names,
-            &mut problems,
+            written.payments,
+            &layout.payments.as_ref().map(|s| self.name(s)),
+            names,
+            &mut self.problems,
         );
         let adjustments = read_credits(
-            adjustment_cells,
-            &self.adjustments.as_ref().map(&name),
-            row.names,
-            &mut problems,
+            written.adjustments,
+            &layout.adjustments.as_ref().map(|s| self.name(s)),
+            names,
+            &mut self.problems,
         );
-        let mut money = |at: &Option<Source>, value: Option<&String>| -> Option<Cents> {
-            let (Some(source), Some(v)) = (at, value) else { return Some(Cents::ZERO) };
-            if v.is_empty() {
-                return Some(Cents::ZERO);
-            }
-            Cents::parse_amount(v)
-                .map_err(|e| problems.add(IssueKind::BadAmount, &name(source), v, e.to_string()))
-                .ok()
-        };
-        let charge_amount = money(&self.charge, t.charge.as_ref());
-        let open_balance = money(&self.balance, t.balance.as_ref());
+        let charge = self.money(&layout.charge, t.charge.as_ref());
+        let open_balance = self.money(&layout.balance, t.balance.as_ref());
         // A blank balance reads as nothing owed, which lowers a letter's
         // total or holds the account (as `blank_balance`, not as paid):
         // safe, but staff should know the export left it out. A row with
         // neither charge nor balance (a payment on a row of its own) is not
         // meant to have one.
         let balance_blank = t.balance.as_deref() == Some("")
-            && (self.charge.is_none() || charge_amount.is_some_and(|c| c != Cents::ZERO));
-        if let Some(source) = self.balance.as_ref().filter(|_| balance_blank) {
-            warnings.add(
+            && (layout.charge.is_none() || charge.is_some_and(|c| c != Cents::ZERO));
+        if let Some(source) = layout.balance.as_ref().filter(|_| balance_blank) {
+            let column = self.name(source);
+            self.warnings.add(
                 IssueKind::BlankBalance,
-                &name(source),
+                &column,
                 "",
-                "the balance is blank, so it is read as nothing owed; check the account in the billing system",
+                "the balance is blank, so it is read as nothing owed; check the account in the \
+                 billing system",
             );
         }
         let estimate = t.good_faith_estimate.as_ref().filter(|v| !v.is_empty());
-        let estimate = estimate.and_then(|v| money(&self.good_faith_estimate, Some(v)));
-        let mut flag = |at: &Option<Source>, value: Option<&String>| -> bool {
-            let (Some(source), Some(v)) = (at, value) else { return false };
-            let read = match source {
-                Source::NonZero(_) if v.is_empty() => Ok(false),
-                Source::NonZero(_) => {
-                    Cents::parse_amount(v).map(|amount| amount != Cents::ZERO).map_err(|e| {
-                        format!("{e}; this yes/no is read from a column of amounts (nonzero = ...)")
-                    })
-                }
-                _ => parse_flag(v, &input.flags),
-            };
-            read.map_err(|reason| problems.add(IssueKind::BadFlag, &name(source), v, reason))
-                .unwrap_or(false)
+        let estimate = estimate.and_then(|v| self.money(&layout.good_faith_estimate, Some(v)));
+        Some(Amounts {
+            charge: charge?,
+            open_balance: open_balance?,
+            payments: payments?,
+            adjustments: adjustments?,
+            balance_blank,
+            estimate,
+            credits_written,
+        })
+    }
+
+    /// A yes/no; not mapped is no, unreadable is a problem.
+    fn flag(&mut self, at: &Option<Source>, value: Option<&String>) -> bool {
+        let (Some(source), Some(v)) = (at, value) else { return false };
+        let read = match source {
+            Source::NonZero(_) if v.is_empty() => Ok(false),
+            Source::NonZero(_) => {
+                Cents::parse_amount(v).map(|amount| amount != Cents::ZERO).map_err(|e| {
+                    format!("{e}; this yes/no is read from a column of amounts (nonzero = ...)")
+                })
+            }
+            _ => parse_flag(v, &self.input.flags),
         };
-        let flags = Flags {
-            insurance_pending: flag(&self.insurance_pending, t.insurance_pending.as_ref()),
-            dispute: flag(&self.dispute, t.dispute.as_ref()),
-            do_not_mail: flag(&self.do_not_mail, t.do_not_mail.as_ref()),
-            large_print: flag(&self.large_print, t.large_print.as_ref()),
-        };
-        let (
-            Some(service_date),
-            Some(charge_amount),
-            Some(payments),
-            Some(adjustments),
-            Some(open_balance),
-            Some(aged),
-        ) = (date, charge_amount, payments, adjustments, open_balance, aged)
-        else {
-            return Err(problems);
-        };
-        if !problems.0.is_empty() {
-            return Err(problems);
+        read.map_err(|reason| {
+            let column = self.name(source);
+            self.problems.add(IssueKind::BadFlag, &column, v, reason)
+        })
+        .unwrap_or(false)
+    }
+
+    fn flags(&mut self, t: &Columns<String>) -> Flags {
+        let layout = self.layout;
+        Flags {
+            insurance_pending: self.flag(&layout.insurance_pending, t.insurance_pending.as_ref()),
+            dispute: self.flag(&layout.dispute, t.dispute.as_ref()),
+            do_not_mail: self.flag(&layout.do_not_mail, t.do_not_mail.as_ref()),
+            large_print: self.flag(&layout.large_print, t.large_print.as_ref()),
         }
-        // Exports disagree on the sign of payments and adjustments; written
-        // the way the rest of the export writes them, both reduce what is
-        // owed, and written the other way they are reversals.
+    }
+
+    /// What the row owes. Exports disagree on the sign of payments and
+    /// adjustments; written the way the rest of the export writes them,
+    /// both reduce what is owed, and written the other way they are
+    /// reversals.
+    fn settle(&mut self, a: Amounts, credits: &Credits, t: &Columns<String>) -> Settled {
+        let layout = self.layout;
         let mut reversals = Vec::new();
-        let (charge, credits, balance) = match &self.balance {
+        let (charge, taken, balance) = match &layout.balance {
             Some(source) => {
-                let charge = if self.charge.is_some() { charge_amount } else { open_balance };
+                let charge = if layout.charge.is_some() { a.charge } else { a.open_balance };
                 // Credits mapped beside a balance are not read, but a balance
                 // that is not the charge less them says a column is wrong.
                 let taken: Cents =
-                    payments.iter().chain(&adjustments).map(|(_, c, _)| Cents(c.0.abs())).sum();
-                let mapped = !(payments.is_empty() && adjustments.is_empty());
-                if self.charge.is_some() && mapped && charge - taken != open_balance {
-                    warnings.add(
+                    a.payments.iter().chain(&a.adjustments).map(|(_, c, _)| Cents(c.0.abs())).sum();
+                let mapped = !(a.payments.is_empty() && a.adjustments.is_empty());
+                if layout.charge.is_some() && mapped && charge - taken != a.open_balance {
+                    let column = self.name(source);
+                    self.warnings.add(
                         IssueKind::BalanceDiffers,
-                        &name(source),
+                        &column,
                         t.balance.as_deref().unwrap_or_default(),
                         format!(
-                            "the balance is not the charge {charge} less payments and adjustments {taken} ({}); \
-                             the letter states the balance",
+                            "the balance is not the charge {charge} less payments and adjustments \
+                             {taken} ({}); the letter states the balance",
                             charge - taken
                         ),
                     );
                 }
-                (charge, charge - open_balance, open_balance)
+                (charge, charge - a.open_balance, a.open_balance)
             }
             None => {
                 let mut credit = |(at, amount, text): (Option<usize>, Cents, String),
@@ -352,25 +486,23 @@ impl ColumnLayout {
                     if !credits.of(at).is_reversal(amount) || amount == Cents::ZERO {
                         return taken_off;
                     }
-                    let column = at.map_or_else(
-                        || source.as_ref().map(&name).unwrap_or_default(),
-                        |i| row.names[i].clone(),
-                    );
-                    reversals.push(Reversal { line: row.line, column, value: text });
+                    let column =
+                        at.map_or_else(|| self.name_of(source), |i| self.row.names[i].clone());
+                    reversals.push(Reversal { line: self.row.line, column, value: text });
                     -taken_off
                 };
-                let paid: Cents = payments.into_iter().map(|c| credit(c, &self.payments)).sum();
+                let paid: Cents = a.payments.into_iter().map(|c| credit(c, &layout.payments)).sum();
                 let adjusted: Cents =
-                    adjustments.into_iter().map(|c| credit(c, &self.adjustments)).sum();
-                let credits = paid + adjusted;
-                (charge_amount, credits, charge_amount - credits)
+                    a.adjustments.into_iter().map(|c| credit(c, &layout.adjustments)).sum();
+                let taken = paid + adjusted;
+                (a.charge, taken, a.charge - taken)
             }
         };
-        let owed_written = match &self.balance {
-            Some(source) => (name(source), t.balance.clone().unwrap_or_default()),
+        let written = match &layout.balance {
+            Some(source) => (self.name(source), t.balance.clone().unwrap_or_default()),
             None => {
                 let written: Vec<(String, String)> =
-                    credit_written.into_iter().filter(|(_, v)| !v.is_empty()).collect();
+                    a.credits_written.into_iter().filter(|(_, v)| !v.is_empty()).collect();
                 let columns =
                     written.iter().map(|(c, _)| c.as_str()).collect::<Vec<_>>().join(" + ");
                 let values =
@@ -378,43 +510,15 @@ impl ColumnLayout {
                 (columns, values)
             }
         };
-        let street = [t.address1, t.address2.unwrap_or_default()]
-            .into_iter()
-            .filter(|s| !s.is_empty())
-            .collect();
-        let patient = t.patient.map(|p| natural_order(&p).unwrap_or(p)).unwrap_or_default();
-        Ok(Parsed {
-            owed_written,
-            account,
-            guarantor: Guarantor { name: guarantor, address: Address { street, city, state, zip } },
-            language: normalise_language(&t.language.unwrap_or_default()),
-            flags,
-            codes,
-            warnings: warnings.0,
+        Settled {
+            charge,
+            credits: taken,
+            balance,
+            open_balance: a.open_balance,
+            balance_blank: a.balance_blank,
+            estimate: a.estimate,
             reversals,
-            estimate,
-            last_payment,
-            charges: match buckets.is_empty() {
-                true => vec![Charge {
-                    line: row.line,
-                    service_date,
-                    description: description.unwrap_or_default(),
-                    charge,
-                    credits,
-                    balance,
-                    balance_blank,
-                    aged: None,
-                    patient: patient.clone(),
-                }],
-                false => aged_charges(
-                    row.line,
-                    as_of,
-                    &aged,
-                    self.balance.is_some().then_some(open_balance),
-                    balance_blank,
-                ),
-            },
-            patient,
-        })
+            written,
+        }
     }
 }
