@@ -272,6 +272,10 @@ impl<W: Write> Sink<W> {
 /// Writes an export of `accounts` accounts with several charges each, dated
 /// relative to `as_of` so that every stage and every hold appears. With
 /// `broken`, about one row in a hundred is malformed the way real exports are.
+///
+/// The same seed gives the same bytes: the draws below are made in one
+/// fixed order (who, standing, then each charge), which the benchmarks'
+/// exports and the tests' counts depend on.
 pub fn write_export(
     out: impl Write,
     shape: Shape,
@@ -286,6 +290,55 @@ pub fn write_export(
     // The guarantor of the last account, for the households shape.
     let mut parent: Option<Family> = None;
     for n in 1..=accounts {
+        let person = Person::draw(&mut rng, n, shape, &mut parent);
+        let standing = Standing::draw(&mut rng);
+        let mut owed = Cents::ZERO;
+        let mut oldest_owed: Option<NaiveDate> = None;
+        for c in 0..standing.charges {
+            let drawn = DrawnCharge::draw(&mut rng, &standing, c, as_of);
+            let mut row = person.who.clone();
+            row.extend(drawn.texts.iter().cloned());
+            row.push(String::new());
+            row.push(person.language.to_string());
+            row.extend(standing.flags.iter().map(|f| f.to_string()));
+            if broken && rng.percent(1) {
+                match rng.below(4) {
+                    0 => row[9] = "12.3.4".into(),
+                    1 => row[7] = "02/30/2026".into(),
+                    2 => row[0].clear(),
+                    _ => row.truncate(9),
+                }
+            }
+            owed += drawn.charge - drawn.paid;
+            if drawn.charge > drawn.paid {
+                oldest_owed = Some(oldest_owed.map_or(drawn.date, |d| d.min(drawn.date)));
+            }
+            match shape {
+                Shape::Charges => w.write(&row)?,
+                Shape::Households => w.write(&[&row[..], &[person.patient.clone()]].concat())?,
+                Shape::Statement => {}
+                Shape::TabUtf16 => w.write(&tab_utf16_row(&mut rng, &person, &standing, &drawn))?,
+            }
+        }
+        if shape == Shape::Statement {
+            let oldest = oldest_owed.unwrap_or(as_of - Duration::days(standing.oldest));
+            w.write(&statement_row(&person, &standing, owed, oldest))?;
+        }
+    }
+    Ok(())
+}
+
+/// Who an account is and where its letters go: the columns every shape
+/// begins with (account, guarantor, street, unit, city, state, ZIP), the
+/// language, and (households) the patient.
+struct Person {
+    who: Vec<String>,
+    language: &'static str,
+    patient: String,
+}
+
+impl Person {
+    fn draw(rng: &mut Rng, n: usize, shape: Shape, parent: &mut Option<Family>) -> Person {
         let account = format!("{:07}", 1_000_000 + n * 7 + rng.below(7));
         let mut name = format!("{} {}", rng.pick(FIRST), rng.pick(LAST));
         let mut street = format!("{} {}", 10 + rng.below(19990), rng.pick(STREETS));
@@ -302,7 +355,7 @@ pub fn write_export(
                     (family.street, family.unit)
                 };
             }
-            parent = Some(Family {
+            *parent = Some(Family {
                 name: name.clone(),
                 street: street.clone(),
                 unit: unit.clone(),
@@ -314,27 +367,36 @@ pub fn write_export(
         }
         let (city, state, zip) = place;
         let language = if rng.percent(15) { "es" } else { "en" };
-        let (mut street, mut zip) = (street, zip.to_string());
+        let mut zip = zip.to_string();
         match rng.below(100) {
             0 => street.clear(),
             1 => zip.clear(),
             _ => {}
         }
-        // Who and where, the same columns in every shape.
-        let who = vec![
-            account.clone(),
-            name.clone(),
-            street,
-            unit,
-            city.to_string(),
-            state.to_string(),
-            zip.to_string(),
-        ];
+        let who = vec![account, name, street, unit, city.to_string(), state.to_string(), zip];
+        Person { who, language, patient }
+    }
+}
+
+/// An account's standing: its flags (insurance pending, dispute, do not
+/// mail, large print, as Y or N), the age of its oldest service in days,
+/// what kind of payer it is, and how many charges it has.
+struct Standing {
+    flags: [&'static str; 4],
+    oldest: i64,
+    kind: usize,
+    charges: usize,
+}
+
+impl Standing {
+    fn draw(rng: &mut Rng) -> Standing {
         let flag = |on: bool| if on { "Y" } else { "N" };
-        let insurance = flag(rng.percent(4));
-        let dispute = flag(rng.percent(3));
-        let do_not_mail = flag(rng.percent(2));
-        let large_print = flag(rng.percent(4));
+        let flags = [
+            flag(rng.percent(4)),
+            flag(rng.percent(3)),
+            flag(rng.percent(2)),
+            flag(rng.percent(4)),
+        ];
         // Oldest service 5 to 400 days ago, younger accounts more common, so
         // that every stage and the not-yet-due hold all appear.
         let oldest = match rng.below(100) {
@@ -347,129 +409,112 @@ pub fn write_export(
         // Most balances are owed; kinds 0-13 are paid off, in credit or small.
         let kind = rng.below(100);
         let charges = 1 + rng.below(4);
-        let mut owed = Cents::ZERO;
-        let mut oldest_owed: Option<NaiveDate> = None;
-        for c in 0..charges {
-            let days = (oldest - (c as i64) * (5 + rng.below(20) as i64)).max(1);
-            let date = as_of - Duration::days(days);
-            let (description, base) = *rng.pick(SERVICES);
-            let charge = Cents(base + rng.below(40) as i64 * 25);
-            let paid = match kind {
-                0..=4 => charge,
-                5..=8 if c == 0 => charge + Cents(2_500),
-                5..=8 => charge,
-                9..=13 if c == 0 => charge - Cents(300 + rng.below(600) as i64),
-                9..=13 => charge,
-                _ if rng.percent(40) => Cents(charge.0 * (20 + rng.below(60) as i64) / 100),
-                _ => Cents::ZERO,
-            };
-            let date_text = if rng.percent(50) {
-                date.format("%Y-%m-%d").to_string()
-            } else {
-                date.format("%m/%d/%Y").to_string()
-            };
-            let charge_text = if rng.percent(30) {
-                format!("${}", &charge.to_string()[1..])
-            } else {
-                plain(charge)
-            };
-            // A billing system writes every payment the same way round (one
-            // written the other way is a reversal); this one writes them
-            // positive, some with a dollar sign.
-            let paid_text = match paid.0 {
-                0 => String::new(),
-                _ if rng.percent(30) => format!("${}", plain(paid)),
-                _ => plain(paid),
-            };
-            let mut row = who.clone();
-            row.extend([
-                date_text,
-                description.to_string(),
-                charge_text,
-                paid_text,
-                String::new(),
-                language.to_string(),
-                insurance.to_string(),
-                dispute.to_string(),
-                do_not_mail.to_string(),
-                large_print.to_string(),
-            ]);
-            if broken && rng.percent(1) {
-                match rng.below(4) {
-                    0 => row[9] = "12.3.4".into(),
-                    1 => row[7] = "02/30/2026".into(),
-                    2 => row[0].clear(),
-                    _ => row.truncate(9),
-                }
-            }
-            owed += charge - paid;
-            if charge > paid {
-                oldest_owed = Some(oldest_owed.map_or(date, |d| d.min(date)));
-            }
-            match shape {
-                Shape::Charges => w.write(&row)?,
-                Shape::Households => w.write(&[&row[..], &[patient.clone()]].concat())?,
-                Shape::Statement => {}
-                Shape::TabUtf16 => {
-                    let yes_no =
-                        |v: &str, yes: &str, no: &str| if v == "Y" { yes } else { no }.to_string();
-                    // Some systems put a line break inside a quoted description.
-                    let description = if rng.percent(5) {
-                        format!("{description}\n(follow-up)")
-                    } else {
-                        description.to_string()
-                    };
-                    let adjustment =
-                        if rng.percent(10) && paid.0 >= 100 { Cents(100) } else { Cents::ZERO };
-                    let paid = paid - adjustment;
-                    w.write(
-                        &[
-                            &who[..],
-                            &[
-                                date.format("%m/%d/%Y").to_string(),
-                                description,
-                                format!("${}", &charge.to_string()[1..]),
-                                if paid.0 == 0 {
-                                    String::new()
-                                } else {
-                                    format!("({})", plain(paid))
-                                },
-                                if adjustment.0 == 0 {
-                                    String::new()
-                                } else {
-                                    format!("{}-", plain(adjustment))
-                                },
-                                yes_no(insurance, "TRUE", "FALSE"),
-                                yes_no(dispute, "1", "0"),
-                                yes_no(do_not_mail, "Y", "N"),
-                            ],
-                        ]
-                        .concat(),
-                    )?
-                }
-            }
-        }
-        if shape == Shape::Statement {
-            let owed_text = if owed.0 < 0 { format!("{} CR", plain(-owed)) } else { plain(owed) };
-            let date = oldest_owed.unwrap_or(as_of - Duration::days(oldest));
-            let flag = |v: &str, code: &str| if v == "Y" { code } else { "" }.to_string();
-            w.write(
-                &[
-                    &who[..],
-                    &[
-                        date.format("%-m/%-d/%y").to_string(),
-                        owed_text,
-                        if language == "es" { "Spanish" } else { "English" }.to_string(),
-                        flag(insurance, "INS"),
-                        flag(dispute, "DSP"),
-                        flag(do_not_mail, "NOMAIL"),
-                    ],
-                ]
-                .concat(),
-            )?;
-        }
+        Standing { flags, oldest, kind, charges }
     }
-    Ok(())
+}
+
+/// One charge: its service date, description, amount and what was paid,
+/// and the four cells the charges shape writes (date, description,
+/// charge, payment), each written as billing systems vary in writing them.
+struct DrawnCharge {
+    date: NaiveDate,
+    description: &'static str,
+    charge: Cents,
+    paid: Cents,
+    texts: [String; 4],
+}
+
+impl DrawnCharge {
+    fn draw(rng: &mut Rng, standing: &Standing, c: usize, as_of: NaiveDate) -> DrawnCharge {
+        let days = (standing.oldest - (c as i64) * (5 + rng.below(20) as i64)).max(1);
+        let date = as_of - Duration::days(days);
+        let (description, base) = *rng.pick(SERVICES);
+        let charge = Cents(base + rng.below(40) as i64 * 25);
+        let paid = match standing.kind {
+            0..=4 => charge,
+            5..=8 if c == 0 => charge + Cents(2_500),
+            5..=8 => charge,
+            9..=13 if c == 0 => charge - Cents(300 + rng.below(600) as i64),
+            9..=13 => charge,
+            _ if rng.percent(40) => Cents(charge.0 * (20 + rng.below(60) as i64) / 100),
+            _ => Cents::ZERO,
+        };
+        let date_text = if rng.percent(50) {
+            date.format("%Y-%m-%d").to_string()
+        } else {
+            date.format("%m/%d/%Y").to_string()
+        };
+        let charge_text =
+            if rng.percent(30) { format!("${}", &charge.to_string()[1..]) } else { plain(charge) };
+        // A billing system writes every payment the same way round (one
+        // written the other way is a reversal); this one writes them
+        // positive, some with a dollar sign.
+        let paid_text = match paid.0 {
+            0 => String::new(),
+            _ if rng.percent(30) => format!("${}", plain(paid)),
+            _ => plain(paid),
+        };
+        let texts = [date_text, description.to_string(), charge_text, paid_text];
+        DrawnCharge { date, description, charge, paid, texts }
+    }
+}
+
+/// A charge as a tab-separated UTF-16 export writes it: payments in
+/// parentheses, adjustments with a trailing minus, yes/no three ways.
+fn tab_utf16_row(
+    rng: &mut Rng,
+    person: &Person,
+    standing: &Standing,
+    drawn: &DrawnCharge,
+) -> Vec<String> {
+    let [insurance, dispute, do_not_mail, _] = standing.flags;
+    let yes_no = |v: &str, yes: &str, no: &str| if v == "Y" { yes } else { no }.to_string();
+    // Some systems put a line break inside a quoted description.
+    let description = if rng.percent(5) {
+        format!("{}\n(follow-up)", drawn.description)
+    } else {
+        drawn.description.to_string()
+    };
+    let adjustment = if rng.percent(10) && drawn.paid.0 >= 100 { Cents(100) } else { Cents::ZERO };
+    let paid = drawn.paid - adjustment;
+    let or_blank = |c: Cents, text: String| if c.0 == 0 { String::new() } else { text };
+    let mut row = person.who.clone();
+    row.extend([
+        drawn.date.format("%m/%d/%Y").to_string(),
+        description,
+        format!("${}", &drawn.charge.to_string()[1..]),
+        or_blank(paid, format!("({})", plain(paid))),
+        or_blank(adjustment, format!("{}-", plain(adjustment))),
+        yes_no(insurance, "TRUE", "FALSE"),
+        yes_no(dispute, "1", "0"),
+        yes_no(do_not_mail, "Y", "N"),
+    ]);
+    row
+}
+
+/// An account as a statement export writes it: one row, what is owed
+/// (in credit as "CR"), its oldest unpaid service, language by name, and
+/// hold codes.
+fn statement_row(
+    person: &Person,
+    standing: &Standing,
+    owed: Cents,
+    oldest: NaiveDate,
+) -> Vec<String> {
+    let [insurance, dispute, do_not_mail, _] = standing.flags;
+    let owed_text = if owed.0 < 0 { format!("{} CR", plain(-owed)) } else { plain(owed) };
+    let flag = |v: &str, code: &str| if v == "Y" { code } else { "" }.to_string();
+    let language = if person.language == "es" { "Spanish" } else { "English" };
+    let mut row = person.who.clone();
+    row.extend([
+        oldest.format("%-m/%-d/%y").to_string(),
+        owed_text,
+        language.to_string(),
+        flag(insurance, "INS"),
+        flag(dispute, "DSP"),
+        flag(do_not_mail, "NOMAIL"),
+    ]);
+    row
 }
 
 /// A guarantor of the households shape, and how many children's accounts
