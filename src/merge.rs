@@ -66,46 +66,7 @@ pub fn merge(
         .into_iter()
         .unzip();
     let first = records.first().ok_or(MergeError::NoShards)?;
-    let count = first.shard.as_ref().map_or(0, |s| s.count);
-    let mut present: Vec<u32> =
-        records.iter().filter_map(|r| r.shard.as_ref().map(|s| s.index)).collect();
-    present.sort_unstable();
-    if present != (1..=count).collect::<Vec<_>>() {
-        let present = present.iter().map(u32::to_string).collect::<Vec<_>>().join(", ");
-        return Err(MergeError::NotEveryShard { present, count });
-    }
-    for (folder, record) in shards.iter().zip(&records) {
-        let same = |what: &'static str, ours: &str, theirs: &str| {
-            if ours == theirs {
-                Ok(())
-            } else {
-                Err(MergeError::Differs {
-                    folder: folder.clone(),
-                    what,
-                    theirs: theirs.to_string(),
-                    first: shards[0].clone(),
-                    ours: ours.to_string(),
-                })
-            }
-        };
-        same("export", &first.input.sha256, &record.input.sha256)?;
-        same("config", &first.config.sha256, &record.config.sha256)?;
-        let sha = |f: &Option<Fingerprint>| {
-            f.as_ref().map_or_else(|| "none".to_string(), |f| f.sha256.clone())
-        };
-        same("mapping", &sha(&first.mapping), &sha(&record.mapping))?;
-        same("hold list", &sha(&first.hold_list), &sha(&record.hold_list))?;
-        same("layouts", &first.layouts.sha256, &record.layouts.sha256)?;
-        same("as-of date", &first.as_of, &record.as_of)?;
-        same("kindly version", &first.kindly_version, &record.kindly_version)?;
-        same("Typst version", &first.typst_version, &record.typst_version)?;
-        same("vendor", &first.vendor, &record.vendor)?;
-        same(
-            "shard count",
-            &count.to_string(),
-            &record.shard.as_ref().map_or(0, |s| s.count).to_string(),
-        )?;
-    }
+    check_shards(shards, &records)?;
     let counts = records.iter().fold(Counts::default(), |mut sum, r| {
         sum.add(&r.counts);
         sum
@@ -117,6 +78,103 @@ pub fn merge(
 
     let mut staging = Staging::create(out, overwrite)?;
     let mut records_out = Records::create(&staging)?;
+    let (letters, pages) = merge_letters(shards, &records, &mut staging, &mut records_out)?;
+    let audits = open_each::<AuditRow>(shards, AUDIT_CSV)?;
+    for item in crate::sorted::merge(audits, |(row, _): &(AuditRow, usize)| row.account.clone()) {
+        records_out.audit(&item?.0)?;
+    }
+    let holds = open_each::<HoldRow>(shards, HOLDS_CSV)?;
+    for item in crate::sorted::merge(holds, |(row, _): &(HoldRow, usize)| row.account.clone()) {
+        records_out.hold(&item?.0)?;
+    }
+    records_out.finish(&mut staging)?;
+    if letters != counts.letters || pages != counts.pages {
+        return Err(MergeError::CountsDiffer {
+            letters: counts.letters,
+            pages: counts.pages,
+            listed: letters,
+            listed_pages: pages,
+        });
+    }
+    copy_shard_files(shards, &records, &mut staging)?;
+    let mut pieces_not_made: Vec<String> =
+        records.iter().flat_map(|r| r.pieces_not_made.clone()).collect();
+    pieces_not_made.sort();
+    let record = |staging: &Staging| RunRecord {
+        counts: counts.clone(),
+        files: staging.files().clone(),
+        shard: None,
+        merged_from: merged_from.clone(),
+        pieces_not_made: pieces_not_made.clone(),
+        ..first.clone()
+    };
+    let changes = match crate::ledger::Ledger::open_read_only(ledger).map_err(Box::new)? {
+        Some(ledger) => crate::changes::since_last_run(&ledger, out, &first.as_of, staging.path())
+            .map_err(Box::new)?,
+        None => None,
+    };
+    crate::report::finish_folder(&mut staging, record, changes.as_ref())?;
+    let record = record(&staging);
+    let folder = staging.finish(&record)?;
+    Ok((folder, record))
+}
+
+/// Every shard of one split is there, once, and all were made from the
+/// same files, date, versions and vendor as the first.
+fn check_shards(shards: &[PathBuf], records: &[RunRecord]) -> Result<(), MergeError> {
+    let first = records.first().ok_or(MergeError::NoShards)?;
+    let count = first.shard.as_ref().map_or(0, |s| s.count);
+    let mut present: Vec<u32> =
+        records.iter().filter_map(|r| r.shard.as_ref().map(|s| s.index)).collect();
+    present.sort_unstable();
+    if present != (1..=count).collect::<Vec<_>>() {
+        let present = present.iter().map(u32::to_string).collect::<Vec<_>>().join(", ");
+        return Err(MergeError::NotEveryShard { present, count });
+    }
+    let sha = |f: &Option<Fingerprint>| {
+        f.as_ref().map_or_else(|| "none".to_string(), |f| f.sha256.clone())
+    };
+    let shard_count = |r: &RunRecord| r.shard.as_ref().map_or(0, |s| s.count).to_string();
+    let made_by = |r: &RunRecord| -> [(&'static str, String); 10] {
+        [
+            ("export", r.input.sha256.clone()),
+            ("config", r.config.sha256.clone()),
+            ("mapping", sha(&r.mapping)),
+            ("hold list", sha(&r.hold_list)),
+            ("layouts", r.layouts.sha256.clone()),
+            ("as-of date", r.as_of.clone()),
+            ("kindly version", r.kindly_version.clone()),
+            ("Typst version", r.typst_version.clone()),
+            ("vendor", r.vendor.clone()),
+            ("shard count", shard_count(r)),
+        ]
+    };
+    let ours = made_by(first);
+    for (folder, record) in shards.iter().zip(records) {
+        for ((what, ours), (_, theirs)) in ours.iter().zip(made_by(record)) {
+            if *ours != theirs {
+                return Err(MergeError::Differs {
+                    folder: folder.clone(),
+                    what,
+                    theirs,
+                    first: shards[0].clone(),
+                    ours: ours.clone(),
+                });
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Copies the shards' letters into the merged folder in piece order, each
+/// checked against its manifest row, with the report's picture of each
+/// kind of letter; returns how many letters and pages were listed.
+fn merge_letters(
+    shards: &[PathBuf],
+    records: &[RunRecord],
+    staging: &mut Staging,
+    records_out: &mut Records,
+) -> Result<(u64, u64), MergeError> {
     let manifests = open_each::<ManifestRow>(shards, MANIFEST_CSV)?;
     let mut last = None;
     let (mut letters, mut pages) = (0, 0);
@@ -151,33 +209,23 @@ pub fn merge(
         (letters, pages) = (letters + 1, pages + row.pages as u64);
         last = Some(row.piece_id);
     }
-    let audits = open_each::<AuditRow>(shards, AUDIT_CSV)?;
-    for item in crate::sorted::merge(audits, |(row, _): &(AuditRow, usize)| row.account.clone()) {
-        records_out.audit(&item?.0)?;
-    }
-    let holds = open_each::<HoldRow>(shards, HOLDS_CSV)?;
-    for item in crate::sorted::merge(holds, |(row, _): &(HoldRow, usize)| row.account.clone()) {
-        records_out.hold(&item?.0)?;
-    }
-    records_out.finish(&mut staging)?;
-    if letters != counts.letters || pages != counts.pages {
-        return Err(MergeError::CountsDiffer {
-            letters: counts.letters,
-            pages: counts.pages,
-            listed: letters,
-            listed_pages: pages,
-        });
-    }
-    // Rows that were rejected or warned about belong to no guarantor; shard 1
-    // reports them all.
+    Ok((letters, pages))
+}
+
+/// The files the shards made whole: rejects and warnings (shard 1 reports
+/// every row that belongs to no guarantor), each shard's combined print
+/// files (named by shard), and ZIP counts over the merged manifest.
+fn copy_shard_files(
+    shards: &[PathBuf],
+    records: &[RunRecord],
+    staging: &mut Staging,
+) -> Result<(), MergeError> {
     let reporter =
         records.iter().position(|r| r.shard.as_ref().is_some_and(|s| s.index == 1)).unwrap_or(0);
     for name in [REJECTS_CSV, WARNINGS_CSV] {
         staging.write(name, &verify::read(&shards[reporter], name)?)?;
     }
-    // Each shard's combined print files, named by shard, with the pieces'
-    // page ranges in them as the manifest rows give them.
-    for (folder, record) in shards.iter().zip(&records) {
+    for (folder, record) in shards.iter().zip(records) {
         for name in record.files.keys().filter(|f| f.starts_with(&format!("{PRINT_DIR}/"))) {
             let dir = staging.path().join(PRINT_DIR);
             std::fs::create_dir_all(&dir)
@@ -185,30 +233,11 @@ pub fn merge(
             staging.write(name, &verify::read(folder, name)?)?;
         }
     }
-    if first.files.contains_key(ZIP_COUNTS) {
+    if records.first().is_some_and(|first| first.files.contains_key(ZIP_COUNTS)) {
         let folder = staging.path().to_path_buf();
         crate::output::write_zip_counts(&folder, |name, sha| staging.written(name, sha))?;
     }
-    let mut pieces_not_made: Vec<String> =
-        records.iter().flat_map(|r| r.pieces_not_made.clone()).collect();
-    pieces_not_made.sort();
-    let record = |staging: &Staging| RunRecord {
-        counts: counts.clone(),
-        files: staging.files().clone(),
-        shard: None,
-        merged_from: merged_from.clone(),
-        pieces_not_made: pieces_not_made.clone(),
-        ..first.clone()
-    };
-    let changes = match crate::ledger::Ledger::open_read_only(ledger).map_err(Box::new)? {
-        Some(ledger) => crate::changes::since_last_run(&ledger, out, &first.as_of, staging.path())
-            .map_err(Box::new)?,
-        None => None,
-    };
-    crate::report::finish_folder(&mut staging, record, changes.as_ref())?;
-    let record = record(&staging);
-    let folder = staging.finish(&record)?;
-    Ok((folder, record))
+    Ok(())
 }
 
 /// A shard's run record, once the folder passes `kindly verify`, and the

@@ -315,7 +315,9 @@ pub fn write_export(
             }
             match shape {
                 Shape::Charges => w.write(&row)?,
-                Shape::Households => w.write(&[&row[..], &[person.patient.clone()]].concat())?,
+                Shape::Households => {
+                    w.write(&[&row[..], std::slice::from_ref(&person.patient)].concat())?
+                }
                 Shape::Statement => {}
                 Shape::TabUtf16 => w.write(&tab_utf16_row(&mut rng, &person, &standing, &drawn))?,
             }
