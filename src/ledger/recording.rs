@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 
 use chrono::NaiveDate;
-use rusqlite::{OptionalExtension, params};
+use rusqlite::{OptionalExtension, Transaction, params};
 use serde::de::DeserializeOwned;
 
 use super::queries::date;
@@ -67,7 +67,11 @@ impl Ledger {
         if gone { Err(LedgerError::Sent { folder: place }) } else { Ok(()) }
     }
 
-    /// Records a complete run folder, in one transaction.
+    /// Records a complete run folder, in one transaction: a run made again
+    /// from the same inputs as one already recorded is a rerun of it (its
+    /// letters not counted twice); a new run replaces what was recorded in
+    /// its folder before, and its decisions and pieces are read from the
+    /// folder's own files.
     pub fn record(&mut self, folder: &Path, recorded_at: &str) -> Result<Recorded, LedgerError> {
         let failed = |reason: String| LedgerError::Folder { folder: folder.to_path_buf(), reason };
         let bytes =
@@ -88,124 +92,44 @@ impl Ledger {
             return Ok(Recorded::Already);
         }
         self.check_replaceable(folder)?;
-        let inputs = record.inputs();
-        let earlier: Option<(i64, String)> = self.sql(|c| {
-            c.query_row(
-                &format!("SELECT id, folder FROM runs WHERE rerun_of IS NULL AND as_of = ?1 AND {SAME_INPUTS} AND folder != ?7"),
-                params![record.as_of, inputs.export, inputs.config, inputs.mapping, inputs.layouts, inputs.hold_list, place],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
-            .optional()
-        })?;
+        let earlier = self.rerun_of(&record, &place)?;
         if earlier.is_none()
-            && let Some(folder) = self.other_run_on(date(&record.as_of), inputs, folder)?
+            && let Some(folder) = self.other_run_on(date(&record.as_of), record.inputs(), folder)?
         {
             return Err(LedgerError::SameDay { as_of: record.as_of.clone(), folder });
         }
         let path = self.path.clone();
         let sql = |source| sql_error(&path, source);
         let tx = self.conn.transaction().map_err(sql)?;
-        // The run this one replaces (made again into the same folder), with
-        // any reruns of it: their letters never went out.
-        let replaced = "SELECT id FROM runs WHERE folder = ?1 OR rerun_of IN (SELECT id FROM runs WHERE folder = ?1)";
-        for statement in [
-            format!(
-                "DELETE FROM piece_events WHERE piece_id IN (SELECT piece_id FROM pieces WHERE run_id IN ({replaced}))"
-            ),
-            format!("DELETE FROM pieces WHERE run_id IN ({replaced})"),
-            format!("DELETE FROM decisions WHERE run_id IN ({replaced})"),
-            format!("DELETE FROM runs WHERE id IN ({replaced})"),
-        ] {
-            tx.execute(&statement, [&place]).map_err(sql)?;
-        }
-        let c = &record.counts;
-        tx.execute(
-            "INSERT INTO runs (as_of, recorded_at, folder, run_json_sha256, kindly_version, typst_version,
-             export_sha256, config_sha256, mapping_sha256, layouts_sha256, accounts, letters, holds, rerun_of,
-             hold_list_sha256, needs_approval)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
-            params![
-                record.as_of,
-                recorded_at,
-                place,
-                sha,
-                record.kindly_version,
-                record.typst_version,
-                inputs.export,
-                inputs.config,
-                inputs.mapping,
-                inputs.layouts,
-                c.accounts as i64,
-                c.letters as i64,
-                c.holds as i64,
-                earlier.as_ref().map(|e| e.0),
-                inputs.hold_list,
-                record.approval_required,
-            ],
-        )
-        .map_err(sql)?;
+        forget_replaced(&tx, &place).map_err(sql)?;
+        let run = (&record, place.as_str(), sha.as_str(), recorded_at);
+        insert_run(&tx, run, earlier.as_ref().map(|e| e.0)).map_err(sql)?;
         if let Some((_, of)) = earlier {
             tx.commit().map_err(sql)?;
             return Ok(Recorded::Rerun { of });
         }
         let run = tx.last_insert_rowid();
-        // The run folder's files are read a row at a time, so recording a
-        // run of 100,000 accounts takes no more memory than one of ten.
-        {
-            let mut decision = tx
-                .prepare(
-                    "INSERT INTO decisions (run_id, account, decision, stage, reason, balance_cents,
-                     oldest_unpaid, piece_id, wording_sha256) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-                )
-                .map_err(sql)?;
-            for_each_row((folder, &path), AUDIT_CSV, |row: AuditRow| {
-                let letter = row.decision == AuditDecision::Letter;
-                let wording = row.stage.filter(|_| letter).and_then(|stage| {
-                    record.wording.get(&format!("{}/{}.typ.j2", row.letter_language, stage.id()))
-                });
-                decision
-                    .execute(params![
-                        run,
-                        row.account,
-                        if letter { "letter" } else { "hold" },
-                        row.stage.map(Stage::id),
-                        row.reason,
-                        Cents::parse(&row.balance).ok().map(|b| b.0),
-                        Some(&row.oldest_unpaid_service).filter(|d| !d.is_empty()),
-                        Some(&row.piece_id).filter(|p| !p.is_empty()),
-                        wording,
-                    ])
-                    .map(drop)
-            })?;
-            let mut hold = tx
-                .prepare("UPDATE decisions SET hold_code = ?3 WHERE run_id = ?1 AND account = ?2")
-                .map_err(sql)?;
-            for_each_row((folder, &path), HOLDS_CSV, |row: HoldRow| {
-                hold.execute(params![run, row.account, row.reason_code]).map(drop)
-            })?;
-            let mut piece = tx
-                .prepare(
-                    "INSERT INTO pieces (piece_id, run_id, stage, sha256, recipient, address, file, printed_address)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-                )
-                .map_err(sql)?;
-            for_each_row((folder, &path), MANIFEST_CSV, |row: ManifestRow| {
-                piece
-                    .execute(params![
-                        row.piece_id,
-                        run,
-                        row.stage.id(),
-                        row.sha256,
-                        row.recipient_name,
-                        row.address().key(),
-                        row.file,
-                        row.address().one_line(),
-                    ])
-                    .map(drop)
-            })?;
-        }
+        insert_rows(&tx, run, (folder, &path), &record)?;
         tx.commit().map_err(sql)?;
         Ok(Recorded::Run)
+    }
+
+    /// The run (id and folder) that one made as of the same date from the
+    /// same inputs in another folder is a rerun of, if there is one.
+    fn rerun_of(
+        &self,
+        record: &RunRecord,
+        place: &str,
+    ) -> Result<Option<(i64, String)>, LedgerError> {
+        let inputs = record.inputs();
+        self.sql(|c| {
+            c.query_row(
+                &format!("SELECT id, folder FROM runs WHERE rerun_of IS NULL AND as_of = ?1 AND {SAME_INPUTS} AND folder != ?7"),
+                params![record.as_of, inputs.export, inputs.config, inputs.mapping, inputs.layouts, inputs.hold_list, place],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()
+        })
     }
 
     /// Run folders beside the ledger that it does not hold yet (kindly
@@ -339,4 +263,120 @@ fn for_each_row<T: DeserializeOwned>(
         each(row.map_err(|e| failed(format!("{name}: {e}")))?).map_err(|e| sql_error(ledger, e))?;
     }
     Ok(())
+}
+
+/// Forgets the run recorded at `place` (made again into the same folder),
+/// with any reruns of it: their letters never went out.
+fn forget_replaced(tx: &Transaction, place: &str) -> rusqlite::Result<()> {
+    let replaced = "SELECT id FROM runs WHERE folder = ?1 OR rerun_of IN (SELECT id FROM runs WHERE folder = ?1)";
+    for statement in [
+        format!(
+            "DELETE FROM piece_events WHERE piece_id IN (SELECT piece_id FROM pieces WHERE run_id IN ({replaced}))"
+        ),
+        format!("DELETE FROM pieces WHERE run_id IN ({replaced})"),
+        format!("DELETE FROM decisions WHERE run_id IN ({replaced})"),
+        format!("DELETE FROM runs WHERE id IN ({replaced})"),
+    ] {
+        tx.execute(&statement, [place])?;
+    }
+    Ok(())
+}
+
+/// The runs table's row of a run: its record, where it is, the SHA-256 of
+/// its run.json and when it was recorded; a rerun names the run it repeats.
+fn insert_run(
+    tx: &Transaction,
+    (record, place, sha, recorded_at): (&RunRecord, &str, &str, &str),
+    rerun_of: Option<i64>,
+) -> rusqlite::Result<()> {
+    let (inputs, c) = (record.inputs(), &record.counts);
+    tx.execute(
+        "INSERT INTO runs (as_of, recorded_at, folder, run_json_sha256, kindly_version, typst_version,
+         export_sha256, config_sha256, mapping_sha256, layouts_sha256, accounts, letters, holds, rerun_of,
+         hold_list_sha256, needs_approval)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
+        params![
+            record.as_of,
+            recorded_at,
+            place,
+            sha,
+            record.kindly_version,
+            record.typst_version,
+            inputs.export,
+            inputs.config,
+            inputs.mapping,
+            inputs.layouts,
+            c.accounts as i64,
+            c.letters as i64,
+            c.holds as i64,
+            rerun_of,
+            inputs.hold_list,
+            record.approval_required,
+        ],
+    )
+    .map(drop)
+}
+
+/// Run `run`'s decisions (audit.csv, with holds.csv's reason codes) and
+/// pieces (manifest.csv), read from its folder a row at a time, so that
+/// recording a run of 100,000 accounts takes no more memory than one of
+/// ten.
+fn insert_rows(
+    tx: &Transaction,
+    run: i64,
+    (folder, ledger): (&Path, &Path),
+    record: &RunRecord,
+) -> Result<(), LedgerError> {
+    let sql = |source| sql_error(ledger, source);
+    let mut decision = tx
+        .prepare(
+            "INSERT INTO decisions (run_id, account, decision, stage, reason, balance_cents,
+             oldest_unpaid, piece_id, wording_sha256) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        )
+        .map_err(sql)?;
+    for_each_row((folder, ledger), AUDIT_CSV, |row: AuditRow| {
+        let letter = row.decision == AuditDecision::Letter;
+        let wording = row.stage.filter(|_| letter).and_then(|stage| {
+            record.wording.get(&format!("{}/{}.typ.j2", row.letter_language, stage.id()))
+        });
+        decision
+            .execute(params![
+                run,
+                row.account,
+                if letter { "letter" } else { "hold" },
+                row.stage.map(Stage::id),
+                row.reason,
+                Cents::parse(&row.balance).ok().map(|b| b.0),
+                Some(&row.oldest_unpaid_service).filter(|d| !d.is_empty()),
+                Some(&row.piece_id).filter(|p| !p.is_empty()),
+                wording,
+            ])
+            .map(drop)
+    })?;
+    let mut hold = tx
+        .prepare("UPDATE decisions SET hold_code = ?3 WHERE run_id = ?1 AND account = ?2")
+        .map_err(sql)?;
+    for_each_row((folder, ledger), HOLDS_CSV, |row: HoldRow| {
+        hold.execute(params![run, row.account, row.reason_code]).map(drop)
+    })?;
+    let mut piece = tx
+        .prepare(
+            "INSERT INTO pieces (piece_id, run_id, stage, sha256, recipient, address, file, printed_address)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        )
+        .map_err(sql)?;
+    for_each_row((folder, ledger), MANIFEST_CSV, |row: ManifestRow| {
+        piece
+            .execute(params![
+                row.piece_id,
+                run,
+                row.stage.id(),
+                row.sha256,
+                row.recipient_name,
+                row.address().key(),
+                row.file,
+                row.address().one_line(),
+            ])
+            .map(drop)
+    })
 }
