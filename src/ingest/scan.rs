@@ -132,6 +132,44 @@ pub(super) fn credit_columns(source: &Option<Source>) -> Vec<usize> {
 }
 
 impl RowParser {
+    /// The parser of an export whose header is `names`: every column the
+    /// config or mapping names must be there, each missing one named.
+    fn new(
+        file: &str,
+        names: Vec<String>,
+        fields: decode::FieldText,
+        input: &Input,
+        as_of: NaiveDate,
+    ) -> Result<RowParser, IngestError> {
+        let missing = |missing: String, buckets: bool| IngestError::MissingColumns {
+            named_in: match (&input.mapping_file, buckets) {
+                (Some(mapping), false) => {
+                    format!("[columns] of the mapping file {}", mapping.display())
+                }
+                (Some(mapping), true) => {
+                    format!("age_buckets in the mapping file {}", mapping.display())
+                }
+                (None, false) => "the config's [input.columns]".to_string(),
+                (None, true) => "the config's [input] age_buckets".to_string(),
+            },
+            file: file.to_string(),
+            missing,
+            found: names.iter().map(|n| format!("{n:?}")).collect::<Vec<_>>().join(", "),
+        };
+        let layout = ColumnLayout::find(&input.columns, &names).map_err(|m| missing(m, false))?;
+        let buckets = find_buckets(input, &names).map_err(|m| missing(m, true))?;
+        Ok(RowParser {
+            file: file.to_string(),
+            names,
+            layout,
+            buckets,
+            fields,
+            input: input.clone(),
+            as_of,
+            credits: Credits::default(),
+        })
+    }
+
     /// What the row becomes: parsed, with a hash of its fields to find
     /// duplicates, or rejected.
     pub(super) fn event(&self, scanned: Scanned) -> RowEvent {
@@ -232,52 +270,8 @@ pub(super) fn scan(
     let io_err = |e: csv::Error| IngestError::Io { file: file.to_string(), source: e.into() };
 
     let header = csv.byte_headers().map_err(io_err)?.clone();
-    if header.is_empty() || header.iter().all(|h| h.iter().all(u8::is_ascii_whitespace)) {
-        return Err(IngestError::Empty { file: file.to_string() });
-    }
-    // A header that is not UTF-8 settles it at once.
-    let mut in_header = decode::Utf8Evidence::default();
-    if may_switch && fields == decode::FieldText::Utf8 {
-        in_header.row(1, header.iter());
-        if in_header.is_windows_1252() {
-            fields = decode::FieldText::Windows1252;
-        }
-    }
-    let names: Vec<String> = header
-        .iter()
-        .map(|h| {
-            fields
-                .decode(h)
-                .map_or_else(|_| String::from_utf8_lossy(h).into_owned(), |t| t.trim().to_string())
-        })
-        .collect();
-    let missing = |missing: String, buckets: bool| IngestError::MissingColumns {
-        named_in: match (&input.mapping_file, buckets) {
-            (Some(mapping), false) => {
-                format!("[columns] of the mapping file {}", mapping.display())
-            }
-            (Some(mapping), true) => {
-                format!("age_buckets in the mapping file {}", mapping.display())
-            }
-            (None, false) => "the config's [input.columns]".to_string(),
-            (None, true) => "the config's [input] age_buckets".to_string(),
-        },
-        file: file.to_string(),
-        missing,
-        found: names.iter().map(|n| format!("{n:?}")).collect::<Vec<_>>().join(", "),
-    };
-    let layout = ColumnLayout::find(&input.columns, &names).map_err(|m| missing(m, false))?;
-    let buckets = find_buckets(input, &names).map_err(|m| missing(m, true))?;
-    let mut parser = RowParser {
-        file: file.to_string(),
-        names,
-        layout,
-        buckets,
-        fields,
-        input: input.clone(),
-        as_of,
-        credits: Credits::default(),
-    };
+    let (names, in_header) = header_names(file, &header, &mut fields, may_switch)?;
+    let mut parser = RowParser::new(file, names, fields, input, as_of)?;
 
     let mut rows = 0;
     let mut record = csv::ByteRecord::new();
@@ -317,15 +311,60 @@ pub(super) fn scan(
     drop(csv);
     let sha256 = crate::digest::hex(&hasher.take().finalize());
     let read_as =
-        if may_switch && parser.fields == decode::FieldText::Utf8 && evidence.is_windows_1252() {
-            parser.fields = decode::FieldText::Windows1252;
-            Some(ReadAs::Windows1252)
-        } else if parser.fields == decode::FieldText::Windows1252 && in_header.is_windows_1252() {
-            Some(ReadAs::Windows1252)
-        } else {
-            None
-        };
-    if parser.fields == decode::FieldText::Utf8
+        settle_encoding(file, &mut parser.fields, may_switch, (&evidence, &in_header), rows)?;
+    Ok(Scan { rows, sha256, parser, read_as })
+}
+
+/// The header's column names, decoded. A header that is not UTF-8 (where
+/// `auto` may switch) settles the encoding as Windows-1252 at once; what it
+/// showed is returned for `settle_encoding`.
+fn header_names(
+    file: &str,
+    header: &csv::ByteRecord,
+    fields: &mut decode::FieldText,
+    may_switch: bool,
+) -> Result<(Vec<String>, decode::Utf8Evidence), IngestError> {
+    if header.is_empty() || header.iter().all(|h| h.iter().all(u8::is_ascii_whitespace)) {
+        return Err(IngestError::Empty { file: file.to_string() });
+    }
+    let mut in_header = decode::Utf8Evidence::default();
+    if may_switch && *fields == decode::FieldText::Utf8 {
+        in_header.row(1, header.iter());
+        if in_header.is_windows_1252() {
+            *fields = decode::FieldText::Windows1252;
+        }
+    }
+    let names = header
+        .iter()
+        .map(|h| {
+            fields
+                .decode(h)
+                .map_or_else(|_| String::from_utf8_lossy(h).into_owned(), |t| t.trim().to_string())
+        })
+        .collect();
+    Ok((names, in_header))
+}
+
+/// The encoding the whole file settles: Windows-1252 where `auto` found no
+/// UTF-8 and signs of Windows-1252 (said in the run's record), or an error
+/// where too many rows are not the UTF-8 the export is read as.
+fn settle_encoding(
+    file: &str,
+    fields: &mut decode::FieldText,
+    may_switch: bool,
+    (evidence, in_header): (&decode::Utf8Evidence, &decode::Utf8Evidence),
+    rows: u64,
+) -> Result<Option<ReadAs>, IngestError> {
+    let read_as = if may_switch && *fields == decode::FieldText::Utf8 && evidence.is_windows_1252()
+    {
+        *fields = decode::FieldText::Windows1252;
+        Some(ReadAs::Windows1252)
+    } else if *fields == decode::FieldText::Windows1252 && in_header.is_windows_1252() {
+        Some(ReadAs::Windows1252)
+    } else {
+        None
+    };
+    if *fields == decode::FieldText::Utf8
         && evidence.invalid_rows * ENCODING_FAILURES_TOLERATED > rows.max(1)
     {
         return Err(IngestError::Encoding {
@@ -336,7 +375,7 @@ pub(super) fn scan(
             encoding: "UTF-8",
         });
     }
-    Ok(Scan { rows, sha256, parser, read_as })
+    Ok(read_as)
 }
 
 /// How `auto` found an export's encoding, where the file did not say.
