@@ -938,7 +938,25 @@ impl Config {
         Ok(bytes)
     }
 
+    /// Settings that each parse but do not make sense, or not together:
+    /// the first one found, in the words of the config file.
     fn check_settings(&self) -> Result<(), String> {
+        self.check_policy()?;
+        if self.payment_plans.months.contains(&0) {
+            return Err("[payment_plans] months must be 1 or more".into());
+        }
+        self.check_input()?;
+        self.check_vendor()?;
+        if self.print.max_pages == 0 || self.vendor.postage.sheets_per_ounce == 0 {
+            return Err(
+                "[print] max_pages and [vendor.postage] sheets_per_ounce must be 1 or more".into(),
+            );
+        }
+        Ok(())
+    }
+
+    /// Stages in order, the 501(r) reply period, no negative spacing.
+    fn check_policy(&self) -> Result<(), String> {
         let p = &self.policy;
         let ascending = [
             p.reminder_after_days,
@@ -965,9 +983,12 @@ impl Config {
                     .into(),
             );
         }
-        if self.payment_plans.months.contains(&0) {
-            return Err("[payment_plans] months must be 1 or more".into());
-        }
+        Ok(())
+    }
+
+    /// Dates readable, what is owed and how old it is findable, each field
+    /// read in a way its kind allows, fields long enough for addresses.
+    fn check_input(&self) -> Result<(), String> {
         if self.input.date_formats.is_empty() {
             return Err("[input] date_formats needs at least one format".into());
         }
@@ -994,6 +1015,16 @@ impl Config {
         for bucket in buckets {
             bucket.span()?;
         }
+        Self::check_column_kinds(c)?;
+        if self.input.max_field_length < 100 {
+            return Err("[input] max_field_length must be at least 100 (bytes): real addresses are that long".into());
+        }
+        Ok(())
+    }
+
+    /// The first column setting that reads its field in a way the field's
+    /// kind does not allow (a list of columns for a name, say).
+    fn check_column_kinds(c: &Columns) -> Result<(), String> {
         let only = |field: &str, allowed: bool, what: &str| -> Result<(), String> {
             if allowed { Ok(()) } else { Err(format!("[input.columns] {field}: {what}")) }
         };
@@ -1029,9 +1060,12 @@ impl Config {
                 Field::Column(_) | Field::Fixed { .. } => {}
             }
         }
-        if self.input.max_field_length < 100 {
-            return Err("[input] max_field_length must be at least 100 (bytes): real addresses are that long".into());
-        }
+        Ok(())
+    }
+
+    /// A return address, and what the vendor's format needs of it and of
+    /// where it prints addresses.
+    fn check_vendor(&self) -> Result<(), String> {
         if self.practice.address.is_empty() {
             return Err("[practice] address needs at least one line".into());
         }
@@ -1064,11 +1098,6 @@ impl Config {
                     vendor::INSERT_BLANK_PAGE
                 ));
             }
-        }
-        if self.print.max_pages == 0 || self.vendor.postage.sheets_per_ounce == 0 {
-            return Err(
-                "[print] max_pages and [vendor.postage] sheets_per_ounce must be 1 or more".into(),
-            );
         }
         Ok(())
     }
