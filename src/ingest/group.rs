@@ -8,6 +8,7 @@ use crate::model::{Account, Aged, Issue, IssueKind, Line};
 use crate::money::Cents;
 
 use super::cells::Problems;
+use super::columns::Parsed;
 use super::scan::RowEvent;
 
 /// Groups rows into accounts in file order, and catches what can only be
@@ -33,6 +34,8 @@ impl Grouper {
         }
     }
 
+    /// Adds a row to its account: rejected, refused beside the account's
+    /// other rows, or counted (with what is worth a warning about it).
     pub(super) fn add(&mut self, file: &str, event: RowEvent) {
         let (line, hash, parsed) = match event {
             RowEvent::Rejected { mut issue, account } => {
@@ -45,6 +48,23 @@ impl Grouper {
             }
             RowEvent::Parsed { line, hash, parsed } => (line, hash, parsed),
         };
+        let repeats = match self.refusal(hash, &parsed) {
+            Ok(repeats) => repeats,
+            Err(refused) => return self.reject_row(file, line, &parsed.account, refused),
+        };
+        self.seen.insert(hash, line);
+        self.warn_of(file, line, repeats, &parsed);
+        self.fold_in(*parsed);
+    }
+
+    /// Why a row cannot be counted beside the account's rows read so far
+    /// (an exact repeat, a second good-faith estimate), or else the line it
+    /// repeats, if it does and duplicates are kept.
+    fn refusal(
+        &self,
+        hash: u64,
+        parsed: &Parsed,
+    ) -> Result<Option<Line>, (IssueKind, String, String)> {
         let repeats = self.seen.get(&hash).copied();
         if let Some(earlier) = repeats.filter(|_| !self.keep_duplicates) {
             let reason = format!(
@@ -53,12 +73,7 @@ impl Grouper {
                  day), set duplicate_rows = \"keep\" in the mapping; an export with a transaction or line number \
                  column never repeats a row"
             );
-            return self.reject_row(
-                file,
-                line,
-                &parsed.account,
-                (IssueKind::DuplicateRow, String::new(), reason),
-            );
+            return Err((IssueKind::DuplicateRow, String::new(), reason));
         }
         let known_estimate = self.accounts.get(&parsed.account).and_then(|a| a.good_faith_estimate);
         if let (Some(known), Some(estimate)) = (known_estimate, parsed.estimate)
@@ -67,14 +82,14 @@ impl Grouper {
             let reason = format!(
                 "the good-faith estimate differs from the {known} on an earlier row of the account; it has one"
             );
-            return self.reject_row(
-                file,
-                line,
-                &parsed.account,
-                (IssueKind::EstimateDiffers, estimate.to_string(), reason),
-            );
+            return Err((IssueKind::EstimateDiffers, estimate.to_string(), reason));
         }
-        self.seen.insert(hash, line);
+        Ok(repeats)
+    }
+
+    /// The row's warnings: what differs from the account's first row, what
+    /// reading it mended, a repeat kept, a credit on the service.
+    fn warn_of(&mut self, file: &str, line: Line, repeats: Option<Line>, parsed: &Parsed) {
         let warn = |kind, value: String, reason: String| Issue {
             file: file.to_string(),
             line,
@@ -142,6 +157,10 @@ impl Grouper {
                 )
             });
         }
+    }
+
+    /// The row's charges, codes, flags and the rest, into its account.
+    fn fold_in(&mut self, parsed: Parsed) {
         let account = self.accounts.entry(parsed.account.clone()).or_insert_with(|| {
             let (guarantor, patient) = (parsed.guarantor.clone(), parsed.patient.clone());
             Account::new(parsed.account.clone(), guarantor, patient, parsed.language.clone())
