@@ -18,6 +18,7 @@ mod reproduce;
 mod setup;
 mod workers;
 
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -39,11 +40,11 @@ use workers::{Job, Workers};
 use crate::config::PieceOrder;
 use crate::ingest::{self, IngestError, Partitioned, Regroup};
 use crate::ledger::{Ledger, LedgerError, LedgerSummary, Recorded};
-use crate::model::IssueKind;
-use crate::output::Kind;
-use crate::output::{Counts, Fingerprint, RunInputs, RunRecord, Scratch, ShardRecord, Staging};
-use crate::policy;
-use crate::policy::Stage;
+use crate::model::{Account, IssueKind};
+use crate::output::{
+    Counts, Fingerprint, Kind, RowCounts, RunInputs, RunRecord, Scratch, ShardRecord, Staging,
+};
+use crate::policy::{self, Stage};
 use crate::practice::LedgerPlace;
 use crate::print_files::{self, PrintFiles};
 use crate::render::TYPST_VERSION;
@@ -51,9 +52,6 @@ use crate::report::PICTURES_DIR;
 use crate::sanity::{Facts, Warning};
 use crate::shard::Shard;
 use crate::validation::Validation;
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
-
-use crate::model::Account;
 
 pub struct RunOptions {
     pub export: PathBuf,
@@ -206,28 +204,40 @@ pub fn validate(
     dry.issues(tally.rejects.clone(), tally.warnings.clone());
     for (kind, due) in samples {
         let account = due.0.id.clone();
-        let (_, files) = setup.compose_letter(&[due], &format!("SAMPLE-{account}"), as_of)?;
-        let document = setup.renderer.layout(files, as_of)?;
-        let picture =
-            |message: String| Error::Picture { piece: format!("account {account}"), message };
-        let page =
-            document.pages().first().ok_or_else(|| picture("it has no pages".to_string()))?;
-        let png =
-            crate::render::page_png(page, PICTURE_SCALE).map_err(|e| picture(e.to_string()))?;
-        dry.picture(kind, &account, png);
+        dry.picture(kind, &account, sample_picture(setup, due, as_of)?);
     }
     let validation = finish(decisions, tally);
-    let mut counts = Counts::default();
-    counts.accounts = validation.accounts;
-    counts.letters = validation.letters_by_stage.values().sum();
-    counts.accounts_in_letters = counts.letters;
-    counts.holds = validation.holds_by_reason.values().map(|h| h.count as u64).sum();
-    counts.rows.rejected = validation.rejects.count as u64;
+    crate::output::write_file(report, &dry.write(&dry_run_record(setup, as_of, &validation)))?;
+    Ok(validation)
+}
+
+/// The first page of a sample letter, drawn for a dry run's report.
+fn sample_picture(
+    setup: &Setup,
+    due: (Account, Stage),
+    as_of: NaiveDate,
+) -> Result<Vec<u8>, Error> {
+    let account = due.0.id.clone();
+    let (_, files) = setup.compose_letter(&[due], &format!("SAMPLE-{account}"), as_of)?;
+    let document = setup.renderer.layout(files, as_of)?;
+    let picture = |message: String| Error::Picture { piece: format!("account {account}"), message };
+    let page = document.pages().first().ok_or_else(|| picture("it has no pages".to_string()))?;
+    crate::render::page_png(page, PICTURE_SCALE).map_err(|e| picture(e.to_string()))
+}
+
+/// The record a dry run's report shows: a trial, one letter per account.
+fn dry_run_record(setup: &Setup, as_of: NaiveDate, validation: &Validation) -> RunRecord {
+    let counts = Counts {
+        accounts: validation.accounts,
+        letters: validation.letters_by_stage.values().sum(),
+        accounts_in_letters: validation.letters_by_stage.values().sum(),
+        holds: validation.holds_by_reason.values().map(|h| h.count as u64).sum(),
+        rows: RowCounts { rejected: validation.rejects.count as u64, ..RowCounts::default() },
+        ..Counts::default()
+    };
     let input = Fingerprint { file: validation.file.clone(), sha256: validation.sha256.clone() };
     let not_held = validation.not_held.clone();
-    let record = RunRecord { trial: true, not_held, ..base_record(setup, as_of, input, counts) };
-    crate::output::write_file(report, &dry.write(&record))?;
-    Ok(validation)
+    RunRecord { trial: true, not_held, ..base_record(setup, as_of, input, counts) }
 }
 
 /// Makes the letters and writes the run folder. The export is read once into
@@ -242,25 +252,14 @@ pub fn run(setup: &Setup, options: &RunOptions) -> Result<RunSummary, Error> {
     let (started, entered) = (options.started, Instant::now());
     // The folder first: a second run into it is refused at once, without
     // waiting for the ledger the first one holds.
-    let unfilled = setup.config.unfilled();
-    if !unfilled.is_empty() && !options.trial {
-        return Err(Error::Unfilled {
-            config: setup.config_file.file.clone(),
-            settings: unfilled.join(", "),
-        });
-    }
+    refuse_unfilled(setup, options)?;
     let mut staging = Staging::create(&options.out, options.overwrite)?;
     let unapproved = crate::approval::read(&options.out);
     let (writer, mended, ledger_before) = open_ledger(options)?;
     let export = read_export(setup, &options.export, options.as_of)?;
     let read = Instant::now();
     if let Some(writer) = &writer {
-        writer.check_replaceable(&options.out)?;
-        if let Some(folder) =
-            writer.other_run_on(options.as_of, run_inputs(setup, &export), &options.out)?
-        {
-            return Err(LedgerError::SameDay { as_of: options.as_of.to_string(), folder }.into());
-        }
+        refuse_a_second_run(writer, setup, options, &export)?;
     }
     if options.strict {
         refuse_rejects(&export)?;
@@ -292,19 +291,7 @@ pub fn run(setup: &Setup, options: &RunOptions) -> Result<RunSummary, Error> {
     let counts = books.close(export.rows, options.shard, &mut staging)?;
     drop(scratch);
     let folder = staging.path().to_path_buf();
-    // Nothing of a run that needs approving goes to the vendor before it is
-    // approved: `kindly handoff` writes its upload files then.
-    if !setup.config.mailing.require_approval {
-        crate::handoff::write_requests(&setup.config, &folder, |name, sha| {
-            staging.written(name, sha)
-        })?;
-    }
-    let zips = match setup.config.mailing.order {
-        PieceOrder::Zip => {
-            Some(crate::output::write_zip_counts(&folder, |name, sha| staging.written(name, sha))?)
-        }
-        PieceOrder::Run => None,
-    };
+    let zips = write_vendor_files(setup, &mut staging)?;
     let changes = match (options.shard, Ledger::open_read_only(&options.ledger.path)?) {
         (None, Some(ledger)) => crate::changes::since_last_run(
             &ledger,
@@ -323,12 +310,7 @@ pub fn run(setup: &Setup, options: &RunOptions) -> Result<RunSummary, Error> {
     let record = record(&staging);
     let folder = staging.finish(&record)?;
     let ledger_recorded = match writer {
-        Some(mut writer) => {
-            let recorded = writer.record(&folder, &options.recorded_at).map_err(|source| {
-                Error::NotRecorded { folder: folder.clone(), source: Box::new(source) }
-            })?;
-            Some((recorded, mended))
-        }
+        Some(mut writer) => Some((record_run(&mut writer, &folder, options)?, mended)),
         None => None,
     };
     Ok(RunSummary {
@@ -348,6 +330,59 @@ pub fn run(setup: &Setup, options: &RunOptions) -> Result<RunSummary, Error> {
             ("manifests and records", made.elapsed().as_secs_f64()),
         ],
         letter_steps: times.seconds(),
+    })
+}
+
+/// A run that would print "EDIT ME" on letters is refused; a trial run
+/// may show it.
+fn refuse_unfilled(setup: &Setup, options: &RunOptions) -> Result<(), Error> {
+    let unfilled = setup.config.unfilled();
+    if unfilled.is_empty() || options.trial {
+        return Ok(());
+    }
+    Err(Error::Unfilled { config: setup.config_file.file.clone(), settings: unfilled.join(", ") })
+}
+
+/// A run over a folder whose letters went out, or a second run for the
+/// same day from other inputs, would mail patients twice: refused.
+fn refuse_a_second_run(
+    writer: &Ledger,
+    setup: &Setup,
+    options: &RunOptions,
+    export: &Partitioned,
+) -> Result<(), Error> {
+    writer.check_replaceable(&options.out)?;
+    match writer.other_run_on(options.as_of, run_inputs(setup, export), &options.out)? {
+        Some(folder) => {
+            Err(LedgerError::SameDay { as_of: options.as_of.to_string(), folder }.into())
+        }
+        None => Ok(()),
+    }
+}
+
+/// The vendor's upload files (unless the run needs approving first:
+/// `kindly handoff` writes them then) and, in ZIP order, the ZIP counts.
+fn write_vendor_files(setup: &Setup, staging: &mut Staging) -> Result<Option<(u64, u64)>, Error> {
+    let folder = staging.path().to_path_buf();
+    if !setup.config.mailing.require_approval {
+        crate::handoff::write_requests(&setup.config, &folder, |name, sha| {
+            staging.written(name, sha)
+        })?;
+    }
+    Ok(match setup.config.mailing.order {
+        PieceOrder::Zip => {
+            Some(crate::output::write_zip_counts(&folder, |name, sha| staging.written(name, sha))?)
+        }
+        PieceOrder::Run => None,
+    })
+}
+
+/// Records the finished folder in the ledger; a failure leaves the folder
+/// complete, and says how it gets recorded.
+fn record_run(writer: &mut Ledger, folder: &Path, options: &RunOptions) -> Result<Recorded, Error> {
+    writer.record(folder, &options.recorded_at).map_err(|source| Error::NotRecorded {
+        folder: folder.to_path_buf(),
+        source: Box::new(source),
     })
 }
 
