@@ -207,6 +207,39 @@ pub fn proof(
     let scratch = out.with_file_name(format!(".kindly-proof-{}", std::process::id()));
     std::fs::create_dir_all(&scratch)
         .map_err(|source| OutputError::Io { path: scratch.clone(), source })?;
+    let made = make_chosen(setup, &each_part, &chosen, as_of, &scratch);
+    let _ = std::fs::remove_dir_all(&scratch);
+    let ChosenLetters { pieces, unmade } = made?;
+    let cover = cover_of(setup, &export, as_of, counts);
+    let proofed = pieces.len();
+    let pages = pieces.iter().map(|p| p.row.pages).sum::<usize>();
+    let pdf = crate::proof::make(&cover, &picker, pieces)?;
+    output::write_file(out, &pdf)?;
+    Ok(ProofSet { letters: kinds.len() as u64, proofed, pages, unmade })
+}
+
+/// Each partition's decided accounts, and how many of its rows were
+/// rejected, handed to the function given, in the run's order.
+type EachPart<'a> = dyn Fn(&mut dyn FnMut(Vec<DecidedAccount>, usize) -> Result<(), Error>) -> Result<(), Error>
+    + 'a;
+
+/// The proof's letters as laid out, and those chosen that could not be
+/// made, with why (the run would hold their accounts).
+struct ChosenLetters {
+    pieces: Vec<Proofed>,
+    unmade: Vec<(String, String)>,
+}
+
+/// Lays out the letters `chosen` (for each envelope in order, why it is in
+/// the proof; empty if it is not) in `scratch`: the proof's pieces, and the
+/// chosen letters that could not be made, with why.
+fn make_chosen(
+    setup: &Setup,
+    each_part: &EachPart,
+    chosen: &[Vec<String>],
+    as_of: NaiveDate,
+    scratch: &Path,
+) -> Result<ChosenLetters, Error> {
     let mut pieces = Vec::new();
     let mut unmade = Vec::new();
     let mut at = 0;
@@ -222,7 +255,7 @@ pub fn proof(
                 &envelope.accounts,
                 &envelope.piece,
                 (as_of, false),
-                &scratch,
+                scratch,
                 &times,
             )? {
                 match made {
@@ -238,22 +271,25 @@ pub fn proof(
         }
         Ok(())
     });
-    let _ = std::fs::remove_dir_all(&scratch);
-    made?;
+    made.map(|()| ChosenLetters { pieces, unmade })
+}
+
+/// The proof's cover: the run's date and counts, and what made it.
+fn cover_of(
+    setup: &Setup,
+    export: &Partitioned,
+    as_of: NaiveDate,
+    counts: output::Counts,
+) -> Cover {
     let input = output::Fingerprint { file: export.file.clone(), sha256: export.sha256.clone() };
     let made_by = [&input, &setup.config_file, &setup.layouts_fingerprint()];
     let hold_list = setup.hold_list_fingerprint();
-    let cover = Cover {
+    Cover {
         as_of: as_of.to_string(),
         accounts: counts.accounts,
         accounts_in_letters: counts.accounts_in_letters(),
         holds: counts.by.holds_by_reason,
         rejected: counts.rows.rejected,
         identity: Cover::identity(made_by, [setup.mapping_file.as_ref(), hold_list.as_ref()]),
-    };
-    let proofed = pieces.len();
-    let pages = pieces.iter().map(|p| p.row.pages).sum::<usize>();
-    let pdf = crate::proof::make(&cover, &picker, pieces)?;
-    output::write_file(out, &pdf)?;
-    Ok(ProofSet { letters: kinds.len() as u64, proofed, pages, unmade })
+    }
 }
