@@ -51,61 +51,10 @@ pub fn check_wording(
     };
     let lower = text.to_lowercase();
 
-    match letter.language.as_str() {
-        "en" => {
-            let grade = flesch_kincaid_grade(&sentences);
-            if grade > config.max_grade_en {
-                fail(
-                    "reading grade",
-                    format!(
-                        "Flesch-Kincaid grade {grade:.1}, above {:.1}; the hardest sentence is: {:?}",
-                        config.max_grade_en,
-                        hardest(&sentences, |s| flesch_kincaid_grade(&[s]))
-                    ),
-                );
-            }
-        }
-        "es" => {
-            let ease = fernandez_huerta(&sentences);
-            if ease < config.min_ease_es {
-                fail(
-                    "reading ease",
-                    format!(
-                        "Fernández-Huerta reading ease {ease:.0}, below {:.0}; the hardest sentence is: {:?}",
-                        config.min_ease_es,
-                        hardest(&sentences, |s| -fernandez_huerta(&[s]))
-                    ),
-                );
-            }
-        }
-        _ => {}
+    if let Some((rule, detail)) = too_hard_to_read(&letter.language, &sentences, config) {
+        fail(rule, detail);
     }
-
-    let practice = &letter.practice;
-    let mut required = vec![
-        ("the balance", vec![letter.balance.clone()]),
-        (
-            "the due or reply-by date",
-            vec![letter.reply_by.clone().unwrap_or_else(|| letter.due_date.clone())],
-        ),
-        ("the phone number", vec![practice.phone.clone()]),
-        ("the office hours", vec![practice.hours.clone()]),
-        ("the mailing address", practice.address.first().cloned().into_iter().collect()),
-        ("a way to pay online", vec![practice.portal.clone()]),
-        ("how to ask for financial assistance", vec![practice.assistance.clone()]),
-        (
-            "that financial assistance exists",
-            config.assistance.get(&letter.language).cloned().unwrap_or_default(),
-        ),
-        ("thanks", config.thanks.get(&letter.language).cloned().unwrap_or_default()),
-    ];
-    if letter.stage >= Stage::PlanOffer {
-        required.push((
-            "a payment plan with its monthly amount",
-            letter.plans.iter().map(|p| p.monthly.clone()).collect(),
-        ));
-    }
-    for (what, any_of) in required {
+    for (what, any_of) in required(letter, config) {
         if !any_of.is_empty() && !any_of.iter().any(|needle| lower.contains(&needle.to_lowercase()))
         {
             fail("required", format!("no sentence gives {what} (looked for {any_of:?})"));
@@ -135,6 +84,76 @@ pub fn check_wording(
         );
     }
     findings
+}
+
+/// A letter harder to read than the config allows in its language: the
+/// rule and what was found, with the hardest sentence.
+fn too_hard_to_read(
+    language: &str,
+    sentences: &[String],
+    config: &LintConfig,
+) -> Option<(&'static str, String)> {
+    match language {
+        "en" => {
+            let grade = flesch_kincaid_grade(sentences);
+            if grade > config.max_grade_en {
+                return Some((
+                    "reading grade",
+                    format!(
+                        "Flesch-Kincaid grade {grade:.1}, above {:.1}; the hardest sentence is: {:?}",
+                        config.max_grade_en,
+                        hardest(sentences, |s| flesch_kincaid_grade(&[s]))
+                    ),
+                ));
+            }
+        }
+        "es" => {
+            let ease = fernandez_huerta(sentences);
+            if ease < config.min_ease_es {
+                return Some((
+                    "reading ease",
+                    format!(
+                        "Fernández-Huerta reading ease {ease:.0}, below {:.0}; the hardest sentence is: {:?}",
+                        config.min_ease_es,
+                        hardest(sentences, |s| -fernandez_huerta(&[s]))
+                    ),
+                ));
+            }
+        }
+        _ => {}
+    }
+    None
+}
+
+/// What every letter must say, each with the words that say it (any of
+/// them): the balance, the date, how to reach and pay the practice, that
+/// help exists, thanks; from the plan offer on, a plan's monthly amount.
+fn required(letter: &Letter, config: &LintConfig) -> Vec<(&'static str, Vec<String>)> {
+    let practice = &letter.practice;
+    let mut required = vec![
+        ("the balance", vec![letter.balance.clone()]),
+        (
+            "the due or reply-by date",
+            vec![letter.reply_by.clone().unwrap_or_else(|| letter.due_date.clone())],
+        ),
+        ("the phone number", vec![practice.phone.clone()]),
+        ("the office hours", vec![practice.hours.clone()]),
+        ("the mailing address", practice.address.first().cloned().into_iter().collect()),
+        ("a way to pay online", vec![practice.portal.clone()]),
+        ("how to ask for financial assistance", vec![practice.assistance.clone()]),
+        (
+            "that financial assistance exists",
+            config.assistance.get(&letter.language).cloned().unwrap_or_default(),
+        ),
+        ("thanks", config.thanks.get(&letter.language).cloned().unwrap_or_default()),
+    ];
+    if letter.stage >= Stage::PlanOffer {
+        required.push((
+            "a payment plan with its monthly amount",
+            letter.plans.iter().map(|p| p.monthly.clone()).collect(),
+        ));
+    }
+    required
 }
 
 /// The first sentence that contains a phrase, ignoring case on both sides
