@@ -9,8 +9,8 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::output::RUN_JSON;
-use crate::verify::VerifyError;
+use crate::run_folder::FolderError;
+use crate::run_folder::RUN_JSON;
 
 /// The approval's file name in the run folder.
 pub const APPROVAL_JSON: &str = "approval.json";
@@ -32,7 +32,7 @@ pub struct Approval {
 #[derive(Debug, thiserror::Error)]
 pub enum ApprovalError {
     #[error(transparent)]
-    Verify(#[from] VerifyError),
+    Verify(#[from] FolderError),
     #[error("{folder} fails its checks, so it cannot be approved: {}", problems.join("; "))]
     FailsChecks { folder: PathBuf, problems: Vec<String> },
     #[error("give the name of the person approving the run with --by")]
@@ -75,7 +75,7 @@ pub fn approve(folder: &Path, by: &str, on: chrono::NaiveDate) -> Result<Approve
     if !problems.is_empty() {
         return Err(ApprovalError::FailsChecks { folder: folder.to_path_buf(), problems });
     }
-    let (record, run_json) = crate::verify::record(folder)?;
+    let (record, run_json) = crate::run_folder::read_record(folder)?;
     if on.to_string() < record.as_of {
         return Err(ApprovalError::BeforeRun {
             folder: folder.to_path_buf(),
@@ -117,7 +117,7 @@ pub fn check(folder: &Path) -> Result<Approval, ApprovalError> {
     };
     let approval: Approval = serde_json::from_slice(&bytes)
         .map_err(|e| ApprovalError::Unreadable { path, reason: e.to_string() })?;
-    let run_json = crate::verify::read(folder, RUN_JSON)?;
+    let run_json = crate::run_folder::read(folder, RUN_JSON)?;
     if crate::digest::sha256(&run_json) != approval.run_json_sha256 {
         return Err(ApprovalError::Changed {
             folder: folder.to_path_buf(),

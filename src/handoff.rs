@@ -15,8 +15,8 @@ use quick_xml::events::{BytesDecl, BytesEnd, BytesStart, BytesText, Event};
 use serde_json::{Value, json};
 
 use crate::config::{Config, ReturnAddress, Vendor, VendorFormat};
-use crate::output::{HashedFile, MANIFEST_CSV, ManifestRow, OutputError};
 use crate::print_files::PRINT_DIR;
+use crate::run_folder::{HashedFile, MANIFEST_CSV, ManifestRow, OutputError};
 
 /// Stand-ins the upload script replaces with the account's credentials.
 pub const CLICK2MAIL_USERNAME: &str = "${CLICK2MAIL_USERNAME}";
@@ -40,7 +40,7 @@ pub enum HandoffError {
     #[error(transparent)]
     Output(#[from] OutputError),
     #[error(transparent)]
-    Unreadable(#[from] crate::verify::VerifyError),
+    Unreadable(#[from] crate::run_folder::FolderError),
     #[error("{folder} fails its checks, so it is not handed over:\n  {}", .problems.join("\n  "))]
     FailsChecks { folder: PathBuf, problems: Vec<String> },
     #[error(transparent)]
@@ -406,7 +406,7 @@ pub fn handoff(
     if !problems.is_empty() {
         return Err(HandoffError::FailsChecks { folder: run.to_path_buf(), problems });
     }
-    let (record, run_json) = crate::verify::record(run)?;
+    let (record, run_json) = crate::run_folder::read_record(run)?;
     if record.trial {
         return Err(HandoffError::Trial(run.to_path_buf()));
     }
@@ -440,13 +440,13 @@ pub fn handoff(
         files,
         approval,
     };
-    let published =
-        crate::output::write_file(&partial.join(HANDOFF_JSON), &crate::output::to_json(&handoff))
-            .map_err(HandoffError::from)
-            .and_then(|()| handed(&handoff))
-            .and_then(|()| {
-                std::fs::rename(&partial, out).map_err(|e| io(out.to_path_buf())(e).into())
-            });
+    let published = crate::run_folder::write_file(
+        &partial.join(HANDOFF_JSON),
+        &crate::run_folder::to_json(&handoff),
+    )
+    .map_err(HandoffError::from)
+    .and_then(|()| handed(&handoff))
+    .and_then(|()| std::fs::rename(&partial, out).map_err(|e| io(out.to_path_buf())(e).into()));
     if let Err(e) = published {
         let _ = std::fs::remove_dir_all(&partial);
         return Err(e);
@@ -460,23 +460,23 @@ fn fill(
     run: &Path,
     config: &Config,
     format: VendorFormat,
-    record: &crate::output::RunRecord,
+    record: &crate::run_folder::RunRecord,
     dir: &Path,
 ) -> Result<std::collections::BTreeMap<String, String>, HandoffError> {
     let mut files = std::collections::BTreeMap::new();
     let mut copy = |name: &str| -> Result<(), HandoffError> {
-        let bytes = crate::verify::read(run, name)?;
+        let bytes = crate::run_folder::read(run, name)?;
         let to = dir.join(name);
         if let Some(folder) = to.parent() {
             std::fs::create_dir_all(folder).map_err(io(folder.to_path_buf()))?;
         }
-        crate::output::write_file(&to, &bytes)?;
+        crate::run_folder::write_file(&to, &bytes)?;
         files.insert(name.to_string(), crate::digest::sha256(&bytes));
         Ok(())
     };
     std::fs::create_dir_all(dir).map_err(io(dir.to_path_buf()))?;
     copy(MANIFEST_CSV)?;
-    copy(crate::output::MANIFEST_JSON)?;
+    copy(crate::run_folder::MANIFEST_JSON)?;
     let print_files: Vec<&String> =
         record.files.keys().filter(|f| f.starts_with(&format!("{PRINT_DIR}/"))).collect();
     if format.needs_combined() && print_files.is_empty() {

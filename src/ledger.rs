@@ -15,7 +15,7 @@ use chrono::NaiveDate;
 use rusqlite::{Connection, OpenFlags};
 
 use crate::lock::{Lock, LockError};
-use crate::output::{RUN_JSON, RunRecord};
+use crate::run_folder::{RUN_JSON, RunRecord};
 
 #[derive(Debug, thiserror::Error)]
 pub enum LedgerError {

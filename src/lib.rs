@@ -4,7 +4,7 @@
 //! The pipeline runs one way, each stage a module of plain functions over
 //! plain data: [`ingest`] reads the export, [`policy`] decides each account,
 //! [`compose`] writes the wording, [`render`] lays it out with Typst, and
-//! [`output`] writes the run folder. [`pipeline`] wires them together.
+//! [`run_folder`] writes the run folder (and reads it back). [`pipeline`] wires them together.
 //!
 //! Imports follow that direction and never go back up it. The compiler
 //! would allow a cycle, so this list is the rule, kept by hand: a module
@@ -14,7 +14,7 @@
 //! - [`model`] (the data that flows), [`practice`] (its ledger and run folders), [`hold_list`]
 //! - [`household`] (who shares an envelope), [`policy`], [`preflight`], [`synth`]
 //! - [`ingest`], [`compose`], [`shard`]
-//! - [`output`], [`render`], [`lint`], [`suggest`]
+//! - [`run_folder`], [`render`], [`lint`], [`suggest`]
 //! - [`proof`] (the proof set signed before mailing), [`validation`], [`verify`], [`print_files`]
 //! - [`report`] (report.html), [`print_join`] (combined print files from a run's letter PDFs), [`approval`]
 //! - [`ledger`], [`handoff`]
@@ -41,7 +41,6 @@ pub mod lock;
 pub mod merge;
 pub mod model;
 pub mod money;
-pub mod output;
 pub mod pipeline;
 pub mod png_file;
 pub mod policy;
@@ -52,6 +51,7 @@ pub mod print_join;
 pub mod proof;
 pub mod render;
 pub mod report;
+pub mod run_folder;
 pub mod sanity;
 pub mod shard;
 pub mod sorted;

@@ -6,19 +6,20 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::output::{
+use crate::print_files::PRINT_DIR;
+use crate::run_folder::{self, FolderError};
+use crate::run_folder::{
     AUDIT_CSV, AuditRow, Counts, Fingerprint, HOLDS_CSV, HoldRow, MANIFEST_CSV, ManifestRow,
     OutputError, REJECTS_CSV, Records, RunRecord, Staging, WARNINGS_CSV, ZIP_COUNTS,
 };
-use crate::print_files::PRINT_DIR;
-use crate::verify::{self, VerifyError};
+use crate::verify;
 
 #[derive(Debug, thiserror::Error)]
 pub enum MergeError {
     #[error("name the shard folders to merge")]
     NoShards,
     #[error(transparent)]
-    Unreadable(#[from] VerifyError),
+    Unreadable(#[from] FolderError),
     #[error("{folder} fails its checks, so it is not merged:\n  {}", .problems.join("\n  "))]
     FailsChecks { folder: PathBuf, problems: Vec<String> },
     #[error("{0} is not a shard's run (it was not made with --shard)")]
@@ -187,14 +188,14 @@ fn merge_letters(
         if last.as_ref() == Some(&row.piece_id) {
             return Err(MergeError::PieceTwice(row.piece_id));
         }
-        let bytes = verify::read(folder, &row.file)?;
+        let bytes = run_folder::read(folder, &row.file)?;
         if crate::digest::sha256(&bytes) != row.sha256 {
             return Err(MergeError::LetterChanged { file: row.file, folder: folder.clone() });
         }
         let name = Path::new(&row.file)
             .file_name()
             .ok_or_else(|| MergeError::NotLetter(row.file.clone()))?;
-        crate::output::write_file(&staging.letters_dir().join(name), &bytes)?;
+        crate::run_folder::write_file(&staging.letters_dir().join(name), &bytes)?;
         // The report's picture of each kind of letter: the first piece's
         // that has one, as a single run would have drawn it.
         let picture = crate::report::picture_of(&row.piece_id);
@@ -203,7 +204,7 @@ fn merge_letters(
             let dir = staging.path().join(crate::report::PICTURES_DIR);
             std::fs::create_dir_all(&dir)
                 .map_err(|source| OutputError::Io { path: dir, source })?;
-            staging.write(&picture, &verify::read(folder, &picture)?)?;
+            staging.write(&picture, &run_folder::read(folder, &picture)?)?;
         }
         records_out.manifest(&row)?;
         (letters, pages) = (letters + 1, pages + row.pages as u64);
@@ -223,19 +224,19 @@ fn copy_shard_files(
     let reporter =
         records.iter().position(|r| r.shard.as_ref().is_some_and(|s| s.index == 1)).unwrap_or(0);
     for name in [REJECTS_CSV, WARNINGS_CSV] {
-        staging.write(name, &verify::read(&shards[reporter], name)?)?;
+        staging.write(name, &run_folder::read(&shards[reporter], name)?)?;
     }
     for (folder, record) in shards.iter().zip(records) {
         for name in record.files.keys().filter(|f| f.starts_with(&format!("{PRINT_DIR}/"))) {
             let dir = staging.path().join(PRINT_DIR);
             std::fs::create_dir_all(&dir)
                 .map_err(|source| OutputError::Io { path: dir, source })?;
-            staging.write(name, &verify::read(folder, name)?)?;
+            staging.write(name, &run_folder::read(folder, name)?)?;
         }
     }
     if records.first().is_some_and(|first| first.files.contains_key(ZIP_COUNTS)) {
         let folder = staging.path().to_path_buf();
-        crate::output::write_zip_counts(&folder, |name, sha| staging.written(name, sha))?;
+        crate::run_folder::write_zip_counts(&folder, |name, sha| staging.written(name, sha))?;
     }
     Ok(())
 }
@@ -247,7 +248,7 @@ fn load(folder: &Path) -> Result<(RunRecord, Fingerprint), MergeError> {
     if !problems.is_empty() {
         return Err(MergeError::FailsChecks { folder: folder.to_path_buf(), problems });
     }
-    let (record, bytes) = verify::record(folder)?;
+    let (record, bytes) = run_folder::read_record(folder)?;
     if record.shard.is_none() {
         return Err(MergeError::NotShard(folder.to_path_buf()));
     }

@@ -16,8 +16,8 @@ use std::thread::{Scope, ScopedJoinHandle};
 use chrono::NaiveDate;
 use typst::layout::{Frame, FrameItem};
 
-use crate::output::{OutputError, write_file};
 use crate::render::{Pages, RenderError, Renderer, TYPST_STACK};
+use crate::run_folder::{OutputError, write_file};
 
 pub const PRINT_DIR: &str = "print";
 

@@ -20,8 +20,8 @@ use std::path::Path;
 
 use lopdf::{Dictionary, Document, Object, ObjectId};
 
-use crate::output::{HashedFile, ManifestRow, OutputError};
 use crate::print_files::{PRINT_DIR, Placed, Written};
+use crate::run_folder::{HashedFile, ManifestRow, OutputError};
 
 #[derive(Debug, thiserror::Error)]
 pub enum JoinError {

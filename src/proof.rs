@@ -23,11 +23,11 @@ use typst::utils::LazyHash;
 use typst::{Library, LibraryExt, World};
 use typst_layout::PagedDocument;
 
-use crate::output::{
-    Fingerprint, Kind, MANIFEST_CSV, ManifestRow, OutputError, RunRecord, Variant,
-};
 use crate::policy::Stage;
 use crate::render::{RenderError, file_id, typst_datetime, write_pdf};
+use crate::run_folder::{
+    Fingerprint, Kind, MANIFEST_CSV, ManifestRow, OutputError, RunRecord, Variant,
+};
 
 /// The proof's file name in the run folder.
 pub const PROOF_PDF: &str = "proof.pdf";
@@ -160,7 +160,7 @@ pub struct Proofed {
 pub fn of_folder(folder: &Path, record: &RunRecord) -> Result<Vec<u8>, ProofError> {
     let mut picker = Picker::new(record.counts.letters);
     let mut chosen = Vec::new();
-    crate::output::each_row(folder, MANIFEST_CSV, |row: ManifestRow| {
+    crate::run_folder::each_row(folder, MANIFEST_CSV, |row: ManifestRow| {
         let reasons = picker.offer(&row.kind());
         if !reasons.is_empty() {
             chosen.push((row, reasons));
@@ -231,7 +231,7 @@ pub fn make(cover: &Cover, picker: &Picker, pieces: Vec<Proofed>) -> Result<Vec<
     let mut cover_pages = 1;
     loop {
         let data = data(cover, picker, &pieces, cover_pages);
-        let world = ProofWorld::new(crate::output::to_json(&data), letters.clone(), as_of);
+        let world = ProofWorld::new(crate::run_folder::to_json(&data), letters.clone(), as_of);
         let document = typst::compile::<PagedDocument>(&world).output.map_err(|errors| {
             RenderError::Failed(
                 errors.iter().map(|e| e.message.to_string()).collect::<Vec<_>>().join("; "),

@@ -12,9 +12,9 @@
 
 use std::path::Path;
 
-use crate::output::{OutputError, RunRecord, Staging};
 use crate::proof::{PROOF_PDF, ProofError};
 use crate::render::TYPST_STACK;
+use crate::run_folder::{OutputError, RunRecord, Staging};
 
 mod changes;
 mod charts;

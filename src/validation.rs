@@ -11,8 +11,8 @@ use serde::Serialize;
 use crate::config::Policy;
 use crate::ingest;
 use crate::model::{Account, Issue};
-use crate::output::Breakdown;
 use crate::policy::{Assessment, Decision, HoldReason};
+use crate::run_folder::Breakdown;
 
 /// Held accounts listed by name per reason; beyond this they are counted.
 const HOLDS_LISTED: usize = 50;

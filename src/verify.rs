@@ -3,21 +3,11 @@
 //! each other. What an auditor runs months later, or the vendor on receipt.
 
 use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use serde::Deserialize;
 
-use crate::output::{LETTERS_DIR, MANIFEST_JSON, RUN_JSON, RunRecord};
-
-/// Why a folder cannot be checked at all (as opposed to the problems found
-/// in one that can).
-#[derive(Debug, thiserror::Error)]
-pub enum VerifyError {
-    #[error("cannot read {path}: {source}")]
-    Read { path: PathBuf, source: std::io::Error },
-    #[error("{path} is not a kindly {what}: {source}")]
-    NotKindly { path: PathBuf, what: &'static str, source: serde_json::Error },
-}
+use crate::run_folder::{FolderError, LETTERS_DIR, MANIFEST_JSON, read, read_record};
 
 /// What verifying needs of a manifest entry. Only these fields are read, so
 /// run folders of every kindly version can be verified.
@@ -29,29 +19,12 @@ struct ListedPiece {
     sha256: String,
 }
 
-/// Reads a file of a run folder.
-pub fn read(folder: &Path, name: &str) -> Result<Vec<u8>, VerifyError> {
-    let path = folder.join(name);
-    std::fs::read(&path).map_err(|source| VerifyError::Read { path, source })
-}
-
-/// Reads a run folder's run.json.
-pub fn record(folder: &Path) -> Result<(RunRecord, Vec<u8>), VerifyError> {
-    let bytes = read(folder, RUN_JSON)?;
-    let record = serde_json::from_slice(&bytes).map_err(|source| VerifyError::NotKindly {
-        path: folder.join(RUN_JSON),
-        what: "run record",
-        source,
-    })?;
-    Ok((record, bytes))
-}
-
 /// Every problem found; empty means the folder is intact.
-pub fn verify(folder: &Path) -> Result<Vec<String>, VerifyError> {
-    let (record, _) = record(folder)?;
+pub fn verify(folder: &Path) -> Result<Vec<String>, FolderError> {
+    let (record, _) = read_record(folder)?;
     let manifest: Vec<ListedPiece> =
         serde_json::from_slice(&read(folder, MANIFEST_JSON)?).map_err(|source| {
-            VerifyError::NotKindly { path: folder.join(MANIFEST_JSON), what: "manifest", source }
+            FolderError::NotKindly { path: folder.join(MANIFEST_JSON), what: "manifest", source }
         })?;
     let read = |name: &str| read(folder, name).map_err(|e| e.to_string());
 

@@ -11,8 +11,8 @@ use rusqlite::{OptionalExtension, params};
 use super::places::absolute;
 use super::{HistoryEntry, Ledger, LedgerError, LedgerSummary, RunEntry, sql_error};
 use crate::money::Cents;
-use crate::output::Decided;
 use crate::policy::{History, SentLetter, Stage};
+use crate::run_folder::Decided;
 
 /// An account's letters before this run, oldest first, each with the
 /// address it came back from if it was returned; and the dates of the runs in

@@ -12,11 +12,11 @@ use super::queries::date;
 use super::{Ledger, LedgerError, Marked, PieceState, Recorded, StateChange, sql_error};
 use crate::approval::Approval;
 use crate::money::Cents;
-use crate::output::{
+use crate::policy::Stage;
+use crate::run_folder::{
     AUDIT_CSV, AuditDecision, AuditRow, HOLDS_CSV, HoldRow, MANIFEST_CSV, ManifestRow, RUN_JSON,
     RunInputs, RunRecord,
 };
-use crate::policy::Stage;
 
 /// Whether a run's inputs are ?2 to ?6 of a query ([`RunInputs`]'s order).
 pub(super) const SAME_INPUTS: &str =

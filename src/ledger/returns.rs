@@ -6,7 +6,7 @@ use std::path::Path;
 use super::recording::read_rows;
 use super::{LedgerError, PieceState, StateChange};
 use crate::decode::SmallCsv;
-use crate::output::{MANIFEST_CSV, ManifestRow};
+use crate::run_folder::{MANIFEST_CSV, ManifestRow};
 
 /// Reads a vendor's report of returned pieces: a CSV with a header naming a
 /// piece column (`piece_id` or `piece`), a date column (`date`,

@@ -15,11 +15,11 @@ use super::letters::{Made, Piece};
 use super::{Bug, Error};
 use crate::config::{Policy, Postage};
 use crate::model::Issue;
-use crate::output::{
+use crate::policy::{Decision, HoldReason};
+use crate::run_folder::{
     AuditDecision, AuditRow, Counts, HoldRow, REJECTS_CSV, Records, Staging, WARNINGS_CSV,
     issues_csv,
 };
-use crate::policy::{Decision, HoldReason};
 use crate::shard::Shard;
 
 /// One account's rows of audit.csv and holds.csv, as kept on disk between
@@ -271,9 +271,9 @@ mod tests {
         account
     }
 
-    fn made(decided: &DecidedAccount) -> crate::output::ManifestRow {
+    fn made(decided: &DecidedAccount) -> crate::run_folder::ManifestRow {
         let (stage, piece) = decided.letter().unwrap();
-        crate::output::ManifestRow {
+        crate::run_folder::ManifestRow {
             piece_id: piece.into(),
             file: format!("letters/{piece}.pdf"),
             first_page: 1,
@@ -290,7 +290,7 @@ mod tests {
             state: "OR".into(),
             zip: "97401".into(),
             language: "en".into(),
-            variant: crate::output::Variant::Standard,
+            variant: crate::run_folder::Variant::Standard,
             stage,
             sha256: String::new(),
             print_file: String::new(),

@@ -19,8 +19,8 @@ use crate::hold_list::HoldList;
 use crate::ingest::{Part, Partitioned};
 use crate::ledger::{Ledger, LedgerError};
 use crate::model::{Account, Issue};
-use crate::output::Scratch;
 use crate::policy::{self, Assessment, Decision, HoldReason, Stage};
+use crate::run_folder::Scratch;
 use crate::shard::Shard;
 
 /// One account as policy decided it, with its piece id if it gets a letter.

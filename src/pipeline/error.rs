@@ -12,9 +12,9 @@ use crate::ingest::IngestError;
 use crate::layouts::LayoutsError;
 use crate::ledger::LedgerError;
 use crate::lint::Finding;
-use crate::output::OutputError;
 use crate::policy::Stage;
 use crate::render::RenderError;
+use crate::run_folder::OutputError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -112,7 +112,7 @@ pub enum Bug {
     #[error("{read} rows read, but {in_accounts} in accounts and {rejected} rejected")]
     RowsLost { read: u64, in_accounts: u64, rejected: u64 },
     #[error("rows do not add up: {0:?}")]
-    RowsDoNotAddUp(crate::output::RowCounts),
+    RowsDoNotAddUp(crate::run_folder::RowCounts),
     #[error("no letter and no reason for account {0}")]
     NoOutcome(String),
 }

@@ -15,10 +15,10 @@ use super::Setup;
 use crate::compose;
 use crate::lint;
 use crate::model::Account;
-use crate::output::{self, LETTERS_DIR, ManifestRow, OutputError, Variant};
 use crate::policy::Stage;
 use crate::preflight;
 use crate::render::{Pages, RenderError, Rendered};
+use crate::run_folder::{self, LETTERS_DIR, ManifestRow, OutputError, Variant};
 
 /// Why a letter that policy decided on was not made. Its account is held,
 /// with this as the reason, and staff must look at the layout or wording.
@@ -271,7 +271,7 @@ impl Setup {
         let pages = rendered.pages;
         let sheets = vendor.sheets(pages);
         let file = format!("{piece}.pdf");
-        output::write_file(&letters_dir.join(&file), &rendered.pdf)?;
+        run_folder::write_file(&letters_dir.join(&file), &rendered.pdf)?;
         times.add(&times.write, started);
         let guarantor = &accounts[0].0.guarantor;
         let address = &guarantor.address;

@@ -41,14 +41,14 @@ use crate::config::PieceOrder;
 use crate::ingest::{self, IngestError, Partitioned, Regroup};
 use crate::ledger::{Ledger, LedgerError, LedgerSummary, Recorded};
 use crate::model::{Account, IssueKind};
-use crate::output::{
-    Counts, Fingerprint, Kind, RowCounts, RunInputs, RunRecord, Scratch, ShardRecord, Staging,
-};
 use crate::policy::{self, Stage};
 use crate::practice::LedgerPlace;
 use crate::print_files::{self, PrintFiles};
 use crate::render::TYPST_VERSION;
 use crate::report::PICTURES_DIR;
+use crate::run_folder::{
+    Counts, Fingerprint, Kind, RowCounts, RunInputs, RunRecord, Scratch, ShardRecord, Staging,
+};
 use crate::sanity::{Facts, Warning};
 use crate::shard::Shard;
 use crate::validation::Validation;
@@ -207,7 +207,7 @@ pub fn validate(
         dry.picture(kind, &account, sample_picture(setup, due, as_of)?);
     }
     let validation = finish(decisions, tally);
-    crate::output::write_file(report, &dry.write(&dry_run_record(setup, as_of, &validation)))?;
+    crate::run_folder::write_file(report, &dry.write(&dry_run_record(setup, as_of, &validation)))?;
     Ok(validation)
 }
 
@@ -370,9 +370,9 @@ fn write_vendor_files(setup: &Setup, staging: &mut Staging) -> Result<Option<(u6
         })?;
     }
     Ok(match setup.config.mailing.order {
-        PieceOrder::Zip => {
-            Some(crate::output::write_zip_counts(&folder, |name, sha| staging.written(name, sha))?)
-        }
+        PieceOrder::Zip => Some(crate::run_folder::write_zip_counts(&folder, |name, sha| {
+            staging.written(name, sha)
+        })?),
         PieceOrder::Run => None,
     })
 }
@@ -483,7 +483,7 @@ type Pictures = BTreeMap<Kind, (String, letters::Picture)>;
 fn write_pictures(staging: &mut Staging, pictures: Pictures) -> Result<(), Error> {
     let dir = staging.path().join(PICTURES_DIR);
     std::fs::create_dir_all(&dir)
-        .map_err(|source| crate::output::OutputError::Io { path: dir, source })?;
+        .map_err(|source| crate::run_folder::OutputError::Io { path: dir, source })?;
     for (piece, picture) in pictures.into_values() {
         let png = picture.map_err(|message| Error::Picture { piece: piece.clone(), message })?;
         staging.write(&crate::report::picture_of(&piece), &png)?;

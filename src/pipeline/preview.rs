@@ -10,9 +10,9 @@ use super::decide::{DecidedAccount, assess_all, decide, envelopes};
 use super::letters::Times;
 use super::{Bug, Error, PreviewError, Setup};
 use crate::ingest::{self, Partitioned};
-use crate::output::{self, OutputError};
 use crate::policy::{Decision, HoldReason, Stage};
 use crate::proof::{Cover, Picker, Proofed};
+use crate::run_folder::{self, OutputError};
 
 /// What `kindly preview` wrote.
 pub struct Preview {
@@ -76,14 +76,14 @@ pub fn preview(
         .make_letter(&due, &piece, (as_of, false), &Times::default())
         .map_err(|e| cannot(e.to_string()))?
         .rendered;
-    output::write_file(pdf, &rendered.pdf)?;
+    run_folder::write_file(pdf, &rendered.pdf)?;
     let mut pngs = Vec::new();
     if png {
         let (_, files) = setup.compose_letter(&due, &piece, as_of)?;
         let stem = pdf.with_extension("");
         for (i, page) in setup.renderer.png_pages(files, as_of, 2.0)?.iter().enumerate() {
             let file = PathBuf::from(format!("{}-{}.png", stem.display(), i + 1));
-            output::write_file(&file, page)?;
+            run_folder::write_file(&file, page)?;
             pngs.push(file);
         }
     }
@@ -123,7 +123,7 @@ pub fn write_sources(
             let (_, files) =
                 setup.compose_letter(&[(decided.account.clone(), stage)], piece, as_of)?;
             let dir = out.join(piece);
-            let write = |name: &str, bytes: &[u8]| output::write_file(&dir.join(name), bytes);
+            let write = |name: &str, bytes: &[u8]| run_folder::write_file(&dir.join(name), bytes);
             std::fs::create_dir_all(&dir)
                 .map_err(|source| OutputError::Io { path: dir.clone(), source })?;
             write("letter.typ", setup.layouts.letter.as_bytes())?;
@@ -186,7 +186,7 @@ pub fn proof(
             Ok(())
         };
     let mut kinds = Vec::new();
-    let mut counts = output::Counts::default();
+    let mut counts = run_folder::Counts::default();
     counts.rows.rejected = export.loose.len() as u64;
     each_part(&mut |decided, rejected| {
         counts.rows.rejected += rejected as u64;
@@ -214,7 +214,7 @@ pub fn proof(
     let proofed = pieces.len();
     let pages = pieces.iter().map(|p| p.row.pages).sum::<usize>();
     let pdf = crate::proof::make(&cover, &picker, pieces)?;
-    output::write_file(out, &pdf)?;
+    run_folder::write_file(out, &pdf)?;
     Ok(ProofSet { letters: kinds.len() as u64, proofed, pages, unmade })
 }
 
@@ -279,9 +279,10 @@ fn cover_of(
     setup: &Setup,
     export: &Partitioned,
     as_of: NaiveDate,
-    counts: output::Counts,
+    counts: run_folder::Counts,
 ) -> Cover {
-    let input = output::Fingerprint { file: export.file.clone(), sha256: export.sha256.clone() };
+    let input =
+        run_folder::Fingerprint { file: export.file.clone(), sha256: export.sha256.clone() };
     let made_by = [&input, &setup.config_file, &setup.layouts_fingerprint()];
     let hold_list = setup.hold_list_fingerprint();
     Cover {

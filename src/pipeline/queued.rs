@@ -34,7 +34,7 @@ pub(super) struct Queued {
     /// The next job to hand over, in piece order.
     next: usize,
     /// The kinds of letter whose picture one of its jobs draws.
-    drawing: BTreeSet<crate::output::Kind>,
+    drawing: BTreeSet<crate::run_folder::Kind>,
     entries: PathBuf,
 }
 

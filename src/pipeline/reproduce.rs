@@ -12,8 +12,8 @@ use chrono::NaiveDate;
 use sha2::{Digest, Sha256};
 
 use super::{ReproduceError, RunOptions, Setup};
-use crate::output::{Fingerprint, LETTERS_DIR, RUN_JSON, RunRecord};
 use crate::practice::LedgerPlace;
+use crate::run_folder::{Fingerprint, LETTERS_DIR, RUN_JSON, RunRecord};
 use crate::shard::Shard;
 
 /// What making the run again showed.

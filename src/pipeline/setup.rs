@@ -15,10 +15,10 @@ use crate::hold_list::{HoldList, NotHeld};
 use crate::layouts::Layouts;
 use crate::lint::{self, Finding};
 use crate::model::Account;
-use crate::output::Fingerprint;
 use crate::policy::Stage;
 use crate::preflight;
 use crate::render::{Renderer, TYPST_STACK};
+use crate::run_folder::Fingerprint;
 
 /// Everything loaded once per process: config, layouts, wording, fonts.
 pub struct Setup {
@@ -46,8 +46,8 @@ pub struct LintReport {
 
 impl Setup {
     /// The layouts folder and its SHA-256, as run.json records them.
-    pub fn layouts_fingerprint(&self) -> crate::output::Fingerprint {
-        crate::output::Fingerprint {
+    pub fn layouts_fingerprint(&self) -> crate::run_folder::Fingerprint {
+        crate::run_folder::Fingerprint {
             file: self.layouts.dir.display().to_string(),
             sha256: self.layouts.sha256.clone(),
         }
@@ -239,14 +239,14 @@ impl Setup {
 
     /// The stage, language and variant of the letter these accounts get
     /// (one account's, or a household's), as the manifest will list it.
-    pub fn kind_of(&self, accounts: &[(Account, Stage)]) -> crate::output::Kind {
+    pub fn kind_of(&self, accounts: &[(Account, Stage)]) -> crate::run_folder::Kind {
         let language = accounts
             .first()
             .map_or(compose::FALLBACK_LANGUAGE, |(a, _)| self.wording.language_for(&a.language).0);
         let variant = if compose::envelope_large_print(accounts) {
-            crate::output::Variant::LargePrint
+            crate::run_folder::Variant::LargePrint
         } else {
-            crate::output::Variant::Standard
+            crate::run_folder::Variant::Standard
         };
         let stage = compose::envelope_stage(accounts);
         (stage, language.to_string(), variant)

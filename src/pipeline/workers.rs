@@ -8,8 +8,8 @@ use std::sync::{Arc, Mutex, mpsc};
 use super::letters::{Envelopes, Unmade};
 use super::{Bug, Error};
 use crate::model::Account;
-use crate::output::OutputError;
 use crate::policy::Stage;
+use crate::run_folder::OutputError;
 
 /// Typst's memo cache is trimmed after every this many letters per thread,
 /// by whichever thread makes that letter, while the others go on laying out

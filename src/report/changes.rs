@@ -5,8 +5,8 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use crate::output::{AUDIT_CSV, AuditDecision, AuditRow, Decided, HOLDS_CSV, HoldRow};
 use crate::policy::Stage;
+use crate::run_folder::{AUDIT_CSV, AuditDecision, AuditRow, Decided, HOLDS_CSV, HoldRow};
 
 /// What changed since an earlier run (`earlier`: its as-of date and
 /// folder), worked out a row at a time: `decisions` hands the earlier run's

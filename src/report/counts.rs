@@ -7,11 +7,11 @@ use std::path::Path;
 use super::picture_of;
 use crate::model::Issue;
 use crate::money::Cents;
-use crate::output::{
+use crate::policy::Stage;
+use crate::run_folder::{
     AUDIT_CSV, AuditDecision, AuditRow, HOLDS_CSV, HoldRow, Kind, MANIFEST_CSV, ManifestRow,
     OutputError, REJECTS_CSV, RunRecord, WARNINGS_CSV, each_row,
 };
-use crate::policy::Stage;
 
 /// Age buckets of the oldest unpaid service, in days, as billing managers
 /// report them: (label, highest day in the bucket).

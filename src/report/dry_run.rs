@@ -5,7 +5,7 @@ use super::counts::FolderCounts;
 use super::page::{Heading, LetterPicture, render};
 use crate::model::Issue;
 use crate::money::Cents;
-use crate::output::{Kind, RunRecord};
+use crate::run_folder::{Kind, RunRecord};
 
 /// The report of a dry run (`kindly validate --report`): the same sections
 /// as a run's, from the accounts as policy decides them, one letter per

@@ -15,8 +15,8 @@ use super::ROWS_SHOWN;
 use super::changes::Changes;
 use super::charts::bar_chart;
 use super::counts::{AGE_BUCKETS, FolderCounts};
-use crate::output::{Counts, Kind, RunRecord, Variant};
 use crate::proof::{Cover, PROOF_PDF};
+use crate::run_folder::{Counts, Kind, RunRecord, Variant};
 
 /// The template's name: its `.html` ending turns HTML escaping on.
 const TEMPLATE: &str = "report.html";

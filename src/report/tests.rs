@@ -4,7 +4,7 @@
 use super::DryRun;
 use super::charts::bar_chart;
 use crate::model::{Issue, IssueKind};
-use crate::output::{Fingerprint, RunRecord};
+use crate::run_folder::{Fingerprint, RunRecord};
 
 /// The heights of the bars (filled rectangles) of a chart's SVG.
 fn bar_heights(svg: &str) -> Vec<i64> {

@@ -98,7 +98,7 @@ failure_from!(
     kindly::approval::ApprovalError,
     kindly::handoff::HandoffError,
     kindly::merge::MergeError,
-    kindly::verify::VerifyError,
+    kindly::run_folder::FolderError,
     kindly::ingest::IngestError,
-    kindly::output::OutputError,
+    kindly::run_folder::OutputError,
 );
