@@ -60,11 +60,14 @@ pub enum IngestError {
 mod aging;
 mod cells;
 mod columns;
+mod credits;
 mod group;
 mod partition;
 mod readers;
 mod regroup;
 mod scan;
+mod source;
+mod spill;
 mod values;
 
 pub use regroup::Regroup;
@@ -74,7 +77,7 @@ use crate::decode;
 pub use crate::decode::{FieldText, prepare};
 pub use cells::natural_order;
 use group::Grouper;
-pub use partition::{Part, Partitioned};
+pub use partition::Partitioned;
 pub use scan::ReadAs;
 use scan::{Scan, Scanned, scan};
 pub use values::parse_date;
@@ -162,3 +165,11 @@ pub fn tally_export(
 
 #[cfg(test)]
 mod tests;
+
+/// One partition: its accounts in account-number order, and the issues found
+/// in its rows, in file order.
+pub struct Part {
+    pub accounts: Vec<Account>,
+    pub rejects: Vec<Issue>,
+    pub warnings: Vec<Issue>,
+}

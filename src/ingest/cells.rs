@@ -6,8 +6,8 @@ use std::collections::BTreeMap;
 use crate::config::CodeMeaning;
 use crate::model::{HoldCode, Issue, IssueKind, Line};
 
-use super::columns::Source;
 use super::decode;
+use super::source::Source;
 
 /// One data row with what is needed to describe its problems.
 pub(super) struct Row<'a> {

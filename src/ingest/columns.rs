@@ -9,8 +9,9 @@ use crate::money::Cents;
 
 use super::aging::{Bucket, aged_charges, read_aged};
 use super::cells::{Cells, Note, Problems, Row, natural_order, without_invisible};
+use super::credits::{Credits, credit_columns, read_credits};
 use super::medical_codes;
-use super::scan::{Credits, credit_columns, read_credits};
+use super::source::Source;
 use super::values::{is_zip, normalise_language, parse_date, parse_flag, zip_plus_four};
 
 #[derive(Debug)]
@@ -32,24 +33,6 @@ pub(super) struct Parsed {
     /// Where what is owed on the row was read from, and as written there:
     /// the balance column, or the credit columns that were not empty.
     pub(super) owed_written: (String, String),
-}
-
-/// Where one field comes from in this export: a column by its position, a
-/// fixed value, or several columns (see [`Field`]).
-#[derive(Debug, Clone)]
-pub(super) enum Source {
-    At(usize),
-    /// A yes/no read from a column of amounts (see `Field::NonZero`).
-    NonZero(usize),
-    Fixed(String),
-    Several(Vec<usize>),
-    LastFirst(usize),
-    Parts {
-        first: usize,
-        middle: Option<usize>,
-        last: usize,
-        suffix: Option<usize>,
-    },
 }
 
 /// Where each configured field comes from in this export.

@@ -6,11 +6,13 @@ use std::path::Path;
 use chrono::NaiveDate;
 
 use crate::config::Input;
-use crate::model::{Account, Issue};
+use crate::model::Issue;
 
 use super::group::Grouper;
+use super::regroup::{self, Regroup};
 use super::scan::{ReadAs, RowEvent, RowParser, Scan, Scanned, scan};
-use super::{IngestError, regroup};
+use super::spill::Spill;
+use super::{IngestError, Part};
 
 /// About how many bytes of export go into one partition file (small, so the
 /// one partition in memory at a time stays small), and the bounds on how many partitions there are (the upper one
@@ -45,15 +47,14 @@ pub struct Partitioned {
     pub(super) regrouped: Option<regroup::Regrouped>,
 }
 
-/// One partition: its accounts in account-number order, and the issues found
-/// in its rows, in file order.
-pub struct Part {
-    pub accounts: Vec<Account>,
-    pub rejects: Vec<Issue>,
-    pub warnings: Vec<Issue>,
-}
-
 impl Partitioned {
+    /// The same export with its partitions in `order` (see [`Regroup`]).
+    pub fn regroup(mut self, order: Regroup) -> Result<Partitioned, IngestError> {
+        let regrouped = regroup::regroup(self.count(), |i| self.part(i), &self.file, order)?;
+        self.regrouped = Some(regrouped);
+        Ok(self)
+    }
+
     /// Reads the export once and writes its rows into partition files.
     pub fn read(path: &Path, input: &Input, as_of: NaiveDate) -> Result<Partitioned, IngestError> {
         let file = path.display().to_string();
@@ -162,28 +163,4 @@ pub(super) fn partition(account: &str, parts: u64) -> usize {
         .bytes()
         .fold(0xcbf2_9ce4_8422_2325_u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3));
     (hash % parts) as usize
-}
-
-/// A private folder of partition files, removed when dropped.
-pub(super) struct Spill(pub(super) std::path::PathBuf);
-
-impl Spill {
-    pub(super) fn create() -> std::io::Result<Spill> {
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_nanos());
-        let dir = std::env::temp_dir().join(format!("kindly-{}-{nanos}", std::process::id()));
-        std::fs::create_dir_all(&dir)?;
-        Ok(Spill(dir))
-    }
-
-    pub(super) fn part(&self, i: u64) -> std::path::PathBuf {
-        self.0.join(format!("{i}.jsonl"))
-    }
-}
-
-impl Drop for Spill {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
 }

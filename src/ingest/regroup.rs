@@ -7,8 +7,8 @@
 //! time. A practice's patients crowd into a few ZIP codes, so partitions are
 //! cut by count, never by ZIP range, and never inside a household.
 
-use super::partition::Spill;
-use super::{IngestError, Part, Partitioned};
+use super::spill::Spill;
+use super::{IngestError, Part};
 use crate::model::{Account, Issue};
 
 /// The order to regroup the export in.
@@ -54,48 +54,50 @@ pub(super) struct Regrouped {
     warnings: Vec<Issue>,
 }
 
-impl Partitioned {
-    /// The same export with its partitions in `order`.
-    pub fn regroup(mut self, order: Regroup) -> Result<Partitioned, IngestError> {
-        let io = |source| IngestError::Io { file: self.file.clone(), source };
-        let key = |account: &Account| order.key(account);
-        let runs = Spill::create().map_err(io)?;
-        let (mut rejects, mut warnings, mut accounts) = (Vec::new(), Vec::new(), 0u64);
-        for i in 0..self.count() {
-            let mut part = self.part(i)?;
-            part.accounts.sort_by_cached_key(key);
-            accounts += part.accounts.len() as u64;
-            rejects.append(&mut part.rejects);
-            warnings.append(&mut part.warnings);
-            write_all(&runs.part(i), &part.accounts).map_err(io)?;
-        }
-        let parts = self.count();
-        let streams = (0..parts)
-            .map(|i| crate::jsonl::read::<Account>(&runs.part(i)))
-            .collect::<Result<Vec<_>, _>>();
-        let merged = crate::sorted::merge(streams.map_err(io)?, key);
-        let spill = Spill::create().map_err(io)?;
-        let per_part = accounts.div_ceil(parts).max(1);
-        let mut chunk: Vec<Account> = Vec::new();
-        let mut written = 0;
-        for account in merged {
-            let account = account.map_err(io)?;
-            let full = chunk.len() as u64 >= per_part;
-            if full && chunk.last().is_some_and(|last| order.may_cut(last, &account)) {
-                write_all(&spill.part(written), &chunk).map_err(io)?;
-                (written, chunk) = (written + 1, Vec::new());
-            }
-            chunk.push(account);
-        }
-        if !chunk.is_empty() || written == 0 {
-            write_all(&spill.part(written), &chunk).map_err(io)?;
-            written += 1;
-        }
-        rejects.sort_by_key(|i| i.line);
-        warnings.sort_by_key(|i| i.line);
-        self.regrouped = Some(Regrouped { spill, parts: written, rejects, warnings });
-        Ok(self)
+/// The `count` partitions `part` reads, in `order`.
+pub(super) fn regroup(
+    count: u64,
+    part: impl Fn(u64) -> Result<Part, IngestError>,
+    file: &str,
+    order: Regroup,
+) -> Result<Regrouped, IngestError> {
+    let io = |source| IngestError::Io { file: file.to_string(), source };
+    let key = |account: &Account| order.key(account);
+    let runs = Spill::create().map_err(io)?;
+    let (mut rejects, mut warnings, mut accounts) = (Vec::new(), Vec::new(), 0u64);
+    for i in 0..count {
+        let mut part = part(i)?;
+        part.accounts.sort_by_cached_key(key);
+        accounts += part.accounts.len() as u64;
+        rejects.append(&mut part.rejects);
+        warnings.append(&mut part.warnings);
+        write_all(&runs.part(i), &part.accounts).map_err(io)?;
     }
+    let parts = count;
+    let streams = (0..parts)
+        .map(|i| crate::jsonl::read::<Account>(&runs.part(i)))
+        .collect::<Result<Vec<_>, _>>();
+    let merged = crate::sorted::merge(streams.map_err(io)?, key);
+    let spill = Spill::create().map_err(io)?;
+    let per_part = accounts.div_ceil(parts).max(1);
+    let mut chunk: Vec<Account> = Vec::new();
+    let mut written = 0;
+    for account in merged {
+        let account = account.map_err(io)?;
+        let full = chunk.len() as u64 >= per_part;
+        if full && chunk.last().is_some_and(|last| order.may_cut(last, &account)) {
+            write_all(&spill.part(written), &chunk).map_err(io)?;
+            (written, chunk) = (written + 1, Vec::new());
+        }
+        chunk.push(account);
+    }
+    if !chunk.is_empty() || written == 0 {
+        write_all(&spill.part(written), &chunk).map_err(io)?;
+        written += 1;
+    }
+    rejects.sort_by_key(|i| i.line);
+    warnings.sort_by_key(|i| i.line);
+    Ok(Regrouped { spill, parts: written, rejects, warnings })
 }
 
 impl Regrouped {

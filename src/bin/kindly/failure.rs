@@ -50,7 +50,7 @@ pub fn exit(result: Result<Done, Failure>) -> ExitCode {
         Ok(Done::Ok) => ExitCode::SUCCESS,
         Ok(Done::Problems) => ExitCode::from(1),
         Err(failure) => {
-            crate::commands::say([failure.message]);
+            crate::talk::say([failure.message]);
             ExitCode::from(2)
         }
     }

@@ -7,6 +7,7 @@ mod args;
 mod commands;
 mod failure;
 mod progress;
+mod talk;
 
 use std::process::ExitCode;
 
