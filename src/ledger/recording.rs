@@ -15,7 +15,7 @@ use crate::money::Cents;
 use crate::policy::Stage;
 use crate::run_folder::{
     AUDIT_CSV, AuditDecision, AuditRow, HOLDS_CSV, HoldRow, MANIFEST_CSV, ManifestRow, RUN_JSON,
-    RunInputs, RunRecord,
+    RunInputs, RunRecord, Variant,
 };
 
 /// Whether a run's inputs are ?2 to ?6 of a query ([`RunInputs`]'s order).
@@ -331,7 +331,8 @@ fn insert_rows(
     let mut decision = tx
         .prepare(
             "INSERT INTO decisions (run_id, account, decision, stage, reason, balance_cents,
-             oldest_unpaid, piece_id, wording_sha256) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+             oldest_unpaid, piece_id, wording_sha256, letter_language, print_size, last_payment)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
         )
         .map_err(sql)?;
     for_each_row((folder, ledger), AUDIT_CSV, |row: AuditRow| {
@@ -350,6 +351,9 @@ fn insert_rows(
                 Some(&row.oldest_unpaid_service).filter(|d| !d.is_empty()),
                 Some(&row.piece_id).filter(|p| !p.is_empty()),
                 wording,
+                Some(&row.letter_language).filter(|l| letter && !l.is_empty()),
+                row.variant.filter(|_| letter).map(Variant::id),
+                Some(&row.last_payment).filter(|d| !d.is_empty()),
             ])
             .map(drop)
     })?;

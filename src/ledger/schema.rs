@@ -90,6 +90,12 @@ pub(super) const MIGRATIONS: &[&str] = &[
     // stays the key returned mail is matched by).
     "ALTER TABLE runs ADD COLUMN needs_approval INTEGER NOT NULL DEFAULT 0;
      ALTER TABLE pieces ADD COLUMN printed_address TEXT;",
+    // What `kindly outcomes` groups letters by and reads payments from;
+    // runs recorded before this have none (their letters are grouped as
+    // "not recorded").
+    "ALTER TABLE decisions ADD COLUMN letter_language TEXT;
+     ALTER TABLE decisions ADD COLUMN print_size TEXT;
+     ALTER TABLE decisions ADD COLUMN last_payment TEXT;",
 ];
 
 /// The schema version from which run folders are named relative to the

@@ -156,6 +156,7 @@ impl Books {
             variant: None,
             reason,
             input_lines: lines.clone(),
+            last_payment: account.last_payment.map(|d| d.to_string()).unwrap_or_default(),
         };
         let hold = |code: &str, reason: String| {
             let row = HoldRow {

@@ -53,6 +53,16 @@ pub enum Variant {
     LargePrint,
 }
 
+impl Variant {
+    /// As audit.csv and the ledger write it.
+    pub fn id(self) -> &'static str {
+        match self {
+            Variant::Standard => "standard",
+            Variant::LargePrint => "large_print",
+        }
+    }
+}
+
 /// One account's decision, for staff and auditors.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct AuditRow {
@@ -69,6 +79,10 @@ pub struct AuditRow {
     pub variant: Option<Variant>,
     pub reason: String,
     pub input_lines: String,
+    /// The latest payment the export shows on the account, where it shows
+    /// one (`last_payment_date`): what the next run's outcomes read.
+    #[serde(default)]
+    pub last_payment: String,
 }
 
 impl ManifestRow {
