@@ -298,12 +298,14 @@ fn sql_error(path: &Path, source: rusqlite::Error) -> LedgerError {
     }
 }
 
+mod histories;
 mod places;
 mod queries;
 mod recording;
 mod returns;
 mod schema;
 
+pub use histories::{AccountInRun, LedgerRun};
 pub use queries::EarlierRun;
 pub use returns::{pieces_of, read_returns};
 use schema::MIGRATIONS;

@@ -18,7 +18,7 @@
 //! - [`proof`] (the proof set signed before mailing), [`validation`], [`verify`], [`print_files`]
 //! - [`report`] (report.html), [`print_join`] (combined print files from a run's letter PDFs), [`approval`]
 //! - [`ledger`], [`handoff`]
-//! - [`changes`] (the ledger's last run beside a new one, for its report)
+//! - [`changes`] (the ledger's last run beside a new one, for its report), [`outcomes`] (what earlier letters led to)
 //! - [`merge`]
 //! - [`pipeline`], which may use all of the above
 
@@ -41,6 +41,7 @@ pub mod lock;
 pub mod merge;
 pub mod model;
 pub mod money;
+pub mod outcomes;
 pub mod pipeline;
 pub mod png_file;
 pub mod policy;

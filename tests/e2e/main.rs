@@ -18,6 +18,8 @@ mod letters;
 mod lint;
 /// Month after month on one ledger: sequences, returns, reproduce, collisions.
 mod months;
+/// `kindly outcomes`: what letters led to, counted from the ledger.
+mod outcomes;
 /// Reading a PDF back: page sizes and each character's position.
 mod pdf;
 /// A practice as an office runs it: `init`, any folder, any `--out`.

@@ -70,6 +70,13 @@ pub enum Command {
     /// The runs recorded in the ledger, with their counts.
     #[command(after_help = "Example: kindly runs --config riverside/kindly.toml")]
     Runs(RunsArgs),
+    /// What earlier letters led to, from the ledger: paid in full, paid part, no payment, held later,
+    /// returned, or not in the next export; by stage, language, print size and envelope, each rate
+    /// with its 95% interval. Counts only: no names, addresses or account numbers.
+    #[command(
+        after_help = "Example: kindly outcomes --config riverside/kindly.toml --since 2026-01-01"
+    )]
+    Outcomes(OutcomesArgs),
     /// Prove a run folder is what its inputs make: check the files given are the ones it recorded,
     /// make the run again in a scratch folder and compare every letter and manifest byte for byte.
     #[command(
@@ -332,6 +339,29 @@ pub struct HistoryArgs {
     /// table (for people) or json (for other programs).
     #[arg(long, value_enum, default_value = "table")]
     pub format: Format,
+}
+
+#[derive(Args)]
+pub struct OutcomesArgs {
+    #[command(flatten)]
+    pub at: LedgerAt,
+    /// Only letters of runs dated on or after this day (YYYY-MM-DD).
+    #[arg(long, value_parser = parse_date, value_name = "DATE")]
+    pub since: Option<NaiveDate>,
+    /// Only letters of runs dated on or before this day (YYYY-MM-DD).
+    #[arg(long, value_parser = parse_date, value_name = "DATE")]
+    pub until: Option<NaiveDate>,
+    /// table (for people), json or csv (for other programs and spreadsheets).
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: TableFormat,
+}
+
+/// How a table of measures is written.
+#[derive(Clone, Copy, ValueEnum)]
+pub enum TableFormat {
+    Table,
+    Json,
+    Csv,
 }
 
 #[derive(Args)]

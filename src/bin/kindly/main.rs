@@ -14,7 +14,7 @@ use std::process::ExitCode;
 use clap::Parser;
 
 use args::{Cli, Command};
-use commands::{checking, handoff, init, ledger, making, samples};
+use commands::{checking, handoff, init, ledger, making, outcomes, samples};
 
 /// mimalloc rather than the system's malloc: Typst's memo cache is shared
 /// by the render threads, so one thread often frees what the other
@@ -37,6 +37,7 @@ fn main() -> ExitCode {
         Command::Returns(args) => ledger::returns(args),
         Command::History(args) => ledger::history(args),
         Command::Runs(args) => ledger::runs(args),
+        Command::Outcomes(args) => outcomes::outcomes(args),
         Command::Reproduce(args) => making::reproduce(args),
         Command::Verify(args) => checking::verify(args),
         Command::Preview(args) => checking::preview(args),

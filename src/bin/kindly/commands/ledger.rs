@@ -14,7 +14,7 @@ use crate::args::{
 use crate::failure::{Done, Failure};
 
 /// The ledger to read: it must be there.
-fn existing(at: &LedgerAt) -> Result<Ledger, Failure> {
+pub fn existing(at: &LedgerAt) -> Result<Ledger, Failure> {
     let place = at.place()?;
     Ledger::open_read_only(&place.path)?.ok_or_else(|| no_ledger(&place))
 }

@@ -10,6 +10,7 @@ pub mod handoff;
 pub mod init;
 pub mod ledger;
 pub mod making;
+pub mod outcomes;
 pub mod samples;
 
 use std::path::{Path, PathBuf};
