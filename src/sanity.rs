@@ -23,6 +23,10 @@ pub struct Facts {
     pub owing_nothing: u64,
     /// Accounts whose guarantor's "name" has more digits than letters.
     pub named_like_ids: u64,
+    /// With `escalation = "by_age"` and a ledger that holds no earlier run:
+    /// the letters past the reminder the run makes, each a patient's first
+    /// letter from kindly.
+    pub by_age_first_letters: Option<u64>,
 }
 
 impl Facts {
@@ -95,6 +99,18 @@ pub fn warnings(facts: &Facts) -> Vec<Warning> {
             ),
         );
     }
+    if let Some(letters) = facts.by_age_first_letters.filter(|n| *n > 0) {
+        warn(
+            "by_age_first_run",
+            format!(
+                "{letters} letters are plan offers, assistance letters or final notices, though the ledger \
+                 holds no earlier run: the config chooses letters by the age of the debt alone (escalation = \
+                 \"by_age\", the demo's setting), so patients never written to get a later letter first. A \
+                 practice sends the reminder first: remove the escalation line (by_letters_sent is the \
+                 default, and what kindly init writes), then run again with --overwrite"
+            ),
+        );
+    }
     found
 }
 
@@ -136,5 +152,14 @@ mod tests {
             ..Facts::default()
         };
         assert!(warnings(&fine).is_empty(), "half is not most");
+    }
+
+    #[test]
+    fn a_first_run_by_age_that_skips_the_reminder_is_warned_of() {
+        let facts = |n| Facts { by_age_first_letters: n, ..Facts::default() };
+        let codes = |f| warnings(&f).iter().map(|w| w.code).collect::<Vec<_>>();
+        assert_eq!(codes(facts(Some(12))), ["by_age_first_run"]);
+        assert!(codes(facts(Some(0))).is_empty(), "reminders only");
+        assert!(codes(facts(None)).is_empty(), "by letters sent, or a ledger with runs");
     }
 }

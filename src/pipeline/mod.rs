@@ -37,7 +37,7 @@ use decide::decide_ahead;
 use queued::{PARTS_QUEUED, Queued, finish_oldest};
 use workers::{Job, Workers};
 
-use crate::config::PieceOrder;
+use crate::config::{Escalation, PieceOrder};
 use crate::ingest::{self, IngestError, Partitioned, Regroup};
 use crate::ledger::{Ledger, LedgerError, LedgerSummary, Recorded};
 use crate::model::{Account, IssueKind};
@@ -134,6 +134,10 @@ pub fn validate(
     let config = &setup.config;
     let ledger_line = crate::ledger::describe(ledger)?;
     let ledger = Ledger::open_read_only(ledger)?;
+    let first_run = match &ledger {
+        Some(ledger) => ledger.summary()?.runs == 0,
+        None => true,
+    };
     let mut decisions = crate::validation::Decisions::default();
     let mut dry = crate::report::DryRun::default();
     let mut samples: BTreeMap<Kind, (Account, Stage)> = BTreeMap::new();
@@ -192,12 +196,17 @@ pub fn validate(
             balance_differs: count(&tally.warnings, IssueKind::BalanceDiffers),
             ..facts.clone()
         };
+        let read_as = tally.read_as.map(|r| r.to_string());
+        let validation = decisions.finish(tally, as_of);
+        let by_age_first_letters =
+            by_age_first_letters(setup, first_run, &validation.letters_by_stage);
+        let facts = Facts { by_age_first_letters, ..facts };
         Validation {
             not_held,
-            read_as: tally.read_as.map(|r| r.to_string()),
+            read_as,
             ledger: ledger_line.clone(),
             checks: crate::sanity::warnings(&facts),
-            ..decisions.finish(tally, as_of)
+            ..validation
         }
     };
     let Some(report) = report else { return Ok(finish(decisions, tally)) };
@@ -289,6 +298,11 @@ pub fn run(setup: &Setup, options: &RunOptions) -> Result<RunSummary, Error> {
         ..books.facts.clone()
     };
     let counts = books.close(export.rows, options.shard, &mut staging)?;
+    let first_run = ledger_before.as_ref().is_none_or(|(before, _)| before.runs == 0);
+    let facts = Facts {
+        by_age_first_letters: by_age_first_letters(setup, first_run, &counts.by.letters_by_stage),
+        ..facts
+    };
     drop(scratch);
     let folder = staging.path().to_path_buf();
     let zips = write_vendor_files(setup, &mut staging)?;
@@ -331,6 +345,21 @@ pub fn run(setup: &Setup, options: &RunOptions) -> Result<RunSummary, Error> {
         ],
         letter_steps: times.seconds(),
     })
+}
+
+/// With `escalation = "by_age"` and a ledger without runs (`first_run`),
+/// the letters past the reminder in `letters_by_stage`: each is a
+/// patient's first letter from kindly, which a practice starts at the
+/// reminder. None otherwise.
+fn by_age_first_letters(
+    setup: &Setup,
+    first_run: bool,
+    letters_by_stage: &BTreeMap<String, u64>,
+) -> Option<u64> {
+    let by_age = setup.config.policy.escalation == Escalation::ByAge;
+    let reminder = Stage::Reminder.to_string();
+    (by_age && first_run)
+        .then(|| letters_by_stage.iter().filter(|(s, _)| **s != reminder).map(|(_, n)| n).sum())
 }
 
 /// A run that would print "EDIT ME" on letters is refused; a trial run
