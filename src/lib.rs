@@ -18,7 +18,8 @@
 //! - [`proof`] (the proof set signed before mailing), [`validation`], [`verify`], [`print_files`]
 //! - [`report`] (report.html), [`print_join`] (combined print files from a run's letter PDFs), [`approval`]
 //! - [`ledger`], [`handoff`]
-//! - [`changes`] (the ledger's last run beside a new one, for its report), [`outcomes`] (what earlier letters led to)
+//! - [`outcomes`] (what earlier letters led to)
+//! - [`changes`] (what the ledger tells a new run's report: the last run beside it, and outcomes)
 //! - [`merge`]
 //! - [`pipeline`], which may use all of the above
 

@@ -109,12 +109,11 @@ pub fn merge(
         pieces_not_made: pieces_not_made.clone(),
         ..first.clone()
     };
-    let changes = match crate::ledger::Ledger::open_read_only(ledger).map_err(Box::new)? {
-        Some(ledger) => crate::changes::since_last_run(&ledger, out, &first.as_of, staging.path())
-            .map_err(Box::new)?,
-        None => None,
-    };
-    crate::report::finish_folder(&mut staging, record, changes.as_ref())?;
+    let ledger = crate::ledger::Ledger::open_read_only(ledger).map_err(Box::new)?;
+    let from_ledger =
+        crate::changes::from_ledger(ledger.as_ref(), out, &first.as_of, staging.path())
+            .map_err(Box::new)?;
+    crate::report::finish_folder(&mut staging, record, &from_ledger)?;
     let record = record(&staging);
     let folder = staging.finish(&record)?;
     Ok((folder, record))

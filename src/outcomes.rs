@@ -40,6 +40,7 @@ use serde::Serialize;
 
 use crate::ledger::{AccountInRun, Ledger, LedgerError, LedgerRun};
 use crate::money::Cents;
+use crate::report::LookingBack;
 
 pub use stats::{Interval, letters_to_show, rate_difference, wilson};
 
@@ -343,6 +344,48 @@ fn group_measures(dimension: Dimension, group: String, mut t: Tally) -> GroupMea
         outcomes: t.outcomes,
         group,
     }
+}
+
+/// The report's section of `o`: every group's letters, rates and dollars
+/// in a row, and the share followed by any payment by stage for its
+/// chart; None when no letter has an outcome yet.
+pub fn for_report(o: &Outcomes) -> Option<LookingBack> {
+    if o.letters == 0 {
+        return None;
+    }
+    let percent = |r: &Rate| match (r.rate, r.interval) {
+        (Some(rate), Some(i)) => {
+            format!("{:.1}% ({:.1}-{:.1})", rate * 100.0, i.low * 100.0, i.high * 100.0)
+        }
+        _ => format!("{} (too few letters for a rate)", r.count),
+    };
+    let rows = o
+        .groups
+        .iter()
+        .map(|g| {
+            let group = match g.dimension {
+                Dimension::All => "all letters".to_string(),
+                d => format!("{}: {}", d.name(), g.group),
+            };
+            let dollars = g
+                .paid_per_letter_cents
+                .map_or("too few".into(), |c| format!("{}", Cents(c.round() as i64)));
+            vec![
+                group,
+                g.letters.to_string(),
+                percent(&g.paid_in_full),
+                percent(&g.any_payment),
+                dollars,
+            ]
+        })
+        .collect();
+    let bars = o
+        .groups
+        .iter()
+        .filter(|g| g.dimension == Dimension::Stage)
+        .filter_map(|g| Some((g.group.clone(), (g.any_payment.rate? * 100.0).round() as u64)))
+        .collect();
+    Some(LookingBack { runs: o.runs, letters: o.letters, pending: o.pending, rows, bars })
 }
 
 #[cfg(test)]

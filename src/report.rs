@@ -23,6 +23,26 @@ mod dry_run;
 mod page;
 
 pub use changes::{Changes, changes_since};
+
+/// What a run's report shows from the ledger, made before the run is
+/// recorded in it: what changed since its latest earlier run, and what
+/// earlier letters led to.
+#[derive(Default)]
+pub struct FromLedger {
+    pub changes: Option<Changes>,
+    pub looking_back: Option<LookingBack>,
+}
+
+/// "What earlier letters led to", as `kindly outcomes` measures it: its
+/// table's rows (group, letters, paid in full, any payment, paid per
+/// letter) and its chart's bars (any payment, in whole percent, by stage).
+pub struct LookingBack {
+    pub runs: usize,
+    pub letters: u64,
+    pub pending: u64,
+    pub rows: Vec<Vec<String>>,
+    pub bars: Vec<(String, u64)>,
+}
 pub use dry_run::DryRun;
 
 use counts::FolderCounts;
@@ -53,14 +73,14 @@ pub fn picture_of(piece: &str) -> String {
 pub fn finish_folder(
     staging: &mut Staging,
     record: impl Fn(&Staging) -> RunRecord,
-    changes: Option<&Changes>,
+    from_ledger: &FromLedger,
 ) -> Result<(), ProofError> {
     let folder = staging.path().to_path_buf();
     let record = record(staging);
     let proof = || crate::proof::of_folder(&folder, &record);
     let (proof, report) = std::thread::scope(|scope| {
         let thread = std::thread::Builder::new().stack_size(TYPST_STACK).spawn_scoped(scope, proof);
-        let report = write(&folder, &record, changes);
+        let report = write(&folder, &record, from_ledger);
         let proof = match thread {
             Ok(thread) => thread.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
             // Without a second thread, the proof is made after the report.
@@ -74,12 +94,12 @@ pub fn finish_folder(
 }
 
 /// The report of the run folder `folder`, whose record is `record` (not
-/// yet written; its `files` list the pictures), with what changed since the
-/// ledger's latest earlier run, if there is one.
+/// yet written; its `files` list the pictures), with what the ledger tells
+/// of earlier runs.
 fn write(
     folder: &Path,
     record: &RunRecord,
-    changes: Option<&Changes>,
+    from_ledger: &FromLedger,
 ) -> Result<Vec<u8>, OutputError> {
     let tally = FolderCounts::read(folder, record)?;
     let mut pictures = Vec::new();
@@ -89,7 +109,7 @@ fn write(
         let (name, link) = (piece.piece_id.clone(), Some(piece.file.clone()));
         pictures.push(LetterPicture { kind: kind.clone(), name, link, png });
     }
-    Ok(render(record, &tally, &pictures, Heading::Run(changes)).into_bytes())
+    Ok(render(record, &tally, &pictures, Heading::Run(from_ledger)).into_bytes())
 }
 
 #[cfg(test)]

@@ -306,21 +306,19 @@ pub fn run(setup: &Setup, options: &RunOptions) -> Result<RunSummary, Error> {
     drop(scratch);
     let folder = staging.path().to_path_buf();
     let zips = write_vendor_files(setup, &mut staging)?;
-    let changes = match (options.shard, Ledger::open_read_only(&options.ledger.path)?) {
-        (None, Some(ledger)) => crate::changes::since_last_run(
-            &ledger,
-            &options.out,
-            &options.as_of.to_string(),
-            &folder,
-        )?,
-        _ => None,
+    // A shard's report leaves the ledger to the merged run's.
+    let ledger = match options.shard {
+        None => Ledger::open_read_only(&options.ledger.path)?,
+        Some(_) => None,
     };
+    let as_of = options.as_of.to_string();
+    let from_ledger = crate::changes::from_ledger(ledger.as_ref(), &options.out, &as_of, &folder)?;
     let record = |staging: &Staging| RunRecord {
         not_held: not_held.clone(),
         pieces_not_made: pieces_not_made.clone(),
         ..run_record(setup, options, &export, counts.clone(), staging)
     };
-    crate::report::finish_folder(&mut staging, record, changes.as_ref())?;
+    crate::report::finish_folder(&mut staging, record, &from_ledger)?;
     let record = record(&staging);
     let folder = staging.finish(&record)?;
     let ledger_recorded = match writer {

@@ -15,6 +15,7 @@ use super::ROWS_SHOWN;
 use super::changes::Changes;
 use super::charts::bar_chart;
 use super::counts::{AGE_BUCKETS, FolderCounts};
+use super::{FromLedger, LookingBack};
 use crate::proof::{Cover, PROOF_PDF};
 use crate::run_folder::{Counts, Kind, RunRecord, Variant};
 
@@ -39,11 +40,11 @@ static PAGE: LazyLock<Environment<'static>> = LazyLock::new(|| {
     env
 });
 
-/// What the report is of: a run, with what changed since the ledger's
-/// latest earlier run (None if it has none), or a dry run.
+/// What the report is of: a run, with what the ledger tells of earlier
+/// runs, or a dry run.
 #[derive(Clone, Copy)]
 pub(super) enum Heading<'a> {
-    Run(Option<&'a Changes>),
+    Run(&'a FromLedger),
     DryRun,
 }
 
@@ -76,6 +77,17 @@ struct RunPart {
     proof: &'static str,
     mail: Table,
     changes: Option<ChangesPart>,
+    looking_back: Option<LookingBackPart>,
+}
+
+/// "What earlier letters led to": its chart and table, and how many runs
+/// and letters it counts.
+#[derive(Serialize)]
+struct LookingBackPart {
+    section: Section,
+    runs: usize,
+    letters: u64,
+    pending: u64,
 }
 
 #[derive(Serialize)]
@@ -161,10 +173,11 @@ pub(super) fn render(
         lead: lead(&record.counts, heading),
         sections: sections(record, counts),
         run: match heading {
-            Heading::Run(changes) => Some(RunPart {
+            Heading::Run(from_ledger) => Some(RunPart {
                 proof: PROOF_PDF,
                 mail: mail(&record.counts),
-                changes: changes.map(changes_part),
+                changes: from_ledger.changes.as_ref().map(changes_part),
+                looking_back: from_ledger.looking_back.as_ref().map(looking_back_part),
             }),
             Heading::DryRun => None,
         },
@@ -368,6 +381,19 @@ fn changes_part(changes: &Changes) -> ChangesPart {
         released: changes.released,
         tables,
     }
+}
+
+fn looking_back_part(back: &LookingBack) -> LookingBackPart {
+    let bars = back
+        .bars
+        .iter()
+        .map(|(label, percent)| ChartBar { label: label.clone(), value: *percent, cells: vec![] })
+        .collect();
+    let title = ("outcomes", "What earlier letters led to");
+    let header = ["Group", "Letters", "Paid in full", "Any payment", "Paid per letter"];
+    let mut section = section(title, &header, bars, false);
+    section.table.rows = back.rows.clone();
+    LookingBackPart { section, runs: back.runs, letters: back.letters, pending: back.pending }
 }
 
 fn figure(p: &LetterPicture) -> Figure {

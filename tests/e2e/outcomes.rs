@@ -38,12 +38,22 @@ fn three_months_of_letters_lead_to_outcomes_counted_from_the_ledger() {
         runs.push(out);
     }
 
-    let output = kindly(&["outcomes", "--ledger", ledger, "--format", "json"]);
-    assert!(output.status.success(), "{}", stderr(&output));
-    let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
     let letters_in = |audit: &[BTreeMap<String, String>]| {
         audit.iter().filter(|r| r["decision"] == "letter").count() as u64
     };
+    // Each run's report shows what the letters of the runs before it led
+    // to: none in the first two (no letter had a next run yet), the first
+    // month's in the third.
+    let report = |m: usize| std::fs::read_to_string(runs[m].join("report.html")).unwrap();
+    assert!(!report(0).contains("<section id=\"outcomes\">"));
+    assert!(!report(1).contains("<section id=\"outcomes\">"));
+    let third = report(2);
+    let all_row = format!("<th scope=\"row\">all letters</th><td>{}</td>", letters_in(&audits[0]));
+    assert!(third.contains("<section id=\"outcomes\">") && third.contains(&all_row), "{third}");
+
+    let output = kindly(&["outcomes", "--ledger", ledger, "--format", "json"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
     // Every letter once: the first two months' with an outcome, the last
     // month's waiting for the next run.
     assert_eq!(json["letters"], letters_in(&audits[0]) + letters_in(&audits[1]), "{json}");
