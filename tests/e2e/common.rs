@@ -204,3 +204,23 @@ pub fn names_in_window(run: &Path) -> std::collections::BTreeMap<String, String>
         })
         .collect()
 }
+
+/// `kindly sample-export --months`: `months` monthly exports of one
+/// practice of `accounts` accounts, the first as of `first`, into `dir`.
+pub fn sample_months(dir: &Path, accounts: usize, seed: u64, first: &str, months: usize) {
+    let (accounts, seed, months) = (accounts.to_string(), seed.to_string(), months.to_string());
+    let made = kindly(&[
+        "sample-export",
+        "--accounts",
+        &accounts,
+        "--seed",
+        &seed,
+        "--as-of",
+        first,
+        "--months",
+        &months,
+        "-o",
+        dir.to_str().unwrap(),
+    ]);
+    assert!(made.status.success(), "{}", stderr(&made));
+}

@@ -50,20 +50,7 @@ fn five_months_of_one_practice_follow_what_was_sent() {
     let dir = scratch("months");
     let config = config_with(&dir, |c| c.replace("escalation = \"by_age\"\n", ""));
     let exports = dir.join("exports");
-    let made = kindly(&[
-        "sample-export",
-        "--accounts",
-        "120",
-        "--seed",
-        "5",
-        "--as-of",
-        MONTHS[0],
-        "--months",
-        "5",
-        "-o",
-        exports.to_str().unwrap(),
-    ]);
-    assert!(made.status.success(), "{}", stderr(&made));
+    sample_months(&exports, 120, 5, MONTHS[0], 5);
     let export = |m: usize| exports.join(format!("export-{}.csv", MONTHS[m]));
     let ledger = dir.join("runs").join(kindly::practice::LEDGER_FILE);
     let ledger_arg = ledger.to_str().unwrap().to_string();

@@ -12,20 +12,7 @@ fn three_months_of_letters_lead_to_outcomes_counted_from_the_ledger() {
     let dir = scratch("outcomes");
     let config = config_with(&dir, |c| c.replace("escalation = \"by_age\"\n", ""));
     let exports = dir.join("exports");
-    let made = kindly(&[
-        "sample-export",
-        "--accounts",
-        "400",
-        "--seed",
-        "9",
-        "--as-of",
-        MONTHS[0],
-        "--months",
-        "3",
-        "-o",
-        exports.to_str().unwrap(),
-    ]);
-    assert!(made.status.success(), "{}", stderr(&made));
+    sample_months(&exports, 400, 9, MONTHS[0], 3);
     let ledger = dir.join("runs").join(kindly::practice::LEDGER_FILE);
     let ledger = ledger.to_str().unwrap();
     let (mut audits, mut runs) = (Vec::new(), Vec::new());
