@@ -203,7 +203,7 @@ fn classify(letter: &AccountInRun, next: Option<&AccountInRun>, asked: Cents) ->
 
 /// A group's tally, kept as letters come.
 #[derive(Debug, Default, Clone)]
-struct Tally {
+struct GroupTally {
     letters: u64,
     paid_in_full: u64,
     any_payment: u64,
@@ -217,7 +217,7 @@ struct Tally {
     outcomes: BTreeMap<String, u64>,
 }
 
-impl Tally {
+impl GroupTally {
     fn add(&mut self, letter: &LetterOutcome) {
         self.letters += 1;
         self.paid_in_full += u64::from(letter.outcome == Outcome::PaidInFull);
@@ -298,7 +298,7 @@ pub fn measure(
 ) -> Result<Outcomes, LedgerError> {
     let runs = ledger.ledger_runs()?;
     let in_dates = |d: NaiveDate| since.is_none_or(|s| d >= s) && until.is_none_or(|u| d <= u);
-    let mut tallies: BTreeMap<(Dimension, String), Tally> = BTreeMap::new();
+    let mut tallies: BTreeMap<(Dimension, String), GroupTally> = BTreeMap::new();
     let (mut letters, mut pending) = (0, 0);
     ledger.each_account_history(|history| {
         for at in 0..history.len() {
@@ -321,7 +321,7 @@ pub fn measure(
     Ok(Outcomes { since, until, runs: runs.len(), letters, pending, groups })
 }
 
-fn group_measures(dimension: Dimension, group: String, mut t: Tally) -> GroupMeasures {
+fn group_measures(dimension: Dimension, group: String, mut t: GroupTally) -> GroupMeasures {
     let shown = t.letters >= TOO_FEW;
     // The seed is the group's name: the same ledger gives the same report.
     let seed = crate::digest::sha256(format!("{dimension:?}/{group}").as_bytes());

@@ -104,7 +104,7 @@ fn runs_to_the_first_payment_look_past_the_next_run() {
 /// 100, 30 paid nothing.
 #[test]
 fn measures_match_hand_computed_values() {
-    let mut tally = Tally::default();
+    let mut tally = GroupTally::default();
     let runs = runs(2);
     let mut add = |next: AccountInRun| {
         tally.add(&outcome_of(&[letter(1, 100), next], 0, &runs).unwrap());
@@ -130,7 +130,7 @@ fn measures_match_hand_computed_values() {
 
 #[test]
 fn a_small_group_shows_no_rate() {
-    let mut tally = Tally::default();
+    let mut tally = GroupTally::default();
     let runs = runs(2);
     for _ in 0..TOO_FEW - 1 {
         tally.add(&outcome_of(&[letter(1, 100), letter(2, 60)], 0, &runs).unwrap());
@@ -149,7 +149,7 @@ fn the_intervals_cover_the_truth() {
     let (mut rate_covered, mut dollars_covered) = (0, 0);
     const GROUPS: usize = 1_000;
     for g in 0..GROUPS {
-        let mut tally = Tally::default();
+        let mut tally = GroupTally::default();
         let runs = runs(2);
         for _ in 0..400 {
             let pays = rng.below(1_000) < 300;
