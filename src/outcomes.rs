@@ -2,7 +2,8 @@
 //! next run of the same ledger saw of its account (paid in full, paid part,
 //! no payment, a balance that grew, held later and why, returned, or not in
 //! the next export), and the measures a practice asks of them, by stage,
-//! language, print size and envelope, each rate with its 95% interval.
+//! language, print size, envelope and wording, each rate with its 95%
+//! interval.
 //!
 //! Read from the ledger one account at a time ([`Ledger::each_account_history`]);
 //! what is kept is one small tally per group. Outcomes are aggregates: no
@@ -91,8 +92,9 @@ impl Outcome {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LetterOutcome {
     pub run: LedgerRun,
-    /// What the letter grouped by: stage, language, print size, envelope.
-    pub groups: [(Dimension, String); 4],
+    /// What the letter grouped by: stage, language, print size, envelope,
+    /// wording.
+    pub groups: [(Dimension, String); 5],
     /// The balance the letter asked for.
     pub asked: Cents,
     /// The fall in the balance by the next run (a floor; see the module).
@@ -112,6 +114,9 @@ pub enum Dimension {
     Language,
     PrintSize,
     Envelope,
+    /// A stage's wording in a language, by its template's SHA-256: a
+    /// change of wording starts a new group.
+    Wording,
 }
 
 impl Dimension {
@@ -122,6 +127,7 @@ impl Dimension {
             Dimension::Language => "language",
             Dimension::PrintSize => "print size",
             Dimension::Envelope => "envelope",
+            Dimension::Wording => "wording",
         }
     }
 }
@@ -160,13 +166,19 @@ pub fn outcome_of(
         _ => "household",
     };
     let or_unknown = |v: &Option<String>| v.clone().unwrap_or_else(|| "not recorded".into());
+    let stage = letter.stage.map_or("not recorded".into(), |s| s.id().to_string());
+    // Twelve hex digits name a wording among a practice's few.
+    let wording = letter.wording.as_ref().map(|sha| sha.chars().take(12).collect::<String>());
+    let wording = wording.as_deref().unwrap_or("not recorded");
+    let wording = format!("{stage} {} {wording}", or_unknown(&letter.language));
     Some(LetterOutcome {
         run: letter.run,
         groups: [
-            (Dimension::Stage, letter.stage.map_or("not recorded".into(), |s| s.id().into())),
+            (Dimension::Stage, stage),
             (Dimension::Language, or_unknown(&letter.language)),
             (Dimension::PrintSize, or_unknown(&letter.print_size)),
             (Dimension::Envelope, envelope.into()),
+            (Dimension::Wording, wording),
         ],
         asked,
         paid,

@@ -33,6 +33,8 @@ pub struct AccountInRun {
     pub print_size: Option<String>,
     /// The latest payment the export showed, where it shows one.
     pub last_payment: Option<NaiveDate>,
+    /// The SHA-256 of its letter's wording template, where recorded.
+    pub wording: Option<String>,
     /// Whether its letter came back undeliverable.
     pub returned: bool,
     /// How many accounts shared the letter's envelope (1: a letter of its
@@ -70,7 +72,7 @@ impl Ledger {
                                     WHERE piece_id IS NOT NULL GROUP BY run_id, piece_id)
                  SELECT d.account, m.n, d.decision, d.stage, d.hold_code, d.balance_cents,
                         d.letter_language, d.print_size, d.last_payment,
-                        COALESCE(p.state = 'returned', 0), COALESCE(e.accounts, 0)
+                        COALESCE(p.state = 'returned', 0), COALESCE(e.accounts, 0), d.wording_sha256
                  FROM decisions d
                  JOIN main m ON m.id = d.run_id
                  LEFT JOIN pieces p ON p.piece_id = d.piece_id AND d.decision = 'letter'
@@ -100,6 +102,7 @@ impl Ledger {
                     last_payment: row.get::<_, Option<String>>(8)?.map(|d| date(&d)),
                     returned: row.get(9)?,
                     in_envelope: row.get(10)?,
+                    wording: row.get(11)?,
                 });
             }
             if !history.is_empty() {

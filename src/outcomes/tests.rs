@@ -30,6 +30,7 @@ fn letter(number: u32, balance: i64) -> AccountInRun {
         last_payment: None,
         returned: false,
         in_envelope: 1,
+        wording: Some("3f2a9c1be0d4a1b2c3d4".into()),
     }
 }
 
@@ -126,6 +127,15 @@ fn measures_match_hand_computed_values() {
     assert!(i.low < 3_500.0 && i.high > 3_500.0, "{i:?}");
     assert_eq!(m.outcomes["paid in full"], 15);
     assert_eq!(m.median_runs_to_payment, Some(1));
+}
+
+#[test]
+fn a_letter_is_grouped_by_its_wording_in_its_stage_and_language() {
+    let o = outcome_of(&[letter(1, 100), letter(2, 60)], 0, &runs(2)).unwrap();
+    assert_eq!(o.groups[4], (Dimension::Wording, "reminder en 3f2a9c1be0d4".to_string()));
+    let unrecorded = AccountInRun { wording: None, language: None, ..letter(1, 100) };
+    let o = outcome_of(&[unrecorded, letter(2, 60)], 0, &runs(2)).unwrap();
+    assert_eq!(o.groups[4].1, "reminder not recorded not recorded");
 }
 
 #[test]

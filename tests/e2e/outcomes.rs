@@ -56,6 +56,14 @@ fn three_months_of_letters_lead_to_outcomes_counted_from_the_ledger() {
         .map(|g| g["letters"].as_u64().unwrap())
         .sum();
     assert_eq!(stages, json["letters"].as_u64().unwrap(), "each letter in one stage");
+    let wordings: Vec<&serde_json::Value> =
+        groups.iter().filter(|g| g["dimension"] == "wording").collect();
+    let in_wordings: u64 = wordings.iter().map(|g| g["letters"].as_u64().unwrap()).sum();
+    assert_eq!(in_wordings, json["letters"].as_u64().unwrap(), "each letter in one wording");
+    assert!(
+        wordings.iter().all(|g| g["group"].as_str().unwrap().split(' ').count() == 3),
+        "stage, language and the wording's SHA-256: {wordings:?}"
+    );
 
     // Paid in full and paid part, worked out from the run folders: a
     // letter whose account owes nothing in the next run, or owes less and
@@ -91,6 +99,8 @@ fn three_months_of_letters_lead_to_outcomes_counted_from_the_ledger() {
     let table = kindly(&["outcomes", "--ledger", ledger]);
     assert!(csv.status.success() && table.status.success());
     let table = String::from_utf8(table.stdout).unwrap();
+    let csv_text = String::from_utf8(csv.stdout.clone()).unwrap();
+    assert!(csv_text.lines().any(|l| l.starts_with("print_size,standard,")), "{csv_text}");
     assert!(table.contains("all letters") && table.contains("stage: reminder"), "{table}");
     let texts =
         [String::from_utf8(output.stdout).unwrap(), String::from_utf8(csv.stdout).unwrap(), table];

@@ -131,7 +131,10 @@ fn csv(o: &Outcomes) -> String {
                 number(r.interval.map(|i| i.high)),
             ]
         };
-        let mut row = vec![format!("{:?}", g.dimension).to_lowercase(), g.group.clone()];
+        // The dimension as the JSON names it (print_size, not PrintSize).
+        let dimension = serde_json::to_value(g.dimension).ok();
+        let dimension = dimension.as_ref().and_then(|d| d.as_str()).unwrap_or_default();
+        let mut row = vec![dimension.to_string(), g.group.clone()];
         row.push(g.letters.to_string());
         row.extend(rate(&g.paid_in_full));
         row.extend(rate(&g.any_payment));
