@@ -257,6 +257,13 @@ pub struct Rate {
 }
 
 impl Rate {
+    /// "25.4% (22.4-28.6)": the rate and its interval, in percent; None
+    /// where the group is too small to show one.
+    pub fn percent(&self) -> Option<String> {
+        let (rate, i) = (self.rate?, self.interval?);
+        Some(format!("{:.1}% ({:.1}-{:.1})", rate * 100.0, i.low * 100.0, i.high * 100.0))
+    }
+
     fn of(count: u64, letters: u64) -> Rate {
         let shown = letters >= TOO_FEW;
         Rate {
@@ -287,6 +294,16 @@ pub struct GroupMeasures {
     pub outcomes: BTreeMap<String, u64>,
 }
 
+impl GroupMeasures {
+    /// "all letters", or the dimension and group: "stage: reminder".
+    pub fn label(&self) -> String {
+        match self.dimension {
+            Dimension::All => "all letters".to_string(),
+            d => format!("{}: {}", d.name(), self.group),
+        }
+    }
+}
+
 /// What `kindly outcomes` reports.
 #[derive(Debug, Clone, Serialize)]
 pub struct Outcomes {
@@ -312,7 +329,7 @@ pub fn measure(
     let in_dates = |d: NaiveDate| since.is_none_or(|s| d >= s) && until.is_none_or(|u| d <= u);
     let mut tallies: BTreeMap<(Dimension, String), GroupTally> = BTreeMap::new();
     let (mut letters, mut pending) = (0, 0);
-    ledger.each_account_history(|history| {
+    ledger.each_account_history(&runs, |history| {
         for at in 0..history.len() {
             let entry = &history[at];
             if !entry.letter || !in_dates(entry.run.as_of) {
@@ -365,30 +382,19 @@ pub fn for_report(o: &Outcomes) -> Option<LookingBack> {
     if o.letters == 0 {
         return None;
     }
-    let percent = |r: &Rate| match (r.rate, r.interval) {
-        (Some(rate), Some(i)) => {
-            format!("{:.1}% ({:.1}-{:.1})", rate * 100.0, i.low * 100.0, i.high * 100.0)
-        }
-        _ => format!("{} (too few letters for a rate)", r.count),
+    let percent = |r: &Rate| {
+        r.percent().unwrap_or_else(|| format!("{} (too few letters for a rate)", r.count))
     };
     let rows = o
         .groups
         .iter()
         .map(|g| {
-            let group = match g.dimension {
-                Dimension::All => "all letters".to_string(),
-                d => format!("{}: {}", d.name(), g.group),
-            };
             let dollars = g
                 .paid_per_letter_cents
-                .map_or("too few".into(), |c| format!("{}", Cents(c.round() as i64)));
-            vec![
-                group,
-                g.letters.to_string(),
-                percent(&g.paid_in_full),
-                percent(&g.any_payment),
-                dollars,
-            ]
+                .map_or("too few".into(), |c| Cents(c.round() as i64).to_string());
+            let (letters, in_full, any) =
+                (g.letters.to_string(), percent(&g.paid_in_full), percent(&g.any_payment));
+            vec![g.label(), letters, in_full, any, dollars]
         })
         .collect();
     let bars = o

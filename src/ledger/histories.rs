@@ -58,12 +58,12 @@ impl Ledger {
     }
 
     /// Hands `each` every account's runs, oldest first, one account at a
-    /// time in account order.
+    /// time in account order; `runs` are [`Ledger::ledger_runs`].
     pub fn each_account_history(
         &self,
+        runs: &[LedgerRun],
         mut each: impl FnMut(&[AccountInRun]),
     ) -> Result<(), LedgerError> {
-        let runs = self.ledger_runs()?;
         self.sql(|c| {
             let mut statement = c.prepare(
                 "WITH main AS (SELECT id, ROW_NUMBER() OVER (ORDER BY as_of, id) AS n

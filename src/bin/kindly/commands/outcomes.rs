@@ -1,7 +1,7 @@
 //! Looking back: `kindly outcomes`, what earlier letters led to, as a table
 //! for a billing manager, or JSON or CSV for a spreadsheet.
 
-use kindly::outcomes::{self, GroupMeasures, Interval, Outcomes, Rate, TOO_FEW};
+use kindly::outcomes::{self, Interval, Outcomes, Rate, TOO_FEW};
 
 use super::ledger::existing;
 use super::{say, show, show_json};
@@ -27,12 +27,7 @@ pub fn outcomes(args: OutcomesArgs) -> Result<Done, Failure> {
 }
 
 fn percent(rate: &Rate) -> String {
-    match (rate.rate, rate.interval) {
-        (Some(r), Some(i)) => {
-            format!("{:.1}% ({:.1}-{:.1})", r * 100.0, i.low * 100.0, i.high * 100.0)
-        }
-        _ => "too few".to_string(),
-    }
+    rate.percent().unwrap_or_else(|| "too few".to_string())
 }
 
 fn dollars(cents: Option<f64>, interval: Option<Interval>) -> String {
@@ -41,13 +36,6 @@ fn dollars(cents: Option<f64>, interval: Option<Interval>) -> String {
             format!("${:.2} (${:.2}-{:.2})", c / 100.0, i.low / 100.0, i.high / 100.0)
         }
         _ => "too few".to_string(),
-    }
-}
-
-fn name(group: &GroupMeasures) -> String {
-    match group.dimension {
-        outcomes::Dimension::All => "all letters".to_string(),
-        d => format!("{}: {}", d.name(), group.group),
     }
 }
 
@@ -64,7 +52,7 @@ fn table(o: &Outcomes) -> String {
     ]];
     for g in &o.groups {
         rows.push([
-            name(g),
+            g.label(),
             g.letters.to_string(),
             percent(&g.paid_in_full),
             percent(&g.any_payment),
