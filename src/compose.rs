@@ -13,7 +13,7 @@ use minijinja::value::{Serde, Value};
 use minijinja::{Environment, Error as TemplateError, ErrorKind, UndefinedBehavior};
 use serde::Serialize;
 
-use crate::config::{Config, NameCase, Practice, Rect};
+use crate::config::{Assigned, Config, NameCase, Practice, Rect, Trial};
 use crate::layouts::Layouts;
 use crate::model::{Account, Aged, Charge};
 use crate::money::Cents;
@@ -66,6 +66,10 @@ pub struct Letter {
     pub last_payment: Option<String>,
     /// The layout's fixed words in the letter's language.
     pub labels: BTreeMap<String, String>,
+    /// The wording trial's variant the letter is in, if a trial tries its
+    /// stage. Not in the letter's data: the wording is the variant's.
+    #[serde(skip)]
+    pub wording: Option<Assigned>,
 }
 
 /// The files one letter is laid out from: what compose hands to render.
@@ -137,8 +141,10 @@ pub struct Windows {
 pub enum ComposeError {
     #[error("the wording template {template} has a problem: {message}")]
     Template { template: String, message: String },
-    #[error("there is no wording for the {stage} letter: add {expected} to the layouts folder")]
-    NoWording { stage: Stage, expected: String },
+    #[error(
+        "there is no wording for the {stage} letter{trial}: add {expected} to the layouts folder"
+    )]
+    NoWording { stage: Stage, expected: String, trial: String },
     #[error("{file} has a problem: {message}")]
     Labels { file: String, message: String },
     #[error("cannot make a QR code for {link}: {message}")]
@@ -186,7 +192,12 @@ pub struct Wording {
 }
 
 impl Wording {
-    pub fn new(layouts: &Layouts) -> Result<Wording, ComposeError> {
+    /// The wording of `layouts`, checked to have every stage's letter, and
+    /// every variant of every trial, in every language.
+    pub fn new(
+        layouts: &Layouts,
+        trials: &BTreeMap<String, Trial>,
+    ) -> Result<Wording, ComposeError> {
         let mut env = Environment::new();
         env.set_undefined_behavior(UndefinedBehavior::Strict);
         env.set_formatter(typst_formatter);
@@ -212,7 +223,13 @@ impl Wording {
         let wording = Wording { env, labels };
         for language in wording.labels.keys() {
             for stage in Stage::ALL {
-                wording.template_name(language, stage)?;
+                wording.template_name(language, stage, None)?;
+            }
+            for (name, trial) in trials {
+                for variant in trial.variants.keys() {
+                    let assigned = Assigned { trial: name.clone(), variant: variant.clone() };
+                    wording.template_name(language, trial.stage, Some(&assigned))?;
+                }
             }
         }
         Ok(wording)
@@ -232,20 +249,29 @@ impl Wording {
         }
     }
 
-    fn template_name(&self, language: &str, stage: Stage) -> Result<String, ComposeError> {
-        let name = format!("{language}/{}.typ.j2", stage.id());
+    /// The template of `stage`'s letter in `language`, in the trial's
+    /// variant `wording` if it has one.
+    fn template_name(
+        &self,
+        language: &str,
+        stage: Stage,
+        wording: Option<&Assigned>,
+    ) -> Result<String, ComposeError> {
+        let stem = wording.map_or_else(|| stage.id().to_string(), |w| w.template_stem(stage));
+        let name = format!("{language}/{stem}.typ.j2");
         match self.env.get_template(&name) {
             Ok(_) => Ok(name),
             Err(_) => Err(ComposeError::NoWording {
                 stage,
                 expected: format!("{}/{name}", crate::layouts::WORDING_DIR),
+                trial: wording.map(|w| format!(" (the trial {w} needs it)")).unwrap_or_default(),
             }),
         }
     }
 
     /// Renders the body markup of a letter.
     pub fn body(&self, letter: &Letter) -> Result<String, ComposeError> {
-        let name = self.template_name(&letter.language, letter.stage)?;
+        let name = self.template_name(&letter.language, letter.stage, letter.wording.as_ref())?;
         let template = self.env.get_template(&name).map_err(|e| template_error(&name, &e, None))?;
         template.render(Value::from(Serde(letter))).map_err(|e| {
             // An error in an included template comes wrapped in "could not
@@ -543,6 +569,7 @@ pub fn letter(
             .max()
             .map(|d| labels.date(d)),
         labels: labels.words.clone(),
+        wording: crate::config::assign(&config.trials, stage, &first.id),
     }
 }
 

@@ -10,8 +10,11 @@ use serde::{Deserialize, Serialize};
 
 pub use crate::decode::{Delimiter, Encoding};
 use crate::money::Cents;
+use crate::stage::Stage;
 
+mod trials;
 mod vendor;
+pub use trials::{Assigned, Trial, USUAL, assign, template_stem, wordings};
 pub use vendor::{
     Click2MailOptions, FieldLimits, LobOptions, PostGridOptions, Postage, Print, Rect, Vendor,
     VendorFormat,
@@ -41,6 +44,9 @@ pub struct Config {
     pub mailing: Mailing,
     #[serde(default)]
     pub letters: Letters,
+    /// `[trials.NAME]`: wording trials, by name; at most one a stage.
+    #[serde(default)]
+    pub trials: BTreeMap<String, Trial>,
     /// Folder holding `letter.typ`, `wording/` and `fonts/`, relative to the
     /// config file.
     #[serde(default = "default_layouts")]
@@ -217,6 +223,19 @@ pub struct Policy {
     /// [`IRS_501R_FINAL_NOTICE_DAYS`] after the first letter of the
     /// sequence, and a reply-by date at least [`IRS_501R_REPLY_DAYS`] out.
     pub irs_501r: bool,
+}
+
+impl Policy {
+    /// The age in days of the oldest unpaid service from which `stage` is
+    /// due.
+    pub fn after_days(&self, stage: Stage) -> i64 {
+        match stage {
+            Stage::Reminder => self.reminder_after_days,
+            Stage::PlanOffer => self.plan_offer_after_days,
+            Stage::Assistance => self.assistance_after_days,
+            Stage::FinalNotice => self.final_notice_after_days,
+        }
+    }
 }
 
 /// With `irs_501r`: days from the first letter of a sequence before a final
@@ -947,6 +966,7 @@ impl Config {
         }
         self.check_input()?;
         self.check_vendor()?;
+        trials::check(&self.trials)?;
         if self.print.max_pages == 0 || self.vendor.postage.sheets_per_ounce == 0 {
             return Err(
                 "[print] max_pages and [vendor.postage] sheets_per_ounce must be 1 or more".into(),

@@ -117,6 +117,8 @@ pub struct HistoryEntry {
     pub sha256: Option<String>,
     /// SHA-256 of the wording it was written with (run.json's `wording`).
     pub wording_sha256: Option<String>,
+    /// The wording trial and variant of its letter, `trial/variant`.
+    pub wording_variant: Option<String>,
 }
 
 /// One run, for `kindly runs`.

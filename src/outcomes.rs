@@ -33,6 +33,7 @@
 //! latest run has no next run yet: it is **pending** and counted apart.
 
 mod stats;
+mod trials;
 
 use std::collections::BTreeMap;
 
@@ -44,6 +45,7 @@ use crate::money::Cents;
 use crate::report::LookingBack;
 
 pub use stats::{Interval, letters_to_show, rate_difference, wilson};
+pub use trials::{Comparison, Difference, WORTH_SHOWING};
 
 /// Fewer letters than this in a group show no rates: an interval from a
 /// handful of letters is too wide to act on.
@@ -103,6 +105,8 @@ pub struct LetterOutcome {
     /// Runs from the letter to the first that saw a payment, if one did.
     pub runs_to_payment: Option<u32>,
     pub outcome: Outcome,
+    /// The wording trial's variant, `trial/variant`, if it was in one.
+    pub trial: Option<String>,
 }
 
 /// What letters are grouped by.
@@ -117,6 +121,8 @@ pub enum Dimension {
     /// A stage's wording in a language, by its template's SHA-256: a
     /// change of wording starts a new group.
     Wording,
+    /// A wording trial's variant, `trial/variant`.
+    Trial,
 }
 
 impl Dimension {
@@ -128,6 +134,7 @@ impl Dimension {
             Dimension::PrintSize => "print size",
             Dimension::Envelope => "envelope",
             Dimension::Wording => "wording",
+            Dimension::Trial => "trial",
         }
     }
 }
@@ -185,6 +192,7 @@ pub fn outcome_of(
         any_payment,
         runs_to_payment,
         outcome,
+        trial: letter.trial_variant.clone(),
     })
 }
 
@@ -316,6 +324,8 @@ pub struct Outcomes {
     /// Letters of the latest run, which has no next run yet.
     pub pending: u64,
     pub groups: Vec<GroupMeasures>,
+    /// Each wording trial's variants against its baseline.
+    pub trials: Vec<Comparison>,
 }
 
 /// Every letter's outcome in the ledger, of runs dated from `since` to
@@ -329,6 +339,7 @@ pub fn measure(
     let in_dates = |d: NaiveDate| since.is_none_or(|s| d >= s) && until.is_none_or(|u| d <= u);
     let mut tallies: BTreeMap<(Dimension, String), GroupTally> = BTreeMap::new();
     let (mut letters, mut pending) = (0, 0);
+    let mut readings = trials::Readings::default();
     ledger.each_account_history(&runs, |history| {
         for at in 0..history.len() {
             let entry = &history[at];
@@ -344,10 +355,19 @@ pub fn measure(
             for (dimension, group) in &outcome.groups {
                 tallies.entry((*dimension, group.clone())).or_default().add(&outcome);
             }
+            if let Some(trial) = &outcome.trial {
+                tallies.entry((Dimension::Trial, trial.clone())).or_default().add(&outcome);
+                readings.add(trial, outcome.run.number);
+            }
         }
     })?;
+    let variants = tallies
+        .iter()
+        .filter(|((d, _), _)| *d == Dimension::Trial)
+        .map(|((_, g), t)| (g.as_str(), t));
+    let trials = trials::compare_all(variants, &readings);
     let groups = tallies.into_iter().map(|((d, g), t)| group_measures(d, g, t)).collect();
-    Ok(Outcomes { since, until, runs: runs.len(), letters, pending, groups })
+    Ok(Outcomes { since, until, runs: runs.len(), letters, pending, groups, trials })
 }
 
 fn group_measures(dimension: Dimension, group: String, mut t: GroupTally) -> GroupMeasures {
@@ -403,7 +423,8 @@ pub fn for_report(o: &Outcomes) -> Option<LookingBack> {
         .filter(|g| g.dimension == Dimension::Stage)
         .filter_map(|g| Some((g.group.clone(), (g.any_payment.rate? * 100.0).round() as u64)))
         .collect();
-    Some(LookingBack { runs: o.runs, letters: o.letters, pending: o.pending, rows, bars })
+    let trials = o.trials.iter().map(|c| c.sentence.clone()).collect();
+    Some(LookingBack { runs: o.runs, letters: o.letters, pending: o.pending, rows, bars, trials })
 }
 
 #[cfg(test)]

@@ -14,63 +14,7 @@ use crate::hold_list::Listed;
 use crate::model::{Account, Line};
 use crate::money::Cents;
 
-/// The four letters of the collection cycle, gentlest first.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Stage {
-    Reminder,
-    PlanOffer,
-    Assistance,
-    FinalNotice,
-}
-
-impl Stage {
-    pub const ALL: [Stage; 4] =
-        [Stage::Reminder, Stage::PlanOffer, Stage::Assistance, Stage::FinalNotice];
-
-    /// The name used in file names, manifests and the wording folder.
-    pub fn id(self) -> &'static str {
-        match self {
-            Stage::Reminder => "reminder",
-            Stage::PlanOffer => "plan_offer",
-            Stage::Assistance => "assistance",
-            Stage::FinalNotice => "final_notice",
-        }
-    }
-
-    /// The stage whose [`Stage::id`] is `id`.
-    pub fn from_id(id: &str) -> Option<Stage> {
-        Stage::ALL.into_iter().find(|s| s.id() == id)
-    }
-
-    pub fn number(self) -> u8 {
-        self as u8 + 1
-    }
-
-    /// The stage after this one; the final notice is the last.
-    pub fn next(self) -> Stage {
-        match self {
-            Stage::Reminder => Stage::PlanOffer,
-            Stage::PlanOffer => Stage::Assistance,
-            Stage::Assistance | Stage::FinalNotice => Stage::FinalNotice,
-        }
-    }
-
-    fn after_days(self, policy: &Policy) -> i64 {
-        match self {
-            Stage::Reminder => policy.reminder_after_days,
-            Stage::PlanOffer => policy.plan_offer_after_days,
-            Stage::Assistance => policy.assistance_after_days,
-            Stage::FinalNotice => policy.final_notice_after_days,
-        }
-    }
-}
-
-impl fmt::Display for Stage {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.id())
-    }
-}
+pub use crate::stage::Stage;
 
 /// What was sent to an account before this run, from the ledger; empty
 /// when there is no ledger or nothing was sent.
@@ -376,7 +320,7 @@ impl Assessment {
                     self.oldest_unpaid.map_or_else(String::new, |d| d.to_string()),
                     self.days_past_due,
                     stage,
-                    stage.after_days(policy),
+                    policy.after_days(*stage),
                 ) + &self.note.as_ref().map_or(String::new(), |n| format!("; {n}"))
             }
             Decision::Hold { reasons } => {
@@ -421,7 +365,7 @@ pub fn assess(
         }
     }
     reasons.extend(export_holds(account, balance, policy));
-    let by_age = Stage::ALL.into_iter().rev().find(|s| days_past_due >= s.after_days(policy));
+    let by_age = Stage::ALL.into_iter().rev().find(|s| days_past_due >= policy.after_days(*s));
     if by_age.is_none() && balance.is_positive() {
         reasons.push(HoldReason::NotYetDue {
             days: days_past_due,

@@ -70,8 +70,7 @@ impl Picker {
     pub fn offer(&mut self, kind: &Kind) -> Vec<String> {
         let (at, total) = (self.seen, self.total);
         self.seen += 1;
-        let (stage, language, variant) = kind;
-        *self.letters.entry((*stage, language.clone())).or_default() += 1;
+        *self.letters.entry((kind.stage, kind.language.clone())).or_default() += 1;
         let mut why = Vec::new();
         if at == 0 {
             why.push("the run's first letter".to_string());
@@ -83,7 +82,13 @@ impl Picker {
             why.push(format!("the run's last letter ({total} of {total})"));
         }
         if self.kinds.insert(kind.clone()) {
-            why.push(format!("the first {stage} letter in {language}, {}", variant_name(*variant)));
+            why.push(format!(
+                "the first {} letter in {}, {}{}",
+                kind.stage,
+                kind.language,
+                variant_name(kind.print),
+                kind.wording_suffix()
+            ));
         }
         why
     }

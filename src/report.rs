@@ -42,6 +42,8 @@ pub struct LookingBack {
     pub pending: u64,
     pub rows: Vec<Vec<String>>,
     pub bars: Vec<(String, u64)>,
+    /// Each wording trial's variant against its baseline, in a sentence.
+    pub trials: Vec<String>,
 }
 pub use dry_run::DryRun;
 

@@ -563,6 +563,34 @@ pub fn month_date(first: NaiveDate, month: u32) -> NaiveDate {
     }
 }
 
+/// The wording trial the sample months answer with `trial`: the reminder,
+/// half in its usual wording and half in `reminder.warm.typ.j2`. A config
+/// trying it has
+///
+/// ```toml
+/// [trials.warm-reminder]
+/// stage = "reminder"
+/// variants = { usual = 50, warm = 50 }
+/// ```
+pub const SAMPLE_TRIAL: &str = "warm-reminder";
+
+/// Of the patients who would otherwise never pay, the share (percent) who
+/// pay in full after a reminder in the trial's `warm` wording, and after
+/// one in its `usual` wording. Made large (45% of patients x 30 points =
+/// about 13.5 points more of all first reminders followed by a payment) so
+/// that a few hundred letters show it; real wording effects are a few
+/// points, and take thousands.
+pub const WARM_ANSWER_PERCENT: usize = 40;
+pub const USUAL_ANSWER_PERCENT: usize = 10;
+
+/// [`SAMPLE_TRIAL`]'s settings.
+pub fn sample_trial() -> crate::config::Trial {
+    crate::config::Trial {
+        stage: crate::stage::Stage::Reminder,
+        variants: [("usual".to_string(), 50), ("warm".to_string(), 50)].into(),
+    }
+}
+
 /// Writes month `month` (0 is the first) of one practice's monthly exports,
 /// a charge-per-row export as of [`month_date`]: the same accounts every
 /// month, each with a way of paying that shows one of the ledger's rules:
@@ -576,13 +604,21 @@ pub fn month_date(first: NaiveDate, month: u32) -> NaiveDate {
 /// - 10% move in month 3 (a new street: the letters of months 1 and 2 are
 ///   the ones a test marks returned);
 /// - 5% dispute the bill from month 1.
+///
+/// With `trial`, the patients who would never pay answer the wording of
+/// the reminder they got first, in the trial [`SAMPLE_TRIAL`] (see
+/// [`sample_trial`]): of those whose account is in its `warm` variant,
+/// [`WARM_ANSWER_PERCENT`] pay in full by month 1; of those in `usual`,
+/// [`USUAL_ANSWER_PERCENT`]. An effect the generator knows, for a test (and
+/// a practice trying `kindly outcomes`) to find.
 pub fn write_month(
     out: impl Write,
     accounts: usize,
-    seed: u64,
+    (seed, trial): (u64, bool),
     first: NaiveDate,
     month: u32,
 ) -> csv::Result<()> {
+    let sample_trial = sample_trial();
     let as_of = month_date(first, month);
     let mut w = Sink::new(out, Shape::Charges)?;
     w.write(&HEADER)?;
@@ -605,7 +641,22 @@ pub fn write_month(
         // taken), so first in month m's, 30 or 31 days old: due.
         let visit_in = |m: u32| month_date(first, m - 1);
         let mut charges = vec![(first_visit, base, Cents::ZERO)];
+        // Drawn last, so that the accounts are the same with and without
+        // the trial.
+        let answer = rng.below(100);
+        let answers = |variant: &str| {
+            let percent =
+                if variant == "warm" { WARM_ANSWER_PERCENT } else { USUAL_ANSWER_PERCENT };
+            answer < percent
+        };
         match persona {
+            0..=44
+                if trial
+                    && month >= 1
+                    && answers(sample_trial.variant_for(SAMPLE_TRIAL, &account)) =>
+            {
+                charges[0].2 = base;
+            }
             45..=59 => {
                 if month >= 2 {
                     charges[0].2 = base - Cents(500);

@@ -76,7 +76,7 @@ fn wording(templates: &[(&str, &str)]) -> Result<Wording, ComposeError> {
     for (name, source) in templates {
         layouts.wording.insert(name.to_string(), source.to_string());
     }
-    Wording::new(&layouts)
+    Wording::new(&layouts, &Default::default())
 }
 
 fn sample_letter(stage: Stage) -> Letter {
@@ -232,4 +232,30 @@ proptest! {
             );
         }
     }
+}
+
+/// A trial's variant is the variant's own file; a variant a language lacks
+/// stops the run before any letter, naming the file to add.
+#[test]
+fn a_trials_variant_has_its_own_wording_in_every_language() {
+    let layouts =
+        Layouts::load(&std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("layouts"))
+            .unwrap();
+    let trial = |variant: &str| crate::config::Trial {
+        stage: Stage::Reminder,
+        variants: [("usual".to_string(), 50), (variant.to_string(), 50)].into(),
+    };
+    let trials = [("tone".to_string(), trial("warm"))].into();
+    let wording = Wording::new(&layouts, &trials).unwrap();
+    let usual = sample_letter(Stage::Reminder);
+    let warm = Letter {
+        wording: Some(crate::config::Assigned { trial: "tone".into(), variant: "warm".into() }),
+        ..usual.clone()
+    };
+    let (usual, warm) = (wording.body(&usual).unwrap(), wording.body(&warm).unwrap());
+    assert!(warm.contains("We will find a way") && !usual.contains("We will find a way"));
+    let missing = Wording::new(&layouts, &[("tone".to_string(), trial("brief"))].into());
+    let message = missing.err().unwrap().to_string();
+    assert!(message.contains("add wording/en/reminder.brief.typ.j2"), "{message}");
+    assert!(message.contains("the trial tone/brief needs it"), "{message}");
 }

@@ -35,6 +35,9 @@ pub struct AccountInRun {
     pub last_payment: Option<NaiveDate>,
     /// The SHA-256 of its letter's wording template, where recorded.
     pub wording: Option<String>,
+    /// Its letter's wording trial and variant, `trial/variant`, if a trial
+    /// tried its stage.
+    pub trial_variant: Option<String>,
     /// Whether its letter came back undeliverable.
     pub returned: bool,
     /// How many accounts shared the letter's envelope (1: a letter of its
@@ -72,7 +75,8 @@ impl Ledger {
                                     WHERE piece_id IS NOT NULL GROUP BY run_id, piece_id)
                  SELECT d.account, m.n, d.decision, d.stage, d.hold_code, d.balance_cents,
                         d.letter_language, d.print_size, d.last_payment,
-                        COALESCE(p.state = 'returned', 0), COALESCE(e.accounts, 0), d.wording_sha256
+                        COALESCE(p.state = 'returned', 0), COALESCE(e.accounts, 0), d.wording_sha256,
+                        d.wording_variant
                  FROM decisions d
                  JOIN main m ON m.id = d.run_id
                  LEFT JOIN pieces p ON p.piece_id = d.piece_id AND d.decision = 'letter'
@@ -103,6 +107,7 @@ impl Ledger {
                     returned: row.get(9)?,
                     in_envelope: row.get(10)?,
                     wording: row.get(11)?,
+                    trial_variant: row.get(12)?,
                 });
             }
             if !history.is_empty() {

@@ -165,7 +165,7 @@ impl Ledger {
             let mut statement = c.prepare(
                 "SELECT r.as_of, r.folder, d.decision, d.stage, d.hold_code, d.reason, d.balance_cents, d.piece_id,
                  p.state, p.state_on, p.state_reason, COALESCE(p.printed_address, p.address), p.file, p.sha256,
-                 d.wording_sha256
+                 d.wording_sha256, d.wording_variant
                  FROM decisions d JOIN runs r ON r.id = d.run_id
                  LEFT JOIN pieces p ON p.piece_id = d.piece_id AND p.run_id = d.run_id
                  WHERE d.account = ?1 ORDER BY r.as_of, r.id",
@@ -187,6 +187,7 @@ impl Ledger {
                     file: row.get(12)?,
                     sha256: row.get(13)?,
                     wording_sha256: row.get(14)?,
+                    wording_variant: row.get(15)?,
                 })
             })?;
             rows.collect()

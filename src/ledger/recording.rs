@@ -11,6 +11,7 @@ use serde::de::DeserializeOwned;
 use super::queries::date;
 use super::{Ledger, LedgerError, Marked, PieceState, Recorded, StateChange, sql_error};
 use crate::approval::Approval;
+use crate::config::Assigned;
 use crate::money::Cents;
 use crate::policy::Stage;
 use crate::run_folder::{
@@ -331,14 +332,18 @@ fn insert_rows(
     let mut decision = tx
         .prepare(
             "INSERT INTO decisions (run_id, account, decision, stage, reason, balance_cents,
-             oldest_unpaid, piece_id, wording_sha256, letter_language, print_size, last_payment)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+             oldest_unpaid, piece_id, wording_sha256, letter_language, print_size, last_payment,
+             wording_variant)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
         )
         .map_err(sql)?;
     for_each_row((folder, ledger), AUDIT_CSV, |row: AuditRow| {
         let letter = row.decision == AuditDecision::Letter;
+        let variant = Assigned::parse(&row.wording).filter(|_| letter);
         let wording = row.stage.filter(|_| letter).and_then(|stage| {
-            record.wording.get(&format!("{}/{}.typ.j2", row.letter_language, stage.id()))
+            let stem =
+                variant.as_ref().map_or_else(|| stage.id().into(), |v| v.template_stem(stage));
+            record.wording.get(&format!("{}/{stem}.typ.j2", row.letter_language))
         });
         decision
             .execute(params![
@@ -354,6 +359,7 @@ fn insert_rows(
                 Some(&row.letter_language).filter(|l| letter && !l.is_empty()),
                 row.variant.filter(|_| letter).map(Variant::id),
                 Some(&row.last_payment).filter(|d| !d.is_empty()),
+                variant.map(|v| v.to_string()),
             ])
             .map(drop)
     })?;

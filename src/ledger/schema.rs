@@ -96,6 +96,9 @@ pub(super) const MIGRATIONS: &[&str] = &[
     "ALTER TABLE decisions ADD COLUMN letter_language TEXT;
      ALTER TABLE decisions ADD COLUMN print_size TEXT;
      ALTER TABLE decisions ADD COLUMN last_payment TEXT;",
+    // The wording trial and variant of each letter, `trial/variant`
+    // (`[trials]`), for `kindly outcomes` to compare; empty outside trials.
+    "ALTER TABLE decisions ADD COLUMN wording_variant TEXT;",
 ];
 
 /// The schema version from which run folders are named relative to the

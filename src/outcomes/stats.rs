@@ -7,7 +7,7 @@
 //! there and which costs no resampling.
 
 /// z for a two-sided 95% interval.
-const Z95: f64 = 1.959_963_984_540_054;
+pub(super) const Z95: f64 = 1.959_963_984_540_054;
 
 /// Resamples of a bootstrap: a 95% percentile interval from 2,000 is
 /// steady to about a tenth of its width.

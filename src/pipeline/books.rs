@@ -157,6 +157,7 @@ impl Books {
             reason,
             input_lines: lines.clone(),
             last_payment: account.last_payment.map(|d| d.to_string()).unwrap_or_default(),
+            wording: String::new(),
         };
         let hold = |code: &str, reason: String| {
             let row = HoldRow {
@@ -181,6 +182,7 @@ impl Books {
                     piece_id: row.piece_id.clone(),
                     letter_language: row.language.clone(),
                     variant: Some(row.variant),
+                    wording: row.wording.clone(),
                     ..audit(AuditDecision::Letter, assessment.explain(policy))
                 };
                 Entry { audit, hold: None }
@@ -297,6 +299,7 @@ mod tests {
             print_file: String::new(),
             print_first_page: None,
             print_last_page: None,
+            wording: String::new(),
         }
     }
 

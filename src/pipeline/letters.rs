@@ -299,6 +299,7 @@ impl Setup {
             print_file: String::new(),
             print_first_page: None,
             print_last_page: None,
+            wording: letter.wording.map(|w| w.to_string()).unwrap_or_default(),
         };
         Ok(Ok(Piece { row, pages: laid_out, picture }))
     }

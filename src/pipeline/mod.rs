@@ -216,7 +216,12 @@ pub fn validate(
         dry.picture(kind, &account, sample_picture(setup, due, as_of)?);
     }
     let validation = finish(decisions, tally);
-    crate::run_folder::write_file(report, &dry.write(&dry_run_record(setup, as_of, &validation)))?;
+    let looking_back = match &ledger {
+        Some(ledger) => crate::outcomes::for_report(&crate::outcomes::measure(ledger, None, None)?),
+        None => None,
+    };
+    let record = dry_run_record(setup, as_of, &validation);
+    crate::run_folder::write_file(report, &dry.write(&record, looking_back.as_ref()))?;
     Ok(validation)
 }
 

@@ -10,7 +10,7 @@ use chrono::NaiveDate;
 
 use super::Error;
 use crate::compose::{self, ComposeError, LetterFiles, Wording};
-use crate::config::{Config, FieldLimits};
+use crate::config::{Assigned, Config, FieldLimits};
 use crate::hold_list::{HoldList, NotHeld};
 use crate::layouts::Layouts;
 use crate::lint::{self, Finding};
@@ -95,7 +95,7 @@ impl Setup {
             None => {}
         }
         let layouts = Layouts::load(&config.layouts)?;
-        let wording = Wording::new(&layouts)?;
+        let wording = Wording::new(&layouts, &config.trials)?;
         let renderer = Renderer::new(&layouts, &config.pdf)?;
         Ok(Setup {
             limits: config.vendor.field_limits(),
@@ -142,7 +142,8 @@ impl Setup {
         Some(Fingerprint { file: list.file.display().to_string(), sha256: list.sha256.clone() })
     }
 
-    /// Every stage's letter in every language, written for a sample account
+    /// Every stage's letter in every language (each variant of a wording
+    /// trial too), written for a sample account
     /// that cannot be credit-reported, and, with householding on, for a
     /// household of it and a second account at the first stage: their
     /// findings, and an error if one cannot be laid out. (Household samples
@@ -151,10 +152,17 @@ impl Setup {
     /// half each: alone, this was the only work of the run's first 50 ms,
     /// with the other core idle.
     pub fn lint(&self) -> Result<Vec<LintReport>, Error> {
-        let templates: Vec<(&str, Stage)> = self
+        let trials = &self.config.trials;
+        let templates: Vec<(&str, Stage, Option<Assigned>)> = self
             .wording
             .languages()
-            .flat_map(|language| Stage::ALL.map(|stage| (language, stage)))
+            .flat_map(|language| {
+                Stage::ALL.into_iter().flat_map(move |stage| {
+                    crate::config::wordings(trials, stage)
+                        .into_iter()
+                        .map(move |w| (language, stage, w))
+                })
+            })
             .collect();
         let (first, second) = templates.split_at(templates.len() / 2);
         let sample = crate::synth::sample_account();
@@ -162,9 +170,11 @@ impl Setup {
         sibling.id = "0000001".into();
         sibling.patient = "Mateo Rodríguez".into();
         let samples = (&sample, &sibling);
-        let check = |half: &[(&str, Stage)]| -> Result<Vec<LintReport>, Error> {
+        let check = |half: &[(&str, Stage, Option<Assigned>)]| -> Result<Vec<LintReport>, Error> {
             half.iter()
-                .map(|&(language, stage)| self.lint_template(language, stage, samples))
+                .map(|(language, stage, wording)| {
+                    self.lint_template((language, *stage, wording.as_ref()), samples)
+                })
                 .collect()
         };
         let (reports, rest) = std::thread::scope(|scope| {
@@ -185,16 +195,17 @@ impl Setup {
         Ok(reports)
     }
 
-    /// One stage's wording in one language, checked and laid out for the
-    /// sample account, and for its household with `sibling`.
+    /// One stage's wording (or a trial's variant of it) in one language,
+    /// checked and laid out for the sample account, and for its household
+    /// with `sibling`.
     fn lint_template(
         &self,
-        language: &str,
-        stage: Stage,
+        (language, stage, wording): (&str, Stage, Option<&Assigned>),
         (sample, sibling): (&Account, &Account),
     ) -> Result<LintReport, Error> {
         let as_of = NaiveDate::from_ymd_opt(2026, 1, 31).unwrap_or_default();
-        let template = format!("{}/{language}/{}.typ.j2", crate::layouts::WORDING_DIR, stage.id());
+        let stem = wording.map_or_else(|| stage.id().to_string(), |w| w.template_stem(stage));
+        let template = format!("{}/{language}/{stem}.typ.j2", crate::layouts::WORDING_DIR);
         let alone = [(sample.clone(), stage)];
         let household = [(sample.clone(), stage), (sibling.clone(), Stage::Reminder)];
         let mut findings = Vec::new();
@@ -202,13 +213,16 @@ impl Setup {
         let samples: &[&[(Account, Stage)]] =
             if self.config.mailing.household { &[&alone, &household] } else { &[&alone] };
         for accounts in samples {
-            let letter = compose::letter(
-                accounts,
-                "CHECK",
-                self.wording.language_for(language),
-                as_of,
-                &self.config,
-            );
+            let letter = compose::Letter {
+                wording: wording.cloned(),
+                ..compose::letter(
+                    accounts,
+                    "CHECK",
+                    self.wording.language_for(language),
+                    as_of,
+                    &self.config,
+                )
+            };
             let body = self.wording.body(&letter)?;
             for finding in lint::check_wording(&template, &letter, &body, &self.config.lint) {
                 if !findings.contains(&finding) {
@@ -237,19 +251,24 @@ impl Setup {
         Ok(LintReport { readability: readability.flatten(), findings, template })
     }
 
-    /// The stage, language and variant of the letter these accounts get
-    /// (one account's, or a household's), as the manifest will list it.
+    /// The stage, language, print size and wording of the letter these
+    /// accounts get (one account's, or a household's), as the manifest will
+    /// list it.
     pub fn kind_of(&self, accounts: &[(Account, Stage)]) -> crate::run_folder::Kind {
-        let language = accounts
-            .first()
-            .map_or(compose::FALLBACK_LANGUAGE, |(a, _)| self.wording.language_for(&a.language).0);
-        let variant = if compose::envelope_large_print(accounts) {
+        let first = accounts.first().map(|(a, _)| a);
+        let language =
+            first.map_or(compose::FALLBACK_LANGUAGE, |a| self.wording.language_for(&a.language).0);
+        let print = if compose::envelope_large_print(accounts) {
             crate::run_folder::Variant::LargePrint
         } else {
             crate::run_folder::Variant::Standard
         };
         let stage = compose::envelope_stage(accounts);
-        (stage, language.to_string(), variant)
+        let wording = first
+            .and_then(|a| crate::config::assign(&self.config.trials, stage, &a.id))
+            .map(|w| w.to_string())
+            .unwrap_or_default();
+        crate::run_folder::Kind { stage, language: language.to_string(), print, wording }
     }
 
     /// Writes one letter: its facts, wording and QR code, for the accounts

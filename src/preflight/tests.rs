@@ -20,7 +20,7 @@ fn check_with(
 ) -> Result<(), Violation> {
     let mut layouts = Layouts::load(std::path::Path::new("layouts")).unwrap();
     layouts.letter = edit_layout(&layouts.letter);
-    let wording = Wording::new(&layouts).unwrap();
+    let wording = Wording::new(&layouts, &Default::default()).unwrap();
     let renderer = Renderer::new(&layouts, &config().pdf).unwrap();
     let mut account = crate::synth::sample_account();
     edit_account(&mut account);
@@ -74,7 +74,7 @@ fn a_character_no_font_has_holds_the_letter_and_is_named() {
 /// The sample account's plan-offer letter (with its QR codes), laid out.
 fn plan_offer() -> PagedDocument {
     let layouts = Layouts::load(std::path::Path::new("layouts")).unwrap();
-    let wording = Wording::new(&layouts).unwrap();
+    let wording = Wording::new(&layouts, &Default::default()).unwrap();
     let renderer = Renderer::new(&layouts, &config().pdf).unwrap();
     let as_of = chrono::NaiveDate::from_ymd_opt(2026, 11, 30).unwrap();
     let letter = compose::letter(

@@ -4,7 +4,7 @@
 use super::*;
 
 fn kind(stage: Stage, language: &str) -> Kind {
-    (stage, language.to_string(), Variant::Standard)
+    Kind { stage, language: language.to_string(), print: Variant::Standard, wording: String::new() }
 }
 
 #[test]

@@ -5,6 +5,7 @@ use super::counts::FolderCounts;
 use super::page::{Heading, LetterPicture, render};
 use crate::model::Issue;
 use crate::money::Cents;
+use crate::report::LookingBack;
 use crate::run_folder::{Kind, RunRecord};
 
 /// The report of a dry run (`kindly validate --report`): the same sections
@@ -23,9 +24,9 @@ impl DryRun {
     /// its hold's reason code; its balance and days past due.
     pub fn account(&mut self, decided: Result<&Kind, &str>, balance: Cents, days_past_due: i64) {
         match decided {
-            Ok((stage, language, _)) => {
-                *self.tally.letters.entry((*stage, language.clone())).or_default() += 1;
-                self.tally.account(Some(*stage), balance, days_past_due);
+            Ok(kind) => {
+                *self.tally.letters.entry((kind.stage, kind.language.clone())).or_default() += 1;
+                self.tally.account(Some(kind.stage), balance, days_past_due);
             }
             Err(code) => {
                 self.tally.account(None, balance, days_past_due);
@@ -51,7 +52,9 @@ impl DryRun {
 
     /// The report; `record` gives its identity and counts (of accounts,
     /// letters, holds and rejected rows).
-    pub fn write(self, record: &RunRecord) -> Vec<u8> {
-        render(record, &self.tally, &self.pictures, Heading::DryRun).into_bytes()
+    /// The report, with what earlier letters led to where the ledger has
+    /// letters with an outcome.
+    pub fn write(self, record: &RunRecord, looking_back: Option<&LookingBack>) -> Vec<u8> {
+        render(record, &self.tally, &self.pictures, Heading::DryRun(looking_back)).into_bytes()
     }
 }

@@ -45,7 +45,7 @@ static PAGE: LazyLock<Environment<'static>> = LazyLock::new(|| {
 #[derive(Clone, Copy)]
 pub(super) enum Heading<'a> {
     Run(&'a FromLedger),
-    DryRun,
+    DryRun(Option<&'a LookingBack>),
 }
 
 /// One letter's picture: which kind of letter it shows, its piece (or, in a
@@ -66,6 +66,8 @@ struct Page {
     sections: Vec<Section>,
     /// A run's own sections; a dry run has no letters made.
     run: Option<RunPart>,
+    /// What earlier letters led to, where the ledger knows.
+    looking_back: Option<LookingBackPart>,
     figures: Vec<Figure>,
     identity: Table,
 }
@@ -77,7 +79,6 @@ struct RunPart {
     proof: &'static str,
     mail: Table,
     changes: Option<ChangesPart>,
-    looking_back: Option<LookingBackPart>,
 }
 
 /// "What earlier letters led to": its chart and table, and how many runs
@@ -88,6 +89,9 @@ struct LookingBackPart {
     runs: usize,
     letters: u64,
     pending: u64,
+    /// When the latest run's letters are counted.
+    pending_note: &'static str,
+    trials: Vec<String>,
 }
 
 #[derive(Serialize)]
@@ -177,9 +181,14 @@ pub(super) fn render(
                 proof: PROOF_PDF,
                 mail: mail(&record.counts),
                 changes: from_ledger.changes.as_ref().map(changes_part),
-                looking_back: from_ledger.looking_back.as_ref().map(looking_back_part),
             }),
-            Heading::DryRun => None,
+            Heading::DryRun(_) => None,
+        },
+        looking_back: match heading {
+            Heading::Run(from_ledger) => {
+                from_ledger.looking_back.as_ref().map(|b| looking_back_part(b, heading))
+            }
+            Heading::DryRun(back) => back.map(|b| looking_back_part(b, heading)),
         },
         figures: pictures.iter().map(figure).collect(),
         identity: identity(record),
@@ -192,7 +201,7 @@ pub(super) fn render(
 fn title(record: &RunRecord, heading: Heading) -> String {
     match heading {
         Heading::Run(_) => format!("kindly run of {}", record.as_of),
-        Heading::DryRun => {
+        Heading::DryRun(_) => {
             format!("kindly dry run of {}, as of {}", record.input.file, record.as_of)
         }
     }
@@ -212,7 +221,7 @@ fn lead(c: &Counts, heading: Heading) -> String {
             c.rows.rejected,
             c.estimated_postage,
         ),
-        Heading::DryRun => format!(
+        Heading::DryRun(_) => format!(
             "A dry run: no letters were made. A run would make {} letters, one per account \
              (households are put together only by a run); {} accounts on hold; {} rows could not \
              be read. Pages, sheets and postage are known once the letters are made.",
@@ -383,7 +392,7 @@ fn changes_part(changes: &Changes) -> ChangesPart {
     }
 }
 
-fn looking_back_part(back: &LookingBack) -> LookingBackPart {
+fn looking_back_part(back: &LookingBack, heading: Heading) -> LookingBackPart {
     let bars = back
         .bars
         .iter()
@@ -393,17 +402,28 @@ fn looking_back_part(back: &LookingBack) -> LookingBackPart {
     let header = ["Group", "Letters", "Paid in full", "Any payment", "Paid per letter"];
     let mut section = section(title, &header, bars, false);
     section.table.rows = back.rows.clone();
-    LookingBackPart { section, runs: back.runs, letters: back.letters, pending: back.pending }
+    let pending_note = match heading {
+        Heading::Run(_) => "are counted once this run is recorded",
+        Heading::DryRun(_) => "are counted once the next run is recorded",
+    };
+    LookingBackPart {
+        section,
+        runs: back.runs,
+        letters: back.letters,
+        pending: back.pending,
+        pending_note,
+        trials: back.trials.clone(),
+    }
 }
 
 fn figure(p: &LetterPicture) -> Figure {
-    let (stage, language, variant) = &p.kind;
-    let variant = match variant {
+    let print = match p.kind.print {
         Variant::Standard => "standard",
         Variant::LargePrint => "large print",
     };
+    let Kind { stage, language, .. } = &p.kind;
     Figure {
-        caption: format!("{stage}, {language}, {variant}: {}", p.name),
+        caption: format!("{stage}, {language}, {print}{}: {}", p.kind.wording_suffix(), p.name),
         png_base64: base64::engine::general_purpose::STANDARD.encode(&p.png),
         link: p.link.clone(),
     }

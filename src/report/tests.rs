@@ -69,7 +69,7 @@ fn the_exports_values_are_escaped_in_the_report() {
         reason: "not an amount".into(),
     };
     dry.issues(vec![issue], Vec::new());
-    let html = String::from_utf8(dry.write(&record_of(hostile))).unwrap();
+    let html = String::from_utf8(dry.write(&record_of(hostile), None)).unwrap();
     assert!(!html.contains("<img src=x"), "{html}");
     let escaped = "&lt;img src=x onerror=alert(1)&gt; &amp; &quot;quoted&quot; &#39;single&#39;";
     // The title, the row's value and its file:line, and the identity table.

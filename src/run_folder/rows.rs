@@ -38,11 +38,30 @@ pub struct ManifestRow {
     pub print_first_page: Option<usize>,
     #[serde(default)]
     pub print_last_page: Option<usize>,
+    /// The wording trial and variant of the letter, `trial/variant`; empty
+    /// when no trial tries its stage.
+    #[serde(default)]
+    pub wording: String,
 }
 
-/// A letter's stage, language and print size: the report draws one of
-/// each, and the proof shows one of each.
-pub type Kind = (Stage, String, Variant);
+/// A kind of letter: the report draws one of each, and the proof shows one
+/// of each.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Kind {
+    pub stage: Stage,
+    pub language: String,
+    pub print: Variant,
+    /// The wording trial's variant, `trial/variant`, or empty.
+    pub wording: String,
+}
+
+impl Kind {
+    /// ", wording tone/warm" for a letter in a wording trial, else nothing:
+    /// what the proof and the report add to a kind's name.
+    pub fn wording_suffix(&self) -> String {
+        if self.wording.is_empty() { String::new() } else { format!(", wording {}", self.wording) }
+    }
+}
 
 /// How a letter is printed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
@@ -83,6 +102,10 @@ pub struct AuditRow {
     /// one (`last_payment_date`): what the next run's outcomes read.
     #[serde(default)]
     pub last_payment: String,
+    /// The wording trial and variant of the account's letter,
+    /// `trial/variant`, as in the manifest.
+    #[serde(default)]
+    pub wording: String,
 }
 
 impl ManifestRow {
@@ -94,9 +117,14 @@ impl ManifestRow {
         (line(0), line(1))
     }
 
-    /// The piece's stage, language and print size.
+    /// The piece's stage, language, print size and wording.
     pub fn kind(&self) -> Kind {
-        (self.stage, self.language.clone(), self.variant)
+        Kind {
+            stage: self.stage,
+            language: self.language.clone(),
+            print: self.variant,
+            wording: self.wording.clone(),
+        }
     }
 
     /// The address the piece was sent to.

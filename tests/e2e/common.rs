@@ -206,10 +206,17 @@ pub fn names_in_window(run: &Path) -> std::collections::BTreeMap<String, String>
 }
 
 /// `kindly sample-export --months`: `months` monthly exports of one
-/// practice of `accounts` accounts, the first as of `first`, into `dir`.
-pub fn sample_months(dir: &Path, accounts: usize, seed: u64, first: &str, months: usize) {
+/// practice of `accounts` accounts, the first as of `first`, into `dir`;
+/// `extra` arguments after them (`--trial`).
+pub fn sample_months(
+    dir: &Path,
+    (accounts, seed): (usize, u64),
+    first: &str,
+    months: usize,
+    extra: &[&str],
+) {
     let (accounts, seed, months) = (accounts.to_string(), seed.to_string(), months.to_string());
-    let made = kindly(&[
+    let mut args = vec![
         "sample-export",
         "--accounts",
         &accounts,
@@ -221,6 +228,8 @@ pub fn sample_months(dir: &Path, accounts: usize, seed: u64, first: &str, months
         &months,
         "-o",
         dir.to_str().unwrap(),
-    ]);
+    ];
+    args.extend(extra);
+    let made = kindly(&args);
     assert!(made.status.success(), "{}", stderr(&made));
 }

@@ -38,6 +38,8 @@ mod shapes;
 mod shards;
 /// Snapshots of what kindly prints and records for the sample.
 mod snapshots;
+/// Wording trials: variants assigned, kept, recorded and compared.
+mod trials;
 /// `kindly validate` and bad input, named by file, line and column.
 mod validate;
 /// Vendors: print files, Click2Mail, Lob and PostGrid, `kindly handoff`.

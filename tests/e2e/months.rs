@@ -50,7 +50,7 @@ fn five_months_of_one_practice_follow_what_was_sent() {
     let dir = scratch("months");
     let config = config_with(&dir, |c| c.replace("escalation = \"by_age\"\n", ""));
     let exports = dir.join("exports");
-    sample_months(&exports, 120, 5, MONTHS[0], 5);
+    sample_months(&exports, (120, 5), MONTHS[0], 5, &[]);
     let export = |m: usize| exports.join(format!("export-{}.csv", MONTHS[m]));
     let ledger = dir.join("runs").join(kindly::practice::LEDGER_FILE);
     let ledger_arg = ledger.to_str().unwrap().to_string();

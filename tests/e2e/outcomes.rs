@@ -12,7 +12,7 @@ fn three_months_of_letters_lead_to_outcomes_counted_from_the_ledger() {
     let dir = scratch("outcomes");
     let config = config_with(&dir, |c| c.replace("escalation = \"by_age\"\n", ""));
     let exports = dir.join("exports");
-    sample_months(&exports, 400, 9, MONTHS[0], 3);
+    sample_months(&exports, (400, 9), MONTHS[0], 3, &[]);
     let ledger = dir.join("runs").join(kindly::practice::LEDGER_FILE);
     let ledger = ledger.to_str().unwrap();
     let (mut audits, mut runs) = (Vec::new(), Vec::new());

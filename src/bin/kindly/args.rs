@@ -441,6 +441,11 @@ pub struct SampleExportArgs {
     /// export-<date>.csv (some accounts pay, some get new charges, some move), for trying the ledger.
     #[arg(long, value_name = "N", requires = "output", conflicts_with_all = ["broken", "shape"])]
     pub months: Option<u32>,
+    /// With --months: patients who answer the wording trial warm-reminder (a config with
+    /// [trials.warm-reminder], stage "reminder", variants { usual = 50, warm = 50 }): of those who
+    /// would never pay, 40% of those whose first reminder was warm pay in full, 10% of the usual.
+    #[arg(long, requires = "months")]
+    pub trial: bool,
 }
 
 #[derive(Subcommand)]

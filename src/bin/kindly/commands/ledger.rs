@@ -191,6 +191,9 @@ fn history_table(account: &str, entries: &[HistoryEntry]) -> String {
                 e.file.as_deref().unwrap_or_default(),
                 e.sha256.as_deref().unwrap_or_default()
             );
+            if let Some(variant) = &e.wording_variant {
+                out += &format!("    wording: trial {variant}\n");
+            }
         }
         out += &format!("    why: {}\n", e.reason);
     }

@@ -1,7 +1,7 @@
 //! Looking back: `kindly outcomes`, what earlier letters led to, as a table
 //! for a billing manager, or JSON or CSV for a spreadsheet.
 
-use kindly::outcomes::{self, Interval, Outcomes, Rate, TOO_FEW};
+use kindly::outcomes::{self, Comparison, Difference, Interval, Outcomes, Rate, TOO_FEW};
 
 use super::ledger::existing;
 use super::{say, show, show_json};
@@ -83,7 +83,41 @@ fn table(o: &Outcomes) -> String {
             text.push_str(&format!("  {outcome}: {n}\n"));
         }
     }
+    if !o.trials.is_empty() {
+        text.push_str("\nWording trials, each variant less the trial's baseline:\n");
+        for c in &o.trials {
+            text.push_str(&trial_lines(c));
+        }
+    }
     text
+}
+
+/// A trial's variant against its baseline: the sentence, then each
+/// difference with its interval.
+fn trial_lines(c: &Comparison) -> String {
+    let points = |d: Option<Difference>| {
+        d.map_or("too few".into(), |d| {
+            let i = d.interval;
+            format!(
+                "{:+.1} points ({:.1} to {:.1})",
+                d.difference * 100.0,
+                i.low * 100.0,
+                i.high * 100.0
+            )
+        })
+    };
+    let dollars = c.paid_per_letter_cents.map_or("too few".into(), |d| {
+        let i = d.interval;
+        format!("{:+.2} (${:.2} to {:.2})", d.difference / 100.0, i.low / 100.0, i.high / 100.0)
+    });
+    format!(
+        "  {}\n    letters {} and {}; any payment {}; paid in full {}; paid per letter {dollars}\n",
+        c.sentence,
+        c.letters.0,
+        c.letters.1,
+        points(c.any_payment),
+        points(c.paid_in_full),
+    )
 }
 
 /// One row per group, every figure in a column of its own.

@@ -22,7 +22,7 @@ pub fn mapping(command: MappingCommand) -> Result<Done, Failure> {
 pub fn sample_export(args: SampleExportArgs) -> Result<Done, Failure> {
     match (args.months, &args.output) {
         (Some(months), Some(dir)) => {
-            sample_months(dir, args.accounts, args.seed, args.as_of, months)
+            sample_months(dir, args.accounts, (args.seed, args.trial), args.as_of, months)
         }
         (_, output) => {
             let shape = Shape::from(args.shape);
@@ -47,7 +47,7 @@ pub fn sample_export(args: SampleExportArgs) -> Result<Done, Failure> {
 fn sample_months(
     dir: &Path,
     accounts: usize,
-    seed: u64,
+    seed: (u64, bool),
     first: chrono::NaiveDate,
     months: u32,
 ) -> Result<Done, Failure> {
