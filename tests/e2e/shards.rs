@@ -6,7 +6,7 @@ use std::path::Path;
 use crate::common::*;
 
 /// Every file of a run folder but run.json, with its bytes.
-fn files(folder: &Path) -> Vec<(String, Vec<u8>)> {
+pub fn files(folder: &Path) -> Vec<(String, Vec<u8>)> {
     let mut found = Vec::new();
     for dir in [folder.to_path_buf(), folder.join("letters")] {
         for entry in std::fs::read_dir(&dir).unwrap() {
@@ -22,7 +22,7 @@ fn files(folder: &Path) -> Vec<(String, Vec<u8>)> {
 }
 
 /// `kindly merge` of `shards` into `out`, recorded in the ledger beside it.
-fn merge(shards: &[&str], out: &Path) -> std::process::Output {
+pub fn merge(shards: &[&str], out: &Path) -> std::process::Output {
     let ledger = ledger_beside(out);
     let mut args = vec!["merge"];
     args.extend(shards);
@@ -36,7 +36,8 @@ fn merge(shards: &[&str], out: &Path) -> std::process::Output {
     kindly(&args)
 }
 
-fn shard_runs(dir: &Path, count: u32, config: &Path) -> Vec<String> {
+/// `count` shards of the sample export with `config`, each in `dir`.
+pub fn shard_runs(dir: &Path, count: u32, config: &Path) -> Vec<String> {
     (1..=count)
         .map(|k| {
             let out = dir.join(format!("shard-{k}"));

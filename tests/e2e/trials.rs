@@ -119,3 +119,45 @@ fn a_wording_trial_is_kept_recorded_and_its_effect_found() {
     let dry = std::fs::read_to_string(dry).unwrap();
     assert!(dry.contains("<section id=\"outcomes\">") && dry.contains("counted once the next run"));
 }
+
+/// The sample run with the trial is the sample run without it but for the
+/// words: the same decisions, stages, pieces and envelopes, each reminder in
+/// a variant; and two shards merged give the same letters as one machine.
+#[test]
+fn a_trial_changes_only_the_words_and_shards_agree() {
+    let dir = scratch("trials-words");
+    let config = config_with(&dir, |c| c.to_string() + TRIAL);
+    let out = dir.join("whole");
+    let output = run_with(&config, &sample_export(), &out, &[]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let without = read_csv(&sample_run().join("audit.csv"));
+    let with = read_csv(&out.join("audit.csv"));
+    assert_eq!(without.len(), with.len());
+    let mut variants = BTreeMap::new();
+    for (a, b) in without.iter().zip(&with) {
+        let mut b = b.clone();
+        let wording = b.insert("wording".into(), String::new()).unwrap();
+        assert_eq!(a, &b, "only the wording differs");
+        assert_eq!(
+            wording.is_empty(),
+            a["stage"] != "reminder" || a["decision"] != "letter",
+            "{a:?}"
+        );
+        *variants.entry(wording).or_insert(0) += 1;
+    }
+    assert!(
+        variants["warm-reminder/usual"] > 20 && variants["warm-reminder/warm"] > 20,
+        "{variants:?}"
+    );
+
+    let shards = crate::shards::shard_runs(&dir, 2, &config);
+    let merged = dir.join("merged");
+    let output =
+        crate::shards::merge(&shards.iter().map(String::as_str).collect::<Vec<_>>(), &merged);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let (a, b) = (crate::shards::files(&out), crate::shards::files(&merged));
+    assert_eq!(a.len(), b.len());
+    for ((name, x), (_, y)) in a.iter().zip(&b) {
+        assert!(x == y, "{name} differs between the unsharded and the merged run");
+    }
+}
