@@ -250,6 +250,10 @@ fn a_trial_too_small_or_undecided_says_how_many_letters_would_show() {
         "{}",
         even.sentence
     );
+    // 30% against 31.5% over 40,000 letters a variant: shown, and too small.
+    let tiny = simulated_trial(&mut rng, 40_000, (300, 315));
+    assert!(tiny.sentence.contains("points more letters"), "{}", tiny.sentence);
+    assert!(tiny.sentence.contains("too small to act on"), "{}", tiny.sentence);
 }
 
 /// Over 400 simulated trials of 1,500 letters a variant where the warm

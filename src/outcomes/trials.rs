@@ -163,15 +163,26 @@ fn sentence(c: &Comparison, baseline: &GroupTally) -> String {
              {} letters in all would show a {points:.0}-point difference in payments.",
             thousands(2 * each)
         ),
-        Some(d) if d.interval.low > 0.0 || d.interval.high < 0.0 => format!(
-            "{who}: {:.1} points {} letters followed by a payment, 95% interval {:.1} to {:.1}, \
-             from {} letters.",
-            d.difference.abs() * 100.0,
-            if d.difference > 0.0 { "more" } else { "fewer" },
-            d.interval.low * 100.0,
-            d.interval.high * 100.0,
-            thousands(total)
-        ),
+        Some(d) if d.interval.low > 0.0 || d.interval.high < 0.0 => {
+            // Shown, but all of the interval under what is worth a change
+            // of wording: a very large trial shows differences too small
+            // to act on.
+            let small = d.interval.low.abs().max(d.interval.high.abs()) < WORTH_SHOWING;
+            let small = if small {
+                format!(" The whole interval is under {points:.0} points: too small to act on.")
+            } else {
+                String::new()
+            };
+            format!(
+                "{who}: {:.1} points {} letters followed by a payment, 95% interval {:.1} to \
+                 {:.1}, from {} letters.{small}",
+                d.difference.abs() * 100.0,
+                if d.difference > 0.0 { "more" } else { "fewer" },
+                d.interval.low * 100.0,
+                d.interval.high * 100.0,
+                thousands(total)
+            )
+        }
         Some(d) => {
             let more = (2 * each).saturating_sub(total);
             let then = if more == 0 {
