@@ -257,7 +257,7 @@ impl Wording {
         stage: Stage,
         wording: Option<&Assigned>,
     ) -> Result<String, ComposeError> {
-        let stem = wording.map_or_else(|| stage.id().to_string(), |w| w.template_stem(stage));
+        let stem = crate::config::template_stem(stage, wording);
         let name = format!("{language}/{stem}.typ.j2");
         match self.env.get_template(&name) {
             Ok(_) => Ok(name),

@@ -14,7 +14,7 @@ use crate::stage::Stage;
 
 mod trials;
 mod vendor;
-pub use trials::{Assigned, Trial, USUAL, assign, template_stem, wordings};
+pub use trials::{Assigned, Trial, USUAL, assign, baseline, template_stem, wordings};
 pub use vendor::{
     Click2MailOptions, FieldLimits, LobOptions, PostGridOptions, Postage, Print, Rect, Vendor,
     VendorFormat,

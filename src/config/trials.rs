@@ -54,17 +54,16 @@ impl Assigned {
         let (trial, variant) = text.split_once('/')?;
         Some(Assigned { trial: trial.to_string(), variant: variant.to_string() })
     }
-
-    /// The wording template's name without its language folder and
-    /// extension: `reminder`, or `reminder.warm`.
-    pub fn template_stem(&self, stage: Stage) -> String {
-        template_stem(stage, &self.variant)
-    }
 }
 
-/// `reminder` for the usual wording, `reminder.warm` for variant `warm`.
-pub fn template_stem(stage: Stage, variant: &str) -> String {
-    if variant == USUAL { stage.id().to_string() } else { format!("{}.{variant}", stage.id()) }
+/// The wording template's name without its language folder and extension:
+/// `reminder` for the stage's own wording, `reminder.warm` for variant
+/// `warm` of a trial.
+pub fn template_stem(stage: Stage, wording: Option<&Assigned>) -> String {
+    match wording {
+        Some(w) if w.variant != USUAL => format!("{}.{}", stage.id(), w.variant),
+        _ => stage.id().to_string(),
+    }
 }
 
 impl Trial {
@@ -91,15 +90,14 @@ impl Trial {
         // every point falls in one; this is never reached.
         self.variants.keys().next_back().map_or(USUAL, String::as_str)
     }
+}
 
-    /// The variant the others are compared against: `usual` when the
-    /// trial has it, else the first by name.
-    pub fn baseline(&self) -> &str {
-        if self.variants.contains_key(USUAL) {
-            USUAL
-        } else {
-            self.variants.keys().next().map_or(USUAL, String::as_str)
-        }
+/// The variant the others are compared against, of a trial's `variants`
+/// (in name order): `usual` when the trial has it, else the first.
+pub fn baseline<'a>(mut variants: impl Iterator<Item = &'a str> + Clone) -> &'a str {
+    match variants.clone().find(|v| *v == USUAL) {
+        Some(usual) => usual,
+        None => variants.next().unwrap_or(USUAL),
     }
 }
 
@@ -233,7 +231,9 @@ mod tests {
         assert_eq!(a.to_string(), "tone/warm");
         assert_eq!(Assigned::parse("tone/warm"), Some(a.clone()));
         assert_eq!(Assigned::parse(""), None);
-        assert_eq!(a.template_stem(Stage::Reminder), "reminder.warm");
-        assert_eq!(template_stem(Stage::PlanOffer, USUAL), "plan_offer");
+        assert_eq!(template_stem(Stage::Reminder, Some(&a)), "reminder.warm");
+        let usual = Assigned { variant: USUAL.into(), ..a };
+        assert_eq!(template_stem(Stage::PlanOffer, Some(&usual)), "plan_offer");
+        assert_eq!(template_stem(Stage::PlanOffer, None), "plan_offer");
     }
 }

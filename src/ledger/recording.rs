@@ -341,8 +341,7 @@ fn insert_rows(
         let letter = row.decision == AuditDecision::Letter;
         let variant = Assigned::parse(&row.wording).filter(|_| letter);
         let wording = row.stage.filter(|_| letter).and_then(|stage| {
-            let stem =
-                variant.as_ref().map_or_else(|| stage.id().into(), |v| v.template_stem(stage));
+            let stem = crate::config::template_stem(stage, variant.as_ref());
             record.wording.get(&format!("{}/{stem}.typ.j2", row.letter_language))
         });
         decision

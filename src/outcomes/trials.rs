@@ -17,7 +17,8 @@ use serde::Serialize;
 
 use super::stats::{self, Interval};
 use super::{GroupTally, TOO_FEW};
-use crate::config::USUAL;
+use crate::config::baseline;
+use crate::money::thousands;
 
 /// The difference in a rate a practice would act on, in points: smaller
 /// differences are not worth the change of wording and take tens of
@@ -85,11 +86,7 @@ pub(super) fn compare_all<'a>(
     }
     let mut out = Vec::new();
     for (trial, variants) in by_trial {
-        let baseline = if variants.contains_key(USUAL) {
-            USUAL
-        } else {
-            variants.keys().next().copied().unwrap_or(USUAL)
-        };
+        let baseline = baseline(variants.keys().copied());
         let Some(base) = variants.get(baseline) else { continue };
         let looks = readings.0.get(trial).map_or(0, BTreeSet::len);
         for (variant, tally) in variants.iter().filter(|(v, _)| **v != baseline) {
@@ -215,17 +212,4 @@ fn sentence(c: &Comparison, baseline: &GroupTally) -> String {
         ));
     }
     text
-}
-
-/// 12,345.
-fn thousands(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, ch) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(ch);
-    }
-    out
 }

@@ -204,7 +204,7 @@ impl Setup {
         (sample, sibling): (&Account, &Account),
     ) -> Result<LintReport, Error> {
         let as_of = NaiveDate::from_ymd_opt(2026, 1, 31).unwrap_or_default();
-        let stem = wording.map_or_else(|| stage.id().to_string(), |w| w.template_stem(stage));
+        let stem = crate::config::template_stem(stage, wording);
         let template = format!("{}/{language}/{stem}.typ.j2", crate::layouts::WORDING_DIR);
         let alone = [(sample.clone(), stage)];
         let household = [(sample.clone(), stage), (sibling.clone(), Stage::Reminder)];
