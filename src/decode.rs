@@ -1,14 +1,17 @@
 //! Turning an export's bytes into text: byte-order marks, UTF-16, Windows-1252
 //! and the delimiter. Bad bytes are never replaced: they are reported with
 //! where they are and what to do about them. A leaf: the export reader, the
-//! hold list and the returns file all read through it, and it stands on
-//! nothing of kindly's.
+//! hold list, the confidential addresses and the returns file all read
+//! through it, and it stands on nothing of kindly's.
 
 use std::borrow::Cow;
 use std::io::{self, BufRead, BufReader, Read};
 
 use encoding_rs::{Decoder, DecoderResult, UTF_16BE, UTF_16LE, WINDOWS_1252};
 use serde::Deserialize;
+
+mod staff_table;
+pub use staff_table::{Column, StaffFileError, StaffRow, StaffTable, TableProblem, read_file};
 
 /// The delimiter a config names, or `auto` to find it in the file's first
 /// line.

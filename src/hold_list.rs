@@ -18,7 +18,7 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use crate::config::CodeMeaning;
-use crate::decode::{FieldText, SmallCsv};
+use crate::decode::{StaffFileError, StaffTable, TableProblem};
 
 /// One account's row of the hold list.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -99,101 +99,12 @@ impl std::fmt::Display for NotHeld {
     }
 }
 
-#[derive(Debug, thiserror::Error)]
-pub enum HoldListError {
-    #[error("cannot read the hold list {}: {source}", file.display())]
-    Read { file: PathBuf, source: std::io::Error },
-    #[error("{}:{line}: column {column:?}, value {value:?}: {reason}", file.display())]
-    Row { file: PathBuf, line: u64, column: String, value: String, reason: String },
-}
-
 impl HoldList {
     /// Reads a hold list. Spreadsheets save CSV as UTF-8 (with or without a
     /// byte-order mark) or as Windows-1252 ("ANSI"); a field that is not
     /// UTF-8 is read as Windows-1252.
-    pub fn read(path: &Path) -> Result<HoldList, HoldListError> {
-        let bad = |line: u64, column: &str, value: &str, reason: &str| HoldListError::Row {
-            file: path.to_path_buf(),
-            line,
-            column: column.to_string(),
-            value: value.to_string(),
-            reason: reason.to_string(),
-        };
-        let bytes = std::fs::read(path)
-            .map_err(|source| HoldListError::Read { file: path.to_path_buf(), source })?;
-        let csv = SmallCsv::new(&bytes);
-        let mut reader = csv.reader();
-        let text = |field: &[u8]| {
-            FieldText::Utf8
-                .decode(field)
-                .or_else(|_| FieldText::Windows1252.decode(field))
-                .map(|t| t.trim().to_string())
-        };
-        let headers = reader.byte_headers().map_err(|e| bad(1, "", "", &e.to_string()))?.clone();
-        let names: Vec<String> =
-            headers.iter().map(|h| text(h).unwrap_or_default().to_lowercase()).collect();
-        let find = |wanted: &[&str]| names.iter().position(|n| wanted.contains(&n.as_str()));
-        let missing = |column: &str| {
-            let reason = format!(
-                "the hold list has no {column} column; its first line names the columns, separated by commas \
-                 (or semicolons): account,reason,until,note"
-            );
-            bad(1, column, "", &reason)
-        };
-        let account =
-            find(&["account", "account_id", "account number"]).ok_or_else(|| missing("account"))?;
-        let reason = find(&["reason", "hold"]).ok_or_else(|| missing("reason"))?;
-        let (until, note) = (find(&["until"]), find(&["note", "notes"]));
-        let mut rows: BTreeMap<String, Listed> = BTreeMap::new();
-        for record in reader.byte_records() {
-            let record = record.map_err(|e| bad(csv.line(e.position()), "", "", &e.to_string()))?;
-            let line = csv.line(record.position());
-            let cell = |i: Option<usize>| -> Result<String, HoldListError> {
-                let Some(i) = i else { return Ok(String::new()) };
-                text(record.get(i).unwrap_or_default()).map_err(|e| bad(line, &names[i], "", &e))
-            };
-            let id = cell(Some(account))?;
-            let why = cell(Some(reason))?;
-            if id.is_empty()
-                && why.is_empty()
-                && record.iter().all(|f| f.iter().all(u8::is_ascii_whitespace))
-            {
-                continue;
-            }
-            if id.is_empty() {
-                return Err(bad(line, &names[account], "", "no account number"));
-            }
-            let meaning = meaning(&why).ok_or_else(|| {
-                let known: Vec<&str> = reasons().map(CodeMeaning::code).collect();
-                bad(
-                    line,
-                    &names[reason],
-                    &why,
-                    &format!("is not a hold reason; use one of {}", known.join(", ")),
-                )
-            })?;
-            let until_text = cell(until)?;
-            let until = match until_text.as_str() {
-                "" => None,
-                text => Some(crate::dates::parse(text).ok_or_else(|| {
-                    bad(
-                        line,
-                        until.map_or("until", |i| &names[i]),
-                        text,
-                        &format!("is not {}", crate::dates::FORMS),
-                    )
-                })?),
-            };
-            let listed = Listed { meaning, line, until, note: cell(note)? };
-            if let Some(first) = rows.get(&id) {
-                let reason = format!(
-                    "account {id} is already on line {}; give each account one row",
-                    first.line
-                );
-                return Err(bad(line, &names[account], &id, &reason));
-            }
-            rows.insert(id, listed);
-        }
+    pub fn read(path: &Path) -> Result<HoldList, StaffFileError> {
+        let (rows, bytes) = crate::decode::read_file(path, "the hold list", rows)?;
         Ok(HoldList { file: path.to_path_buf(), sha256: crate::digest::sha256(&bytes), rows })
     }
 
@@ -220,6 +131,38 @@ impl HoldList {
     }
 }
 
+/// The hold list's rows by account.
+fn rows(table: &StaffTable) -> Result<BTreeMap<String, Listed>, TableProblem> {
+    const HEADER: &str = "account,reason,until,note";
+    let account =
+        table.require(&["account", "account_id", "account number"], "the hold list", HEADER)?;
+    let reason = table.require(&["reason", "hold"], "the hold list", HEADER)?;
+    let (until, note) = (table.column(&["until"]), table.column(&["note", "notes"]));
+    let mut rows: BTreeMap<String, Listed> = BTreeMap::new();
+    for row in &table.rows {
+        let id = row.get(Some(&account));
+        if id.is_empty() {
+            return Err(row.problem(&account, "no account number"));
+        }
+        let why = row.get(Some(&reason));
+        let meaning = meaning(why).ok_or_else(|| {
+            let known: Vec<&str> = reasons().map(CodeMeaning::code).collect();
+            row.problem(&reason, format!("is not a hold reason; use one of {}", known.join(", ")))
+        })?;
+        let until = row.optional(until.as_ref(), crate::dates::parse, crate::dates::FORMS)?;
+        if let Some(first) = rows.get(id) {
+            let reason = format!(
+                "account {id} is already on line {}; give each account one row",
+                first.line
+            );
+            return Err(row.problem(&account, reason));
+        }
+        let note = row.get(note.as_ref()).to_string();
+        rows.insert(id.to_string(), Listed { meaning, line: row.line, until, note });
+    }
+    Ok(rows)
+}
+
 /// A hold meaning as staff write it: its code (`payment_posted`), in any
 /// case, with spaces or hyphens for the underscores. `none` holds nothing,
 /// so it is not a reason.
@@ -237,7 +180,7 @@ fn reasons() -> impl Iterator<Item = CodeMeaning> {
 mod tests {
     use super::*;
 
-    fn read(text: &[u8]) -> Result<HoldList, HoldListError> {
+    fn read(text: &[u8]) -> Result<HoldList, StaffFileError> {
         let dir = std::env::temp_dir().join(format!(
             "kindly-holds-{}-{}",
             std::process::id(),

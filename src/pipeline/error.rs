@@ -32,8 +32,8 @@ pub enum Error {
     SampleLetter { language: String, stage: Stage, source: RenderError },
     #[error(transparent)]
     Ingest(#[from] IngestError),
-    #[error("the hold list cannot be used: {0}")]
-    HoldList(#[from] crate::hold_list::HoldListError),
+    #[error("{what} cannot be used: {0}", what = .0.what())]
+    StaffFile(#[from] crate::decode::StaffFileError),
     #[error(transparent)]
     Output(#[from] OutputError),
     #[error(transparent)]
