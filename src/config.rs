@@ -132,6 +132,10 @@ pub struct Mailing {
     /// `kindly handoff` only for a run someone approved (`kindly approve`)
     /// and that has not changed since.
     pub require_approval: bool,
+    /// The practice's confidential-address file (see
+    /// [`crate::confidential`]), relative to the config file: read by every
+    /// command, so no run can forget it. `--confidential` names another.
+    pub confidential_addresses: Option<PathBuf>,
 }
 
 /// The order pieces are numbered, made and listed in.
@@ -326,6 +330,11 @@ pub struct Input {
     /// not come from the config's `[input]`: messages name its sections.
     #[serde(skip)]
     pub mapping_file: Option<PathBuf>,
+    /// Addresses patients asked their letters be sent to instead of the
+    /// export's (`--confidential`): every reading of the export applies
+    /// them, so no command can mail such a patient at the export's address.
+    #[serde(skip)]
+    pub confidential: Option<std::sync::Arc<crate::confidential::ConfidentialList>>,
 }
 
 /// One column of an aging report: its header, and the span of days its
@@ -537,6 +546,7 @@ impl Default for Input {
             age_buckets: Vec::new(),
             columns: Columns::default(),
             mapping_file: None,
+            confidential: None,
         }
     }
 }
@@ -930,6 +940,8 @@ impl Config {
         let base = path.parent().unwrap_or(Path::new("."));
         config.layouts = base.join(&config.layouts);
         config.ledger.path = config.ledger.path.map(|p| base.join(p));
+        config.mailing.confidential_addresses =
+            config.mailing.confidential_addresses.map(|p| base.join(p));
         config.check_settings().map_err(invalid)?;
         Ok((config, bytes))
     }
@@ -951,8 +963,11 @@ impl Config {
         };
         let text =
             std::str::from_utf8(&bytes).map_err(|e| invalid(format!("not UTF-8 text ({e})")))?;
+        // Confidential addresses are the practice's, not the mapping's.
+        let confidential = self.input.confidential.take();
         self.input = toml::from_str(text).map_err(|e| invalid(e.to_string()))?;
         self.input.mapping_file = Some(path.to_path_buf());
+        self.input.confidential = confidential;
         self.check_settings().map_err(invalid)?;
         Ok(bytes)
     }

@@ -132,9 +132,17 @@ pub fn key(guarantor: &Guarantor) -> String {
 /// The key of one envelope: the household's, then the account's preferred
 /// language. A guarantor whose accounts ask for different languages gets a
 /// letter in each, rather than one letter in the language of whichever
-/// account came first.
+/// account came first. An account readdressed at the patient's request
+/// ([`crate::confidential`]) has an envelope of its own, even beside
+/// another account at the same address: what the patient asked to keep
+/// apart is never put in a letter with anything else.
 pub fn envelope_key(account: &Account) -> String {
-    format!("{}|{}", key(&account.guarantor), account.language)
+    let household = key(&account.guarantor);
+    if account.confidential_address() {
+        format!("{household}|confidential {}|{}", account.id, account.language)
+    } else {
+        format!("{household}|{}", account.language)
+    }
 }
 
 #[cfg(test)]

@@ -63,6 +63,7 @@ mod columns;
 mod credits;
 mod group;
 mod partition;
+mod readdress;
 mod readers;
 mod regroup;
 mod scan;
@@ -107,7 +108,7 @@ pub fn read_export_from(
                 Scanned::Unreadable(issue) => Err(issue.clone()),
             })
         })?;
-    let mut grouper = Grouper::new(input);
+    let mut grouper = Grouper::new(input, as_of);
     for row in &scanned {
         let row = match row {
             Ok((line, record)) => Scanned::Row(*line, record),

@@ -35,7 +35,7 @@ pub enum LedgerError {
     #[error("cannot record the run folder {folder} in the ledger: {reason}")]
     Folder { folder: PathBuf, reason: String },
     #[error(
-        "the ledger already has a run for {as_of} made from another export, config, mapping, hold list or layouts ({folder}); \
+        "the ledger already has a run for {as_of} made from another export, config, mapping, hold list, confidential-address file or layouts ({folder}); \
          a second run for the same day would mail the same accounts again. Make a trial run (--trial), \
          or date this run with another --as-of"
     )]
@@ -119,6 +119,9 @@ pub struct HistoryEntry {
     pub wording_sha256: Option<String>,
     /// The wording trial and variant of its letter, `trial/variant`.
     pub wording_variant: Option<String>,
+    /// audit.csv's `mailed_to`: a confidential address, by its line in the
+    /// side file (never the address itself).
+    pub mailed_to: Option<String>,
 }
 
 /// One run, for `kindly runs`.

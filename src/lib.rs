@@ -10,6 +10,7 @@
 //! would allow a cycle, so this list is the rule, kept by hand: a module
 //! imports only modules on the lines above its own.
 //! - leaves: [`stage`] (the four letters), [`money`], [`digest`], [`dates`], [`decode`], [`sanity`], `jsonl`, [`sorted`], [`lock`], [`png_file`]
+//! - [`confidential`] (addresses patients asked their letters be sent to)
 //! - [`config`] (the practice's settings), [`layouts`]
 //! - [`model`] (the data that flows), [`practice`] (its ledger and run folders), [`hold_list`]
 //! - [`household`] (who shares an envelope), [`policy`], [`preflight`], [`synth`]
@@ -26,6 +27,7 @@
 pub mod approval;
 pub mod changes;
 pub mod compose;
+pub mod confidential;
 pub mod config;
 pub mod dates;
 pub mod decode;

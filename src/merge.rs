@@ -135,12 +135,13 @@ fn check_shards(shards: &[PathBuf], records: &[RunRecord]) -> Result<(), MergeEr
         f.as_ref().map_or_else(|| "none".to_string(), |f| f.sha256.clone())
     };
     let shard_count = |r: &RunRecord| r.shard.as_ref().map_or(0, |s| s.count).to_string();
-    let made_by = |r: &RunRecord| -> [(&'static str, String); 10] {
+    let made_by = |r: &RunRecord| -> [(&'static str, String); 11] {
         [
             ("export", r.input.sha256.clone()),
             ("config", r.config.sha256.clone()),
             ("mapping", sha(&r.mapping)),
             ("hold list", sha(&r.hold_list)),
+            ("confidential-address file", sha(&r.confidential)),
             ("layouts", r.layouts.sha256.clone()),
             ("as-of date", r.as_of.clone()),
             ("kindly version", r.kindly_version.clone()),

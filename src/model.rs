@@ -155,6 +155,48 @@ pub struct Account {
     /// "Last Pay Date"): never a service date.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_payment: Option<NaiveDate>,
+    /// The patient asked for the account's letters at another address
+    /// (see [`crate::confidential`]): its guarantor is then that name and
+    /// address, and nothing of the export's address is kept.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub confidential: Option<Confidential>,
+}
+
+/// An account on the confidential-address file, by the file's line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum Confidential {
+    /// Its letters go to the address the patient asked for.
+    Address { line: Line },
+    /// The patient's request ended (the row's `until` is before the run):
+    /// its letters go to the export's address again.
+    Ended { line: Line, until: NaiveDate },
+}
+
+impl Confidential {
+    /// How audit.csv's `mailed_to` starts for a letter to a confidential
+    /// address: what the ledger reads back to know it went to one.
+    const TO_CONFIDENTIAL: &str = "confidential address (";
+
+    /// Whether audit.csv's `mailed_to` says the letter went to a
+    /// confidential address.
+    pub fn went_to_confidential(mailed_to: &str) -> bool {
+        mailed_to.starts_with(Confidential::TO_CONFIDENTIAL)
+    }
+}
+
+impl std::fmt::Display for Confidential {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Confidential::Address { line } => {
+                write!(f, "{}side file line {line})", Confidential::TO_CONFIDENTIAL)
+            }
+            Confidential::Ended { line, until } => write!(
+                f,
+                "the export's address: the confidential address ended {until} (side file line {line})"
+            ),
+        }
+    }
 }
 
 /// A payment or adjustment written with the other sign from most of its
@@ -193,7 +235,14 @@ impl Account {
             reversals: Vec::new(),
             good_faith_estimate: None,
             last_payment: None,
+            confidential: None,
         }
+    }
+
+    /// Whether its letters go to a confidential address the patient asked
+    /// for (see [`Confidential`]).
+    pub fn confidential_address(&self) -> bool {
+        matches!(self.confidential, Some(Confidential::Address { .. }))
     }
 
     /// An account whose every row was rejected: known by its number only.

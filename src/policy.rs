@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::config::{CodeMeaning, Escalation, IRS_501R_FINAL_NOTICE_DAYS, Policy};
 use crate::hold_list::Listed;
-use crate::model::{Account, Line};
+use crate::model::{Account, Confidential, Line};
 use crate::money::Cents;
 
 pub use crate::stage::Stage;
@@ -46,6 +46,8 @@ pub struct SentLetter {
     pub stage: Stage,
     /// The balance the letter stated.
     pub balance: Option<Cents>,
+    /// It went to a confidential address the patient asked for.
+    pub to_confidential: bool,
 }
 
 /// How far over the good-faith estimate a self-pay patient's bill may be
@@ -120,9 +122,19 @@ pub enum HoldReason {
         piece: String,
         sent: NaiveDate,
     },
-    /// A letter came back undeliverable and the export still has the
-    /// address it went to.
+    /// A letter came back undeliverable and the export (or, for a
+    /// confidential address, the side file on `side_file_line`) still has
+    /// the address it went to.
     ReturnedMail {
+        piece: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        side_file_line: Option<Line>,
+    },
+    /// The account's last letter went to a confidential address the
+    /// patient asked for, and this run has none for it (the file was not
+    /// given, or its row is gone): the export's address is the one the
+    /// patient asked not to be written to.
+    ConfidentialAddressMissing {
         piece: String,
     },
     DoNotMail,
@@ -165,6 +177,7 @@ impl HoldReason {
             HoldReason::TooSoon { .. } => "too_soon",
             HoldReason::FinalNoticeSent { .. } => "final_notice_sent",
             HoldReason::ReturnedMail { .. } => "returned_mail",
+            HoldReason::ConfidentialAddressMissing { .. } => "confidential_address_missing",
             HoldReason::DoNotMail => "do_not_mail",
             HoldReason::Dispute => "dispute",
             HoldReason::InsurancePending => "insurance_pending",
@@ -239,10 +252,23 @@ impl fmt::Display for HoldReason {
                 "a final notice ({piece}) went out on {sent} and the balance has not grown since; \
                  the next step is the practice's, not another letter"
             ),
-            HoldReason::ReturnedMail { piece } => write!(
+            HoldReason::ReturnedMail { piece, side_file_line: None } => write!(
                 f,
                 "a letter ({piece}) sent to this address came back undeliverable and the export still has \
                  the same address; correct the address"
+            ),
+            HoldReason::ReturnedMail { piece, side_file_line: Some(line) } => write!(
+                f,
+                "a letter ({piece}) sent to the confidential address the patient asked for came back \
+                 undeliverable, and the confidential-address file still has that address (line {line}); ask \
+                 the patient for a new one and change the file"
+            ),
+            HoldReason::ConfidentialAddressMissing { piece } => write!(
+                f,
+                "its last letter ({piece}) went to a confidential address the patient asked for, and this run \
+                 was given none for it, so it is not mailed at the export's address; run again with \
+                 --confidential and the practice's confidential-address file (if the patient withdrew the \
+                 request, keep the row with an until date)"
             ),
             HoldReason::DoNotMail => f.write_str("marked do-not-mail"),
             HoldReason::Dispute => f.write_str("the patient disputes the bill"),
@@ -522,8 +548,17 @@ fn history_holds(
         reasons.push(HoldReason::FinalNoticeSent { piece: last.piece.clone(), sent: last.date });
     }
     let address = account.guarantor.address.key();
+    let side_file_line = match account.confidential {
+        Some(Confidential::Address { line }) => Some(line),
+        _ => None,
+    };
     if let Some((piece, _)) = history.returned.iter().find(|(_, to)| *to == address) {
-        reasons.push(HoldReason::ReturnedMail { piece: piece.clone() });
+        reasons.push(HoldReason::ReturnedMail { piece: piece.clone(), side_file_line });
+    }
+    if let Some(last) = history.last_letter.as_ref().filter(|l| l.to_confidential)
+        && account.confidential.is_none()
+    {
+        reasons.push(HoldReason::ConfidentialAddressMissing { piece: last.piece.clone() });
     }
     reasons
 }

@@ -127,21 +127,25 @@ impl Cover {
             rejected: c.rows.rejected,
             identity: Cover::identity(
                 made_by,
-                [record.mapping.as_ref(), record.hold_list.as_ref()],
+                [record.mapping.as_ref(), record.hold_list.as_ref(), record.confidential.as_ref()],
             ),
         }
     }
 
     /// What made the letters, as the cover lists it: the export, config,
-    /// layouts, and the mapping and hold list if there were, each with its
-    /// SHA-256.
+    /// layouts, and the mapping, hold list and confidential-address file if
+    /// there were, each with its SHA-256.
     pub fn identity(
         [export, config, layouts]: [&Fingerprint; 3],
-        [mapping, hold_list]: [Option<&Fingerprint>; 2],
+        [mapping, hold_list, confidential]: [Option<&Fingerprint>; 3],
     ) -> Vec<(String, String)> {
         let named =
             [("Export", Some(export)), ("Config", Some(config)), ("Layouts", Some(layouts))];
-        let optional = [("Mapping", mapping), ("Hold list", hold_list)];
+        let optional = [
+            ("Mapping", mapping),
+            ("Hold list", hold_list),
+            ("Confidential addresses", confidential),
+        ];
         named
             .into_iter()
             .chain(optional)

@@ -749,5 +749,6 @@ pub fn sample_account() -> Account {
         reversals: vec![],
         good_faith_estimate: None,
         last_payment: None,
+        confidential: None,
     }
 }

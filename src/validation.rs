@@ -37,6 +37,10 @@ pub struct Validation {
     /// Rows of the hold list whose account is not in the export.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub not_held: Vec<crate::hold_list::NotHeld>,
+    /// Rows of the confidential-address file whose account is not in the
+    /// export.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub not_readdressed: Vec<crate::confidential::Unmatched>,
     /// The ledger decided with, in a line: its path, runs and latest date.
     pub ledger: String,
     /// How `encoding = "auto"` found the export's encoding, if the file did
@@ -135,6 +139,7 @@ impl Decisions {
             rejects: Group::of(tally.rejects),
             warnings: Group::of(tally.warnings),
             not_held: Vec::new(),
+            not_readdressed: Vec::new(),
             ledger: String::new(),
             read_as: None,
             checks: Vec::new(),
@@ -200,6 +205,14 @@ impl Validation {
             advice[..1].make_ascii_uppercase();
             let _ = writeln!(out, "\n{advice}:");
             for row in rows {
+                let _ = writeln!(out, "  {row}");
+            }
+        }
+        if !self.not_readdressed.is_empty() {
+            let mut advice = crate::confidential::UNMATCHED_ADVICE.to_string();
+            advice[..1].make_ascii_uppercase();
+            let _ = writeln!(out, "\n{advice}:");
+            for row in &self.not_readdressed {
                 let _ = writeln!(out, "  {row}");
             }
         }

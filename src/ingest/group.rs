@@ -2,7 +2,11 @@
 //! rows: exact duplicates and rows that disagree.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
+use chrono::NaiveDate;
+
+use crate::confidential::ConfidentialList;
 use crate::config::{DuplicateRows, Input};
 use crate::model::{Account, Aged, Issue, IssueKind, Line};
 use crate::money::Cents;
@@ -24,12 +28,16 @@ pub(super) struct Grouper {
     pub(super) warnings: Vec<Issue>,
     /// `[input] duplicate_rows = "keep"`.
     pub(super) keep_duplicates: bool,
+    /// The confidential addresses, and the as-of date that says which
+    /// requests are in force.
+    confidential: Option<(Arc<ConfidentialList>, NaiveDate)>,
 }
 
 impl Grouper {
-    pub(super) fn new(input: &Input) -> Grouper {
+    pub(super) fn new(input: &Input, as_of: NaiveDate) -> Grouper {
         Grouper {
             keep_duplicates: input.duplicate_rows == DuplicateRows::Keep,
+            confidential: input.confidential.clone().map(|list| (list, as_of)),
             ..Grouper::default()
         }
     }
@@ -205,11 +213,16 @@ impl Grouper {
     /// An account none of whose rows could be read is an account still:
     /// with no charges and its rejected lines, so that policy holds it and
     /// audit.csv, holds.csv and the ledger have it, instead of losing it.
+    /// Accounts on the confidential-address file are readdressed here.
     pub(super) fn finish(mut self) -> (Vec<Account>, Vec<Issue>, Vec<Issue>) {
         for (id, lines) in std::mem::take(&mut self.rejected_by_account) {
             let account = self.accounts.entry(id.clone()).or_insert_with(|| Account::unread(id));
             account.rejected_lines = lines;
         }
-        (self.accounts.into_values().collect(), self.rejects, self.warnings)
+        let mut accounts: Vec<Account> = self.accounts.into_values().collect();
+        if let Some((list, as_of)) = &self.confidential {
+            super::readdress::readdress(&mut accounts, list, *as_of);
+        }
+        (accounts, self.rejects, self.warnings)
     }
 }

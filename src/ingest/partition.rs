@@ -138,7 +138,7 @@ impl Partitioned {
             .flexible(true)
             .from_path(self.spill.part(i))
             .map_err(|e| io(e.into()))?;
-        let mut grouper = Grouper::new(&self.parser.input);
+        let mut grouper = Grouper::new(&self.parser.input, self.parser.as_of);
         let mut record = csv::ByteRecord::new();
         while spilled.read_byte_record(&mut record).map_err(|e| io(e.into()))? {
             // Each row was written with its line number last.

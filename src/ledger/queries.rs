@@ -10,6 +10,7 @@ use rusqlite::{OptionalExtension, params};
 
 use super::places::absolute;
 use super::{HistoryEntry, Ledger, LedgerError, LedgerSummary, RunEntry, sql_error};
+use crate::model::Confidential;
 use crate::money::Cents;
 use crate::policy::{History, SentLetter, Stage};
 use crate::run_folder::Decided;
@@ -81,7 +82,7 @@ impl Ledger {
         self.sql(|c| {
             let mut letters = c.prepare_cached(
                 "SELECT j.value, r.as_of, p.piece_id, COALESCE(d.stage, p.stage), d.balance_cents,
-                 p.state = 'returned' AND p.state_on < ?2, p.address
+                 p.state = 'returned' AND p.state_on < ?2, p.address, d.mailed_to
                  FROM json_each(?1) j JOIN decisions d ON d.account = j.value JOIN runs r ON r.id = d.run_id
                  JOIN pieces p ON p.piece_id = d.piece_id
                  WHERE r.as_of < ?2 ORDER BY j.value, r.as_of, p.piece_id",
@@ -94,6 +95,9 @@ impl Ledger {
                     piece: row.get(2)?,
                     stage: Stage::from_id(&stage).unwrap_or(Stage::Reminder),
                     balance: row.get::<_, Option<i64>>(4)?.map(Cents),
+                    to_confidential: row
+                        .get::<_, Option<String>>(7)?
+                        .is_some_and(|m| Confidential::went_to_confidential(&m)),
                 };
                 // Returned before this run's date: a rerun of an earlier
                 // month decides as that month did.
@@ -165,7 +169,7 @@ impl Ledger {
             let mut statement = c.prepare(
                 "SELECT r.as_of, r.folder, d.decision, d.stage, d.hold_code, d.reason, d.balance_cents, d.piece_id,
                  p.state, p.state_on, p.state_reason, COALESCE(p.printed_address, p.address), p.file, p.sha256,
-                 d.wording_sha256, d.wording_variant
+                 d.wording_sha256, d.wording_variant, d.mailed_to
                  FROM decisions d JOIN runs r ON r.id = d.run_id
                  LEFT JOIN pieces p ON p.piece_id = d.piece_id AND p.run_id = d.run_id
                  WHERE d.account = ?1 ORDER BY r.as_of, r.id",
@@ -188,6 +192,7 @@ impl Ledger {
                     sha256: row.get(13)?,
                     wording_sha256: row.get(14)?,
                     wording_variant: row.get(15)?,
+                    mailed_to: row.get(16)?,
                 })
             })?;
             rows.collect()

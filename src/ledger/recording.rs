@@ -19,10 +19,11 @@ use crate::run_folder::{
     RunInputs, RunRecord, Variant,
 };
 
-/// Whether a run's inputs are ?2 to ?6 of a query ([`RunInputs`]'s order).
+/// Whether a run's inputs are ?2 to ?6 and ?8 of a query ([`RunInputs`]'s
+/// order; ?7 is the folder).
 pub(super) const SAME_INPUTS: &str =
     "export_sha256 = ?2 AND config_sha256 = ?3 AND mapping_sha256 IS ?4 AND layouts_sha256 = ?5
-     AND hold_list_sha256 IS ?6";
+     AND hold_list_sha256 IS ?6 AND confidential_sha256 IS ?8";
 
 pub(super) fn read_rows<T: DeserializeOwned>(folder: &Path, name: &str) -> Result<Vec<T>, String> {
     let mut reader =
@@ -44,7 +45,7 @@ impl Ledger {
         self.sql(|c| {
             c.query_row(
                 &format!("SELECT folder FROM runs WHERE as_of = ?1 AND folder != ?7 AND NOT ({SAME_INPUTS}) ORDER BY id LIMIT 1"),
-                params![as_of.to_string(), inputs.export, inputs.config, inputs.mapping, inputs.layouts, inputs.hold_list, self.place(folder)],
+                params![as_of.to_string(), inputs.export, inputs.config, inputs.mapping, inputs.layouts, inputs.hold_list, self.place(folder), inputs.confidential],
                 |r| r.get(0),
             )
             .optional()
@@ -126,7 +127,7 @@ impl Ledger {
         self.sql(|c| {
             c.query_row(
                 &format!("SELECT id, folder FROM runs WHERE rerun_of IS NULL AND as_of = ?1 AND {SAME_INPUTS} AND folder != ?7"),
-                params![record.as_of, inputs.export, inputs.config, inputs.mapping, inputs.layouts, inputs.hold_list, place],
+                params![record.as_of, inputs.export, inputs.config, inputs.mapping, inputs.layouts, inputs.hold_list, place, inputs.confidential],
                 |r| Ok((r.get(0)?, r.get(1)?)),
             )
             .optional()
@@ -294,8 +295,8 @@ fn insert_run(
     tx.execute(
         "INSERT INTO runs (as_of, recorded_at, folder, run_json_sha256, kindly_version, typst_version,
          export_sha256, config_sha256, mapping_sha256, layouts_sha256, accounts, letters, holds, rerun_of,
-         hold_list_sha256, needs_approval)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
+         hold_list_sha256, needs_approval, confidential_sha256)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
         params![
             record.as_of,
             recorded_at,
@@ -313,6 +314,7 @@ fn insert_run(
             rerun_of,
             inputs.hold_list,
             record.approval_required,
+            inputs.confidential,
         ],
     )
     .map(drop)
@@ -333,8 +335,8 @@ fn insert_rows(
         .prepare(
             "INSERT INTO decisions (run_id, account, decision, stage, reason, balance_cents,
              oldest_unpaid, piece_id, wording_sha256, letter_language, print_size, last_payment,
-             wording_variant)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+             wording_variant, mailed_to)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
         )
         .map_err(sql)?;
     for_each_row((folder, ledger), AUDIT_CSV, |row: AuditRow| {
@@ -359,6 +361,7 @@ fn insert_rows(
                 row.variant.filter(|_| letter).map(Variant::id),
                 Some(&row.last_payment).filter(|d| !d.is_empty()),
                 variant.map(|v| v.to_string()),
+                Some(&row.mailed_to).filter(|m| !m.is_empty()),
             ])
             .map(drop)
     })?;

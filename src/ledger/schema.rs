@@ -99,6 +99,12 @@ pub(super) const MIGRATIONS: &[&str] = &[
     // The wording trial and variant of each letter, `trial/variant`
     // (`[trials]`), for `kindly outcomes` to compare; empty outside trials.
     "ALTER TABLE decisions ADD COLUMN wording_variant TEXT;",
+    // Where a letter went when not to the export's address (a confidential
+    // address the patient asked for: later runs hold the account rather
+    // than mail the export's address), and the confidential-address file
+    // a run read, which a rerun must read again to be the same run.
+    "ALTER TABLE decisions ADD COLUMN mailed_to TEXT;
+     ALTER TABLE runs ADD COLUMN confidential_sha256 TEXT;",
 ];
 
 /// The schema version from which run folders are named relative to the

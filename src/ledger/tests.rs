@@ -79,6 +79,7 @@ fn letter(date: &str, stage: Stage) -> (SentLetter, Option<String>) {
             date: day(date),
             stage,
             balance: Some(Cents(5000)),
+            to_confidential: false,
         },
         None,
     )

@@ -44,6 +44,8 @@ pub(super) struct Books {
     postage: Postage,
     /// Accounts the hold list held, in every shard.
     pub held_by_list: BTreeSet<String>,
+    /// Accounts the confidential-address file named, in every shard.
+    pub readdressed: BTreeSet<String>,
     /// Piece ids numbered for a letter that preflight then held: the
     /// manifest's numbers skip them.
     pub pieces_not_made: BTreeSet<String>,
@@ -64,6 +66,7 @@ impl Books {
             entries: Vec::new(),
             postage,
             held_by_list: BTreeSet::new(),
+            readdressed: BTreeSet::new(),
             pieces_not_made: BTreeSet::new(),
             facts: crate::sanity::Facts::default(),
         })
@@ -85,6 +88,7 @@ impl Books {
         self.rejects.append(&mut part.rejects);
         self.warnings.append(&mut part.warnings);
         self.held_by_list.extend(part.listed.drain(..));
+        self.readdressed.extend(part.readdressed.drain(..));
     }
 
     /// Settles a partition's accounts, in piece order: each with its
@@ -158,6 +162,7 @@ impl Books {
             input_lines: lines.clone(),
             last_payment: account.last_payment.map(|d| d.to_string()).unwrap_or_default(),
             wording: String::new(),
+            mailed_to: account.confidential.map(|c| c.to_string()).unwrap_or_default(),
         };
         let hold = |code: &str, reason: String| {
             let row = HoldRow {
@@ -173,6 +178,7 @@ impl Books {
         let entry = match (&assessment.decision, made) {
             (Decision::Letter { stage }, Some(Ok(Piece { row, .. }))) => {
                 self.counts.in_letter(rows);
+                self.counts.to_confidential += u64::from(account.confidential_address());
                 if first {
                     self.counts.letter(&row, &self.postage);
                     self.records.manifest(&row)?;
@@ -345,6 +351,7 @@ mod tests {
             rejects: vec![],
             warnings: vec![],
             listed: vec![],
+            readdressed: vec![],
         };
         books.take(&mut part);
         books.settle(accounts, outcomes, &policy, &dir.join("entries.jsonl")).unwrap();

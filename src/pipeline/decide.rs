@@ -163,6 +163,8 @@ pub(super) struct DecidedPart {
     pub warnings: Vec<Issue>,
     /// Accounts the hold list held, in every shard.
     pub listed: Vec<String>,
+    /// Accounts the confidential-address file named, in every shard.
+    pub readdressed: Vec<String>,
 }
 
 impl DecidedPart {
@@ -236,6 +238,11 @@ fn decide_part(
         .filter(|d| d.assessment.held_by_list())
         .map(|d| d.account.id.clone())
         .collect();
+    let readdressed = decided
+        .iter()
+        .filter(|d| d.account.confidential.is_some())
+        .map(|d| d.account.id.clone())
+        .collect();
     for decided in decided.into_iter().filter(|d| in_shard(&d.account)) {
         // A household's accounts are neighbours, so a new piece id is a new letter.
         if let Some((_, piece)) = decided.letter()
@@ -248,5 +255,13 @@ fn decide_part(
             .map_err(|e| super::error::work_file(&file, e))?;
     }
     std::io::Write::flush(&mut writer).map_err(|e| super::error::work_file(&file, e))?;
-    Ok(DecidedPart { file, to_make, rows, rejects: part.rejects, warnings: part.warnings, listed })
+    Ok(DecidedPart {
+        file,
+        to_make,
+        rows,
+        rejects: part.rejects,
+        warnings: part.warnings,
+        listed,
+        readdressed,
+    })
 }

@@ -143,6 +143,7 @@ pub fn validate(
     let mut samples: BTreeMap<Kind, (Account, Stage)> = BTreeMap::new();
     let mut failed = None;
     let mut held_by_list = BTreeSet::new();
+    let mut readdressed = BTreeSet::new();
     let mut facts = Facts::default();
     let deciding = (as_of, config, setup.hold_list.as_ref());
     let tally = ingest::tally_export(export_path, &config.input, as_of, |accounts| {
@@ -156,6 +157,9 @@ pub fn validate(
         for (account, assessment) in accounts.iter().zip(assessments) {
             if assessment.held_by_list() {
                 held_by_list.insert(account.id.clone());
+            }
+            if account.confidential.is_some() {
+                readdressed.insert(account.id.clone());
             }
             if !account.unread_whole() {
                 facts.account(assessment.balance.0, &account.guarantor.name);
@@ -171,7 +175,9 @@ pub fn validate(
                     let kind = setup.kind_of(&due);
                     dry.account(Ok(&kind), balance, days);
                     let [due] = due;
-                    samples.entry(kind).or_insert(due);
+                    if !due.0.confidential_address() {
+                        samples.entry(kind).or_insert(due);
+                    }
                 }
                 policy::Decision::Hold { reasons } => dry.account(
                     Err(reasons.first().map_or("", policy::HoldReason::code)),
@@ -185,6 +191,7 @@ pub fn validate(
         return Err(e.into());
     }
     let not_held = setup.not_held(&held_by_list, as_of);
+    let not_readdressed = setup.not_readdressed(&readdressed);
     let finish = |decisions: crate::validation::Decisions, tally: ingest::Tally| {
         let count = |issues: &[crate::model::Issue], kind| {
             issues.iter().filter(|i| i.kind == kind).count() as u64
@@ -203,6 +210,7 @@ pub fn validate(
         let facts = Facts { by_age_first_letters, ..facts };
         Validation {
             not_held,
+            not_readdressed: not_readdressed.clone(),
             read_as,
             ledger: ledger_line.clone(),
             checks: crate::sanity::warnings(&facts),
@@ -250,8 +258,12 @@ fn dry_run_record(setup: &Setup, as_of: NaiveDate, validation: &Validation) -> R
         ..Counts::default()
     };
     let input = Fingerprint { file: validation.file.clone(), sha256: validation.sha256.clone() };
-    let not_held = validation.not_held.clone();
-    RunRecord { trial: true, not_held, ..base_record(setup, as_of, input, counts) }
+    RunRecord {
+        trial: true,
+        not_held: validation.not_held.clone(),
+        not_readdressed: validation.not_readdressed.clone(),
+        ..base_record(setup, as_of, input, counts)
+    }
 }
 
 /// Makes the letters and writes the run folder. The export is read once into
@@ -294,6 +306,7 @@ pub fn run(setup: &Setup, options: &RunOptions) -> Result<RunSummary, Error> {
     }
     write_pictures(&mut staging, pictures)?;
     let not_held = setup.not_held(&books.held_by_list, options.as_of);
+    let not_readdressed = setup.not_readdressed(&books.readdressed);
     let pieces_not_made: Vec<String> = books.pieces_not_made.iter().cloned().collect();
     let facts = Facts {
         as_of: Some(options.as_of),
@@ -320,6 +333,7 @@ pub fn run(setup: &Setup, options: &RunOptions) -> Result<RunSummary, Error> {
     let from_ledger = crate::changes::from_ledger(ledger.as_ref(), &options.out, &as_of, &folder)?;
     let record = |staging: &Staging| RunRecord {
         not_held: not_held.clone(),
+        not_readdressed: not_readdressed.clone(),
         pieces_not_made: pieces_not_made.clone(),
         ..run_record(setup, options, &export, counts.clone(), staging)
     };
@@ -439,6 +453,7 @@ fn run_inputs<'a>(setup: &'a Setup, export: &'a Partitioned) -> RunInputs<'a> {
         mapping: setup.mapping_file.as_ref().map(|m| m.sha256.as_str()),
         layouts: &setup.layouts.sha256,
         hold_list: setup.hold_list.as_ref().map(|h| h.sha256.as_str()),
+        confidential: setup.confidential.as_ref().map(|c| c.sha256.as_str()),
     }
 }
 
@@ -660,6 +675,8 @@ fn base_record(setup: &Setup, as_of: NaiveDate, input: Fingerprint, counts: Coun
         layouts: setup.layouts_fingerprint(),
         hold_list: setup.hold_list_fingerprint(),
         not_held: Vec::new(),
+        confidential: setup.confidential_fingerprint(),
+        not_readdressed: Vec::new(),
         wording: setup.layouts.wording_sha256(),
         vendor: setup.config.vendor.name.clone(),
         counts,

@@ -284,13 +284,17 @@ fn cover_of(
     let input =
         run_folder::Fingerprint { file: export.file.clone(), sha256: export.sha256.clone() };
     let made_by = [&input, &setup.config_file, &setup.layouts_fingerprint()];
-    let hold_list = setup.hold_list_fingerprint();
+    let (hold_list, confidential) =
+        (setup.hold_list_fingerprint(), setup.confidential_fingerprint());
     Cover {
         as_of: as_of.to_string(),
         accounts: counts.accounts,
         accounts_in_letters: counts.accounts_in_letters(),
         holds: counts.by.holds_by_reason,
         rejected: counts.rows.rejected,
-        identity: Cover::identity(made_by, [setup.mapping_file.as_ref(), hold_list.as_ref()]),
+        identity: Cover::identity(
+            made_by,
+            [setup.mapping_file.as_ref(), hold_list.as_ref(), confidential.as_ref()],
+        ),
     }
 }

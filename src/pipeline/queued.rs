@@ -44,7 +44,7 @@ impl Queued {
     /// stage, language and variant that has no picture yet, and whose
     /// picture no partition still queued draws, draws its first page for
     /// the report: chosen in piece order, so the same run always shows the
-    /// same letters.
+    /// same letters, and never one to a confidential address.
     pub(super) fn start(
         setup: &Setup,
         workers: &Workers,
@@ -60,7 +60,9 @@ impl Queued {
             let kind = setup.kind_of(&envelope.accounts);
             let drawn =
                 pictures.contains_key(&kind) || queued.iter().any(|q| q.drawing.contains(&kind));
-            let picture = !drawn && drawing.insert(kind);
+            // A confidential address is never shown in the report.
+            let confidential = envelope.accounts.iter().any(|(a, _)| a.confidential_address());
+            let picture = !drawn && !confidential && drawing.insert(kind);
             members.push(envelope.members);
             jobs.push(Job {
                 part: number,

@@ -44,12 +44,14 @@ pub fn reproduce(
     let given_export = Fingerprint { file: export.display().to_string(), sha256: export_sha };
     let given_layouts = setup.layouts_fingerprint();
     let given_hold_list = setup.hold_list_fingerprint();
+    let given_confidential = setup.confidential_fingerprint();
     let checks = [
         ("export", Some(&given_export), Some(&record.input)),
         ("config", Some(&setup.config_file), Some(&record.config)),
         ("mapping", setup.mapping_file.as_ref(), record.mapping.as_ref()),
         ("layouts", Some(&given_layouts), Some(&record.layouts)),
         ("hold list", given_hold_list.as_ref(), record.hold_list.as_ref()),
+        ("confidential-address file", given_confidential.as_ref(), record.confidential.as_ref()),
     ];
     let named =
         |f: Option<&Fingerprint>| f.map_or_else(|| "(none)".to_string(), |f| f.file.clone());

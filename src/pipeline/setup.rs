@@ -5,11 +5,13 @@
 
 use std::collections::BTreeSet;
 use std::path::Path;
+use std::sync::Arc;
 
 use chrono::NaiveDate;
 
 use super::Error;
 use crate::compose::{self, ComposeError, LetterFiles, Wording};
+use crate::confidential::{ConfidentialList, Unmatched};
 use crate::config::{Assigned, Config, FieldLimits};
 use crate::hold_list::{HoldList, NotHeld};
 use crate::layouts::Layouts;
@@ -28,6 +30,9 @@ pub struct Setup {
     pub mapping_file: Option<Fingerprint>,
     /// The hold list read with `--holds`, if any.
     pub hold_list: Option<HoldList>,
+    /// The confidential-address file read with `--confidential`, if any
+    /// (also in `config.input`, where every reading of the export finds it).
+    pub confidential: Option<Arc<ConfidentialList>>,
     pub layouts: Layouts,
     pub wording: Wording,
     pub renderer: Renderer,
@@ -97,7 +102,8 @@ impl Setup {
         let layouts = Layouts::load(&config.layouts)?;
         let wording = Wording::new(&layouts, &config.trials)?;
         let renderer = Renderer::new(&layouts, &config.pdf)?;
-        Ok(Setup {
+        let confidential = config.mailing.confidential_addresses.clone();
+        let mut setup = Setup {
             limits: config.vendor.field_limits(),
             combined: config.combined_print(),
             config_file: Fingerprint {
@@ -107,10 +113,15 @@ impl Setup {
             config,
             mapping_file: None,
             hold_list: None,
+            confidential: None,
             layouts,
             wording,
             renderer,
-        })
+        };
+        if let Some(path) = confidential {
+            setup.use_confidential(&path)?;
+        }
+        Ok(setup)
     }
 
     /// Reads the export with a mapping file instead of the config's
@@ -128,6 +139,29 @@ impl Setup {
     pub fn use_hold_list(&mut self, path: &Path) -> Result<(), Error> {
         self.hold_list = Some(HoldList::read(path)?);
         Ok(())
+    }
+
+    /// Sends the letters of the accounts on the confidential-address file at
+    /// `path` to the addresses it gives (see [`crate::confidential`]),
+    /// instead of the file the config names, if it names one.
+    pub fn use_confidential(&mut self, path: &Path) -> Result<(), Error> {
+        let list = Arc::new(ConfidentialList::read(path)?);
+        self.config.input.confidential = Some(list.clone());
+        self.confidential = Some(list);
+        Ok(())
+    }
+
+    /// The confidential-address file's rows that matched no account of a
+    /// run that readdressed the accounts `found` (none without a file).
+    pub fn not_readdressed(&self, found: &BTreeSet<String>) -> Vec<Unmatched> {
+        self.confidential.as_ref().map(|c| c.unmatched(found)).unwrap_or_default()
+    }
+
+    /// The confidential-address file's name and SHA-256, as run.json records
+    /// them.
+    pub fn confidential_fingerprint(&self) -> Option<Fingerprint> {
+        let list = self.confidential.as_ref()?;
+        Some(Fingerprint { file: list.file.display().to_string(), sha256: list.sha256.clone() })
     }
 
     /// The hold list's rows that held nothing in a run in which it held the

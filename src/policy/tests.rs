@@ -39,6 +39,7 @@ fn account(charges: &[(&str, i64)]) -> Account {
         reversals: vec![],
         good_faith_estimate: None,
         last_payment: None,
+        confidential: None,
     }
 }
 
@@ -278,6 +279,7 @@ fn sent(stage: Stage, days_ago: i64, balance: i64) -> History {
             date: as_of() - chrono::Duration::days(days_ago),
             stage,
             balance: Some(Cents(balance)),
+            to_confidential: false,
         }),
         ..History::default()
     }
@@ -340,7 +342,7 @@ fn too_soon_final_notice_once_and_returned_mail_are_held() {
     let Decision::Hold { reasons } = decide(200, 5000, &returned) else { panic!() };
     assert_eq!(
         reasons,
-        [HoldReason::ReturnedMail { piece: "K0".into() }],
+        [HoldReason::ReturnedMail { piece: "K0".into(), side_file_line: None }],
         "an earlier piece came back"
     );
     returned.returned = vec![("K0".into(), "2 OTHER ST, EUGENE, OR 97401".into())];

@@ -437,7 +437,8 @@ fn identity(record: &RunRecord) -> Table {
         vec!["Vendor".to_string(), record.vendor.clone()],
     ];
     let made_by = [&record.input, &record.config, &record.layouts];
-    let optional = [record.mapping.as_ref(), record.hold_list.as_ref()];
+    let optional =
+        [record.mapping.as_ref(), record.hold_list.as_ref(), record.confidential.as_ref()];
     rows.extend(Cover::identity(made_by, optional).into_iter().map(|(what, sha)| vec![what, sha]));
     Table::new("What made this run", &["", "Value or SHA-256"], rows)
 }

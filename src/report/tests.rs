@@ -40,6 +40,8 @@ fn record_of(name: &str) -> RunRecord {
         mapping: None,
         layouts: file(),
         hold_list: None,
+        confidential: None,
+        not_readdressed: Vec::new(),
         not_held: Vec::new(),
         wording: Default::default(),
         vendor: "generic".into(),

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use super::ManifestRow;
+use crate::confidential::Unmatched;
 use crate::config::Postage;
 use crate::hold_list::NotHeld;
 use crate::money::Cents;
@@ -73,8 +74,16 @@ pub struct Counts {
     /// Estimated from `[vendor.postage]`; the vendor's invoice is the real figure.
     #[serde(default)]
     pub estimated_postage: Cents,
+    /// Letters to a confidential address the patient asked for (each an
+    /// envelope of its own).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub to_confidential: u64,
     #[serde(flatten)]
     pub by: Breakdown,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 impl Counts {
@@ -126,6 +135,7 @@ impl Counts {
         self.sheets += other.sheets;
         self.envelopes += other.envelopes;
         self.estimated_postage += other.estimated_postage;
+        self.to_confidential += other.to_confidential;
         self.by.add(&other.by);
     }
 }
@@ -158,6 +168,14 @@ pub struct RunRecord {
     /// Its rows whose account was not in the export: they held nothing.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub not_held: Vec<NotHeld>,
+    /// The confidential-address file the run was given (`--confidential`),
+    /// if it was.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub confidential: Option<Fingerprint>,
+    /// Its rows whose account was not in the export: they readdressed
+    /// nothing.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub not_readdressed: Vec<Unmatched>,
     /// SHA-256 of each letter template's wording (with its language's
     /// partials and labels), by template name, e.g. `en/reminder.typ.j2`.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
@@ -196,6 +214,7 @@ pub struct RunInputs<'a> {
     pub mapping: Option<&'a str>,
     pub layouts: &'a str,
     pub hold_list: Option<&'a str>,
+    pub confidential: Option<&'a str>,
 }
 
 impl RunRecord {
@@ -207,6 +226,7 @@ impl RunRecord {
             mapping: self.mapping.as_ref().map(|m| m.sha256.as_str()),
             layouts: &self.layouts.sha256,
             hold_list: self.hold_list.as_ref().map(|h| h.sha256.as_str()),
+            confidential: self.confidential.as_ref().map(|c| c.sha256.as_str()),
         }
     }
 }

@@ -106,6 +106,12 @@ pub struct AuditRow {
     /// `trial/variant`, as in the manifest.
     #[serde(default)]
     pub wording: String,
+    /// Where the account's letter goes when not to the export's address:
+    /// `confidential address (side file line N)`, or that the patient's
+    /// request ended; empty for the export's address. The address itself
+    /// is in the manifest, never here.
+    #[serde(default)]
+    pub mailed_to: String,
 }
 
 impl ManifestRow {

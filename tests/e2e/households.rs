@@ -7,12 +7,12 @@ use std::path::{Path, PathBuf};
 
 use crate::common::*;
 
-const HOUSEHOLD_HEADER: &str = "Account,Guarantor,Patient,Address 1,Address 2,City,State,ZIP,Service Date,Description,Charge,Payments,Adjustments,Language,Insurance Pending,Dispute,Do Not Mail,Large Print\n";
+pub const HOUSEHOLD_HEADER: &str = "Account,Guarantor,Patient,Address 1,Address 2,City,State,ZIP,Service Date,Description,Charge,Payments,Adjustments,Language,Insurance Pending,Dispute,Do Not Mail,Large Print\n";
 
 /// A mother with three children's accounts (one address written two ways,
 /// one ZIP with its +4) and a fourth in dispute; two people with different
 /// names at one address; as of 2026-11-30, stages by age.
-const ROWS: &str = "\
+pub const ROWS: &str = "\
 2000001,Rosa Delgado,Lucia Delgado,48 Willow Creek Road,Apartment 4,Eugene,OR,97401,2026-09-15,Office visit,120.00,,,en,N,N,N,N
 2000002,ROSA DELGADO,\"Delgado, Mateo\",48 WILLOW CREEK RD.,Apt 4,Eugene,OR,97401-1234,2026-07-01,Urgent care visit,85.50,,,en,N,N,N,N
 2000003,Rosa  Delgado,Sofia Delgado,48 Willow Creek Rd,#4,Eugene,OR,97401,2026-10-20,Vaccination,42.25,,,en,N,N,N,N
@@ -21,13 +21,13 @@ const ROWS: &str = "\
 2000011,James Park,James Park,9 Oak Avenue,,Springfield,OR,97477,2026-10-01,Office visit,60.00,,,en,N,N,N,N
 ";
 
-fn household_config(dir: &Path, edit: impl Fn(&str) -> String) -> PathBuf {
+pub fn household_config(dir: &Path, edit: impl Fn(&str) -> String) -> PathBuf {
     config_with(dir, |t| edit(&t.replace("household = false", "household = true")))
 }
 
 /// Runs an export of `rows` (under the households header) with the
 /// households mapping into `out`, and insists it succeeds.
-fn run_households(dir: &Path, config: &Path, rows: &str, out: &Path, extra: &[&str]) {
+pub fn run_households(dir: &Path, config: &Path, rows: &str, out: &Path, extra: &[&str]) {
     let export = dir.join("households.csv");
     std::fs::write(&export, format!("{HOUSEHOLD_HEADER}{rows}")).unwrap();
     let mapping = repo().join("sample-data/mappings/households.toml");
@@ -37,7 +37,7 @@ fn run_households(dir: &Path, config: &Path, rows: &str, out: &Path, extra: &[&s
     assert!(output.status.success(), "{}", stderr(&output));
 }
 
-fn by_account(run: &Path) -> BTreeMap<String, BTreeMap<String, String>> {
+pub fn by_account(run: &Path) -> BTreeMap<String, BTreeMap<String, String>> {
     read_csv(&run.join("audit.csv")).into_iter().map(|row| (row["account"].clone(), row)).collect()
 }
 

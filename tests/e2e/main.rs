@@ -4,6 +4,8 @@
 
 /// Helpers: the binary, scratch folders, runs of the shipped sample.
 mod common;
+/// `--confidential`: letters only to the address the patient asked for.
+mod confidential;
 /// The commands README.md and docs/ show, run as written.
 mod docs;
 /// `--holds`: accounts held by hand, and rows that hold nothing.

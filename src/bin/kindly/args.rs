@@ -138,6 +138,10 @@ pub struct Common {
     /// A hold list: a CSV of accounts to hold by hand this run (account, reason, until, note).
     #[arg(long, value_name = "FILE")]
     pub holds: Option<PathBuf>,
+    /// Confidential addresses: a CSV of accounts whose patients asked for their letters elsewhere
+    /// (account, name, address1, address2, city, state, zip, until, note). Give it every run.
+    #[arg(long, value_name = "FILE")]
+    pub confidential: Option<PathBuf>,
     /// The export's text encoding, overriding the config: auto, utf-8, windows-1252, utf-16le or utf-16be.
     #[arg(long, value_parser = Encoding::parse, value_name = "NAME")]
     pub encoding: Option<Encoding>,

@@ -185,7 +185,11 @@ fn history_table(account: &str, entries: &[HistoryEntry]) -> String {
             let since = e.piece_state_on.as_ref().map_or(String::new(), |d| format!(" on {d}"));
             let why = e.piece_state_reason.as_ref().map_or(String::new(), |r| format!(" ({r})"));
             out += &format!("    piece {piece}: {state}{since}{why}\n");
-            out += &format!("    to {}\n", e.address.as_deref().unwrap_or_default());
+            let address = e.address.as_deref().unwrap_or_default();
+            match &e.mailed_to {
+                Some(mailed_to) => out += &format!("    to {address}: {mailed_to}\n"),
+                None => out += &format!("    to {address}\n"),
+            }
             out += &format!(
                 "    file {}, SHA-256 {}\n",
                 e.file.as_deref().unwrap_or_default(),

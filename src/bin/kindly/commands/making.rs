@@ -117,7 +117,21 @@ fn summary_lines(summary: &RunSummary, peak_memory: Option<u64>) -> Vec<String> 
             summary.record.pieces_not_made.join(", ")
         ));
     }
+    if let Some(file) = &summary.record.confidential {
+        let n = c.to_confidential;
+        let letters = if n == 1 { "1 letter".to_string() } else { format!("{n} letters") };
+        lines.push(format!(
+            "{letters} went to confidential addresses from {} (each in an envelope of its own; the report \
+             shows none of them)",
+            file.file
+        ));
+    }
     lines.extend(not_held_lines(&summary.record.not_held));
+    if !summary.record.not_readdressed.is_empty() {
+        let rows: Vec<String> =
+            summary.record.not_readdressed.iter().map(ToString::to_string).collect();
+        lines.push(format!("{}: {}", kindly::confidential::UNMATCHED_ADVICE, rows.join(", ")));
+    }
     lines.extend(summary.warnings.iter().map(|w| format!("WARNING: {}", w.message)));
     if let Some(earlier) = &summary.replaced_approval {
         lines.push(format!(

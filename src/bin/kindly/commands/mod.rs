@@ -62,6 +62,9 @@ impl Common {
         if let Some(holds) = &self.holds {
             setup.use_hold_list(holds)?;
         }
+        if let Some(confidential) = &self.confidential {
+            setup.use_confidential(confidential)?;
+        }
         let input = &mut setup.config.input;
         input.encoding = self.encoding.unwrap_or(input.encoding);
         input.delimiter = self.delimiter.unwrap_or(input.delimiter);
