@@ -781,6 +781,20 @@ export_fields! {
         last_payment_date = None, Date, seen [
             "lastpaydate", "lastpaymentdate", "lastpmtdate", "lastpaid", "lastpayment", "lastpmt",
         ];
+        /// A confidential address the patient asked for, where the billing
+        /// system keeps one (see [`crate::confidential`]): the account's
+        /// letters go only there. With `confidential_address1`, the city,
+        /// state and ZIP columns are needed too; the name is optional.
+        confidential_name = None, Text, seen ["confidentialname", "altname", "alternatename"];
+        confidential_address1 = None, Text, seen [
+            "confidentialaddress", "confidentialaddress1", "altaddress1", "alternateaddress1",
+        ];
+        confidential_address2 = None, Text, seen [
+            "confidentialaddress2", "altaddress2", "alternateaddress2",
+        ];
+        confidential_city = None, Text, seen ["confidentialcity", "altcity", "alternatecity"];
+        confidential_state = None, Text, seen ["confidentialstate", "altstate", "alternatestate"];
+        confidential_zip = None, Text, seen ["confidentialzip", "altzip", "alternatezip"];
         hold_code = None, Code, seen [
             "holdcode", "status", "statuscode", "accountstatus", "acctstatus", "alert", "alertcode", "hold",
             "flag", "collectionstatus",

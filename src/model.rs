@@ -166,8 +166,12 @@ pub struct Account {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "state", rename_all = "snake_case")]
 pub enum Confidential {
-    /// Its letters go to the address the patient asked for.
+    /// Its letters go to the address the patient asked for, on this line
+    /// of the confidential-address file.
     Address { line: Line },
+    /// Its letters go to the confidential address the export's own
+    /// columns give, on this line of the export.
+    Export { line: Line },
     /// The patient's request ended (the row's `until` is before the run):
     /// its letters go to the export's address again.
     Ended { line: Line, until: NaiveDate },
@@ -190,6 +194,9 @@ impl std::fmt::Display for Confidential {
         match self {
             Confidential::Address { line } => {
                 write!(f, "{}side file line {line})", Confidential::TO_CONFIDENTIAL)
+            }
+            Confidential::Export { line } => {
+                write!(f, "{}export line {line})", Confidential::TO_CONFIDENTIAL)
             }
             Confidential::Ended { line, until } => write!(
                 f,
@@ -242,7 +249,10 @@ impl Account {
     /// Whether its letters go to a confidential address the patient asked
     /// for (see [`Confidential`]).
     pub fn confidential_address(&self) -> bool {
-        matches!(self.confidential, Some(Confidential::Address { .. }))
+        matches!(
+            self.confidential,
+            Some(Confidential::Address { .. } | Confidential::Export { .. })
+        )
     }
 
     /// An account whose every row was rejected: known by its number only.
@@ -311,6 +321,7 @@ pub enum IssueKind {
     FieldCount,
     Encoding,
     MissingAccount,
+    ConfidentialAddress,
     MissingGuarantor,
     BadDate,
     BadAmount,
@@ -342,6 +353,7 @@ impl IssueKind {
             IssueKind::FieldCount => "field_count",
             IssueKind::Encoding => "encoding",
             IssueKind::MissingAccount => "missing_account",
+            IssueKind::ConfidentialAddress => "confidential_address",
             IssueKind::MissingGuarantor => "missing_guarantor",
             IssueKind::BadDate => "bad_date",
             IssueKind::BadAmount => "bad_amount",

@@ -33,6 +33,9 @@ pub(super) struct Parsed {
     /// Where what is owed on the row was read from, and as written there:
     /// the balance column, or the credit columns that were not empty.
     pub(super) owed_written: (String, String),
+    /// The confidential name and address the row's own columns give, if
+    /// any (`confidential_address1` and the rest).
+    pub(super) confidential: Option<Guarantor>,
 }
 
 /// Where each configured field comes from in this export.
@@ -117,6 +120,7 @@ impl ColumnLayout {
         let description = t.description.take().map(|written| r.without_codes(written));
         let zip = zip_plus_four(std::mem::take(&mut t.zip));
         r.check_who_and_where(&t, &zip);
+        let confidential = r.confidential(&mut t);
         let (service_date, last_payment) = r.dates(&t, as_of);
         let aged = read_aged(buckets, row, &mut r.problems);
         let owed = r.amounts(&t, written);
@@ -149,6 +153,7 @@ impl ColumnLayout {
             reversals: settled.reversals,
             estimate: settled.estimate,
             last_payment,
+            confidential,
             charges: match buckets.is_empty() {
                 true => vec![Charge {
                     line: row.line,
@@ -289,6 +294,59 @@ impl Reading<'_, '_> {
             let reason = "a ZIP code is 5 digits, or 5 and 4 (97477-1234)";
             self.problems.add(IssueKind::BadZip, &column, zip, reason);
         }
+    }
+
+    /// The confidential name and address of the row's own columns, if it
+    /// gives one: every part of the address, or the row is rejected, since
+    /// a letter to part of the address the patient asked for, or to the
+    /// export's address instead, is a letter to the wrong place.
+    fn confidential(&mut self, t: &mut Columns<String>) -> Option<Guarantor> {
+        let layout = self.layout;
+        let take = |field: &mut Option<String>| field.take().unwrap_or_default();
+        let street1 = take(&mut t.confidential_address1);
+        let street2 = take(&mut t.confidential_address2);
+        let (city, state) = (take(&mut t.confidential_city), take(&mut t.confidential_state));
+        let zip = zip_plus_four(take(&mut t.confidential_zip));
+        let name = take(&mut t.confidential_name);
+        let parts = [&street1, &street2, &city, &state, &zip];
+        if parts.iter().all(|p| p.is_empty()) {
+            return None;
+        }
+        // What else a filled part must be, if anything.
+        type Check = fn(&str) -> Option<&'static str>;
+        let any: Check = |_| None;
+        let state_code: Check = |v| {
+            (!STATES.contains(&v.to_ascii_uppercase().as_str()))
+                .then_some("not a US state or territory code")
+        };
+        let zip_code: Check =
+            |v| (!is_zip(v)).then_some("a ZIP code is 5 digits, or 5 and 4 (97477-1234)");
+        let needed = [
+            (&layout.confidential_address1, &street1, "no confidential street address", any),
+            (&layout.confidential_city, &city, "no confidential city", any),
+            (&layout.confidential_state, &state, "no confidential state", state_code),
+            (&layout.confidential_zip, &zip, "no confidential ZIP code", zip_code),
+        ];
+        for (source, value, missing, check) in needed {
+            let bad = match source {
+                None => Some(format!("{missing} column in the mapping")),
+                Some(_) if value.is_empty() => Some(missing.to_string()),
+                Some(_) => check(value).map(str::to_string),
+            };
+            if let Some(reason) = bad {
+                let column = source.as_ref().map(|s| self.name(s)).unwrap_or_default();
+                let reason = format!(
+                    "{reason}: the letter goes only to the confidential address, so every part of it is needed"
+                );
+                self.problems.add(IssueKind::ConfidentialAddress, &column, value, reason);
+                return None;
+            }
+        }
+        let street = [street1, street2].into_iter().filter(|s| !s.is_empty()).collect();
+        Some(Guarantor {
+            name,
+            address: Address { street, city, state: state.to_ascii_uppercase(), zip },
+        })
     }
 
     /// The service date (the as-of date for an aging report, which has

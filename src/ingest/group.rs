@@ -8,7 +8,7 @@ use chrono::NaiveDate;
 
 use crate::confidential::ConfidentialList;
 use crate::config::{DuplicateRows, Input};
-use crate::model::{Account, Aged, Issue, IssueKind, Line};
+use crate::model::{Account, Aged, Guarantor, Issue, IssueKind, Line};
 use crate::money::Cents;
 
 use super::cells::Problems;
@@ -28,16 +28,21 @@ pub(super) struct Grouper {
     pub(super) warnings: Vec<Issue>,
     /// `[input] duplicate_rows = "keep"`.
     pub(super) keep_duplicates: bool,
-    /// The confidential addresses, and the as-of date that says which
-    /// requests are in force.
-    confidential: Option<(Arc<ConfidentialList>, NaiveDate)>,
+    /// The confidential-address file, if there is one.
+    confidential: Option<Arc<ConfidentialList>>,
+    /// The as-of date, which says which of the file's requests are in force.
+    as_of: NaiveDate,
+    /// The confidential address each account's rows give (first row that
+    /// gives one), with its line.
+    from_export: BTreeMap<String, (Line, Guarantor)>,
 }
 
 impl Grouper {
     pub(super) fn new(input: &Input, as_of: NaiveDate) -> Grouper {
         Grouper {
             keep_duplicates: input.duplicate_rows == DuplicateRows::Keep,
-            confidential: input.confidential.clone().map(|list| (list, as_of)),
+            confidential: input.confidential.clone(),
+            as_of,
             ..Grouper::default()
         }
     }
@@ -62,6 +67,9 @@ impl Grouper {
         };
         self.seen.insert(hash, line);
         self.warn_of(file, line, repeats, &parsed);
+        if let Some(requested) = &parsed.confidential {
+            self.from_export.entry(parsed.account.clone()).or_insert((line, requested.clone()));
+        }
         self.fold_in(*parsed);
     }
 
@@ -91,6 +99,16 @@ impl Grouper {
                 "the good-faith estimate differs from the {known} on an earlier row of the account; it has one"
             );
             return Err((IssueKind::EstimateDiffers, estimate.to_string(), reason));
+        }
+        if let (Some((first, known)), Some(requested)) =
+            (self.from_export.get(&parsed.account), &parsed.confidential)
+            && known != requested
+        {
+            let reason = format!(
+                "the confidential address differs from the one on line {first} of the account; a letter is not \
+                 mailed on a guess between two"
+            );
+            return Err((IssueKind::ConfidentialAddress, requested.address.one_line(), reason));
         }
         Ok(repeats)
     }
@@ -220,9 +238,8 @@ impl Grouper {
             account.rejected_lines = lines;
         }
         let mut accounts: Vec<Account> = self.accounts.into_values().collect();
-        if let Some((list, as_of)) = &self.confidential {
-            super::readdress::readdress(&mut accounts, list, *as_of);
-        }
+        let file = (self.confidential.as_deref(), self.as_of);
+        super::readdress::readdress(&mut accounts, file, &mut self.from_export);
         (accounts, self.rejects, self.warnings)
     }
 }

@@ -488,6 +488,45 @@ fn a_repeated_row_is_rejected_naming_the_setting_or_kept_when_the_export_means_i
 }
 
 #[test]
+fn confidential_columns_readdress_and_a_part_missing_or_another_address_rejects() {
+    let mut input = Input::default();
+    let c = &mut input.columns;
+    c.confidential_name = Some(Field::from("Alt Name"));
+    c.confidential_address1 = Some(Field::from("Alt Street"));
+    c.confidential_city = Some(Field::from("Alt City"));
+    c.confidential_state = Some(Field::from("Alt St"));
+    c.confidential_zip = Some(Field::from("Alt Zip"));
+    let header = HEADER.replace('\n', ",Alt Name,Alt Street,Alt City,Alt St,Alt Zip\n");
+    let row = "1 Main St,,Eugene,OR,97401,2026-10-05,Visit,60.00,,,en,N,N,N";
+    let body = format!(
+        "A1,Ann Lee,{row},Ann Lee,PO Box 7,Eugene,or,974401234\n\
+         A1,Ann Lee,{row},,,,,\n\
+         A1,Ann Lee,{row},Ann Lee,PO Box 8,Eugene,OR,97440\n\
+         A2,Bo Diaz,{row},,PO Box 9,Eugene,,97440\n\
+         A3,Cy Park,{row},,,,,\n"
+    );
+    let read = |input: &Input| {
+        read_export_from("t.csv", format!("{header}{body}").as_bytes(), input, as_of()).unwrap()
+    };
+    let export = read(&input);
+    let a1 = &export.accounts[0];
+    assert_eq!(a1.confidential, Some(crate::model::Confidential::Export { line: 2 }));
+    assert_eq!(a1.guarantor.address.one_line(), "PO Box 7, Eugene, OR 97440-1234");
+    assert_eq!(export.accounts[2].confidential, None, "no confidential columns filled");
+    let found: Vec<_> =
+        export.rejects.iter().map(|r| (r.kind, r.line, r.column.as_str())).collect();
+    assert_eq!(
+        found,
+        [(IssueKind::ConfidentialAddress, 4, ""), (IssueKind::ConfidentialAddress, 5, "Alt St")],
+        "another address on a later row; a part missing"
+    );
+    assert_eq!(
+        (a1.rejected_lines.clone(), export.accounts[1].rejected_lines.clone()),
+        (vec![4], vec![5])
+    );
+}
+
+#[test]
 fn an_account_has_one_good_faith_estimate() {
     let mut input = Input::default();
     input.columns.good_faith_estimate = Some(Field::from("GFE"));
