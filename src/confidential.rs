@@ -209,17 +209,7 @@ mod tests {
     use super::*;
 
     fn read(text: &[u8]) -> Result<ConfidentialList, StaffFileError> {
-        let dir = std::env::temp_dir().join(format!(
-            "kindly-confidential-{}-{}",
-            std::process::id(),
-            text.len()
-        ));
-        std::fs::create_dir_all(&dir).unwrap();
-        let path = dir.join("confidential.csv");
-        std::fs::write(&path, text).unwrap();
-        let read = ConfidentialList::read(&path);
-        std::fs::remove_dir_all(&dir).unwrap();
-        read
+        crate::decode::read_as_file("confidential.csv", text, ConfidentialList::read)
     }
 
     #[test]

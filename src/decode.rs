@@ -11,6 +11,8 @@ use encoding_rs::{Decoder, DecoderResult, UTF_16BE, UTF_16LE, WINDOWS_1252};
 use serde::Deserialize;
 
 mod staff_table;
+#[cfg(test)]
+pub(crate) use staff_table::read_as_file;
 pub use staff_table::{Column, StaffFileError, StaffRow, StaffTable, TableProblem, read_file};
 
 /// The delimiter a config names, or `auto` to find it in the file's first

@@ -181,17 +181,7 @@ mod tests {
     use super::*;
 
     fn read(text: &[u8]) -> Result<HoldList, StaffFileError> {
-        let dir = std::env::temp_dir().join(format!(
-            "kindly-holds-{}-{}",
-            std::process::id(),
-            text.len()
-        ));
-        std::fs::create_dir_all(&dir).unwrap();
-        let path = dir.join("holds.csv");
-        std::fs::write(&path, text).unwrap();
-        let read = HoldList::read(&path);
-        std::fs::remove_dir_all(&dir).unwrap();
-        read
+        crate::decode::read_as_file("holds.csv", text, HoldList::read)
     }
 
     fn day(text: &str) -> NaiveDate {

@@ -185,6 +185,20 @@ impl StaffTable {
     }
 }
 
+/// For tests of a staff file's reader: `text` written as the file `name`
+/// in a folder of its own, read by `read`, the folder removed.
+#[cfg(test)]
+pub(crate) fn read_as_file<T>(name: &str, text: &[u8], read: impl Fn(&Path) -> T) -> T {
+    let dir =
+        std::env::temp_dir().join(format!("kindly-{name}-{}-{}", std::process::id(), text.len()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(name);
+    std::fs::write(&path, text).unwrap();
+    let read = read(&path);
+    std::fs::remove_dir_all(&dir).unwrap();
+    read
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
