@@ -231,7 +231,8 @@ impl Grouper {
     /// An account none of whose rows could be read is an account still:
     /// with no charges and its rejected lines, so that policy holds it and
     /// audit.csv, holds.csv and the ledger have it, instead of losing it.
-    /// Accounts on the confidential-address file are readdressed here.
+    /// Accounts with a confidential address (the file's, or their rows'
+    /// own) are readdressed here.
     pub(super) fn finish(mut self) -> (Vec<Account>, Vec<Issue>, Vec<Issue>) {
         for (id, lines) in std::mem::take(&mut self.rejected_by_account) {
             let account = self.accounts.entry(id.clone()).or_insert_with(|| Account::unread(id));

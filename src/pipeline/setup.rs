@@ -30,8 +30,9 @@ pub struct Setup {
     pub mapping_file: Option<Fingerprint>,
     /// The hold list read with `--holds`, if any.
     pub hold_list: Option<HoldList>,
-    /// The confidential-address file read with `--confidential`, if any
-    /// (also in `config.input`, where every reading of the export finds it).
+    /// The confidential-address file the config names, or `--confidential`
+    /// names instead, if any (also in `config.input`, where every reading
+    /// of the export finds it).
     pub confidential: Option<Arc<ConfidentialList>>,
     pub layouts: Layouts,
     pub wording: Wording,
