@@ -244,3 +244,39 @@ fn a_config_that_names_the_file_reads_it_every_run() {
         ("", "confidential address (side file line 2)")
     );
 }
+
+#[test]
+fn the_exports_own_confidential_columns_readdress_too() {
+    let dir = scratch("confidential-columns");
+    let config = household_config(&dir, |t| t.to_string());
+    let mapping = std::fs::read_to_string(repo().join("sample-data/mappings/households.toml"))
+        .unwrap()
+        + "confidential_address1 = \"Alt Street\"\nconfidential_city = \"Alt City\"\n\
+           confidential_state = \"Alt St\"\nconfidential_zip = \"Alt Zip\"\n";
+    let mapping_file = dir.join("mapping.toml");
+    std::fs::write(&mapping_file, mapping).unwrap();
+    let header =
+        crate::households::HOUSEHOLD_HEADER.replace('\n', ",Alt Street,Alt City,Alt St,Alt Zip\n");
+    let rows: String = ROWS
+        .lines()
+        .map(|row| match row.starts_with("2000003,") {
+            true => format!("{row},PO Box 118,Eugene,OR,97440\n"),
+            false => format!("{row},,,,\n"),
+        })
+        .collect();
+    let export = dir.join("households.csv");
+    std::fs::write(&export, format!("{header}{rows}")).unwrap();
+    let out = dir.join("run");
+    let output = run_with(&config, &export, &out, &["--mapping", mapping_file.to_str().unwrap()]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let audit = by_account(&out);
+    assert_eq!(audit["2000003"]["mailed_to"], "confidential address (export line 4)");
+    assert_eq!(audit["2000001"]["piece_id"], audit["2000002"]["piece_id"]);
+    assert_ne!(audit["2000001"]["piece_id"], audit["2000003"]["piece_id"]);
+    let manifest = read_csv(&out.join("manifest.csv"));
+    let hers = manifest.iter().find(|r| r["piece_id"] == audit["2000003"]["piece_id"]).unwrap();
+    assert_eq!(
+        (hers["recipient_name"].as_str(), hers["address_line_1"].as_str()),
+        ("Sofia Delgado", "PO Box 118")
+    );
+}
