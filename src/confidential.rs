@@ -193,12 +193,7 @@ fn check_address(
     if !two_letters {
         return Err(row.problem(state, "is not a two-letter state code such as OR"));
     }
-    let digits = |t: &str, n: usize| t.len() == n && t.bytes().all(|b| b.is_ascii_digit());
-    let zip_ok = match requested.zip.split_once('-') {
-        None => digits(&requested.zip, 5),
-        Some((five, four)) => digits(five, 5) && digits(four, 4),
-    };
-    if !zip_ok {
+    if !crate::usps::is_zip(&requested.zip) {
         return Err(row.problem(zip, "is not a ZIP code such as 97401 or 97401-1234"));
     }
     Ok(())

@@ -9,7 +9,7 @@
 //! Imports follow that direction and never go back up it. The compiler
 //! would allow a cycle, so this list is the rule, kept by hand: a module
 //! imports only modules on the lines above its own.
-//! - leaves: [`stage`] (the four letters), [`money`], [`digest`], [`dates`], [`decode`], [`sanity`], `jsonl`, [`sorted`], [`lock`], [`png_file`]
+//! - leaves: [`stage`] (the four letters), [`money`], [`digest`], [`dates`], [`decode`], [`sanity`], `jsonl`, [`sorted`], [`lock`], [`png_file`], [`usps`]
 //! - [`confidential`] (addresses patients asked their letters be sent to)
 //! - [`config`] (the practice's settings), [`layouts`]
 //! - [`model`] (the data that flows), [`practice`] (its ledger and run folders), [`hold_list`]
@@ -62,6 +62,7 @@ pub mod sorted;
 pub mod stage;
 pub mod suggest;
 pub mod synth;
+pub mod usps;
 pub mod validation;
 pub mod verify;
 

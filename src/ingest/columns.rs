@@ -12,7 +12,8 @@ use super::cells::{Cells, Note, Problems, Row, natural_order, without_invisible}
 use super::credits::{Credits, credit_columns, read_credits};
 use super::medical_codes;
 use super::source::Source;
-use super::values::{is_zip, normalise_language, parse_date, parse_flag, zip_plus_four};
+use super::values::{normalise_language, parse_date, parse_flag, zip_plus_four};
+use crate::usps::is_zip;
 
 #[derive(Debug)]
 pub(super) struct Parsed {

@@ -62,14 +62,6 @@ pub(super) fn zip_plus_four(zip: String) -> String {
     }
 }
 
-pub(super) fn is_zip(zip: &str) -> bool {
-    let digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
-    match zip.split_once('-') {
-        None => zip.len() == 5 && digits(zip),
-        Some((five, four)) => five.len() == 5 && four.len() == 4 && digits(five) && digits(four),
-    }
-}
-
 pub(super) fn normalise_language(text: &str) -> String {
     match text.trim().to_lowercase().as_str() {
         "" | "en" | "eng" | "english" => "en".into(),
