@@ -13,7 +13,7 @@ use minijinja::value::{Serde, Value};
 use minijinja::{Environment, Error as TemplateError, ErrorKind, UndefinedBehavior};
 use serde::Serialize;
 
-use crate::config::{Assigned, Config, NameCase, Practice, Rect, Trial};
+use crate::config::{Assigned, Config, NameCase, NoticePlacement, Practice, Rect, Trial};
 use crate::layouts::Layouts;
 use crate::model::{Account, Aged, Charge};
 use crate::money::Cents;
@@ -62,6 +62,9 @@ pub struct Letter {
     pub credit_reporting_possible: bool,
     /// An aging report's letter: what is owed by age, not by service.
     pub by_age: bool,
+    /// Whether the language-assistance notice follows the letter, on a page
+    /// of its own (`[language_access]`, placed in the letter).
+    pub language_notice: bool,
     /// When the account last paid, where the export says.
     pub last_payment: Option<String>,
     /// The layout's fixed words in the letter's language.
@@ -504,7 +507,7 @@ pub fn letter(
     let address = &guarantor.address;
     let case = config.letters.names;
     let name = case.print(&guarantor.name);
-    let mut recipient = vec![name.clone()];
+    let mut recipient = vec![case.print(guarantor.window_name())];
     recipient.extend(address.street.iter().map(|line| case.print(line)));
     recipient.push(format!("{}, {} {}", case.print(&address.city), address.state, address.zip));
     let reply_by = (stage == Stage::FinalNotice)
@@ -563,6 +566,8 @@ pub fn letter(
             .map(|link| link.replace("{account}", &first.id)),
         credit_reporting_possible: reportable,
         by_age: accounts.iter().any(|(a, _)| a.charges.iter().any(|c| c.aged.is_some())),
+        language_notice: config.language_access.enabled
+            && config.language_access.placement == NoticePlacement::InLetter,
         last_payment: accounts
             .iter()
             .filter_map(|(a, _)| a.last_payment)

@@ -12,8 +12,10 @@ pub use crate::decode::{Delimiter, Encoding};
 use crate::money::Cents;
 use crate::stage::Stage;
 
+mod language_access;
 mod trials;
 mod vendor;
+pub use language_access::{LanguageAccess, NoticePlacement, NoticeText};
 pub use trials::{Assigned, Trial, USUAL, assign, baseline, template_stem, wordings};
 pub use vendor::{
     Click2MailOptions, FieldLimits, LobOptions, PostGridOptions, Postage, Print, Rect, Vendor,
@@ -44,6 +46,8 @@ pub struct Config {
     pub mailing: Mailing,
     #[serde(default)]
     pub letters: Letters,
+    #[serde(default)]
+    pub language_access: LanguageAccess,
     /// `[trials.NAME]`: wording trials, by name; at most one a stage.
     #[serde(default)]
     pub trials: BTreeMap<String, Trial>,
@@ -760,6 +764,12 @@ export_fields! {
         /// The patient the account is for, where the guarantor is someone
         /// else (a parent): a household letter lists each account under it.
         patient = None, Text, seen ["patient", "patientname", "patientfullname", "patientfirstlast", "ptname"];
+        /// The guarantor's name in Latin letters, where the billing system
+        /// keeps one beside a name in another script: the address window
+        /// prints it, the letter greets the name as written.
+        guarantor_latin = None, Text, seen [
+            "guarantorlatin", "latinname", "namelatin", "romanizedname", "nameinlatin", "englishname",
+        ];
         insurance_pending = Some("Insurance Pending"), Flag, seen [
             "insurancepending", "inspending", "inspend", "pendinginsurance",
         ];
@@ -996,6 +1006,7 @@ impl Config {
         self.check_input()?;
         self.check_vendor()?;
         trials::check(&self.trials)?;
+        self.language_access.check()?;
         if self.print.max_pages == 0 || self.vendor.postage.sheets_per_ounce == 0 {
             return Err(
                 "[print] max_pages and [vendor.postage] sheets_per_ounce must be 1 or more".into(),

@@ -154,6 +154,7 @@ mod tests {
         let street = street.iter().map(|s| s.to_string()).collect();
         Guarantor {
             name: name.into(),
+            latin_name: None,
             address: Address { street, city: "Eugene".into(), state: "OR".into(), zip: zip.into() },
         }
     }

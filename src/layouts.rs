@@ -16,6 +16,11 @@ pub const LETTER: &str = "letter.typ";
 /// language's `labels.toml`.
 pub const WORDING_DIR: &str = "wording";
 pub const FONTS_DIR: &str = "fonts";
+/// The language-assistance notice's layout, set after a letter or alone on
+/// the insert sheet (see the `language_access` module).
+pub const NOTICE_LAYOUT: &str = "language-notice.typ";
+/// The table of the notice's published texts, by language.
+pub const NOTICE_TEXTS: &str = "language-access.toml";
 
 #[derive(Debug, Clone)]
 pub struct Layouts {
@@ -26,8 +31,14 @@ pub struct Layouts {
     pub wording: BTreeMap<String, String>,
     /// The layout's fixed words (`wording/<language>/labels.toml`) by language.
     pub labels: BTreeMap<String, String>,
-    /// Font files' bytes, in file-name order.
-    pub fonts: Vec<(String, Vec<u8>)>,
+    /// The notice's layout and its table of texts, where the folder has them.
+    pub notice_layout: Option<String>,
+    pub notice_texts: Option<String>,
+    /// Font files (relative name and path), in file-name order. Only their
+    /// fingerprint is read here: the renderer reads each file's faces once
+    /// and a face's outlines when a letter first needs it, so fonts for
+    /// scripts a run never prints cost it no memory.
+    pub fonts: Vec<(String, PathBuf)>,
     /// SHA-256 over every file's relative path and contents.
     pub sha256: String,
 }
@@ -52,6 +63,7 @@ impl Layouts {
         let mut wording = BTreeMap::new();
         let mut labels = BTreeMap::new();
         let mut fonts = Vec::new();
+        let (mut notice_layout, mut notice_texts) = (None, None);
         for rel in files {
             let path = dir.join(&rel);
             let bytes = std::fs::read(&path)
@@ -67,6 +79,10 @@ impl Layouts {
             };
             if name == LETTER {
                 letter = Some(text()?);
+            } else if name == NOTICE_LAYOUT {
+                notice_layout = Some(text()?);
+            } else if name == NOTICE_TEXTS {
+                notice_texts = Some(text()?);
             } else if let Some(template) = name.strip_prefix(&format!("{WORDING_DIR}/")) {
                 if template.ends_with(".j2") {
                     wording.insert(template.to_string(), text()?);
@@ -78,7 +94,7 @@ impl Layouts {
                     .iter()
                     .any(|ext| name.to_lowercase().ends_with(ext))
             {
-                fonts.push((name, bytes));
+                fonts.push((name, path));
             }
         }
         let missing =
@@ -95,6 +111,8 @@ impl Layouts {
             letter,
             wording,
             labels,
+            notice_layout,
+            notice_texts,
             fonts,
             sha256: hex(&hasher.finalize()),
         })

@@ -12,7 +12,7 @@
 //! - leaves: [`stage`] (the four letters), [`money`], [`digest`], [`dates`], [`decode`], [`sanity`], `jsonl`, [`sorted`], [`lock`], [`png_file`], [`usps`]
 //! - [`confidential`] (addresses patients asked their letters be sent to)
 //! - [`config`] (the practice's settings), [`layouts`]
-//! - [`model`] (the data that flows), [`practice`] (its ledger and run folders), [`hold_list`]
+//! - [`model`] (the data that flows), [`practice`] (its ledger and run folders), [`hold_list`], [`language_access`] (the notice of free language help)
 //! - [`household`] (who shares an envelope), [`policy`], [`preflight`], [`synth`]
 //! - [`ingest`], [`compose`], [`shard`]
 //! - [`run_folder`], [`render`], [`lint`], [`suggest`]
@@ -37,6 +37,7 @@ pub mod hold_list;
 pub mod household;
 pub mod ingest;
 mod jsonl;
+pub mod language_access;
 pub mod layouts;
 pub mod ledger;
 pub mod lint;

@@ -74,7 +74,19 @@ impl Address {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Guarantor {
     pub name: String,
+    /// The name in Latin letters, where the export gives it beside a name in
+    /// another script (`王小明`, `Wang Xiaoming`): the address window and the
+    /// vendor's files print it, the letter greets the name as written.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub latin_name: Option<String>,
     pub address: Address,
+}
+
+impl Guarantor {
+    /// The name the envelope's window and the vendor's files carry.
+    pub fn window_name(&self) -> &str {
+        self.latin_name.as_deref().unwrap_or(&self.name)
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -263,7 +275,7 @@ impl Account {
             state: String::new(),
             zip: String::new(),
         };
-        let guarantor = Guarantor { name: String::new(), address };
+        let guarantor = Guarantor { name: String::new(), latin_name: None, address };
         Account::new(id, guarantor, String::new(), String::new())
     }
 

@@ -30,6 +30,8 @@ const EDGE_IN: f64 = 1.0 / 16.0;
 const ADDRESS_LINES: std::ops::RangeInclusive<usize> = 2..=6;
 pub const RECIPIENT_LABEL: &str = "kindly-recipient";
 pub const RETURN_LABEL: &str = "kindly-return";
+/// Where the language-assistance notice starts (`language-notice.typ`).
+pub const NOTICE_LABEL: &str = "kindly-notice";
 
 /// A broken rule and what was measured.
 #[derive(Debug, Clone, PartialEq)]
@@ -137,6 +139,16 @@ pub fn check_page(
     Ok(())
 }
 
+/// The pages of a laid-out letter from where its language-assistance notice
+/// starts to its end; `None` when the layout printed no notice.
+pub fn notice_pages(document: &PagedDocument) -> Option<usize> {
+    let label = typst::foundations::Label::new(PicoStr::intern(NOTICE_LABEL))?;
+    let introspector = document.introspector();
+    let start = introspector.elements().query_label(label).ok()?.location()?;
+    let page = introspector.position(start)?.page.get();
+    Some(document.pages().len() + 1 - page)
+}
+
 /// Checks a piece's recipient against what the vendor's upload takes
 /// (`[vendor] format` and `[vendor.limits]`), before the letter is laid out:
 /// a name or street line the vendor would cut, or a ZIP it would refuse.
@@ -155,7 +167,7 @@ pub fn check_recipient(
         }),
         _ => Ok(()),
     };
-    too_long("the guarantor's name", &to.name, limits.name)?;
+    too_long("the guarantor's name", to.window_name(), limits.name)?;
     for line in &to.address.street {
         too_long("the street line", line, limits.address_line)?;
     }

@@ -13,15 +13,16 @@ use chrono::{Datelike, NaiveDate};
 use typst::diag::{FileError, FileResult, SourceDiagnostic};
 use typst::foundations::{Bytes, Datetime, Smart};
 use typst::syntax::{FileId, RootedPath, Source, VirtualPath, VirtualRoot};
-use typst::text::{Font, FontBook};
+use typst::text::{Coverage, Font, FontBook, FontInfo};
 use typst::utils::LazyHash;
 use typst::{Library, LibraryExt, World, WorldExt};
-use typst_kit::fonts::FontStore;
+use typst_kit::fonts::{FontPath, FontStore};
 use typst_layout::PagedDocument;
 
 use crate::compose::LetterFiles;
 use crate::config::{Pdf, PdfStandard};
-use crate::layouts::Layouts;
+use crate::language_access::Notice;
+use crate::layouts::{Layouts, NOTICE_LAYOUT};
 use crate::preflight::Violation;
 
 /// The version of Typst compiled in, for the run record (pinned in Cargo.toml).
@@ -42,6 +43,8 @@ static MAIN: LazyLock<FileId> = LazyLock::new(|| file_id("/letter.typ"));
 static DATA: LazyLock<FileId> = LazyLock::new(|| file_id("/data.json"));
 static BODY: LazyLock<FileId> = LazyLock::new(|| file_id("/body.typ"));
 static QR: LazyLock<FileId> = LazyLock::new(|| file_id("/qr.png"));
+static NOTICE: LazyLock<FileId> = LazyLock::new(|| file_id("/language-notice.typ"));
+static NOTICE_DATA: LazyLock<FileId> = LazyLock::new(|| file_id("/notice.json"));
 
 /// A letter's laid-out pages, kept for the combined print files (cheap to
 /// clone: the frames are shared).
@@ -68,22 +71,37 @@ pub enum RenderError {
 pub struct Renderer {
     library: LazyHash<Library>,
     fonts: FontStore,
+    /// What each font face can print, to check text before it is laid out.
+    coverage: Vec<Coverage>,
     main: Source,
+    /// The language-assistance notice's layout and data, when it is on.
+    notice: Option<(Source, Bytes)>,
     tagged: bool,
     standards: typst_pdf::PdfStandards,
 }
 
 impl Renderer {
-    pub fn new(layouts: &Layouts, pdf: &Pdf) -> Result<Renderer, RenderError> {
+    pub fn new(
+        layouts: &Layouts,
+        pdf: &Pdf,
+        notice: Option<&Notice>,
+    ) -> Result<Renderer, RenderError> {
         let mut fonts = FontStore::new();
-        fonts.extend(
-            layouts.fonts.iter().flat_map(|(_, bytes)| Font::iter(Bytes::new(bytes.clone()))).map(
-                |font| {
-                    let info = font.info().clone();
-                    (font, info)
-                },
-            ),
-        );
+        let mut coverage = Vec::new();
+        for (_, path) in &layouts.fonts {
+            let bytes = std::fs::read(path).map_err(|e| {
+                RenderError::Failed(format!("cannot read the font {}: {e}", path.display()))
+            })?;
+            // A collection's faces by their index in the file, as Typst
+            // loads them; a face that cannot be read is left out.
+            let faces = ttf_parser::fonts_in_collection(&bytes).unwrap_or(1);
+            for index in 0..faces {
+                if let Some(info) = FontInfo::new(&bytes, index) {
+                    coverage.push(info.coverage.clone());
+                    fonts.push((FontPath { path: path.clone(), index }, info));
+                }
+            }
+        }
         if fonts.font(0).is_none() {
             return Err(RenderError::Failed(format!(
                 "no usable fonts in {}/fonts",
@@ -93,7 +111,11 @@ impl Renderer {
         Ok(Renderer {
             library: LazyHash::new(Library::default()),
             fonts,
+            coverage,
             main: Source::new(*MAIN, layouts.letter.clone()),
+            notice: notice.zip(layouts.notice_layout.as_ref()).map(|(notice, layout)| {
+                (Source::new(*NOTICE, layout.clone()), Bytes::new(notice.data(false)))
+            }),
             tagged: pdf.tagged,
             standards: match pdf.standard {
                 PdfStandard::Plain => typst_pdf::PdfStandards::default(),
@@ -168,11 +190,38 @@ impl Renderer {
     fn world(&self, files: LetterFiles, date: NaiveDate) -> LetterWorld<'_> {
         LetterWorld {
             shared: self,
+            main: *MAIN,
             data: Bytes::new(files.data),
             body: Source::new(*BODY, files.body),
             qr: files.qr.map(Bytes::new),
+            notice_data: self.notice.as_ref().map(|(_, data)| data.clone()),
             date,
         }
+    }
+
+    /// Whether some font of the layouts has a glyph for `c`.
+    pub fn covers(&self, c: char) -> bool {
+        self.coverage.iter().any(|coverage| coverage.contains(c as u32))
+    }
+
+    /// The language-assistance notice laid out alone on US Letter, as the
+    /// sheet the vendor puts in every envelope (`placement = "insert"`).
+    pub fn notice_insert(&self, notice: &Notice, date: NaiveDate) -> Result<Vec<u8>, RenderError> {
+        let Some((layout, _)) = &self.notice else {
+            return Err(RenderError::Failed(format!("the layouts have no {NOTICE_LAYOUT}")));
+        };
+        let world = LetterWorld {
+            shared: self,
+            main: layout.id(),
+            data: Bytes::new(Vec::new()),
+            body: Source::new(*BODY, String::new()),
+            qr: None,
+            notice_data: Some(Bytes::new(notice.data(true))),
+            date,
+        };
+        let mut document = compile(&world)?;
+        document.info_mut().title = Some("Language-assistance notice".into());
+        self.pdf(&document, "language-notice", date, self.tagged)
     }
 }
 
@@ -219,6 +268,8 @@ fn describe(world: &LetterWorld, errors: &[SourceDiagnostic]) -> String {
             let place = d.span.id().and_then(|id| {
                 let name = if id == *MAIN {
                     "layouts/letter.typ"
+                } else if id == *NOTICE {
+                    "layouts/language-notice.typ"
                 } else if id == *BODY {
                     "the wording template's output"
                 } else {
@@ -236,9 +287,11 @@ fn describe(world: &LetterWorld, errors: &[SourceDiagnostic]) -> String {
 
 struct LetterWorld<'a> {
     shared: &'a Renderer,
+    main: FileId,
     data: Bytes,
     body: Source,
     qr: Option<Bytes>,
+    notice_data: Option<Bytes>,
     date: NaiveDate,
 }
 
@@ -252,7 +305,7 @@ impl World for LetterWorld<'_> {
     }
 
     fn main(&self) -> FileId {
-        *MAIN
+        self.main
     }
 
     fn source(&self, id: FileId) -> FileResult<Source> {
@@ -260,6 +313,8 @@ impl World for LetterWorld<'_> {
             Ok(self.shared.main.clone())
         } else if id == *BODY {
             Ok(self.body.clone())
+        } else if let Some((layout, _)) = self.shared.notice.as_ref().filter(|_| id == *NOTICE) {
+            Ok(layout.clone())
         } else {
             Err(not_found(id))
         }
@@ -268,6 +323,8 @@ impl World for LetterWorld<'_> {
     fn file(&self, id: FileId) -> FileResult<Bytes> {
         if id == *DATA {
             Ok(self.data.clone())
+        } else if let Some(data) = self.notice_data.as_ref().filter(|_| id == *NOTICE_DATA) {
+            Ok(data.clone())
         } else if id == *QR && self.qr.is_some() {
             self.qr.clone().ok_or_else(|| not_found(id))
         } else if id == *MAIN {

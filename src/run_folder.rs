@@ -21,7 +21,9 @@ mod rows;
 mod staging;
 
 pub use reading::{FolderError, read, read_record};
-pub use record::{Breakdown, Counts, Fingerprint, RowCounts, RunInputs, RunRecord, ShardRecord};
+pub use record::{
+    Breakdown, Counts, Fingerprint, NoticeCost, RowCounts, RunInputs, RunRecord, ShardRecord,
+};
 pub use rows::{AuditDecision, AuditRow, Decided, HoldRow, Kind, ManifestRow, Variant};
 pub use staging::{HashedFile, Records, Scratch, Staging};
 

@@ -77,7 +77,7 @@ mod tests {
             state: "OR".into(),
             zip: "97401".into(),
         };
-        Guarantor { name: name.into(), address }
+        Guarantor { name: name.into(), latin_name: None, address }
     }
 
     #[test]

@@ -728,6 +728,7 @@ pub fn sample_account() -> Account {
         patient: String::new(),
         guarantor: Guarantor {
             name: "María José Rodríguez-Peña".into(),
+            latin_name: None,
             address: Address {
                 street: vec![
                     "12345 Martin Luther King Jr Blvd".into(),

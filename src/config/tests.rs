@@ -77,6 +77,7 @@ fn the_config_chapter_names_every_setting_and_no_other() {
         ("[vendor.postage]", fields::<super::Postage>()),
         ("[mailing]", fields::<super::Mailing>()),
         ("[letters]", fields::<super::Letters>()),
+        ("[language_access]", fields::<super::LanguageAccess>()),
         ("[trials.NAME]", fields::<super::Trial>()),
         ("[print]", fields::<super::Print>()),
         ("[pdf]", fields::<super::Pdf>()),

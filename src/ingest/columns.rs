@@ -145,6 +145,10 @@ impl ColumnLayout {
             account: t.account,
             guarantor: Guarantor {
                 name: t.guarantor,
+                latin_name: t
+                    .guarantor_latin
+                    .filter(|n| !n.is_empty())
+                    .map(|n| natural_order(&n).unwrap_or(n)),
                 address: Address { street, city, state, zip },
             },
             language: normalise_language(&t.language.unwrap_or_default()),
@@ -346,6 +350,7 @@ impl Reading<'_, '_> {
         let street = [street1, street2].into_iter().filter(|s| !s.is_empty()).collect();
         Some(Guarantor {
             name,
+            latin_name: None,
             address: Address { street, city, state: state.to_ascii_uppercase(), zip },
         })
     }

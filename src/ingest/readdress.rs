@@ -47,7 +47,11 @@ fn from_file(account: &mut Account, requested: &Requested, as_of: NaiveDate) {
                 zip: requested.zip.clone(),
             };
             let name = requested.name.clone();
-            to(account, Guarantor { name, address }, Confidential::Address { line });
+            to(
+                account,
+                Guarantor { name, latin_name: None, address },
+                Confidential::Address { line },
+            );
         }
     }
 }
@@ -60,6 +64,6 @@ fn to(account: &mut Account, requested: Guarantor, how: Confidential) {
         .find(|n| !n.is_empty())
         .cloned()
         .unwrap_or_default();
-    account.guarantor = Guarantor { name, address: requested.address };
+    account.guarantor = Guarantor { name, latin_name: None, address: requested.address };
     account.confidential = Some(how);
 }

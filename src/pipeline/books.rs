@@ -306,6 +306,7 @@ mod tests {
             print_first_page: None,
             print_last_page: None,
             wording: String::new(),
+            notice: Default::default(),
         }
     }
 

@@ -9,6 +9,7 @@ use std::path::PathBuf;
 use crate::compose::ComposeError;
 use crate::config::ConfigError;
 use crate::ingest::IngestError;
+use crate::language_access::NoticeError;
 use crate::layouts::LayoutsError;
 use crate::ledger::LedgerError;
 use crate::lint::Finding;
@@ -16,12 +17,22 @@ use crate::policy::Stage;
 use crate::render::RenderError;
 use crate::run_folder::OutputError;
 
+impl From<NoticeError> for Error {
+    fn from(error: NoticeError) -> Error {
+        Error::Notice(Box::new(error))
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     #[error(transparent)]
     Config(#[from] ConfigError),
     #[error(transparent)]
     Layouts(#[from] LayoutsError),
+    /// Boxed: its message's parts are many, and every `Result` carries
+    /// the largest variant.
+    #[error(transparent)]
+    Notice(Box<NoticeError>),
     #[error(transparent)]
     Compose(#[from] ComposeError),
     #[error("the layout cannot be used: {0}")]

@@ -13,12 +13,14 @@ use chrono::NaiveDate;
 
 use super::Setup;
 use crate::compose;
+use crate::config::NoticePlacement;
 use crate::lint;
 use crate::model::Account;
+use crate::money::Cents;
 use crate::policy::Stage;
 use crate::preflight;
 use crate::render::{Pages, RenderError, Rendered};
-use crate::run_folder::{self, LETTERS_DIR, ManifestRow, OutputError, Variant};
+use crate::run_folder::{self, LETTERS_DIR, ManifestRow, NoticeCost, OutputError, Variant};
 
 /// Why a letter that policy decided on was not made. Its account is held,
 /// with this as the reason, and staff must look at the layout or wording.
@@ -90,6 +92,8 @@ pub type Picture = Result<Vec<u8>, String>;
 pub struct Laid {
     pub letter: compose::Letter,
     pub rendered: Rendered,
+    /// The pages of the language-assistance notice at the letter's end.
+    pub notice_pages: usize,
     pub pages: Option<Pages>,
     pub picture: Option<Picture>,
 }
@@ -138,6 +142,7 @@ impl Times {
 fn printed_fields(accounts: &[(Account, Stage)]) -> Vec<(&str, &str)> {
     let g = &accounts[0].0.guarantor;
     let mut fields = vec![("the guarantor's name", g.name.as_str())];
+    fields.extend(g.latin_name.as_deref().map(|latin| ("the name in Latin letters", latin)));
     let street = ["address line 1", "address line 2", "address line 3"];
     fields.extend(street.into_iter().zip(g.address.street.iter().map(String::as_str)));
     fields.push(("the city", g.address.city.as_str()));
@@ -192,6 +197,17 @@ impl Setup {
             .map_err(RenderError::Preflight)?;
         preflight::check_pages(&self.limits, vendor_name, document.pages().len())
             .map_err(RenderError::Preflight)?;
+        let notice_pages = preflight::notice_pages(&document).unwrap_or(0);
+        if letter.language_notice && notice_pages == 0 {
+            return Err(Unmade::Preflight {
+                rule: "language notice".into(),
+                detail: format!(
+                    "[language_access] is on, but the layout printed no notice (no <{}> label): \
+                     letter.typ must include language-notice.typ after the letter",
+                    preflight::NOTICE_LABEL
+                ),
+            });
+        }
         let started = times.add(&times.check, started);
         let rendered = self.renderer.export(&document, piece, as_of)?;
         let pages = self.combined.then(|| crate::print_files::pages_for_print(document.pages()));
@@ -203,7 +219,7 @@ impl Setup {
             crate::render::page_png(page, super::PICTURE_SCALE).map_err(|e| e.to_string())
         });
         times.add(&times.export, started);
-        Ok(Laid { letter, rendered, pages, picture })
+        Ok(Laid { letter, rendered, notice_pages, pages, picture })
     }
 
     /// Makes the envelope of `accounts` (one account, or a household's) and
@@ -252,6 +268,25 @@ impl Setup {
         Ok(made)
     }
 
+    /// What the language-assistance notice adds to a piece of `pages` pages
+    /// whose last `notice_pages` are the notice: the sheets they take (none
+    /// on the blank back of a duplex letter's last sheet), or with
+    /// `placement = "insert"` a sheet of its own in the envelope.
+    fn notice_cost(&self, pages: usize, notice_pages: usize) -> NoticeCost {
+        let vendor = &self.config.vendor;
+        match &self.notice {
+            None => NoticeCost::default(),
+            Some(notice) if notice.placement == NoticePlacement::Insert => {
+                NoticeCost { pages: 1, sheets: 1, postage: Cents(0) }
+            }
+            Some(_) => NoticeCost {
+                pages: notice_pages as u64,
+                sheets: (vendor.sheets(pages) - vendor.sheets(pages - notice_pages)) as u64,
+                postage: Cents(0),
+            },
+        }
+    }
+
     /// Makes one piece and writes its PDF into `letters_dir`.
     fn make_piece(
         &self,
@@ -261,7 +296,7 @@ impl Setup {
         letters_dir: &Path,
         times: &Times,
     ) -> Result<Made, OutputError> {
-        let Laid { letter, rendered, pages: laid_out, picture } =
+        let Laid { letter, rendered, notice_pages, pages: laid_out, picture } =
             match self.make_letter(accounts, piece, (as_of, picture), times) {
                 Ok(done) => done,
                 Err(unmade) => return Ok(Err(unmade)),
@@ -269,7 +304,10 @@ impl Setup {
         let started = Instant::now();
         let vendor = &self.config.vendor;
         let pages = rendered.pages;
-        let sheets = vendor.sheets(pages);
+        let notice = self.notice_cost(pages, notice_pages);
+        // An insert is a sheet of the envelope outside the letter's PDF.
+        let insert = self.notice.as_ref().is_some_and(|n| n.placement == NoticePlacement::Insert);
+        let sheets = vendor.sheets(pages) + usize::from(insert);
         let file = format!("{piece}.pdf");
         run_folder::write_file(&letters_dir.join(&file), &rendered.pdf)?;
         times.add(&times.write, started);
@@ -286,7 +324,7 @@ impl Setup {
             duplex: vendor.duplex,
             envelope: vendor.envelope.clone(),
             mail_class: vendor.mail_class.clone(),
-            recipient_name: guarantor.name.clone(),
+            recipient_name: guarantor.window_name().to_string(),
             address_line_1,
             address_line_2,
             city: address.city.clone(),
@@ -300,6 +338,7 @@ impl Setup {
             print_first_page: None,
             print_last_page: None,
             wording: letter.wording.map(|w| w.to_string()).unwrap_or_default(),
+            notice,
         };
         Ok(Ok(Piece { row, pages: laid_out, picture }))
     }

@@ -37,8 +37,9 @@ use decide::decide_ahead;
 use queued::{PARTS_QUEUED, Queued, finish_oldest};
 use workers::{Job, Workers};
 
-use crate::config::{Escalation, PieceOrder};
+use crate::config::{Escalation, NoticePlacement, PieceOrder};
 use crate::ingest::{self, IngestError, Partitioned, Regroup};
+use crate::language_access::{NOTICE_INSERT, Notice};
 use crate::ledger::{Ledger, LedgerError, LedgerSummary, Recorded};
 use crate::model::{Account, IssueKind};
 use crate::policy::{self, Stage};
@@ -305,6 +306,7 @@ pub fn run(setup: &Setup, options: &RunOptions) -> Result<RunSummary, Error> {
         staging.written(&written.file, &written.sha256);
     }
     write_pictures(&mut staging, pictures)?;
+    write_notice_insert(setup, options.as_of, &mut staging)?;
     let not_held = setup.not_held(&books.held_by_list, options.as_of);
     let not_readdressed = setup.not_readdressed(&books.readdressed);
     let pieces_not_made: Vec<String> = books.pieces_not_made.iter().cloned().collect();
@@ -362,6 +364,22 @@ pub fn run(setup: &Setup, options: &RunOptions) -> Result<RunSummary, Error> {
         ],
         letter_steps: times.seconds(),
     })
+}
+
+/// The language-assistance notice as the sheet the vendor puts in every
+/// envelope, when `[language_access] placement = "insert"`.
+fn write_notice_insert(
+    setup: &Setup,
+    as_of: NaiveDate,
+    staging: &mut Staging,
+) -> Result<(), Error> {
+    match &setup.notice {
+        Some(notice) if notice.placement == NoticePlacement::Insert => {
+            let pdf = setup.renderer.notice_insert(notice, as_of)?;
+            Ok(staging.write(NOTICE_INSERT, &pdf)?)
+        }
+        _ => Ok(()),
+    }
 }
 
 /// With `escalation = "by_age"` and a ledger without runs (`first_run`),
@@ -677,6 +695,7 @@ fn base_record(setup: &Setup, as_of: NaiveDate, input: Fingerprint, counts: Coun
         not_held: Vec::new(),
         confidential: setup.confidential_fingerprint(),
         not_readdressed: Vec::new(),
+        language_notice: setup.notice.as_ref().map(Notice::record),
         wording: setup.layouts.wording_sha256(),
         vendor: setup.config.vendor.name.clone(),
         counts,

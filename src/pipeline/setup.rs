@@ -14,6 +14,7 @@ use crate::compose::{self, ComposeError, LetterFiles, Wording};
 use crate::confidential::{ConfidentialList, Unmatched};
 use crate::config::{Assigned, Config, FieldLimits};
 use crate::hold_list::{HoldList, NotHeld};
+use crate::language_access::Notice;
 use crate::layouts::Layouts;
 use crate::lint::{self, Finding};
 use crate::model::Account;
@@ -37,6 +38,8 @@ pub struct Setup {
     pub layouts: Layouts,
     pub wording: Wording,
     pub renderer: Renderer,
+    /// The language-assistance notice every letter carries, if it is on.
+    pub notice: Option<Notice>,
     /// What the vendor's upload takes of each piece (`[vendor]`).
     pub limits: FieldLimits,
     /// Whether letters keep their laid-out pages for combined print files.
@@ -102,7 +105,12 @@ impl Setup {
         }
         let layouts = Layouts::load(&config.layouts)?;
         let wording = Wording::new(&layouts, &config.trials)?;
-        let renderer = Renderer::new(&layouts, &config.pdf)?;
+        let notice = Notice::resolve(&config.language_access, &layouts)?;
+        let renderer = Renderer::new(&layouts, &config.pdf, notice.as_ref())?;
+        if let Some(notice) = &notice {
+            let fonts = layouts.dir.join(crate::layouts::FONTS_DIR).display().to_string();
+            notice.check_glyphs(|c| renderer.covers(c), &fonts)?;
+        }
         let confidential = config.mailing.confidential_addresses.clone();
         let mut setup = Setup {
             limits: config.vendor.field_limits(),
@@ -118,6 +126,7 @@ impl Setup {
             layouts,
             wording,
             renderer,
+            notice,
         };
         if let Some(path) = confidential {
             setup.use_confidential(&path)?;

@@ -10,6 +10,7 @@ fn account(charges: &[(&str, i64)]) -> Account {
         patient: String::new(),
         guarantor: Guarantor {
             name: "Ann Lee".into(),
+            latin_name: None,
             address: Address {
                 street: vec!["1 Main St".into()],
                 city: "Eugene".into(),

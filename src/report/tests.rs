@@ -37,6 +37,7 @@ fn record_of(name: &str) -> RunRecord {
         input: file(),
         input_read_as: None,
         config: file(),
+        language_notice: None,
         mapping: None,
         layouts: file(),
         hold_list: None,

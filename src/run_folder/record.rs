@@ -7,8 +7,10 @@ use serde::{Deserialize, Serialize};
 
 use super::ManifestRow;
 use crate::confidential::Unmatched;
+use crate::config::NoticePlacement;
 use crate::config::Postage;
 use crate::hold_list::NotHeld;
+use crate::language_access::{NOTICE_INSERT, NoticeRecord, TextFrom};
 use crate::money::Cents;
 use crate::policy::Stage;
 
@@ -26,6 +28,29 @@ impl RowCounts {
     /// Every input row ends in exactly one place.
     pub fn add_up(&self) -> bool {
         self.input == self.in_letters + self.in_holds + self.rejected
+    }
+}
+
+/// What the language-assistance notice added to letters: its pages, the
+/// sheets they took (none where it printed on the blank back of a letter's
+/// last sheet; one for an insert), and the postage of those sheets.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NoticeCost {
+    pub pages: u64,
+    pub sheets: u64,
+    #[serde(default)]
+    pub postage: Cents,
+}
+
+impl NoticeCost {
+    fn is_none(&self) -> bool {
+        *self == NoticeCost::default()
+    }
+
+    fn add(&mut self, other: &NoticeCost) {
+        self.pages += other.pages;
+        self.sheets += other.sheets;
+        self.postage += other.postage;
     }
 }
 
@@ -78,6 +103,9 @@ pub struct Counts {
     /// envelope of its own).
     #[serde(default, skip_serializing_if = "is_zero")]
     pub to_confidential: u64,
+    /// What the language-assistance notice added, when it was on.
+    #[serde(default, skip_serializing_if = "NoticeCost::is_none")]
+    pub language_notice: NoticeCost,
     #[serde(flatten)]
     pub by: Breakdown,
 }
@@ -102,6 +130,11 @@ impl Counts {
         self.pages += row.pages as u64;
         self.sheets += row.sheets as u64;
         self.estimated_postage += postage.of(row.sheets as u64);
+        let without = (row.sheets - row.notice.sheets as usize) as u64;
+        self.language_notice.add(&NoticeCost {
+            postage: postage.of(row.sheets as u64) - postage.of(without),
+            ..row.notice
+        });
         self.by.letter(row.stage);
     }
 
@@ -136,6 +169,7 @@ impl Counts {
         self.envelopes += other.envelopes;
         self.estimated_postage += other.estimated_postage;
         self.to_confidential += other.to_confidential;
+        self.language_notice.add(&other.language_notice);
         self.by.add(&other.by);
     }
 }
@@ -180,6 +214,9 @@ pub struct RunRecord {
     /// partials and labels), by template name, e.g. `en/reminder.typ.j2`.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub wording: BTreeMap<String, String>,
+    /// The language-assistance notice the letters carried, if it was on.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub language_notice: Option<NoticeRecord>,
     pub vendor: String,
     pub counts: Counts,
     /// SHA-256 of each file of the run other than the letters, which the
@@ -218,6 +255,38 @@ pub struct RunInputs<'a> {
 }
 
 impl RunRecord {
+    /// What the language-assistance notice was and cost, in a sentence for
+    /// the run's summary and its report; `None` when it was off.
+    pub fn notice_sentence(&self) -> Option<String> {
+        let notice = self.language_notice.as_ref()?;
+        let cost = &self.counts.language_notice;
+        let languages = notice.languages.len().saturating_sub(1);
+        let own = notice.languages.iter().filter(|l| l.from == TextFrom::Config).count();
+        let own = match own {
+            0 => String::new(),
+            n => format!(" ({n} of them the practice's own texts from its config)"),
+        };
+        let sheets = match cost.sheets {
+            1 => "1 more sheet".to_string(),
+            n => format!("{n} more sheets"),
+        };
+        let placed = match notice.placement {
+            NoticePlacement::InLetter => format!(
+                "on a page of its own after each letter: {} pages, {sheets} (none where it is \
+                 printed on the blank back of a letter's last sheet)",
+                cost.pages
+            ),
+            NoticePlacement::Insert => {
+                format!("as {NOTICE_INSERT}, which the vendor puts in every envelope: {sheets}")
+            }
+        };
+        Some(format!(
+            "the language-assistance notice, in English and {languages} languages{own}, went {placed}, \
+             estimated postage {} more",
+            cost.postage
+        ))
+    }
+
     /// What made this run.
     pub fn inputs(&self) -> RunInputs<'_> {
         RunInputs {

@@ -3,6 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::record::NoticeCost;
 use crate::policy::Stage;
 
 /// One envelope for the print vendor: a row of manifest.csv and an entry of
@@ -38,6 +39,10 @@ pub struct ManifestRow {
     pub print_first_page: Option<usize>,
     #[serde(default)]
     pub print_last_page: Option<usize>,
+    /// What the language-assistance notice added to this piece (counted in
+    /// `pages` and `sheets`); for the run's counts, not a column.
+    #[serde(skip)]
+    pub notice: NoticeCost,
     /// The wording trial and variant of the letter, `trial/variant`; empty
     /// when no trial tries its stage.
     #[serde(default)]

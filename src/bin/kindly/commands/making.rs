@@ -126,6 +126,7 @@ fn summary_lines(summary: &RunSummary, peak_memory: Option<u64>) -> Vec<String> 
             file.file
         ));
     }
+    lines.extend(summary.record.notice_sentence());
     lines.extend(not_held_lines(&summary.record.not_held));
     if !summary.record.not_readdressed.is_empty() {
         let rows: Vec<String> =
