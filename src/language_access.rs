@@ -160,8 +160,9 @@ impl Notice {
     }
 
     /// The languages whose text is the practice's own, for `validate` to name.
-    pub fn from_config(&self) -> impl Iterator<Item = &NoticeLanguage> {
-        self.languages.iter().filter(|l| l.from == TextFrom::Config)
+    pub fn to_check(&self) -> Vec<RecordedLanguage> {
+        let record = self.record();
+        record.languages.into_iter().filter(|l| l.from == TextFrom::Config).collect()
     }
 
     /// The notice as the layout reads it (`/notice.json`); `insert` when it is

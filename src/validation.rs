@@ -41,6 +41,11 @@ pub struct Validation {
     /// export.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub not_readdressed: Vec<crate::confidential::Unmatched>,
+    /// The language-assistance notice's texts that are the practice's own
+    /// (from its config, not the layouts' table of published translations),
+    /// for someone qualified to check.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notice_texts_to_check: Vec<crate::language_access::RecordedLanguage>,
     /// The ledger decided with, in a line: its path, runs and latest date.
     pub ledger: String,
     /// How `encoding = "auto"` found the export's encoding, if the file did
@@ -140,6 +145,7 @@ impl Decisions {
             warnings: Group::of(tally.warnings),
             not_held: Vec::new(),
             not_readdressed: Vec::new(),
+            notice_texts_to_check: Vec::new(),
             ledger: String::new(),
             read_as: None,
             checks: Vec::new(),
@@ -206,6 +212,17 @@ impl Validation {
             let _ = writeln!(out, "\n{advice}:");
             for row in rows {
                 let _ = writeln!(out, "  {row}");
+            }
+        }
+        if !self.notice_texts_to_check.is_empty() {
+            let _ = writeln!(
+                out,
+                "\nThe language-assistance notice's texts in these languages are the practice's own, \
+                 from its config, not a published translation: have a qualified translator check \
+                 each before the letters go out:"
+            );
+            for text in &self.notice_texts_to_check {
+                let _ = writeln!(out, "  {} (source given: {})", text.code, text.source);
             }
         }
         if !self.not_readdressed.is_empty() {

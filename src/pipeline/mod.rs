@@ -212,6 +212,7 @@ pub fn validate(
         Validation {
             not_held,
             not_readdressed: not_readdressed.clone(),
+            notice_texts_to_check: setup.notice.iter().flat_map(Notice::to_check).collect(),
             read_as,
             ledger: ledger_line.clone(),
             checks: crate::sanity::warnings(&facts),

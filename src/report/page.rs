@@ -174,7 +174,7 @@ pub(super) fn render(
 ) -> String {
     let page = Page {
         title: title(record, heading),
-        lead: lead(&record.counts, heading),
+        lead: lead(record, heading),
         sections: sections(record, counts),
         run: match heading {
             Heading::Run(from_ledger) => Some(RunPart {
@@ -207,20 +207,28 @@ fn title(record: &RunRecord, heading: Heading) -> String {
     }
 }
 
-fn lead(c: &Counts, heading: Heading) -> String {
+fn lead(record: &RunRecord, heading: Heading) -> String {
+    let c = &record.counts;
     match heading {
-        Heading::Run(_) => format!(
-            "{} letters ({} pages, {} sheets, {} envelopes) for {} accounts; {} accounts on hold; \
+        Heading::Run(_) => {
+            let mut lead = format!(
+                "{} letters ({} pages, {} sheets, {} envelopes) for {} accounts; {} accounts on hold; \
              {} rows could not be read. Estimated postage {}.",
-            c.letters,
-            c.pages,
-            c.sheets,
-            c.envelopes,
-            c.accounts_in_letters(),
-            c.holds,
-            c.rows.rejected,
-            c.estimated_postage,
-        ),
+                c.letters,
+                c.pages,
+                c.sheets,
+                c.envelopes,
+                c.accounts_in_letters(),
+                c.holds,
+                c.rows.rejected,
+                c.estimated_postage,
+            );
+            // What the language-assistance notice added, when it was on.
+            if let Some(notice) = record.notice_sentence() {
+                lead.push_str(&format!(" {}{}.", notice[..1].to_uppercase(), &notice[1..]));
+            }
+            lead
+        }
         Heading::DryRun(_) => format!(
             "A dry run: no letters were made. A run would make {} letters, one per account \
              (households are put together only by a run); {} accounts on hold; {} rows could not \

@@ -12,6 +12,8 @@ mod docs;
 mod hold_list;
 /// One envelope per household.
 mod households;
+/// The language-assistance notice, and names in other scripts.
+mod language;
 /// The ledger across months: what was sent decides what is next.
 mod ledger;
 /// What patients get: Spanish, large print, the QR code, accessible PDF.
