@@ -477,6 +477,10 @@ fn fill(
     std::fs::create_dir_all(dir).map_err(io(dir.to_path_buf()))?;
     copy(MANIFEST_CSV)?;
     copy(crate::run_folder::MANIFEST_JSON)?;
+    // The language-assistance notice, when it goes in every envelope.
+    if record.files.contains_key(crate::language_access::NOTICE_INSERT) {
+        copy(crate::language_access::NOTICE_INSERT)?;
+    }
     let print_files: Vec<&String> =
         record.files.keys().filter(|f| f.starts_with(&format!("{PRINT_DIR}/"))).collect();
     if format.needs_combined() && print_files.is_empty() {

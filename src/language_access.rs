@@ -241,3 +241,102 @@ fn typst_lang(code: &str) -> (String, Option<String>) {
     let region = letters(region, 2..=2).then(|| region.to_ascii_uppercase());
     if letters(lang, 2..=3) { (lang.to_ascii_lowercase(), region) } else { ("und".into(), None) }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::path::PathBuf;
+
+    use super::*;
+
+    fn layouts(table: &str) -> Layouts {
+        let mut layouts = Layouts::load(&PathBuf::from("layouts")).unwrap();
+        layouts.notice_texts = Some(table.to_string());
+        layouts
+    }
+
+    fn config(languages: &[&str], own: &[(&str, &str)]) -> LanguageAccess {
+        LanguageAccess {
+            enabled: true,
+            phone: "1-541-555-0100".into(),
+            tty: "711".into(),
+            languages: languages.iter().map(|l| l.to_string()).collect(),
+            placement: NoticePlacement::InLetter,
+            texts: own
+                .iter()
+                .map(|(code, text)| {
+                    let text = NoticeText {
+                        name: format!("{code} name"),
+                        text: text.to_string(),
+                        source: "the practice's translator".into(),
+                    };
+                    (code.to_string(), text)
+                })
+                .collect(),
+        }
+    }
+
+    const TABLE: &str = r#"
+[en]
+name = "English"
+text = "Call {phone} (TTY: {tty})."
+source = "kindly"
+[es]
+name = "Español"
+text = "Llame al {phone}."
+source = "a published translation, taken 2026-12-01"
+"#;
+
+    #[test]
+    fn english_first_then_the_table_or_the_practices_own_text_with_the_numbers_isolated() {
+        let own = [("vi", "Gọi {phone}."), ("es", "Su propio texto: {phone}.")];
+        let notice =
+            Notice::resolve(&config(&["vi", "es"], &own), &layouts(TABLE)).unwrap().unwrap();
+        let codes: Vec<(&str, TextFrom)> =
+            notice.languages.iter().map(|l| (l.code.as_str(), l.from)).collect();
+        // The practice's own text replaces the table's, and validate names it.
+        assert_eq!(
+            codes,
+            [("en", TextFrom::Table), ("vi", TextFrom::Config), ("es", TextFrom::Config)]
+        );
+        assert_eq!(
+            notice.languages[0].text,
+            "Call \u{2066}1-541-555-0100\u{2069} (TTY: \u{2066}711\u{2069})."
+        );
+        assert_eq!(notice.to_check().len(), 2);
+        let without_own = Notice::resolve(&config(&["es"], &[]), &layouts(TABLE)).unwrap().unwrap();
+        assert_eq!(without_own.languages[1].from, TextFrom::Table);
+        assert!(without_own.to_check().is_empty());
+        assert!(Notice::resolve(&LanguageAccess::default(), &layouts(TABLE)).unwrap().is_none());
+    }
+
+    #[test]
+    fn a_language_without_a_text_is_refused_naming_both_places() {
+        let error = Notice::resolve(&config(&["so"], &[]), &layouts(TABLE)).unwrap_err();
+        let message = error.to_string();
+        assert!(
+            message.contains("\"so\"")
+                && message.contains("language-access.toml")
+                && message.contains("[language_access.texts.so]"),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn a_character_no_font_has_is_named_with_the_language() {
+        let notice = Notice::resolve(&config(&["chr"], &[("chr", "ᏣᎳᎩ {phone}")]), &layouts(TABLE))
+            .unwrap()
+            .unwrap();
+        let latin_only = |c: char| (c as u32) < 0x250 || ('\u{2066}'..='\u{2069}').contains(&c);
+        let message = notice.check_glyphs(latin_only, "layouts/fonts").unwrap_err().to_string();
+        assert!(message.contains("chr name (chr)") && message.contains("U+13E3"), "{message}");
+        assert!(notice.check_glyphs(|_| true, "layouts/fonts").is_ok());
+    }
+
+    #[test]
+    fn language_codes_become_typst_languages_and_regions() {
+        assert_eq!(typst_lang("zh-TW"), ("zh".into(), Some("TW".into())));
+        assert_eq!(typst_lang("VI"), ("vi".into(), None));
+        assert_eq!(typst_lang("chr"), ("chr".into(), None));
+        assert_eq!(typst_lang("x-klingon"), ("und".into(), None));
+    }
+}

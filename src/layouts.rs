@@ -19,6 +19,8 @@ pub const FONTS_DIR: &str = "fonts";
 /// The language-assistance notice's layout, set after a letter or alone on
 /// the insert sheet (see the `language_access` module).
 pub const NOTICE_LAYOUT: &str = "language-notice.typ";
+/// The notice's texts and numbers as the layout reads them, written by kindly.
+pub const NOTICE_DATA: &str = "notice.json";
 /// The table of the notice's published texts, by language.
 pub const NOTICE_TEXTS: &str = "language-access.toml";
 
@@ -66,11 +68,28 @@ impl Layouts {
         let (mut notice_layout, mut notice_texts) = (None, None);
         for rel in files {
             let path = dir.join(&rel);
-            let bytes = std::fs::read(&path)
-                .map_err(|source| LayoutsError::Io { path: path.clone(), source })?;
+            let io = |source| LayoutsError::Io { path: path.clone(), source };
             let name = rel.to_string_lossy().replace('\\', "/");
             hasher.update(name.as_bytes());
             hasher.update([0]);
+            if is_font(&name) {
+                // Streamed into the hash, never held whole (the CJK font is
+                // 5 MB): the renderer reads each font's faces itself.
+                let mut file = std::fs::File::open(&path).map_err(io)?;
+                let len = file.metadata().map_err(io)?.len();
+                hasher.update(len.to_le_bytes());
+                let mut buffer = [0u8; 64 * 1024];
+                loop {
+                    let n = std::io::Read::read(&mut file, &mut buffer).map_err(io)?;
+                    if n == 0 {
+                        break;
+                    }
+                    hasher.update(&buffer[..n]);
+                }
+                fonts.push((name, path));
+                continue;
+            }
+            let bytes = std::fs::read(&path).map_err(io)?;
             hasher.update((bytes.len() as u64).to_le_bytes());
             hasher.update(&bytes);
             let text = || {
@@ -89,12 +108,6 @@ impl Layouts {
                 } else if let Some(language) = template.strip_suffix("/labels.toml") {
                     labels.insert(language.to_string(), text()?);
                 }
-            } else if name.starts_with(&format!("{FONTS_DIR}/"))
-                && [".otf", ".ttf", ".ttc", ".otc"]
-                    .iter()
-                    .any(|ext| name.to_lowercase().ends_with(ext))
-            {
-                fonts.push((name, path));
             }
         }
         let missing =
@@ -117,6 +130,12 @@ impl Layouts {
             sha256: hex(&hasher.finalize()),
         })
     }
+}
+
+/// Whether a file of the layouts (its path inside the folder) is a font.
+fn is_font(name: &str) -> bool {
+    name.starts_with(&format!("{FONTS_DIR}/"))
+        && [".otf", ".ttf", ".ttc", ".otc"].iter().any(|ext| name.to_lowercase().ends_with(ext))
 }
 
 impl Layouts {

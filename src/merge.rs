@@ -6,6 +6,7 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::language_access::NOTICE_INSERT;
 use crate::print_files::PRINT_DIR;
 use crate::run_folder::{self, FolderError};
 use crate::run_folder::{
@@ -225,6 +226,10 @@ fn copy_shard_files(
         records.iter().position(|r| r.shard.as_ref().is_some_and(|s| s.index == 1)).unwrap_or(0);
     for name in [REJECTS_CSV, WARNINGS_CSV] {
         staging.write(name, &run_folder::read(&shards[reporter], name)?)?;
+    }
+    // The language-assistance insert is the same in every shard.
+    if records[reporter].files.contains_key(NOTICE_INSERT) {
+        staging.write(NOTICE_INSERT, &run_folder::read(&shards[reporter], NOTICE_INSERT)?)?;
     }
     for (folder, record) in shards.iter().zip(records) {
         for name in record.files.keys().filter(|f| f.starts_with(&format!("{PRINT_DIR}/"))) {

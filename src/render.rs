@@ -22,7 +22,7 @@ use typst_layout::PagedDocument;
 use crate::compose::LetterFiles;
 use crate::config::{Pdf, PdfStandard};
 use crate::language_access::Notice;
-use crate::layouts::{Layouts, NOTICE_LAYOUT};
+use crate::layouts::{Layouts, NOTICE_DATA, NOTICE_LAYOUT};
 use crate::preflight::Violation;
 
 /// The version of Typst compiled in, for the run record (pinned in Cargo.toml).
@@ -43,8 +43,8 @@ static MAIN: LazyLock<FileId> = LazyLock::new(|| file_id("/letter.typ"));
 static DATA: LazyLock<FileId> = LazyLock::new(|| file_id("/data.json"));
 static BODY: LazyLock<FileId> = LazyLock::new(|| file_id("/body.typ"));
 static QR: LazyLock<FileId> = LazyLock::new(|| file_id("/qr.png"));
-static NOTICE: LazyLock<FileId> = LazyLock::new(|| file_id("/language-notice.typ"));
-static NOTICE_DATA: LazyLock<FileId> = LazyLock::new(|| file_id("/notice.json"));
+static NOTICE: LazyLock<FileId> = LazyLock::new(|| file_id(&format!("/{NOTICE_LAYOUT}")));
+static NOTICE_JSON: LazyLock<FileId> = LazyLock::new(|| file_id(&format!("/{NOTICE_DATA}")));
 
 /// A letter's laid-out pages, kept for the combined print files (cheap to
 /// clone: the frames are shared).
@@ -323,7 +323,7 @@ impl World for LetterWorld<'_> {
     fn file(&self, id: FileId) -> FileResult<Bytes> {
         if id == *DATA {
             Ok(self.data.clone())
-        } else if let Some(data) = self.notice_data.as_ref().filter(|_| id == *NOTICE_DATA) {
+        } else if let Some(data) = self.notice_data.as_ref().filter(|_| id == *NOTICE_JSON) {
             Ok(data.clone())
         } else if id == *QR && self.qr.is_some() {
             self.qr.clone().ok_or_else(|| not_found(id))

@@ -10,6 +10,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
 use chrono::NaiveDate;
+use typst_layout::PagedDocument;
 
 use super::Setup;
 use crate::compose;
@@ -197,17 +198,7 @@ impl Setup {
             .map_err(RenderError::Preflight)?;
         preflight::check_pages(&self.limits, vendor_name, document.pages().len())
             .map_err(RenderError::Preflight)?;
-        let notice_pages = preflight::notice_pages(&document).unwrap_or(0);
-        if letter.language_notice && notice_pages == 0 {
-            return Err(Unmade::Preflight {
-                rule: "language notice".into(),
-                detail: format!(
-                    "[language_access] is on, but the layout printed no notice (no <{}> label): \
-                     letter.typ must include language-notice.typ after the letter",
-                    preflight::NOTICE_LABEL
-                ),
-            });
-        }
+        let notice_pages = self.check_notice(&document, letter.language_notice)?;
         let started = times.add(&times.check, started);
         let rendered = self.renderer.export(&document, piece, as_of)?;
         let pages = self.combined.then(|| crate::print_files::pages_for_print(document.pages()));
@@ -268,6 +259,45 @@ impl Setup {
         Ok(made)
     }
 
+    /// Checks a laid-out letter against the language-assistance notice:
+    /// with an insert, that the envelope still holds every sheet; placed
+    /// in the letter (`in_letter`), that the layout printed it. Returns the
+    /// notice's pages at the letter's end.
+    fn check_notice(&self, document: &PagedDocument, in_letter: bool) -> Result<usize, Unmade> {
+        let vendor = &self.config.vendor;
+        if self.notice_is_insert() {
+            let sheets = vendor.sheets(document.pages().len()) + 1;
+            if sheets > vendor.max_sheets as usize {
+                return Err(Unmade::Preflight {
+                    rule: preflight::SHEET_LIMIT.into(),
+                    detail: format!(
+                        "{sheets} sheets with the language-assistance insert; the envelope holds \
+                         at most {}",
+                        vendor.max_sheets
+                    ),
+                });
+            }
+        }
+        let notice_pages = preflight::notice_pages(document).unwrap_or(0);
+        if in_letter && notice_pages == 0 {
+            return Err(Unmade::Preflight {
+                rule: "language notice".into(),
+                detail: format!(
+                    "[language_access] is on, but the layout printed no notice (no <{}> label): \
+                     letter.typ must include language-notice.typ after the letter",
+                    preflight::NOTICE_LABEL
+                ),
+            });
+        }
+        Ok(notice_pages)
+    }
+
+    /// Whether the language-assistance notice is a sheet of its own in
+    /// every envelope (`placement = "insert"`).
+    fn notice_is_insert(&self) -> bool {
+        self.notice.as_ref().is_some_and(|n| n.placement == NoticePlacement::Insert)
+    }
+
     /// What the language-assistance notice adds to a piece of `pages` pages
     /// whose last `notice_pages` are the notice: the sheets they take (none
     /// on the blank back of a duplex letter's last sheet), or with
@@ -276,7 +306,7 @@ impl Setup {
         let vendor = &self.config.vendor;
         match &self.notice {
             None => NoticeCost::default(),
-            Some(notice) if notice.placement == NoticePlacement::Insert => {
+            Some(_) if self.notice_is_insert() => {
                 NoticeCost { pages: 1, sheets: 1, postage: Cents(0) }
             }
             Some(_) => NoticeCost {
@@ -306,8 +336,7 @@ impl Setup {
         let pages = rendered.pages;
         let notice = self.notice_cost(pages, notice_pages);
         // An insert is a sheet of the envelope outside the letter's PDF.
-        let insert = self.notice.as_ref().is_some_and(|n| n.placement == NoticePlacement::Insert);
-        let sheets = vendor.sheets(pages) + usize::from(insert);
+        let sheets = vendor.sheets(pages) + usize::from(self.notice_is_insert());
         let file = format!("{piece}.pdf");
         run_folder::write_file(&letters_dir.join(&file), &rendered.pdf)?;
         times.add(&times.write, started);

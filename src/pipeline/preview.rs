@@ -10,6 +10,7 @@ use super::decide::{DecidedAccount, assess_all, decide, envelopes};
 use super::letters::Times;
 use super::{Bug, Error, PreviewError, Setup};
 use crate::ingest::{self, Partitioned};
+use crate::layouts::{NOTICE_DATA, NOTICE_LAYOUT};
 use crate::policy::{Decision, HoldReason, Stage};
 use crate::proof::{Cover, Picker, Proofed};
 use crate::run_folder::{self, OutputError};
@@ -91,7 +92,9 @@ pub fn preview(
 }
 
 /// Writes the Typst sources of the first `limit` letters a run would make,
-/// one folder per piece (`letter.typ`, `data.json`, `body.typ`, `qr.png`), so
+/// one folder per piece (`letter.typ`, `data.json`, `body.typ`, `qr.png`, and
+/// with the language-assistance notice on `language-notice.typ` and
+/// `notice.json`), so
 /// that a letter can be compiled by hand with the `typst` command (fonts from
 /// the layouts' `fonts` folder) and other renderers can be measured on the
 /// same letters. Pieces are numbered as `kindly run` numbers them. Returns
@@ -131,6 +134,11 @@ pub fn write_sources(
             write("body.typ", files.body.as_bytes())?;
             if let Some(qr) = &files.qr {
                 write("qr.png", qr)?;
+            }
+            // The notice the letter includes, when `[language_access]` is on.
+            if let (Some(notice), Some(layout)) = (&setup.notice, &setup.layouts.notice_layout) {
+                write(NOTICE_LAYOUT, layout.as_bytes())?;
+                write(NOTICE_DATA, &notice.data(false))?;
             }
             written += 1;
         }
