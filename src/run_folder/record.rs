@@ -264,6 +264,8 @@ impl RunRecord {
         let own = notice.languages.iter().filter(|l| l.from == TextFrom::Config).count();
         let own = match own {
             0 => String::new(),
+            1 if languages == 1 => " (the practice's own text from its config)".to_string(),
+            1 => " (1 of them the practice's own text from its config)".to_string(),
             n => format!(" ({n} of them the practice's own texts from its config)"),
         };
         let sheets = match cost.sheets {
@@ -280,8 +282,12 @@ impl RunRecord {
                 format!("as {NOTICE_INSERT}, which the vendor puts in every envelope: {sheets}")
             }
         };
+        let languages = match languages {
+            1 => "1 other language".to_string(),
+            n => format!("{n} languages"),
+        };
         Some(format!(
-            "the language-assistance notice, in English and {languages} languages{own}, went {placed}, \
+            "the language-assistance notice, in English and {languages}{own}, went {placed}, \
              estimated postage {} more",
             cost.postage
         ))
