@@ -566,8 +566,7 @@ pub fn letter(
             .map(|link| link.replace("{account}", &first.id)),
         credit_reporting_possible: reportable,
         by_age: accounts.iter().any(|(a, _)| a.charges.iter().any(|c| c.aged.is_some())),
-        language_notice: config.language_access.enabled
-            && config.language_access.placement == NoticePlacement::InLetter,
+        language_notice: config.language_access.placed() == Some(NoticePlacement::InLetter),
         last_payment: accounts
             .iter()
             .filter_map(|(a, _)| a.last_payment)

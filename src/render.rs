@@ -20,7 +20,7 @@ use typst_kit::fonts::{FontPath, FontStore};
 use typst_layout::PagedDocument;
 
 use crate::compose::LetterFiles;
-use crate::config::{Pdf, PdfStandard};
+use crate::config::{NoticePlacement, Pdf, PdfStandard};
 use crate::language_access::Notice;
 use crate::layouts::{Layouts, NOTICE_DATA, NOTICE_LAYOUT};
 use crate::preflight::Violation;
@@ -74,7 +74,9 @@ pub struct Renderer {
     /// What each font face can print, to check text before it is laid out.
     coverage: Vec<Coverage>,
     main: Source,
-    /// The language-assistance notice's layout and data, when it is on.
+    /// The language-assistance notice's layout and data, when it is on:
+    /// the data laid out at a letter's end or, with `placement =
+    /// "insert"`, alone on the insert sheet (then no letter includes it).
     notice: Option<(Source, Bytes)>,
     tagged: bool,
     standards: typst_pdf::PdfStandards,
@@ -114,7 +116,8 @@ impl Renderer {
             coverage,
             main: Source::new(*MAIN, layouts.letter.clone()),
             notice: notice.zip(layouts.notice_layout.as_ref()).map(|(notice, layout)| {
-                (Source::new(*NOTICE, layout.clone()), Bytes::new(notice.data(false)))
+                let insert = notice.placement == NoticePlacement::Insert;
+                (Source::new(*NOTICE, layout.clone()), Bytes::new(notice.data(insert)))
             }),
             tagged: pdf.tagged,
             standards: match pdf.standard {
@@ -194,7 +197,6 @@ impl Renderer {
             data: Bytes::new(files.data),
             body: Source::new(*BODY, files.body),
             qr: files.qr.map(Bytes::new),
-            notice_data: self.notice.as_ref().map(|(_, data)| data.clone()),
             date,
         }
     }
@@ -206,7 +208,7 @@ impl Renderer {
 
     /// The language-assistance notice laid out alone on US Letter, as the
     /// sheet the vendor puts in every envelope (`placement = "insert"`).
-    pub fn notice_insert(&self, notice: &Notice, date: NaiveDate) -> Result<Vec<u8>, RenderError> {
+    pub fn notice_insert(&self, date: NaiveDate) -> Result<Vec<u8>, RenderError> {
         let Some((layout, _)) = &self.notice else {
             return Err(RenderError::Failed(format!("the layouts have no {NOTICE_LAYOUT}")));
         };
@@ -216,7 +218,6 @@ impl Renderer {
             data: Bytes::new(Vec::new()),
             body: Source::new(*BODY, String::new()),
             qr: None,
-            notice_data: Some(Bytes::new(notice.data(true))),
             date,
         };
         let mut document = compile(&world)?;
@@ -291,7 +292,6 @@ struct LetterWorld<'a> {
     data: Bytes,
     body: Source,
     qr: Option<Bytes>,
-    notice_data: Option<Bytes>,
     date: NaiveDate,
 }
 
@@ -323,7 +323,7 @@ impl World for LetterWorld<'_> {
     fn file(&self, id: FileId) -> FileResult<Bytes> {
         if id == *DATA {
             Ok(self.data.clone())
-        } else if let Some(data) = self.notice_data.as_ref().filter(|_| id == *NOTICE_JSON) {
+        } else if let Some((_, data)) = self.shared.notice.as_ref().filter(|_| id == *NOTICE_JSON) {
             Ok(data.clone())
         } else if id == *QR && self.qr.is_some() {
             self.qr.clone().ok_or_else(|| not_found(id))

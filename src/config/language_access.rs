@@ -60,6 +60,12 @@ pub struct NoticeText {
 }
 
 impl LanguageAccess {
+    /// Where the notice goes, or `None` when it is off: the one answer
+    /// compose (a page in the letter?) and the run (an insert sheet?) share.
+    pub fn placed(&self) -> Option<NoticePlacement> {
+        self.enabled.then_some(self.placement)
+    }
+
     /// What cannot make a notice, in the words of the config file.
     pub(super) fn check(&self) -> Result<(), String> {
         for (code, text) in &self.texts {

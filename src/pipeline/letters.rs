@@ -266,7 +266,7 @@ impl Setup {
     fn check_notice(&self, document: &PagedDocument, in_letter: bool) -> Result<usize, Unmade> {
         let vendor = &self.config.vendor;
         if self.notice_is_insert() {
-            let sheets = vendor.sheets(document.pages().len()) + 1;
+            let sheets = self.sheets(document.pages().len());
             if sheets > vendor.max_sheets as usize {
                 return Err(Unmade::Preflight {
                     rule: preflight::SHEET_LIMIT.into(),
@@ -295,7 +295,13 @@ impl Setup {
     /// Whether the language-assistance notice is a sheet of its own in
     /// every envelope (`placement = "insert"`).
     fn notice_is_insert(&self) -> bool {
-        self.notice.as_ref().is_some_and(|n| n.placement == NoticePlacement::Insert)
+        self.config.language_access.placed() == Some(NoticePlacement::Insert)
+    }
+
+    /// The sheets in the envelope of a letter of `pages` pages: an insert
+    /// is a sheet outside the letter's PDF.
+    fn sheets(&self, pages: usize) -> usize {
+        self.config.vendor.sheets(pages) + usize::from(self.notice_is_insert())
     }
 
     /// What the language-assistance notice adds to a piece of `pages` pages
@@ -304,12 +310,10 @@ impl Setup {
     /// `placement = "insert"` a sheet of its own in the envelope.
     fn notice_cost(&self, pages: usize, notice_pages: usize) -> NoticeCost {
         let vendor = &self.config.vendor;
-        match &self.notice {
+        match self.config.language_access.placed() {
             None => NoticeCost::default(),
-            Some(_) if self.notice_is_insert() => {
-                NoticeCost { pages: 1, sheets: 1, postage: Cents(0) }
-            }
-            Some(_) => NoticeCost {
+            Some(NoticePlacement::Insert) => NoticeCost { pages: 1, sheets: 1, postage: Cents(0) },
+            Some(NoticePlacement::InLetter) => NoticeCost {
                 pages: notice_pages as u64,
                 sheets: (vendor.sheets(pages) - vendor.sheets(pages - notice_pages)) as u64,
                 postage: Cents(0),
@@ -335,8 +339,7 @@ impl Setup {
         let vendor = &self.config.vendor;
         let pages = rendered.pages;
         let notice = self.notice_cost(pages, notice_pages);
-        // An insert is a sheet of the envelope outside the letter's PDF.
-        let sheets = vendor.sheets(pages) + usize::from(self.notice_is_insert());
+        let sheets = self.sheets(pages);
         let file = format!("{piece}.pdf");
         run_folder::write_file(&letters_dir.join(&file), &rendered.pdf)?;
         times.add(&times.write, started);

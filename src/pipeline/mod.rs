@@ -374,13 +374,11 @@ fn write_notice_insert(
     as_of: NaiveDate,
     staging: &mut Staging,
 ) -> Result<(), Error> {
-    match &setup.notice {
-        Some(notice) if notice.placement == NoticePlacement::Insert => {
-            let pdf = setup.renderer.notice_insert(notice, as_of)?;
-            Ok(staging.write(NOTICE_INSERT, &pdf)?)
-        }
-        _ => Ok(()),
+    if setup.config.language_access.placed() != Some(NoticePlacement::Insert) {
+        return Ok(());
     }
+    let pdf = setup.renderer.notice_insert(as_of)?;
+    Ok(staging.write(NOTICE_INSERT, &pdf)?)
 }
 
 /// With `escalation = "by_age"` and a ledger without runs (`first_run`),
