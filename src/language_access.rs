@@ -177,6 +177,10 @@ impl Notice {
         struct Language<'a> {
             lang: String,
             region: Option<String>,
+            /// Whether the paragraph runs right to left, from its own
+            /// script (its first strong character), not the language code:
+            /// Typst would set Punjabi (`pa`, Gurmukhi) right to left.
+            rtl: bool,
             name: &'a str,
             text: &'a str,
         }
@@ -185,7 +189,10 @@ impl Notice {
             .iter()
             .map(|l| {
                 let (lang, region) = typst_lang(&l.code);
-                Language { lang, region, name: &l.name, text: &l.text }
+                let rtl =
+                    unicode_bidi::get_base_direction(format!("{} {}", l.name, l.text).as_str())
+                        == unicode_bidi::Direction::Rtl;
+                Language { lang, region, rtl, name: &l.name, text: &l.text }
             })
             .collect();
         serde_json::to_vec(&Data { insert, languages })

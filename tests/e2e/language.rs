@@ -24,6 +24,7 @@ const TEXTS: &[(&str, &str, &str)] = &[
     ("am", "አማርኛ", "እርዳታ"),
     ("hy", "Հայերեն", "Օգնություն"),
     ("th", "ไทย", "ช่วยเหลือ"),
+    ("pa", "ਪੰਜਾਬੀ", "ਮਦਦ"),
 ];
 
 fn notice_config(dir: &Path, placement: &str) -> std::path::PathBuf {
@@ -128,14 +129,43 @@ fn the_notice_follows_each_letter_with_exactly_the_pages_and_sheets_it_says() {
     assert!(text.starts_with("Free help in your language"), "{text}");
     assert!(text.contains("You can get free help in your language"), "{text}");
     for (code, name, words) in
-        TEXTS.iter().filter(|(code, _, _)| !["ar", "hi", "th"].contains(code))
+        TEXTS.iter().filter(|(code, _, _)| !["ar", "hi", "th", "pa"].contains(code))
     {
         assert!(text.contains(name) && text.contains(words), "{code}: {text}");
     }
-    // Arabic, Hindi and Thai are shaped (joined, reordered), so what a PDF
-    // reader gets back is not the characters typed: their lines are there,
-    // each with the number, whole and in order.
+    // Arabic, Hindi, Thai and Punjabi are shaped (joined, reordered), so
+    // what a PDF reader gets back is not the characters typed: their lines
+    // are there, each with the number, whole and in order.
     assert_eq!(text.matches(PHONE).count(), TEXTS.len() + 1, "{text}");
+    // Each language's line (the number's, after English's) starts at the
+    // left margin, but Arabic's ends at the right one: its direction comes
+    // from its script, not its code (Typst would set Punjabi right to left).
+    let lines: Vec<_> =
+        doc.lines(last).into_iter().filter(|l| l.text().contains(PHONE)).skip(1).collect();
+    let margin = (lines.iter().map(|l| l.left()).fold(f64::MAX, f64::min), {
+        lines.iter().map(|l| l.right()).fold(0.0, f64::max)
+    });
+    for ((code, _, _), line) in TEXTS.iter().zip(&lines) {
+        let (left, right) = (line.left() - margin.0, margin.1 - line.right());
+        let starts_right = *code == "ar";
+        assert!(
+            if starts_right { right < 0.05 && left > 1.0 } else { left < 0.05 && right > 1.0 },
+            "{code}: {left:.2} in from the left margin, {right:.2} in from the right"
+        );
+    }
+    // In a large-print letter the notice is large print too (its heading
+    // and every language's line; the page's footer keeps its own size).
+    let large = after.values().find(|r| r["variant"] == "large_print").unwrap();
+    let doc = crate::pdf::read(&std::fs::read(out.join(&large["file"])).unwrap());
+    let notice: Vec<_> = doc
+        .lines(num(large, "pages") as u32)
+        .into_iter()
+        .filter(|l| l.text().starts_with("Free help") || l.text().contains(PHONE))
+        .collect();
+    assert_eq!(notice.len(), TEXTS.len() + 2, "the heading, English and each language");
+    let smallest = notice.iter().flat_map(|l| &l.glyphs).map(|g| g.size_in * 72.0);
+    let smallest = smallest.fold(f64::MAX, f64::min);
+    assert!(smallest >= 15.0, "the notice's text at {smallest:.1} pt in large print");
 
     // The same inputs give the same bytes.
     let again = dir.join("notice/again");
