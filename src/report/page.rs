@@ -329,10 +329,13 @@ fn holds_section(record: &RunRecord, bars: Vec<ChartBar>) -> Section {
         section.more.push(Table::new(caption, &["Account", "Line of the hold list", "Why"], rows));
     }
     if !record.pieces_not_made.is_empty() {
+        let (pieces, are, letters) = match record.pieces_not_made.len() {
+            1 => ("Piece number", "is", "its letter"),
+            _ => ("Piece numbers", "are", "their letters"),
+        };
         section.note = Some(format!(
-            "Piece numbers {} are not in the manifest: their letters failed the envelope and \
-             vendor checks (held as held_at_preflight or for the vendor's limits; holds.csv says \
-             why).",
+            "{pieces} {} {are} not in the manifest: {letters} failed the envelope and vendor \
+             checks (held as held_at_preflight or for the vendor's limits; holds.csv says why).",
             record.pieces_not_made.join(", ")
         ));
     }
