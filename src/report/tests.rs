@@ -79,3 +79,29 @@ fn the_exports_values_are_escaped_in_the_report() {
     assert!(html.matches(escaped).count() >= 4, "{html}");
     assert!(html.contains("<section id=\"rejects\">"));
 }
+
+/// The notice's sentence counts its pages; where a large-print letter's
+/// notice took two, it does not say "a page" of each letter.
+#[test]
+fn the_notice_sentence_says_pages_when_some_letter_took_two() {
+    use crate::config::NoticePlacement;
+    use crate::language_access::{NoticeRecord, RecordedLanguage, TextFrom};
+    let mut record = record_of("x");
+    let language =
+        |code: &str, from| RecordedLanguage { code: code.into(), from, source: "s".into() };
+    record.language_notice = Some(NoticeRecord {
+        placement: NoticePlacement::InLetter,
+        languages: vec![language("en", TextFrom::Table), language("es", TextFrom::Config)],
+    });
+    record.counts.letters = 3;
+    record.counts.language_notice.pages = 3;
+    record.counts.language_notice.sheets = 1;
+    let one = record.notice_sentence().unwrap();
+    assert!(
+        one.contains("went on a page of its own after each letter: 3 pages, 1 more sheet"),
+        "{one}"
+    );
+    record.counts.language_notice.pages = 4;
+    let two = record.notice_sentence().unwrap();
+    assert!(two.contains("went on pages of its own after each letter: 4 pages"), "{two}");
+}

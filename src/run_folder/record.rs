@@ -272,10 +272,16 @@ impl RunRecord {
             1 => "1 more sheet".to_string(),
             n => format!("{n} more sheets"),
         };
+        // A long notice in a large-print letter may take two pages.
+        let page = if cost.pages > self.counts.letters {
+            "on pages of its own"
+        } else {
+            "on a page of its own"
+        };
         let placed = match notice.placement {
             NoticePlacement::InLetter => format!(
-                "on a page of its own after each letter: {} pages, {sheets} (none where it is \
-                 printed on the blank back of a letter's last sheet)",
+                "{page} after each letter: {} pages, {sheets} (none where it is printed on the \
+                 blank back of a letter's last sheet)",
                 cost.pages
             ),
             NoticePlacement::Insert => {

@@ -1,6 +1,7 @@
 //! `[language_access]`: the language-assistance notice after every letter
 //! (or as an insert), exactly the pages and sheets it says, every language's
-//! script printed with no missing glyph, the same bytes on a rerun; what
+//! script printed with no missing glyph, a long notice on two pages in large
+//! print counted as such, the same bytes on a rerun; what
 //! stops a run (a language with no text, a character no font has); and
 //! names in other scripts with their Latin form in the window.
 
@@ -28,6 +29,12 @@ const TEXTS: &[(&str, &str, &str)] = &[
 ];
 
 fn notice_config(dir: &Path, placement: &str) -> std::path::PathBuf {
+    notice_config_repeated(dir, placement, 1)
+}
+
+/// The notice config with each test text `times` over, as long as a real
+/// translation's two or three sentences.
+fn notice_config_repeated(dir: &Path, placement: &str, times: usize) -> std::path::PathBuf {
     let codes: Vec<String> = TEXTS.iter().map(|(code, _, _)| format!("{code:?}")).collect();
     let settings = format!(
         "phone = \"{PHONE}\"\ntty = \"711\"\nlanguages = [{}]\nplacement = \"{placement}\"\n",
@@ -37,8 +44,9 @@ fn notice_config(dir: &Path, placement: &str) -> std::path::PathBuf {
         .iter()
         .map(|(code, name, words)| {
             format!(
-                "[language_access.texts.{code}]\nname = \"{name}\"\ntext = \"{words} {{phone}}\"\n\
-                 source = \"kindly's end-to-end test: not a translation\"\n"
+                "[language_access.texts.{code}]\nname = \"{name}\"\ntext = \"{}{{phone}}\"\n\
+                 source = \"kindly's end-to-end test: not a translation\"\n",
+                format!("{words} ").repeat(times)
             )
         })
         .collect();
@@ -183,6 +191,31 @@ fn the_notice_follows_each_letter_with_exactly_the_pages_and_sheets_it_says() {
         std::fs::read(out.join("manifest.csv")).unwrap(),
         std::fs::read(again.join("manifest.csv")).unwrap()
     );
+}
+
+#[test]
+fn a_long_notice_takes_two_pages_in_large_print_and_the_run_counts_them() {
+    let dir = scratch("language-long");
+    let plain = dir.join("plain/run");
+    run_ok(&sample_export(), &plain, &[]);
+    let out = dir.join("long/run");
+    let output =
+        run_with(&notice_config_repeated(&dir, "in_letter", 30), &sample_export(), &out, &[]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let (before, after) = (manifest(&plain), manifest(&out));
+    let (mut pages, mut sheets) = (0, 0);
+    for (piece, row) in &after {
+        let was = &before[piece];
+        let notice = if row["variant"] == "large_print" { 2 } else { 1 };
+        assert_eq!(num(row, "pages"), num(was, "pages") + notice, "{piece}");
+        pages += notice;
+        sheets += num(row, "sheets") - num(was, "sheets");
+    }
+    let record = read_json(&out.join("run.json"));
+    let cost = &record["counts"]["language_notice"];
+    assert_eq!((cost["pages"].as_u64(), cost["sheets"].as_u64()), (Some(pages), Some(sheets)));
+    let said = format!("went on pages of its own after each letter: {pages} pages, {sheets} more");
+    assert!(std::fs::read_to_string(out.join("report.html")).unwrap().contains(&said), "{said}");
 }
 
 #[test]
