@@ -6,7 +6,7 @@
 //! names in other scripts with their Latin form in the window.
 
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use crate::common::*;
 
@@ -28,13 +28,13 @@ const TEXTS: &[(&str, &str, &str)] = &[
     ("pa", "ਪੰਜਾਬੀ", "ਮਦਦ"),
 ];
 
-fn notice_config(dir: &Path, placement: &str) -> std::path::PathBuf {
+fn notice_config(dir: &Path, placement: &str) -> PathBuf {
     notice_config_repeated(dir, placement, 1)
 }
 
 /// The notice config with each test text `times` over, as long as a real
 /// translation's two or three sentences.
-fn notice_config_repeated(dir: &Path, placement: &str, times: usize) -> std::path::PathBuf {
+fn notice_config_repeated(dir: &Path, placement: &str, times: usize) -> PathBuf {
     let codes: Vec<String> = TEXTS.iter().map(|(code, _, _)| format!("{code:?}")).collect();
     let settings = format!(
         "phone = \"{PHONE}\"\ntty = \"711\"\nlanguages = [{}]\nplacement = \"{placement}\"\n",
@@ -55,7 +55,7 @@ fn notice_config_repeated(dir: &Path, placement: &str, times: usize) -> std::pat
 
 /// The sample config with the notice on: `settings` in `[language_access]`,
 /// and `texts` (its `[language_access.texts.CODE]` tables) at the end.
-fn config_with_notice(dir: &Path, settings: &str, texts: &str) -> std::path::PathBuf {
+fn config_with_notice(dir: &Path, settings: &str, texts: &str) -> PathBuf {
     config_with(dir, |t| {
         t.replace("enabled = false\n", "").replace(
             "[language_access]\n",
@@ -66,7 +66,7 @@ fn config_with_notice(dir: &Path, settings: &str, texts: &str) -> std::path::Pat
 }
 
 /// Each piece's manifest row, by piece id.
-fn manifest(run: &Path) -> BTreeMap<String, BTreeMap<String, String>> {
+fn manifest(run: &Path) -> Manifest {
     read_csv(&run.join("manifest.csv")).into_iter().map(|r| (r["piece_id"].clone(), r)).collect()
 }
 
@@ -74,20 +74,40 @@ fn num(row: &BTreeMap<String, String>, column: &str) -> u64 {
     row[column].parse().unwrap()
 }
 
-#[test]
-fn the_notice_follows_each_letter_with_exactly_the_pages_and_sheets_it_says() {
-    let dir = scratch("language-notice");
-    // Each run with a ledger of its own (beside its folder).
+type Manifest = BTreeMap<String, BTreeMap<String, String>>;
+
+/// The sample run without the notice and with it, each with a ledger of
+/// its own (beside its folder), in one scratch folder.
+struct Runs {
+    dir: PathBuf,
+    config: PathBuf,
+    plain: PathBuf,
+    out: PathBuf,
+    before: Manifest,
+    after: Manifest,
+}
+
+/// [`Runs`] in the scratch folder `name`, the second with the config
+/// `notice` writes there.
+fn without_and_with(name: &str, notice: impl Fn(&Path) -> PathBuf) -> Runs {
+    let dir = scratch(name);
     let plain = dir.join("plain/run");
     run_ok(&sample_export(), &plain, &[]);
-    let config = notice_config(&dir, "in_letter");
+    let config = notice(&dir);
     let out = dir.join("notice/run");
     let output = run_with(&config, &sample_export(), &out, &[]);
     assert!(output.status.success(), "{}", stderr(&output));
+    let (before, after) = (manifest(&plain), manifest(&out));
+    Runs { dir, config, plain, out, before, after }
+}
+
+#[test]
+fn the_notice_follows_each_letter_with_exactly_the_pages_and_sheets_it_says() {
+    let Runs { dir, config, plain, out, before, after } =
+        without_and_with("language-notice", |dir| notice_config(dir, "in_letter"));
 
     // The same letters, none held for the notice (the window checks pass,
     // no glyph is missing), each one page longer.
-    let (before, after) = (manifest(&plain), manifest(&out));
     assert_eq!(before.keys().collect::<Vec<_>>(), after.keys().collect::<Vec<_>>());
     assert_eq!(read_csv(&plain.join("holds.csv")), read_csv(&out.join("holds.csv")));
     let mut added_sheets = 0;
@@ -195,14 +215,8 @@ fn the_notice_follows_each_letter_with_exactly_the_pages_and_sheets_it_says() {
 
 #[test]
 fn a_long_notice_takes_two_pages_in_large_print_and_the_run_counts_them() {
-    let dir = scratch("language-long");
-    let plain = dir.join("plain/run");
-    run_ok(&sample_export(), &plain, &[]);
-    let out = dir.join("long/run");
-    let output =
-        run_with(&notice_config_repeated(&dir, "in_letter", 30), &sample_export(), &out, &[]);
-    assert!(output.status.success(), "{}", stderr(&output));
-    let (before, after) = (manifest(&plain), manifest(&out));
+    let Runs { out, before, after, .. } =
+        without_and_with("language-long", |dir| notice_config_repeated(dir, "in_letter", 30));
     let (mut pages, mut sheets) = (0, 0);
     for (piece, row) in &after {
         let was = &before[piece];
@@ -220,13 +234,8 @@ fn a_long_notice_takes_two_pages_in_large_print_and_the_run_counts_them() {
 
 #[test]
 fn as_an_insert_the_notice_is_one_sheet_in_every_envelope() {
-    let dir = scratch("language-insert");
-    let plain = dir.join("plain/run");
-    run_ok(&sample_export(), &plain, &[]);
-    let out = dir.join("insert/run");
-    let output = run_with(&notice_config(&dir, "insert"), &sample_export(), &out, &[]);
-    assert!(output.status.success(), "{}", stderr(&output));
-    let (before, after) = (manifest(&plain), manifest(&out));
+    let Runs { out, before, after, .. } =
+        without_and_with("language-insert", |dir| notice_config(dir, "insert"));
     for (piece, row) in &after {
         let was = &before[piece];
         assert_eq!(num(row, "pages"), num(was, "pages"), "{piece}: the letter is as it was");
