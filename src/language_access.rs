@@ -85,6 +85,13 @@ pub enum NoticeError {
          or correct the text ({from})"
     )]
     MissingGlyph { code: String, name: String, chars: String, fonts: String, from: String },
+    #[error(
+        "the language-assistance insert takes {pages} pages, but it is one sheet in every \
+         envelope, counted so and printed on one side: shorten the texts or the languages in \
+         [language_access], or print the notice in each letter (placement = \"in_letter\"), \
+         where it may take more pages and each is counted"
+    )]
+    InsertPages { pages: usize },
 }
 
 /// The table's file as a billing manager sees it.

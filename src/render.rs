@@ -215,7 +215,7 @@ impl Renderer {
 
     /// The language-assistance notice laid out alone on US Letter, as the
     /// sheet the vendor puts in every envelope (`placement = "insert"`).
-    pub fn notice_insert(&self, date: NaiveDate) -> Result<Vec<u8>, RenderError> {
+    pub fn notice_insert(&self, date: NaiveDate) -> Result<Rendered, RenderError> {
         let Some((layout, _)) = &self.notice else {
             return Err(RenderError::Failed(format!("the layouts have no {NOTICE_LAYOUT}")));
         };
@@ -229,7 +229,8 @@ impl Renderer {
         };
         let mut document = compile(&world)?;
         document.info_mut().title = Some("Language-assistance notice".into());
-        self.pdf(&document, "language-notice", date, self.tagged)
+        let pdf = self.pdf(&document, "language-notice", date, self.tagged)?;
+        Ok(Rendered { pdf, pages: document.pages().len() })
     }
 }
 

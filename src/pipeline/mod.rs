@@ -39,7 +39,7 @@ use workers::{Job, Workers};
 
 use crate::config::{Escalation, NoticePlacement, PieceOrder};
 use crate::ingest::{self, IngestError, Partitioned, Regroup};
-use crate::language_access::{NOTICE_INSERT, Notice};
+use crate::language_access::{NOTICE_INSERT, Notice, NoticeError};
 use crate::ledger::{Ledger, LedgerError, LedgerSummary, Recorded};
 use crate::model::{Account, IssueKind};
 use crate::policy::{self, Stage};
@@ -292,6 +292,8 @@ pub fn run(setup: &Setup, options: &RunOptions) -> Result<RunSummary, Error> {
     if options.strict {
         refuse_rejects(&export)?;
     }
+    // Before the letters, so an insert that does not fit stops the run at once.
+    write_notice_insert(setup, options.as_of, &mut staging)?;
     let scratch = staging.scratch()?;
     let times = Times::default();
     let mut books = Books::open(&staging, export.loose.clone(), setup.config.vendor.postage)?;
@@ -307,7 +309,6 @@ pub fn run(setup: &Setup, options: &RunOptions) -> Result<RunSummary, Error> {
         staging.written(&written.file, &written.sha256);
     }
     write_pictures(&mut staging, pictures)?;
-    write_notice_insert(setup, options.as_of, &mut staging)?;
     let not_held = setup.not_held(&books.held_by_list, options.as_of);
     let not_readdressed = setup.not_readdressed(&books.readdressed);
     let pieces_not_made: Vec<String> = books.pieces_not_made.iter().cloned().collect();
@@ -368,7 +369,8 @@ pub fn run(setup: &Setup, options: &RunOptions) -> Result<RunSummary, Error> {
 }
 
 /// The language-assistance notice as the sheet the vendor puts in every
-/// envelope, when `[language_access] placement = "insert"`.
+/// envelope, when `[language_access] placement = "insert"`: one page, as
+/// each envelope's sheets count it, or the run stops.
 fn write_notice_insert(
     setup: &Setup,
     as_of: NaiveDate,
@@ -377,8 +379,11 @@ fn write_notice_insert(
     if setup.config.language_access.placed() != Some(NoticePlacement::Insert) {
         return Ok(());
     }
-    let pdf = setup.renderer.notice_insert(as_of)?;
-    Ok(staging.write(NOTICE_INSERT, &pdf)?)
+    let insert = setup.renderer.notice_insert(as_of)?;
+    if insert.pages > 1 {
+        return Err(NoticeError::InsertPages { pages: insert.pages }.into());
+    }
+    Ok(staging.write(NOTICE_INSERT, &insert.pdf)?)
 }
 
 /// With `escalation = "by_age"` and a ledger without runs (`first_run`),

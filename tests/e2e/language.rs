@@ -252,6 +252,20 @@ fn as_an_insert_the_notice_is_one_sheet_in_every_envelope() {
     assert!(verified.status.success(), "{}", stderr(&verified));
 }
 
+/// Each envelope's sheets count the insert as one sheet printed on one
+/// side: an insert that takes two pages stops the run before any letter.
+#[test]
+fn an_insert_longer_than_a_page_stops_the_run() {
+    let dir = scratch("language-insert-long");
+    let out = dir.join("run");
+    let config = notice_config_repeated(&dir, "insert", 100);
+    let output = run_with(&config, &sample_export(), &out, &[]);
+    assert_eq!(output.status.code(), Some(2));
+    let said = stderr(&output);
+    assert!(said.contains("insert takes 2 pages") && said.contains("in_letter"), "{said}");
+    assert!(!out.exists(), "no run folder");
+}
+
 #[test]
 fn a_language_without_a_text_or_a_glyph_stops_the_run_and_validate_names_the_practices_texts() {
     let dir = scratch("language-refused");
