@@ -23,6 +23,7 @@ use typst::utils::LazyHash;
 use typst::{Library, LibraryExt, World};
 use typst_layout::PagedDocument;
 
+use crate::language_access::NOTICE_INSERT;
 use crate::policy::Stage;
 use crate::render::{RenderError, file_id, typst_datetime, write_pdf};
 use crate::run_folder::{
@@ -167,6 +168,14 @@ pub struct Proofed {
 /// yet): the manifest read a row at a time, and only the chosen letters'
 /// PDFs read.
 pub fn of_folder(folder: &Path, record: &RunRecord) -> Result<Vec<u8>, ProofError> {
+    let read = |path: std::path::PathBuf| {
+        std::fs::read(&path).map_err(|source| OutputError::Io { path, source })
+    };
+    let insert = if record.files.contains_key(NOTICE_INSERT) {
+        Some(read(folder.join(NOTICE_INSERT))?)
+    } else {
+        None
+    };
     let mut picker = Picker::new(record.counts.letters);
     let mut chosen = Vec::new();
     crate::run_folder::each_row(folder, MANIFEST_CSV, |row: ManifestRow| {
@@ -177,11 +186,10 @@ pub fn of_folder(folder: &Path, record: &RunRecord) -> Result<Vec<u8>, ProofErro
     })?;
     let mut pieces = Vec::with_capacity(chosen.len());
     for (row, reasons) in chosen {
-        let path = folder.join(&row.file);
-        let pdf = std::fs::read(&path).map_err(|source| OutputError::Io { path, source })?;
+        let pdf = read(folder.join(&row.file))?;
         pieces.push(Proofed { row, reasons, pdf });
     }
-    make(&Cover::of_record(record), &picker, pieces)
+    make(&Cover::of_record(record), &picker, pieces, insert)
 }
 
 #[derive(Serialize)]
@@ -197,6 +205,9 @@ struct Data<'a> {
     pieces: Vec<PieceData<'a>>,
     identity: Vec<IdentityLine<'a>>,
     approve: &'static str,
+    /// The proof's page of the language-assistance insert, after the
+    /// letters, when the run has one.
+    insert_page: Option<usize>,
 }
 
 #[derive(Serialize)]
@@ -231,22 +242,32 @@ struct IdentityLine<'a> {
 }
 
 /// Lays the proof out: the cover from `cover` and the picker's counts, then
-/// the pieces' pages, marked. The cover's own length is known only once it
+/// the pieces' pages, marked, then the language-assistance `insert` that
+/// goes in every envelope (`placement = "insert"`), if there is one. The cover's own length is known only once it
 /// is laid out, so the proof's page numbers of the letters are counted from
 /// a cover of one page and laid out again if it took more.
-pub fn make(cover: &Cover, picker: &Picker, pieces: Vec<Proofed>) -> Result<Vec<u8>, ProofError> {
+pub fn make(
+    cover: &Cover,
+    picker: &Picker,
+    pieces: Vec<Proofed>,
+    insert: Option<Vec<u8>>,
+) -> Result<Vec<u8>, ProofError> {
     let as_of = NaiveDate::parse_from_str(&cover.as_of, "%Y-%m-%d").unwrap_or_default();
-    let letters: Vec<Bytes> = pieces.iter().map(|p| Bytes::new(p.pdf.clone())).collect();
+    let has_insert = insert.is_some();
+    // The insert is the file after the last letter's (it is one page).
+    let letters: Vec<Bytes> =
+        pieces.iter().map(|p| Bytes::new(p.pdf.clone())).chain(insert.map(Bytes::new)).collect();
     let mut cover_pages = 1;
     loop {
-        let data = data(cover, picker, &pieces, cover_pages);
+        let data = data(cover, picker, &pieces, cover_pages, has_insert);
         let world = ProofWorld::new(crate::run_folder::to_json(&data), letters.clone(), as_of);
         let document = typst::compile::<PagedDocument>(&world).output.map_err(|errors| {
             RenderError::Failed(
                 errors.iter().map(|e| e.message.to_string()).collect::<Vec<_>>().join("; "),
             )
         })?;
-        let letter_pages: usize = pieces.iter().map(|p| p.row.pages).sum();
+        let letter_pages: usize =
+            pieces.iter().map(|p| p.row.pages).sum::<usize>() + usize::from(has_insert);
         let laid_cover = document.pages().len().saturating_sub(letter_pages).max(1);
         if laid_cover == cover_pages {
             let ident = format!("proof-{}", cover.as_of);
@@ -267,6 +288,7 @@ fn data<'a>(
     picker: &Picker,
     pieces: &'a [Proofed],
     cover_pages: usize,
+    insert: bool,
 ) -> Data<'a> {
     let mut page = cover_pages + 1;
     let pieces = pieces
@@ -308,6 +330,7 @@ fn data<'a>(
         pieces,
         identity: cover.identity.iter().map(|(label, value)| IdentityLine { label, value }).collect(),
         approve: "kindly approve RUN_FOLDER --by \"Your Name\"",
+        insert_page: insert.then_some(page),
     }
 }
 

@@ -9,6 +9,7 @@ use chrono::NaiveDate;
 use super::decide::{DecidedAccount, assess_all, decide, envelopes};
 use super::letters::Times;
 use super::{Bug, Error, PreviewError, Setup};
+use crate::config::NoticePlacement;
 use crate::ingest::{self, Partitioned};
 use crate::layouts::{NOTICE_DATA, NOTICE_LAYOUT};
 use crate::policy::{Decision, HoldReason, Stage};
@@ -221,7 +222,11 @@ pub fn proof(
     let cover = cover_of(setup, &export, as_of, counts);
     let proofed = pieces.len();
     let pages = pieces.iter().map(|p| p.row.pages).sum::<usize>();
-    let pdf = crate::proof::make(&cover, &picker, pieces)?;
+    let insert = match setup.config.language_access.placed() {
+        Some(NoticePlacement::Insert) => Some(setup.renderer.notice_insert(as_of)?.pdf),
+        _ => None,
+    };
+    let pdf = crate::proof::make(&cover, &picker, pieces, insert)?;
     run_folder::write_file(out, &pdf)?;
     Ok(ProofSet { letters: kinds.len() as u64, proofed, pages, unmade })
 }

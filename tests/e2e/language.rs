@@ -234,7 +234,7 @@ fn a_long_notice_takes_two_pages_in_large_print_and_the_run_counts_them() {
 
 #[test]
 fn as_an_insert_the_notice_is_one_sheet_in_every_envelope() {
-    let Runs { out, before, after, .. } =
+    let Runs { dir, config, out, before, after, .. } =
         without_and_with("language-insert", |dir| notice_config(dir, "insert"));
     for (piece, row) in &after {
         let was = &before[piece];
@@ -250,6 +250,21 @@ fn as_an_insert_the_notice_is_one_sheet_in_every_envelope() {
     assert_eq!(record["counts"]["language_notice"]["sheets"].as_u64(), Some(after.len() as u64));
     let verified = kindly(&["verify", out.to_str().unwrap()]);
     assert!(verified.status.success(), "{}", stderr(&verified));
+
+    // Whoever signs the proof sees the insert too, after the letters: in
+    // the run's proof and in `kindly proof`'s, the same.
+    let proof = std::fs::read(out.join("proof.pdf")).unwrap();
+    let standalone = dir.join("proof.pdf");
+    let output =
+        on_export("proof", &config, &sample_export(), &["-o", standalone.to_str().unwrap()]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    for pdf in [proof, std::fs::read(&standalone).unwrap()] {
+        let doc = crate::pdf::read(&pdf);
+        let last = doc.pages.len() as u32;
+        let page: Vec<String> = doc.lines(last).iter().map(|l| l.text()).collect();
+        assert!(page.iter().any(|l| l.starts_with("Free help in your language")), "{page:?}");
+        assert!(doc.text().contains("language-notice.pdf) is page"), "the cover names its page");
+    }
 }
 
 /// Each envelope's sheets count the insert as one sheet printed on one
