@@ -3,7 +3,8 @@
 //! with the run's counts and a sign-off box, then one letter of each stage,
 //! language and print size in the run and the run's first, middle and last
 //! letter, each page exactly the letter's own (drawn from its PDF) with
-//! PROOF in the left margin. The letters the vendor gets are never marked.
+//! PROOF in the left margin, and last the language-assistance insert, if
+//! the run has one. The letters the vendor gets are never marked.
 //!
 //! The proof's layout (`proof.typ`) and its two fonts are built into kindly,
 //! so a merged run or `kindly proof` makes the same proof without the
@@ -243,9 +244,10 @@ struct IdentityLine<'a> {
 
 /// Lays the proof out: the cover from `cover` and the picker's counts, then
 /// the pieces' pages, marked, then the language-assistance `insert` that
-/// goes in every envelope (`placement = "insert"`), if there is one. The cover's own length is known only once it
-/// is laid out, so the proof's page numbers of the letters are counted from
-/// a cover of one page and laid out again if it took more.
+/// goes in every envelope (`placement = "insert"`), if there is one. The
+/// cover's own length is known only once it is laid out, so the proof's
+/// page numbers of the letters are counted from a cover of one page and
+/// laid out again if it took more.
 pub fn make(
     cover: &Cover,
     picker: &Picker,
