@@ -13,6 +13,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::config::{LanguageAccess, NoticePlacement, NoticeText};
+use crate::invisible::invisible;
 use crate::layouts::{Layouts, NOTICE_LAYOUT, NOTICE_TEXTS};
 
 /// The run folder's file of the notice alone, for the vendor to put in
@@ -238,11 +239,6 @@ impl Notice {
         }
         Ok(())
     }
-}
-
-/// Joiners and marks of direction, which shape text but have no glyph.
-fn invisible(c: char) -> bool {
-    matches!(c, '\u{200B}'..='\u{200F}' | '\u{2060}'..='\u{206F}' | '\u{FEFF}')
 }
 
 /// A code such as `zh-TW` as Typst's `lang` and `region` (`zh`, `TW`); a

@@ -9,7 +9,7 @@
 //! Imports follow that direction and never go back up it. The compiler
 //! would allow a cycle, so this list is the rule, kept by hand: a module
 //! imports only modules on the lines above its own.
-//! - leaves: [`stage`] (the four letters), [`money`], [`digest`], [`dates`], [`decode`], [`sanity`], `jsonl`, [`sorted`], [`lock`], [`png_file`], [`usps`]
+//! - leaves: [`stage`] (the four letters), [`money`], [`digest`], [`dates`], [`decode`], [`sanity`], `jsonl`, [`sorted`], [`lock`], [`png_file`], [`usps`], [`invisible`] (characters that print as nothing)
 //! - [`confidential`] (addresses patients asked their letters be sent to)
 //! - [`config`] (the practice's settings), [`layouts`]
 //! - [`model`] (the data that flows), [`practice`] (its ledger and run folders), [`hold_list`], [`language_access`] (the notice of free language help)
@@ -36,6 +36,7 @@ pub mod handoff;
 pub mod hold_list;
 pub mod household;
 pub mod ingest;
+pub mod invisible;
 mod jsonl;
 pub mod language_access;
 pub mod layouts;

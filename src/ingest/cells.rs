@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 
 use crate::config::CodeMeaning;
+use crate::invisible::invisible;
 use crate::model::{HoldCode, Issue, IssueKind, Line};
 
 use super::decode;
@@ -265,10 +266,6 @@ impl Cells<'_, '_> {
     }
 }
 
-/// Characters that print as nothing or change the direction of the text
-/// around them: zero-width spaces and joiners, bidirectional marks and
-/// overrides (U+202E prints a name backwards), the soft hyphen, a stray
-/// byte-order mark and control characters other than line breaks and tabs.
 /// `text` with its invisible characters removed, trimmed again.
 pub(super) fn without_invisible(text: &str) -> String {
     text.chars().filter(|c| !invisible(*c)).collect::<String>().trim().to_string()
@@ -287,21 +284,6 @@ pub(super) fn one_line(text: &str) -> String {
         .filter(|part| !part.is_empty())
         .collect::<Vec<_>>()
         .join(" ")
-}
-
-pub(super) fn invisible(c: char) -> bool {
-    matches!(
-        c,
-        '\u{00AD}'
-            | '\u{061C}'
-            | '\u{180E}'
-            | '\u{200B}'..='\u{200F}'
-            | '\u{2028}'..='\u{202E}'
-            | '\u{2060}'..='\u{2064}'
-            | '\u{2066}'..='\u{206F}'
-            | '\u{FEFF}'
-            | '\u{FFF9}'..='\u{FFFB}'
-    ) || (c.is_control() && !matches!(c, '\t' | '\n' | '\r'))
 }
 
 /// A name written `Last, First` in natural order: `Reyes, Daniel` is
