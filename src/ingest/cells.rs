@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use crate::config::CodeMeaning;
-use crate::invisible::invisible;
+use crate::invisible::{invisible, prints};
 use crate::model::{HoldCode, Issue, IssueKind, Line};
 
 use super::decode;
@@ -135,7 +135,16 @@ impl Cells<'_, '_> {
                 } else {
                     text.to_string()
                 };
-                if clean.contains(LINE_BREAKS) { self.on_one_line(column, &clean) } else { clean }
+                let clean = if clean.contains(LINE_BREAKS) {
+                    self.on_one_line(column, &clean)
+                } else {
+                    clean
+                };
+                if clean.is_empty() || prints(&clean) {
+                    clean
+                } else {
+                    self.unprinted(column, &clean)
+                }
             }
             Err(reason) => {
                 self.problems.add(
@@ -164,6 +173,24 @@ impl Cells<'_, '_> {
             ),
         );
         clean
+    }
+
+    /// Nothing, for a cell whose characters all print as nothing (a lone
+    /// accent or variation selector): such a name would leave the address
+    /// window's first line blank, so it is read as the empty cell it looks
+    /// like, and what it held is named in a warning.
+    pub(super) fn unprinted(&mut self, column: &str, text: &str) -> String {
+        let found: Vec<String> = text.chars().map(|c| format!("U+{:04X}", c as u32)).collect();
+        self.warnings.add(
+            IssueKind::InvisibleCharacter,
+            column,
+            "",
+            format!(
+                "the cell holds only {}, which print as nothing; it is read as empty",
+                found.join(", ")
+            ),
+        );
+        String::new()
     }
 
     /// `text` on one line, with a warning.

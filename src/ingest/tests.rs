@@ -271,6 +271,21 @@ fn invisible_characters_are_removed_with_a_warning_and_long_fields_rejected() {
     assert!(export.rejects[0].reason.contains("5000000 bytes"), "{}", export.rejects[0].reason);
 }
 
+/// A name that would print as a blank line (a variation selector, a
+/// zero-width space or an accent alone) is no name: the row is rejected
+/// for it, as an empty cell is.
+#[test]
+fn a_name_of_characters_that_print_nothing_is_no_name() {
+    for name in ["\u{E0100}", "\u{200B}", "\u{0301}", " \u{0301}\u{FE0F}"] {
+        let export = read(&format!(
+            "A1,{name},1 Main St,,Eugene,OR,97401,2026-01-05,Visit,12.00,,,en,N,N,N\n"
+        ));
+        let rejects: Vec<_> =
+            export.rejects.iter().map(|r| (r.kind, r.line, r.column.as_str())).collect();
+        assert_eq!(rejects, [(IssueKind::MissingGuarantor, 2, "Guarantor")], "{name:?}");
+    }
+}
+
 #[test]
 fn line_breaks_inside_a_field_are_joined_with_a_warning() {
     let body = "A1,\"Ann\r\nLee\",\"1 Main St\n\tApt 2\",,Eugene,OR,97401,2026-01-05,Visit,12.00,,,en,N,N,N\n";
