@@ -293,7 +293,9 @@ pub fn run(setup: &Setup, options: &RunOptions) -> Result<RunSummary, Error> {
         refuse_rejects(&export)?;
     }
     // Before the letters, so an insert that does not fit stops the run at once.
-    write_notice_insert(setup, options.as_of, &mut staging)?;
+    if let Some(insert) = notice_insert(setup, options.as_of)? {
+        staging.write(NOTICE_INSERT, &insert)?;
+    }
     let scratch = staging.scratch()?;
     let times = Times::default();
     let mut books = Books::open(&staging, export.loose.clone(), setup.config.vendor.postage)?;
@@ -370,20 +372,18 @@ pub fn run(setup: &Setup, options: &RunOptions) -> Result<RunSummary, Error> {
 
 /// The language-assistance notice as the sheet the vendor puts in every
 /// envelope, when `[language_access] placement = "insert"`: one page, as
-/// each envelope's sheets count it, or the run stops.
-fn write_notice_insert(
-    setup: &Setup,
-    as_of: NaiveDate,
-    staging: &mut Staging,
-) -> Result<(), Error> {
+/// each envelope's sheets count it, or an error naming the fix. The run
+/// writes it before any letter and `kindly proof` ends with it, so a
+/// notice too long for its sheet stops both before anything is signed.
+fn notice_insert(setup: &Setup, as_of: NaiveDate) -> Result<Option<Vec<u8>>, Error> {
     if setup.config.language_access.placed() != Some(NoticePlacement::Insert) {
-        return Ok(());
+        return Ok(None);
     }
     let insert = setup.renderer.notice_insert(as_of)?;
     if insert.pages > 1 {
         return Err(NoticeError::InsertPages { pages: insert.pages }.into());
     }
-    Ok(staging.write(NOTICE_INSERT, &insert.pdf)?)
+    Ok(Some(insert.pdf))
 }
 
 /// With `escalation = "by_age"` and a ledger without runs (`first_run`),

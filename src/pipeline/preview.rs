@@ -9,7 +9,6 @@ use chrono::NaiveDate;
 use super::decide::{DecidedAccount, assess_all, decide, envelopes};
 use super::letters::Times;
 use super::{Bug, Error, PreviewError, Setup};
-use crate::config::NoticePlacement;
 use crate::ingest::{self, Partitioned};
 use crate::layouts::{NOTICE_DATA, NOTICE_LAYOUT};
 use crate::policy::{Decision, HoldReason, Stage};
@@ -171,6 +170,7 @@ pub fn proof(
     out: &Path,
 ) -> Result<ProofSet, Error> {
     let export = super::read_export(setup, export_path, as_of)?;
+    let insert = super::notice_insert(setup, as_of)?;
     let ledger = crate::ledger::Ledger::open_read_only(ledger)?;
     let household = setup.config.mailing.household;
     let holds = setup.hold_list.as_ref();
@@ -222,10 +222,6 @@ pub fn proof(
     let cover = cover_of(setup, &export, as_of, counts);
     let proofed = pieces.len();
     let pages = pieces.iter().map(|p| p.row.pages).sum::<usize>();
-    let insert = match setup.config.language_access.placed() {
-        Some(NoticePlacement::Insert) => Some(setup.renderer.notice_insert(as_of)?.pdf),
-        _ => None,
-    };
     let pdf = crate::proof::make(&cover, &picker, pieces, insert)?;
     run_folder::write_file(out, &pdf)?;
     Ok(ProofSet { letters: kinds.len() as u64, proofed, pages, unmade })

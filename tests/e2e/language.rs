@@ -270,7 +270,7 @@ fn as_an_insert_the_notice_is_one_sheet_in_every_envelope() {
 /// Each envelope's sheets count the insert as one sheet printed on one
 /// side: an insert that takes two pages stops the run before any letter.
 #[test]
-fn an_insert_longer_than_a_page_stops_the_run() {
+fn an_insert_longer_than_a_page_stops_the_run_and_the_proof() {
     let dir = scratch("language-insert-long");
     let out = dir.join("run");
     let config = notice_config_repeated(&dir, "insert", 100);
@@ -279,6 +279,14 @@ fn an_insert_longer_than_a_page_stops_the_run() {
     let said = stderr(&output);
     assert!(said.contains("insert takes 2 pages") && said.contains("in_letter"), "{said}");
     assert!(!out.exists(), "no run folder");
+    // A proof signed with the insert's first page alone would approve a
+    // sheet that cannot go out: `kindly proof` stops the same way.
+    let proof = dir.join("proof.pdf");
+    let output = on_export("proof", &config, &sample_export(), &["-o", proof.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(2));
+    let said = stderr(&output);
+    assert!(said.contains("insert takes 2 pages") && said.contains("in_letter"), "{said}");
+    assert!(!proof.exists(), "no proof");
 }
 
 #[test]
