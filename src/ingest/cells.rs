@@ -94,6 +94,9 @@ pub(super) struct Cells<'r, 'a> {
     pub(super) problems: Problems,
     pub(super) warnings: Problems,
     pub(super) read: Vec<(usize, String)>,
+    /// Cells read as empty for holding nothing that prints, with what they
+    /// held (`U+0301`), for a reject to name.
+    pub(super) unprinted: Vec<(usize, String)>,
 }
 
 impl Cells<'_, '_> {
@@ -140,11 +143,7 @@ impl Cells<'_, '_> {
                 } else {
                     clean
                 };
-                if clean.is_empty() || prints(&clean) {
-                    clean
-                } else {
-                    self.unprinted(column, &clean)
-                }
+                if clean.is_empty() || prints(&clean) { clean } else { self.unprinted(i, &clean) }
             }
             Err(reason) => {
                 self.problems.add(
@@ -175,21 +174,21 @@ impl Cells<'_, '_> {
         clean
     }
 
-    /// Nothing, for a cell whose characters all print as nothing (a lone
+    /// Nothing, for cell `i` whose characters all print as nothing (a lone
     /// accent or variation selector): such a name would leave the address
     /// window's first line blank, so it is read as the empty cell it looks
-    /// like, and what it held is named in a warning.
-    pub(super) fn unprinted(&mut self, column: &str, text: &str) -> String {
-        let found: Vec<String> = text.chars().map(|c| format!("U+{:04X}", c as u32)).collect();
+    /// like, and what it held is named in a warning (and kept for a reject
+    /// of a cell that may not be empty to name).
+    fn unprinted(&mut self, i: usize, text: &str) -> String {
+        let held: Vec<String> = text.chars().map(|c| format!("U+{:04X}", c as u32)).collect();
+        let held = held.join(" ");
         self.warnings.add(
             IssueKind::InvisibleCharacter,
-            column,
-            "",
-            format!(
-                "the cell holds only {}, which print as nothing; it is read as empty",
-                found.join(", ")
-            ),
+            &self.row.names[i],
+            &held,
+            format!("the cell holds only {held}, which prints as nothing; it is read as empty"),
         );
+        self.unprinted.push((i, held));
         String::new()
     }
 

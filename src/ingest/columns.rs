@@ -98,6 +98,7 @@ impl ColumnLayout {
             problems: Problems::default(),
             warnings: Problems::default(),
             read: Vec::new(),
+            unprinted: Vec::new(),
         };
         let mut t = self.map(|source| cells.text(source));
         let codes =
@@ -115,8 +116,8 @@ impl ColumnLayout {
             payments: credit_cells(&self.payments),
             adjustments: credit_cells(&self.adjustments),
         };
-        let Cells { problems, warnings, .. } = cells;
-        let mut r = Reading { layout: self, row, input, problems, warnings };
+        let Cells { problems, warnings, unprinted, .. } = cells;
+        let mut r = Reading { layout: self, row, input, problems, warnings, unprinted };
 
         let description = t.description.take().map(|written| r.without_codes(written));
         let zip = zip_plus_four(std::mem::take(&mut t.zip));
@@ -243,6 +244,8 @@ struct Reading<'r, 'a> {
     input: &'r Input,
     problems: Problems,
     warnings: Problems,
+    /// Cells read as empty for holding nothing that prints, with what they held.
+    unprinted: Vec<(usize, String)>,
 }
 
 impl Reading<'_, '_> {
@@ -277,16 +280,36 @@ impl Reading<'_, '_> {
         plain
     }
 
+    /// A field that may not be empty is: the reject names what its cell
+    /// held when that printed as nothing (`U+0301`), since the cell does
+    /// not look empty where the office reads the export.
+    fn missing(&mut self, kind: IssueKind, source: &Source, reason: &str) {
+        let column = self.name(source);
+        let held = match source {
+            Source::At(i) | Source::LastFirst(i) | Source::NonZero(i) => {
+                self.unprinted.iter().find(|(at, _)| at == i).map(|(_, held)| held.clone())
+            }
+            _ => None,
+        };
+        match held {
+            Some(held) => self.problems.add(
+                kind,
+                &column,
+                &held,
+                format!("{reason}: the cell holds only {held}, which prints as nothing; type it again in the billing system"),
+            ),
+            None => self.problems.add(kind, &column, "", reason),
+        }
+    }
+
     /// Whose account it is and where its letter goes.
     fn check_who_and_where(&mut self, t: &Columns<String>, zip: &str) {
         let layout = self.layout;
         if t.account.is_empty() {
-            let column = self.name(&layout.account);
-            self.problems.add(IssueKind::MissingAccount, &column, "", "no account number");
+            self.missing(IssueKind::MissingAccount, &layout.account, "no account number");
         }
         if t.guarantor.is_empty() {
-            let column = self.name(&layout.guarantor);
-            self.problems.add(IssueKind::MissingGuarantor, &column, "", "no guarantor name");
+            self.missing(IssueKind::MissingGuarantor, &layout.guarantor, "no guarantor name");
         }
         let state = &t.state;
         if !state.is_empty() && !STATES.contains(&state.to_ascii_uppercase().as_str()) {

@@ -284,6 +284,22 @@ fn a_name_of_characters_that_print_nothing_is_no_name() {
             export.rejects.iter().map(|r| (r.kind, r.line, r.column.as_str())).collect();
         assert_eq!(rejects, [(IssueKind::MissingGuarantor, 2, "Guarantor")], "{name:?}");
     }
+    // What the cell held is named, as it looks filled in a spreadsheet.
+    let export =
+        read("A1,\u{E0100},1 Main St,,Eugene,OR,97401,2026-01-05,Visit,12.00,,,en,N,N,N\n");
+    let reject = &export.rejects[0];
+    assert_eq!(reject.value, "U+E0100");
+    assert!(
+        reject.reason.contains("no guarantor name: the cell holds only U+E0100"),
+        "{}",
+        reject.reason
+    );
+    // An address's second line of an accent alone is no second line.
+    let export =
+        read("A1,Ann Lee,1 Main St,\u{0301},Eugene,OR,97401,2026-01-05,Visit,12.00,,,en,N,N,N\n");
+    assert_eq!(export.accounts[0].guarantor.address.street, ["1 Main St"]);
+    let warning = &export.warnings[0];
+    assert_eq!((warning.kind, warning.value.as_str()), (IssueKind::InvisibleCharacter, "U+0301"));
 }
 
 #[test]
