@@ -280,9 +280,10 @@ impl Reading<'_, '_> {
         plain
     }
 
-    /// A field that may not be empty is: the reject names what its cell
-    /// held when that printed as nothing (`U+0301`), since the cell does
-    /// not look empty where the office reads the export.
+    /// Rejects the row for an empty field that may not be empty. Where its
+    /// cell was read as empty for holding only what prints as nothing
+    /// (`U+0301`), the reject names what it held: the cell does not look
+    /// empty where the office reads the export.
     fn missing(&mut self, kind: IssueKind, source: &Source, reason: &str) {
         let column = self.name(source);
         let held = match source {
