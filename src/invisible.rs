@@ -43,6 +43,12 @@ pub fn prints(text: &str) -> bool {
     })
 }
 
+/// How a message names a character: `U+0301`, the one way to name a
+/// character that prints as nothing, or that no font has.
+pub fn code_point(c: char) -> String {
+    format!("U+{:04X}", c as u32)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -13,7 +13,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::config::{LanguageAccess, NoticePlacement, NoticeText};
-use crate::invisible::invisible;
+use crate::invisible::{code_point, invisible};
 use crate::layouts::{Layouts, NOTICE_LAYOUT, NOTICE_TEXTS};
 
 /// The run folder's file of the notice alone, for the vendor to put in
@@ -220,11 +220,8 @@ impl Notice {
                 .collect();
             missing.dedup();
             if !missing.is_empty() {
-                let chars: Vec<String> = missing
-                    .iter()
-                    .take(5)
-                    .map(|c| format!("{c:?} (U+{:04X})", *c as u32))
-                    .collect();
+                let chars: Vec<String> =
+                    missing.iter().take(5).map(|c| format!("{c:?} ({})", code_point(*c))).collect();
                 return Err(NoticeError::MissingGlyph {
                     code: l.code.clone(),
                     name: l.name.clone(),

@@ -20,6 +20,7 @@ use typst::utils::PicoStr;
 use typst_layout::PagedDocument;
 
 use crate::config::{FieldLimits, Rect, Vendor};
+use crate::invisible::code_point;
 use crate::model::Guarantor;
 
 /// US Letter in inches; vendors reject any other page size.
@@ -78,7 +79,7 @@ pub fn check_page(
     let missing = missing_glyphs(document);
     if !missing.is_empty() {
         let shown: Vec<String> =
-            missing.iter().map(|c| format!("{c:?} (U+{:04X})", *c as u32)).collect();
+            missing.iter().map(|c| format!("{c:?} ({})", code_point(*c))).collect();
         let field = fields
             .iter()
             .find(|(_, value)| value.contains(missing.as_slice()))

@@ -259,6 +259,8 @@ pub fn make(
     // The insert is the file after the last letter's (it is one page).
     let letters: Vec<Bytes> =
         pieces.iter().map(|p| Bytes::new(p.pdf.clone())).chain(insert.map(Bytes::new)).collect();
+    let letter_pages: usize =
+        pieces.iter().map(|p| p.row.pages).sum::<usize>() + usize::from(has_insert);
     let mut cover_pages = 1;
     loop {
         let data = data(cover, picker, &pieces, cover_pages, has_insert);
@@ -268,8 +270,6 @@ pub fn make(
                 errors.iter().map(|e| e.message.to_string()).collect::<Vec<_>>().join("; "),
             )
         })?;
-        let letter_pages: usize =
-            pieces.iter().map(|p| p.row.pages).sum::<usize>() + usize::from(has_insert);
         let laid_cover = document.pages().len().saturating_sub(letter_pages).max(1);
         if laid_cover == cover_pages {
             let ident = format!("proof-{}", cover.as_of);

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use crate::config::CodeMeaning;
-use crate::invisible::{invisible, prints};
+use crate::invisible::{code_point, invisible, prints};
 use crate::model::{HoldCode, Issue, IssueKind, Line};
 
 use super::decode;
@@ -159,8 +159,7 @@ impl Cells<'_, '_> {
 
     /// `text` without its invisible characters, with a warning naming them.
     pub(super) fn without_invisible(&mut self, column: &str, text: &str) -> String {
-        let found: Vec<String> =
-            text.chars().filter(|c| invisible(*c)).map(|c| format!("U+{:04X}", c as u32)).collect();
+        let found: Vec<String> = text.chars().filter(|c| invisible(*c)).map(code_point).collect();
         let clean = without_invisible(text);
         self.warnings.add(
             IssueKind::InvisibleCharacter,
@@ -180,7 +179,7 @@ impl Cells<'_, '_> {
     /// like, and what it held is named in a warning (and kept for a reject
     /// of a cell that may not be empty to name).
     fn unprinted(&mut self, i: usize, text: &str) -> String {
-        let held: Vec<String> = text.chars().map(|c| format!("U+{:04X}", c as u32)).collect();
+        let held: Vec<String> = text.chars().map(code_point).collect();
         let held = held.join(" ");
         self.warnings.add(
             IssueKind::InvisibleCharacter,

@@ -273,14 +273,14 @@ impl RunRecord {
             n => format!("{n} more sheets"),
         };
         // A long notice in a large-print letter may take two pages.
-        let page = if cost.pages > self.counts.letters {
+        let own_pages = if cost.pages > self.counts.letters {
             "on pages of its own"
         } else {
             "on a page of its own"
         };
         let placed = match notice.placement {
             NoticePlacement::InLetter => format!(
-                "{page} after each letter: {} pages, {sheets} (none where it is printed on the \
+                "{own_pages} after each letter: {} pages, {sheets} (none where it is printed on the \
                  blank back of a letter's last sheet)",
                 cost.pages
             ),
